@@ -1,0 +1,221 @@
+"""The one definition of a pledge card (공약 관리카드).
+
+Readers build a :class:`Card`; writers print one. The fixed headings,
+labels and bullet markers of the standard card live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# ── bullet markers ────────────────────────────────────────────────────────
+MARK_SUBHEADING = "□"
+MARK_L1 = "○"
+MARK_L2 = "-"
+MARK_L3 = "▷"
+MARK_NOTE = "※"
+MARK_BOX = "▪"
+MARK_PLAIN = ""  # a line with no marker (continuation or box title)
+PHONE = "☎"
+GROUP_OPEN, GROUP_CLOSE = "<", ">"  # 추진실적 subgroup heading: <노후거점산단 …>
+
+#: markers a bullet line may carry, in the order of the workbook's 수준 column
+MARKERS = (MARK_L1, MARK_L2, MARK_L3, MARK_NOTE, MARK_BOX)
+#: indentation depth of each marker on the printed card
+MARKER_LEVEL = {MARK_L1: 1, MARK_NOTE: 1, MARK_L2: 2, MARK_BOX: 2, MARK_L3: 3, MARK_PLAIN: 2}
+#: workbook 수준 value ↔ marker (1/2/3 stand for ○/-/▷; ※ and ▪ are written literally)
+LEVEL_TO_MARKER = {"1": MARK_L1, "2": MARK_L2, "3": MARK_L3, MARK_NOTE: MARK_NOTE, MARK_BOX: MARK_BOX}
+MARKER_TO_LEVEL = {v: k for k, v in LEVEL_TO_MARKER.items()}
+
+# ── section headings, exactly as on the card ──────────────────────────────
+H_PLAN = "【사업추진계획】"
+H_ACHIEVEMENTS = "【추진실적】"
+H_FUTURE = "【금후계획】"
+H_COMMUNICATION = "【구민소통 실적】"
+H_EFFECTS = "【기대효과】"
+SECTION_HEADINGS = (H_PLAN, H_ACHIEVEMENTS, H_FUTURE, H_COMMUNICATION, H_EFFECTS)
+
+# bullet sections: key (= workbook 내용!구분) and where they print
+GOAL = "사업추진목표"
+OVERVIEW = "사업개요"
+DETAIL_PLAN = "세부추진계획"
+FUTURE_PLAN = "금후계획"
+EFFECTS = "기대효과"
+BULLET_SECTIONS = (GOAL, OVERVIEW, DETAIL_PLAN, FUTURE_PLAN, EFFECTS)
+#: □ sub-headings under 【사업추진계획】, in card order
+PLAN_SUBHEADINGS = {GOAL: "사업추진목표(최종목표)", OVERVIEW: "사업개요", DETAIL_PLAN: "세부추진계획"}
+SUB_ANNUAL_PLAN = "연차별 추진계획"
+#: the 【…】 heading of the two bullet sections that stand alone
+SECTION_OF = {FUTURE_PLAN: H_FUTURE, EFFECTS: H_EFFECTS}
+
+# ── header table labels ───────────────────────────────────────────────────
+L_CATEGORY = "사업구분"
+L_EXECUTOR = "사업주체"
+L_PERIOD = "사업기간"
+L_STATUS = "추진상황(%)"
+L_BUDGET = "소요예산"
+L_COMPLETION = "완료시기"
+L_DEPARTMENT = "추진부서"
+L_COOPERATION = "협조부서(기관)"
+L_ID = "관리번호"
+#: header table rows as printed: (label, value) pairs, two per row
+HEADER_ROWS = (
+    (L_CATEGORY, L_EXECUTOR),
+    (L_PERIOD, L_STATUS),
+    (L_BUDGET, L_COMPLETION),
+    (L_DEPARTMENT, L_COOPERATION),
+)
+CATEGORIES = ("신규사업", "계속사업")
+COMPLETIONS = ("임기내", "임기후")
+#: agency prefixes a 협조부서 may carry (市 산업입지과)
+AGENCIES = ("市", "道", "國", "區", "郡", "시", "도", "국", "구", "군")
+
+# ── 연차별 추진계획 table ──────────────────────────────────────────────────
+L_PLAN_ITEM = "세부추진내용"
+L_IN_TERM = "임기 내"
+L_AFTER_TERM = "임기 후"
+L_TARGET_ROW = "목표(%)"  # workbook 연차별계획 row holding the yearly targets
+
+# ── 구민소통 실적 table ────────────────────────────────────────────────────
+#: card column labels and the matching workbook 구민소통 column names
+COMMUNICATION_LABELS = ("설명회, 보고회 등", "만족도, 설문조사", "민간전문가 자문", "언론·방송 보도", "기 타")
+COMMUNICATION_COLUMNS = ("설명회·보고회 등", "만족도·설문조사", "민간전문가 자문", "언론·방송 보도", "기타")
+COUNT_NONE = "-"
+COUNT_UNIT = "회"
+
+DEFAULT_STATUSES = ("완료", "이행후 계속추진", "정상추진", "추진 중", "일부추진", "보류", "폐기")
+
+
+@dataclass
+class BulletLine:
+    """One line of a bullet section: ``○ text``, ``- text``, ``▷ text`` …"""
+
+    marker: str
+    text: str
+
+    @property
+    def level(self) -> int:
+        """Indentation depth on the card (○/※ 1, -/▪ 2, ▷ 3)."""
+        return MARKER_LEVEL.get(self.marker, 1)
+
+
+@dataclass
+class Contact:
+    """추진부서 or one 협조부서: ``市 산업입지과 (박정화 ☎888-4932)``."""
+
+    department: str  # 부서/담당, e.g. 전략사업과 스마트산업담당
+    officer: str = ""  # 담당자
+    phone: str = ""  # 연락처
+    agency: str = ""  # 기관 prefix such as 市 (협조부서 only)
+
+
+@dataclass
+class Header:
+    """The header table above 【사업추진계획】."""
+
+    category: str = ""  # 사업구분
+    executor: str = ""  # 사업주체
+    period: str = ""  # 사업기간
+    status: str = ""  # 추진상황 label, e.g. 추진 중
+    progress: int | None = None  # 추진율 (%)
+    budget: str = ""  # 소요예산
+    completion: str = ""  # 완료시기
+    department: Contact = field(default_factory=lambda: Contact(""))  # 추진부서
+    cooperation: list[Contact] = field(default_factory=list)  # 협조부서
+
+
+@dataclass
+class PlanRow:
+    """One 세부추진내용 row of the annual plan: text per term year, then 임기 후."""
+
+    title: str
+    cells: list[str]
+    after_term: str = ""
+
+
+@dataclass
+class AnnualPlan:
+    """연차별 추진계획: term years, yearly target %, and the plan rows."""
+
+    years: list[int] = field(default_factory=list)
+    targets: list[int | None] = field(default_factory=list)
+    after_term_target: int | None = None
+    rows: list[PlanRow] = field(default_factory=list)
+
+
+@dataclass
+class Achievement:
+    """One 추진실적 entry: ``○ 2023. 04. : text`` with its ▷/▪ sub-lines.
+
+    An undated entry (``date == ""``) is a free line such as the title of
+    the 인허가 현황 box; its ▪ lines are its details.
+    """
+
+    date: str  # canonical period text, "" when undated
+    text: str
+    marker: str = MARK_L1
+    details: list[BulletLine] = field(default_factory=list)
+
+
+@dataclass
+class AchievementGroup:
+    """A ``<…>`` subgroup under a □ heading; ``title == ""`` for items directly under □."""
+
+    title: str
+    items: list[Achievement] = field(default_factory=list)
+
+
+@dataclass
+class AchievementSection:
+    """A □ group of 【추진실적】."""
+
+    title: str
+    groups: list[AchievementGroup] = field(default_factory=list)
+
+
+@dataclass
+class ChangeRecord:
+    """A row of 변경이력 (changes to the pledge, for the council package)."""
+
+    date: str
+    content: str
+    reason: str = ""
+    procedure: str = ""
+
+
+@dataclass
+class Card:
+    """A pledge card (공약 관리카드)."""
+
+    id: str  # 관리번호, e.g. 3-1
+    title: str  # 사업명
+    area: str = ""  # 분야, for summaries
+    header: Header = field(default_factory=Header)
+    bullets: dict[str, list[BulletLine]] = field(
+        default_factory=lambda: {key: [] for key in BULLET_SECTIONS}
+    )
+    annual_plan: AnnualPlan = field(default_factory=AnnualPlan)
+    achievements: list[AchievementSection] = field(default_factory=list)
+    communication: list[int | None] = field(default_factory=lambda: [None] * 5)  # 구민소통
+    changes: list[ChangeRecord] = field(default_factory=list)  # 변경이력
+
+
+@dataclass
+class Settings:
+    """The workbook's 설정 sheet."""
+
+    agency: str = ""  # 기관명
+    term: str = ""  # 민선, e.g. 8기
+    term_start: int | None = None  # 임기 시작 연도
+    term_end: int | None = None  # 임기 종료 연도
+    as_of: str = ""  # 기준일, ISO date
+    statuses: list[str] = field(default_factory=lambda: list(DEFAULT_STATUSES))
+    done_statuses: list[str] = field(default_factory=lambda: ["완료", "이행후 계속추진"])
+
+
+@dataclass
+class Workbook:
+    """Everything a master workbook holds: settings and cards in sheet order."""
+
+    settings: Settings = field(default_factory=Settings)
+    cards: list[Card] = field(default_factory=list)

@@ -1,0 +1,1 @@
+"""Readers: turn a workbook or a legacy card into the card model."""

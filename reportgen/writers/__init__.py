@@ -1,0 +1,1 @@
+"""Writers: turn the card model into text, DOCX, XLSX, HWPX and HWP."""
