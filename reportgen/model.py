@@ -19,6 +19,8 @@ MARK_PLAIN = ""  # a line with no marker (continuation or box title)
 PHONE = "☎"
 GROUP_OPEN, GROUP_CLOSE = "<", ">"  # 추진실적 subgroup heading: <노후거점산단 …>
 
+#: other bullet characters offices type for ○ (ㅇ, ◦, ∘) — read as ○
+MARKER_ALIASES = {"ㅇ": "○", "◦": "○", "∘": "○"}
 #: markers a bullet line may carry, in the order of the workbook's 수준 column
 MARKERS = (MARK_L1, MARK_L2, MARK_L3, MARK_NOTE, MARK_BOX)
 #: indentation depth of each marker on the printed card
