@@ -409,12 +409,17 @@ class _Achievements:
         self.entry: m.Achievement | None = None
         self.last_text: m.Achievement | m.BulletLine | None = None
 
-    def group(self, line: Line) -> m.AchievementGroup | None:
+    def section(self, line: Line) -> m.AchievementSection | None:
         if not self.sections:
             self.problems.add(line.where, "□ 제목 없이 추진실적이 나옵니다", "achievement before any □ heading",
                               "위에 □ 제목 줄을 넣으세요", "add a □ heading line above it")
             return None
-        section = self.sections[-1]
+        return self.sections[-1]
+
+    def group(self, line: Line) -> m.AchievementGroup | None:
+        section = self.section(line)
+        if section is None:
+            return None
         if not section.groups:
             section.groups.append(m.AchievementGroup(""))
         return section.groups[-1]
@@ -453,8 +458,8 @@ class _Achievements:
             self.sections.append(m.AchievementSection(text[1:].strip()))
             self.entry = self.last_text = None
         elif text.startswith(m.GROUP_OPEN) and text.endswith(m.GROUP_CLOSE):
-            if self.group(line) is not None:
-                self.sections[-1].groups.append(m.AchievementGroup(text[1:-1].strip()))
+            if section := self.section(line):
+                section.groups.append(m.AchievementGroup(text[1:-1].strip()))
             self.entry = self.last_text = None
         elif bullet := _bullet(line):
             marker, body = bullet
