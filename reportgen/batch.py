@@ -1,0 +1,157 @@
+"""Batch build: every card of a workbook in every asked format, written atomically.
+
+One failing card does not stop the others: failures are collected and the
+build exits 1. ``manifest.json`` lists every file with its sha256.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from reportgen import __version__
+from reportgen.errors import CardError, InputError, Problem
+from reportgen.fileio import card_filename, inside, write_bytes_atomic, write_text_atomic
+from reportgen.formats import WRITERS
+from reportgen.model import Card, Workbook
+from reportgen.periods import is_after
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class BuiltFile:
+    """One written file, as listed in manifest.json."""
+
+    file: str
+    관리번호: str
+    format: str
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A card that could not be written in one format."""
+
+    card_id: str
+    format: str
+    message: str
+
+
+@dataclass
+class BuildReport:
+    files: list[BuiltFile] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+
+def as_of_view(card: Card, as_of: dt.date | None) -> Card:
+    """The card as of a day: 추진실적 entries dated after it are left out."""
+    if as_of is None:
+        return card
+    view = copy.deepcopy(card)
+    for section in view.achievements:
+        for group in section.groups:
+            group.items = [item for item in group.items if not is_after(item.date, as_of)]
+        section.groups = [g for g in section.groups if g.items]
+    view.achievements = [s for s in view.achievements if s.groups]
+    return view
+
+
+def parse_as_of(text: str | None, source: str = "--as-of") -> dt.date | None:
+    """``YYYY-MM-DD`` → date; anything else is an input error."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(str(text).strip()[:10])
+    except ValueError as exc:
+        raise InputError(Problem(source, "", f"기준일이 날짜가 아닙니다: {text}", f"not a date: {text}",
+                                 "2024-12-31 처럼 쓰세요", "write it like 2024-12-31")) from exc
+
+
+def select_cards(workbook: Workbook, only: str | None, source: str) -> list[Card]:
+    """All cards, or those named by ``--only 3-1,3-2``; an unknown id is an input error."""
+    if not only:
+        return list(workbook.cards)
+    wanted = [part.strip() for part in only.split(",") if part.strip()]
+    known = {card.id: card for card in workbook.cards}
+    unknown = [card_id for card_id in wanted if card_id not in known]
+    if unknown:
+        raise InputError(Problem(source, "", f"없는 관리번호: {', '.join(unknown)}",
+                                 f"no card with 관리번호 {', '.join(unknown)}",
+                                 "공약목록 시트의 관리번호를 쓰세요", "use a 관리번호 from sheet 공약목록"))
+    return [known[card_id] for card_id in wanted]
+
+
+def render_card(card: Card, formats: list[str], out_dir: Path) -> tuple[list[BuiltFile], list[Failure]]:
+    """Render and write one card in each format (the unit of work of a worker)."""
+    files, failures = [], []
+    for name in formats:
+        writer = WRITERS[name]
+        try:
+            data = writer.render(card)
+            target = inside(out_dir, card_filename(card.id, card.title, writer.suffix))
+            write_bytes_atomic(target, data)
+        except CardError as exc:
+            failures.append(Failure(card.id, name, str(exc)))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad card must not stop the batch
+            failures.append(Failure(card.id, name, f"{type(exc).__name__}: {exc}"))
+            continue
+        files.append(BuiltFile(target.name, card.id, name, len(data), hashlib.sha256(data).hexdigest()))
+    return files, failures
+
+
+def _render_job(job: tuple[Card, list[str], Path]) -> tuple[list[BuiltFile], list[Failure]]:
+    return render_card(*job)
+
+
+def _results(cards: list[Card], formats: list[str], out_dir: Path, jobs: int
+             ) -> Iterator[tuple[list[BuiltFile], list[Failure]]]:
+    work: Iterable[tuple[Card, list[str], Path]] = ((card, formats, out_dir) for card in cards)
+    if jobs <= 1 or len(cards) < 2:
+        yield from map(_render_job, work)
+        return
+    chunk = max(1, min(32, len(cards) // (jobs * 4) or 1))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_render_job, work, chunksize=chunk)
+
+
+def build(
+    cards: list[Card],
+    out_dir: Path,
+    formats: list[str],
+    as_of: dt.date | None = None,
+    jobs: int = 1,
+    on_card: Callable[[], None] | None = None,
+) -> BuildReport:
+    """Write every card in every format to ``out_dir`` plus ``manifest.json``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = BuildReport()
+    views = [as_of_view(card, as_of) for card in cards]
+    for files, failures in _results(views, formats, out_dir, jobs):
+        report.files += files
+        report.failures += failures
+        if on_card:
+            on_card()
+    write_manifest(out_dir, report.files, as_of)
+    return report
+
+
+def write_manifest(out_dir: Path, files: list[BuiltFile], as_of: dt.date | None) -> None:
+    """``manifest.json``: every file with 관리번호, format, size and sha256 (sorted, no timestamps)."""
+    entries = [dict(asdict(f), 기준일=as_of.isoformat() if as_of else "", reportgen=__version__)
+               for f in sorted(files, key=lambda f: f.file)]
+    write_text_atomic(out_dir / MANIFEST, json.dumps({"files": entries}, ensure_ascii=False, indent=1) + "\n")
+
+
+def default_jobs() -> int:
+    """Worker processes by default: the CPU count."""
+    return os.cpu_count() or 1

@@ -1,0 +1,205 @@
+"""Command line: ``reportgen init | import | check | build``.
+
+Exit codes: 0 ok; 1 some cards failed (the others are written); 2 invalid
+input or usage (nothing written).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reportgen import batch, model
+from reportgen.errors import InputError, Problem
+from reportgen.fileio import write_bytes_atomic
+from reportgen.formats import parse_formats, read_card
+from reportgen.periods import period_end
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="공약 관리카드 생성기 / pledge card generator")
+
+DEFAULT_WORKBOOK = Path("input/master.xlsx")
+DEFAULT_OUTPUT = Path("output")
+
+
+def _say(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def _invalid(exc: InputError) -> typer.Exit:
+    """Print every problem and return the exit-2 signal."""
+    _say(f"오류 {len(exc.problems)}건 / {len(exc.problems)} error(s):")
+    for problem in exc.problems:
+        _say(f"  - {problem}")
+    _say("아무 파일도 쓰지 않았습니다 / nothing was written")
+    return typer.Exit(2)
+
+
+def _read_workbook(path: Path) -> model.Workbook:
+    from reportgen.readers.workbook import read_workbook
+
+    if not path.is_file():
+        raise InputError(Problem(str(path), "", "워크북 파일이 없습니다", "workbook not found",
+                                 "reportgen init 으로 만들거나 경로를 확인하세요",
+                                 "create one with `reportgen init` or check the path"))
+    return read_workbook(path)
+
+
+def _refuse_overwrite(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise InputError(Problem(str(path), "", "이미 있는 파일입니다", "file already exists",
+                                 "--force 로 덮어쓰거나 다른 이름을 주세요", "use --force or another name"))
+
+
+@app.command()
+def init(
+    workbook: Annotated[Path, typer.Argument(help="새 마스터 워크북 / new master workbook (.xlsx)")],
+    force: Annotated[bool, typer.Option(help="있는 파일을 덮어씀 / overwrite")] = False,
+) -> None:
+    """빈 마스터 워크북을 만듭니다 / create an empty master workbook."""
+    from reportgen.writers.workbook import empty_workbook
+
+    try:
+        _refuse_overwrite(workbook, force)
+    except InputError as exc:
+        raise _invalid(exc) from exc
+    write_bytes_atomic(workbook, empty_workbook(model.Settings()))
+    _say(f"만들었습니다 / created: {workbook}")
+
+
+@app.command()
+def check(workbook: Annotated[Path, typer.Argument(help="마스터 워크북 / master workbook")] = DEFAULT_WORKBOOK) -> None:
+    """워크북을 검사만 합니다 / validate a workbook only."""
+    try:
+        book = _read_workbook(workbook)
+    except InputError as exc:
+        raise _invalid(exc) from exc
+    typer.echo(f"OK: {len(book.cards)} cards")
+
+
+def _latest_month_end(cards: list[model.Card]) -> str:
+    """기준일 default for imported cards: the end of the month of the newest 추진실적 line."""
+    ends = [period_end(item.date) for card in cards for section in card.achievements
+            for group in section.groups for item in group.items if item.date]
+    if not ends:
+        return ""
+    last = max(ends)
+    next_month = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return (next_month - dt.timedelta(days=1)).isoformat()
+
+
+def _settings_for(cards: list[model.Card], as_of: str | None, agency: str, term: str) -> model.Settings:
+    settings = model.Settings(agency=agency, term=term)
+    years = next((card.annual_plan.years for card in cards if card.annual_plan.years), [])
+    if years:
+        settings.term_start, settings.term_end = years[0], years[-1]
+    settings.as_of = as_of or _latest_month_end(cards)
+    known = {s.replace(" ", "") for s in settings.statuses}
+    for card in cards:
+        status = card.header.status
+        if status and status.replace(" ", "") not in known:
+            settings.statuses.append(status)
+            known.add(status.replace(" ", ""))
+    return settings
+
+
+def _fill_identity(card: model.Card, path: Path, card_id: str | None, title: str | None, area: str | None) -> None:
+    card.id = card_id or card.id
+    card.title = title or card.title
+    card.area = area or card.area
+    missing = [name for name, value in (("--id", card.id), ("--title", card.title)) if not value]
+    if missing:
+        what = " / ".join(missing)
+        raise InputError(Problem(str(path), "", f"카드에 관리번호·사업명이 없습니다: {what} 옵션으로 주세요",
+                                 f"the card has no 관리번호/사업명: give {what}",
+                                 f"예: reportgen import {path.name} --id 3-1 --title \"사업명\" -o WORKBOOK",
+                                 f"e.g. reportgen import {path.name} --id 3-1 --title \"…\" -o WORKBOOK"))
+
+
+@app.command("import")
+def import_(
+    cards: Annotated[list[Path], typer.Argument(help="카드 파일 / card files (.txt .docx .hwpx .hwp)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="마스터 워크북 / workbook to write")],
+    card_id: Annotated[str | None, typer.Option("--id", help="관리번호 (카드에 없을 때)")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="사업명 (카드에 없을 때)")] = None,
+    area: Annotated[str | None, typer.Option("--area", help="분야")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD (새 워크북)")] = None,
+    agency: Annotated[str, typer.Option(help="기관명 (새 워크북)")] = "",
+    term: Annotated[str, typer.Option(help="민선, e.g. 8기 (새 워크북)")] = "",
+) -> None:
+    """기존 카드를 마스터 워크북으로 가져옵니다 / import legacy cards into a workbook.
+
+    An existing workbook keeps its cards; a card with the same 관리번호 is replaced.
+    """
+    from reportgen.writers.workbook import write_workbook
+
+    try:
+        batch.parse_as_of(as_of)
+        book = _read_workbook(output) if output.exists() else None
+        read: list[model.Card] = []
+        for path in cards:
+            card = read_card(path)
+            _fill_identity(card, path, card_id, title, area)
+            read.append(card)
+        if book is None:
+            book = model.Workbook(_settings_for(read, as_of, agency, term))
+        merged = {card.id: card for card in book.cards}
+        for path, card in zip(cards, read, strict=True):
+            if card.id in merged:
+                _say(f"관리번호 {card.id}: {path} 의 카드로 바꿉니다 / replaced by the card from {path}")
+            merged[card.id] = card
+        book.cards = list(merged.values())
+        data = write_workbook(book)
+    except InputError as exc:
+        raise _invalid(exc) from exc
+    write_bytes_atomic(output, data)
+    _say(f"{len(read)}장을 가져왔습니다 / imported {len(read)} card(s) → {output} ({len(book.cards)} cards)")
+
+
+@app.command()
+def build(
+    workbook: Annotated[Path, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
+    output: Annotated[Path, typer.Option("-o", "--output", help="출력 폴더 / output folder")] = DEFAULT_OUTPUT,
+    formats: Annotated[str, typer.Option("--format", help="txt,docx,xlsx,hwpx,hwp 또는 all")] = "txt",
+    only: Annotated[str | None, typer.Option(help="관리번호만 / only these ids, e.g. 3-1,3-2")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD")] = None,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", help="동시 작업 수 / worker processes")] = 0,
+) -> None:
+    """카드를 만듭니다 / build the cards of a workbook."""
+    try:
+        names = parse_formats(formats)
+        book = _read_workbook(workbook)
+        day = batch.parse_as_of(as_of) or batch.parse_as_of(book.settings.as_of, f"{workbook} 설정!기준일")
+        selected = batch.select_cards(book, only, "--only")
+    except InputError as exc:
+        raise _invalid(exc) from exc
+    report = _run_build(selected, output, names, day, jobs or batch.default_jobs())
+    _say(f"{len(report.files)}개 파일 / files → {output}")
+    if report.failures:
+        _say(f"실패 {len(report.failures)}건 / {len(report.failures)} failure(s):")
+        for failure in report.failures:
+            _say(f"  - {failure.card_id} [{failure.format}]: {failure.message}")
+        raise typer.Exit(1)
+
+
+def _run_build(cards: list[model.Card], output: Path, names: list[str], day: dt.date | None, jobs: int
+               ) -> batch.BuildReport:
+    if not sys.stderr.isatty():
+        return batch.build(cards, output, names, day, jobs)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("카드 / cards", total=len(cards))
+        return batch.build(cards, output, names, day, jobs, on_card=lambda: progress.advance(task))
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Which reader reads a file and which writer makes a format (imported lazily).
+
+The CLI and batch layers look formats up here, so that readers and writers
+stay unaware of each other and of the CLI.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.errors import InputError, Problem
+from reportgen.model import Card
+
+
+@dataclass(frozen=True)
+class Writer:
+    """A card format: its file suffix and ``module:function`` rendering a card to bytes or str."""
+
+    name: str
+    suffix: str
+    target: str
+
+    def load(self) -> Callable[[Card], bytes | str]:
+        module, function = self.target.split(":")
+        return getattr(importlib.import_module(module), function)
+
+    def render(self, card: Card) -> bytes:
+        out = self.load()(card)
+        return out.encode("utf-8") if isinstance(out, str) else out
+
+
+WRITERS = {
+    "txt": Writer("txt", ".txt", "reportgen.writers.text:render_text"),
+    "docx": Writer("docx", ".docx", "reportgen.writers.docx:render_docx"),
+    "xlsx": Writer("xlsx", ".xlsx", "reportgen.writers.xlsx:render_xlsx"),
+    "hwpx": Writer("hwpx", ".hwpx", "reportgen.writers.hwpx:render_hwpx"),
+    "hwp": Writer("hwp", ".hwp", "reportgen.writers.hwp:render_hwp"),
+}
+
+READERS = {
+    ".txt": "reportgen.readers.text:read_text",
+    ".docx": "reportgen.readers.docx:read_docx",
+    ".hwpx": "reportgen.readers.hwpx:read_hwpx",
+    ".hwp": "reportgen.readers.hwp:read_hwp",
+}
+
+
+def available_writers() -> list[str]:
+    """Formats whose writer can be imported on this installation."""
+    names = []
+    for name, writer in WRITERS.items():
+        try:
+            writer.load()
+        except (ImportError, AttributeError):
+            continue
+        names.append(name)
+    return names
+
+
+def parse_formats(text: str) -> list[str]:
+    """``txt,docx`` or ``all`` → format names; unknown names are an input error."""
+    if text.strip() == "all":
+        return available_writers()
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in WRITERS]
+    if unknown or not names:
+        raise InputError(Problem(
+            "--format", "", f"알 수 없는 형식: {', '.join(unknown) or '(없음)'}",
+            f"unknown format: {', '.join(unknown) or '(none)'}",
+            f"{', '.join(WRITERS)} 또는 all 중에서 고르세요", f"choose from {', '.join(WRITERS)} or all"))
+    missing = [name for name in names if name not in available_writers()]
+    if missing:
+        raise InputError(Problem(
+            "--format", "", f"이 설치에서 쓸 수 없는 형식: {', '.join(missing)}",
+            f"format not available in this installation: {', '.join(missing)}",
+            "다른 형식을 고르세요", "choose another format"))
+    return names
+
+
+def read_card(path: Path) -> Card:
+    """Read a legacy card by its file suffix."""
+    target = READERS.get(path.suffix.lower())
+    if target is None:
+        raise InputError(Problem(
+            str(path), "", f"읽을 수 없는 카드 형식: {path.suffix or '(확장자 없음)'}",
+            f"cannot read cards of type {path.suffix or '(no suffix)'}",
+            f"{', '.join(READERS)} 파일을 주세요", f"give a {', '.join(READERS)} file"))
+    if not path.is_file():
+        raise InputError(Problem(str(path), "", "파일이 없습니다", "file not found",
+                                 "경로를 확인하세요", "check the path"))
+    module, function = target.split(":")
+    try:
+        reader = getattr(importlib.import_module(module), function)
+    except (ImportError, AttributeError) as exc:
+        raise InputError(Problem(str(path), "", f"이 설치에서 {path.suffix} 카드를 읽을 수 없습니다",
+                                 f"reading {path.suffix} cards is not available here ({exc})")) from exc
+    return reader(path)
