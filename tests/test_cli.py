@@ -1,0 +1,166 @@
+"""The command line end to end: init, import, check, build; exit codes and nothing written on error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from reportgen.cli import app
+from reportgen.readers.text import read_text
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CARD_2403 = FIXTURES / "3-1_2024-03_from-docx.txt"
+CARD_2412 = FIXTURES / "3-1_2024-12_from-hwp.txt"
+TITLE_2412 = "서부산스마트밸리 「낙동강 테크노밸리」 조성"
+
+runner = CliRunner()
+
+
+def run(*args: str | Path):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    """A workbook made by importing the 2024-12 reference card."""
+    path = tmp_path / "master.xlsx"
+    result = run("import", CARD_2412, "--id", "3-1", "--title", TITLE_2412, "-o", path,
+                 "--agency", "부산광역시 사하구", "--term", "8기")
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_import_check_build(master: Path, tmp_path: Path) -> None:
+    assert run("check", master).output.strip() == "OK: 1 cards"
+    out = tmp_path / "out"
+    result = run("build", master, "-o", out, "--format", "txt")
+    assert result.exit_code == 0, result.output
+    built = out / f"3-1_{TITLE_2412}.txt"
+    assert built.is_file()
+    expected = (Path(__file__).parent / "golden" / "3-1_2024-12.txt").read_text(encoding="utf-8")
+    assert built.read_text(encoding="utf-8") == expected
+    assert (out / "manifest.json").is_file()
+
+
+def test_import_without_id_says_which_option(tmp_path: Path) -> None:
+    target = tmp_path / "m.xlsx"
+    result = run("import", CARD_2412, "-o", target)
+    assert result.exit_code == 2
+    assert "--id" in result.output and "--title" in result.output
+    assert not target.exists()
+
+
+def test_import_same_id_twice_keeps_last(tmp_path: Path) -> None:
+    target = tmp_path / "m.xlsx"
+    result = run("import", CARD_2403, CARD_2412, "--title", TITLE_2412, "--id", "3-1", "-o", target)
+    assert result.exit_code == 0, result.output
+    assert "3-1" in result.output and "replaced" in result.output
+    out = tmp_path / "out"
+    assert run("build", target, "-o", out).exit_code == 0
+    [card_file] = out.glob("3-1_*.txt")
+    text = card_file.read_text(encoding="utf-8")
+    assert "추진 중(60%)" in text and "추진 중(40%)" not in text
+
+
+def test_as_of_leaves_out_later_achievements(master: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run("build", master, "-o", out, "--as-of", "2023-12-31").exit_code == 0
+    [card_file] = out.glob("3-1_*.txt")
+    text = card_file.read_text(encoding="utf-8")
+    assert "2024. " not in text.split("【추진실적】")[1].split("【금후계획】")[0]
+    assert "2023. 12. : 사하구↔ 동아대 상생발전을 위한 업무협약 체결" in text
+    full = read_text(CARD_2412)
+    dated_2024 = [i for s in full.achievements for g in s.groups for i in g.items if i.date.startswith("2024")]
+    assert len(dated_2024) == 14  # counted by hand on the reference card
+
+
+def test_only_unknown_id_is_exit_2(master: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run("build", master, "-o", out, "--only", "9-9")
+    assert result.exit_code == 2 and "9-9" in result.output
+    assert not out.exists()
+
+
+def test_unknown_format_is_exit_2(master: Path, tmp_path: Path) -> None:
+    result = run("build", master, "-o", tmp_path / "out", "--format", "pdfx")
+    assert result.exit_code == 2 and "pdfx" in result.output
+
+
+def test_init_makes_a_valid_empty_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "new.xlsx"
+    assert run("init", path).exit_code == 0
+    assert run("check", path).output.strip() == "OK: 0 cards"
+    assert run("init", path).exit_code == 2  # refuses to overwrite
+
+
+def _column(sheet, name: str) -> int:
+    for cell in sheet[1]:
+        if cell.value and str(cell.value).strip().startswith(name):
+            return cell.column
+    raise AssertionError(f"no column {name} in {sheet.title}")
+
+
+def _set(sheet_name: str, column: str, row: int, value: object) -> Callable[[openpyxl.Workbook], str]:
+    def mutate(book: openpyxl.Workbook) -> str:
+        sheet = book[sheet_name]
+        cell = sheet.cell(row=row, column=_column(sheet, column))
+        cell.value = value
+        return f"{sheet_name}!{cell.coordinate}"
+    return mutate
+
+
+def _delete_sheet(book: openpyxl.Workbook) -> str:
+    del book["구민소통"]
+    return "구민소통"
+
+
+def _rename_column(book: openpyxl.Workbook) -> str:
+    sheet = book["공약목록"]
+    sheet.cell(row=1, column=_column(sheet, "사업명")).value = "사업 이름"
+    return "공약목록"
+
+
+def _duplicate_id(book: openpyxl.Workbook) -> str:
+    sheet = book["공약목록"]
+    sheet.append([cell.value for cell in sheet[2]])
+    return f"공약목록!{sheet.cell(row=3, column=_column(sheet, '관리번호')).coordinate}"
+
+
+def _bad_year_column(book: openpyxl.Workbook) -> str:
+    sheet = book["연차별계획"]
+    cell = sheet.cell(row=1, column=_column(sheet, "2023"))
+    cell.value = "2030년"
+    return f"연차별계획!{cell.coordinate}"
+
+
+RULES = {
+    "missing sheet": _delete_sheet,
+    "missing column": _rename_column,
+    "unknown id in detail sheet": _set("추진실적", "관리번호", 3, "9-9"),
+    "duplicate id": _duplicate_id,
+    "progress over 100": _set("공약목록", "추진율", 2, 150),
+    "progress not a number": _set("공약목록", "추진율", 2, "육십"),
+    "bad year column": _bad_year_column,
+    "bad date": _set("추진실적", "일자", 4, "2023.13."),
+    "status not in list": _set("공약목록", "추진상황", 2, "잘 됨"),
+}
+
+
+@pytest.mark.parametrize("rule", list(RULES))
+def test_validation_rule_exit_2_names_cell_writes_nothing(rule: str, master: Path, tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(master)
+    where = RULES[rule](book)
+    book.save(master)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "earlier.txt").write_text("kept", encoding="utf-8")
+    result = run("build", master, "-o", out)
+    assert result.exit_code == 2, result.output
+    assert where in result.output
+    assert str(master) in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["earlier.txt"]
+    assert run("check", master).exit_code == 2
