@@ -1,0 +1,238 @@
+"""HWP reader: a legacy pledge card saved by Hangul as binary HWP 5.0 (``.hwp``).
+
+pyhwp (package ``hwp5``) decodes the file, distribution (배포용) documents
+included, into its XML model. We walk that model in document order and turn
+it into lines of the standard text card — one line per paragraph, one
+TAB-joined line per table row (a cell spanning n columns leaves n-1 empty
+cells after it, a cell covered by a row span is empty) — and let
+:func:`reportgen.readers.text.parse_lines` build the card.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reportgen.errors import InputError, Problem
+from reportgen.model import Card
+from reportgen.readers.text import parse_lines
+
+#: pyhwp logs decoding noise (and the password notice) on these loggers
+_NOISY_LOGGERS = ("hwp5", "olefile")
+#: the first bytes of an OLE2 compound file, which every HWP 5.0 file is
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_HWP3_MAGIC = b"HWP Document File"
+#: model elements whose paragraphs are not body text (table captions)
+_SKIPPED = frozenset({"TableCaption"})
+#: inline control characters that become a space inside a line
+_SPACE_CHARS = frozenset({"\t", "\n"})
+_MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class Node:
+    """One element of pyhwp's XML model: its model name, attributes and children."""
+
+    name: str
+    attrs: dict[str, Any]
+    children: list[Node] = field(default_factory=list)
+
+
+# ── errors ────────────────────────────────────────────────────────────────
+def _error(path: Path, ko: str, en: str, fix_ko: str, fix_en: str) -> InputError:
+    return InputError(Problem(str(path), "", ko, en, fix_ko, fix_en))
+
+
+def _not_hwp_error(path: Path, head: bytes) -> InputError:
+    """The error for a file that is no HWP 5.0 compound file, by what it looks like."""
+    if head.startswith(_ZIP_MAGIC):
+        return _error(path, "HWP 5.0(.hwp) 파일이 아니라 HWPX(zip) 파일로 보입니다",
+                      "not an HWP 5.0 (.hwp) file: it looks like HWPX (zip)",
+                      "확장자를 .hwpx로 바꾸어 가져오세요", "rename it to .hwpx and import that")
+    if head.startswith(_HWP3_MAGIC):
+        return _error(path, "한글 97 이전(HWP 3.0) 형식이라 읽을 수 없습니다",
+                      "old HWP 3.0 format (Hangul 97 or earlier) is not supported",
+                      "한글에서 열어 .hwp(5.0) 또는 .hwpx로 다시 저장하세요",
+                      "open it in Hangul and save it again as .hwp (5.0) or .hwpx")
+    return _error(path, "한글(.hwp) 파일이 아닙니다", "not a Hangul (.hwp) file",
+                  "한글에서 저장한 .hwp 파일을 주세요", "give a .hwp file saved by Hangul")
+
+
+def _damaged_error(path: Path, reason: object) -> InputError:
+    return _error(path, f"파일이 손상되었거나 잘려 있습니다 ({reason})",
+                  f"the file is damaged or truncated ({reason})",
+                  "한글에서 열어 다시 저장하거나 원본 파일을 다시 받으세요",
+                  "open it in Hangul and save it again, or get the original file again")
+
+
+def _check_header(path: Path, flags: Any) -> None:
+    """Refuse password-protected and DRM documents, which pyhwp cannot decode."""
+    if flags.password:
+        raise _error(path, "암호가 걸린 문서라 읽을 수 없습니다", "the document is password-protected",
+                     "한글에서 열어 문서 암호를 해제하고 다시 저장하세요",
+                     "open it in Hangul, remove the document password and save it again")
+    if flags.drm or flags.cert_drm or flags.cert_encrypted:
+        raise _error(path, "DRM(문서 보안)이 걸린 문서라 읽을 수 없습니다",
+                     "the document is DRM-protected or encrypted",
+                     "보안을 해제한 사본을 저장해 주세요", "save a copy without DRM protection")
+
+
+def _read_head(path: Path) -> bytes:
+    """The first bytes of the file; a clear error when it cannot be read or is no HWP."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(len(_OLE2_MAGIC) + 32)
+    except OSError as exc:
+        raise _error(path, f"파일을 읽을 수 없습니다 ({exc.strerror or exc})",
+                     f"cannot read the file ({exc.strerror or exc})",
+                     "파일 이름과 권한을 확인하세요", "check the file name and permissions") from None
+    if size > _MAX_BYTES:
+        raise _error(path, "파일이 너무 큽니다 (50 MB 초과)", "file larger than 50 MB",
+                     "공약 관리카드 한 장만 담은 파일을 주세요", "give a file holding one pledge card")
+    if not head.startswith(_OLE2_MAGIC):
+        raise _not_hwp_error(path, head)
+    return head
+
+
+# ── pyhwp model → tree ────────────────────────────────────────────────────
+def _silence_pyhwp() -> None:
+    for name in _NOISY_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.CRITICAL + 1)
+        logger.propagate = False
+
+
+def _tree(events: Iterator[tuple[Any, tuple[Any, dict[str, Any], Any]]]) -> Node:
+    """Nest pyhwp's flat start/end model events into a :class:`Node` tree."""
+    from hwp5.treeop import ENDEVENT, STARTEVENT
+
+    root = Node("Document", {})
+    stack = [root]
+    for event, (model, attrs, _context) in events:
+        if event is STARTEVENT:
+            node = Node(model.__name__, dict(attrs))
+            stack[-1].children.append(node)
+            stack.append(node)
+        elif event is ENDEVENT and len(stack) > 1:
+            stack.pop()
+    return root
+
+
+def _body_tree(path: Path) -> Node:
+    """The body (or the decoded 배포용 view text) of the file as a :class:`Node` tree."""
+    _read_head(path)
+    _silence_pyhwp()
+    from hwp5.xmlmodel import Hwp5File
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with closing(Hwp5File(str(path))) as document:
+                _check_header(path, document.header.flags)
+                return _tree(document.text.events())
+    except InputError:
+        raise
+    except Exception as exc:  # pyhwp raises anything (TypeError, ParseError, zlib.error …) on bad bytes
+        raise _damaged_error(path, type(exc).__name__) from None
+
+
+# ── tree → lines ──────────────────────────────────────────────────────────
+def _inline_text(node: Node) -> str:
+    """The text of a paragraph's own runs, ignoring tables and shapes anchored in it."""
+    if node.name == "Text":
+        return str(node.attrs.get("text", ""))
+    if node.name == "ControlChar":
+        char = node.attrs.get("char", "")
+        return " " if char in _SPACE_CHARS else ""
+    if node.name in _BLOCKS or node.name in _SKIPPED:
+        return ""
+    return "".join(_inline_text(child) for child in node.children)
+
+
+def _paragraphs(node: Node) -> Iterator[Node]:
+    """The paragraphs directly under ``node`` (through non-paragraph wrappers)."""
+    for child in node.children:
+        if child.name == "Paragraph":
+            yield child
+        elif child.name not in _SKIPPED:
+            yield from _paragraphs(child)
+
+
+def _cell_text(cell: Node) -> str:
+    """A table cell as one line: its paragraphs (and nested tables) joined by spaces."""
+    parts = [" ".join(_paragraph_lines(paragraph)) for paragraph in _paragraphs(cell)]
+    return " ".join(" ".join(part.split()) for part in parts if part.strip())
+
+
+def _table_lines(table: Node) -> list[str]:
+    """One TAB-joined line per table row; merged-away cells are empty."""
+    cells = [node for node in _descendants(table, "TableCell")]
+    body = next(_descendants(table, "TableBody"), None)
+    rows = int(body.attrs.get("rows", 0)) if body else 0
+    cols = int(body.attrs.get("cols", 0)) if body else 0
+    grid: dict[tuple[int, int], str] = {}
+    for cell in cells:
+        row, col = int(cell.attrs.get("row", 0)), int(cell.attrs.get("col", 0))
+        grid[(row, col)] = _cell_text(cell)
+        rows = max(rows, row + int(cell.attrs.get("rowspan", 1)))
+        cols = max(cols, col + int(cell.attrs.get("colspan", 1)))
+    return ["\t".join(grid.get((row, col), "") for col in range(cols)) for row in range(rows)]
+
+
+def _descendants(node: Node, name: str) -> Iterator[Node]:
+    """Nodes called ``name`` under ``node``, not looking inside a match or a nested table."""
+    for child in node.children:
+        if child.name == name:
+            yield child
+        elif child.name not in ("TableControl", *_SKIPPED):
+            yield from _descendants(child, name)
+
+
+def _block_lines(node: Node) -> list[str]:
+    """Lines of a table or a shape (text box) anchored in a paragraph."""
+    if node.name == "TableControl":
+        return _table_lines(node)
+    return [line for paragraph in _paragraphs(node) for line in _paragraph_lines(paragraph)]
+
+
+_BLOCKS = {"TableControl": _block_lines, "GShapeObjectControl": _block_lines}
+
+
+def _anchored_blocks(node: Node) -> Iterator[Node]:
+    """Tables and shapes anchored in a paragraph, in order."""
+    for child in node.children:
+        if child.name in _BLOCKS:
+            yield child
+        elif child.name not in _SKIPPED:
+            yield from _anchored_blocks(child)
+
+
+def _paragraph_lines(paragraph: Node) -> list[str]:
+    """A paragraph's text line, then the lines of what is anchored in it.
+
+    A paragraph that only anchors a table gives no line of its own.
+    """
+    text = _inline_text(paragraph)
+    blocks = list(_anchored_blocks(paragraph))
+    lines = [text] if text.strip() or not blocks else []
+    for block in blocks:
+        lines.extend(_BLOCKS[block.name](block))
+    return lines
+
+
+def hwp_lines(path: Path) -> list[str]:
+    """The body of an .hwp file as standard text-card lines (paragraphs and TAB-joined rows)."""
+    tree = _body_tree(Path(path))
+    return [line for paragraph in _paragraphs(tree) for line in _paragraph_lines(paragraph)]
+
+
+def read_hwp(path: Path) -> Card:
+    """Read a pledge card saved as .hwp; :class:`InputError` for anything else."""
+    return parse_lines(hwp_lines(Path(path)), source=str(path))
