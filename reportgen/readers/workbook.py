@@ -1,0 +1,1060 @@
+"""Read the master workbook (마스터 엑셀) into a :class:`~reportgen.model.Workbook`.
+
+The contract is docs/master-workbook.md. Every problem in the file is collected
+and reported together in one :class:`~reportgen.errors.InputError`; nothing from
+openpyxl or zipfile escapes.
+
+The sheet, column and 설정 key names of the contract are defined here (the
+``SHEET_*``, ``COL_*``, ``KEY_*`` constants and :data:`SHEET_COLUMNS`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from reportgen import model as m
+from reportgen.errors import InputError, Problem, Problems
+from reportgen.periods import PeriodError, normalize_period
+
+# ── the contract: sheet names ─────────────────────────────────────────────
+SHEET_SETTINGS = "설정"
+SHEET_CARDS = "공약목록"
+SHEET_COOPERATION = "협조부서"
+SHEET_BULLETS = "내용"
+SHEET_PLAN = "연차별계획"
+SHEET_ACHIEVEMENTS = "추진실적"
+SHEET_COMMUNICATION = "구민소통"
+SHEET_CHANGES = "변경이력"
+#: every sheet in workbook order; 변경이력 may be missing
+SHEETS = (
+    SHEET_SETTINGS,
+    SHEET_CARDS,
+    SHEET_COOPERATION,
+    SHEET_BULLETS,
+    SHEET_PLAN,
+    SHEET_ACHIEVEMENTS,
+    SHEET_COMMUNICATION,
+    SHEET_CHANGES,
+)
+OPTIONAL_SHEETS = (SHEET_CHANGES,)
+
+# ── the contract: column names (model constants where the card shares them) ─
+COL_ID = m.L_ID
+COL_AREA = "분야"
+COL_TITLE = "사업명"
+COL_CATEGORY = m.L_CATEGORY
+COL_EXECUTOR = m.L_EXECUTOR
+COL_PERIOD = m.L_PERIOD
+COL_STATUS = "추진상황"
+COL_PROGRESS = "추진율"
+COL_BUDGET = m.L_BUDGET
+COL_COMPLETION = m.L_COMPLETION
+COL_DEPARTMENT = m.L_DEPARTMENT
+COL_OFFICER = "담당자"
+COL_PHONE = "연락처"
+COL_AGENCY = "기관"
+COL_COOP_DEPARTMENT = "부서"
+COL_SECTION = "구분"
+COL_LEVEL = "수준"
+COL_TEXT = "내용"
+COL_PLAN_ITEM = m.L_PLAN_ITEM
+COL_AFTER_TERM = m.L_AFTER_TERM
+COL_MAJOR = "대분류"
+COL_MINOR = "소분류"
+COL_DATE = "일자"
+COL_CHANGE_DATE = "변경일"
+COL_CHANGE_CONTENT = "변경내용"
+COL_CHANGE_REASON = "변경사유"
+COL_CHANGE_PROCEDURE = "변경절차"
+#: 설정 is key/value: the header row of columns A/B (C is free notes)
+COL_SETTING_KEY = "항목"
+COL_SETTING_VALUE = "값"
+COL_SETTING_NOTE = "설명"
+
+#: the fixed columns of each sheet, in contract order (연차별계획 adds year columns)
+SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
+    SHEET_SETTINGS: (COL_SETTING_KEY, COL_SETTING_VALUE, COL_SETTING_NOTE),
+    SHEET_CARDS: (
+        COL_ID,
+        COL_AREA,
+        COL_TITLE,
+        COL_CATEGORY,
+        COL_EXECUTOR,
+        COL_PERIOD,
+        COL_STATUS,
+        COL_PROGRESS,
+        COL_BUDGET,
+        COL_COMPLETION,
+        COL_DEPARTMENT,
+        COL_OFFICER,
+        COL_PHONE,
+    ),
+    SHEET_COOPERATION: (COL_ID, COL_AGENCY, COL_COOP_DEPARTMENT, COL_OFFICER, COL_PHONE),
+    SHEET_BULLETS: (COL_ID, COL_SECTION, COL_LEVEL, COL_TEXT),
+    SHEET_PLAN: (COL_ID, COL_PLAN_ITEM, COL_AFTER_TERM),
+    SHEET_ACHIEVEMENTS: (COL_ID, COL_MAJOR, COL_MINOR, COL_DATE, COL_LEVEL, COL_TEXT),
+    SHEET_COMMUNICATION: (COL_ID, *m.COMMUNICATION_COLUMNS),
+    SHEET_CHANGES: (
+        COL_ID,
+        COL_CHANGE_DATE,
+        COL_CHANGE_CONTENT,
+        COL_CHANGE_REASON,
+        COL_CHANGE_PROCEDURE,
+    ),
+}
+
+# ── the contract: 설정 keys ───────────────────────────────────────────────
+KEY_AGENCY = "기관명"
+KEY_TERM = "민선"
+KEY_TERM_START = "임기 시작 연도"
+KEY_TERM_END = "임기 종료 연도"
+KEY_AS_OF = "기준일"
+KEY_STATUSES = "상태 목록"
+KEY_DONE_STATUSES = "완료 상태"  # extension: statuses that count as done
+SETTING_KEYS = (
+    KEY_AGENCY,
+    KEY_TERM,
+    KEY_TERM_START,
+    KEY_TERM_END,
+    KEY_AS_OF,
+    KEY_STATUSES,
+    KEY_DONE_STATUSES,
+)
+LIST_SEPARATOR = ","
+#: 수준 of a new 추진실적 entry
+ENTRY_MARKER = m.MARK_L1
+YEAR_SUFFIX = "년"
+COUNT_UNIT = m.COUNT_UNIT
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # refuse zip bombs
+
+_YEAR_HEADER = re.compile(r"^(\d{4})(?:" + YEAR_SUFFIX + r")?$")
+_UNIT_SUFFIX = re.compile(r"\((?:%|건)\)$")
+_DOTS = re.compile("[,ㆍ‧・･·]")
+_ISO_DATE = re.compile(r"^\s*(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\s*\.?\s*$")
+_XLSX_HINT_KO = "Excel에서 열어 'Excel 통합 문서(*.xlsx)'로 다시 저장하세요 (암호는 해제)"
+_XLSX_HINT_EN = "open it in Excel and save it as 'Excel Workbook (*.xlsx)' without a password"
+
+
+class _Percent(float):
+    """A number from a cell formatted as percent (0.6 shown as 60%)."""
+
+
+class _Formula(str):
+    """A formula cell's text; already reported, ignored by every parser."""
+
+
+class _Bad(ValueError):
+    """A cell value that a parser cannot accept."""
+
+
+def header_key(name: object) -> str:
+    """A header or key name compared tolerantly.
+
+    Surrounding and inner spaces, a trailing ``(%)``/``(건)`` unit and the kind
+    of middle dot (``·`` ``,`` ``ㆍ``) do not matter.
+    """
+    text = _text(name)
+    text = _UNIT_SUFFIX.sub("", text.strip()).strip()
+    return _DOTS.sub("·", re.sub(r"\s+", "", text))
+
+
+# ── cell values ───────────────────────────────────────────────────────────
+def _text(value: object) -> str:
+    """A cell value as trimmed text (whole numbers without ``.0``)."""
+    if value is None or isinstance(value, _Formula):
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, _Percent):
+        return f"{value * 100:g}%"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _whole_number(number: float) -> int:
+    number = round(number, 6)
+    if not float(number).is_integer():
+        raise _Bad(number)
+    return int(number)
+
+
+def _percent(value: object) -> int | None:
+    """추진율 or a yearly target: 60, ``60%``, 0.6 formatted as percent → 60."""
+    if value is None or isinstance(value, _Formula):
+        return None
+    if isinstance(value, _Percent):
+        return _whole_number(value * 100)
+    if isinstance(value, bool):
+        raise _Bad(value)
+    if isinstance(value, int | float):
+        return _whole_number(value)
+    text = _text(value)
+    if not text:
+        return None
+    text = text.removesuffix("%").strip()
+    try:
+        return _whole_number(float(text))
+    except (ValueError, OverflowError) as exc:
+        raise _Bad(value) from exc
+
+
+def _count(value: object) -> int | None:
+    """구민소통 count: ``1회``, 1 → 1; blank or ``-`` → None."""
+    if value is None or isinstance(value, _Formula):
+        return None
+    if isinstance(value, bool):
+        raise _Bad(value)
+    if isinstance(value, int | float):
+        number = _whole_number(value)
+    else:
+        text = _text(value).removesuffix(COUNT_UNIT).strip()
+        if text in ("", m.COUNT_NONE):
+            return None
+        if not text.isdigit():
+            raise _Bad(value)
+        number = int(text)
+    if number < 0:
+        raise _Bad(value)
+    return number
+
+
+def _marker(value: object) -> str:
+    """수준 → bullet marker: 1/2/3 (text or number), a literal marker, blank → plain."""
+    if isinstance(value, bool):
+        raise _Bad(value)
+    text = _text(value)
+    if text in m.LEVEL_TO_MARKER:
+        return m.LEVEL_TO_MARKER[text]
+    if text in m.MARKERS:
+        return text
+    if text == "":
+        return m.MARK_PLAIN
+    raise _Bad(value)
+
+
+def _period(value: object) -> str:
+    """일자 → canonical period text ("" when blank); numbers are refused (2023.10 → 2023.1)."""
+    if value is None or isinstance(value, _Formula):
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return normalize_period(value)
+    if isinstance(value, int | float):
+        raise _Bad(value)
+    text = _text(value)
+    if not text:
+        return ""
+    try:
+        return normalize_period(text)
+    except PeriodError as exc:
+        raise _Bad(value) from exc
+
+
+def _iso_date(value: object) -> str:
+    """기준일 → ISO date text; Excel dates and ``2024. 12. 31.`` are accepted."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        raise _Bad(value)
+    text = _text(value)
+    if not text:
+        return ""
+    match = _ISO_DATE.match(text)
+    if not match:
+        raise _Bad(value)
+    try:
+        return dt.date(*(int(part) for part in match.groups())).isoformat()
+    except ValueError as exc:
+        raise _Bad(value) from exc
+
+
+def _year(value: object) -> int | None:
+    """A year: 2022, ``2022``, ``2022년``; blank → None."""
+    if isinstance(value, bool):
+        raise _Bad(value)
+    if isinstance(value, int | float):
+        year = _whole_number(value)
+    else:
+        text = _text(value)
+        if not text:
+            return None
+        match = _YEAR_HEADER.match(text.replace(" ", ""))
+        if not match:
+            raise _Bad(value)
+        year = int(match[1])
+    if not 1900 <= year <= 2200:
+        raise _Bad(value)
+    return year
+
+
+def _split_list(value: object) -> list[str]:
+    text = _text(value).replace("\n", LIST_SEPARATOR)
+    return [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
+
+
+# ── sheets as plain rows ──────────────────────────────────────────────────
+@dataclass
+class _Table:
+    """One sheet: its header (name → column index) and its non-empty data rows."""
+
+    name: str
+    header: list[object]
+    columns: dict[str, int] = field(default_factory=dict)
+    rows: list[_Row] = field(default_factory=list)
+
+
+@dataclass
+class _Row:
+    """One data row with its Excel row number."""
+
+    table: _Table
+    number: int
+    values: list[object]
+
+    def raw(self, column: str) -> object:
+        index = self.table.columns.get(column)
+        if index is None or index >= len(self.values):
+            return None
+        return self.values[index]
+
+    def text(self, column: str) -> str:
+        return _text(self.raw(column))
+
+    def at_index(self, index: int) -> object:
+        return self.values[index] if index < len(self.values) else None
+
+    def where(self, column: str) -> str:
+        return self.where_index(self.table.columns.get(column, 0))
+
+    def where_index(self, index: int) -> str:
+        return f"{self.table.name}!{get_column_letter(index + 1)}{self.number}"
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _cell_value(
+    sheet: str, cell: object, row_number: int, index: int, problems: Problems
+) -> object:
+    value = cell.value  # type: ignore[attr-defined]
+    data_type = getattr(cell, "data_type", "n")
+    if data_type == "f":
+        where = f"{sheet}!{get_column_letter(index + 1)}{row_number}"
+        problems.add(
+            where,
+            f"수식이 들어 있습니다 ({value})",
+            f"the cell holds a formula ({value})",
+            "수식 대신 값을 직접 입력하세요 (복사 후 '값으로 붙여넣기')",
+            "type the value, not a formula (copy, then paste as values)",
+        )
+        return _Formula(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if "%" in (cell.number_format or ""):  # type: ignore[attr-defined]
+            return _Percent(value)
+    return value
+
+
+def _read_rows(sheet: str, worksheet: object, problems: Problems) -> list[list[object]]:
+    """All rows of a sheet as lists of values (index 0 = Excel row 1)."""
+    worksheet.reset_dimensions()  # type: ignore[attr-defined]
+    rows: list[list[object]] = []
+    for row_number, cells in enumerate(worksheet.iter_rows(), start=1):  # type: ignore[attr-defined]
+        values = [
+            None if cell.value is None else _cell_value(sheet, cell, row_number, index, problems)
+            for index, cell in enumerate(cells)
+        ]
+        rows.append(values)
+    return rows
+
+
+def _file_problem(path: Path, ko: str, en: str) -> InputError:
+    return InputError(Problem(str(path), "", ko, en, _XLSX_HINT_KO, _XLSX_HINT_EN))
+
+
+def _check_container(path: Path) -> None:
+    """Refuse, with one clear problem, anything that is not an .xlsx zip."""
+    if not path.is_file():
+        raise InputError(
+            Problem(
+                str(path),
+                "",
+                "파일이 없습니다",
+                "the file does not exist",
+                "파일 경로를 확인하세요",
+                "check the file path",
+            )
+        )
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if not head:
+        raise _file_problem(path, "빈 파일입니다 (0바이트)", "the file is empty (0 bytes)")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _file_problem(
+            path,
+            "예전 .xls 형식이거나 암호가 걸린 파일입니다",
+            "this is an old .xls file or a password-protected workbook",
+        )
+    if not zipfile.is_zipfile(path):
+        raise _file_problem(
+            path,
+            "xlsx 파일이 아닙니다 (.csv 또는 다른 파일의 확장자만 바꾼 것 같습니다)",
+            "this is not an xlsx file (perhaps a .csv or another file renamed)",
+        )
+    with zipfile.ZipFile(path) as archive:
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+            raise _file_problem(path, "압축을 푼 크기가 너무 큽니다", "the file unpacks too large")
+
+
+def _load_tables(path: Path, problems: Problems) -> dict[str, list[list[object]]]:
+    """Every sheet of the file as rows of values, keyed by the trimmed sheet name."""
+    _check_container(path)
+    try:
+        with path.open("rb") as fh:
+            book = load_workbook(fh, read_only=True, data_only=False)
+            try:
+                return {
+                    worksheet.title.strip(): _read_rows(
+                        worksheet.title.strip(), worksheet, problems
+                    )
+                    for worksheet in book.worksheets
+                    if worksheet.title.strip() in SHEETS
+                }
+            finally:
+                book.close()
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure inside openpyxl means a damaged file
+        raise _file_problem(
+            path,
+            f"xlsx 파일을 읽을 수 없습니다 (손상되었거나 Excel 통합 문서가 아닙니다: {type(exc).__name__})",
+            f"the xlsx file cannot be read (damaged or not an Excel workbook: {type(exc).__name__})",
+        ) from None
+
+
+def _table(name: str, rows: list[list[object]] | None, problems: Problems) -> _Table | None:
+    """Header-mapped table, or None (with problems) when the sheet or a column is missing."""
+    if rows is None:
+        if name not in OPTIONAL_SHEETS:
+            problems.add(
+                name,
+                f"'{name}' 시트가 없습니다",
+                f"the sheet '{name}' is missing",
+                f"'{name}' 시트를 추가하세요 ('reportgen init'으로 만든 양식 참고)",
+                f"add the sheet '{name}' (see the template made by 'reportgen init')",
+            )
+        return None
+    header = rows[0] if rows else []
+    table = _Table(name, header)
+    for index, value in enumerate(header):
+        table.columns.setdefault(header_key(value), index)
+    missing = [col for col in SHEET_COLUMNS[name] if header_key(col) not in table.columns]
+    if name == SHEET_SETTINGS:
+        missing = []  # 설정 is read by position (A key, B value)
+    for col in missing:
+        problems.add(
+            f"{name}!1:1",
+            f"'{col}' 열이 없습니다",
+            f"the column '{col}' is missing",
+            f"1행(머리글)에 '{col}' 열을 추가하세요",
+            f"add a column headed '{col}' in row 1",
+        )
+    if missing:
+        return None
+    table.columns = {col: table.columns[header_key(col)] for col in SHEET_COLUMNS[name]} | {
+        key: index for key, index in table.columns.items()
+    }
+    for number, values in enumerate(rows[1:], start=2):
+        if not all(_is_blank(value) for value in values):
+            table.rows.append(_Row(table, number, values))
+    return table
+
+
+# ── problems with a cell ──────────────────────────────────────────────────
+def _bad_cell(problems: Problems, where: str, what: tuple[str, str], fix: tuple[str, str]) -> None:
+    problems.add(where, what[0], what[1], fix[0], fix[1])
+
+
+def _bad_date(problems: Problems, where: str, value: object) -> None:
+    _bad_cell(
+        problems,
+        where,
+        (f"날짜를 알 수 없습니다 ({_text(value)})", f"not a date ({_text(value)})"),
+        (
+            "'2023. 04.', '2023. 06. ~ 08.' 처럼 텍스트로 입력하세요 (셀 서식: 텍스트)",
+            "type it as text such as '2023. 04.' or '2023. 06. ~ 08.' (cell format: Text)",
+        ),
+    )
+
+
+# ── 설정 ──────────────────────────────────────────────────────────────────
+_SETTING_KEYS = {header_key(key): key for key in SETTING_KEYS}
+
+
+def _read_settings(rows: list[list[object]] | None, problems: Problems) -> m.Settings:
+    settings = m.Settings()
+    table = _table(SHEET_SETTINGS, rows, problems)
+    if table is None:
+        return settings
+    values: dict[str, tuple[object, str]] = {}
+    for number, row in enumerate(rows or [], start=1):
+        key = _SETTING_KEYS.get(header_key(row[0] if row else None))
+        if key:
+            values[key] = (row[1] if len(row) > 1 else None, f"{SHEET_SETTINGS}!B{number}")
+    settings.agency = _text(values.get(KEY_AGENCY, (None,))[0])
+    settings.term = _text(values.get(KEY_TERM, (None,))[0])
+    settings.term_start = _setting_year(values, KEY_TERM_START, problems)
+    settings.term_end = _setting_year(values, KEY_TERM_END, problems)
+    _check_term(settings, values, problems)
+    if KEY_AS_OF in values:
+        value, where = values[KEY_AS_OF]
+        try:
+            settings.as_of = _iso_date(value)
+        except _Bad:
+            _bad_cell(
+                problems,
+                where,
+                (
+                    f"기준일이 날짜가 아닙니다 ({_text(value)})",
+                    f"기준일 is not a date ({_text(value)})",
+                ),
+                ("'2024-12-31' 처럼 입력하세요", "type it like '2024-12-31'"),
+            )
+    statuses = _split_list(values.get(KEY_STATUSES, (None,))[0])
+    settings.statuses = statuses or list(m.DEFAULT_STATUSES)
+    if KEY_DONE_STATUSES in values:
+        done = _split_list(values[KEY_DONE_STATUSES][0])
+        settings.done_statuses = done or settings.done_statuses
+        _check_done_statuses(settings, values[KEY_DONE_STATUSES][1], problems)
+    return settings
+
+
+def _setting_year(
+    values: dict[str, tuple[object, str]], key: str, problems: Problems
+) -> int | None:
+    if key not in values:
+        return None
+    value, where = values[key]
+    try:
+        return _year(value)
+    except _Bad:
+        _bad_cell(
+            problems,
+            where,
+            (f"{key}가 연도가 아닙니다 ({_text(value)})", f"{key} is not a year ({_text(value)})"),
+            ("'2022'처럼 네 자리 연도를 입력하세요", "type a four-digit year such as 2022"),
+        )
+        return None
+
+
+def _check_term(
+    settings: m.Settings, values: dict[str, tuple[object, str]], problems: Problems
+) -> None:
+    start, end = settings.term_start, settings.term_end
+    if (start is None) != (end is None):
+        where = f"{SHEET_SETTINGS}!A1"
+        _bad_cell(
+            problems,
+            where,
+            (
+                "임기 시작 연도와 종료 연도 중 하나만 있습니다",
+                "only one of the term years is given",
+            ),
+            ("임기 시작 연도와 임기 종료 연도를 모두 입력하세요", "fill in both term years"),
+        )
+    elif start is not None and end is not None and not start <= end <= start + 20:
+        where = values[KEY_TERM_END][1]
+        _bad_cell(
+            problems,
+            where,
+            (
+                f"임기 종료 연도({end})가 시작 연도({start})보다 앞서거나 너무 멉니다",
+                f"the term end year ({end}) is before or too far after the start year ({start})",
+            ),
+            ("임기 연도를 확인하세요", "check the term years"),
+        )
+
+
+def _check_done_statuses(settings: m.Settings, where: str, problems: Problems) -> None:
+    known = {status.replace(" ", "") for status in settings.statuses}
+    for status in settings.done_statuses:
+        if status.replace(" ", "") not in known:
+            _bad_cell(
+                problems,
+                where,
+                (
+                    f"완료 상태 '{status}'가 상태 목록에 없습니다",
+                    f"the done status '{status}' is not in 상태 목록",
+                ),
+                ("상태 목록에 있는 값만 쓰세요", "use only values listed in 상태 목록"),
+            )
+
+
+# ── 공약목록 ───────────────────────────────────────────────────────────────
+@dataclass
+class _Context:
+    """What the detail sheets need: the cards by id and the settings."""
+
+    settings: m.Settings
+    problems: Problems
+    cards: dict[str, m.Card] = field(default_factory=dict)
+
+    def card_of(self, row: _Row) -> m.Card | None:
+        """The card a detail row names, or None (with a problem)."""
+        card_id = _card_id(row, self.problems)
+        if card_id is None:
+            return None
+        card = self.cards.get(card_id)
+        if card is None:
+            _bad_cell(
+                self.problems,
+                row.where(COL_ID),
+                (
+                    f"공약목록에 없는 관리번호입니다 ({card_id})",
+                    f"관리번호 {card_id} is not in 공약목록",
+                ),
+                (
+                    "공약목록에 있는 관리번호를 쓰거나 공약목록에 추가하세요",
+                    "use a 관리번호 listed in 공약목록, or add the pledge there",
+                ),
+            )
+        return card
+
+
+def _card_id(row: _Row, problems: Problems) -> str | None:
+    raw = row.raw(COL_ID)
+    if isinstance(raw, _Formula):
+        return None
+    if isinstance(raw, dt.date | dt.datetime):
+        _bad_cell(
+            problems,
+            row.where(COL_ID),
+            (
+                f"관리번호가 날짜로 바뀌었습니다 ({_text(raw)})",
+                f"관리번호 was turned into a date by Excel ({_text(raw)})",
+            ),
+            (
+                "셀 서식을 '텍스트'로 바꾼 뒤 '3-1'처럼 다시 입력하세요",
+                "format the cell as Text and type it again, e.g. 3-1",
+            ),
+        )
+        return None
+    card_id = _text(raw)
+    if not card_id:
+        _bad_cell(
+            problems,
+            row.where(COL_ID),
+            ("관리번호가 비어 있습니다", "관리번호 is empty"),
+            (
+                "관리번호(예: 3-1)를 입력하거나 행을 지우세요",
+                "type the 관리번호 (e.g. 3-1) or delete the row",
+            ),
+        )
+        return None
+    return card_id
+
+
+def _read_cards(table: _Table, ctx: _Context) -> None:
+    statuses = {status.replace(" ", ""): status for status in ctx.settings.statuses}
+    for row in table.rows:
+        card_id = _card_id(row, ctx.problems)
+        title = row.text(COL_TITLE)
+        if not title:
+            _bad_cell(
+                ctx.problems,
+                row.where(COL_TITLE),
+                ("사업명이 비어 있습니다", "사업명 (title) is empty"),
+                ("사업명을 입력하세요", "type the pledge title"),
+            )
+        if card_id is None:
+            continue
+        if card_id in ctx.cards:
+            _bad_cell(
+                ctx.problems,
+                row.where(COL_ID),
+                (f"관리번호 {card_id}가 두 번 나옵니다", f"관리번호 {card_id} appears twice"),
+                ("관리번호가 겹치지 않게 고치세요", "make every 관리번호 unique"),
+            )
+            continue
+        ctx.cards[card_id] = m.Card(
+            id=card_id,
+            title=title,
+            area=row.text(COL_AREA),
+            header=_card_header(row, statuses, ctx.problems),
+        )
+
+
+def _card_header(row: _Row, statuses: dict[str, str], problems: Problems) -> m.Header:
+    return m.Header(
+        category=row.text(COL_CATEGORY),
+        executor=row.text(COL_EXECUTOR),
+        period=row.text(COL_PERIOD),
+        status=_status(row, statuses, problems),
+        progress=_progress(row, problems),
+        budget=row.text(COL_BUDGET),
+        completion=row.text(COL_COMPLETION),
+        department=m.Contact(row.text(COL_DEPARTMENT), row.text(COL_OFFICER), row.text(COL_PHONE)),
+    )
+
+
+def _status(row: _Row, statuses: dict[str, str], problems: Problems) -> str:
+    status = row.text(COL_STATUS)
+    if not status:
+        return ""
+    known = statuses.get(status.replace(" ", ""))
+    if known is None:
+        listed = ", ".join(statuses.values())
+        _bad_cell(
+            problems,
+            row.where(COL_STATUS),
+            (
+                f"추진상황 '{status}'가 설정의 상태 목록에 없습니다",
+                f"the status '{status}' is not in 설정 상태 목록",
+            ),
+            (f"다음 중 하나를 쓰세요: {listed}", f"use one of: {listed}"),
+        )
+        return status
+    return known
+
+
+def _progress(row: _Row, problems: Problems) -> int | None:
+    value = row.raw(COL_PROGRESS)
+    try:
+        progress = _percent(value)
+    except _Bad:
+        progress = -1
+    if progress is not None and not 0 <= progress <= 100:
+        _bad_cell(
+            problems,
+            row.where(COL_PROGRESS),
+            (
+                f"추진율이 0~100 사이의 정수가 아닙니다 ({_text(value)})",
+                f"추진율 is not a whole number from 0 to 100 ({_text(value)})",
+            ),
+            ("60 또는 60% 처럼 입력하세요", "type it like 60 or 60%"),
+        )
+        return None
+    return progress
+
+
+# ── 협조부서, 내용, 구민소통, 변경이력 ───────────────────────────────────────
+def _read_cooperation(table: _Table, ctx: _Context) -> None:
+    for row in table.rows:
+        card = ctx.card_of(row)
+        if card is not None:
+            card.header.cooperation.append(
+                m.Contact(
+                    row.text(COL_COOP_DEPARTMENT),
+                    row.text(COL_OFFICER),
+                    row.text(COL_PHONE),
+                    row.text(COL_AGENCY),
+                )
+            )
+
+
+_SECTIONS = {header_key(section): section for section in m.BULLET_SECTIONS}
+
+
+def _level(row: _Row, problems: Problems, allowed: str) -> str | None:
+    value = row.raw(COL_LEVEL)
+    try:
+        return _marker(value)
+    except _Bad:
+        _bad_cell(
+            problems,
+            row.where(COL_LEVEL),
+            (f"수준 '{_text(value)}'을(를) 알 수 없습니다", f"unknown 수준 '{_text(value)}'"),
+            (f"{allowed} 중 하나를 쓰세요", f"use one of {allowed}"),
+        )
+        return None
+
+
+_LEVELS_TEXT = "1(○), 2(-), 3(▷), ※, ▪, " + "빈칸/blank"
+
+
+def _text_of(row: _Row, problems: Problems) -> str:
+    text = row.text(COL_TEXT)
+    if not text:
+        _bad_cell(
+            problems,
+            row.where(COL_TEXT),
+            ("내용이 비어 있습니다", "내용 (text) is empty"),
+            ("내용을 입력하거나 행을 지우세요", "type the text or delete the row"),
+        )
+    return text
+
+
+def _read_bullets(table: _Table, ctx: _Context) -> None:
+    for row in table.rows:
+        card = ctx.card_of(row)
+        section = _SECTIONS.get(header_key(row.text(COL_SECTION)))
+        if section is None:
+            listed = ", ".join(m.BULLET_SECTIONS)
+            _bad_cell(
+                ctx.problems,
+                row.where(COL_SECTION),
+                (
+                    f"구분 '{row.text(COL_SECTION)}'을(를) 알 수 없습니다",
+                    f"unknown 구분 '{row.text(COL_SECTION)}'",
+                ),
+                (f"다음 중 하나를 쓰세요: {listed}", f"use one of: {listed}"),
+            )
+        marker = _level(row, ctx.problems, _LEVELS_TEXT)
+        text = _text_of(row, ctx.problems)
+        if card is not None and section is not None and marker is not None and text:
+            card.bullets[section].append(m.BulletLine(marker, text))
+
+
+def _read_communication(table: _Table, ctx: _Context) -> None:
+    seen: set[str] = set()
+    for row in table.rows:
+        card = ctx.card_of(row)
+        counts = [_count_cell(row, column, ctx.problems) for column in m.COMMUNICATION_COLUMNS]
+        if card is None:
+            continue
+        if card.id in seen:
+            _bad_cell(
+                ctx.problems,
+                row.where(COL_ID),
+                (
+                    f"관리번호 {card.id}의 구민소통 행이 두 개입니다",
+                    f"관리번호 {card.id} has two 구민소통 rows",
+                ),
+                ("한 공약에 한 행만 두세요", "keep one row per pledge"),
+            )
+        seen.add(card.id)
+        card.communication = counts
+
+
+def _count_cell(row: _Row, column: str, problems: Problems) -> int | None:
+    value = row.raw(column)
+    try:
+        return _count(value)
+    except _Bad:
+        _bad_cell(
+            problems,
+            row.where(column),
+            (f"횟수가 아닙니다 ({_text(value)})", f"not a count ({_text(value)})"),
+            ("1 또는 1회처럼 입력하고, 없으면 비우세요", "type 1 or 1회; leave it blank for none"),
+        )
+        return None
+
+
+def _change_date(value: object) -> str:
+    """변경일: a date keeps its day; text is normalized when it is a period, else kept."""
+    if isinstance(value, dt.datetime | dt.date):
+        return f"{value.year}. {value.month:02d}. {value.day:02d}."
+    text = _text(value)
+    try:
+        return normalize_period(text) if text else ""
+    except PeriodError:
+        return text
+
+
+def _read_changes(table: _Table, ctx: _Context) -> None:
+    for row in table.rows:
+        card = ctx.card_of(row)
+        if card is not None:
+            card.changes.append(
+                m.ChangeRecord(
+                    _change_date(row.raw(COL_CHANGE_DATE)),
+                    row.text(COL_CHANGE_CONTENT),
+                    row.text(COL_CHANGE_REASON),
+                    row.text(COL_CHANGE_PROCEDURE),
+                )
+            )
+
+
+# ── 연차별계획 ─────────────────────────────────────────────────────────────
+def _year_columns(table: _Table) -> list[tuple[int, int]]:
+    """(year, column index) of every header cell that is a year."""
+    found = []
+    for index, value in enumerate(table.header):
+        try:
+            year = _year(value) if not _is_blank(value) else None
+        except _Bad:
+            continue
+        if year is not None:
+            found.append((year, index))
+    return found
+
+
+def _plan_years(
+    table: _Table, settings: m.Settings, problems: Problems
+) -> list[tuple[int, int]] | None:
+    """The year columns, checked against 설정 (or consecutive when 설정 has no years)."""
+    found = _year_columns(table)
+    years = [year for year, _ in found]
+    if settings.term_start is not None and settings.term_end is not None:
+        expected = list(range(settings.term_start, settings.term_end + 1))
+    else:
+        expected = list(range(years[0], years[0] + len(years))) if years else []
+    after_index = table.columns[COL_AFTER_TERM]
+    in_order = all(index < after_index for _, index in found)
+    indexes = [index for _, index in found]
+    adjacent = indexes == list(range(indexes[0], indexes[0] + len(indexes))) if indexes else True
+    if years == expected and in_order and adjacent:
+        return found
+    first = indexes[0] if indexes else table.columns[COL_PLAN_ITEM] + 1
+    want = ", ".join(f"{year}{YEAR_SUFFIX}" for year in expected) or "설정의 임기 연도"
+    problems.add(
+        f"{table.name}!{get_column_letter(first + 1)}1",
+        f"연도 열({', '.join(map(str, years)) or '없음'})이 설정의 임기와 맞지 않습니다",
+        f"the year columns ({', '.join(map(str, years)) or 'none'}) do not match the term in 설정",
+        f"세부추진내용 다음에 {want} 열을 차례로 두고 그 다음에 '{COL_AFTER_TERM}' 열을 두세요",
+        f"put the columns {want} in order after 세부추진내용, then '{COL_AFTER_TERM}'",
+    )
+    return None
+
+
+def _target_cell(row: _Row, index: int, problems: Problems) -> int | None:
+    value = row.at_index(index)
+    try:
+        target = _percent(value)
+    except _Bad:
+        target = -1
+    if target is not None and not 0 <= target <= 100:
+        _bad_cell(
+            problems,
+            row.where_index(index),
+            (
+                f"목표가 0~100 사이의 정수가 아닙니다 ({_text(value)})",
+                f"the target is not a whole number from 0 to 100 ({_text(value)})",
+            ),
+            ("40 또는 40% 처럼 입력하세요", "type it like 40 or 40%"),
+        )
+        return None
+    return target
+
+
+def _is_target_row(title: str) -> bool:
+    return title.replace(" ", "") in (m.L_TARGET_ROW, m.L_TARGET_ROW.removesuffix("(%)"))
+
+
+def _read_plan(table: _Table, ctx: _Context) -> None:
+    found = _plan_years(table, ctx.settings, ctx.problems)
+    if found is None:
+        return
+    years = [year for year, _ in found]
+    after = table.columns[COL_AFTER_TERM]
+    targets_seen: set[str] = set()
+    for row in table.rows:
+        card = ctx.card_of(row)
+        title = row.text(COL_PLAN_ITEM)
+        if _is_target_row(title):
+            targets = [_target_cell(row, index, ctx.problems) for _, index in found]
+            after_target = _target_cell(row, after, ctx.problems)
+            if card is None:
+                continue
+            if card.id in targets_seen:
+                _bad_cell(
+                    ctx.problems,
+                    row.where(COL_PLAN_ITEM),
+                    (
+                        f"관리번호 {card.id}의 목표(%) 행이 두 개입니다",
+                        f"관리번호 {card.id} has two 목표(%) rows",
+                    ),
+                    ("목표(%) 행을 하나만 두세요", "keep one 목표(%) row"),
+                )
+            targets_seen.add(card.id)
+            card.annual_plan.targets, card.annual_plan.after_term_target = targets, after_target
+        elif card is not None:
+            cells = [_text(row.at_index(index)) for _, index in found]
+            card.annual_plan.rows.append(m.PlanRow(title, cells, _text(row.at_index(after))))
+        if card is not None:
+            card.annual_plan.years = list(years)
+
+
+# ── 추진실적 ───────────────────────────────────────────────────────────────
+def _group(card: m.Card, section_title: str, group_title: str) -> m.AchievementGroup:
+    """The (merged) section and group of a row, created on first appearance."""
+    section = next((s for s in card.achievements if s.title == section_title), None)
+    if section is None:
+        section = m.AchievementSection(section_title)
+        card.achievements.append(section)
+    group = next((g for g in section.groups if g.title == group_title), None)
+    if group is None:
+        group = m.AchievementGroup(group_title)
+        section.groups.append(group)
+    return group
+
+
+def _row_date(row: _Row, problems: Problems) -> str | None:
+    value = row.raw(COL_DATE)
+    try:
+        return _period(value)
+    except _Bad:
+        _bad_date(problems, row.where(COL_DATE), value)
+        return None
+
+
+def _read_achievements(table: _Table, ctx: _Context) -> None:
+    for row in table.rows:
+        card = ctx.card_of(row)
+        date = _row_date(row, ctx.problems)
+        marker = _level(row, ctx.problems, _LEVELS_TEXT)
+        text = _text_of(row, ctx.problems)
+        if card is None or date is None or marker is None or not text:
+            continue
+        group = _group(card, row.text(COL_MAJOR), row.text(COL_MINOR))
+        if marker == ENTRY_MARKER:
+            group.items.append(m.Achievement(date, text, ENTRY_MARKER))
+        elif marker == m.MARK_PLAIN and not date:
+            group.items.append(m.Achievement("", text, m.MARK_PLAIN))
+        elif group.items:
+            group.items[-1].details.append(m.BulletLine(marker, text))
+        else:
+            _bad_cell(
+                ctx.problems,
+                row.where(COL_LEVEL),
+                (
+                    "이 세부 줄이 딸린 항목(수준 1)이 같은 대분류/소분류에 앞서 없습니다",
+                    "this detail line has no entry (수준 1) before it in the same 대분류/소분류",
+                ),
+                (
+                    "위에 수준 1 행을 넣거나 수준을 1로 바꾸세요",
+                    "add a 수준 1 row above it, or set its 수준 to 1",
+                ),
+            )
+
+
+# ── the reader ────────────────────────────────────────────────────────────
+_DETAIL_READERS = (
+    (SHEET_COOPERATION, _read_cooperation),
+    (SHEET_BULLETS, _read_bullets),
+    (SHEET_PLAN, _read_plan),
+    (SHEET_ACHIEVEMENTS, _read_achievements),
+    (SHEET_COMMUNICATION, _read_communication),
+    (SHEET_CHANGES, _read_changes),
+)
+
+
+def read_workbook(path: Path) -> m.Workbook:
+    """Read and validate a master workbook; raise InputError listing every problem."""
+    path = Path(path)
+    problems = Problems(str(path))
+    sheets = _load_tables(path, problems)
+    settings = _read_settings(sheets.get(SHEET_SETTINGS), problems)
+    ctx = _Context(settings, problems)
+    cards_table = _table(SHEET_CARDS, sheets.get(SHEET_CARDS), problems)
+    if cards_table is not None:
+        _read_cards(cards_table, ctx)
+    for name, reader in _DETAIL_READERS:
+        table = _table(name, sheets.get(name), problems)
+        if table is not None and cards_table is not None:
+            reader(table, ctx)
+    problems.raise_if_any()
+    return m.Workbook(settings=settings, cards=list(ctx.cards.values()))
