@@ -1,0 +1,611 @@
+"""변동사항: what changed between two quarters' workbooks, card by card.
+
+Cards are matched by 관리번호. Text is compared *folded*: all whitespace
+removed, look-alike middle dots (``·‧․･・``) made one, compatibility
+characters normalised (NFKC: ``㈜`` = ``(주)``), so that retyping or copying
+from Hangul does not count as a change. What is printed is the new text
+(whitespace collapsed). Bullet markers are not compared (``-`` vs ``○``).
+
+* header fields: 사업명, 분야, 사업구분, 사업주체, 사업기간, 추진상황, 추진율,
+  소요예산, 완료시기, 추진부서, 담당자 (with 연락처), 협조부서;
+* 추진실적: entries matched by (date, text); added and removed entries with
+  their □/<…> group, and the ▷/▪ lines of a kept entry that changed; renamed
+  □/<…> headings;
+* bullet sections (금후계획 …): removed and added lines;
+* 연차별 추진계획 cells and targets; 구민소통 counts.
+
+Renderers return str/bytes and never write files; XLSX/DOCX bytes are
+deterministic.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from reportgen.model import (
+    BULLET_SECTIONS,
+    COMMUNICATION_LABELS,
+    COUNT_NONE,
+    COUNT_UNIT,
+    GROUP_CLOSE,
+    GROUP_OPEN,
+    H_ACHIEVEMENTS,
+    H_COMMUNICATION,
+    L_AFTER_TERM,
+    L_BUDGET,
+    L_CATEGORY,
+    L_COMPLETION,
+    L_COOPERATION,
+    L_DEPARTMENT,
+    L_EXECUTOR,
+    L_ID,
+    L_PERIOD,
+    L_STATUS,
+    L_TARGET_ROW,
+    MARK_SUBHEADING,
+    PHONE,
+    PLAN_SUBHEADINGS,
+    SECTION_OF,
+    SUB_ANNUAL_PLAN,
+    Achievement,
+    AnnualPlan,
+    BulletLine,
+    Card,
+    Contact,
+    Workbook,
+)
+from reportgen.summary import (
+    L_AREA,
+    docx_bytes,
+    docx_table,
+    korean_document,
+    set_text,
+    xlsx_bytes,
+)
+
+# ── labels of the diff report (not on the card, so they live here) ────────
+L_TITLE = "사업명"
+L_PROGRESS = "추진율"
+L_STATUS_NAME = L_STATUS.removesuffix("(%)")  # 추진상황
+L_OFFICER = "담당자"
+L_KIND = "구분"
+L_ITEM = "항목"
+L_OLD = "변경 전"
+L_NEW = "변경 후"
+L_EMPTY = "(없음)"
+L_HEADINGS = "제목"
+YEAR_SUFFIX = "년"
+SHEET = "변동사항"
+ADDED, REMOVED, CHANGED = "신규", "삭제", "변경"
+PLUS, MINUS, TILDE = "+", "-", "~"
+
+_DOTS = str.maketrans({c: "·" for c in "\u00b7\u2027\u2024\u2219\u30fb\uff65\u318d"})
+_WS = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """The comparison key of a text: dots unified, NFKC, all whitespace removed."""
+    return _WS.sub("", unicodedata.normalize("NFKC", (text or "").translate(_DOTS)))
+
+
+def tidy(text: str) -> str:
+    """A text as printed in the diff: runs of whitespace become one space."""
+    return " ".join((text or "").split())
+
+
+# ── result objects ────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A value that changed: ``추진율: 40% → 60%``."""
+
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """A line removed (``-``) or added (``+``)."""
+
+    sign: str
+    text: str
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    """A 추진실적 entry added (``+``), removed (``-``) or kept with changed sub-lines (``~``)."""
+
+    sign: str
+    section: str  # □ title
+    group: str  # <…> title, "" for entries directly under □
+    line: str  # ``2024. 03. : 산단환경조성사업 공모 선정``
+    details: tuple[LineChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionChange:
+    """Lines removed/added in one bullet section (key of BULLET_SECTIONS)."""
+
+    key: str
+    lines: tuple[LineChange, ...]
+
+
+@dataclass
+class CardDiff:
+    """Everything that changed in one card (``kind`` 신규/삭제/변경)."""
+
+    id: str
+    title: str
+    kind: str
+    fields: list[FieldChange] = field(default_factory=list)
+    headings: list[LineChange] = field(default_factory=list)  # □ / <…> headings of 추진실적
+    achievements: list[EntryChange] = field(default_factory=list)
+    sections: list[SectionChange] = field(default_factory=list)
+    plan: list[FieldChange] = field(default_factory=list)
+    communication: list[FieldChange] = field(default_factory=list)
+
+    def has_changes(self) -> bool:
+        """True when the card is new, dropped, or anything in it changed."""
+        parts = (self.fields, self.headings, self.achievements, self.sections, self.plan, self.communication)
+        return self.kind != CHANGED or any(parts)
+
+
+@dataclass
+class Diff:
+    """The 변동사항 between two workbooks: changed cards only, in new-workbook order."""
+
+    old_as_of: str
+    new_as_of: str
+    cards: list[CardDiff]
+    unchanged: int
+
+    def count(self, kind: str) -> int:
+        """How many cards are of ``kind`` (신규, 삭제 or 변경)."""
+        return sum(1 for c in self.cards if c.kind == kind)
+
+
+# ── header fields ─────────────────────────────────────────────────────────
+
+
+def contact_text(contact: Contact) -> str:
+    """``최재봉 ☎5021``; the officer alone when there is no phone."""
+    phone = f"{PHONE}{contact.phone}" if contact.phone else ""
+    return " ".join(p for p in (contact.officer, phone) if p)
+
+
+def cooperation_text(contacts: Iterable[Contact]) -> str:
+    """``市 산업입지과 (박정화 ☎888-4932), …``."""
+    parts = []
+    for c in contacts:
+        who = contact_text(c)
+        name = " ".join(p for p in (c.agency, c.department) if p)
+        parts.append(f"{name} ({who})" if who else name)
+    return ", ".join(parts)
+
+
+def _progress_text(value: int | None) -> str:
+    return "" if value is None else f"{value}%"
+
+
+#: header fields in card order: label and how to read the value from a card
+HEADER_FIELDS: tuple[tuple[str, Callable[[Card], str]], ...] = (
+    (L_TITLE, lambda c: c.title),
+    (L_AREA, lambda c: c.area),
+    (L_CATEGORY, lambda c: c.header.category),
+    (L_EXECUTOR, lambda c: c.header.executor),
+    (L_PERIOD, lambda c: c.header.period),
+    (L_STATUS_NAME, lambda c: c.header.status),
+    (L_PROGRESS, lambda c: _progress_text(c.header.progress)),
+    (L_BUDGET, lambda c: c.header.budget),
+    (L_COMPLETION, lambda c: c.header.completion),
+    (L_DEPARTMENT, lambda c: c.header.department.department),
+    (L_OFFICER, lambda c: contact_text(c.header.department)),
+    (L_COOPERATION, lambda c: cooperation_text(c.header.cooperation)),
+)
+
+
+def _changed(label: str, old: str, new: str) -> list[FieldChange]:
+    return [] if fold(old) == fold(new) else [FieldChange(label, tidy(old), tidy(new))]
+
+
+def diff_header(old: Card, new: Card) -> list[FieldChange]:
+    """Header fields whose folded text differs."""
+    return [ch for label, read in HEADER_FIELDS for ch in _changed(label, read(old), read(new))]
+
+
+# ── lines ─────────────────────────────────────────────────────────────────
+
+
+def _bullet_text(line: BulletLine) -> str:
+    return tidy(f"{line.marker} {line.text}")
+
+
+def diff_lines(old: list[BulletLine], new: list[BulletLine]) -> list[LineChange]:
+    """Removed and added lines, in reading order (markers are not compared)."""
+    matcher = difflib.SequenceMatcher(
+        None, [fold(b.text) for b in old], [fold(b.text) for b in new], autojunk=False
+    )
+    changes: list[LineChange] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        changes.extend(LineChange(MINUS, _bullet_text(b)) for b in old[i1:i2])
+        changes.extend(LineChange(PLUS, _bullet_text(b)) for b in new[j1:j2])
+    return changes
+
+
+def diff_sections(old: Card, new: Card) -> list[SectionChange]:
+    """Changed bullet sections (사업추진목표 … 금후계획, 기대효과)."""
+    result = []
+    for key in BULLET_SECTIONS:
+        lines = diff_lines(old.bullets.get(key, []), new.bullets.get(key, []))
+        if lines:
+            result.append(SectionChange(key, tuple(lines)))
+    return result
+
+
+# ── 추진실적 ──────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class _Placed:
+    section: str
+    group: str
+    item: Achievement
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return fold(self.item.date), fold(self.item.text)
+
+
+def entry_line(item: Achievement) -> str:
+    """``2023. 04. : text`` as on the card; the text alone when undated."""
+    return tidy(f"{item.date} : {item.text}" if item.date else item.text)
+
+
+def _placed(card: Card) -> list[_Placed]:
+    return [
+        _Placed(tidy(s.title), tidy(g.title), item)
+        for s in card.achievements
+        for g in s.groups
+        for item in g.items
+    ]
+
+
+def _entry(sign: str, p: _Placed, details: Iterable[LineChange]) -> EntryChange:
+    return EntryChange(sign, p.section, p.group, entry_line(p.item), tuple(details))
+
+
+def diff_achievements(old: Card, new: Card) -> list[EntryChange]:
+    """추진실적 entries added/changed (new order), then removed (old order)."""
+    old_entries = _placed(old)
+    pool: dict[tuple[str, str], list[_Placed]] = {}
+    for p in old_entries:
+        pool.setdefault(p.key, []).append(p)
+    changes: list[EntryChange] = []
+    matched: set[int] = set()
+    for p in _placed(new):
+        candidates = [c for c in pool.get(p.key, []) if id(c) not in matched]
+        if not candidates:
+            changes.append(_entry(PLUS, p, (LineChange(PLUS, _bullet_text(d)) for d in p.item.details)))
+            continue
+        before = candidates[0]
+        matched.add(id(before))
+        details = diff_lines(before.item.details, p.item.details)
+        if details:
+            changes.append(_entry(TILDE, p, details))
+    for p in old_entries:
+        if id(p) not in matched:
+            changes.append(_entry(MINUS, p, (LineChange(MINUS, _bullet_text(d)) for d in p.item.details)))
+    return changes
+
+
+def _headings(card: Card) -> list[str]:
+    titles = []
+    for s in card.achievements:
+        titles.append(f"{MARK_SUBHEADING} {tidy(s.title)}")
+        titles.extend(f"{GROUP_OPEN}{tidy(g.title)}{GROUP_CLOSE}" for g in s.groups if g.title.strip())
+    return titles
+
+
+def diff_headings(old: Card, new: Card) -> list[LineChange]:
+    """□ and <…> headings of 추진실적 that are gone or new."""
+    old_titles, new_titles = _headings(old), _headings(new)
+    old_keys, new_keys = {fold(t) for t in old_titles}, {fold(t) for t in new_titles}
+    removed = [LineChange(MINUS, t) for t in old_titles if fold(t) not in new_keys]
+    added = [LineChange(PLUS, t) for t in new_titles if fold(t) not in old_keys]
+    return removed + added
+
+
+# ── 연차별 추진계획, 구민소통 ───────────────────────────────────────────────
+
+
+def _cells(plan: AnnualPlan) -> dict[tuple[str, str], tuple[str, str]]:
+    """(folded row, column) → (printed row label, cell text) for every cell and target."""
+    cells: dict[tuple[str, str], tuple[str, str]] = {}
+    for year, target in zip(plan.years, plan.targets, strict=False):
+        cells[(fold(L_TARGET_ROW), f"{year}{YEAR_SUFFIX}")] = (L_TARGET_ROW, _progress_text(target))
+    if plan.after_term_target is not None:
+        cells[(fold(L_TARGET_ROW), L_AFTER_TERM)] = (L_TARGET_ROW, _progress_text(plan.after_term_target))
+    for row in plan.rows:
+        label = tidy(row.title)
+        for year, text in zip(plan.years, row.cells, strict=False):
+            cells[(fold(row.title), f"{year}{YEAR_SUFFIX}")] = (label, text)
+        cells[(fold(row.title), L_AFTER_TERM)] = (label, row.after_term)
+    return cells
+
+
+def diff_plan(old: Card, new: Card) -> list[FieldChange]:
+    """연차별 추진계획 cells (and yearly targets) that differ, labelled ``row / 2024년``."""
+    before, after = _cells(old.annual_plan), _cells(new.annual_plan)
+    changes = []
+    for key in list(after) + [k for k in before if k not in after]:
+        label = (after.get(key) or before[key])[0]
+        old_text = before.get(key, ("", ""))[1]
+        new_text = after.get(key, ("", ""))[1]
+        changes.extend(_changed(f"{label} / {key[1]}", old_text, new_text))
+    return changes
+
+
+def count_text(n: int | None) -> str:
+    """A 구민소통 count as printed: ``-`` or ``1회``."""
+    return f"{n}{COUNT_UNIT}" if n else COUNT_NONE
+
+
+def diff_communication(old: Card, new: Card) -> list[FieldChange]:
+    """구민소통 counts that differ (empty and 0 are the same)."""
+    changes = []
+    for i, label in enumerate(COMMUNICATION_LABELS):
+        a = old.communication[i] if i < len(old.communication) else None
+        b = new.communication[i] if i < len(new.communication) else None
+        if (a or 0) != (b or 0):
+            changes.append(FieldChange(label, count_text(a), count_text(b)))
+    return changes
+
+
+# ── whole workbooks ───────────────────────────────────────────────────────
+
+
+def diff_cards(old: Card, new: Card) -> CardDiff:
+    """What changed in one card between two quarters."""
+    return CardDiff(
+        id=new.id.strip(),
+        title=tidy(new.title or old.title),
+        kind=CHANGED,
+        fields=diff_header(old, new),
+        headings=diff_headings(old, new),
+        achievements=diff_achievements(old, new),
+        sections=diff_sections(old, new),
+        plan=diff_plan(old, new),
+        communication=diff_communication(old, new),
+    )
+
+
+def diff_workbooks(old: Workbook, new: Workbook) -> Diff:
+    """The 변동사항 from ``old`` to ``new``: new, dropped and changed cards.
+
+    Cards pair by 관리번호 (a repeated 관리번호 pairs in sheet order).
+    """
+    by_id: dict[str, list[Card]] = {}
+    for card in old.cards:
+        by_id.setdefault(card.id.strip(), []).append(card)
+    cards: list[CardDiff] = []
+    unchanged = 0
+    for card in new.cards:
+        olds = by_id.get(card.id.strip())
+        if not olds:
+            cards.append(CardDiff(card.id.strip(), tidy(card.title), ADDED))
+            continue
+        result = diff_cards(olds.pop(0), card)
+        if result.has_changes():
+            cards.append(result)
+        else:
+            unchanged += 1
+    for rest in by_id.values():
+        cards.extend(CardDiff(c.id.strip(), tidy(c.title), REMOVED) for c in rest)
+    return Diff(old.settings.as_of, new.settings.as_of, cards, unchanged)
+
+
+# ── display shared by the renderers ───────────────────────────────────────
+
+
+def total_line(d: Diff) -> str:
+    """``변동 카드 N건: 신규 a, 삭제 b, 변경 c / N cards changed: a new, b dropped, c changed``."""
+    a, b, c = d.count(ADDED), d.count(REMOVED), d.count(CHANGED)
+    n = len(d.cards)
+    return (
+        f"변동 카드 {n}건: {ADDED} {a}, {REMOVED} {b}, {CHANGED} {c} / "
+        f"{n} {'card' if n == 1 else 'cards'} changed: {a} new, {b} dropped, {c} changed"
+    )
+
+
+def context_line(d: Diff) -> str:
+    """``기준일 2024-03-31 → 2024-12-31, 변동 없음 5건 / unchanged 5``."""
+    dates = f"기준일 {d.old_as_of or '?'} → {d.new_as_of or '?'}, " if d.old_as_of or d.new_as_of else ""
+    return f"{dates}변동 없음 {d.unchanged}건 / unchanged {d.unchanged}"
+
+
+def card_line(cd: CardDiff) -> str:
+    """``[변경] 3-1 신평·장림산업단지 …``."""
+    return f"[{cd.kind}] {cd.id} {cd.title}".rstrip()
+
+
+def section_heading(key: str) -> str:
+    """How a bullet section is headed on the card: ``【금후계획】`` or ``□ 사업개요``."""
+    if key in SECTION_OF:
+        return SECTION_OF[key]
+    return f"{MARK_SUBHEADING} {PLAN_SUBHEADINGS.get(key, key)}"
+
+
+def _shown(text: str) -> str:
+    return text if text else L_EMPTY
+
+
+def _arrow(ch: FieldChange) -> str:
+    return f"{ch.label}: {_shown(ch.old)} → {_shown(ch.new)}"
+
+
+def _group_heading(e: EntryChange) -> str:
+    group = f" {GROUP_OPEN}{e.group}{GROUP_CLOSE}" if e.group else ""
+    return f"{MARK_SUBHEADING} {e.section}{group}"
+
+
+# ── text ──────────────────────────────────────────────────────────────────
+
+
+def _achievement_lines(cd: CardDiff) -> Iterator[str]:
+    if not (cd.headings or cd.achievements):
+        return
+    yield f"  {H_ACHIEVEMENTS}"
+    if cd.headings:
+        yield f"    {L_HEADINGS}:"
+        yield from (f"      {h.sign} {h.text}" for h in cd.headings)
+    current = None
+    for e in cd.achievements:
+        heading = _group_heading(e)
+        if heading != current:
+            yield f"    {heading}"
+            current = heading
+        yield f"      {e.sign} {e.line}"
+        yield from (f"          {d.sign} {d.text}" for d in e.details)
+
+
+def _card_text(cd: CardDiff) -> Iterator[str]:
+    yield card_line(cd)
+    yield from (f"  {_arrow(ch)}" for ch in cd.fields)
+    yield from _achievement_lines(cd)
+    for sc in cd.sections:
+        yield f"  {section_heading(sc.key)}"
+        yield from (f"    {ln.sign} {ln.text}" for ln in sc.lines)
+    if cd.plan:
+        yield f"  {MARK_SUBHEADING} {SUB_ANNUAL_PLAN}"
+        yield from (f"    {_arrow(ch)}" for ch in cd.plan)
+    if cd.communication:
+        yield f"  {H_COMMUNICATION}"
+        yield from (f"    {_arrow(ch)}" for ch in cd.communication)
+
+
+def diff_text(d: Diff) -> str:
+    """The 변동사항 as indented text: total line first, then each changed card."""
+    lines = [total_line(d), context_line(d)]
+    for cd in d.cards:
+        lines.append("")
+        lines.extend(_card_text(cd))
+    return "\n".join(lines) + "\n"
+
+
+# ── flat rows for xlsx / docx ─────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One row of the 변동사항 table: 항목, 변경 전, 변경 후."""
+
+    item: str
+    old: str
+    new: str
+
+
+def _split(sign: str, text: str) -> ChangeRow:
+    return ChangeRow("", text if sign == MINUS else "", text if sign == PLUS else "")
+
+
+def _entry_row(e: EntryChange) -> ChangeRow:
+    if e.sign == TILDE:
+        old = "\n".join(d.text for d in e.details if d.sign == MINUS)
+        new = "\n".join(d.text for d in e.details if d.sign == PLUS)
+        return ChangeRow(f"{H_ACHIEVEMENTS} {e.line}", old, new)
+    body = "\n".join([e.line, *(d.text for d in e.details)])
+    row = _split(e.sign, body)
+    return ChangeRow(f"{H_ACHIEVEMENTS} {_group_heading(e)}", row.old, row.new)
+
+
+def change_rows(cd: CardDiff) -> list[ChangeRow]:
+    """Every change of a card as (항목, 변경 전, 변경 후) rows."""
+    rows = [ChangeRow(ch.label, ch.old, ch.new) for ch in cd.fields]
+    for h in cd.headings:
+        split = _split(h.sign, h.text)
+        rows.append(ChangeRow(f"{H_ACHIEVEMENTS} {L_HEADINGS}", split.old, split.new))
+    rows.extend(_entry_row(e) for e in cd.achievements)
+    for sc in cd.sections:
+        for ln in sc.lines:
+            split = _split(ln.sign, ln.text)
+            rows.append(ChangeRow(section_heading(sc.key), split.old, split.new))
+    rows.extend(ChangeRow(f"{SUB_ANNUAL_PLAN} {ch.label}", ch.old, ch.new) for ch in cd.plan)
+    rows.extend(ChangeRow(f"{H_COMMUNICATION} {ch.label}", ch.old, ch.new) for ch in cd.communication)
+    return rows
+
+
+# ── xlsx ──────────────────────────────────────────────────────────────────
+
+XLSX_COLUMNS = (L_ID, L_TITLE, L_KIND, L_ITEM, L_OLD, L_NEW)
+_WIDTHS = (10, 36, 8, 40, 60, 60)
+
+
+def _xlsx_rows(d: Diff) -> Iterator[tuple[str, ...]]:
+    for cd in d.cards:
+        rows = change_rows(cd) or [ChangeRow("", "", "")]
+        for r in rows:
+            yield (cd.id, cd.title, cd.kind, r.item, r.old, r.new)
+
+
+def diff_xlsx(d: Diff) -> bytes:
+    """The 변동사항 as one XLSX sheet: total line, then one row per change."""
+    from openpyxl import Workbook as Book
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = Book()
+    sheet = book.active
+    sheet.title = SHEET
+    set_text(sheet.cell(1, 1), total_line(d))
+    sheet.cell(1, 1).font = Font(bold=True)
+    set_text(sheet.cell(2, 1), context_line(d))
+    for col, (name, width) in enumerate(zip(XLSX_COLUMNS, _WIDTHS, strict=True), start=1):
+        cell = sheet.cell(4, col)
+        set_text(cell, name)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="D9D9D9")
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r, values in enumerate(_xlsx_rows(d), start=5):
+        for col, value in enumerate(values, start=1):
+            cell = sheet.cell(r, col)
+            set_text(cell, value)
+            cell.alignment = wrap
+    sheet.freeze_panes = "A5"
+    if d.cards:
+        sheet.auto_filter.ref = f"A4:F{4 + sum(1 for _ in _xlsx_rows(d))}"
+    return xlsx_bytes(book)
+
+
+# ── docx ──────────────────────────────────────────────────────────────────
+
+
+def diff_docx(d: Diff) -> bytes:
+    """The 변동사항 as a DOCX: total line, then per card a heading and a change table."""
+    from docx.shared import Mm
+
+    doc = korean_document()
+    doc.add_heading(SHEET, level=1)
+    doc.add_paragraph(total_line(d)).runs[0].bold = True
+    doc.add_paragraph(context_line(d))
+    for cd in d.cards:
+        doc.add_heading(card_line(cd), level=2)
+        rows = change_rows(cd)
+        if not rows:
+            continue
+        table = docx_table(doc, (L_ITEM, L_OLD, L_NEW), ((r.item, r.old, r.new) for r in rows))
+        widths = (Mm(67), Mm(100), Mm(100))
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = width
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths, strict=True):
+                cell.width = width
+    return docx_bytes(doc)
