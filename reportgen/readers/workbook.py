@@ -892,6 +892,14 @@ def _year_columns(table: _Table) -> list[tuple[int, int]]:
     return found
 
 
+def _first_wrong_year_column(found: list[tuple[int, int]], expected: list[int], start: int) -> int:
+    """The column index to name in the problem: the first year that is not the expected one."""
+    for position, (year, index) in enumerate(found):
+        if position >= len(expected) or year != expected[position]:
+            return index
+    return found[-1][1] + 1 if found else start
+
+
 def _plan_years(
     table: _Table, settings: m.Settings, problems: Problems
 ) -> list[tuple[int, int]] | None:
@@ -908,7 +916,7 @@ def _plan_years(
     adjacent = indexes == list(range(indexes[0], indexes[0] + len(indexes))) if indexes else True
     if years == expected and in_order and adjacent:
         return found
-    first = indexes[0] if indexes else table.columns[COL_PLAN_ITEM] + 1
+    first = _first_wrong_year_column(found, expected, table.columns[COL_PLAN_ITEM] + 1)
     want = ", ".join(f"{year}{YEAR_SUFFIX}" for year in expected) or "설정의 임기 연도"
     problems.add(
         f"{table.name}!{get_column_letter(first + 1)}1",

@@ -12,6 +12,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from openpyxl import Workbook as Book
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -421,6 +422,18 @@ def write_workbook(wb: m.Workbook) -> bytes:
 
 
 def empty_workbook(settings: m.Settings | None = None) -> bytes:
-    """A blank master workbook for ``reportgen init``: every sheet, headers, drop-downs, 설정 filled."""
+    """A blank master workbook for ``reportgen init``: every sheet, headers, drop-downs, 설정 filled.
+
+    Settings without term years get the example term (민선 9기, 2026–2030) so that
+    연차별계획 has its year columns.
+    """
     chosen = settings if settings is not None else example_settings()
+    if chosen.term_start is None and chosen.term_end is None:
+        example = example_settings()
+        chosen = replace(
+            chosen,
+            term=chosen.term or example.term,
+            term_start=example.term_start,
+            term_end=example.term_end,
+        )
     return write_workbook(m.Workbook(settings=chosen, cards=[]))
