@@ -1,0 +1,327 @@
+"""변동사항 tests: hand-built quarters with hand-written expectations, then the two
+reference fixtures (2024-03 from DOCX as old, 2024-12 from HWP as new)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from reportgen.diff import (
+    ADDED,
+    CHANGED,
+    REMOVED,
+    FieldChange,
+    LineChange,
+    diff_docx,
+    diff_text,
+    diff_workbooks,
+    diff_xlsx,
+)
+from reportgen.model import (
+    FUTURE_PLAN,
+    Achievement,
+    AchievementGroup,
+    AchievementSection,
+    AnnualPlan,
+    BulletLine,
+    Card,
+    Contact,
+    Header,
+    PlanRow,
+    Settings,
+    Workbook,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _old_card() -> Card:
+    card = Card(
+        id="1-1",
+        title="테스트 사업",
+        area="1. 분야",
+        header=Header(
+            category="신규사업",
+            executor="시 / 구",
+            period="2022년~2027년",
+            status="추진 중",
+            progress=40,
+            budget="비예산",
+            completion="임기후",
+            department=Contact("전략사업과 스마트산업담당", "최재봉", "5021"),
+            cooperation=[Contact("산업입지과", "박정화", "888-4932", "市")],
+        ),
+        annual_plan=AnnualPlan(
+            years=[2022, 2023, 2024, 2025, 2026],
+            targets=[10, 40, 60, 80, 100],
+            rows=[PlanRow("「X」 조성", ["검토", "개정", "산·학 지원", "도입", "도입"], "조성")],
+        ),
+        achievements=[
+            AchievementSection(
+                "산단 조성",
+                [
+                    AchievementGroup(
+                        "그린산단",
+                        [
+                            Achievement("2023. 02.", "계획 수립"),
+                            Achievement("2023. 08.", "공모 선정", details=[BulletLine("▷", "사업내용 : 도로")]),
+                        ],
+                    )
+                ],
+            ),
+            AchievementSection("산·학·관 협력", [AchievementGroup("", [Achievement("2023. 05.", "협약 체결")])]),
+        ],
+        communication=[None, None, None, None, 1],
+    )
+    card.bullets[FUTURE_PLAN] = [BulletLine("○", "가 추진"), BulletLine("○", "나 추진"), BulletLine("○", "다 추진")]
+    return card
+
+
+def _new_card() -> Card:
+    card = copy.deepcopy(_old_card())
+    card.header.progress = 60
+    card.header.period = "2022년~2028년"
+    card.header.status = "추진중"  # spaces only: no change
+    card.header.department = Contact("전략사업과 스마트산업담당", "설정희", "5024")
+    card.header.cooperation = [Contact("산업입지과", "박정화", "888-4932", "市")]
+    card.annual_plan.targets[4] = 90
+    card.annual_plan.rows[0].cells[2] = "산‧학 지원 확대"
+    card.annual_plan.rows[0].cells[3] = "도  입"  # whitespace only: no change
+    group = card.achievements[0].groups[0]
+    group.items[0].text = "계획  수립 "  # whitespace only: no change
+    group.items[1].details.append(BulletLine("▷", "사업비 : 10억"))
+    group.items.append(Achievement("2024. 03.", "최종 지정", details=[BulletLine("▷", "세부사업 19개")]))
+    card.achievements[1].title = "산‧학‧관 협력"  # look-alike dots: no change
+    card.achievements[1].groups[0].items = []
+    card.bullets[FUTURE_PLAN] = [BulletLine("-", "가 추진"), BulletLine("○", "라 추진"), BulletLine("○", "다 추진")]
+    card.communication = [2, None, None, None, 1]
+    return card
+
+
+def _steady_card(dot: str) -> Card:
+    card = Card(id="4-1", title=f"산{dot}학 협력", header=Header(status="완료", progress=100))
+    card.bullets[FUTURE_PLAN] = [BulletLine("○", f"산{dot}학 협력 지속")]
+    return card
+
+
+def _quarters() -> tuple[Workbook, Workbook]:
+    old = Workbook(
+        Settings(as_of="2024-03-31"),
+        [_old_card(), Card(id="2-1", title="없어진 사업"), _steady_card("·")],
+    )
+    new = Workbook(
+        Settings(as_of="2024-12-31"),
+        [_new_card(), _steady_card("‧"), Card(id="3-1", title="새 사업")],
+    )
+    return old, new
+
+
+EXPECTED_TEXT = """\
+변동 카드 3건: 신규 1, 삭제 1, 변경 1 / 3 cards changed: 1 new, 1 dropped, 1 changed
+기준일 2024-03-31 → 2024-12-31, 변동 없음 1건 / unchanged 1
+
+[변경] 1-1 테스트 사업
+  사업기간: 2022년~2027년 → 2022년~2028년
+  추진율: 40% → 60%
+  담당자: 최재봉 ☎5021 → 설정희 ☎5024
+  【추진실적】
+    □ 산단 조성 <그린산단>
+      ~ 2023. 08. : 공모 선정
+          + ▷ 사업비 : 10억
+      + 2024. 03. : 최종 지정
+          + ▷ 세부사업 19개
+    □ 산·학·관 협력
+      - 2023. 05. : 협약 체결
+  【금후계획】
+    - ○ 나 추진
+    + ○ 라 추진
+  □ 연차별 추진계획
+    목표(%) / 2026년: 100% → 90%
+    「X」 조성 / 2024년: 산·학 지원 → 산‧학 지원 확대
+  【구민소통 실적】
+    설명회, 보고회 등: - → 2회
+
+[신규] 3-1 새 사업
+
+[삭제] 2-1 없어진 사업
+"""
+
+
+def test_diff_text_by_hand():
+    assert diff_text(diff_workbooks(*_quarters())) == EXPECTED_TEXT
+
+
+def test_result_object():
+    d = diff_workbooks(*_quarters())
+    assert [(c.id, c.kind) for c in d.cards] == [("1-1", CHANGED), ("3-1", ADDED), ("2-1", REMOVED)]
+    assert d.unchanged == 1
+    changed = d.cards[0]
+    assert changed.fields == [
+        FieldChange("사업기간", "2022년~2027년", "2022년~2028년"),
+        FieldChange("추진율", "40%", "60%"),
+        FieldChange("담당자", "최재봉 ☎5021", "설정희 ☎5024"),
+    ]
+    assert changed.sections[0].lines == (LineChange("-", "○ 나 추진"), LineChange("+", "○ 라 추진"))
+    assert changed.headings == []
+
+
+def test_identical_workbooks_have_no_changes():
+    old, _ = _quarters()
+    d = diff_workbooks(old, copy.deepcopy(old))
+    assert d.cards == [] and d.unchanged == 3
+    assert diff_text(d).splitlines()[0] == "변동 카드 0건: 신규 0, 삭제 0, 변경 0 / 0 cards changed: 0 new, 0 dropped, 0 changed"
+
+
+def test_other_header_fields_and_headings():
+    old, new = _old_card(), _old_card()
+    new.title = "테스트 사업(변경)"
+    new.area = "2. 분야"
+    new.header.category = "계속사업"
+    new.header.executor = "구"
+    new.header.status = "완료"
+    new.header.budget = "10억원"
+    new.header.completion = "임기 내"
+    new.header.department.department = "투자유치과"
+    new.header.cooperation.append(Contact("지산학협력과", "김은숙", "888-6772", "市"))
+    new.achievements[0].title = "스마트 산단 조성"
+    d = diff_workbooks(Workbook(cards=[old]), Workbook(cards=[new]))
+    fields = {f.label: (f.old, f.new) for f in d.cards[0].fields}
+    assert fields == {
+        "사업명": ("테스트 사업", "테스트 사업(변경)"),
+        "분야": ("1. 분야", "2. 분야"),
+        "사업구분": ("신규사업", "계속사업"),
+        "사업주체": ("시 / 구", "구"),
+        "추진상황": ("추진 중", "완료"),
+        "소요예산": ("비예산", "10억원"),
+        "완료시기": ("임기후", "임기 내"),
+        "추진부서": ("전략사업과 스마트산업담당", "투자유치과"),
+        "협조부서(기관)": (
+            "市 산업입지과 (박정화 ☎888-4932)",
+            "市 산업입지과 (박정화 ☎888-4932), 市 지산학협력과 (김은숙 ☎888-6772)",
+        ),
+    }
+    assert d.cards[0].headings == [LineChange("-", "□ 산단 조성"), LineChange("+", "□ 스마트 산단 조성")]
+    assert d.cards[0].achievements == []  # same entries under a renamed □ are not changes
+
+
+def test_repeated_entry_counts_once_each():
+    old, new = _old_card(), _old_card()
+    items = new.achievements[0].groups[0].items
+    items.append(Achievement("2023. 02.", "계획 수립"))  # the same line a second time
+    d = diff_workbooks(Workbook(cards=[old]), Workbook(cards=[new]))
+    assert [(e.sign, e.line) for e in d.cards[0].achievements] == [("+", "2023. 02. : 계획 수립")]
+
+
+def test_xlsx_rows_and_no_formulas():
+    old, new = _quarters()
+    new.cards[0].title = "=HYPERLINK(\"http://x\")"
+    data = diff_xlsx(diff_workbooks(old, new))
+    assert data == diff_xlsx(diff_workbooks(old, new))
+    sheet = load_workbook(io.BytesIO(data))["변동사항"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0].startswith("변동 카드 3건: 신규 1, 삭제 1, 변경 1")
+    assert rows[3] == ("관리번호", "사업명", "구분", "항목", "변경 전", "변경 후")
+    assert ("1-1", "=HYPERLINK(\"http://x\")", "변경", "추진율", "40%", "60%") in rows
+    assert ("1-1", "=HYPERLINK(\"http://x\")", "변경", "【금후계획】", "○ 나 추진", None) in rows
+    assert ("3-1", "새 사업", "신규", None, None, None) in rows
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_docx_headings_and_tables():
+    d = diff_workbooks(*_quarters())
+    data = diff_docx(d)
+    assert data == diff_docx(d)
+    doc = Document(io.BytesIO(data))
+    texts = [p.text for p in doc.paragraphs]
+    assert "변동 카드 3건: 신규 1, 삭제 1, 변경 1 / 3 cards changed: 1 new, 1 dropped, 1 changed" in texts
+    assert "[변경] 1-1 테스트 사업" in texts and "[삭제] 2-1 없어진 사업" in texts
+    assert len(doc.tables) == 1
+    cells = [[c.text for c in row.cells] for row in doc.tables[0].rows]
+    assert cells[0] == ["항목", "변경 전", "변경 후"]
+    assert ["담당자", "최재봉 ☎5021", "설정희 ☎5024"] in cells
+    assert ["【추진실적】 □ 산단 조성 <그린산단>", "", "2024. 03. : 최종 지정\n▷ 세부사업 19개"] in cells
+
+
+# ── the two reference quarters ────────────────────────────────────────────
+
+#: every dated 2024 line of the 2024-12 card, typed from the fixture file
+LINES_2024 = [
+    "2024. 03. : 산단환경조성사업 공모 선정",
+    "2024. 03. : 경쟁력강화사업지구 최종 지정 및 경쟁력강화 세부사업 확정",
+    "2024. 10. : 통합관제센터 구축사업 공모 선정",
+    "2024. 10. : 최종보고회 개최",
+    "2024. 12. : 용역 완료",
+    "2024. 02. : 「고등직업교육거점지구사업」1차년도 사업 성과확산 포럼",
+    "2024. 06. : 「고등직업교육거점지구사업」2차년도 사업 추진을 위한 구비보조금 교부",
+    "2024. 07. : 「2024 글로컬대학 30」공모 사업을 위한 업무협약 체결",
+    "2024. 08. : 「고등직업교육거점지구사업」1차년도 사업 연차평가 결과 A등급",
+    "2024. 12. : 연차평가 결과에 따른 사업비 증액금(구비보조금) 교부 및 종합 평가 결과 A등급",
+    "2024. 04. ~ 06. : 2024년 기업 유치 홍보 추진계획 수립 및 홍보물 제작",
+    "2024. 07. : 기업 유치 홍보 추진(일간지 및 옥외광고 등)",
+    "2024. 07. ~ 12. : 기업 유치 홍보 추진(일간지 및 옥외광고 등)",
+    "2024. 12. : 「부산광역시 사하구 지식산업센터 활성화 지원에 관한 조례」 제정",
+]
+
+
+@pytest.fixture(scope="module")
+def fixture_diff():
+    read_text = pytest.importorskip("reportgen.readers.text").read_text
+    old = read_text(FIXTURES / "3-1_2024-03_from-docx.txt")
+    new = read_text(FIXTURES / "3-1_2024-12_from-hwp.txt")
+    old.id = new.id = "3-1"
+    return diff_workbooks(Workbook(Settings(as_of="2024-03-31"), [old]), Workbook(Settings(as_of="2024-12-31"), [new]))
+
+
+def test_fixture_header_changes(fixture_diff):
+    card = fixture_diff.cards[0]
+    assert (card.id, card.kind) == ("3-1", CHANGED)
+    assert FieldChange("추진율", "40%", "60%") in card.fields
+    assert FieldChange("사업기간", "2022년~2027년", "2022년~2028년") in card.fields
+    assert FieldChange("담당자", "최재봉 ☎5021", "설정희 ☎5024") in card.fields
+    labels = {f.label for f in card.fields}
+    assert not labels & {"추진상황", "사업주체", "협조부서(기관)", "추진부서", "완료시기"}
+
+
+def test_fixture_future_plan(fixture_diff):
+    (future,) = [s for s in fixture_diff.cards[0].sections if s.key == FUTURE_PLAN]
+    assert future.lines == (
+        LineChange("-", "○ 저탄소 그린산단 조성사업 : 기본 및 실시설계용역 완료('24.5.) 후 공사 추진"),
+        LineChange("-", "○ 노후거점산단 경쟁력강화사업지구 : 경쟁력강화사업지구 지정('24.3.) 및 공모사업 추진"),
+        LineChange("+", "○ 서부산스마트밸리 경쟁력강화 세부사업 추진"),
+    )
+
+
+def test_fixture_every_2024_line_added(fixture_diff):
+    entries = fixture_diff.cards[0].achievements
+    added = [e.line for e in entries if e.sign == "+"]
+    for line in LINES_2024:
+        assert line in added, line
+    assert not [e for e in entries if e.sign == "-" and e.line.startswith("2024.")]
+
+
+def test_fixture_unchanged_lines_not_listed(fixture_diff):
+    listed = {e.line for e in fixture_diff.cards[0].achievements}
+    # same in both quarters apart from spaces and middle-dot look-alikes
+    assert "2023. 10. : 용역 착수" not in listed
+    assert "2022. 10. : 부산경제진흥원(혁신지원센터 운영기관) 방문 및 협의" not in listed
+    assert "2023. 05. : 사하구·부산보건대「고등직업교육거점지구사업」선정" not in listed
+    assert not fixture_diff.cards[0].plan  # only · vs ‧ in the annual plan
+
+
+def test_fixture_text_report(fixture_diff):
+    text = diff_text(fixture_diff)
+    lines = text.splitlines()
+    assert lines[0] == "변동 카드 1건: 신규 0, 삭제 0, 변경 1 / 1 card changed: 0 new, 0 dropped, 1 changed"
+    assert "  추진율: 40% → 60%" in lines
+    assert "  사업기간: 2022년~2027년 → 2022년~2028년" in lines
+    assert "  담당자: 최재봉 ☎5021 → 설정희 ☎5024" in lines
+    assert "    + ○ 서부산스마트밸리 경쟁력강화 세부사업 추진" in lines
+    assert "      + 2024. 12. : 용역 완료" in lines
