@@ -106,7 +106,7 @@ GRID_STYLE = (
 BOX_STYLE = (
     '<w:style w:type="table" w:customStyle="1" w:styleId="CardBox"><w:name w:val="Card Box"/>'
     '<w:basedOn w:val="TableNormal"/><w:uiPriority w:val="59"/><w:qFormat/>'
-    f'<w:tblPr><w:jc w:val="center"/>{borders("tblBorders", ("top", "left", "bottom", "right"))}'
+    f'{fonts(size=22)}<w:tblPr><w:jc w:val="center"/>{borders("tblBorders", ("top", "left", "bottom", "right"))}'
     '<w:tblCellMar><w:top w:w="85" w:type="dxa"/><w:left w:w="142" w:type="dxa"/>'
     '<w:bottom w:w="85" w:type="dxa"/><w:right w:w="142" w:type="dxa"/></w:tblCellMar></w:tblPr>'
     "</w:style>"
@@ -130,7 +130,8 @@ def styles_xml() -> str:
     )
     table_normal = (
         '<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/>'
-        '<w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/>'
+        '<w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/>'
+        f'{fonts()}<w:tblPr><w:tblInd w:w="0" w:type="dxa"/>'
         '<w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/>'
         '<w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>'
     )
