@@ -65,22 +65,21 @@ def _not_hwp_error(path: Path, head: bytes) -> InputError:
 
 
 def _damaged_error(path: Path, reason: object) -> InputError:
-    return _error(path, f"파일이 손상되었거나 잘려 있습니다 ({reason})",
-                  f"the file is damaged or truncated ({reason})",
+    return _error(path, f"파일이 손상되었거나 잘려 있습니다 (pyhwp: {reason})",
+                  f"the file is damaged or truncated (pyhwp: {reason})",
                   "한글에서 열어 다시 저장하거나 원본 파일을 다시 받으세요",
                   "open it in Hangul and save it again, or get the original file again")
 
 
-def _check_header(path: Path, flags: Any) -> None:
-    """Refuse password-protected and DRM documents, which pyhwp cannot decode."""
-    if flags.password:
-        raise _error(path, "암호가 걸린 문서라 읽을 수 없습니다", "the document is password-protected",
-                     "한글에서 열어 문서 암호를 해제하고 다시 저장하세요",
-                     "open it in Hangul, remove the document password and save it again")
-    if flags.drm or flags.cert_drm or flags.cert_encrypted:
-        raise _error(path, "DRM(문서 보안)이 걸린 문서라 읽을 수 없습니다",
-                     "the document is DRM-protected or encrypted",
-                     "보안을 해제한 사본을 저장해 주세요", "save a copy without DRM protection")
+def _password_error(path: Path) -> InputError:
+    return _error(path, "암호가 걸린 문서라 읽을 수 없습니다", "the document is password-protected",
+                  "한글에서 열어 문서 암호를 해제하고 다시 저장하세요",
+                  "open it in Hangul, remove the document password and save it again")
+
+
+def _drm_error(path: Path) -> InputError:
+    return _error(path, "DRM(문서 보안)이 걸린 문서라 읽을 수 없습니다", "the document is DRM-protected",
+                  "보안을 해제한 사본을 저장해 주세요", "save a copy without DRM protection")
 
 
 def _read_head(path: Path) -> bytes:
@@ -126,20 +125,30 @@ def _tree(events: Iterator[tuple[Any, tuple[Any, dict[str, Any], Any]]]) -> Node
 
 
 def _body_tree(path: Path) -> Node:
-    """The body (or the decoded 배포용 view text) of the file as a :class:`Node` tree."""
+    """The body (or the decoded 배포용 view text) of the file as a :class:`Node` tree.
+
+    pyhwp cannot decrypt a password-protected body (it fails with a bare
+    TypeError), so the FileHeader's password flag is checked first; a body
+    that fails to decode is blamed on DRM when the header says DRM, else on damage.
+    """
     _read_head(path)
     _silence_pyhwp()
     from hwp5.xmlmodel import Hwp5File
 
+    flags: Any = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with closing(Hwp5File(str(path))) as document:
-                _check_header(path, document.header.flags)
+                flags = document.header.flags
+                if flags.password:
+                    raise _password_error(path)
                 return _tree(document.text.events())
     except InputError:
         raise
     except Exception as exc:  # pyhwp raises anything (TypeError, ParseError, zlib.error …) on bad bytes
+        if flags is not None and flags.drm:
+            raise _drm_error(path) from None
         raise _damaged_error(path, type(exc).__name__) from None
 
 

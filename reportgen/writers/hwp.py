@@ -228,13 +228,18 @@ def _hwpx_parts(document: Any) -> dict[str, bytes]:
 
 
 def _card_error(card: m.Card, exc: Exception) -> CardError:
-    name = f"{card.id} {card.title}".strip()
-    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return CardError(
-        f"{name}: 한글 HWP 5.0(.hwp)로 쓸 수 없는 내용이 있습니다 — .hwpx로 내보내세요 ({detail}) / "
-        f"{name}: the card holds content the HWP 5.0 (.hwp) writer cannot express — "
-        f"build it as .hwpx instead ({detail})"
-    )
+    """A bilingual per-card message for python-hwpx refusing or failing to write the card."""
+    name = f"{card.id} {card.title}".strip() or "(관리번호 없음 / no id)"
+    detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+    if getattr(exc, "code", "") == "hwp5-write-unsupported":
+        ko, en = ("한글 HWP 5.0(.hwp)로 나타낼 수 없는 내용이 있습니다. 이 카드는 .hwpx로 내보내세요",
+                  "the card holds content HWP 5.0 (.hwp) cannot express; build this card as .hwpx")
+    elif isinstance(exc, UnicodeError):
+        ko, en = ("깨진 글자(잘못된 유니코드)가 있습니다. 원본 통합문서의 해당 칸을 다시 입력하세요",
+                  "the card holds a broken (invalid Unicode) character; retype that cell in the workbook")
+    else:
+        ko, en = "HWP 파일을 만들 수 없습니다", "the .hwp file could not be built"
+    return CardError(f"{name}: {ko} ({detail}) / {name}: {en} ({detail})")
 
 
 def render_hwp(card: m.Card) -> bytes:

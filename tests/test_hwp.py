@@ -1,0 +1,248 @@
+"""HWP 5.0 (.hwp): writer → pyhwp reader round trip, merged cells, real Hangul samples, bad files."""
+
+from __future__ import annotations
+
+import copy
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reportgen import model as m
+from reportgen.errors import CardError, InputError
+from reportgen.readers.hwp import hwp_lines, read_hwp
+from reportgen.readers.text import read_text
+from reportgen.writers.hwp import render_hwp
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLES = FIXTURES / "hwp-samples"
+CARDS = [FIXTURES / "3-1_2024-03_from-docx.txt", FIXTURES / "3-1_2024-12_from-hwp.txt"]
+CARD_IDS = ["2024-03", "2024-12"]
+#: the Hangul samples that are readable documents but no pledge card
+NOT_CARDS = ["lists-bullet.hwp", "sample-5017.hwp", "table-caption.hwp", "table-position.hwp",
+             "table.hwp", "viewtext.hwp"]
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _written(card: m.Card, tmp_path: Path, name: str = "card.hwp") -> Path:
+    path = tmp_path / name
+    path.write_bytes(render_hwp(card))
+    return path
+
+
+def _message(error: pytest.ExceptionInfo[InputError]) -> str:
+    return str(error.value)
+
+
+@pytest.fixture(scope="module")
+def card_2403() -> m.Card:
+    return read_text(CARDS[0])
+
+
+# ── round trip ────────────────────────────────────────────────────────────
+@pytest.mark.parametrize("source", CARDS, ids=CARD_IDS)
+def test_model_to_hwp_to_model_is_equal(source: Path, tmp_path: Path) -> None:
+    card = read_text(source)
+    assert read_hwp(_written(card, tmp_path)) == card
+
+
+def test_writer_makes_an_hwp5_compound_file(card_2403: m.Card) -> None:
+    data = render_hwp(card_2403)
+    assert data.startswith(OLE2_MAGIC)
+
+
+def test_same_card_gives_same_bytes(card_2403: m.Card) -> None:
+    assert render_hwp(card_2403) == render_hwp(copy.deepcopy(card_2403))
+
+
+def test_hwp_lines_are_the_standard_text_card_lines(card_2403: m.Card, tmp_path: Path) -> None:
+    lines = hwp_lines(_written(card_2403, tmp_path))
+    assert lines[0] == f"{m.L_ID}\t{card_2403.id}"
+    assert lines[1] == card_2403.title
+    assert f"{m.MARK_SUBHEADING} {m.SUB_ANNUAL_PLAN}" in lines
+    assert [line for line in lines if line.startswith("【")] == list(m.SECTION_HEADINGS)
+
+
+# ── merged cells ──────────────────────────────────────────────────────────
+def _pyhwp_tables(path: Path) -> list[list[dict[str, Any]]]:
+    """Every table's cells (row, col, rowspan, colspan, text) as pyhwp reads them."""
+    from hwp5.treeop import ENDEVENT, STARTEVENT
+    from hwp5.xmlmodel import Hwp5File
+
+    tables: list[list[dict[str, Any]]] = []
+    cell: dict[str, Any] | None = None
+    document = Hwp5File(str(path))
+    for event, (model, attrs, _context) in document.text.events():
+        name = model.__name__
+        if event is STARTEVENT and name == "TableBody":
+            tables.append([])
+        elif event is STARTEVENT and name == "TableCell":
+            cell = {key: attrs[key] for key in ("row", "col", "rowspan", "colspan")} | {"text": ""}
+            tables[-1].append(cell)
+        elif event is ENDEVENT and name == "TableCell":
+            cell = None
+        elif event is STARTEVENT and name == "Text" and cell is not None:
+            cell["text"] += attrs["text"]
+    document.close()
+    return tables
+
+
+def _spans(table: list[dict[str, Any]]) -> dict[str, tuple[int, int, int, int]]:
+    return {c["text"]: (c["row"], c["col"], c["rowspan"], c["colspan"]) for c in table if c["text"]}
+
+
+@pytest.mark.parametrize("source", CARDS, ids=CARD_IDS)
+def test_plan_table_keeps_its_merged_cells(source: Path, tmp_path: Path) -> None:
+    card = read_text(source)
+    years = len(card.annual_plan.years)
+    tables = _pyhwp_tables(_written(card, tmp_path))
+    plan = next(t for t in tables if any(c["text"] == m.L_PLAN_ITEM for c in t))
+    spans = _spans(plan)
+    assert spans[m.L_PLAN_ITEM] == (0, 0, 3, 1)
+    assert spans[m.L_IN_TERM] == (0, 1, 1, years)
+    assert spans[m.L_AFTER_TERM] == (0, years + 1, 2, 1)
+    merged = [c for c in plan if (c["rowspan"], c["colspan"]) != (1, 1)]
+    assert len(merged) == 3
+    # the read-back card has the same plan: merged cells were read as spans, not as text
+    assert read_hwp(tmp_path / "card.hwp").annual_plan == card.annual_plan
+
+
+def test_reader_turns_spans_into_empty_cells() -> None:
+    # table.hwp: 2×3, cell (0,2) spans two rows, cell (1,0) spans two columns, all empty
+    assert hwp_lines(SAMPLES / "table.hwp")[:2] == ["\t\t", "\t\t"]
+
+
+def test_reader_joins_paragraphs_of_one_cell_with_a_space() -> None:
+    lines = hwp_lines(SAMPLES / "sample-5017.hwp")
+    assert "A0\tB0" in lines
+    assert "A1\tB10 B11" in lines
+
+
+# ── real Hangul samples ───────────────────────────────────────────────────
+@pytest.mark.parametrize("name", NOT_CARDS)
+def test_real_sample_is_read_and_refused_as_not_a_card(name: str) -> None:
+    assert isinstance(hwp_lines(SAMPLES / name), list)
+    with pytest.raises(InputError) as error:
+        read_hwp(SAMPLES / name)
+    assert "not a pledge card" in _message(error)
+    assert "공약 관리카드가 아닙니다" in _message(error)
+    assert name in _message(error)
+
+
+def test_distribution_document_is_decoded() -> None:
+    assert "pyhwp 테스트를 위한 배포 문서 예제입니다." in hwp_lines(SAMPLES / "viewtext.hwp")
+
+
+def test_password_protected_document_is_refused(capfd: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(InputError) as error:
+        read_hwp(SAMPLES / "password-12345.hwp")
+    assert "password-protected" in _message(error)
+    assert "암호" in _message(error)
+    assert "password-12345.hwp" in _message(error)
+    assert capfd.readouterr().err == ""  # pyhwp's own complaint is silenced
+
+
+# ── bad files ─────────────────────────────────────────────────────────────
+def _damaged(path: Path) -> None:
+    with pytest.raises(InputError) as error:
+        read_hwp(path)
+    assert "damaged or truncated" in _message(error)
+    assert "손상" in _message(error)
+    assert path.name in _message(error)
+
+
+@pytest.mark.parametrize("name", ["sample-5017.hwp", "table.hwp"])
+def test_truncated_sample_is_refused(name: str, tmp_path: Path) -> None:
+    data = (SAMPLES / name).read_bytes()
+    path = tmp_path / f"cut-{name}"
+    path.write_bytes(data[: len(data) // 3])
+    _damaged(path)
+
+
+def test_truncated_card_is_refused(card_2403: m.Card, tmp_path: Path) -> None:
+    data = render_hwp(card_2403)
+    path = tmp_path / "cut.hwp"
+    path.write_bytes(data[: len(data) // 2])
+    _damaged(path)
+
+
+def _flipped(data: bytes, start: int) -> bytes:
+    flipped = bytearray(data)
+    for index in range(start, len(flipped), 97):
+        flipped[index] ^= 0xFF
+    return bytes(flipped)
+
+
+@pytest.mark.parametrize("start", [512, 1024, 2048])
+def test_byte_flipped_sample_is_refused(start: int, tmp_path: Path) -> None:
+    path = tmp_path / "flipped.hwp"
+    path.write_bytes(_flipped((SAMPLES / "table.hwp").read_bytes(), start))
+    _damaged(path)
+
+
+def test_byte_flipped_card_gives_input_error_only(card_2403: m.Card, tmp_path: Path) -> None:
+    data = render_hwp(card_2403)
+    path = tmp_path / "flipped.hwp"
+    for start in range(512, 4096, 389):
+        path.write_bytes(_flipped(data, start))
+        with pytest.raises(InputError):
+            read_hwp(path)
+
+
+def test_every_truncation_gives_input_error_only(tmp_path: Path) -> None:
+    data = (SAMPLES / "table.hwp").read_bytes()
+    path = tmp_path / "cut.hwp"
+    for length in range(0, len(data), len(data) // 23):
+        path.write_bytes(data[:length])
+        with pytest.raises(InputError):
+            read_hwp(path)
+
+
+def test_text_file_renamed_hwp_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "card.hwp"
+    path.write_text(CARDS[0].read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_hwp(path)
+    assert "not a Hangul (.hwp) file" in _message(error)
+    assert "card.hwp" in _message(error)
+
+
+def test_hwpx_renamed_hwp_points_to_hwpx(tmp_path: Path) -> None:
+    path = tmp_path / "card.hwp"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/hwp+zip")
+    with pytest.raises(InputError) as error:
+        read_hwp(path)
+    assert ".hwpx" in _message(error)
+
+
+def test_missing_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as error:
+        read_hwp(tmp_path / "nowhere.hwp")
+    assert "cannot read the file" in _message(error)
+
+
+# ── writer refusals ───────────────────────────────────────────────────────
+def test_writer_refusal_becomes_card_error(card_2403: m.Card, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hwpx.hwp5 import writer
+    from hwpx.hwp5.errors import write_unsupported
+
+    def refuse(_files: object) -> bytes:
+        raise write_unsupported("The document holds content the HWP 5.0 writer cannot express yet: x")
+
+    monkeypatch.setattr(writer, "write_hwp5", refuse)
+    with pytest.raises(CardError) as error:
+        render_hwp(card_2403)
+    message = str(error.value)
+    assert card_2403.id in message
+    assert ".hwpx" in message
+    assert "cannot express" in message and "나타낼 수 없는" in message
+
+
+def test_broken_unicode_becomes_card_error(card_2403: m.Card) -> None:
+    card = copy.deepcopy(card_2403)
+    card.bullets[m.GOAL][0].text = "broken \ud800 text"
+    with pytest.raises(CardError) as error:
+        render_hwp(card)
+    assert "invalid Unicode" in str(error.value)
