@@ -221,6 +221,11 @@ def plan_years(wb: m.Workbook) -> list[int]:
 # ── one card's rows ───────────────────────────────────────────────────────
 def _card_row(card: m.Card) -> list[object]:
     h = card.header
+    if not card.id.strip() or not card.title.strip():
+        raise CardError(
+            f"'{card.id}': 관리번호와 사업명이 있어야 엑셀에 쓸 수 있습니다 / "
+            "a card needs a 관리번호 and a 사업명 to be written to the workbook"
+        )
     if h.department.agency:
         raise CardError(
             f"{card.id}: 추진부서의 기관 '{h.department.agency}'을(를) 적을 열이 없습니다 / "
