@@ -118,6 +118,28 @@ def test_plan_table_merges_as_on_the_card() -> None:
     assert f"A{top - 1}:G{top - 1}" in merged  # □ 연차별 추진계획 spans the sheet
 
 
+def test_four_year_plan_and_communication_table_fill_the_year_columns() -> None:
+    card = _small_card()
+    card.annual_plan = m.AnnualPlan(years=[2022, 2023, 2024, 2025], targets=[25, 50, 75, 100],
+                                    rows=[m.PlanRow("조성", ["a", "b", "c", "d"])])
+    ws = _sheet(render_xlsx(card))
+    top = _find(ws, m.L_PLAN_ITEM)[0]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert f"E{top + 1}:F{top + 1}" in merged  # the 4th year spreads over the 5th column
+    assert ws.cell(top + 3, 5).value == "d" and ws.cell(top + 3, 7).value is None
+    labels = _find(ws, m.COMMUNICATION_LABELS[0])
+    assert labels[1] == 2  # 구민소통 sits under the year columns B..F
+    assert [ws.cell(labels[0], c).value for c in range(2, 7)] == list(m.COMMUNICATION_LABELS)
+
+
+def test_empty_card_has_headings_and_no_plan_table() -> None:
+    ws = _sheet(render_xlsx(m.Card(id="1-1", title="")))
+    values = _values(ws)
+    assert [v for v in values if v in m.SECTION_HEADINGS] == list(m.SECTION_HEADINGS)
+    assert m.L_PLAN_ITEM not in values
+    assert values.count(m.COUNT_NONE) == 5
+
+
 def test_layout_styles_borders_and_indents() -> None:
     ws = _sheet(render_xlsx(_small_card()))
     label = ws.cell(*_find(ws, m.L_CATEGORY))

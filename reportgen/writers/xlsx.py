@@ -15,6 +15,7 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
 from reportgen.errors import CardError
@@ -225,6 +226,7 @@ def _line_count(text: str, width: float) -> int:
     return sum(max(1, math.ceil(_display_width(part) / usable)) for part in text.split("\n"))
 
 
+@cache
 def _column_name(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""
     name = ""
@@ -262,7 +264,8 @@ class _Sheet:
         needed = 0.0
         for first, last, text, style in cells:
             xml.append(self._cell(first, number, text, style))
-            xml.extend(self._cell(col, number, "", style) for col in range(first + 1, last + 1))
+            if style.border != "none":  # merged cells carry the border too
+                xml.extend(self._cell(col, number, "", style) for col in range(first + 1, last + 1))
             if last > first:
                 self.merge(number, first, number, last)
             if text:
@@ -356,8 +359,13 @@ def _percent(value: int | None) -> str:
     return "" if value is None else f"{value}%"
 
 
-def _plan_table(sheet: _Sheet, plan: AnnualPlan, years: int) -> None:
-    """연차별 추진계획: 세부추진내용 over three header rows, 임기 내 over the years, 임기 후."""
+def _plan_table(sheet: _Sheet, plan: AnnualPlan) -> None:
+    """연차별 추진계획: 세부추진내용 over three header rows, 임기 내 over the years, 임기 후.
+
+    The plan's years share out the grid's year columns (4 years over 5 columns: the last
+    year spans two).
+    """
+    years = _plan_years(plan)
     last = sheet.last_col
     slots = _spans(1, last - 1, years)
 
@@ -415,7 +423,8 @@ def _achievements(sheet: _Sheet, card: Card) -> None:
 
 
 def _communication_table(sheet: _Sheet, counts: list[int | None]) -> None:
-    spans = _spans(0, sheet.last_col, len(COMMUNICATION_LABELS))
+    """구민소통 실적 under the year columns, so its five columns are as wide as the years."""
+    spans = _spans(1, sheet.last_col - 1, len(COMMUNICATION_LABELS))
     values = [COUNT_NONE if n is None else f"{n}{COUNT_UNIT}" for n in counts]
     values += [COUNT_NONE] * (len(spans) - len(values))
     sheet.row([(a, b, label, S_LABEL) for (a, b), label in zip(spans, COMMUNICATION_LABELS, strict=True)])
@@ -428,9 +437,9 @@ def _heading(sheet: _Sheet, heading: str) -> None:
 
 
 def _plan_years(plan: AnnualPlan) -> int:
-    """Year columns the plan table needs (at least 4, so the grid has 6+ columns)."""
+    """Year columns the plan table needs (years, targets or the longest row)."""
     longest_row = max((len(row.cells) for row in plan.rows), default=0)
-    return max(len(plan.years), len(plan.targets), longest_row, 4)
+    return max(len(plan.years), len(plan.targets), longest_row, 1)
 
 
 def _column_widths(years: int) -> list[float]:
@@ -441,7 +450,7 @@ def _column_widths(years: int) -> list[float]:
 
 def _card_sheet(card: Card) -> tuple[_Sheet, int]:
     """Lay the card out; return the sheet and its last title row."""
-    years = _plan_years(card.annual_plan)
+    years = max(_plan_years(card.annual_plan), len(COMMUNICATION_LABELS))
     sheet = _Sheet(_column_widths(years))
     title_end = _title_rows(sheet, card)
     sheet.gap()
@@ -452,7 +461,7 @@ def _card_sheet(card: Card) -> tuple[_Sheet, int]:
         _bullets(sheet, card.bullets.get(key, []))
     sheet.line(_marked(MARK_SUBHEADING, SUB_ANNUAL_PLAN), S_SUBHEADING)
     if card.annual_plan.years or card.annual_plan.rows:
-        _plan_table(sheet, card.annual_plan, years)
+        _plan_table(sheet, card.annual_plan)
     _heading(sheet, H_ACHIEVEMENTS)
     _achievements(sheet, card)
     _heading(sheet, SECTION_OF[FUTURE_PLAN])
