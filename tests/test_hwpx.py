@@ -1,0 +1,264 @@
+"""HWPX writer and reader: round trip, merged cells, validation, determinism, bad files."""
+
+from __future__ import annotations
+
+import copy
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from hwpx import HwpxDocument
+from hwpx.tools.package_validator import validate_package
+from hwpx.tools.validator import validate_document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from reportgen import model as m
+from reportgen.errors import CardError, InputError
+from reportgen.readers import hwpx as hwpx_reader
+from reportgen.readers.hwpx import hwpx_lines, read_hwpx
+from reportgen.readers.text import read_text
+from reportgen.writers.hwpx import render_hwpx
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CARD_2403 = FIXTURES / "3-1_2024-03_from-docx.txt"
+CARD_2412 = FIXTURES / "3-1_2024-12_from-hwp.txt"
+HP = "{http://www.hancom.co.kr/hwpml/2011/paragraph}"
+
+
+def _card(path: Path) -> m.Card:
+    return read_text(path)
+
+
+def _write(tmp_path: Path, card: m.Card, name: str = "card.hwpx") -> Path:
+    """Render the card, check that python-hwpx's validators pass, and save it."""
+    data = render_hwpx(card)
+    report = validate_document(data)
+    assert report.ok, report.issues
+    assert report.warnings == (), report.warnings
+    path = tmp_path / name
+    path.write_bytes(data)
+    package = validate_package(path)
+    assert package.ok, package.errors
+    return path
+
+
+def _section(data: bytes) -> etree._Element:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return etree.fromstring(package.read("Contents/section0.xml"))
+
+
+def _table_with(root: etree._Element, text: str) -> etree._Element:
+    for tbl in root.iter(f"{HP}tbl"):
+        if any(t.text == text for t in tbl.iter(f"{HP}t")):
+            return tbl
+    raise AssertionError(f"no table holds {text}")
+
+
+def _spans(tbl: etree._Element) -> dict[str, tuple[int, int, int, int]]:
+    """Cell text → (row, col, rowSpan, colSpan)."""
+    out = {}
+    for tc in tbl.iter(f"{HP}tc"):
+        text = " ".join(t.text or "" for t in tc.iter(f"{HP}t")).strip()
+        addr, span = tc.find(f"{HP}cellAddr"), tc.find(f"{HP}cellSpan")
+        out[text] = (int(addr.get("rowAddr")), int(addr.get("colAddr")),
+                     int(span.get("rowSpan")), int(span.get("colSpan")))
+    return out
+
+
+# ── round trip ────────────────────────────────────────────────────────────
+@pytest.mark.parametrize("path", [CARD_2403, CARD_2412], ids=["2024-03", "2024-12"])
+def test_model_hwpx_model_is_equal(path: Path, tmp_path: Path) -> None:
+    card = _card(path)
+    assert read_hwpx(_write(tmp_path, card)) == card
+
+
+def test_round_trip_with_id_and_title(tmp_path: Path) -> None:
+    card = _card(CARD_2412)
+    card.id, card.title = "3-1", "서부산스마트밸리 「낙동강 테크노밸리」 조성"
+    back = read_hwpx(_write(tmp_path, card))
+    assert back == card
+    assert (back.id, back.title) == ("3-1", "서부산스마트밸리 「낙동강 테크노밸리」 조성")
+
+
+def test_reader_lines_are_the_standard_layout(tmp_path: Path) -> None:
+    lines = hwpx_lines(_write(tmp_path, _card(CARD_2403)))
+    assert lines[:2] == ["관리번호\t3-1", "신평·장림산업단지 「낙동강 테크노밸리」 조성"]
+    assert "사업기간\t2022년~2027년\t추진상황(%)\t추진 중(40%)" in lines
+    assert "-\t-\t-\t-\t1회" in lines
+    assert "    ▷ 센텀시티일반산업단지, 서울·경기 일원 우수 지식산업센터 및 관리기관 등" in lines
+
+
+# ── merged cells ──────────────────────────────────────────────────────────
+def test_plan_table_merges_in_xml_and_read_back(tmp_path: Path) -> None:
+    card = _card(CARD_2403)
+    data = render_hwpx(card)
+    tbl = _table_with(_section(data), m.L_PLAN_ITEM)
+    assert (tbl.get("rowCnt"), tbl.get("colCnt")) == ("4", "7")
+    spans = _spans(tbl)
+    assert spans[m.L_PLAN_ITEM] == (0, 0, 3, 1)
+    assert spans[m.L_IN_TERM] == (0, 1, 1, 5)
+    assert spans[m.L_AFTER_TERM] == (0, 6, 2, 1)
+    assert spans["2022년"] == (1, 1, 1, 1) and spans["100%"] == (2, 5, 1, 1)
+    path = tmp_path / "plan.hwpx"
+    path.write_bytes(data)
+    lines = hwpx_lines(path)
+    assert "세부추진내용\t임기 내\t\t\t\t\t임기 후" in lines
+    assert "\t2022년\t2023년\t2024년\t2025년\t2026년\t" in lines
+    assert "\t10%\t40%\t60%\t80%\t100%\t" in lines
+    assert read_hwpx(path).annual_plan == card.annual_plan
+
+
+def test_header_labels_are_shaded_and_values_are_not() -> None:
+    tbl = _table_with(_section(render_hwpx(_card(CARD_2403))), m.L_CATEGORY)
+    fills = {" ".join(t.text or "" for t in tc.iter(f"{HP}t")): tc.get("borderFillIDRef")
+             for tc in tbl.iter(f"{HP}tc")}
+    assert fills[m.L_CATEGORY] == fills[m.L_COOPERATION] != fills["신규사업"]
+
+
+def test_permit_box_is_a_one_cell_table(tmp_path: Path) -> None:
+    card = _card(CARD_2412)
+    tbl = _table_with(_section(render_hwpx(card)), "사하구 지식산업센터 인허가 현황")
+    assert (tbl.get("rowCnt"), tbl.get("colCnt")) == ("1", "1")
+    assert len(tbl.findall(f".//{HP}p")) == 3
+    box = read_hwpx(_write(tmp_path, card)).achievements[2].groups[0].items[-1]
+    assert (box.date, box.marker, box.text) == ("", "", "사하구 지식산업센터 인허가 현황")
+    assert [d.marker for d in box.details] == [m.MARK_BOX, m.MARK_BOX]
+
+
+def test_a4_and_korean_fonts() -> None:
+    data = render_hwpx(_card(CARD_2403))
+    page = _section(data).find(f".//{HP}pagePr")
+    assert (page.get("width"), page.get("height")) == ("59528", "84186")
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        header = package.read("Contents/header.xml").decode("utf-8")
+        assert package.namelist()[0] == "mimetype"
+        assert package.getinfo("mimetype").compress_type == zipfile.ZIP_STORED
+    assert 'face="함초롬바탕"' in header and 'face="맑은 고딕"' in header
+
+
+# ── determinism and escaping ──────────────────────────────────────────────
+def test_same_card_same_bytes() -> None:
+    card = _card(CARD_2412)
+    first = render_hwpx(card)
+    assert render_hwpx(copy.deepcopy(card)) == first
+    with zipfile.ZipFile(io.BytesIO(first)) as package:
+        assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_markup_and_control_characters_are_escaped(tmp_path: Path) -> None:
+    card = _card(CARD_2403)
+    card.title = 'A <b>&amp;</b> "인용" \x07끝'
+    card.bullets[m.EFFECTS] = [m.BulletLine(m.MARK_L1, "<![CDATA[x]]> & <hp:t/>")]
+    back = read_hwpx(_write(tmp_path, card))
+    assert back.title == 'A <b>&amp;</b> "인용" 끝'
+    assert back.bullets[m.EFFECTS] == card.bullets[m.EFFECTS]
+
+
+_TEXT = st.text(alphabet="가나다라마바사 abcXYZ0189.,()<>&'\"·「」", min_size=1, max_size=40).map(str.strip).filter(bool)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(_TEXT, min_size=1, max_size=4))
+def test_any_bullet_text_survives(tmp_path: Path, texts: list[str]) -> None:
+    card = _card(CARD_2403)
+    card.bullets[m.FUTURE_PLAN] = [m.BulletLine(m.MARK_L1, " ".join(text.split())) for text in texts]
+    path = tmp_path / "any.hwpx"
+    path.write_bytes(render_hwpx(card))
+    assert read_hwpx(path).bullets[m.FUTURE_PLAN] == card.bullets[m.FUTURE_PLAN]
+
+
+def test_plan_that_cannot_be_drawn_is_a_card_error() -> None:
+    card = _card(CARD_2403)
+    card.annual_plan.rows[0].cells.append("여섯째 해")
+    with pytest.raises(CardError, match="연차별 추진계획"):
+        render_hwpx(card)
+    card.annual_plan.years = []
+    with pytest.raises(CardError, match="no years"):
+        render_hwpx(card)
+
+
+# ── bad files ─────────────────────────────────────────────────────────────
+def _error(path: Path) -> str:
+    with pytest.raises(InputError) as caught:
+        read_hwpx(path)
+    message = str(caught.value)
+    assert str(path) in message
+    return message
+
+
+def test_truncated_file(tmp_path: Path) -> None:
+    data = render_hwpx(_card(CARD_2403))
+    path = tmp_path / "truncated.hwpx"
+    path.write_bytes(data[: len(data) // 2])
+    assert "corrupt or truncated" in _error(path)
+
+
+def test_flipped_bytes(tmp_path: Path) -> None:
+    data = bytearray(render_hwpx(_card(CARD_2403)))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as package:
+        info = package.getinfo("Contents/section0.xml")
+    start = info.header_offset + 30 + len(info.filename) + 40
+    for index in range(start, start + 200):
+        data[index] ^= 0x5A
+    path = tmp_path / "flipped.hwpx"
+    path.write_bytes(bytes(data))
+    assert "corrupt" in _error(path) or "broken XML" in _error(path)
+
+
+def test_not_a_zip(tmp_path: Path) -> None:
+    path = tmp_path / "notes.hwpx"
+    path.write_text("그냥 텍스트입니다", encoding="utf-8")
+    assert "not an HWPX file" in _error(path)
+
+
+def test_zip_that_is_not_hwpx(tmp_path: Path) -> None:
+    path = tmp_path / "word.hwpx"
+    with zipfile.ZipFile(path, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+    assert "mimetype" in _error(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert "cannot open" in _error(tmp_path / "nowhere.hwpx")
+
+
+def test_document_that_is_not_a_card(tmp_path: Path) -> None:
+    doc = HwpxDocument.new()
+    doc.add_paragraph("회의록")
+    doc.add_paragraph("참석자: 홍길동")
+    path = tmp_path / "minutes.hwpx"
+    path.write_bytes(doc.to_bytes())
+    assert "not a pledge card" in _error(path)
+
+
+def test_broken_section_xml(tmp_path: Path) -> None:
+    source = zipfile.ZipFile(io.BytesIO(render_hwpx(_card(CARD_2403))))
+    path = tmp_path / "broken.hwpx"
+    with zipfile.ZipFile(path, "w") as package:
+        for name in source.namelist():
+            data = source.read(name)
+            package.writestr(name, data[:-40] if name == "Contents/section0.xml" else data)
+    message = _error(path)
+    assert "Contents/section0.xml" in message and "broken XML" in message
+
+
+def test_password_protected(tmp_path: Path) -> None:
+    source = zipfile.ZipFile(io.BytesIO(render_hwpx(_card(CARD_2403))))
+    path = tmp_path / "locked.hwpx"
+    with zipfile.ZipFile(path, "w") as package:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "META-INF/manifest.xml":
+                data = b'<odf:manifest xmlns:odf="x"><odf:file-entry><odf:encryption-data/></odf:file-entry></odf:manifest>'
+            package.writestr(name, data)
+    assert "password" in _error(path)
+
+
+def test_part_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path, _card(CARD_2403))
+    monkeypatch.setattr(hwpx_reader, "MAX_PART_BYTES", 4096)
+    message = _error(path)
+    assert "50 MB" in message and "Contents/" in message
