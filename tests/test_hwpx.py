@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import io
 import zipfile
 from pathlib import Path
@@ -262,3 +263,16 @@ def test_part_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(hwpx_reader, "MAX_PART_BYTES", 4096)
     message = _error(path)
     assert "50 MB" in message and "Contents/" in message
+
+
+def test_reader_reads_a_card_built_by_python_hwpx(tmp_path: Path) -> None:
+    """A package our writer did not make: the peer baseline's call-by-call python-hwpx build."""
+    spec = importlib.util.spec_from_file_location("peer_hwpx", Path(__file__).parents[1] / "bench" / "peer_hwpx.py")
+    assert spec and spec.loader
+    peer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(peer)
+    card = _card(CARD_2412)
+    path = tmp_path / "generic.hwpx"
+    path.write_bytes(peer.build_card_generic(card))
+    assert validate_document(path).ok
+    assert read_hwpx(path) == card
