@@ -2,9 +2,12 @@
 
 pyhwp (package ``hwp5``) decodes the file, distribution (배포용) documents
 included, into its XML model. We walk that model in document order and turn
-it into lines of the standard text card — one line per paragraph, one
+it into lines of the standard text card — one line per paragraph (led by
+one space per 10 pt of indentation, so that sub-lines stay sub-lines), one
 TAB-joined line per table row (a cell spanning n columns leaves n-1 empty
-cells after it, a cell covered by a row span is empty) — and let
+cells after it, a cell covered by a row span is empty, the paragraphs of a
+cell are joined by a space), except that a one-cell table is a framed note
+whose paragraphs are lines of their own — and let
 :func:`reportgen.readers.text.parse_lines` build the card.
 """
 
@@ -33,6 +36,8 @@ _SKIPPED = frozenset({"TableCaption"})
 #: inline control characters that become a space inside a line
 _SPACE_CHARS = frozenset({"\t", "\n"})
 _MAX_BYTES = 50 * 1024 * 1024
+#: HWPUNIT of paragraph indentation read as one leading space (10 pt), as the HWPX reader does
+INDENT_UNIT = 1000
 
 
 @dataclass
@@ -124,6 +129,30 @@ def _tree(events: Iterator[tuple[Any, tuple[Any, dict[str, Any], Any]]]) -> Node
     return root
 
 
+def _paragraph_starts(events: Iterator[tuple[Any, tuple[Any, dict[str, Any], Any]]]) -> list[int]:
+    """First-line start (left margin + first-line indent, HWPUNIT) of each paragraph shape.
+
+    HWP 5.0 stores both doubled (pyhwp: ``doubled_margin_left``, ``indent``).
+    """
+    from hwp5.treeop import STARTEVENT
+
+    return [
+        (int(attrs.get("doubled_margin_left", 0)) + int(attrs.get("indent", 0))) // 2
+        for event, (model, attrs, _context) in events
+        if event is STARTEVENT and model.__name__ == "ParaShape"
+    ]
+
+
+def _mark_leads(node: Node, starts: list[int]) -> None:
+    """Give each paragraph the leading spaces its indentation stands for (one per 10 pt)."""
+    for child in node.children:
+        if child.name == "Paragraph":
+            shape = int(child.attrs.get("parashape_id", -1))
+            start = starts[shape] if 0 <= shape < len(starts) else 0
+            child.attrs["lead"] = " " * max(0, start // INDENT_UNIT)
+        _mark_leads(child, starts)
+
+
 def _body_tree(path: Path) -> Node:
     """The body (or the decoded 배포용 view text) of the file as a :class:`Node` tree.
 
@@ -143,13 +172,16 @@ def _body_tree(path: Path) -> Node:
                 flags = document.header.flags
                 if flags.password:
                     raise _password_error(path)
-                return _tree(document.text.events())
+                starts = _paragraph_starts(document.docinfo.events())
+                tree = _tree(document.text.events())
     except InputError:
         raise
     except Exception as exc:  # pyhwp raises anything (TypeError, ParseError, zlib.error …) on bad bytes
         if flags is not None and flags.drm:
             raise _drm_error(path) from None
         raise _damaged_error(path, type(exc).__name__) from None
+    _mark_leads(tree, starts)
+    return tree
 
 
 # ── tree → lines ──────────────────────────────────────────────────────────
@@ -204,11 +236,17 @@ def _descendants(node: Node, name: str) -> Iterator[Node]:
             yield from _descendants(child, name)
 
 
+def _is_box(table: Node) -> bool:
+    """A one-cell table is a framed note (the 인허가 현황 box), not a row of data."""
+    return len(list(_descendants(table, "TableCell"))) == 1
+
+
 def _block_lines(node: Node) -> list[str]:
-    """Lines of a table or a shape (text box) anchored in a paragraph."""
-    if node.name == "TableControl":
+    """Lines of a table, or of a box (one-cell table, text box) anchored in a paragraph."""
+    if node.name == "TableControl" and not _is_box(node):
         return _table_lines(node)
-    return [line for paragraph in _paragraphs(node) for line in _paragraph_lines(paragraph)]
+    holder = next(_descendants(node, "TableCell"), node)
+    return [line for paragraph in _paragraphs(holder) for line in _paragraph_lines(paragraph)]
 
 
 _BLOCKS = {"TableControl": _block_lines, "GShapeObjectControl": _block_lines}
@@ -230,7 +268,10 @@ def _paragraph_lines(paragraph: Node) -> list[str]:
     """
     text = _inline_text(paragraph)
     blocks = list(_anchored_blocks(paragraph))
-    lines = [text] if text.strip() or not blocks else []
+    if text.strip():
+        lines = [str(paragraph.attrs.get("lead", "")) + text]
+    else:
+        lines = [] if blocks else [""]
     for block in blocks:
         lines.extend(_BLOCKS[block.name](block))
     return lines
