@@ -16,10 +16,12 @@ the boxed 인허가 현황 note: a one-cell table), 【금후계획】, the 구�
 
 from __future__ import annotations
 
-import io
 import json
+import math
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -40,6 +42,10 @@ PAGE_WIDTH, PAGE_HEIGHT = 59528, 84186  # A4
 MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER = 5102, 4252, 4252, 2835
 TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN_SIDE
 ROW_HEIGHT = 1700
+CELL_PADDING = (1020, 282)  # left + right, top + bottom cell margins
+#: font size (HWPUNIT) and line spacing (%) of the cell text shapes, to size rows before Hangul does
+_CHAR_SIZE = {"cell": 1000, "label": 1000, "body": 1200, "group": 1200, "detail": 1100}
+_LINE_SPACING = {"box_title": 150, "box_line": 150}
 HEADER_WIDTHS = (7600, 16524, 7600, 16524)
 ID_WIDTHS = (6000, 5200)
 PLAN_ITEM_WIDTH = 9000
@@ -121,7 +127,8 @@ def escape(text: str) -> str:
 class Template:
     """The cached parts of ``card.hwpx`` and the ids of its shapes by name."""
 
-    members: tuple[tuple[str, bytes], ...]
+    members: tuple[Member, ...]  # in package order, compressed once
+    raw: dict[str, bytes]
     char: dict[str, str]
     para: dict[str, str]
     border: dict[str, str]
@@ -131,9 +138,10 @@ class Template:
 def load_template() -> Template:
     """Read ``templates/card.hwpx`` and ``templates/hwpx/styles.json`` once."""
     with zipfile.ZipFile(template_path("card.hwpx")) as package:
-        members = tuple((name, package.read(name)) for name in package.namelist())
+        raw = {name: package.read(name) for name in package.namelist()}
+    members = tuple(Member.make(name, data) for name, data in raw.items())
     styles = json.loads(template_path("hwpx/styles.json").read_text(encoding="utf-8"))
-    return Template(members, styles["char"], styles["para"], styles["border"])
+    return Template(members, raw, styles["char"], styles["para"], styles["border"])
 
 
 # ── section XML ───────────────────────────────────────────────────────────
@@ -187,7 +195,8 @@ class Section:
     def table(self, cells: list[Cell], widths: list[int], anchor: str = "anchor",
               border: str = "cell", header_rows: int = 0) -> None:
         """A table of *cells* (only the cells that are drawn; spans cover the rest)."""
-        rows = max(c.row + c.row_span for c in cells)
+        heights = row_heights(cells, widths)
+        rows = len(heights)
         tid = next(self.ids)
         width = sum(widths)
         xml = [
@@ -197,24 +206,22 @@ class Section:
             'textFlow="BOTH_SIDES" lock="0" dropcapstyle="None" pageBreak="CELL" '
             f'repeatHeader="{1 if header_rows else 0}" rowCnt="{rows}" colCnt="{len(widths)}" cellSpacing="0" '
             f'borderFillIDRef="{self.style.border[border]}" noAdjust="0">'
-            f'<hp:sz width="{width}" widthRelTo="ABSOLUTE" height="{rows * ROW_HEIGHT}" '
+            f'<hp:sz width="{width}" widthRelTo="ABSOLUTE" height="{sum(heights)}" '
             'heightRelTo="ABSOLUTE" protect="0"/>',
             _TABLE_POS,
         ]
         for row in range(rows):
             xml.append("<hp:tr>")
-            xml.extend(self._cell(c, widths, border, row < header_rows) for c in cells if c.row == row)
+            xml.extend(self._cell(c, widths, heights, border, row < header_rows) for c in cells if c.row == row)
             xml.append("</hp:tr>")
         xml.append("</hp:tbl><hp:t/></hp:run></hp:p>")
         self.parts.append("".join(xml))
 
-    def _cell(self, cell: Cell, widths: list[int], border: str, header: bool) -> str:
+    def _cell(self, cell: Cell, widths: list[int], heights: list[int], border: str, header: bool) -> str:
         fill = self.style.border["label" if cell.label else border]
-        default = ("cell_left" if cell.left else "cell", "label" if cell.label else "cell")
-        lines = cell.lines or [""]
-        shapes = cell.shapes or [default] * len(lines)
-        paragraphs = "".join(self.paragraph_xml(line, *shape) for line, shape in zip(lines, shapes, strict=True))
+        paragraphs = "".join(self.paragraph_xml(line, *shape) for line, shape in cell_paragraphs(cell))
         width = sum(widths[cell.col: cell.col + cell.col_span])
+        height = sum(heights[cell.row: cell.row + cell.row_span])
         return (
             f'<hp:tc name="" header="{int(header)}" hasMargin="0" protect="0" editable="0" dirty="0" '
             f'borderFillIDRef="{fill}"><hp:subList id="" textDirection="HORIZONTAL" lineWrap="BREAK" '
@@ -222,13 +229,47 @@ class Section:
             f'hasTextRef="0" hasNumRef="0">{paragraphs}</hp:subList>'
             f'<hp:cellAddr colAddr="{cell.col}" rowAddr="{cell.row}"/>'
             f'<hp:cellSpan colSpan="{cell.col_span}" rowSpan="{cell.row_span}"/>'
-            f'<hp:cellSz width="{width}" height="{cell.row_span * ROW_HEIGHT}"/>{_CELL_MARGIN}</hp:tc>'
+            f'<hp:cellSz width="{width}" height="{height}"/>{_CELL_MARGIN}</hp:tc>'
         )
 
     def xml(self) -> bytes:
         body = "".join(self.parts)
         return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes" ?><hs:sec {_NS}>{body}</hs:sec>'
                 ).encode()
+
+
+def cell_paragraphs(cell: Cell) -> list[tuple[str, tuple[str, str]]]:
+    """(text, (paragraph shape, character shape)) of each paragraph of a cell."""
+    default = ("cell_left" if cell.left else "cell", "label" if cell.label else "cell")
+    lines = cell.lines or [""]
+    shapes = cell.shapes or [default] * len(lines)
+    return list(zip(lines, shapes, strict=True))
+
+
+def text_width(text: str) -> float:
+    """Width of *text* in ems, roughly: ASCII ½, Hangul and CJK symbols (3 UTF-8 bytes) 1."""
+    return 0.25 * (len(text) + len(text.encode("utf-8")))
+
+
+def cell_height(cell: Cell, width: int) -> int:
+    """Height the cell's text needs (HWPUNIT), estimated; Hangul lays it out again anyway."""
+    room = max(1, width - CELL_PADDING[0])
+    total = CELL_PADDING[1] + 200
+    for text, (para, char) in cell_paragraphs(cell):
+        size = _CHAR_SIZE.get(char, 1000)
+        lines = max(1, math.ceil(text_width(clean(text)) * size / room))
+        total += lines * size * _LINE_SPACING.get(para, 130) // 100
+    return total
+
+
+def row_heights(cells: list[Cell], widths: list[int]) -> list[int]:
+    """Row heights that fit every cell; a spanning cell's extra need goes to its last row."""
+    heights = [ROW_HEIGHT] * max(c.row + c.row_span for c in cells)
+    for cell in sorted(cells, key=lambda c: c.row_span):
+        need = cell_height(cell, sum(widths[cell.col: cell.col + cell.col_span]))
+        last = cell.row + cell.row_span - 1
+        heights[last] += max(0, need - sum(heights[cell.row: last + 1]))
+    return heights
 
 
 # ── the card, part by part ────────────────────────────────────────────────
@@ -399,25 +440,48 @@ def _manifest(data: bytes, card: m.Card) -> bytes:
                   f"<opf:title>{title}</opf:title>".encode().replace(b"\\", b"\\\\"), data, count=1)
 
 
-def package(members: tuple[tuple[str, bytes], ...], replace: dict[str, bytes]) -> bytes:
-    """The zip: template member order, ``mimetype`` stored, the rest deflated, fixed dates."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, data in members:
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.create_system = 0
-            info.external_attr = 0
-            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-            archive.writestr(info, replace.get(name, data), compresslevel=6)
-    return out.getvalue()
+@dataclass(frozen=True)
+class Member:
+    """One zip member, compressed once: name, method, CRC-32, sizes and bytes."""
+
+    path: str
+    method: int
+    crc: int
+    size: int
+    data: bytes
+
+    @classmethod
+    def make(cls, name: str, data: bytes) -> Member:
+        """``mimetype`` stored, every other part deflated."""
+        if name == "mimetype":
+            return cls(name, 0, zlib.crc32(data), len(data), data)
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        return cls(name, 8, zlib.crc32(data), len(data), packer.compress(data) + packer.flush())
+
+
+_DOS_TIME, _DOS_DATE = 0, (ZIP_DATE[0] - 1980) << 9 | ZIP_DATE[1] << 5 | ZIP_DATE[2]
+
+
+def zip_members(members: list[Member]) -> bytes:
+    """A plain zip of *members* in order, every date 1980-01-01 00:00, no extra fields."""
+    out, central = bytearray(), bytearray()
+    for member in members:
+        name = member.path.encode()
+        fields = struct.pack("<HHHHHIIIHH", 20, 0, member.method, _DOS_TIME, _DOS_DATE, member.crc,
+                             len(member.data), member.size, len(name), 0)
+        central += struct.pack("<IH", 0x02014B50, 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, len(out)) + name
+        out += struct.pack("<I", 0x04034B50) + fields + name + member.data
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), len(out), 0)
+    return bytes(out + central + end)
 
 
 def render_hwpx(card: m.Card) -> bytes:
     """The card as HWPX bytes (the same card always gives the same bytes)."""
     style = load_template()
-    manifest = dict(style.members)[MANIFEST_PART]
-    return package(style.members, {
+    fresh = {
         SECTION_PART: render_section(card, style),
         PREVIEW_PART: preview_text(card),
-        MANIFEST_PART: _manifest(manifest, card),
-    })
+        MANIFEST_PART: _manifest(style.raw[MANIFEST_PART], card),
+    }
+    members = [Member.make(part.path, fresh[part.path]) if part.path in fresh else part for part in style.members]
+    return zip_members(members)
