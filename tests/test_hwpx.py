@@ -276,3 +276,17 @@ def test_reader_reads_a_card_built_by_python_hwpx(tmp_path: Path) -> None:
     path.write_bytes(peer.build_card_generic(card))
     assert validate_document(path).ok
     assert read_hwpx(path) == card
+
+
+def test_rows_are_sized_to_their_text() -> None:
+    """A plan cell with a long text gets a taller row; a spanning cell is as tall as its rows."""
+    card = _card(CARD_2403)
+    tbl = _table_with(_section(render_hwpx(card)), m.L_PLAN_ITEM)
+    height = {}
+    for tc in tbl.iter(f"{HP}tc"):
+        text = " ".join(t.text or "" for t in tc.iter(f"{HP}t")).strip()
+        height[text] = int(tc.find(f"{HP}cellSz").get("height"))
+    long_cell = card.annual_plan.rows[0].cells[1]
+    assert height[long_cell] > 2 * height["2022년"]
+    assert height[m.L_PLAN_ITEM] == height[m.L_IN_TERM] + height["2022년"] + height["10%"]
+    assert int(tbl.find(f"{HP}sz").get("height")) == height[m.L_PLAN_ITEM] + height[long_cell]

@@ -17,7 +17,6 @@ the boxed 인허가 현황 note: a one-cell table), 【금후계획】, the 구�
 from __future__ import annotations
 
 import json
-import math
 import re
 import struct
 import zipfile
@@ -46,7 +45,9 @@ CELL_PADDING = (1020, 282)  # left + right, top + bottom cell margins
 #: font size (HWPUNIT) and line spacing (%) of the cell text shapes, to size rows before Hangul does
 _CHAR_SIZE = {"cell": 1000, "label": 1000, "body": 1200, "group": 1200, "detail": 1100}
 _LINE_SPACING = {"box_title": 150, "box_line": 150}
-HEADER_WIDTHS = (7600, 16524, 7600, 16524)
+_PARA_LEFT = {"box_line": 1000}  # where the first line starts
+_SPACE = 0.3
+HEADER_WIDTHS = (8800, 15862, 8800, 15862)
 ID_WIDTHS = (6000, 5200)
 PLAN_ITEM_WIDTH = 9000
 BOX_WIDTH = TEXT_WIDTH - 2800
@@ -246,19 +247,40 @@ def cell_paragraphs(cell: Cell) -> list[tuple[str, tuple[str, str]]]:
     return list(zip(lines, shapes, strict=True))
 
 
+def _char_width(ch: str) -> float:
+    """Rough advance of one character in ems (space, ASCII, Latin/Greek, Hangul and CJK)."""
+    if ch == " ":
+        return _SPACE
+    code = ord(ch)
+    return 0.5 if code < 0x80 else 0.6 if code < 0x800 else 1.0
+
+
 def text_width(text: str) -> float:
-    """Width of *text* in ems, roughly: ASCII ½, Hangul and CJK symbols (3 UTF-8 bytes) 1."""
-    return 0.25 * (len(text) + len(text.encode("utf-8")))
+    """Width of *text* in ems, roughly."""
+    return sum(_char_width(ch) for ch in text)
+
+
+def wrapped_lines(text: str, room: float) -> int:
+    """Lines *text* takes in *room* ems, wrapped at spaces (a word wider than a line breaks anywhere)."""
+    lines, used = 0, -1.0  # used < 0: no line started yet
+    for word in text.split(" "):
+        width = text_width(word)
+        if used >= 0 and used + _SPACE + width <= room:
+            used += _SPACE + width
+            continue
+        full, rest = divmod(width, room)
+        lines += 1 + int(full) - (1 if full and not rest else 0)
+        used = rest if rest or not full else room
+    return max(lines, 1)
 
 
 def cell_height(cell: Cell, width: int) -> int:
     """Height the cell's text needs (HWPUNIT), estimated; Hangul lays it out again anyway."""
-    room = max(1, width - CELL_PADDING[0])
     total = CELL_PADDING[1] + 200
     for text, (para, char) in cell_paragraphs(cell):
         size = _CHAR_SIZE.get(char, 1000)
-        lines = max(1, math.ceil(text_width(clean(text)) * size / room))
-        total += lines * size * _LINE_SPACING.get(para, 130) // 100
+        room = max(1.0, (width - CELL_PADDING[0] - _PARA_LEFT.get(para, 0)) / size)
+        total += wrapped_lines(clean(text), room) * size * _LINE_SPACING.get(para, 130) // 100
     return total
 
 
