@@ -156,7 +156,7 @@ def test_password_protected_document_is_refused(capfd: pytest.CaptureFixture[str
 def _damaged(path: Path) -> None:
     with pytest.raises(InputError) as error:
         read_hwp(path)
-    assert "damaged or truncated" in _message(error)
+    assert "damaged" in _message(error)
     assert "손상" in _message(error)
     assert path.name in _message(error)
 
@@ -224,6 +224,16 @@ def test_hwpx_renamed_hwp_points_to_hwpx(tmp_path: Path) -> None:
     with pytest.raises(InputError) as error:
         read_hwp(path)
     assert ".hwpx" in _message(error)
+
+
+def test_other_ole_file_is_refused(tmp_path: Path) -> None:
+    from hwpx.hwp5.cfb import build_compound_file
+
+    path = tmp_path / "word.hwp"
+    path.write_bytes(build_compound_file([("WordDocument", b"x" * 600)]))
+    with pytest.raises(InputError) as error:
+        read_hwp(path)
+    assert "not an HWP 5.0 document" in _message(error)
 
 
 def test_missing_file_is_refused(tmp_path: Path) -> None:

@@ -71,6 +71,13 @@ def _not_hwp_error(path: Path, head: bytes) -> InputError:
                   "한글에서 저장한 .hwp 파일을 주세요", "give a .hwp file saved by Hangul")
 
 
+def _not_hwp5_storage_error(path: Path) -> InputError:
+    """An OLE compound file without the HWP 5.0 streams: another program's file, or a broken one."""
+    return _error(path, "한글 5.0 문서가 아니거나 손상되었습니다 (.doc, .xls 같은 다른 프로그램의 파일일 수 있습니다)",
+                  "not an HWP 5.0 document, or a damaged one (it may be another program's file such as .doc or .xls)",
+                  "한글에서 저장한 .hwp 파일을 주세요", "give a .hwp file saved by Hangul")
+
+
 def _damaged_error(path: Path, reason: object) -> InputError:
     return _error(path, f"파일이 손상되었거나 잘려 있습니다 (pyhwp: {reason})",
                   f"the file is damaged or truncated (pyhwp: {reason})",
@@ -168,6 +175,7 @@ def _body_tree(path: Path) -> Node:
     """
     _read_head(path)
     _silence_pyhwp()
+    from hwp5.errors import InvalidHwp5FileError
     from hwp5.xmlmodel import Hwp5File
 
     flags: Any = None
@@ -185,6 +193,8 @@ def _body_tree(path: Path) -> Node:
     except Exception as exc:  # pyhwp raises anything (TypeError, ParseError, zlib.error …) on bad bytes
         if flags is not None and flags.drm:
             raise _drm_error(path) from None
+        if flags is None and isinstance(exc, InvalidHwp5FileError):
+            raise _not_hwp5_storage_error(path) from None
         raise _damaged_error(path, type(exc).__name__) from None
     _mark_leads(tree, starts)
     return tree
