@@ -1,0 +1,244 @@
+"""Time every card writer on N cards, with docxtpl (and python-hwpx) as peer baselines.
+
+Usage: python bench/bench_writers.py [--n 200] [--peer-n N]
+
+The cards are the sample card (tests/fixtures/3-1_2024-12_from-hwp.txt read
+with the text reader) with varied 관리번호. Each writer that imports is timed
+after one warm-up card (templates are parsed once and cached, as in a batch
+build); the peer baselines render the same cards: docxtpl from an equivalent
+Word template (bench-only extra: ``pip install docxtpl``) and, when
+bench/peer_hwpx.py exists, its ``build_card_generic(card)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import importlib
+import importlib.util
+import io
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from reportgen import model as m
+from reportgen.readers.text import read_text
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "tests" / "fixtures" / "3-1_2024-12_from-hwp.txt"
+SAMPLE_TITLE = "신평·장림산업단지 「낙동강 테크노밸리」 조성"
+WRITERS = {
+    "txt": "reportgen.writers.text:render_text",
+    "docx": "reportgen.writers.docx:render_docx",
+    "xlsx": "reportgen.writers.xlsx:render_xlsx",
+    "hwpx": "reportgen.writers.hwpx:render_hwpx",
+    "hwp": "reportgen.writers.hwp:render_hwp",
+}
+PEER_HWPX = Path(__file__).resolve().parent / "peer_hwpx.py"
+
+Writer = Callable[[m.Card], Any]
+
+
+def sample_cards(n: int) -> list[m.Card]:
+    """``n`` copies of the sample card with ids 1-1, 1-2, …"""
+    base = read_text(SAMPLE)
+    base.title = base.title or SAMPLE_TITLE
+    cards = []
+    for index in range(n):
+        card = copy.deepcopy(base)
+        card.id = f"{index // 10 + 1}-{index % 10 + 1}"
+        cards.append(card)
+    return cards
+
+
+def load(spec: str) -> Writer | None:
+    """``module:function`` → the function, or None when it does not import."""
+    module_name, _, name = spec.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), name)
+    except Exception as exc:  # noqa: BLE001 — a missing writer is reported and skipped
+        print(f"  skip {spec}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def time_writer(write: Writer, cards: list[m.Card]) -> tuple[float, int]:
+    """(ms per card, bytes of the last output) after one warm-up call."""
+    write(cards[0])
+    start = time.perf_counter()
+    for card in cards:
+        out = write(card)
+    elapsed = time.perf_counter() - start
+    size = len(out.encode() if isinstance(out, str) else out)
+    return elapsed * 1000 / len(cards), size
+
+
+# ── docxtpl peer: the same card from an equivalent Word template ─────────
+def _loop(doc: Any, head: str, each: str, tail: str = "{%p endfor %}") -> None:
+    doc.add_paragraph(head)
+    doc.add_paragraph(each)
+    doc.add_paragraph(tail)
+
+
+def var(name: str, index: int) -> str:
+    """A jinja expression for docxtpl: ``{{ name[index] }}``."""
+    return "{{ " + f"{name}[{index}]" + " }}"
+
+
+def _fill(table: Any, rows: list[list[str]]) -> None:
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            if text:
+                table.cell(r, c).text = text
+
+
+def make_docxtpl_template(path: Path, years: int) -> None:
+    """A Word template laid out as the card, with jinja tags for docxtpl."""
+    import docx
+
+    doc = docx.Document()
+    doc.add_paragraph("관리번호 {{ card.id }}")
+    doc.add_paragraph("{{ card.title }}")
+    header = doc.add_table(rows=4, cols=4)
+    header.style = "Table Grid"
+    _fill(header, [[left, var("h", 2 * i), right, var("h", 2 * i + 1)]
+                   for i, (left, right) in enumerate(m.HEADER_ROWS)])
+    header.cell(3, 3).text = "{%p for c in coop %}"
+    header.cell(3, 3).add_paragraph("{{ c }}")
+    header.cell(3, 3).add_paragraph("{%p endfor %}")
+    doc.add_paragraph(m.H_PLAN)
+    for key, title in m.PLAN_SUBHEADINGS.items():
+        doc.add_paragraph(f"{m.MARK_SUBHEADING} {title}")
+        _loop(doc, "{%p for line in bullets['" + key + "'] %}", "{{ line }}")
+    doc.add_paragraph(f"{m.MARK_SUBHEADING} {m.SUB_ANNUAL_PLAN}")
+    plan = doc.add_table(rows=6, cols=years + 2)
+    plan.style = "Table Grid"
+    plan.cell(0, 0).merge(plan.cell(2, 0)).text = m.L_PLAN_ITEM
+    plan.cell(0, 1).merge(plan.cell(0, years)).text = m.L_IN_TERM
+    plan.cell(0, years + 1).merge(plan.cell(1, years + 1)).text = m.L_AFTER_TERM
+    _fill(plan, [[], [""] + [var("years", i) for i in range(years)],
+                 [""] + [var("targets", i) for i in range(years + 1)],
+                 ["{%tr for row in plan_rows %}"], [var("row", i) for i in range(years + 2)],
+                 ["{%tr endfor %}"]])
+    doc.add_paragraph(m.H_ACHIEVEMENTS)
+    for tag in ["{%p for s in sections %}", "□ {{ s.title }}", "{%p for g in s.groups %}",
+                "{%p if g.title %}", "<{{ g.title }}>", "{%p endif %}", "{%p for item in g.entries %}",
+                "{{ item.line }}", "{%p for d in item.details %}", "{{ d }}", "{%p endfor %}",
+                "{%p endfor %}", "{%p endfor %}", "{%p endfor %}"]:
+        doc.add_paragraph(tag)
+    doc.add_paragraph(m.H_FUTURE)
+    _loop(doc, "{%p for line in future %}", "{{ line }}")
+    doc.add_paragraph(m.H_COMMUNICATION)
+    talk = doc.add_table(rows=2, cols=5)
+    talk.style = "Table Grid"
+    _fill(talk, [list(m.COMMUNICATION_LABELS), [var("counts", i) for i in range(5)]])
+    doc.add_paragraph(m.H_EFFECTS)
+    _loop(doc, "{%p for line in effects %}", "{{ line }}")
+    doc.save(path)
+
+
+def _line(line: m.BulletLine) -> str:
+    return f"{line.marker} {line.text}" if line.marker else line.text
+
+
+def docxtpl_context(card: m.Card) -> dict[str, Any]:
+    """The card as the docxtpl template's variables (the same text the DOCX writer prints)."""
+    from reportgen.writers.docx import contact_text, count_text, percent, status_text
+
+    h = card.header
+    plan = card.annual_plan
+    sections = [{"title": s.title, "groups": [
+        {"title": g.title, "entries": [
+            {"line": f"{item.marker or m.MARK_L1} {item.date} : {item.text}" if item.date else _line(
+                m.BulletLine(item.marker, item.text)), "details": [_line(d) for d in item.details]}
+            for item in g.items]}
+        for g in s.groups]} for s in card.achievements]
+    return {
+        "card": card,
+        "h": [h.category, h.executor, h.period, status_text(h), h.budget, h.completion,
+              contact_text(h.department), ""],
+        "coop": [contact_text(c) for c in h.cooperation],
+        "bullets": {key: [_line(b) for b in card.bullets[key]] for key in m.PLAN_SUBHEADINGS},
+        "years": [f"{y}년" for y in plan.years],
+        "targets": [percent(t) for t in plan.targets] + [percent(plan.after_term_target)],
+        "plan_rows": [[r.title, *r.cells, r.after_term] for r in plan.rows],
+        "sections": sections,
+        "future": [_line(b) for b in card.bullets[m.FUTURE_PLAN]],
+        "effects": [_line(b) for b in card.bullets[m.EFFECTS]],
+        "counts": [count_text(c) for c in card.communication],
+    }
+
+
+def docxtpl_writer(folder: Path, years: int) -> Writer | None:
+    """render(card) with docxtpl: one DocxTemplate reused (it reloads the template each render)."""
+    try:
+        from docxtpl import DocxTemplate
+    except ImportError:
+        print("  skip docxtpl: not installed (pip install docxtpl, the bench extra)", file=sys.stderr)
+        return None
+    template_file = folder / "card_docxtpl.docx"
+    make_docxtpl_template(template_file, years)
+    template = DocxTemplate(template_file)
+
+    def render(card: m.Card) -> bytes:
+        template.render(docxtpl_context(card), autoescape=True)
+        buffer = io.BytesIO()
+        template.save(buffer)
+        return buffer.getvalue()
+
+    return render
+
+
+def peer_hwpx_writer() -> Writer | None:
+    if not PEER_HWPX.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("peer_hwpx", PEER_HWPX)
+    try:
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        return module.build_card_generic
+    except Exception as exc:  # noqa: BLE001 — the peer is optional
+        print(f"  skip peer hwpx: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200, help="cards per writer (default 200)")
+    parser.add_argument("--peer-n", type=int, default=None, help="cards for the peer baselines (default --n)")
+    args = parser.parse_args()
+    cards = sample_cards(max(args.n, 1))
+    peer_cards = cards[: max(args.peer_n or args.n, 1)]
+    results: dict[str, tuple[float, int, float, int]] = {}
+
+    def run(name: str, write: Writer | None, batch: list[m.Card]) -> None:
+        if write is None:
+            return
+        ms, size = time_writer(write, batch)
+        results[name] = (ms, size, peak_rss_mb(), len(batch))
+
+    for fmt, spec in WRITERS.items():
+        run(fmt, load(spec), cards)
+    with tempfile.TemporaryDirectory() as folder:
+        run("docxtpl (peer)", docxtpl_writer(Path(folder), len(cards[0].annual_plan.years)), peer_cards)
+    run("python-hwpx generic (peer)", peer_hwpx_writer(), peer_cards)
+
+    print(f"{'writer':<28} {'cards':>6} {'ms/card':>9} {'cards/s':>9} {'KB/card':>8} {'peak RSS MB':>12}")
+    for name, (ms, size, rss, count) in results.items():
+        print(f"{name:<28} {count:>6} {ms:>9.2f} {1000 / ms:>9.0f} {size / 1024:>8.1f} {rss:>12.0f}")
+    for ours, peer in (("docx", "docxtpl (peer)"), ("hwpx", "python-hwpx generic (peer)")):
+        if ours in results and peer in results:
+            ratio = results[peer][0] / results[ours][0]
+            print(f"{ours}: {results[ours][0]:.2f} ms/card vs {peer} {results[peer][0]:.2f} ms/card → {ratio:.1f}× faster")
+    print("(peak RSS is the process peak so far, after each writer)")
+
+
+if __name__ == "__main__":
+    main()
