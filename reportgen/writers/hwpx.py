@@ -451,15 +451,15 @@ def render_section(card: m.Card, style: Template | None = None) -> bytes:
 
 
 def preview_text(card: m.Card) -> bytes:
-    """``Preview/PrvText.txt``: what file browsers show (UTF-16 as Hangul writes it)."""
+    """``Preview/PrvText.txt``: the text file browsers show (UTF-8, CRLF)."""
     lines = [f"{m.L_ID} {clean(card.id)}", clean(card.title), *m.SECTION_HEADINGS]
-    return "\r\n".join(lines).encode("utf-16-le")
+    return "\r\n".join(lines).encode("utf-8")
 
 
 def _manifest(data: bytes, card: m.Card) -> bytes:
-    title = escape(card.title) or m.L_ID
-    return re.sub(rb"<opf:title>[^<]*</opf:title>|<opf:title/>",
-                  f"<opf:title>{title}</opf:title>".encode().replace(b"\\", b"\\\\"), data, count=1)
+    """``Contents/content.hpf`` with the card's title as the document title."""
+    title = f"<opf:title>{escape(card.title) or m.L_ID}</opf:title>".encode()
+    return re.sub(rb"<opf:title>[^<]*</opf:title>|<opf:title/>", lambda _found: title, data, count=1)
 
 
 @dataclass(frozen=True)
