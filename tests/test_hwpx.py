@@ -290,3 +290,18 @@ def test_rows_are_sized_to_their_text() -> None:
     assert height[long_cell] > 2 * height["2022년"]
     assert height[m.L_PLAN_ITEM] == height[m.L_IN_TERM] + height["2022년"] + height["10%"]
     assert int(tbl.find(f"{HP}sz").get("height")) == height[m.L_PLAN_ITEM] + height[long_cell]
+
+
+SAMPLES = FIXTURES / "hwp-samples"  # Hangul-saved documents (see its README), none a pledge card
+
+
+@pytest.mark.parametrize("name", ["lists-bullet", "sample-5017", "table", "table-caption", "table-position"])
+def test_real_hangul_documents_are_read_and_refused_as_non_cards(name: str, tmp_path: Path) -> None:
+    """The samples, converted to HWPX by python-hwpx: read without a crash, then 'not a pledge card'."""
+    source = SAMPLES / f"{name}.hwp"
+    if not source.exists():
+        pytest.skip("hwp samples not copied into tests/fixtures")
+    path = tmp_path / f"{name}.hwpx"
+    path.write_bytes(HwpxDocument.open(source).to_bytes())
+    assert hwpx_lines(path)
+    assert "not a pledge card" in _error(path)
