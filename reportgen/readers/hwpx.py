@@ -51,19 +51,21 @@ class _Bad(Exception):
 
 def read_hwpx(path: Path) -> Card:
     """Read one HWPX pledge card; raise :class:`InputError` for a bad file or a non-card."""
-    path = Path(path)
+    return parse_lines(hwpx_lines(path), source=str(path))
+
+
+def hwpx_lines(path: Path) -> list[str]:
+    """The document's text lines from every section, in order; :class:`InputError` if unreadable."""
     try:
-        lines = hwpx_lines(path)
+        return _open_lines(Path(path))
     except _Bad as bad:
         problems = Problems(str(path))
         problems.add(*bad.parts)
         raise InputError(problems.items) from None
-    return parse_lines(lines, source=str(path))
 
 
 # ── the package ───────────────────────────────────────────────────────────
-def hwpx_lines(path: Path) -> list[str]:
-    """The card's text lines from every section of the package, in order."""
+def _open_lines(path: Path) -> list[str]:
     try:
         with zipfile.ZipFile(path) as package:
             return _package_lines(package)
@@ -74,8 +76,8 @@ def hwpx_lines(path: Path) -> list[str]:
                    "경로와 권한을 확인하세요", "check the path and permissions") from None
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
             RuntimeError, KeyError) as exc:
-        raise _Bad("", f"HWPX 파일이 아니거나 손상(잘림)되었습니다: {exc}",
-                   f"not an HWPX file, or it is corrupt or truncated: {exc}",
+        raise _Bad("", "HWPX 파일이 아니거나 손상(잘림)되었습니다",
+                   f"not an HWPX file, or it is corrupt or truncated ({exc})",
                    "한/글에서 열어 HWPX로 다시 저장하세요", "open it in Hangul and save it again as HWPX") from None
 
 
