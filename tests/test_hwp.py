@@ -11,6 +11,7 @@ import pytest
 
 from reportgen import model as m
 from reportgen.errors import CardError, InputError
+from reportgen.readers import hwp as hwp_reader
 from reportgen.readers.hwp import hwp_lines, read_hwp
 from reportgen.readers.text import read_text
 from reportgen.writers.hwp import render_hwp
@@ -206,6 +207,20 @@ def test_every_truncation_gives_input_error_only(tmp_path: Path) -> None:
         path.write_bytes(data[:length])
         with pytest.raises(InputError):
             read_hwp(path)
+
+
+def test_too_deep_nesting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hwp_reader, "MAX_DEPTH", 5)  # a crafted file could nest tables until the stack breaks
+    with pytest.raises(InputError) as error:
+        read_hwp(SAMPLES / "table.hwp")
+    assert "nested deeper than 5" in _message(error)
+
+
+def test_huge_table_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hwp_reader, "MAX_TABLE_CELLS", 5)  # rows × cols come from the file: up to 65535²
+    with pytest.raises(InputError) as error:
+        hwp_lines(SAMPLES / "table.hwp")
+    assert "2 × 3" in _message(error)
 
 
 def test_text_file_renamed_hwp_is_refused(tmp_path: Path) -> None:

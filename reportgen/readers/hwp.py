@@ -40,6 +40,13 @@ _MAX_BYTES = 50 * 1024 * 1024
 #: HWPUNIT of paragraph indentation read as one leading space (10 pt), as the HWPX reader does
 INDENT_UNIT = 1000
 _PARA_MARGINS = struct.Struct("<iii")
+#: limits that keep a crafted file from exhausting the stack or memory
+MAX_DEPTH = 200
+MAX_TABLE_CELLS = 100_000
+
+
+class _Malformed(Exception):
+    """The decoded document is shaped in a way no real card is (too deep, too large)."""
 
 
 @dataclass
@@ -79,8 +86,8 @@ def _not_hwp5_storage_error(path: Path) -> InputError:
 
 
 def _damaged_error(path: Path, reason: object) -> InputError:
-    return _error(path, f"파일이 손상되었거나 잘려 있습니다 (pyhwp: {reason})",
-                  f"the file is damaged or truncated (pyhwp: {reason})",
+    return _error(path, f"파일이 손상되었거나 잘려 있습니다 ({reason})",
+                  f"the file is damaged or truncated ({reason})",
                   "한글에서 열어 다시 저장하거나 원본 파일을 다시 받으세요",
                   "open it in Hangul and save it again, or get the original file again")
 
@@ -133,6 +140,8 @@ def _tree(events: Iterator[tuple[Any, tuple[Any, dict[str, Any], Any]]]) -> Node
             node = Node(model.__name__, dict(attrs))
             stack[-1].children.append(node)
             stack.append(node)
+            if len(stack) > MAX_DEPTH:
+                raise _Malformed(f"elements nested deeper than {MAX_DEPTH}")
         elif event is ENDEVENT and len(stack) > 1:
             stack.pop()
     return root
@@ -195,7 +204,8 @@ def _body_tree(path: Path) -> Node:
             raise _drm_error(path) from None
         if flags is None and isinstance(exc, InvalidHwp5FileError):
             raise _not_hwp5_storage_error(path) from None
-        raise _damaged_error(path, type(exc).__name__) from None
+        reason = str(exc) if isinstance(exc, _Malformed) else f"pyhwp: {type(exc).__name__}"
+        raise _damaged_error(path, reason) from None
     _mark_leads(tree, starts)
     return tree
 
@@ -240,6 +250,8 @@ def _table_lines(table: Node) -> list[str]:
         grid[(row, col)] = _cell_text(cell)
         rows = max(rows, row + int(cell.attrs.get("rowspan", 1)))
         cols = max(cols, col + int(cell.attrs.get("colspan", 1)))
+    if rows * cols > MAX_TABLE_CELLS:
+        raise _Malformed(f"a table of {rows} × {cols} cells")
     return ["\t".join(grid.get((row, col), "") for col in range(cols)) for row in range(rows)]
 
 
@@ -295,8 +307,12 @@ def _paragraph_lines(paragraph: Node) -> list[str]:
 
 def hwp_lines(path: Path) -> list[str]:
     """The body of an .hwp file as standard text-card lines (paragraphs and TAB-joined rows)."""
-    tree = _body_tree(Path(path))
-    return [line for paragraph in _paragraphs(tree) for line in _paragraph_lines(paragraph)]
+    path = Path(path)
+    tree = _body_tree(path)
+    try:
+        return [line for paragraph in _paragraphs(tree) for line in _paragraph_lines(paragraph)]
+    except _Malformed as exc:
+        raise _damaged_error(path, exc) from None
 
 
 def read_hwp(path: Path) -> Card:
