@@ -103,8 +103,7 @@ def test_plan_table_merges_in_xml_and_read_back(tmp_path: Path) -> None:
     assert spans[m.L_IN_TERM] == (0, 1, 1, 5)
     assert spans[m.L_AFTER_TERM] == (0, 6, 2, 1)
     assert spans["2022년"] == (1, 1, 1, 1) and spans["100%"] == (2, 5, 1, 1)
-    path = tmp_path / "plan.hwpx"
-    path.write_bytes(data)
+    path = _write(tmp_path, card, "plan.hwpx")
     lines = hwpx_lines(path)
     assert "세부추진내용\t임기 내\t\t\t\t\t임기 후" in lines
     assert "\t2022년\t2023년\t2024년\t2025년\t2026년\t" in lines
@@ -166,8 +165,7 @@ _TEXT = st.text(alphabet="가나다라마바사 abcXYZ0189.,()<>&'\"·「」", m
 def test_any_bullet_text_survives(tmp_path: Path, texts: list[str]) -> None:
     card = _card(CARD_2403)
     card.bullets[m.FUTURE_PLAN] = [m.BulletLine(m.MARK_L1, " ".join(text.split())) for text in texts]
-    path = tmp_path / "any.hwpx"
-    path.write_bytes(render_hwpx(card))
+    path = _write(tmp_path, card, "any.hwpx")
     assert read_hwpx(path).bullets[m.FUTURE_PLAN] == card.bullets[m.FUTURE_PLAN]
 
 
@@ -305,3 +303,46 @@ def test_real_hangul_documents_are_read_and_refused_as_non_cards(name: str, tmp_
     path.write_bytes(HwpxDocument.open(source).to_bytes())
     assert hwpx_lines(path)
     assert "not a pledge card" in _error(path)
+
+
+# ── hand-built cards ──────────────────────────────────────────────────────
+def _every_kind_of_line() -> m.Card:
+    """A hand-built card with every marker, an undated ○ entry, a box, merged plan cells, counts."""
+    card = m.Card(id="2-7", title="구민 & 청년 <공간> 조성")
+    h = card.header
+    h.category, h.executor, h.period, h.status, h.progress = "계속사업", "구", "2023년~2026년", "정상추진", 75
+    h.budget, h.completion = "1,200백만원", "임기내"
+    h.department = m.Contact("청년정책과 청년담당", "홍길동", "1234")
+    h.cooperation = [m.Contact("도시계획과", "이영희", "", "區"), m.Contact("문화체육과", "김철수", "")]
+    card.bullets[m.GOAL] = [m.BulletLine("○", "목표 하나"), m.BulletLine("※", "참고 사항")]
+    card.bullets[m.OVERVIEW] = [m.BulletLine("○", "개요"), m.BulletLine("-", "세부 개요"), m.BulletLine("▷", "더 세부")]
+    card.bullets[m.DETAIL_PLAN] = [m.BulletLine("○", "계획")]
+    card.annual_plan = m.AnnualPlan([2023, 2024, 2025, 2026], [25, None, 75, 100], 100,
+                                    [m.PlanRow("공간 조성", ["설계", "공사", "", "개관"], "운영"),
+                                     m.PlanRow("프로그램", ["기획", "운영", "운영", "평가"], "")])
+    card.achievements = [
+        m.AchievementSection("공간 조성", [
+            m.AchievementGroup("", [
+                m.Achievement("2023. 05.", "기본계획 수립",
+                              details=[m.BulletLine("-", "예산 확보"), m.BulletLine("", "이어지는 설명")]),
+                m.Achievement("2024. 01. ~ 03.", "설계 공모")]),
+            m.AchievementGroup("공사", [
+                m.Achievement("2024. 06.", "착공", details=[m.BulletLine("▷", "공정률 30%")]),
+                m.Achievement("", "공사 현황", "", [m.BulletLine("▪", "면적 : 500㎡"), m.BulletLine("▪", "층수 : 3층")])]),
+        ]),
+        m.AchievementSection("프로그램", [m.AchievementGroup("", [m.Achievement("", "상시 운영 중", "○")])]),
+    ]
+    card.bullets[m.FUTURE_PLAN] = [m.BulletLine("○", "개관 준비")]
+    card.bullets[m.EFFECTS] = [m.BulletLine("○", "청년 정착"), m.BulletLine("-", "인구 유입")]
+    card.communication = [2, None, 0, 5, None]
+    return card
+
+
+def test_every_kind_of_line_round_trips(tmp_path: Path) -> None:
+    card = _every_kind_of_line()
+    assert read_hwpx(_write(tmp_path, card)) == card
+
+
+def test_smallest_card_round_trips(tmp_path: Path) -> None:
+    card = m.Card(id="1-1", title="작은 카드")
+    assert read_hwpx(_write(tmp_path, card)) == card
