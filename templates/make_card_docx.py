@@ -75,7 +75,7 @@ PARAGRAPH_STYLES = [
     ("CardBoxItem", "Card Box Item", spacing() + indent(500, 240), fonts(size=22)),
     ("CardPlain", "Card Plain", spacing() + indent(760), fonts(size=22)),
     ("CardBoxTitle", "Card Box Title", "<w:keepNext/>" + spacing(40, 60), fonts(bold=True, size=22)),
-    ("CardTableLabel", "Card Table Label", '<w:spacing w:before="20" w:after="20" w:line="240" w:lineRule="auto"/>'
+    ("CardTableLabel", "Card Table Label", '<w:keepNext/><w:spacing w:before="20" w:after="20" w:line="240" w:lineRule="auto"/>'
      '<w:jc w:val="center"/>', fonts(bold=True, size=20)),
     ("CardTableText", "Card Table Text", '<w:spacing w:before="20" w:after="20" w:line="240" w:lineRule="auto"/>'
      '<w:jc w:val="center"/>', fonts(size=20)),
@@ -121,7 +121,7 @@ def styles_xml() -> str:
         '<w:kern w:val="2"/><w:sz w:val="22"/><w:szCs w:val="22"/>'
         '<w:lang w:val="en-US" w:eastAsia="ko-KR" w:bidi="ar-SA"/></w:rPr>'
         "</w:rPrDefault><w:pPrDefault><w:pPr>"
-        '<w:wordWrap w:val="0"/><w:spacing w:after="40" w:line="264" w:lineRule="auto"/>'
+        '<w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/><w:spacing w:after="40" w:line="264" w:lineRule="auto"/>'
         "</w:pPr></w:pPrDefault></w:docDefaults>"
     )
     normal = (

@@ -136,6 +136,8 @@ def test_plan_table_merges() -> None:
     assert rows[1].findall(f"{W}tc")[-1].find(f"{W}tcPr/{W}vMerge") is not None  # 임기 후
     assert ["".join(tc.itertext()) for tc in rows[2].findall(f"{W}tc")] == ["", "10%", "40%", "60%", "80%", "100%", ""]
     assert len(tbl.findall(f"{W}tblGrid/{W}gridCol")) == 7
+    repeated = [row.find(f"{W}trPr/{W}tblHeader") is not None for row in rows]
+    assert repeated == [True, True, False, False]  # the two label rows repeat on a new page
 
 
 def test_label_cells_shaded() -> None:
@@ -191,7 +193,8 @@ def test_control_characters_are_dropped(tmp_path: Path) -> None:
 def test_opens_in_python_docx() -> None:
     document_ = docx.Document(io.BytesIO(render_docx(hand_card())))
     assert len(document_.tables) == 5  # 관리번호, header, plan, box, 구민소통
-    assert document_.tables[1].cell(3, 3).paragraphs[1].text == "市 지산학협력과 (김은숙 ☎888-6772)"
+    # one paragraph per 협조부서, broken before (담당자 ☎…) as on the card
+    assert document_.tables[1].cell(3, 3).paragraphs[1].text == "市 지산학협력과\n(김은숙 ☎888-6772)"
 
 
 def test_too_many_plan_cells_is_a_card_error() -> None:

@@ -211,6 +211,15 @@ def para(style: str, text: str = "") -> str:
     return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{run}</w:p>'
 
 
+def contact_para(style: str, text: str) -> str:
+    """A header value; a contact breaks its line before ``(담당자 ☎…)`` as on the card."""
+    name, bracket, rest = text.partition(" (")
+    if not bracket or not rest.endswith(")"):
+        return para(style, text)
+    return (f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t xml:space="preserve">{esc(name)}</w:t>'
+            f'<w:br/><w:t xml:space="preserve">{esc("(" + rest)}</w:t></w:r></w:p>')
+
+
 def cell(width: int, content: str, span: int = 1, merge: str | None = None, fill: str | None = None) -> str:
     """A table cell; ``merge`` is "restart" or "continue" for a vertical merge."""
     props = f'<w:tcW w:w="{width}" w:type="dxa"/>'
@@ -225,14 +234,18 @@ def cell(width: int, content: str, span: int = 1, merge: str | None = None, fill
     return f'<w:tc><w:tcPr>{props}<w:vAlign w:val="center"/></w:tcPr>{content}</w:tc>'
 
 
-def table(style: str, widths: list[int], rows: list[str], align_left: bool = False) -> str:
-    """A fixed-layout table with the given column widths and ``<w:tc>`` rows."""
+def table(style: str, widths: list[int], rows: list[str], align_left: bool = False, header_rows: int = 0) -> str:
+    """A fixed-layout table with the given column widths and ``<w:tc>`` rows.
+
+    The first ``header_rows`` rows repeat at the top of each page the table runs onto.
+    """
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     jc = '<w:jc w:val="left"/>' if align_left else ""
     props = (f'<w:tblStyle w:val="{style}"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/>{jc}'
              '<w:tblLayout w:type="fixed"/><w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" '
              'w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>')
-    body = "".join(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{row}</w:tr>" for row in rows)
+    body = "".join(f"<w:tr><w:trPr><w:cantSplit/>{'<w:tblHeader/>' if index < header_rows else ''}</w:trPr>"
+                   f"{row}</w:tr>" for index, row in enumerate(rows))
     return f"<w:tbl><w:tblPr>{props}</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{body}</w:tbl>"
 
 
@@ -293,7 +306,8 @@ class _Body:
             widths = shares(self.t.text_width * sum(ID_BOX_COLUMNS) // 1000, list(ID_BOX_COLUMNS))
             row = self.label(widths[0], m.L_ID) + cell(widths[1], para(self.s["id"], card.id))
             self.out.append(table(self.s["table"], widths, [row], align_left=True))
-        self.p("title", card.title)
+        if card.title:
+            self.p("title", card.title)
 
     def header_table(self, card: m.Card) -> None:
         h = card.header
@@ -309,7 +323,7 @@ class _Body:
         for left, right in m.HEADER_ROWS:
             row = ""
             for index, label in ((0, left), (2, right)):
-                content = "".join(para(self.s["value"], text) for text in values[label])
+                content = "".join(contact_para(self.s["value"], text) for text in values[label])
                 row += self.label(widths[index], label) + cell(widths[index + 1], content)
             rows.append(row)
         self.out.append(table(self.s["table"], widths, rows))
@@ -349,7 +363,7 @@ class _Body:
             cells = [*row.cells, *[""] * (n - len(row.cells))]
             rows.append(cell(first, para(text, row.title)) + "".join(cell(year_width, para(text, c)) for c in cells)
                         + cell(last, para(text, row.after_term)))
-        self.out.append(table(self.s["table"], widths, rows))
+        self.out.append(table(self.s["table"], widths, rows, header_rows=2))
 
     def achievements(self, card: m.Card) -> None:
         self.p("heading", m.H_ACHIEVEMENTS)
