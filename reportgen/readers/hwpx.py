@@ -128,8 +128,9 @@ def _parse(package: zipfile.ZipFile, name: str) -> etree._Element:
 
 
 def _local(element: etree._Element) -> str:
+    """Tag name without its namespace ("" for comments and processing instructions)."""
     tag = element.tag
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    return tag[tag.find("}") + 1:] if isinstance(tag, str) else ""
 
 
 def _section_names(package: zipfile.ZipFile, names: set[str]) -> list[str]:
@@ -137,9 +138,9 @@ def _section_names(package: zipfile.ZipFile, names: set[str]) -> list[str]:
     ordered: list[str] = []
     if "Contents/content.hpf" in names:
         root = _parse(package, "Contents/content.hpf")
-        hrefs = {item.get("id"): item.get("href", "") for item in root.iter() if _local(item) == "item"}
-        for ref in root.iter():
-            href = hrefs.get(ref.get("idref")) if _local(ref) == "itemref" else None
+        hrefs = {item.get("id"): item.get("href", "") for item in root.iter("{*}item")}
+        for ref in root.iter("{*}itemref"):
+            href = hrefs.get(ref.get("idref"))
             if href and _SECTION_NAME.match(href) and href in names:
                 ordered.append(href)
     if ordered:
@@ -151,13 +152,11 @@ def _section_names(package: zipfile.ZipFile, names: set[str]) -> list[str]:
 def _indents(package: zipfile.ZipFile) -> dict[str, int]:
     """First-line start (left margin + first-line indent, HWPUNIT) of each paragraph shape."""
     indents: dict[str, int] = {}
-    for para_pr in _parse(package, "Contents/header.xml").iter():
-        if _local(para_pr) != "paraPr":
+    for para_pr in _parse(package, "Contents/header.xml").iter("{*}paraPr"):
+        margin = next(para_pr.iter("{*}margin"), None)
+        if margin is None:
             continue
-        margins = [e for e in para_pr.iter() if _local(e) == "margin"]
-        if not margins:
-            continue
-        values = {_local(child): _int(child.get("value")) for child in margins[0]}
+        values = {_local(child): _int(child.get("value")) for child in margin}
         indents[para_pr.get("id", "")] = values.get("left", 0) + values.get("intent", 0)
     return indents
 
@@ -230,11 +229,11 @@ class _Lines:
 
 
 def _children(element: etree._Element, kind: str) -> Iterator[etree._Element]:
-    return (child for child in element if _local(child) == kind)
+    return element.iterchildren(f"{{*}}{kind}")
 
 
 def _descendants(element: etree._Element, kind: str) -> Iterator[etree._Element]:
-    return (child for child in element.iter() if _local(child) == kind)
+    return element.iter(f"{{*}}{kind}")
 
 
 def _sub_paragraphs(element: etree._Element) -> list[etree._Element]:
