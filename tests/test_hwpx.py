@@ -346,3 +346,15 @@ def test_every_kind_of_line_round_trips(tmp_path: Path) -> None:
 def test_smallest_card_round_trips(tmp_path: Path) -> None:
     card = m.Card(id="1-1", title="작은 카드")
     assert read_hwpx(_write(tmp_path, card)) == card
+
+
+def test_table_with_absurd_spans_is_refused(tmp_path: Path) -> None:
+    source = zipfile.ZipFile(io.BytesIO(render_hwpx(_card(CARD_2403))))
+    path = tmp_path / "huge.hwpx"
+    with zipfile.ZipFile(path, "w") as package:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "Contents/section0.xml":
+                data = data.replace(b'colSpan="5" rowSpan="1"', b'colSpan="5" rowSpan="900000000"', 1)
+            package.writestr(name, data)
+    assert "too large" in _error(path)

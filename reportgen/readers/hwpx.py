@@ -31,6 +31,7 @@ from reportgen.readers.text import parse_lines
 MAX_PART_BYTES = 50 * 1024 * 1024
 MAX_PARTS = 10_000
 MIMETYPE = b"application/hwp+zip"
+MAX_ROWS, MAX_COLS = 2_000, 100  # a table larger than this is no pledge card
 INDENT_UNIT = 1000  # HWPUNIT of first-line indent per leading space (10 pt)
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -265,9 +266,11 @@ def _table_cells(tbl: etree._Element) -> Iterator[tuple[int, int, int, int, etre
                 row, col = row_index, col_cursor
                 while (row, col) in taken:
                     col += 1
-            if not (0 <= row < 10_000 and 0 <= col < 1_000 and row_span <= 10_000 and col_span <= 1_000):
-                continue
-            taken.update((r, c) for r in range(row, row + row_span) for c in range(col, col + col_span))
+            if not (0 <= row and 0 <= col and row + row_span <= MAX_ROWS and col + col_span <= MAX_COLS):
+                raise _Bad("", f"표가 너무 큽니다 ({MAX_ROWS}행·{MAX_COLS}열 초과)",
+                           f"a table is too large (over {MAX_ROWS} rows or {MAX_COLS} columns)")
+            if addr is None or row_span * col_span <= 64:
+                taken.update((r, c) for r in range(row, row + row_span) for c in range(col, col + col_span))
             col_cursor = col + col_span
             yield row, col, row_span, col_span, tc
 
