@@ -57,6 +57,7 @@ def hand_card() -> m.Card:
         m.AchievementSection("지식산업센터 활성화", [
             m.AchievementGroup("", [
                 m.Achievement("2024. 12. 05.", "조례 제정"),
+                m.Achievement("", "기업 유치 지속", m.MARK_PLAIN),  # a free line: no box without ▪ lines
                 m.Achievement("", "사하구 지식산업센터 인허가 현황", m.MARK_PLAIN,
                               [m.BulletLine(m.MARK_BOX, "총 대지면적 : 138,327㎡"),
                                m.BulletLine(m.MARK_BOX, "총 12개소 : 준공 1")]),
@@ -112,6 +113,7 @@ def test_lines_match_the_standard_text_layout(tmp_path: Path) -> None:
     assert "설명회, 보고회 등\t만족도, 설문조사\t민간전문가 자문\t언론·방송 보도\t기 타" in lines
     assert "-\t2회\t-\t-\t1회" in lines
     assert "사하구 지식산업센터 인허가 현황" in lines  # box title at column 0: an undated entry
+    assert "기업 유치 지속" in lines
     assert "  ○ 2023. 03. ~ 08. : 행정절차이행" in lines
 
 
@@ -138,6 +140,14 @@ def test_plan_table_merges() -> None:
     assert len(tbl.findall(f"{W}tblGrid/{W}gridCol")) == 7
     repeated = [row.find(f"{W}trPr/{W}tblHeader") is not None for row in rows]
     assert repeated == [True, True, False, False]  # the two label rows repeat on a new page
+
+
+def test_box_holds_the_undated_entry_with_its_lines() -> None:
+    boxes = [tbl for tbl in document(render_docx(hand_card())).iter(f"{W}tbl")
+             if len(tbl.findall(f".//{W}tc")) == 1]
+    assert len(boxes) == 1
+    assert ["".join(p.itertext()) for p in boxes[0].iter(f"{W}p")] == [
+        "사하구 지식산업센터 인허가 현황", "▪ 총 대지면적 : 138,327㎡", "▪ 총 12개소 : 준공 1"]
 
 
 def test_label_cells_shaded() -> None:

@@ -38,6 +38,7 @@ STYLE_NAMES = {
     "subheading": "Card Subheading",
     "group": "Card Group",
     "box_title": "Card Box Title",
+    "free": "Normal",  # an undated line without sub-lines, at the left margin
     "label": "Card Table Label",
     "cell": "Card Table Text",
     "value": "Card Table Value",
@@ -377,7 +378,10 @@ class _Body:
 
     def entry(self, item: m.Achievement) -> None:
         if not item.date and item.marker == m.MARK_PLAIN:
-            self.box(item)
+            if item.details:
+                self.box(item)
+            else:
+                self.p("free", item.text)
             return
         text = f"{item.date} : {item.text.strip()}" if item.date else item.text
         self.bullet(m.BulletLine(item.marker or m.MARK_L1, text))
