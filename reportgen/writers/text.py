@@ -47,6 +47,12 @@ def contact(person: m.Contact) -> str:
     return f"{name} ({inner})" if inner else name
 
 
+def cooperation(people: list[m.Contact]) -> str:
+    """협조부서 cell: contacts side by side; comma-separated when one has no (담당자 ☎)."""
+    separator = " " if all(p.officer or p.phone for p in people) else ", "
+    return separator.join(contact(p) for p in people)
+
+
 def status_text(header: m.Header) -> str:
     """``추진 중(40%)``."""
     return f"{header.status}({header.progress}%)" if header.progress is not None else header.status
@@ -60,7 +66,7 @@ def header_cells(card: m.Card) -> list[list[str]]:
         m.L_PERIOD: h.period, m.L_STATUS: status_text(h),
         m.L_BUDGET: h.budget, m.L_COMPLETION: h.completion,
         m.L_DEPARTMENT: contact(h.department),
-        m.L_COOPERATION: " ".join(contact(c) for c in h.cooperation),
+        m.L_COOPERATION: cooperation(h.cooperation),
     }
     return [[left, _clean(values[left]), right, _clean(values[right])] for left, right in m.HEADER_ROWS]
 
