@@ -11,13 +11,17 @@ The sheet, column and 설정 key names of the contract are defined here (the
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from lxml import etree
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from reportgen import model as m
 from reportgen.errors import InputError, Problem, Problems
@@ -255,10 +259,19 @@ def _period(value: object) -> str:
     text = _text(value)
     if not text:
         return ""
+    canonical = _normalized_text_period(text)
+    if canonical is None:
+        raise _Bad(value)
+    return canonical
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalized_text_period(text: str) -> str | None:
+    """normalize_period of a text, None when it is no date (cached: dates repeat a lot)."""
     try:
         return normalize_period(text)
-    except PeriodError as exc:
-        raise _Bad(value) from exc
+    except PeriodError:
+        return None
 
 
 def _iso_date(value: object) -> str:
@@ -347,38 +360,188 @@ def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _cell_value(
-    sheet: str, cell: object, row_number: int, index: int, problems: Problems
-) -> object:
-    value = cell.value  # type: ignore[attr-defined]
-    data_type = getattr(cell, "data_type", "n")
-    if data_type == "f":
-        where = f"{sheet}!{get_column_letter(index + 1)}{row_number}"
-        problems.add(
-            where,
-            f"수식이 들어 있습니다 ({value})",
-            f"the cell holds a formula ({value})",
-            "수식 대신 값을 직접 입력하세요 (복사 후 '값으로 붙여넣기')",
-            "type the value, not a formula (copy, then paste as values)",
-        )
-        return _Formula(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if "%" in (cell.number_format or ""):  # type: ignore[attr-defined]
-            return _Percent(value)
-    return value
+# ── the xlsx container, parsed with lxml (openpyxl read-only is ~10x slower) ──
+_PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
+_OFFICE_DOCUMENT = "/officeDocument"
+_REL_SHARED_STRINGS = "/sharedStrings"
+_REL_STYLES = "/styles"
+#: East Asian built-in date formats (ECMA-376 18.8.30) that openpyxl does not list
+_EAST_ASIAN_DATE_IDS = {*range(27, 32), 36, *range(50, 59)}
+_COLUMN_NUMBERS: dict[str, int] = {}
 
 
-def _read_rows(sheet: str, worksheet: object, problems: Problems) -> list[list[object]]:
-    """All rows of a sheet as lists of values (index 0 = Excel row 1)."""
-    worksheet.reset_dimensions()  # type: ignore[attr-defined]
-    rows: list[list[object]] = []
-    for row_number, cells in enumerate(worksheet.iter_rows(), start=1):  # type: ignore[attr-defined]
-        values = [
-            None if cell.value is None else _cell_value(sheet, cell, row_number, index, problems)
-            for index, cell in enumerate(cells)
-        ]
-        rows.append(values)
-    return rows
+def _xml(data: bytes) -> etree._Element:
+    return etree.fromstring(data, etree.XMLParser(**_PARSER_OPTIONS))
+
+
+def _ns(element: etree._Element) -> str:
+    """``{namespace}`` of an element (transitional or strict OOXML alike)."""
+    return element.tag[: element.tag.index("}") + 1] if element.tag.startswith("{") else ""
+
+
+def _rel_id(element: etree._Element) -> str:
+    return next((value for key, value in element.attrib.items() if key.endswith("}id")), "")
+
+
+def _column_number(ref: str) -> int:
+    letters = ref.rstrip("0123456789")
+    number = _COLUMN_NUMBERS.get(letters)
+    if number is None:
+        number = _COLUMN_NUMBERS[letters] = column_index_from_string(letters)
+    return number
+
+
+def _plain_text(element: etree._Element, ns: str) -> str:
+    """The text of a shared or inline string, without phonetic (rPh) runs."""
+    if len(element) == 1 and element[0].tag == f"{ns}t":  # the usual <is><t>text</t></is>
+        return element[0].text or ""
+    return "".join(t.text or "" for t in element.iter(f"{ns}t") if t.getparent().tag != f"{ns}rPh")
+
+
+class _XlsxFile:
+    """Sheets of an .xlsx as rows of cell values: text, numbers, datetimes, _Percent, _Formula."""
+
+    def __init__(self, archive: zipfile.ZipFile, problems: Problems):
+        self.archive = archive
+        self.problems = problems
+        root_rels = self._rels("_rels/.rels", "")
+        workbook_part = next((t for kind, t in root_rels.values() if kind.endswith(_OFFICE_DOCUMENT)),
+                             "xl/workbook.xml")
+        workbook = _xml(archive.read(workbook_part))
+        ns = self.ns = _ns(workbook)
+        self.tags = (f"{ns}c", f"{ns}v", f"{ns}f", f"{ns}is")
+        folder = posixpath.dirname(workbook_part)
+        rels = self._rels(posixpath.join(folder, "_rels", posixpath.basename(workbook_part) + ".rels"), folder)
+        properties = workbook.find(f"{ns}workbookPr")
+        date1904 = properties is not None and properties.get("date1904", "0") in ("1", "true")
+        self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
+        self.sheets = {
+            sheet.get("name", "").strip(): rels[_rel_id(sheet)][1]
+            for sheet in workbook.iterfind(f"{ns}sheets/{ns}sheet")
+            if _rel_id(sheet) in rels
+        }
+        by_kind = {kind.rsplit("/", 1)[-1]: target for kind, target in rels.values()}
+        self.strings = self._shared_strings(by_kind.get(_REL_SHARED_STRINGS[1:]))
+        self.styles = self._style_kinds(by_kind.get(_REL_STYLES[1:]))
+
+    def _rels(self, part: str, folder: str) -> dict[str, tuple[str, str]]:
+        """Relationship id → (type, part name) of one .rels part ({} when absent)."""
+        if part not in self.archive.namelist():
+            return {}
+        result = {}
+        for rel in _xml(self.archive.read(part)):
+            target = rel.get("Target", "")
+            name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            result[rel.get("Id", "")] = (rel.get("Type", ""), name)
+        return result
+
+    def _shared_strings(self, part: str | None) -> list[str]:
+        if not part or part not in self.archive.namelist():
+            return []
+        strings = []
+        with self.archive.open(part) as source:
+            for _, si in etree.iterparse(source, events=("end",), **_PARSER_OPTIONS):
+                if si.tag.endswith("}si"):
+                    strings.append(_plain_text(si, _ns(si)))
+                    si.clear()
+        return strings
+
+    def _style_kinds(self, part: str | None) -> list[str]:
+        """Per cell style index: "date", "percent" or ""."""
+        if not part or part not in self.archive.namelist():
+            return []
+        styles = _xml(self.archive.read(part))
+        ns = _ns(styles)
+        codes = {int(fmt.get("numFmtId", "0")): fmt.get("formatCode", "")
+                 for fmt in styles.iterfind(f"{ns}numFmts/{ns}numFmt")}
+        kinds = []
+        for xf in styles.iterfind(f"{ns}cellXfs/{ns}xf"):
+            fmt_id = int(xf.get("numFmtId", "0"))
+            code = codes.get(fmt_id) or BUILTIN_FORMATS.get(fmt_id, "")
+            if "%" in code:
+                kinds.append("percent")
+            elif fmt_id in _EAST_ASIAN_DATE_IDS or (code and is_date_format(code)):
+                kinds.append("date")
+            else:
+                kinds.append("")
+        return kinds
+
+    def rows(self, name: str) -> list[list[object]]:
+        """Every row of a sheet (index 0 = Excel row 1; missing rows are [])."""
+        rows: list[list[object]] = []
+        with self.archive.open(self.sheets[name]) as source:
+            for _, row in etree.iterparse(source, events=("end",), tag=f"{self.ns}row", **_PARSER_OPTIONS):
+                number = int(row.get("r") or len(rows) + 1)
+                rows.extend([] for _ in range(len(rows), number - 1))
+                rows.append(self._row(name, row, number))
+                row.clear()
+                while row.getprevious() is not None:
+                    del row.getparent()[0]
+        return rows
+
+    def _row(self, sheet: str, row: etree._Element, number: int) -> list[object]:
+        values: list[object] = []
+        cell_tag, value_tag, formula_tag, inline_tag = self.tags
+        for cell in row:
+            if cell.tag != cell_tag:
+                continue
+            ref = cell.get("r")
+            column = _column_number(ref) if ref else len(values) + 1
+            if column - 1 > len(values):
+                values.extend([None] * (column - 1 - len(values)))
+            raw = formula = inline = None
+            for child in cell:
+                tag = child.tag
+                if tag == value_tag:
+                    raw = child.text
+                elif tag == formula_tag:
+                    formula = child
+                elif tag == inline_tag:
+                    inline = child
+            if formula is not None:
+                where = f"{sheet}!{get_column_letter(column)}{number}"
+                values.append(_formula(f"={formula.text or ''}", where, self.problems))
+            elif inline is not None:
+                values.append(_plain_text(inline, self.ns))
+            elif raw is None:
+                values.append(None)
+            else:
+                values.append(self._value(cell.get("t", "n"), raw, cell.get("s")))
+        return values
+
+    def _value(self, kind: str, raw: str, style: str | None) -> object:
+        if kind == "s":
+            return self.strings[int(raw)]
+        if kind in ("str", "e", "inlineStr"):
+            return raw
+        if kind == "b":
+            return raw.strip() in ("1", "true")
+        if kind == "d":
+            return dt.datetime.fromisoformat(raw.strip().rstrip("Z"))
+        return self._number(raw, int(style or "0"))
+
+    def _number(self, raw: str, style: int) -> object:
+        number: float = float(raw)
+        style_kind = self.styles[style] if style < len(self.styles) else ""
+        if style_kind == "percent":
+            return _Percent(number)
+        if style_kind == "date":
+            try:
+                return from_excel(number, self.epoch)
+            except (ValueError, OverflowError):
+                return number
+        return int(number) if number.is_integer() and abs(number) < 1e15 else number
+
+
+def _formula(text: str, where: str, problems: Problems) -> _Formula:
+    problems.add(
+        where,
+        f"수식이 들어 있습니다 ({text})",
+        f"the cell holds a formula ({text})",
+        "수식 대신 값을 직접 입력하세요 (복사 후 '값으로 붙여넣기')",
+        "type the value, not a formula (copy, then paste as values)",
+    )
+    return _Formula(text)
 
 
 def _file_problem(path: Path, ko: str, en: str) -> InputError:
@@ -420,24 +583,13 @@ def _check_container(path: Path) -> None:
 
 
 def _load_tables(path: Path, problems: Problems) -> dict[str, list[list[object]]]:
-    """Every sheet of the file as rows of values, keyed by the trimmed sheet name."""
+    """Every sheet of the contract in the file as rows of values, keyed by the trimmed name."""
     _check_container(path)
     try:
-        with path.open("rb") as fh:
-            book = load_workbook(fh, read_only=True, data_only=False)
-            try:
-                return {
-                    worksheet.title.strip(): _read_rows(
-                        worksheet.title.strip(), worksheet, problems
-                    )
-                    for worksheet in book.worksheets
-                    if worksheet.title.strip() in SHEETS
-                }
-            finally:
-                book.close()
-    except InputError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any failure inside openpyxl means a damaged file
+        with zipfile.ZipFile(path) as archive:
+            xlsx = _XlsxFile(archive, problems)
+            return {name: xlsx.rows(name) for name in xlsx.sheets if name in SHEETS}
+    except Exception as exc:  # noqa: BLE001 - any failure here means a damaged or foreign file
         raise _file_problem(
             path,
             f"xlsx 파일을 읽을 수 없습니다 (손상되었거나 Excel 통합 문서가 아닙니다: {type(exc).__name__})",

@@ -14,7 +14,9 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from lxml import etree
 from openpyxl import Workbook as Book
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -102,11 +104,17 @@ def _clean(text: str, card_id: str) -> str:
 
 def _append(ws: Worksheet, values: Sequence[object], card_id: str = "") -> None:
     """Append a row; text stays text (never a formula) and is formatted as text."""
-    ws.append([_clean(v, card_id) if isinstance(v, str) else v for v in values])
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
-            cell.number_format = TEXT_FORMAT
+    ws.append([_cell(ws, value, card_id) for value in values])
+
+
+def _cell(ws: Worksheet, value: object, card_id: str) -> object:
+    """A text cell typed as a string (so ``=…`` is no formula); other values as they are."""
+    if not isinstance(value, str):
+        return value
+    cell = Cell(ws, value=_clean(value, card_id))
+    cell.data_type = "s"
+    cell.number_format = TEXT_FORMAT
+    return cell
 
 
 def _sheet(book: Book, name: str, columns: Sequence[str]) -> Worksheet:
@@ -393,6 +401,14 @@ def _book(wb: m.Workbook) -> Book:
     return book
 
 
+def _utf8_xml(name: str, data: bytes) -> bytes:
+    """A worksheet re-encoded as UTF-8 (openpyxl writes Korean as &#...; references, 2-3x larger)."""
+    if not name.startswith("xl/worksheets/") or not name.endswith(".xml"):
+        return data
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def _deterministic_zip(data: bytes) -> bytes:
     """Re-pack the zip with fixed timestamps and attributes, members in the same order."""
     out = io.BytesIO()
@@ -405,7 +421,7 @@ def _deterministic_zip(data: bytes) -> bytes:
             member.compress_type = zipfile.ZIP_DEFLATED
             member.create_system = 0
             member.external_attr = 0
-            target.writestr(member, source.read(info.filename))
+            target.writestr(member, _utf8_xml(info.filename, source.read(info.filename)))
     return out.getvalue()
 
 
