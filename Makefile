@@ -19,6 +19,14 @@ test: $(STAMP)
 	$(BIN)/ruff check reportgen tests bench
 	$(BIN)/pytest -q
 
+preview: $(STAMP)
+	PYTHON=$(BIN)/python bash scripts/preview.sh output
+
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/bench_writers.py
+	$(BIN)/python bench/bench_batch.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check reportgen tests bench
 

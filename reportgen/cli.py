@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -194,6 +195,60 @@ def _run_build(cards: list[model.Card], output: Path, names: list[str], day: dt.
     with Progress(transient=True) as progress:
         task = progress.add_task("카드 / cards", total=len(cards))
         return batch.build(cards, output, names, day, jobs, on_card=lambda: progress.advance(task))
+
+
+_REPORT_SUFFIXES = (".txt", ".xlsx", ".docx")
+
+
+def _report_suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in _REPORT_SUFFIXES:
+        raise InputError(Problem(str(path), "", f"출력 형식을 알 수 없습니다: {suffix or '(확장자 없음)'}",
+                                 f"unknown output type {suffix or '(no suffix)'}",
+                                 "파일 이름을 .txt, .xlsx 또는 .docx 로 끝내세요", "end the name in .txt, .xlsx or .docx"))
+    return suffix
+
+
+def _write_report(path: Path, text: Callable[[], str], xlsx: Callable[[], bytes], docx: Callable[[], bytes]) -> None:
+    suffix = path.suffix.lower()
+    data = text().encode("utf-8") if suffix == ".txt" else xlsx() if suffix == ".xlsx" else docx()
+    write_bytes_atomic(path, data)
+    _say(f"썼습니다 / written: {path}")
+
+
+@app.command()
+def summary(
+    workbook: Annotated[Path, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
+    output: Annotated[Path, typer.Option("-o", "--output", help="총괄표 파일 (.txt .xlsx .docx)")] = Path("output/총괄표.xlsx"),
+) -> None:
+    """총괄표(분야별·부서별·완료시기별·사업주체별)를 만듭니다 / summary tables."""
+    from reportgen import summary as sm
+
+    try:
+        _report_suffix(output)
+        result = sm.summarize(_read_workbook(workbook))
+    except InputError as exc:
+        raise _invalid(exc) from exc
+    _write_report(output, lambda: sm.summary_text(result), lambda: sm.summary_xlsx(result),
+                  lambda: sm.summary_docx(result))
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="지난 분기 워크북 / previous quarter")],
+    new: Annotated[Path, typer.Argument(help="이번 분기 워크북 / this quarter")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="변동사항 파일 (.txt .xlsx .docx)")] = Path("output/변동사항.txt"),
+) -> None:
+    """두 분기의 변동사항을 비교합니다 / what changed between two quarters."""
+    from reportgen import diff as df
+
+    try:
+        _report_suffix(output)
+        result = df.diff_workbooks(_read_workbook(old), _read_workbook(new))
+    except InputError as exc:
+        raise _invalid(exc) from exc
+    _write_report(output, lambda: df.diff_text(result), lambda: df.diff_xlsx(result), lambda: df.diff_docx(result))
+    typer.echo(df.total_line(result))
 
 
 def main() -> None:

@@ -13,6 +13,8 @@ from pathlib import Path
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
 MAX_NAME_BYTES = 255
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def safe_filename(stem: str, suffix: str) -> str:
@@ -60,6 +62,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:50]}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the mode a plain open() would
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:

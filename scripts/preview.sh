@@ -8,6 +8,7 @@
 set -euo pipefail
 
 OUT="${1:-output}"
+PYTHON="${PYTHON:-.venv/bin/python}"
 PREVIEW="$OUT/preview"
 
 say() { printf '%s\n' "$*"; }
@@ -112,14 +113,17 @@ main() {
     for source in "${others[@]}"; do
         stem="$(basename "$source")"; stem="${stem%.*}-${source##*.}"
         filter="$(hangul_filter "${source##*.}")"
-        if [ -z "$filter" ]; then
-            say "  건너뜀: 이 LibreOffice는 .${source##*.} 파일을 열 수 없습니다 / skipped, this LibreOffice has no .${source##*.} import filter: $source"
-            skipped=$((skipped + 1))
-        elif convert "$source" "$stem" "$filter"; then
-            say "  $source → $PREVIEW/$stem.pdf, $stem.png"; made=$((made + 1))
+        if [ -z "$filter" ] || ! convert "$source" "$stem" "$filter"; then
+            # LibreOffice has no HWP 5.0/HWPX import: go through pyhwp's ODT transform instead
+            if "$PYTHON" "$(dirname "$0")/hangul_to_fodt.py" "$source" "$TMP/$stem.fodt" 2>"$TMP/soffice.log" \
+                && convert "$TMP/$stem.fodt" "$stem"; then
+                say "  $source → $PREVIEW/$stem.pdf, $stem.png (pyhwp ODT)"; made=$((made + 1))
+            else
+                say "  건너뜀: 한글 파일을 변환하지 못했습니다 / skipped, could not convert: $source"
+                sed 's/^/    /' "$TMP/soffice.log"; skipped=$((skipped + 1))
+            fi
         else
-            say "  건너뜀: LibreOffice가 열지 못했습니다 (HWP 97만 지원) / skipped, LibreOffice could not open it (it reads only HWP 97): $source"
-            skipped=$((skipped + 1))
+            say "  $source → $PREVIEW/$stem.pdf, $stem.png"; made=$((made + 1))
         fi
     done
     say "미리보기 $made개, 건너뜀 $skipped개 → $PREVIEW/ / $made previews, $skipped skipped → $PREVIEW/"
