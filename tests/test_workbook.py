@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
+import subprocess
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -405,3 +407,54 @@ def test_a_zip_that_is_no_workbook_is_one_clear_problem(tmp_path: Path) -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         read_workbook(tmp_path / "nowhere.xlsx")
+
+
+# ── the xlsx container ────────────────────────────────────────────────────
+def rewritten(tmp_path: Path, member: str, change: Callable[[bytes], bytes]) -> Path:
+    """The full workbook with one zip member's bytes changed."""
+    source = io.BytesIO(write_workbook(full_workbook()))
+    path = tmp_path / "master.xlsx"
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w") as new:
+        for name in old.namelist():
+            data = old.read(name)
+            new.writestr(name, change(data) if name == member else data)
+    return path
+
+
+CARDS_SHEET = "xl/worksheets/sheet2.xml"  # 공약목록, the second sheet
+
+
+def test_rich_text_and_phonetic_runs(tmp_path: Path) -> None:
+    title = full_card().title.encode()
+    rich = "<r><t>신평·장림</t></r><r><t>산업단지</t></r><rPh sb=\"0\" eb=\"1\"><t>しん</t></rPh>".encode()
+    path = rewritten(tmp_path, CARDS_SHEET, lambda data: data.replace(b"<t>" + title + b"</t>", rich))
+    assert read_workbook(path).cards[0].title == "신평·장림산업단지"
+
+
+def test_absurd_row_number_is_one_problem(tmp_path: Path) -> None:
+    path = rewritten(tmp_path, CARDS_SHEET, lambda data: data.replace(b'<row r="3"', b'<row r="999999999"'))
+    with pytest.raises(InputError) as caught:
+        read_workbook(path)
+    assert len(caught.value.problems) == 1 and "cannot be read" in str(caught.value)
+
+
+def test_entities_are_not_expanded(tmp_path: Path) -> None:
+    doctype = b'<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    path = rewritten(tmp_path, CARDS_SHEET, lambda data: data.replace(b"?>", b"?>" + doctype, 1)
+                     .replace(b"<t>3-2</t>", b"<t>&x;</t>"))
+    try:
+        wb = read_workbook(path)
+    except InputError:
+        return  # refusing the file is fine too
+    assert all("root:" not in card.id for card in wb.cards)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_libreoffice_resave_reads_back_equal(tmp_path: Path) -> None:
+    """A file saved by a spreadsheet program (shared strings, its own styles) reads the same."""
+    source = save(tmp_path, full_workbook(), "source.xlsx")
+    out = tmp_path / "out"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                    "--convert-to", "xlsx", "--outdir", str(out), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    assert read_workbook(out / "source.xlsx") == full_workbook()

@@ -137,6 +137,7 @@ ENTRY_MARKER = m.MARK_L1
 YEAR_SUFFIX = "년"
 COUNT_UNIT = m.COUNT_UNIT
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # refuse zip bombs
+MAX_ROWS, MAX_COLUMNS = 1048576, 16384  # Excel's sheet size
 
 _YEAR_HEADER = re.compile(r"^(\d{4})(?:" + YEAR_SUFFIX + r")?$")
 _UNIT_SUFFIX = re.compile(r"\((?:%|건)\)$")
@@ -472,6 +473,8 @@ class _XlsxFile:
         with self.archive.open(self.sheets[name]) as source:
             for _, row in etree.iterparse(source, events=("end",), tag=f"{self.ns}row", **_PARSER_OPTIONS):
                 number = int(row.get("r") or len(rows) + 1)
+                if not len(rows) < number <= MAX_ROWS:
+                    raise ValueError(f"row number {number}")
                 rows.extend([] for _ in range(len(rows), number - 1))
                 rows.append(self._row(name, row, number))
                 row.clear()
@@ -487,6 +490,8 @@ class _XlsxFile:
                 continue
             ref = cell.get("r")
             column = _column_number(ref) if ref else len(values) + 1
+            if not len(values) < column <= MAX_COLUMNS:
+                raise ValueError(f"cell {ref}")
             if column - 1 > len(values):
                 values.extend([None] * (column - 1 - len(values)))
             raw = formula = inline = None

@@ -159,18 +159,19 @@ def _drop_down(ws: Worksheet, column: str, choices: Iterable[str]) -> None:
     ws.add_data_validation(validation)
 
 
-def _int_drop_down(ws: Worksheet, column: str, low: int, high: int) -> None:
+def _number_check(ws: Worksheet, column: str, low: int, high: int) -> None:
+    """A number between low and high (decimal, so that 60% typed as 0.6 passes Excel's check)."""
     headers = [cell.value for cell in ws[1]]
     letter = get_column_letter(headers.index(column) + 1)
     validation = DataValidation(
-        type="whole",
+        type="decimal",
         operator="between",
         formula1=str(low),
         formula2=str(high),
         allow_blank=True,
         showErrorMessage=True,
         errorTitle=column,
-        error=f"{low}~{high} 사이의 정수 / a whole number from {low} to {high}",
+        error=f"{low}~{high} 사이의 수 (예: 60) / a number from {low} to {high} (e.g. 60)",
     )
     validation.add(f"{letter}2:{letter}{LAST_ROW}")
     ws.add_data_validation(validation)
@@ -383,7 +384,7 @@ def _validations(sheets: dict[str, Worksheet], settings: m.Settings) -> None:
     _drop_down(cards, contract.COL_CATEGORY, m.CATEGORIES)
     _drop_down(cards, contract.COL_COMPLETION, m.COMPLETIONS)
     _drop_down(cards, contract.COL_STATUS, settings.statuses)
-    _int_drop_down(cards, contract.COL_PROGRESS, 0, 100)
+    _number_check(cards, contract.COL_PROGRESS, 0, 100)
     _drop_down(sheets[contract.SHEET_BULLETS], contract.COL_SECTION, m.BULLET_SECTIONS)
     _drop_down(sheets[contract.SHEET_BULLETS], contract.COL_LEVEL, LEVEL_CHOICES)
     _drop_down(sheets[contract.SHEET_ACHIEVEMENTS], contract.COL_LEVEL, LEVEL_CHOICES)
