@@ -60,6 +60,7 @@ from reportgen.model import (
 )
 from reportgen.summary import (
     L_AREA,
+    clean,
     docx_bytes,
     docx_table,
     korean_document,
@@ -556,56 +557,56 @@ def _xlsx_rows(d: Diff) -> Iterator[tuple[str, ...]]:
 
 
 def diff_xlsx(d: Diff) -> bytes:
-    """The 변동사항 as one XLSX sheet: total line, then one row per change."""
+    """The 변동사항 as one XLSX sheet: total line, then one row per change (write-only, fast)."""
     from openpyxl import Workbook as Book
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    book = Book()
-    sheet = book.active
-    sheet.title = SHEET
-    set_text(sheet.cell(1, 1), total_line(d))
-    sheet.cell(1, 1).font = Font(bold=True)
-    set_text(sheet.cell(2, 1), context_line(d))
-    for col, (name, width) in enumerate(zip(XLSX_COLUMNS, _WIDTHS, strict=True), start=1):
-        cell = sheet.cell(4, col)
-        set_text(cell, name)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="D9D9D9")
+    book = Book(write_only=True)
+    sheet = book.create_sheet(SHEET)
+    for col, width in enumerate(_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = width
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for r, values in enumerate(_xlsx_rows(d), start=5):
-        for col, value in enumerate(values, start=1):
-            cell = sheet.cell(r, col)
-            set_text(cell, value)
-            cell.alignment = wrap
     sheet.freeze_panes = "A5"
-    if d.cards:
-        sheet.auto_filter.ref = f"A4:F{4 + sum(1 for _ in _xlsx_rows(d))}"
+    rows = list(_xlsx_rows(d))
+    if rows:
+        sheet.auto_filter.ref = f"A4:F{4 + len(rows)}"
+
+    def cell(value: str, **style: object) -> object:
+        made = WriteOnlyCell(sheet)
+        if value:
+            set_text(made, value)
+        for name, setting in style.items():
+            setattr(made, name, setting)
+        return made
+
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    fill = PatternFill("solid", fgColor="D9D9D9")
+    sheet.append([cell(total_line(d), font=bold)])
+    sheet.append([cell(context_line(d))])
+    sheet.append([])
+    sheet.append([cell(name, font=bold, fill=fill) for name in XLSX_COLUMNS])
+    for values in rows:
+        sheet.append([cell(value, alignment=wrap) for value in values])
     return xlsx_bytes(book)
 
 
 # ── docx ──────────────────────────────────────────────────────────────────
 
+#: 항목, 변경 전, 변경 후 column widths in twips (67 + 100 + 100 mm)
+_DOCX_WIDTHS = (3798, 5669, 5669)
+
 
 def diff_docx(d: Diff) -> bytes:
     """The 변동사항 as a DOCX: total line, then per card a heading and a change table."""
-    from docx.shared import Mm
-
     doc = korean_document()
     doc.add_heading(SHEET, level=1)
     doc.add_paragraph(total_line(d)).runs[0].bold = True
     doc.add_paragraph(context_line(d))
     for cd in d.cards:
-        doc.add_heading(card_line(cd), level=2)
+        doc.add_heading(clean(card_line(cd)), level=2)
         rows = change_rows(cd)
-        if not rows:
-            continue
-        table = docx_table(doc, (L_ITEM, L_OLD, L_NEW), ((r.item, r.old, r.new) for r in rows))
-        widths = (Mm(67), Mm(100), Mm(100))
-        for column, width in zip(table.columns, widths, strict=True):
-            column.width = width
-        for row in table.rows:
-            for cell, width in zip(row.cells, widths, strict=True):
-                cell.width = width
+        if rows:
+            table_rows = ((r.item, r.old, r.new) for r in rows)
+            docx_table(doc, (L_ITEM, L_OLD, L_NEW), table_rows, widths=_DOCX_WIDTHS)
     return docx_bytes(doc)

@@ -418,17 +418,33 @@ def _korean_fonts(fonts: Any) -> None:
         fonts.set(qn(attr), KOREAN_FONT)
 
 
-def shade(cell: Any, fill: str = HEADER_FILL) -> None:
-    """Give a python-docx table cell a solid background."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+#: usable width of an A4 landscape page with 15 mm margins, in twips
+PAGE_WIDTH_TWIPS = 15136
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-    tc_pr = cell._tc.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    tc_pr.append(shd)
+
+def clean(text: str) -> str:
+    """``text`` without characters XML cannot hold."""
+    return _XML_ILLEGAL.sub("", text)
+
+
+def _xml_escape(text: str) -> str:
+    return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _run_xml(text: str, bold: bool) -> str:
+    """One w:r; line breaks in ``text`` become w:br."""
+    props = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    parts = [f'<w:t xml:space="preserve">{_xml_escape(line)}</w:t>' for line in text.split("\n")]
+    return f"<w:r>{props}{'<w:br/>'.join(parts)}</w:r>"
+
+
+def _cell_xml(text: str, width: int, bold: bool, center: bool, fill: str | None) -> str:
+    shading = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
+    align = '<w:pPr><w:jc w:val="center"/></w:pPr>' if center else ""
+    run = _run_xml(text, bold) if text else ""
+    return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shading}</w:tcPr><w:p>{align}{run}</w:p></w:tc>'
 
 
 def docx_table(
@@ -437,42 +453,57 @@ def docx_table(
     rows: Iterable[Sequence[str]],
     bold_last: bool = False,
     center_from: int | None = None,
-) -> Any:
+    widths: Sequence[int] | None = None,
+) -> None:
     """Append a grid table with a shaded, bold, repeated header row.
 
-    Columns from ``center_from`` on are centred (counts and rates).
+    Built as XML in one go (python-docx cell by cell is slow for long diffs).
+    Columns from ``center_from`` on are centred; ``widths`` in twips
+    (default: the page width shared equally).
     """
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
+    from docx.oxml import parse_xml
 
+    n = len(header)
+    widths = list(widths) if widths else [PAGE_WIDTH_TWIPS // n] * n
+    centred = [center_from is not None and c >= center_from for c in range(n)]
     body = [list(r) for r in rows]
-    table = doc.add_table(rows=1 + len(body), cols=len(header))
-    table.style = "Table Grid"
-    head_row = table.rows[0]
-    head_row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-    for cell, text in zip(head_row.cells, header, strict=True):
-        cell.text = text
-        cell.paragraphs[0].runs[0].bold = True
-        shade(cell)
+    parts = [
+        f'<w:tbl xmlns:w="{W_NS}"><w:tblPr><w:tblStyle w:val="TableGrid"/>'
+        f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>',
+        *(f'<w:gridCol w:w="{w}"/>' for w in widths),
+        "</w:tblGrid><w:tr><w:trPr><w:tblHeader/></w:trPr>",
+        *(_cell_xml(text, w, True, True, HEADER_FILL) for text, w in zip(header, widths, strict=True)),
+        "</w:tr>",
+    ]
     for r, values in enumerate(body, start=1):
-        for c, (cell, text) in enumerate(zip(table.rows[r].cells, values, strict=True)):
-            cell.text = text
-            if center_from is not None and c >= center_from:
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-            if bold_last and r == len(body) and cell.paragraphs[0].runs:
-                cell.paragraphs[0].runs[0].bold = True
-    return table
+        bold = bold_last and r == len(body)
+        cells = zip(values, widths, centred, strict=True)
+        parts.append("<w:tr>" + "".join(_cell_xml(t, w, bold, c, None) for t, w, c in cells) + "</w:tr>")
+    parts.append("</w:tbl>")
+    table = parse_xml("".join(parts))
+    body_element = doc.element.body
+    if body_element.sectPr is not None:
+        body_element.sectPr.addprevious(table)
+    else:
+        body_element.append(table)
+
+
+def _summary_widths(columns: int) -> list[int]:
+    """A wide label column, the page's remaining width shared by the figures."""
+    label = 3400
+    return [label] + [(PAGE_WIDTH_TWIPS - label) // (columns - 1)] * (columns - 1)
 
 
 def summary_docx(s: Summary) -> bytes:
     """The 총괄표 as a DOCX: a title, each table with a shaded header row, the formulas."""
     doc = korean_document()
-    doc.add_heading(title_line(s), level=1)
+    doc.add_heading(clean(title_line(s)), level=1)
     for table in s.tables:
         doc.add_heading(table.title, level=2)
         rows = (row_cells(r) for r in (*table.rows, table.total))
-        docx_table(doc, header_cells(s, table), rows, bold_last=True, center_from=1)
+        header = header_cells(s, table)
+        docx_table(doc, header, rows, bold_last=True, center_from=1, widths=_summary_widths(len(header)))
         doc.add_paragraph()
     for note in notes(s):
-        doc.add_paragraph(note)
+        doc.add_paragraph(clean(note))
     return docx_bytes(doc)
