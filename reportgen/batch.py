@@ -134,6 +134,7 @@ def build(
 ) -> BuildReport:
     """Write every card in every format to ``out_dir`` plus ``manifest.json``."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(out_dir)
     report = BuildReport()
     views = [as_of_view(card, as_of) for card in cards]
     for files, failures in _results(views, formats, out_dir, jobs):
@@ -143,6 +144,12 @@ def build(
             on_card()
     write_manifest(out_dir, report.files, as_of)
     return report
+
+
+def remove_stale_temp_files(out_dir: Path) -> None:
+    """Remove temp files a killed earlier build left behind (``.name.XXXX.tmp``)."""
+    for leftover in out_dir.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
 
 
 def write_manifest(out_dir: Path, files: list[BuiltFile], as_of: dt.date | None) -> None:

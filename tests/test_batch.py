@@ -1,0 +1,114 @@
+"""Batch build: parallel, deterministic, manifest, failures, and a build killed mid-way."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from reportgen import batch
+from reportgen.errors import CardError
+from reportgen.fileio import write_bytes_atomic
+from reportgen.formats import WRITERS
+from reportgen.readers.text import read_text
+from reportgen.writers.workbook import write_workbook
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from make_corpus import make_corpus  # noqa: E402
+
+REPORTGEN = Path(sys.executable).with_name("reportgen")
+FORMATS = ["txt", "docx", "xlsx", "hwpx"]
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def _assert_complete(path: Path) -> None:
+    """A finished card file: a text card that parses, or a zip whose members all check out."""
+    if path.suffix == ".txt":
+        read_text(path)
+    elif path.suffix == ".json":
+        json.loads(path.read_text(encoding="utf-8"))
+    else:
+        with zipfile.ZipFile(path) as archive:
+            assert archive.testzip() is None, path
+
+
+def test_parallel_build_is_byte_identical_to_serial(tmp_path: Path) -> None:
+    cards = make_corpus(12).cards
+    serial = batch.build(cards, tmp_path / "serial", FORMATS, jobs=1)
+    parallel = batch.build(cards, tmp_path / "parallel", FORMATS, jobs=2)
+    assert not serial.failures and not parallel.failures
+    assert len(serial.files) == 12 * len(FORMATS)
+    assert _digests(tmp_path / "serial") == _digests(tmp_path / "parallel")
+    again = batch.build(cards, tmp_path / "serial", FORMATS, jobs=2)
+    assert sorted(again.files, key=lambda f: f.file) == sorted(serial.files, key=lambda f: f.file)
+
+
+def test_manifest_lists_every_file_with_its_hash(tmp_path: Path) -> None:
+    cards = make_corpus(3).cards
+    as_of = batch.parse_as_of("2024-06-30")
+    batch.build(cards, tmp_path, ["txt", "docx"], as_of=as_of)
+    manifest = json.loads((tmp_path / batch.MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert len(manifest) == 6
+    for entry in manifest:
+        data = (tmp_path / entry["file"]).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        assert entry["bytes"] == len(data)
+        assert entry["기준일"] == "2024-06-30"
+        assert entry["format"] in ("txt", "docx")
+    assert {e["관리번호"] for e in manifest} == {c.id for c in cards}
+
+
+def test_one_failing_card_does_not_stop_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cards = make_corpus(3).cards
+    broken = cards[1].id
+
+    class FailingWriter:
+        suffix = ".txt"
+
+        def render(self, card):
+            if card.id == broken:
+                raise CardError(f"{card.id}: 표현할 수 없음 / cannot express")
+            return b"ok"
+
+    monkeypatch.setitem(WRITERS, "txt", FailingWriter())
+    report = batch.build(cards, tmp_path, ["txt"], jobs=1)
+    assert [f.card_id for f in report.failures] == [broken]
+    assert len(report.files) == 2
+
+
+def test_stale_temp_files_are_removed(tmp_path: Path) -> None:
+    (tmp_path / ".3-1_x.txt.abcd.tmp").write_bytes(b"half")
+    batch.build(make_corpus(1).cards, tmp_path, ["txt"])
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_killed_build_leaves_only_complete_files(tmp_path: Path) -> None:
+    workbook = tmp_path / "corpus.xlsx"
+    write_bytes_atomic(workbook, write_workbook(make_corpus(300)))
+    out = tmp_path / "out"
+    command = [str(REPORTGEN), "build", str(workbook), "-o", str(out), "--format", ",".join(FORMATS), "-j", "2"]
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("*"))) < 40:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    finished = [p for p in out.iterdir() if not p.name.startswith(".")]
+    assert 0 < len(finished) < 300 * len(FORMATS), "the build must be killed mid-way"
+    for path in finished:
+        _assert_complete(path)
+    # the next build cleans up and completes
+    assert subprocess.run(command, capture_output=True).returncode == 0
+    assert not list(out.glob(".*"))
+    assert len([p for p in out.iterdir() if p.suffix != ".json"]) == 300 * len(FORMATS)
