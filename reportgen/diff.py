@@ -20,11 +20,13 @@ deterministic.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from reportgen.model import (
     BULLET_SECTIONS,
@@ -572,7 +574,7 @@ def diff_xlsx(d: Diff) -> bytes:
     if rows:
         sheet.auto_filter.ref = f"A4:F{4 + len(rows)}"
 
-    def cell(value: str, **style: object) -> object:
+    def cell(value: str, **style: object) -> Any:
         made = WriteOnlyCell(sheet)
         if value:
             set_text(made, value)
@@ -586,9 +588,16 @@ def diff_xlsx(d: Diff) -> bytes:
     sheet.append([cell(context_line(d))])
     sheet.append([])
     sheet.append([cell(name, font=bold, fill=fill) for name in XLSX_COLUMNS])
+    wrapped = cell("", alignment=wrap)._style  # registered once, copied per cell (fast)
     for values in rows:
-        sheet.append([cell(value, alignment=wrap) for value in values])
+        sheet.append([_styled(cell(value), wrapped) for value in values])
     return xlsx_bytes(book)
+
+
+def _styled(cell: Any, style: Any) -> Any:
+    """``cell`` with a copy of an already registered openpyxl StyleArray."""
+    cell._style = copy.copy(style)
+    return cell
 
 
 # ── docx ──────────────────────────────────────────────────────────────────
