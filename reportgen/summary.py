@@ -113,7 +113,7 @@ def _status_columns(wb: Workbook) -> tuple[list[str], dict[str, int]]:
     """Status column labels and the column index of each squeezed status."""
     labels: list[str] = []
     index: dict[str, int] = {}
-    seen = [s for s in wb.settings.statuses] + [c.header.status for c in wb.cards]
+    seen = [*(s for s in wb.settings.statuses if s.strip()), *(c.header.status for c in wb.cards)]
     for status in seen:
         key = squeeze(status)
         if key not in index:
