@@ -12,6 +12,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from reportgen import model as m
 from reportgen.errors import CardError, InputError
@@ -458,3 +461,30 @@ def test_libreoffice_resave_reads_back_equal(tmp_path: Path) -> None:
                     "--convert-to", "xlsx", "--outdir", str(out), str(source)],
                    check=True, capture_output=True, timeout=180)
     assert read_workbook(out / "source.xlsx") == full_workbook()
+
+
+def test_settings_without_header_row(tmp_path: Path) -> None:
+    path = mutated(tmp_path, lambda book: book[contract.SHEET_SETTINGS].delete_rows(1))
+    assert read_workbook(path) == full_workbook()
+
+
+_ANY_CELL = st.one_of(
+    st.none(), st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12), st.integers(-10**6, 10**6),
+    st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+    st.datetimes(min_value=dt.datetime(1901, 1, 1), max_value=dt.datetime(2200, 1, 1)),
+    st.sampled_from(["=1+1", "60%", "1회", "-", "2023. 13.", "○", "※", "2022년", "목표(%)"]),
+)
+
+
+@settings_(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sheet=st.sampled_from(contract.SHEETS), row=st.integers(1, 12), col=st.integers(1, 9), value=_ANY_CELL)
+def test_any_cell_value_gives_a_workbook_or_an_input_error(
+    tmp_path: Path, sheet: str, row: int, col: int, value: object
+) -> None:
+    def change(book: openpyxl.Workbook) -> None:
+        cell = book[sheet].cell(row=row, column=col)
+        cell.value = value
+    try:
+        read_workbook(mutated(tmp_path, change))
+    except InputError as error:
+        assert error.problems and all(problem.where or problem.file for problem in error.problems)

@@ -25,7 +25,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, fr
 
 from reportgen import model as m
 from reportgen.errors import InputError, Problem, Problems
-from reportgen.periods import PeriodError, normalize_period
+from reportgen.periods import normalize_period
 
 # ── the contract: sheet names ─────────────────────────────────────────────
 SHEET_SETTINGS = "설정"
@@ -271,7 +271,7 @@ def _normalized_text_period(text: str) -> str | None:
     """normalize_period of a text, None when it is no date (cached: dates repeat a lot)."""
     try:
         return normalize_period(text)
-    except PeriodError:
+    except ValueError:  # PeriodError, or anything else the date parser trips on
         return None
 
 
@@ -602,25 +602,27 @@ def _load_tables(path: Path, problems: Problems) -> dict[str, list[list[object]]
         ) from None
 
 
+def _missing_sheet(name: str, problems: Problems) -> None:
+    problems.add(
+        name,
+        f"'{name}' 시트가 없습니다",
+        f"the sheet '{name}' is missing",
+        f"'{name}' 시트를 추가하세요 ('reportgen init'으로 만든 양식 참고)",
+        f"add the sheet '{name}' (see the template made by 'reportgen init')",
+    )
+
+
 def _table(name: str, rows: list[list[object]] | None, problems: Problems) -> _Table | None:
     """Header-mapped table, or None (with problems) when the sheet or a column is missing."""
     if rows is None:
         if name not in OPTIONAL_SHEETS:
-            problems.add(
-                name,
-                f"'{name}' 시트가 없습니다",
-                f"the sheet '{name}' is missing",
-                f"'{name}' 시트를 추가하세요 ('reportgen init'으로 만든 양식 참고)",
-                f"add the sheet '{name}' (see the template made by 'reportgen init')",
-            )
+            _missing_sheet(name, problems)
         return None
     header = rows[0] if rows else []
     table = _Table(name, header)
     for index, value in enumerate(header):
         table.columns.setdefault(header_key(value), index)
     missing = [col for col in SHEET_COLUMNS[name] if header_key(col) not in table.columns]
-    if name == SHEET_SETTINGS:
-        missing = []  # 설정 is read by position (A key, B value)
     for col in missing:
         problems.add(
             f"{name}!1:1",
@@ -663,11 +665,11 @@ _SETTING_KEYS = {header_key(key): key for key in SETTING_KEYS}
 
 def _read_settings(rows: list[list[object]] | None, problems: Problems) -> m.Settings:
     settings = m.Settings()
-    table = _table(SHEET_SETTINGS, rows, problems)
-    if table is None:
+    if rows is None:
+        _missing_sheet(SHEET_SETTINGS, problems)
         return settings
     values: dict[str, tuple[object, str]] = {}
-    for number, row in enumerate(rows or [], start=1):
+    for number, row in enumerate(rows, start=1):  # keys in column A, values in B
         key = _SETTING_KEYS.get(header_key(row[0] if row else None))
         if key:
             values[key] = (row[1] if len(row) > 1 else None, f"{SHEET_SETTINGS}!B{number}")
@@ -1017,7 +1019,7 @@ def _change_date(value: object) -> str:
     text = _text(value)
     try:
         return normalize_period(text) if text else ""
-    except PeriodError:
+    except ValueError:
         return text
 
 
