@@ -17,10 +17,10 @@ from hypothesis import settings as settings_
 from hypothesis import strategies as st
 
 from reportgen import model as m
+from reportgen import workbook_contract as contract
 from reportgen.errors import CardError, InputError
-from reportgen.readers import workbook as contract
 from reportgen.readers.text import read_text
-from reportgen.readers.workbook import read_workbook
+from reportgen.readers.workbook import header_key, read_workbook
 from reportgen.writers.workbook import empty_workbook, write_workbook
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -97,7 +97,7 @@ def mutated(tmp_path: Path, change: Callable[[openpyxl.Workbook], None]) -> Path
 
 def column(sheet, name: str) -> int:
     for cell in sheet[1]:
-        if contract.header_key(cell.value) == contract.header_key(name):
+        if header_key(cell.value) == header_key(name):
             return cell.column
     raise AssertionError(f"no column {name} in {sheet.title}")
 

@@ -6,8 +6,7 @@ zipfile or lxml escapes. Sheets are streamed with lxml (no entities, no network)
 openpyxl's read-only mode took 4.5-6.6 s for 1,000 cards, this takes about 1.5 s.
 openpyxl still supplies the number-format and Excel-date rules.
 
-The sheet, column and 설정 key names of the contract are defined here (the
-``SHEET_*``, ``COL_*``, ``KEY_*`` constants and :data:`SHEET_COLUMNS`).
+The sheet, column and 설정 key names are in :mod:`reportgen.workbook_contract`.
 """
 
 from __future__ import annotations
@@ -26,122 +25,14 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from reportgen import model as m
+from reportgen import workbook_contract as contract
 from reportgen.errors import InputError, Problem, Problems
 from reportgen.periods import normalize_period
 
-# ── the contract: sheet names ─────────────────────────────────────────────
-SHEET_SETTINGS = "설정"
-SHEET_CARDS = "공약목록"
-SHEET_COOPERATION = "협조부서"
-SHEET_BULLETS = "내용"
-SHEET_PLAN = "연차별계획"
-SHEET_ACHIEVEMENTS = "추진실적"
-SHEET_COMMUNICATION = "구민소통"
-SHEET_CHANGES = "변경이력"
-#: every sheet in workbook order; 변경이력 may be missing
-SHEETS = (
-    SHEET_SETTINGS,
-    SHEET_CARDS,
-    SHEET_COOPERATION,
-    SHEET_BULLETS,
-    SHEET_PLAN,
-    SHEET_ACHIEVEMENTS,
-    SHEET_COMMUNICATION,
-    SHEET_CHANGES,
-)
-OPTIONAL_SHEETS = (SHEET_CHANGES,)
-
-# ── the contract: column names (model constants where the card shares them) ─
-COL_ID = m.L_ID
-COL_AREA = "분야"
-COL_TITLE = "사업명"
-COL_CATEGORY = m.L_CATEGORY
-COL_EXECUTOR = m.L_EXECUTOR
-COL_PERIOD = m.L_PERIOD
-COL_STATUS = "추진상황"
-COL_PROGRESS = "추진율"
-COL_BUDGET = m.L_BUDGET
-COL_COMPLETION = m.L_COMPLETION
-COL_DEPARTMENT = m.L_DEPARTMENT
-COL_OFFICER = "담당자"
-COL_PHONE = "연락처"
-COL_AGENCY = "기관"
-COL_COOP_DEPARTMENT = "부서"
-COL_SECTION = "구분"
-COL_LEVEL = "수준"
-COL_TEXT = "내용"
-COL_PLAN_ITEM = m.L_PLAN_ITEM
-COL_AFTER_TERM = m.L_AFTER_TERM
-COL_MAJOR = "대분류"
-COL_MINOR = "소분류"
-COL_DATE = "일자"
-COL_CHANGE_DATE = "변경일"
-COL_CHANGE_CONTENT = "변경내용"
-COL_CHANGE_REASON = "변경사유"
-COL_CHANGE_PROCEDURE = "변경절차"
-#: 설정 is key/value: the header row of columns A/B (C is free notes)
-COL_SETTING_KEY = "항목"
-COL_SETTING_VALUE = "값"
-COL_SETTING_NOTE = "설명"
-
-#: the fixed columns of each sheet, in contract order (연차별계획 adds year columns)
-SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
-    SHEET_SETTINGS: (COL_SETTING_KEY, COL_SETTING_VALUE, COL_SETTING_NOTE),
-    SHEET_CARDS: (
-        COL_ID,
-        COL_AREA,
-        COL_TITLE,
-        COL_CATEGORY,
-        COL_EXECUTOR,
-        COL_PERIOD,
-        COL_STATUS,
-        COL_PROGRESS,
-        COL_BUDGET,
-        COL_COMPLETION,
-        COL_DEPARTMENT,
-        COL_OFFICER,
-        COL_PHONE,
-    ),
-    SHEET_COOPERATION: (COL_ID, COL_AGENCY, COL_COOP_DEPARTMENT, COL_OFFICER, COL_PHONE),
-    SHEET_BULLETS: (COL_ID, COL_SECTION, COL_LEVEL, COL_TEXT),
-    SHEET_PLAN: (COL_ID, COL_PLAN_ITEM, COL_AFTER_TERM),
-    SHEET_ACHIEVEMENTS: (COL_ID, COL_MAJOR, COL_MINOR, COL_DATE, COL_LEVEL, COL_TEXT),
-    SHEET_COMMUNICATION: (COL_ID, *m.COMMUNICATION_COLUMNS),
-    SHEET_CHANGES: (
-        COL_ID,
-        COL_CHANGE_DATE,
-        COL_CHANGE_CONTENT,
-        COL_CHANGE_REASON,
-        COL_CHANGE_PROCEDURE,
-    ),
-}
-
-# ── the contract: 설정 keys ───────────────────────────────────────────────
-KEY_AGENCY = "기관명"
-KEY_TERM = "민선"
-KEY_TERM_START = "임기 시작 연도"
-KEY_TERM_END = "임기 종료 연도"
-KEY_AS_OF = "기준일"
-KEY_STATUSES = "상태 목록"
-KEY_DONE_STATUSES = "완료 상태"  # extension: statuses that count as done
-SETTING_KEYS = (
-    KEY_AGENCY,
-    KEY_TERM,
-    KEY_TERM_START,
-    KEY_TERM_END,
-    KEY_AS_OF,
-    KEY_STATUSES,
-    KEY_DONE_STATUSES,
-)
-LIST_SEPARATOR = ","
-#: 수준 of a new 추진실적 entry
-ENTRY_MARKER = m.MARK_L1
-YEAR_SUFFIX = "년"
-COUNT_UNIT = m.COUNT_UNIT
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # refuse zip bombs
 MAX_ROWS, MAX_COLUMNS = 1048576, 16384  # Excel's sheet size
 
-_YEAR_HEADER = re.compile(r"^(\d{4})(?:" + YEAR_SUFFIX + r")?$")
+_YEAR_HEADER = re.compile(r"^(\d{4})(?:" + contract.YEAR_SUFFIX + r")?$")
 _UNIT_SUFFIX = re.compile(r"\((?:%|건)\)$")
 _DOTS = re.compile("[,ㆍ‧・･·]")
 _ISO_DATE = re.compile(r"^\s*(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\s*\.?\s*$")
@@ -226,7 +117,7 @@ def _count(value: object) -> int | None:
     if isinstance(value, int | float):
         number = _whole_number(value)
     else:
-        text = _text(value).removesuffix(COUNT_UNIT).strip()
+        text = _text(value).removesuffix(contract.COUNT_UNIT).strip()
         if text in ("", m.COUNT_NONE):
             return None
         if not text.isdigit():
@@ -317,8 +208,8 @@ def _year(value: object) -> int | None:
 
 
 def _split_list(value: object) -> list[str]:
-    text = _text(value).replace("\n", LIST_SEPARATOR)
-    return [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
+    text = _text(value).replace("\n", contract.LIST_SEPARATOR)
+    return [item.strip() for item in text.split(contract.LIST_SEPARATOR) if item.strip()]
 
 
 # ── sheets as plain rows ──────────────────────────────────────────────────
@@ -595,7 +486,7 @@ def _load_tables(path: Path, problems: Problems) -> dict[str, list[list[object]]
     try:
         with zipfile.ZipFile(path) as archive:
             xlsx = _XlsxFile(archive, problems)
-            return {name: xlsx.rows(name) for name in xlsx.sheets if name in SHEETS}
+            return {name: xlsx.rows(name) for name in xlsx.sheets if name in contract.SHEETS}
     except Exception as exc:  # noqa: BLE001 - any failure here means a damaged or foreign file
         raise _file_problem(
             path,
@@ -617,14 +508,14 @@ def _missing_sheet(name: str, problems: Problems) -> None:
 def _table(name: str, rows: list[list[object]] | None, problems: Problems) -> _Table | None:
     """Header-mapped table, or None (with problems) when the sheet or a column is missing."""
     if rows is None:
-        if name not in OPTIONAL_SHEETS:
+        if name not in contract.OPTIONAL_SHEETS:
             _missing_sheet(name, problems)
         return None
     header = rows[0] if rows else []
     table = _Table(name, header)
     for index, value in enumerate(header):
         table.columns.setdefault(header_key(value), index)
-    missing = [col for col in SHEET_COLUMNS[name] if header_key(col) not in table.columns]
+    missing = [col for col in contract.SHEET_COLUMNS[name] if header_key(col) not in table.columns]
     for col in missing:
         problems.add(
             f"{name}!1:1",
@@ -635,7 +526,7 @@ def _table(name: str, rows: list[list[object]] | None, problems: Problems) -> _T
         )
     if missing:
         return None
-    table.columns = {col: table.columns[header_key(col)] for col in SHEET_COLUMNS[name]} | {
+    table.columns = {col: table.columns[header_key(col)] for col in contract.SHEET_COLUMNS[name]} | {
         key: index for key, index in table.columns.items()
     }
     for number, values in enumerate(rows[1:], start=2):
@@ -662,26 +553,26 @@ def _bad_date(problems: Problems, where: str, value: object) -> None:
 
 
 # ── 설정 ──────────────────────────────────────────────────────────────────
-_SETTING_KEYS = {header_key(key): key for key in SETTING_KEYS}
+_SETTING_KEYS = {header_key(key): key for key in contract.SETTING_KEYS}
 
 
 def _read_settings(rows: list[list[object]] | None, problems: Problems) -> m.Settings:
     settings = m.Settings()
     if rows is None:
-        _missing_sheet(SHEET_SETTINGS, problems)
+        _missing_sheet(contract.SHEET_SETTINGS, problems)
         return settings
     values: dict[str, tuple[object, str]] = {}
     for number, row in enumerate(rows, start=1):  # keys in column A, values in B
         key = _SETTING_KEYS.get(header_key(row[0] if row else None))
         if key:
-            values[key] = (row[1] if len(row) > 1 else None, f"{SHEET_SETTINGS}!B{number}")
-    settings.agency = _text(values.get(KEY_AGENCY, (None,))[0])
-    settings.term = _text(values.get(KEY_TERM, (None,))[0])
-    settings.term_start = _setting_year(values, KEY_TERM_START, problems)
-    settings.term_end = _setting_year(values, KEY_TERM_END, problems)
+            values[key] = (row[1] if len(row) > 1 else None, f"{contract.SHEET_SETTINGS}!B{number}")
+    settings.agency = _text(values.get(contract.KEY_AGENCY, (None,))[0])
+    settings.term = _text(values.get(contract.KEY_TERM, (None,))[0])
+    settings.term_start = _setting_year(values, contract.KEY_TERM_START, problems)
+    settings.term_end = _setting_year(values, contract.KEY_TERM_END, problems)
     _check_term(settings, values, problems)
-    if KEY_AS_OF in values:
-        value, where = values[KEY_AS_OF]
+    if contract.KEY_AS_OF in values:
+        value, where = values[contract.KEY_AS_OF]
         try:
             settings.as_of = _iso_date(value)
         except _Bad:
@@ -694,12 +585,12 @@ def _read_settings(rows: list[list[object]] | None, problems: Problems) -> m.Set
                 ),
                 ("'2024-12-31' 처럼 입력하세요", "type it like '2024-12-31'"),
             )
-    statuses = _split_list(values.get(KEY_STATUSES, (None,))[0])
+    statuses = _split_list(values.get(contract.KEY_STATUSES, (None,))[0])
     settings.statuses = statuses or list(m.DEFAULT_STATUSES)
-    if KEY_DONE_STATUSES in values:
-        done = _split_list(values[KEY_DONE_STATUSES][0])
+    if contract.KEY_DONE_STATUSES in values:
+        done = _split_list(values[contract.KEY_DONE_STATUSES][0])
         settings.done_statuses = done or settings.done_statuses
-        _check_done_statuses(settings, values[KEY_DONE_STATUSES][1], problems)
+        _check_done_statuses(settings, values[contract.KEY_DONE_STATUSES][1], problems)
     return settings
 
 
@@ -726,7 +617,7 @@ def _check_term(
 ) -> None:
     start, end = settings.term_start, settings.term_end
     if (start is None) != (end is None):
-        where = f"{SHEET_SETTINGS}!A1"
+        where = f"{contract.SHEET_SETTINGS}!A1"
         _bad_cell(
             problems,
             where,
@@ -737,7 +628,7 @@ def _check_term(
             ("임기 시작 연도와 임기 종료 연도를 모두 입력하세요", "fill in both term years"),
         )
     elif start is not None and end is not None and not start <= end <= start + 20:
-        where = values[KEY_TERM_END][1]
+        where = values[contract.KEY_TERM_END][1]
         _bad_cell(
             problems,
             where,
@@ -782,7 +673,7 @@ class _Context:
         if card is None:
             _bad_cell(
                 self.problems,
-                row.where(COL_ID),
+                row.where(contract.COL_ID),
                 (
                     f"공약목록에 없는 관리번호입니다 ({card_id})",
                     f"관리번호 {card_id} is not in 공약목록",
@@ -796,13 +687,13 @@ class _Context:
 
 
 def _card_id(row: _Row, problems: Problems) -> str | None:
-    raw = row.raw(COL_ID)
+    raw = row.raw(contract.COL_ID)
     if isinstance(raw, _Formula):
         return None
     if isinstance(raw, dt.date | dt.datetime):
         _bad_cell(
             problems,
-            row.where(COL_ID),
+            row.where(contract.COL_ID),
             (
                 f"관리번호가 날짜로 바뀌었습니다 ({_text(raw)})",
                 f"관리번호 was turned into a date by Excel ({_text(raw)})",
@@ -817,7 +708,7 @@ def _card_id(row: _Row, problems: Problems) -> str | None:
     if not card_id:
         _bad_cell(
             problems,
-            row.where(COL_ID),
+            row.where(contract.COL_ID),
             ("관리번호가 비어 있습니다", "관리번호 is empty"),
             (
                 "관리번호(예: 3-1)를 입력하거나 행을 지우세요",
@@ -832,11 +723,11 @@ def _read_cards(table: _Table, ctx: _Context) -> None:
     statuses = {status.replace(" ", ""): status for status in ctx.settings.statuses}
     for row in table.rows:
         card_id = _card_id(row, ctx.problems)
-        title = row.text(COL_TITLE)
+        title = row.text(contract.COL_TITLE)
         if not title:
             _bad_cell(
                 ctx.problems,
-                row.where(COL_TITLE),
+                row.where(contract.COL_TITLE),
                 ("사업명이 비어 있습니다", "사업명 (title) is empty"),
                 ("사업명을 입력하세요", "type the pledge title"),
             )
@@ -845,7 +736,7 @@ def _read_cards(table: _Table, ctx: _Context) -> None:
         if card_id in ctx.cards:
             _bad_cell(
                 ctx.problems,
-                row.where(COL_ID),
+                row.where(contract.COL_ID),
                 (f"관리번호 {card_id}가 두 번 나옵니다", f"관리번호 {card_id} appears twice"),
                 ("관리번호가 겹치지 않게 고치세요", "make every 관리번호 unique"),
             )
@@ -853,26 +744,26 @@ def _read_cards(table: _Table, ctx: _Context) -> None:
         ctx.cards[card_id] = m.Card(
             id=card_id,
             title=title,
-            area=row.text(COL_AREA),
+            area=row.text(contract.COL_AREA),
             header=_card_header(row, statuses, ctx.problems),
         )
 
 
 def _card_header(row: _Row, statuses: dict[str, str], problems: Problems) -> m.Header:
     return m.Header(
-        category=row.text(COL_CATEGORY),
-        executor=row.text(COL_EXECUTOR),
-        period=row.text(COL_PERIOD),
+        category=row.text(contract.COL_CATEGORY),
+        executor=row.text(contract.COL_EXECUTOR),
+        period=row.text(contract.COL_PERIOD),
         status=_status(row, statuses, problems),
         progress=_progress(row, problems),
-        budget=row.text(COL_BUDGET),
-        completion=row.text(COL_COMPLETION),
-        department=m.Contact(row.text(COL_DEPARTMENT), row.text(COL_OFFICER), row.text(COL_PHONE)),
+        budget=row.text(contract.COL_BUDGET),
+        completion=row.text(contract.COL_COMPLETION),
+        department=m.Contact(row.text(contract.COL_DEPARTMENT), row.text(contract.COL_OFFICER), row.text(contract.COL_PHONE)),
     )
 
 
 def _status(row: _Row, statuses: dict[str, str], problems: Problems) -> str:
-    status = row.text(COL_STATUS)
+    status = row.text(contract.COL_STATUS)
     if not status:
         return ""
     known = statuses.get(status.replace(" ", ""))
@@ -880,7 +771,7 @@ def _status(row: _Row, statuses: dict[str, str], problems: Problems) -> str:
         listed = ", ".join(statuses.values())
         _bad_cell(
             problems,
-            row.where(COL_STATUS),
+            row.where(contract.COL_STATUS),
             (
                 f"추진상황 '{status}'가 설정의 상태 목록에 없습니다",
                 f"the status '{status}' is not in 설정 상태 목록",
@@ -892,7 +783,7 @@ def _status(row: _Row, statuses: dict[str, str], problems: Problems) -> str:
 
 
 def _progress(row: _Row, problems: Problems) -> int | None:
-    value = row.raw(COL_PROGRESS)
+    value = row.raw(contract.COL_PROGRESS)
     try:
         progress = _percent(value)
     except _Bad:
@@ -900,7 +791,7 @@ def _progress(row: _Row, problems: Problems) -> int | None:
     if progress is not None and not 0 <= progress <= 100:
         _bad_cell(
             problems,
-            row.where(COL_PROGRESS),
+            row.where(contract.COL_PROGRESS),
             (
                 f"추진율이 0~100 사이의 정수가 아닙니다 ({_text(value)})",
                 f"추진율 is not a whole number from 0 to 100 ({_text(value)})",
@@ -918,10 +809,10 @@ def _read_cooperation(table: _Table, ctx: _Context) -> None:
         if card is not None:
             card.header.cooperation.append(
                 m.Contact(
-                    row.text(COL_COOP_DEPARTMENT),
-                    row.text(COL_OFFICER),
-                    row.text(COL_PHONE),
-                    row.text(COL_AGENCY),
+                    row.text(contract.COL_COOP_DEPARTMENT),
+                    row.text(contract.COL_OFFICER),
+                    row.text(contract.COL_PHONE),
+                    row.text(contract.COL_AGENCY),
                 )
             )
 
@@ -930,13 +821,13 @@ _SECTIONS = {header_key(section): section for section in m.BULLET_SECTIONS}
 
 
 def _level(row: _Row, problems: Problems, allowed: str) -> str | None:
-    value = row.raw(COL_LEVEL)
+    value = row.raw(contract.COL_LEVEL)
     try:
         return _marker(value)
     except _Bad:
         _bad_cell(
             problems,
-            row.where(COL_LEVEL),
+            row.where(contract.COL_LEVEL),
             (f"수준 '{_text(value)}'을(를) 알 수 없습니다", f"unknown 수준 '{_text(value)}'"),
             (f"{allowed} 중 하나를 쓰세요", f"use one of {allowed}"),
         )
@@ -947,11 +838,11 @@ _LEVELS_TEXT = "1(○), 2(-), 3(▷), ※, ▪, " + "빈칸/blank"
 
 
 def _text_of(row: _Row, problems: Problems) -> str:
-    text = row.text(COL_TEXT)
+    text = row.text(contract.COL_TEXT)
     if not text:
         _bad_cell(
             problems,
-            row.where(COL_TEXT),
+            row.where(contract.COL_TEXT),
             ("내용이 비어 있습니다", "내용 (text) is empty"),
             ("내용을 입력하거나 행을 지우세요", "type the text or delete the row"),
         )
@@ -961,15 +852,15 @@ def _text_of(row: _Row, problems: Problems) -> str:
 def _read_bullets(table: _Table, ctx: _Context) -> None:
     for row in table.rows:
         card = ctx.card_of(row)
-        section = _SECTIONS.get(header_key(row.text(COL_SECTION)))
+        section = _SECTIONS.get(header_key(row.text(contract.COL_SECTION)))
         if section is None:
             listed = ", ".join(m.BULLET_SECTIONS)
             _bad_cell(
                 ctx.problems,
-                row.where(COL_SECTION),
+                row.where(contract.COL_SECTION),
                 (
-                    f"구분 '{row.text(COL_SECTION)}'을(를) 알 수 없습니다",
-                    f"unknown 구분 '{row.text(COL_SECTION)}'",
+                    f"구분 '{row.text(contract.COL_SECTION)}'을(를) 알 수 없습니다",
+                    f"unknown 구분 '{row.text(contract.COL_SECTION)}'",
                 ),
                 (f"다음 중 하나를 쓰세요: {listed}", f"use one of: {listed}"),
             )
@@ -989,7 +880,7 @@ def _read_communication(table: _Table, ctx: _Context) -> None:
         if card.id in seen:
             _bad_cell(
                 ctx.problems,
-                row.where(COL_ID),
+                row.where(contract.COL_ID),
                 (
                     f"관리번호 {card.id}의 구민소통 행이 두 개입니다",
                     f"관리번호 {card.id} has two 구민소통 rows",
@@ -1031,10 +922,10 @@ def _read_changes(table: _Table, ctx: _Context) -> None:
         if card is not None:
             card.changes.append(
                 m.ChangeRecord(
-                    _change_date(row.raw(COL_CHANGE_DATE)),
-                    row.text(COL_CHANGE_CONTENT),
-                    row.text(COL_CHANGE_REASON),
-                    row.text(COL_CHANGE_PROCEDURE),
+                    _change_date(row.raw(contract.COL_CHANGE_DATE)),
+                    row.text(contract.COL_CHANGE_CONTENT),
+                    row.text(contract.COL_CHANGE_REASON),
+                    row.text(contract.COL_CHANGE_PROCEDURE),
                 )
             )
 
@@ -1071,20 +962,20 @@ def _plan_years(
         expected = list(range(settings.term_start, settings.term_end + 1))
     else:
         expected = list(range(years[0], years[0] + len(years))) if years else []
-    after_index = table.columns[COL_AFTER_TERM]
+    after_index = table.columns[contract.COL_AFTER_TERM]
     in_order = all(index < after_index for _, index in found)
     indexes = [index for _, index in found]
     adjacent = indexes == list(range(indexes[0], indexes[0] + len(indexes))) if indexes else True
     if years == expected and in_order and adjacent:
         return found
-    first = _first_wrong_year_column(found, expected, table.columns[COL_PLAN_ITEM] + 1)
-    want = ", ".join(f"{year}{YEAR_SUFFIX}" for year in expected) or "설정의 임기 연도"
+    first = _first_wrong_year_column(found, expected, table.columns[contract.COL_PLAN_ITEM] + 1)
+    want = ", ".join(f"{year}{contract.YEAR_SUFFIX}" for year in expected) or "설정의 임기 연도"
     problems.add(
         f"{table.name}!{get_column_letter(first + 1)}1",
         f"연도 열({', '.join(map(str, years)) or '없음'})이 설정의 임기와 맞지 않습니다",
         f"the year columns ({', '.join(map(str, years)) or 'none'}) do not match the term in 설정",
-        f"세부추진내용 다음에 {want} 열을 차례로 두고 그 다음에 '{COL_AFTER_TERM}' 열을 두세요",
-        f"put the columns {want} in order after 세부추진내용, then '{COL_AFTER_TERM}'",
+        f"세부추진내용 다음에 {want} 열을 차례로 두고 그 다음에 '{contract.COL_AFTER_TERM}' 열을 두세요",
+        f"put the columns {want} in order after 세부추진내용, then '{contract.COL_AFTER_TERM}'",
     )
     return None
 
@@ -1118,11 +1009,11 @@ def _read_plan(table: _Table, ctx: _Context) -> None:
     if found is None:
         return
     years = [year for year, _ in found]
-    after = table.columns[COL_AFTER_TERM]
+    after = table.columns[contract.COL_AFTER_TERM]
     targets_seen: set[str] = set()
     for row in table.rows:
         card = ctx.card_of(row)
-        title = row.text(COL_PLAN_ITEM)
+        title = row.text(contract.COL_PLAN_ITEM)
         if _is_target_row(title):
             targets = [_target_cell(row, index, ctx.problems) for _, index in found]
             after_target = _target_cell(row, after, ctx.problems)
@@ -1131,7 +1022,7 @@ def _read_plan(table: _Table, ctx: _Context) -> None:
             if card.id in targets_seen:
                 _bad_cell(
                     ctx.problems,
-                    row.where(COL_PLAN_ITEM),
+                    row.where(contract.COL_PLAN_ITEM),
                     (
                         f"관리번호 {card.id}의 목표(%) 행이 두 개입니다",
                         f"관리번호 {card.id} has two 목표(%) rows",
@@ -1162,11 +1053,11 @@ def _group(card: m.Card, section_title: str, group_title: str) -> m.AchievementG
 
 
 def _row_date(row: _Row, problems: Problems) -> str | None:
-    value = row.raw(COL_DATE)
+    value = row.raw(contract.COL_DATE)
     try:
         return _period(value)
     except _Bad:
-        _bad_date(problems, row.where(COL_DATE), value)
+        _bad_date(problems, row.where(contract.COL_DATE), value)
         return None
 
 
@@ -1178,9 +1069,9 @@ def _read_achievements(table: _Table, ctx: _Context) -> None:
         text = _text_of(row, ctx.problems)
         if card is None or date is None or marker is None or not text:
             continue
-        group = _group(card, row.text(COL_MAJOR), row.text(COL_MINOR))
-        if marker == ENTRY_MARKER:
-            group.items.append(m.Achievement(date, text, ENTRY_MARKER))
+        group = _group(card, row.text(contract.COL_MAJOR), row.text(contract.COL_MINOR))
+        if marker == contract.ENTRY_MARKER:
+            group.items.append(m.Achievement(date, text, contract.ENTRY_MARKER))
         elif marker == m.MARK_PLAIN and not date:
             group.items.append(m.Achievement("", text, m.MARK_PLAIN))
         elif group.items:
@@ -1188,7 +1079,7 @@ def _read_achievements(table: _Table, ctx: _Context) -> None:
         else:
             _bad_cell(
                 ctx.problems,
-                row.where(COL_LEVEL),
+                row.where(contract.COL_LEVEL),
                 (
                     "이 세부 줄이 딸린 항목(수준 1)이 같은 대분류/소분류에 앞서 없습니다",
                     "this detail line has no entry (수준 1) before it in the same 대분류/소분류",
@@ -1202,12 +1093,12 @@ def _read_achievements(table: _Table, ctx: _Context) -> None:
 
 # ── the reader ────────────────────────────────────────────────────────────
 _DETAIL_READERS = (
-    (SHEET_COOPERATION, _read_cooperation),
-    (SHEET_BULLETS, _read_bullets),
-    (SHEET_PLAN, _read_plan),
-    (SHEET_ACHIEVEMENTS, _read_achievements),
-    (SHEET_COMMUNICATION, _read_communication),
-    (SHEET_CHANGES, _read_changes),
+    (contract.SHEET_COOPERATION, _read_cooperation),
+    (contract.SHEET_BULLETS, _read_bullets),
+    (contract.SHEET_PLAN, _read_plan),
+    (contract.SHEET_ACHIEVEMENTS, _read_achievements),
+    (contract.SHEET_COMMUNICATION, _read_communication),
+    (contract.SHEET_CHANGES, _read_changes),
 )
 
 
@@ -1216,9 +1107,9 @@ def read_workbook(path: Path) -> m.Workbook:
     path = Path(path)
     problems = Problems(str(path))
     sheets = _load_tables(path, problems)
-    settings = _read_settings(sheets.get(SHEET_SETTINGS), problems)
+    settings = _read_settings(sheets.get(contract.SHEET_SETTINGS), problems)
     ctx = _Context(settings, problems)
-    cards_table = _table(SHEET_CARDS, sheets.get(SHEET_CARDS), problems)
+    cards_table = _table(contract.SHEET_CARDS, sheets.get(contract.SHEET_CARDS), problems)
     if cards_table is not None:
         _read_cards(cards_table, ctx)
     for name, reader in _DETAIL_READERS:

@@ -1,7 +1,7 @@
 """Write a :class:`~reportgen.model.Workbook` as the master workbook (마스터 엑셀).
 
 The layout is the contract in docs/master-workbook.md; the sheet and column
-names come from :mod:`reportgen.readers.workbook`, where the contract is defined.
+names come from :mod:`reportgen.workbook_contract`.
 Text never becomes a formula, and the same workbook in gives the same bytes out.
 """
 
@@ -24,8 +24,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from reportgen import model as m
+from reportgen import workbook_contract as contract
 from reportgen.errors import CardError
-from reportgen.readers import workbook as contract
 
 FIXED_TIME = dt.datetime(1980, 1, 1)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)

@@ -1,0 +1,118 @@
+"""The master workbook contract: sheet, column and 설정 key names (docs/master-workbook.md).
+
+Shared by the workbook reader and writer, which know nothing of each other.
+"""
+
+from __future__ import annotations
+
+from reportgen import model as m
+
+# ── the contract: sheet names ─────────────────────────────────────────────
+SHEET_SETTINGS = "설정"
+SHEET_CARDS = "공약목록"
+SHEET_COOPERATION = "협조부서"
+SHEET_BULLETS = "내용"
+SHEET_PLAN = "연차별계획"
+SHEET_ACHIEVEMENTS = "추진실적"
+SHEET_COMMUNICATION = "구민소통"
+SHEET_CHANGES = "변경이력"
+#: every sheet in workbook order; 변경이력 may be missing
+SHEETS = (
+    SHEET_SETTINGS,
+    SHEET_CARDS,
+    SHEET_COOPERATION,
+    SHEET_BULLETS,
+    SHEET_PLAN,
+    SHEET_ACHIEVEMENTS,
+    SHEET_COMMUNICATION,
+    SHEET_CHANGES,
+)
+OPTIONAL_SHEETS = (SHEET_CHANGES,)
+
+# ── the contract: column names (model constants where the card shares them) ─
+COL_ID = m.L_ID
+COL_AREA = "분야"
+COL_TITLE = "사업명"
+COL_CATEGORY = m.L_CATEGORY
+COL_EXECUTOR = m.L_EXECUTOR
+COL_PERIOD = m.L_PERIOD
+COL_STATUS = "추진상황"
+COL_PROGRESS = "추진율"
+COL_BUDGET = m.L_BUDGET
+COL_COMPLETION = m.L_COMPLETION
+COL_DEPARTMENT = m.L_DEPARTMENT
+COL_OFFICER = "담당자"
+COL_PHONE = "연락처"
+COL_AGENCY = "기관"
+COL_COOP_DEPARTMENT = "부서"
+COL_SECTION = "구분"
+COL_LEVEL = "수준"
+COL_TEXT = "내용"
+COL_PLAN_ITEM = m.L_PLAN_ITEM
+COL_AFTER_TERM = m.L_AFTER_TERM
+COL_MAJOR = "대분류"
+COL_MINOR = "소분류"
+COL_DATE = "일자"
+COL_CHANGE_DATE = "변경일"
+COL_CHANGE_CONTENT = "변경내용"
+COL_CHANGE_REASON = "변경사유"
+COL_CHANGE_PROCEDURE = "변경절차"
+#: 설정 is key/value: the header row of columns A/B (C is free notes)
+COL_SETTING_KEY = "항목"
+COL_SETTING_VALUE = "값"
+COL_SETTING_NOTE = "설명"
+
+#: the fixed columns of each sheet, in contract order (연차별계획 adds year columns)
+SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
+    SHEET_SETTINGS: (COL_SETTING_KEY, COL_SETTING_VALUE, COL_SETTING_NOTE),
+    SHEET_CARDS: (
+        COL_ID,
+        COL_AREA,
+        COL_TITLE,
+        COL_CATEGORY,
+        COL_EXECUTOR,
+        COL_PERIOD,
+        COL_STATUS,
+        COL_PROGRESS,
+        COL_BUDGET,
+        COL_COMPLETION,
+        COL_DEPARTMENT,
+        COL_OFFICER,
+        COL_PHONE,
+    ),
+    SHEET_COOPERATION: (COL_ID, COL_AGENCY, COL_COOP_DEPARTMENT, COL_OFFICER, COL_PHONE),
+    SHEET_BULLETS: (COL_ID, COL_SECTION, COL_LEVEL, COL_TEXT),
+    SHEET_PLAN: (COL_ID, COL_PLAN_ITEM, COL_AFTER_TERM),
+    SHEET_ACHIEVEMENTS: (COL_ID, COL_MAJOR, COL_MINOR, COL_DATE, COL_LEVEL, COL_TEXT),
+    SHEET_COMMUNICATION: (COL_ID, *m.COMMUNICATION_COLUMNS),
+    SHEET_CHANGES: (
+        COL_ID,
+        COL_CHANGE_DATE,
+        COL_CHANGE_CONTENT,
+        COL_CHANGE_REASON,
+        COL_CHANGE_PROCEDURE,
+    ),
+}
+
+# ── the contract: 설정 keys ───────────────────────────────────────────────
+KEY_AGENCY = "기관명"
+KEY_TERM = "민선"
+KEY_TERM_START = "임기 시작 연도"
+KEY_TERM_END = "임기 종료 연도"
+KEY_AS_OF = "기준일"
+KEY_STATUSES = "상태 목록"
+KEY_DONE_STATUSES = "완료 상태"  # extension: statuses that count as done
+SETTING_KEYS = (
+    KEY_AGENCY,
+    KEY_TERM,
+    KEY_TERM_START,
+    KEY_TERM_END,
+    KEY_AS_OF,
+    KEY_STATUSES,
+    KEY_DONE_STATUSES,
+)
+LIST_SEPARATOR = ","
+#: 수준 of a new 추진실적 entry
+ENTRY_MARKER = m.MARK_L1
+YEAR_SUFFIX = "년"
+COUNT_UNIT = m.COUNT_UNIT
