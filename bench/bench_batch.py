@@ -9,12 +9,11 @@ parent and its worker processes (ru_maxrss of the children).
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -26,20 +25,32 @@ from reportgen.writers.workbook import write_workbook  # noqa: E402
 REPORTGEN = Path(sys.executable).with_name("reportgen")
 
 
+_MEASURE = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, capture_output=True)
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
 def run_size(n: int, jobs: int, formats: str, folder: Path) -> dict[str, float]:
-    """Build ``n`` cards once; return wall seconds, cards/s, files and peak RSS (MB)."""
+    """Build ``n`` cards once; return wall seconds, cards/s, files and peak RSS (MB).
+
+    The build runs under a small fresh Python process, so that its ru_maxrss of
+    children is the largest of reportgen and its workers (forking this big
+    process directly would count this process's own memory).
+    """
     workbook = folder / f"corpus-{n}.xlsx"
     write_bytes_atomic(workbook, write_workbook(make_corpus(n)))
     out = folder / f"out-{n}"
     shutil.rmtree(out, ignore_errors=True)
     command = [str(REPORTGEN), "build", str(workbook), "-o", str(out), "--format", formats, "-j", str(jobs)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
-    wall = time.perf_counter() - start
-    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    measured = subprocess.run([sys.executable, "-c", _MEASURE, *command], check=True,
+                              capture_output=True, text=True, env={**os.environ, "LC_ALL": "C.UTF-8"})
+    wall, peak_kb = measured.stdout.split()
     files = sum(1 for p in out.iterdir() if p.name != "manifest.json")
-    return {"cards": n, "wall_s": wall, "cards_per_s": n / wall, "files": files, "peak_rss_mb": peak}
+    return {"cards": n, "wall_s": float(wall), "cards_per_s": n / float(wall), "files": files,
+            "peak_rss_mb": int(peak_kb) / 1024}
 
 
 def main() -> None:

@@ -11,8 +11,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -113,15 +114,21 @@ def _render_job(job: tuple[Card, list[str], Path]) -> tuple[list[BuiltFile], lis
     return render_card(*job)
 
 
-def _results(cards: list[Card], formats: list[str], out_dir: Path, jobs: int
+def _results(cards: Iterable[Card], formats: list[str], out_dir: Path, jobs: int
              ) -> Iterator[tuple[list[BuiltFile], list[Failure]]]:
-    work: Iterable[tuple[Card, list[str], Path]] = ((card, formats, out_dir) for card in cards)
-    if jobs <= 1 or len(cards) < 2:
+    """Results in card order; at most ``jobs × 4`` cards are in flight, so memory stays flat."""
+    work = ((card, formats, out_dir) for card in cards)
+    if jobs <= 1:
         yield from map(_render_job, work)
         return
-    chunk = max(1, min(32, len(cards) // (jobs * 4) or 1))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_render_job, work, chunksize=chunk)
+        pending: deque[Future[tuple[list[BuiltFile], list[Failure]]]] = deque()
+        for job in work:
+            pending.append(pool.submit(_render_job, job))
+            if len(pending) >= jobs * 4:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def build(
@@ -136,8 +143,8 @@ def build(
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(out_dir)
     report = BuildReport()
-    views = [as_of_view(card, as_of) for card in cards]
-    for files, failures in _results(views, formats, out_dir, jobs):
+    views = (as_of_view(card, as_of) for card in cards)
+    for files, failures in _results(views, formats, out_dir, min(jobs, len(cards))):
         report.files += files
         report.failures += failures
         if on_card:
