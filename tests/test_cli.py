@@ -164,3 +164,40 @@ def test_validation_rule_exit_2_names_cell_writes_nothing(rule: str, master: Pat
     assert str(master) in result.output
     assert sorted(p.name for p in out.iterdir()) == ["earlier.txt"]
     assert run("check", master).exit_code == 2
+
+
+@pytest.mark.parametrize("fmt", ["docx", "hwpx", "hwp"])
+def test_built_cards_import_back_equal(fmt: str, master: Path, tmp_path: Path) -> None:
+    """build --format X, then import the X card into a new workbook: the same card comes back."""
+    from reportgen.readers.workbook import read_workbook
+
+    out = tmp_path / "out"
+    assert run("build", master, "-o", out, "--format", fmt).exit_code == 0
+    [card_file] = out.glob(f"3-1_*.{fmt}")
+    again = tmp_path / "again.xlsx"
+    result = run("import", card_file, "-o", again)
+    assert result.exit_code == 0, result.output
+    assert read_workbook(again).cards == read_workbook(master).cards
+
+
+def test_build_all_formats(master: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run("build", master, "-o", out, "--format", "all")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.suffix for p in out.glob("3-1_*")) == [".docx", ".hwp", ".hwpx", ".txt", ".xlsx"]
+
+
+SAMPLES = Path(__file__).parent / "fixtures" / "hwp-samples"
+
+
+@pytest.mark.parametrize(("sample", "reason"), [
+    ("table.hwp", "not a pledge card"),
+    ("password-12345.hwp", "password"),
+])
+def test_import_refuses_non_cards_and_protected_files(sample: str, reason: str, tmp_path: Path) -> None:
+    target = tmp_path / "m.xlsx"
+    result = run("import", SAMPLES / sample, "--id", "1-1", "--title", "x", "-o", target)
+    assert result.exit_code == 2
+    assert sample in result.output and reason in result.output.lower()
+    assert "Traceback" not in result.output
+    assert not target.exists()
