@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reportgen import model as m
 from reportgen.errors import CardError, InputError
 from reportgen.readers import hwp as hwp_reader
 from reportgen.readers.hwp import hwp_lines, read_hwp
 from reportgen.readers.text import read_text
-from reportgen.writers.hwp import render_hwp
+from reportgen.writers import hwp as hwp_writer
+from reportgen.writers.hwp import render_hwp, render_hwp_via_hwpx
+from reportgen.writers.hwpx import SECTION_PART, load_template, render_hwpx, render_section
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = FIXTURES / "hwp-samples"
@@ -258,7 +263,55 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
 
 
 # ── writer refusals ───────────────────────────────────────────────────────
+#: a paragraph holding an element python-hwpx's HWP 5.0 writer does not know
+_UNKNOWN = b'<hp:p id="9999"><hp:run charPrIDRef="0"><hp:noSuchThing/></hp:run></hp:p></hs:sec>'
+
+
+def _with_unknown(card: m.Card) -> bytes:
+    return render_section(card).replace(b"</hs:sec>", _UNKNOWN)
+
+
 def test_writer_refusal_becomes_card_error(card_2403: m.Card, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hwp_writer, "render_section", lambda card, _style: _with_unknown(card))
+    with pytest.raises(CardError) as error:
+        render_hwp(card_2403)
+    message = str(error.value)
+    assert card_2403.id in message
+    assert ".hwpx" in message
+    assert "cannot express" in message and "나타낼 수 없는" in message
+    assert "noSuchThing x1" in message
+
+
+def test_refusal_says_what_write_hwp5_says(card_2403: m.Card, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hwpx.hwp5.errors import Hwp5Error
+    from hwpx.hwp5.writer import write_hwp5
+
+    parts = hwp_writer.hwpx_parts(render_hwpx(card_2403)) | {SECTION_PART: _with_unknown(card_2403)}
+    with pytest.raises(Hwp5Error) as reference:
+        write_hwp5(parts)
+    monkeypatch.setattr(hwp_writer, "render_section", lambda card, _style: _with_unknown(card))
+    with pytest.raises(CardError) as error:
+        render_hwp(card_2403)
+    assert isinstance(error.value.__cause__, Hwp5Error)
+    assert str(error.value.__cause__) == str(reference.value)
+    assert error.value.__cause__.code == reference.value.code
+
+
+def test_broken_section_becomes_card_error(card_2403: m.Card, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hwp_writer, "render_section", lambda _card, _style: b"<hs:sec")
+    with pytest.raises(CardError) as error:
+        render_hwp(card_2403)
+    assert "could not be built" in str(error.value) and "만들 수 없습니다" in str(error.value)
+
+
+def test_card_the_hwpx_writer_refuses_stays_a_card_error(card_2403: m.Card) -> None:
+    card_2403 = copy.deepcopy(card_2403)
+    card_2403.annual_plan.years = []
+    with pytest.raises(CardError, match="no years"):
+        render_hwp(card_2403)
+
+
+def test_long_way_refusal_becomes_card_error(card_2403: m.Card, monkeypatch: pytest.MonkeyPatch) -> None:
     from hwpx.hwp5 import writer
     from hwpx.hwp5.errors import write_unsupported
 
@@ -267,9 +320,94 @@ def test_writer_refusal_becomes_card_error(card_2403: m.Card, monkeypatch: pytes
 
     monkeypatch.setattr(writer, "write_hwp5", refuse)
     with pytest.raises(CardError) as error:
-        render_hwp(card_2403)
+        render_hwp_via_hwpx(card_2403)
     message = str(error.value)
     assert card_2403.id in message
-    assert ".hwpx" in message
     assert "cannot express" in message and "나타낼 수 없는" in message
 
+
+# ── the short way gives write_hwp5's bytes ────────────────────────────────
+def _odd_card() -> m.Card:
+    """A hand-built card with escapes, emoji, tabs, line breaks, control characters and a box."""
+    odd = 'A&B <c> "q" \'s\' 🚀\t탭\n줄\x07벨'
+    header = m.Header(
+        category="신규사업", executor="구비 & 市", period="2022~2026", status="추진 중", progress=45,
+        budget="1,234백만원", completion="임기내", department=m.Contact("전략사업과", "홍길동", "888-1234"),
+        cooperation=[m.Contact("산업입지과", "박정화", "888-4932", "市"), m.Contact("도시계획과")],
+    )
+    bullets = {key: [m.BulletLine(m.MARK_L1, f"{key} {odd}"), m.BulletLine(m.MARK_L2, "둘째 줄"),
+                     m.BulletLine(m.MARK_L3, "셋째 줄"), m.BulletLine(m.MARK_NOTE, "참고")]
+               for key in m.BULLET_SECTIONS}
+    plan = m.AnnualPlan(years=[2023, 2024, 2025], targets=[30, None, 100], after_term_target=None,
+                        rows=[m.PlanRow("설계", ["착수", odd, ""], "유지"), m.PlanRow("공사", ["", "", "준공"])])
+    box = m.Achievement("", "인허가 현황", m.MARK_PLAIN, [m.BulletLine(m.MARK_BOX, "건축허가: 완료")])
+    dated = m.Achievement("2024. 05.", odd, m.MARK_L1, [m.BulletLine(m.MARK_L3, "세부")])
+    achievements = [m.AchievementSection("2024년", [m.AchievementGroup("", [dated]),
+                                                     m.AchievementGroup("그룹 <1>", [box, dated])])]
+    return m.Card(id="9-99", title=f"제목 {odd}", header=header, bullets=bullets, annual_plan=plan,
+                  achievements=achievements, communication=[1, None, 0, 12, None])
+
+
+SAME_BYTES_CARDS = [*(read_text(path) for path in CARDS), _odd_card(), m.Card(id="", title="")]
+
+
+@pytest.mark.parametrize("card", SAME_BYTES_CARDS, ids=[*CARD_IDS, "hand-built", "empty"])
+def test_short_way_gives_write_hwp5_bytes(card: m.Card) -> None:
+    assert render_hwp(card) == render_hwp_via_hwpx(card)
+
+
+_TEXT = st.text(st.characters(blacklist_categories=["Cs"]), max_size=30)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=_TEXT, lines=st.lists(_TEXT, max_size=3), cell=_TEXT)
+def test_any_text_gives_write_hwp5_bytes(card_2403: m.Card, title: str, lines: list[str], cell: str) -> None:
+    card = copy.deepcopy(card_2403)
+    card.title = title
+    card.bullets[m.EFFECTS] = [m.BulletLine(m.MARK_L2, line) for line in lines]
+    card.annual_plan.rows[0].cells[0] = cell
+    assert render_hwp(card) == render_hwp_via_hwpx(card)
+
+
+@pytest.mark.parametrize("text", ["plain 한글", "tab\there", "line\nbreak", "bell\x07\x00end", "🚀 emoji", ""])
+def test_text_step_writes_what_python_hwpx_writes(text: str) -> None:
+    from hwpx.hwp5.section_writer import SectionRecords
+
+    ours, theirs = bytearray(), bytearray()
+    our_codes: set[int] = set()
+    their_codes: set[int] = set()
+    hwp_writer._Records()._chars(text, ours, our_codes)
+    SectionRecords()._chars(text, theirs, their_codes)
+    assert (ours, our_codes) == (theirs, their_codes)
+
+
+def test_template_streams_are_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+    build = hwp_writer.build_docinfo
+    monkeypatch.setattr(hwp_writer, "build_docinfo", lambda *args, **kw: calls.append(args) or build(*args, **kw))
+    monkeypatch.setattr(hwp_writer, "_BUILT", {})
+    cards = SAME_BYTES_CARDS[:3]
+    outputs = [render_hwp(card) for card in cards * 2]
+    assert len(calls) == 1
+    assert outputs[:3] == outputs[3:]
+
+
+def test_template_with_an_image_goes_the_long_way() -> None:
+    style = load_template()
+    manifest = style.raw["Contents/content.hpf"].replace(
+        b"</opf:manifest>",
+        b'<opf:item id="image1" href="BinData/image1.png" media-type="image/png" isEmbeded="1"/></opf:manifest>',
+    )
+    with_image = dataclasses.replace(
+        style, raw={**style.raw, "Contents/content.hpf": manifest, "BinData/image1.png": b"\x89PNG"}
+    )
+    assert hwp_writer.template_streams(style) is not None
+    assert hwp_writer.template_streams(with_image) is None
+
+
+def test_long_way_is_taken_when_the_template_needs_it(card_2403: m.Card, monkeypatch: pytest.MonkeyPatch) -> None:
+    taken: list[m.Card] = []
+    monkeypatch.setattr(hwp_writer, "template_streams", lambda _style: None)
+    monkeypatch.setattr(hwp_writer, "render_hwp_via_hwpx", lambda card: taken.append(card) or b"long")
+    assert render_hwp(card_2403) == b"long"
+    assert taken == [card_2403]

@@ -1,29 +1,189 @@
 """HWP writer: the standard pledge card as binary HWP 5.0 (``.hwp``) for older Hangul.
 
-The card is laid out once, by the HWPX writer (:func:`reportgen.writers.hwpx.render_hwpx`:
-the styled ``templates/card.hwpx`` — A4, 함초롬바탕/맑은 고딕, header table, 【】
+The card is laid out once, by the HWPX writer (:mod:`reportgen.writers.hwpx`: the
+styled ``templates/card.hwpx`` — A4, 함초롬바탕/맑은 고딕, header table, 【】
 headings, bullets, the merged 연차별 추진계획 table, the 구민소통 table), and
-python-hwpx's HWP 5.0 writer (:func:`hwpx.hwp5.writer.write_hwp5`) turns those
-HWPX parts into an HWP 5.0 compound file. So .hwp and .hwpx cards look the
-same, an office restyles both by editing one template, and the same card
-gives the same bytes (the HWPX package is deterministic, and so is the conversion).
+python-hwpx's HWP 5.0 writer turns those HWPX parts into an HWP 5.0 compound
+file. So .hwp and .hwpx cards look the same and an office restyles both by
+editing one template.
+
+Speed: python-hwpx's :func:`hwpx.hwp5.writer.write_hwp5` takes a whole HWPX
+package and, for every card, parses ``header.xml`` again and rebuilds DocInfo,
+FileHeader, _LinkDoc and the scripts, though they come from the template alone.
+Here that work is done once per process (:func:`template_streams`), and per card
+only the section XML of the HWPX writer (no zip and unzip) is turned into
+BodyText records, with the summary information and PrvText (they hold the
+card's title and text); the streams go into the compound file in
+``write_hwp5``'s order, so the bytes are exactly ``write_hwp5``'s (the tests
+compare both ways: :func:`render_hwp_via_hwpx` is the reference). A template
+with more than one section, binary items (images) or tracked changes goes
+the long way through ``write_hwp5``.
 
 python-hwpx refuses content HWP 5.0 cannot express (``hwp5-write-unsupported``);
 that refusal, like any other failure of the conversion, becomes a
 :class:`~reportgen.errors.CardError` naming the card, in Korean and English.
 """
 
+# python-hwpx building blocks (python-hwpx is pinned >=6.9,<6.10, so its module-level
+# functions may be relied on; they are the very steps write_hwp5 takes, which keeps the
+# bytes identical):
+# - hwpx.hwp5.writer: _manifest, _caret, _print_info, _file_header, _link_doc, _scripts
+#   (card-independent streams, built once) and _summary (per card: the title);
+# - hwpx.hwp5.docinfo_writer: build_docinfo, set_bin_count, track_changes, forbidden_chars
+#   (DocInfo, built once from header.xml);
+# - hwpx.hwp5.section_writer.SectionRecords (section XML → BodyText records, per card);
+# - hwpx.hwp5.records: serialize_records, deflate; hwpx.hwp5.summary: compressed,
+#   SCRIPT_VERSION; hwpx.hwp5.cfb.build_compound_file (the .hwp container).
+
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from collections import Counter
+from dataclasses import dataclass
+
+from hwpx.hwp5 import records as rec
+from hwpx.hwp5 import summary as sm
+from hwpx.hwp5 import writer as hwp5_writer
+from hwpx.hwp5.cfb import build_compound_file
+from hwpx.hwp5.docinfo_writer import build_docinfo, forbidden_chars, set_bin_count, track_changes
+from hwpx.hwp5.errors import Hwp5Error
+from hwpx.hwp5.section_writer import SectionRecords
+from lxml import etree
 
 from reportgen import model as m
 from reportgen.errors import CardError
-from reportgen.writers.hwpx import render_hwpx
+from reportgen.writers.hwpx import (
+    MANIFEST_PART,
+    SECTION_PART,
+    Template,
+    _manifest,
+    load_template,
+    preview_text,
+    render_hwpx,
+    render_section,
+)
 
 #: python-hwpx's error code for content the HWP 5.0 writer cannot express
 UNSUPPORTED = "hwp5-write-unsupported"
+#: Characters below U+0020: python-hwpx writes them one by one (tab, line break) or drops them
+_LOW_CHARS = re.compile(r"[\x00-\x1f]")
+#: Section XML comes from our own HWPX writer; parsed without entities or network all the same
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+class _Records(SectionRecords):
+    """python-hwpx's section converter with a faster, byte-identical text step."""
+
+    def _chars(self, value: str, units: bytearray, codes: set[int]) -> None:
+        # SectionRecords._chars encodes character by character (a fifth of the section's
+        # time); text with no character below U+0020 gives the same UTF-16 in one go.
+        if _LOW_CHARS.search(value):
+            super()._chars(value, units, codes)
+        else:
+            units += value.encode("utf-16-le", errors="surrogatepass")
+
+
+@dataclass(frozen=True)
+class TemplateStreams:
+    """The streams of the .hwp that depend on the template only, built once."""
+
+    file_header: bytes
+    docinfo: bytes  # deflated records
+    link_doc: bytes
+    scripts: bytes
+    script_version: bytes
+    preview_image: bytes  # b"" when the template has none
+    unsupported: Counter[str]  # header and settings content HWP 5.0 cannot hold
+
+
+def template_streams(style: Template | None = None) -> TemplateStreams | None:
+    """The card-independent streams of the template, built once per loaded template.
+
+    None when the template needs ``write_hwp5``: the short way holds for a
+    template of one section (the one the HWPX writer builds), no binary items
+    (images) and no tracked changes, as ``card.hwpx`` is.
+    """
+    style = style or load_template()
+    built = _BUILT.get(id(style))
+    if built is None or built[0] is not style:  # a template loaded again gets its streams again
+        _BUILT.clear()
+        built = _BUILT[id(style)] = (style, _build_template_streams(style.raw))
+    return built[1]
+
+
+def _build_template_streams(files: dict[str, bytes]) -> TemplateStreams | None:
+    """What ``write_hwp5`` builds from the template's parts alone, as it builds it."""
+    header_path, sections, binaries = hwp5_writer._manifest(files)
+    head = etree.fromstring(files[header_path], _PARSER)
+    tracked = track_changes(head)
+    if sections != [SECTION_PART] or binaries or (tracked and tracked[0]):
+        return None
+    unsupported: Counter[str] = Counter()
+    if tracked is None:
+        unsupported["header/trackChanges"] += 1
+    if forbidden_chars(head) is None:
+        unsupported["header/forbiddenWordList"] += 1
+    print_info = hwp5_writer._print_info(files, unsupported)
+    docinfo = build_docinfo(head, section_count=1, caret=hwp5_writer._caret(files), bin_ids={}, doc_data=print_info)
+    set_bin_count(docinfo, [])
+    return TemplateStreams(
+        file_header=hwp5_writer._file_header(head, tracked=False).to_bytes(),
+        docinfo=rec.deflate(rec.serialize_records(docinfo.records)),
+        link_doc=hwp5_writer._link_doc(head),
+        scripts=hwp5_writer._scripts(files),
+        script_version=sm.compressed(sm.SCRIPT_VERSION),
+        preview_image=files.get("Preview/PrvImage.png", b""),
+        unsupported=unsupported,
+    )
+
+
+#: template_streams' result for the last template asked about, by its id (kept with it: ids are reused)
+_BUILT: dict[int, tuple[Template, TemplateStreams | None]] = {}
+
+
+def section_records(section_xml: bytes, known: Counter[str]) -> list[rec.Record]:
+    """BodyText records of one section; refuses (``Hwp5Error``) what HWP 5.0 cannot express.
+
+    ``known`` counts what the template already holds that HWP 5.0 cannot; the
+    refusal lists it with the section's own, as ``write_hwp5`` does.
+    """
+    converter = _Records()
+    records = converter.section(etree.fromstring(section_xml, _PARSER))
+    if converter.memo_bodies:  # memo bodies hang on the last paragraph (the HWPX writer makes none)
+        records.extend(converter.memo_records(converter.memo_bodies))
+    unsupported = known + converter.unsupported
+    if unsupported:
+        summary = ", ".join(f"{kind} x{count}" for kind, count in sorted(unsupported.items()))
+        raise Hwp5Error(
+            f"The document holds content the HWP 5.0 writer cannot express yet: {summary}",
+            code=UNSUPPORTED,
+            context={"unsupported": dict(unsupported)},
+            suggestion="Save the document as .hwpx instead, or remove the listed content first.",
+        )
+    return records
+
+
+def card_streams(card: m.Card, style: Template, constant: TemplateStreams) -> list[tuple[str, bytes]]:
+    """The streams of the card's .hwp, in ``write_hwp5``'s order."""
+    body = section_records(render_section(card, style), constant.unsupported)
+    summary = hwp5_writer._summary({MANIFEST_PART: _manifest(style.raw[MANIFEST_PART], card)})
+    streams = [
+        ("FileHeader", constant.file_header),
+        ("DocInfo", constant.docinfo),
+        ("BodyText/Section0", rec.deflate(rec.serialize_records(body))),
+        ("DocOptions/_LinkDoc", constant.link_doc),
+        ("\x05HwpSummaryInformation", summary),
+        ("Scripts/DefaultJScript", constant.scripts),
+        ("Scripts/JScriptVersion", constant.script_version),
+    ]
+    preview = preview_text(card)
+    if preview:
+        streams.append(("PrvText", preview.decode("utf-8", errors="replace").encode("utf-16-le", errors="surrogatepass")))
+    if constant.preview_image:
+        streams.append(("PrvImage", constant.preview_image))
+    return streams
 
 
 def hwpx_parts(package: bytes) -> dict[str, bytes]:
@@ -44,12 +204,25 @@ def _card_error(card: m.Card, exc: Exception) -> CardError:
     return CardError(f"{name}: {ko} ({detail}) / {name}: {en} ({detail})")
 
 
-def render_hwp(card: m.Card) -> bytes:
-    """The card as HWP 5.0 bytes; :class:`CardError` when HWP 5.0 cannot hold it."""
-    from hwpx.hwp5.writer import write_hwp5
-
+def render_hwp_via_hwpx(card: m.Card) -> bytes:
+    """The card as HWP 5.0 the long way: its HWPX package through ``write_hwp5`` (the reference)."""
     parts = hwpx_parts(render_hwpx(card))  # a card the HWPX writer refuses raises CardError here
     try:
-        return write_hwp5(parts)
+        return hwp5_writer.write_hwp5(parts)
+    except Exception as exc:  # python-hwpx: Hwp5Error (a ValueError), lxml and struct errors
+        raise _card_error(card, exc) from exc
+
+
+def render_hwp(card: m.Card) -> bytes:
+    """The card as HWP 5.0 bytes; :class:`CardError` when HWP 5.0 cannot hold it."""
+    style = load_template()
+    constant = template_streams(style)
+    if constant is None:
+        return render_hwp_via_hwpx(card)
+    try:
+        streams = card_streams(card, style, constant)  # a card the HWPX writer refuses raises CardError here
+        return build_compound_file(streams)
+    except CardError:
+        raise
     except Exception as exc:  # python-hwpx: Hwp5Error (a ValueError), lxml and struct errors
         raise _card_error(card, exc) from exc
