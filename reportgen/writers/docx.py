@@ -13,6 +13,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -435,3 +436,45 @@ def render_docx(card: m.Card, reference: Path | None = None) -> bytes:
     template = load_template(reference)
     document = ZipMember.deflate(DOCUMENT_PART, document_xml(card, template).encode("utf-8"), DOCUMENT_LEVEL)
     return zip_package([member or document for member in template.members])
+
+
+# ── building blocks for documents of many cards (the council package) ─────
+def card_body_xml(card: m.Card, template: Template) -> str:
+    """The body XML of one card (its paragraphs and tables, no section properties)."""
+    return _Body(template).card(card)
+
+
+def label_cell(template: Template, width: int, text: str, span: int = 1) -> str:
+    """A shaded label cell in the template's label style."""
+    return cell(width, para(template.styles["label"], text), span, fill=template.label_fill)
+
+
+def docx_from_body(body: str, template: Template) -> bytes:
+    """A DOCX package whose body is ``body`` (XML built with the template's styles).
+
+    Same body in → same bytes out, like :func:`render_docx`.
+    """
+    return docx_from_parts([body], template)
+
+
+def docx_from_parts(parts: Iterable[str], template: Template) -> bytes:
+    """A DOCX package whose body is the concatenation of ``parts``, compressed as they come.
+
+    Lets a document of hundreds of cards be built without holding its whole text.
+    """
+    packer = zlib.compressobj(DOCUMENT_LEVEL, zlib.DEFLATED, -15)
+    crc = size = 0
+    chunks = []
+    for text in _framed(parts, template):
+        raw = text.encode("utf-8")
+        crc, size = zlib.crc32(raw, crc), size + len(raw)
+        chunks.append(packer.compress(raw))
+    chunks.append(packer.flush())
+    document = ZipMember(DOCUMENT_PART.encode("utf-8"), crc, b"".join(chunks), size)
+    return zip_package([member or document for member in template.members])
+
+
+def _framed(parts: Iterable[str], template: Template) -> Iterator[str]:
+    yield template.head
+    yield from parts
+    yield template.tail

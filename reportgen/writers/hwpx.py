@@ -21,7 +21,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import count
@@ -168,11 +168,18 @@ class Section:
     parts: list[str] = field(default_factory=list)
     ids: Iterator[int] = field(default_factory=lambda: count(1))
     first: bool = True
+    break_next: bool = False  # the next paragraph starts a new page
+
+    def page_break(self) -> None:
+        """Start the next paragraph (or table) on a new page."""
+        self.break_next = True
 
     def _open(self, para: str) -> str:
         pid = next(self.ids)
+        page_break = int(self.break_next)
+        self.break_next = False
         return (f'<hp:p id="{pid}" paraPrIDRef="{self.style.para[para]}" styleIDRef="0" '
-                'pageBreak="0" columnBreak="0" merged="0">')
+                f'pageBreak="{page_break}" columnBreak="0" merged="0">')
 
     def _sec_pr(self) -> str:
         """The page setup, carried by the first paragraph."""
@@ -237,6 +244,13 @@ class Section:
         body = "".join(self.parts)
         return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes" ?><hs:sec {_NS}>{body}</hs:sec>'
                 ).encode()
+
+    def drain(self) -> bytes:
+        """The XML of the paragraphs added since the last drain, which are then let go
+        (to write a long section piece by piece between :data:`SECTION_HEAD` and :data:`SECTION_TAIL`)."""
+        body = "".join(self.parts).encode()
+        self.parts.clear()
+        return body
 
 
 def cell_paragraphs(cell: Cell) -> list[tuple[str, tuple[str, str]]]:
@@ -441,13 +455,18 @@ def _bullet_section(section: Section, card: m.Card, key: str) -> None:
 def render_section(card: m.Card, style: Template | None = None) -> bytes:
     """``Contents/section0.xml`` of the card."""
     section = Section(style or load_template())
+    add_card(section, card)
+    return section.xml()
+
+
+def add_card(section: Section, card: m.Card) -> None:
+    """Append the whole card to ``section`` (one card of a document of many)."""
     _front(section, card)
     _plan(section, card)
     _achievements(section, card)
     _bullet_section(section, card, m.FUTURE_PLAN)
     _communication(section, card)
     _bullet_section(section, card, m.EFFECTS)
-    return section.xml()
 
 
 def preview_text(card: m.Card) -> bytes:
@@ -480,6 +499,18 @@ class Member:
         packer = zlib.compressobj(6, zlib.DEFLATED, -15)
         return cls(name, 8, zlib.crc32(data), len(data), packer.compress(data) + packer.flush())
 
+    @classmethod
+    def streamed(cls, name: str, chunks: Iterable[bytes]) -> Member:
+        """A deflated member whose bytes come in ``chunks``, compressed as they come."""
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        crc = size = 0
+        parts = []
+        for chunk in chunks:
+            crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+            parts.append(packer.compress(chunk))
+        parts.append(packer.flush())
+        return cls(name, 8, crc, size, b"".join(parts))
+
 
 _DOS_TIME, _DOS_DATE = 0, (ZIP_DATE[0] - 1980) << 9 | ZIP_DATE[1] << 5 | ZIP_DATE[2]
 
@@ -507,3 +538,22 @@ def render_hwpx(card: m.Card) -> bytes:
     }
     members = [Member.make(part.path, fresh[part.path]) if part.path in fresh else part for part in style.members]
     return zip_members(members)
+
+
+SECTION_HEAD = f'<?xml version="1.0" encoding="UTF-8" standalone="yes" ?><hs:sec {_NS}>'.encode()
+SECTION_TAIL = b"</hs:sec>"
+
+
+def hwpx_from_section(chunks: Iterable[bytes], title: str, preview: list[str]) -> bytes:
+    """An HWPX package whose section is ``chunks`` (e.g. :meth:`Section.drain` after each card,
+    between :data:`SECTION_HEAD` and :data:`SECTION_TAIL`), compressed as they come, titled ``title``.
+
+    ``preview`` are the lines of ``Preview/PrvText.txt``. Same input → same bytes.
+    """
+    style = load_template()
+    fresh = {
+        SECTION_PART: Member.streamed(SECTION_PART, chunks),
+        PREVIEW_PART: Member.make(PREVIEW_PART, "\r\n".join(clean(line) for line in preview).encode("utf-8")),
+        MANIFEST_PART: Member.make(MANIFEST_PART, _manifest(style.raw[MANIFEST_PART], m.Card(id="", title=title))),
+    }
+    return zip_members([fresh.get(part.path, part) for part in style.members])

@@ -564,3 +564,139 @@ def render_xlsx(card: Card) -> bytes:
         "xl/worksheets/sheet1.xml": _sheet_xml(sheet).encode(),
     }
     return _zip(parts)
+
+
+# ── workbooks of many sheets (the council package) ─────────────────────────
+_NUMBER = re.compile(r"\d{1,15}(\.\d{1,6})?")
+_DECIMAL_FORMAT_ID = 164  # first custom number format: 0.0
+_DECIMAL_XF = 2 * len(_STYLES)  # appended after the plain and the quotePrefix styles
+_RESERVED_SHEET_NAMES = {"history"}  # Excel keeps this name for itself
+
+
+@dataclass(frozen=True)
+class SheetPart:
+    """One finished worksheet of a workbook of many sheets."""
+
+    name: str
+    xml: bytes
+    rows: int
+    last_col: int
+    title_rows: int  # rows repeated at the top of every printed page (0: none)
+
+
+class _NumberSheet(_Sheet):
+    """A sheet whose cells that are whole or one-decimal numbers are stored as numbers."""
+
+    @staticmethod
+    def _cell(col: int, row: int, text: str, style: _Style) -> str:
+        if style == S_CELL and _NUMBER.fullmatch(text):
+            index = _DECIMAL_XF if "." in text else _STYLE_INDEX[style]
+            return f'<c r="{_column_name(col)}{row}" s="{index}"><v>{text}</v></c>'
+        return _Sheet._cell(col, row, text, style)
+
+
+def card_sheet(card: Card, name: str) -> SheetPart:
+    """The card laid out as in :func:`render_xlsx`, as a sheet named ``name``."""
+    sheet, title_end = _card_sheet(card)
+    return SheetPart(name, _sheet_xml(sheet).encode(), len(sheet.rows), sheet.last_col, title_end)
+
+
+def table_sheet(name: str, title: str, tables: list[tuple[str, list[str], list[list[str]]]],
+                notes: list[str], key_width: float = 24.0) -> SheetPart:
+    """A sheet of titled tables: (heading, column labels, rows) each, then the notes.
+
+    The first cell of each row is a label; cells that are numbers (``12``, ``62.3``)
+    are stored as numbers, one-decimal ones shown with one decimal. Printed landscape.
+    """
+    columns = max((len(labels) for _, labels, _ in tables), default=2)
+    sheet = _NumberSheet([key_width] + [10.0] * (columns - 1))
+    sheet.line(title, S_HEADING)
+    for heading, labels, rows in tables:
+        sheet.gap()
+        if heading:
+            sheet.line(heading, S_SUBHEADING)
+        sheet.row([(col, col, text, S_LABEL) for col, text in enumerate(labels)])
+        for cells in rows:
+            sheet.row([(col, col, text, S_LABEL if col == 0 else S_CELL) for col, text in enumerate(cells)])
+    sheet.gap()
+    for note in notes:
+        sheet.line(note)
+    xml = _sheet_xml(sheet).replace('orientation="portrait"', 'orientation="landscape"', 1)
+    return SheetPart(name, xml.encode(), len(sheet.rows), sheet.last_col, 0)
+
+
+def unique_sheet_name(wanted: str, taken: set[str]) -> str:
+    """``wanted`` made a valid sheet name not in ``taken`` (compared case-insensitively);
+    adds it to ``taken``."""
+    base = _SHEET_NAME_BAD.sub("_", wanted).strip("'")[:31].strip("'") or L_ID
+    name, number = base, 1
+    while name.casefold() in taken or name.casefold() in _RESERVED_SHEET_NAMES:
+        number += 1
+        suffix = f"({number})"
+        name = base[: 31 - len(suffix)].rstrip("'") + suffix
+    taken.add(name.casefold())
+    return name
+
+
+def _book_styles_xml() -> str:
+    """The card styles plus one: a bordered, centred number with one decimal."""
+    decimal = _xf_xml(S_CELL, False).replace('numFmtId="0"', f'numFmtId="{_DECIMAL_FORMAT_ID}"', 1)
+    decimal = decimal.replace(' applyFont="1"', ' applyNumberFormat="1" applyFont="1"', 1)
+    xml = _styles_xml()
+    xml = xml.replace("<fonts ", f'<numFmts count="1"><numFmt numFmtId="{_DECIMAL_FORMAT_ID}" '
+                      'formatCode="0.0"/></numFmts><fonts ', 1)
+    xml = xml.replace(f'<cellXfs count="{2 * len(_STYLES)}">', f'<cellXfs count="{2 * len(_STYLES) + 1}">', 1)
+    return xml.replace("</cellXfs>", decimal + "</cellXfs>", 1)
+
+
+def _book_parts(sheets: list[SheetPart]) -> dict[str, str]:
+    """[Content_Types].xml, xl/workbook.xml and its rels for ``sheets``."""
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(1, len(sheets) + 1))
+    types = _CONTENT_TYPES.replace(
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.worksheet+xml"/>', overrides, 1)
+    rels = "".join(f'<Relationship Id="rId{i}" Type="{_NS_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                   for i in range(1, len(sheets) + 1))
+    rels += f'<Relationship Id="rId{len(sheets) + 1}" Type="{_NS_REL}/styles" Target="styles.xml"/>'
+    entries, names = [], []
+    for index, part in enumerate(sheets):
+        entries.append(f'<sheet name={quoteattr(part.name)} sheetId="{index + 1}" r:id="rId{index + 1}"/>')
+        quoted = "'" + part.name.replace("'", "''") + "'"
+        area = f"{quoted}!$A$1:${_column_name(part.last_col)}${max(part.rows, 1)}"
+        names.append(f'<definedName name="_xlnm.Print_Area" localSheetId="{index}">{escape(area)}</definedName>')
+        if part.title_rows:
+            titles = f"{quoted}!$1:${part.title_rows}"
+            names.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">{escape(titles)}'
+                         "</definedName>")
+    # Excel wants the defined names sorted by name, then by sheet
+    names.sort(key=lambda xml: ("Print_Titles" in xml, int(re.search(r'localSheetId="(\d+)"', xml)[1])))
+    workbook = (_XML_DECL + f'<workbook xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
+                f"<bookViews><workbookView/></bookViews><sheets>{''.join(entries)}</sheets>"
+                f"<definedNames>{''.join(names)}</definedNames></workbook>")
+    return {
+        "[Content_Types].xml": types,
+        "xl/workbook.xml": workbook,
+        "xl/_rels/workbook.xml.rels": _XML_DECL + f'<Relationships xmlns="{_NS_PKG_REL}">{rels}</Relationships>',
+    }
+
+
+def render_book(sheets: list[SheetPart], title: str) -> bytes:
+    """An .xlsx of ``sheets`` in order (names must be unique: see :func:`unique_sheet_name`).
+
+    Same sheets in → same bytes out.
+    """
+    book = _book_parts(sheets)
+    parts = {
+        "[Content_Types].xml": book["[Content_Types].xml"].encode(),
+        "_rels/.rels": _STATIC_PARTS["_rels/.rels"],
+        "docProps/app.xml": _STATIC_PARTS["docProps/app.xml"],
+        "docProps/core.xml": _core_xml(Card(id="", title=title)).encode(),
+        "xl/workbook.xml": book["xl/workbook.xml"].encode(),
+        "xl/_rels/workbook.xml.rels": book["xl/_rels/workbook.xml.rels"].encode(),
+        "xl/styles.xml": _book_styles_xml().encode(),
+    }
+    parts.update({f"xl/worksheets/sheet{i}.xml": part.xml for i, part in enumerate(sheets, start=1)})
+    return _zip(parts)
