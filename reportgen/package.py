@@ -100,7 +100,7 @@ class PackageResult:
 
 
 @dataclass
-class _Contents:
+class PackageContents:
     """Everything the package documents are built from."""
 
     book: m.Workbook  # cards as of the 기준일
@@ -139,7 +139,7 @@ def _changes_as_of(changes: list[m.ChangeRecord], as_of: dt.date | None) -> list
     return kept
 
 
-def package_contents(book: m.Workbook, as_of: dt.date | None) -> _Contents:
+def package_contents(book: m.Workbook, as_of: dt.date | None) -> PackageContents:
     """The cards as of the 기준일, the 총괄표 and the cover."""
     views = []
     for card in book.cards:
@@ -152,10 +152,10 @@ def package_contents(book: m.Workbook, as_of: dt.date | None) -> _Contents:
     shown = m.Workbook(settings, views)
     cover = Cover(settings.agency, report_title(settings),
                   f"{L_AS_OF}: {date_text(as_of)}" if as_of else "", f"{L_CARD_COUNT} {len(views)}건")
-    return _Contents(shown, cover, summarize(shown), as_of)
+    return PackageContents(shown, cover, summarize(shown), as_of)
 
 
-def file_stem(contents: _Contents) -> str:
+def file_stem(contents: PackageContents) -> str:
     """Name of the combined files: ``공약사업_추진상황_보고_2024-12-31``."""
     stem = REPORT_TITLE.replace(" ", "_")
     return safe_filename(f"{stem}_{contents.as_of.isoformat()}" if contents.as_of else stem, "")
@@ -280,11 +280,12 @@ def _docx_summary(t: wd.Template, s: Summary) -> str:
         out.append(_p(t.styles["subheading"], f"■ {table.title}"))
         rows = [row_cells(r) for r in (*table.rows, table.total)]
         out.append(_docx_table(t, shares, header_cells(s, table), rows, SMALL + 2, left=(0,), keep=True))
-    out += [_p(t.styles["free"], note, size=SMALL) for note in notes(s)]
+    out += [_p(t.styles["free"], note, size=SMALL, before=160 if index == 0 else None)
+            for index, note in enumerate(notes(s))]
     return "".join(out)
 
 
-def _docx_front(t: wd.Template, contents: _Contents) -> str:
+def _docx_front(t: wd.Template, contents: PackageContents) -> str:
     """Cover and 목차 (portrait), then 총괄표 and 변경이력 in a landscape section."""
     wide_section, wide = _landscape(t)
     cards = contents.book.cards
@@ -301,7 +302,7 @@ def _docx_front(t: wd.Template, contents: _Contents) -> str:
     return "".join(parts)
 
 
-def _docx_cards(t: wd.Template, contents: _Contents) -> Iterator[str]:
+def _docx_cards(t: wd.Template, contents: PackageContents) -> Iterator[str]:
     """Every card from a new page, one at a time."""
     for index, card in enumerate(contents.book.cards):
         yield _page_break(index) if index else _bookmark_paragraph(index)
@@ -312,7 +313,7 @@ def _docx_cards(t: wd.Template, contents: _Contents) -> Iterator[str]:
             yield _p(t.styles["title"], card.title) + _p(t.styles["free"], _failure_text(exc))
 
 
-def combined_docx(contents: _Contents) -> bytes:
+def combined_docx(contents: PackageContents) -> bytes:
     """Cover, 목차, 총괄표 and 변경이력 (landscape), then every card on its own page, as one DOCX."""
     t = wd.load_template()
     return wd.docx_from_parts(itertools.chain([_docx_front(t, contents)], _docx_cards(t, contents)), t)
@@ -372,7 +373,7 @@ def _hwpx_card(section: wh.Section, card: m.Card, failures: list[Failure]) -> No
         section.paragraph(_failure_text(exc), "free")
 
 
-def _hwpx_front(section: wh.Section, contents: _Contents) -> None:
+def _hwpx_front(section: wh.Section, contents: PackageContents) -> None:
     cards = contents.book.cards
     _hwpx_cover(section, contents.cover)
     section.page_break()
@@ -388,7 +389,7 @@ def _hwpx_front(section: wh.Section, contents: _Contents) -> None:
                     left=(1, 3, 4, 5))
 
 
-def _hwpx_chunks(contents: _Contents) -> Iterator[bytes]:
+def _hwpx_chunks(contents: PackageContents) -> Iterator[bytes]:
     """section0.xml piece by piece: the front pages, then one card at a time."""
     section = wh.Section(wh.load_template())
     yield wh.SECTION_HEAD
@@ -400,7 +401,7 @@ def _hwpx_chunks(contents: _Contents) -> Iterator[bytes]:
     yield wh.SECTION_TAIL
 
 
-def combined_hwpx(contents: _Contents) -> bytes:
+def combined_hwpx(contents: PackageContents) -> bytes:
     """Cover, 목차, 총괄표, 변경이력 and every card from a new page, as one HWPX."""
     cover = contents.cover
     preview = [cover.agency, cover.title, cover.as_of, *(f"{c.id} {c.title}" for c in contents.book.cards)]
@@ -408,7 +409,7 @@ def combined_hwpx(contents: _Contents) -> bytes:
 
 
 # ── XLSX: 총괄표 + one sheet per card ─────────────────────────────────────
-def combined_xlsx(contents: _Contents) -> bytes:
+def combined_xlsx(contents: PackageContents) -> bytes:
     """총괄표 sheet, 변경이력 sheet (when any), then one sheet per card named by 관리번호."""
     s = contents.summary
     tables = [(f"■ {t.title}", header_cells(s, t), [row_cells(r) for r in (*t.rows, t.total)]) for t in s.tables]
@@ -566,7 +567,7 @@ def _built(name: str, card_id: str, fmt: str, data: bytes) -> BuiltFile:
     return BuiltFile(name, card_id, fmt, len(data), hashlib.sha256(data).hexdigest())
 
 
-def _combined(contents: _Contents, soffice: bool, pdf_timeout: float, notes_out: list[str]
+def _combined(contents: PackageContents, soffice: bool, pdf_timeout: float, notes_out: list[str]
               ) -> list[tuple[str, str, str, bytes]]:
     """The combined DOCX, HWPX, XLSX and (when LibreOffice can) the PDF."""
     stem = file_stem(contents)
