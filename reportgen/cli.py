@@ -251,6 +251,34 @@ def diff(
     typer.echo(df.total_line(result))
 
 
+@app.command()
+def package(
+    workbook: Annotated[Path, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
+    output: Annotated[Path, typer.Option("-o", "--output", help="제출 묶음 zip")] = Path("output/의회제출.zip"),
+    as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD")] = None,
+    pdf: Annotated[bool, typer.Option(help="LibreOffice로 PDF도 만듦 / also a PDF via LibreOffice")] = True,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", help="동시 작업 수 / worker processes")] = 0,
+) -> None:
+    """의회 제출 묶음(zip)을 만듭니다 / build the council submission package."""
+    from reportgen.package import make_package
+
+    try:
+        if output.suffix.lower() != ".zip":
+            raise InputError(Problem(str(output), "", "제출 묶음은 .zip 파일입니다", "the package is a .zip file",
+                                     "-o 이름을 .zip 으로 끝내세요", "end the -o name in .zip"))
+        book = _read_workbook(workbook)
+        day = batch.parse_as_of(as_of)
+        result = make_package(book, day, soffice=pdf, jobs=jobs or batch.default_jobs(), on_step=_say)
+    except InputError as exc:
+        raise _invalid(exc) from exc
+    write_bytes_atomic(output, result.data)
+    for note in result.notes:
+        _say(f"  ※ {note}")
+    _say(f"썼습니다 / written: {output} ({len(result.files)} files)")
+    if result.failures:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console entry point."""
     app()

@@ -201,3 +201,17 @@ def test_import_refuses_non_cards_and_protected_files(sample: str, reason: str, 
     assert sample in result.output and reason in result.output.lower()
     assert "Traceback" not in result.output
     assert not target.exists()
+
+
+def test_package_command(master: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    target = tmp_path / "의회제출.zip"
+    result = run("package", master, "-o", target, "--no-pdf", "-j", "1")
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+    assert "manifest.json" in names
+    assert {n.rsplit(".", 1)[1] for n in names if n.startswith("cards/")} == {"txt", "docx", "xlsx", "hwpx", "hwp"}
+    assert any(n.endswith(".docx") and not n.startswith("cards/") for n in names)
+    assert run("package", master, "-o", tmp_path / "x.tar").exit_code == 2
