@@ -132,7 +132,7 @@ def _tail(doc: GenericCard, card: m.Card) -> None:
     labels = m.COMMUNICATION_LABELS
     cells = [writer.Cell([label], 0, col, label=True) for col, label in enumerate(labels)]
     counts = (list(card.communication) + [None] * 5)[: len(labels)]
-    cells += [writer.Cell([writer.count_text(n)], 1, col) for col, n in enumerate(counts)]
+    cells += [writer.Cell([m.count_text(n)], 1, col) for col, n in enumerate(counts)]
     doc.table(cells, [writer.TEXT_WIDTH // len(labels)] * len(labels))
     doc.paragraph(m.H_EFFECTS, "heading", "heading")
     for line in card.bullets.get(m.EFFECTS, []):

@@ -221,3 +221,27 @@ class Workbook:
 
     settings: Settings = field(default_factory=Settings)
     cards: list[Card] = field(default_factory=list)
+
+
+# ── how values read on the card (every writer prints these; the text reader parses them) ──
+def contact_text(person: Contact) -> str:
+    """``전략사업과 스마트산업담당 (최재봉 ☎5021)``; ``市 산업입지과 (…)`` with an agency."""
+    name = f"{person.agency} {person.department}".strip()
+    phone = f"{PHONE}{person.phone}" if person.phone else ""
+    inner = " ".join(part for part in (person.officer, phone) if part)
+    return f"{name} ({inner})" if inner else name
+
+
+def status_text(header: Header) -> str:
+    """``추진 중(40%)``; the label alone without 추진율."""
+    return f"{header.status}({header.progress}%)" if header.progress is not None else header.status
+
+
+def percent_text(value: int | None) -> str:
+    """A yearly target: ``40%``, or empty."""
+    return "" if value is None else f"{value}%"
+
+
+def count_text(count: int | None) -> str:
+    """A 구민소통 count: ``1회``, or ``-`` for none."""
+    return COUNT_NONE if count is None else f"{count}{COUNT_UNIT}"

@@ -63,7 +63,6 @@ from reportgen.workbook_contract import (
 from reportgen.writers import docx as wd
 from reportgen.writers import hwpx as wh
 from reportgen.writers import xlsx as wx
-from reportgen.writers.docx import status_text
 
 # ── labels of the package (not on the card, so they live here) ─────────────
 REPORT_TITLE = "공약사업 추진상황 보고"
@@ -166,7 +165,7 @@ def _change_rows(cards: list[m.Card]) -> list[list[str]]:
 
 
 def _contents_rows(cards: list[m.Card]) -> list[list[str]]:
-    return [[card.id, card.title, status_text(card.header)] for card in cards]
+    return [[card.id, card.title, m.status_text(card.header)] for card in cards]
 
 
 def _card_failure(card: m.Card, fmt: str, exc: Exception) -> Failure:

@@ -259,29 +259,6 @@ def shares(total: int, parts: list[int]) -> list[int]:
     return widths
 
 
-# ── card text helpers (the same text the text writer prints) ─────────────
-def contact_text(person: m.Contact) -> str:
-    """``전략사업과 스마트산업담당 (최재봉 ☎5021)``; ``市 산업입지과 (…)`` with an agency."""
-    name = f"{person.agency} {person.department}".strip()
-    phone = f"{m.PHONE}{person.phone}" if person.phone else ""
-    inner = " ".join(part for part in (person.officer, phone) if part)
-    return f"{name} ({inner})" if inner else name
-
-
-def status_text(header: m.Header) -> str:
-    """``추진 중(40%)``."""
-    return f"{header.status}({header.progress}%)" if header.progress is not None else header.status
-
-
-def percent(value: int | None) -> str:
-    return "" if value is None else f"{value}%"
-
-
-def count_text(count: int | None) -> str:
-    """구민소통 count: ``1회``, or ``-`` for none."""
-    return m.COUNT_NONE if count is None else f"{count}{m.COUNT_UNIT}"
-
-
 # ── the card ─────────────────────────────────────────────────────────────
 class _Body:
     """Builds the body XML of one card with the template's styles."""
@@ -316,10 +293,10 @@ class _Body:
         widths = shares(self.t.text_width, list(HEADER_COLUMNS))
         values = {
             m.L_CATEGORY: [h.category], m.L_EXECUTOR: [h.executor],
-            m.L_PERIOD: [h.period], m.L_STATUS: [status_text(h)],
+            m.L_PERIOD: [h.period], m.L_STATUS: [m.status_text(h)],
             m.L_BUDGET: [h.budget], m.L_COMPLETION: [h.completion],
-            m.L_DEPARTMENT: [contact_text(h.department)],
-            m.L_COOPERATION: [contact_text(c) for c in h.cooperation] or [""],
+            m.L_DEPARTMENT: [m.contact_text(h.department)],
+            m.L_COOPERATION: [m.contact_text(c) for c in h.cooperation] or [""],
         }
         rows = []
         for left, right in m.HEADER_ROWS:
@@ -358,8 +335,8 @@ class _Body:
             + self.label(last, m.L_AFTER_TERM, merge="restart"),
             self.label(first, "", merge="continue") + "".join(self.label(year_width, f"{y}년") for y in plan.years)
             + self.label(last, "", merge="continue"),
-            self.label(first, "", merge="continue") + "".join(cell(year_width, para(text, percent(t))) for t in targets)
-            + cell(last, para(text, percent(plan.after_term_target))),
+            self.label(first, "", merge="continue") + "".join(cell(year_width, para(text, m.percent_text(t))) for t in targets)
+            + cell(last, para(text, m.percent_text(plan.after_term_target))),
         ]
         for row in plan.rows:
             cells = [*row.cells, *[""] * (n - len(row.cells))]
@@ -409,7 +386,7 @@ class _Body:
         widths = shares(self.t.text_width, [1] * columns)
         counts = [*card.communication, *[None] * columns][:columns]
         rows = ["".join(self.label(w, label) for w, label in zip(widths, m.COMMUNICATION_LABELS, strict=True)),
-                "".join(cell(w, para(self.s["cell"], count_text(c))) for w, c in zip(widths, counts, strict=True))]
+                "".join(cell(w, para(self.s["cell"], m.count_text(c))) for w, c in zip(widths, counts, strict=True))]
         self.out.append(table(self.s["table"], widths, rows))
 
     def card(self, card: m.Card) -> str:

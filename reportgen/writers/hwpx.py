@@ -29,7 +29,6 @@ from itertools import count
 from reportgen import model as m
 from reportgen.errors import CardError
 from reportgen.resources import template_path
-from reportgen.writers.text import contact, count_text, percent, status_text
 
 SECTION_PART = "Contents/section0.xml"
 PREVIEW_PART = "Preview/PrvText.txt"
@@ -337,7 +336,7 @@ def _front(section: Section, card: m.Card) -> None:
 
 def _contact_lines(person: m.Contact) -> list[str]:
     """``市 산업입지과`` / ``(박정화 ☎888-4932)``: the contact on two lines."""
-    text = contact(person)
+    text = m.contact_text(person)
     name, paren, rest = text.partition(" (")
     return [name, paren.strip() + rest] if paren else [text]
 
@@ -349,7 +348,7 @@ def _header_value(header: m.Header, label: str) -> list[str]:
         return [line for person in header.cooperation for line in _contact_lines(person)]
     values = {
         m.L_CATEGORY: header.category, m.L_EXECUTOR: header.executor, m.L_PERIOD: header.period,
-        m.L_STATUS: status_text(header), m.L_BUDGET: header.budget, m.L_COMPLETION: header.completion,
+        m.L_STATUS: m.status_text(header), m.L_BUDGET: header.budget, m.L_COMPLETION: header.completion,
     }
     return [values[label]]
 
@@ -393,9 +392,9 @@ def plan_table_cells(card: m.Card) -> list[Cell]:
         Cell([m.L_AFTER_TERM], 0, last, row_span=2, label=True),
     ]
     cells += [Cell([f"{year}년"], 1, col, label=True) for col, year in enumerate(plan.years, start=1)]
-    targets = _fit([percent(t) for t in plan.targets], width, card, m.L_TARGET_ROW)
+    targets = _fit([m.percent_text(t) for t in plan.targets], width, card, m.L_TARGET_ROW)
     cells += [Cell([t], 2, col, label=True) for col, t in enumerate(targets, start=1)]
-    cells.append(Cell([percent(plan.after_term_target)], 2, last, label=True))
+    cells.append(Cell([m.percent_text(plan.after_term_target)], 2, last, label=True))
     for index, row in enumerate(plan.rows, start=3):
         values = [row.title, *_fit(list(row.cells), width, card, row.title), row.after_term]
         cells += [Cell([value], index, col) for col, value in enumerate(values)]
@@ -441,7 +440,7 @@ def _communication(section: Section, card: m.Card) -> None:
     section.paragraph(m.H_COMMUNICATION, "heading", "heading")
     counts = (list(card.communication) + [None] * 5)[: len(m.COMMUNICATION_LABELS)]
     cells = [Cell([label], 0, col, label=True) for col, label in enumerate(m.COMMUNICATION_LABELS)]
-    cells += [Cell([count_text(n)], 1, col) for col, n in enumerate(counts)]
+    cells += [Cell([m.count_text(n)], 1, col) for col, n in enumerate(counts)]
     each = TEXT_WIDTH // len(m.COMMUNICATION_LABELS)
     section.table(cells, [each] * len(m.COMMUNICATION_LABELS))
 

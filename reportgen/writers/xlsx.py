@@ -22,7 +22,6 @@ from reportgen.errors import CardError
 from reportgen.model import (
     COMMUNICATION_LABELS,
     COUNT_NONE,
-    COUNT_UNIT,
     DETAIL_PLAN,
     EFFECTS,
     FUTURE_PLAN,
@@ -49,7 +48,6 @@ from reportgen.model import (
     MARK_SUBHEADING,
     MARKER_LEVEL,
     OVERVIEW,
-    PHONE,
     PLAN_SUBHEADINGS,
     SECTION_OF,
     SUB_ANNUAL_PLAN,
@@ -57,7 +55,10 @@ from reportgen.model import (
     AnnualPlan,
     BulletLine,
     Card,
-    Contact,
+    contact_text,
+    count_text,
+    percent_text,
+    status_text,
 )
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -305,28 +306,17 @@ class _Sheet:
 
 
 # ── card → rows ────────────────────────────────────────────────────────────
-def _contact_text(contact: Contact) -> str:
-    """``市 산업입지과 (박정화 ☎888-4932)``."""
-    name = " ".join(part for part in (contact.agency, contact.department) if part)
-    phone = f"{PHONE}{contact.phone}" if contact.phone else ""
-    who = " ".join(part for part in (contact.officer, phone) if part)
-    return f"{name} ({who})" if who else name
-
-
 def _header_values(card: Card) -> dict[str, str]:
     head = card.header
-    status = head.status
-    if head.progress is not None:
-        status = f"{status}({head.progress}%)"
     return {
         L_CATEGORY: head.category,
         L_EXECUTOR: head.executor,
         L_PERIOD: head.period,
-        L_STATUS: status,
+        L_STATUS: status_text(head),
         L_BUDGET: head.budget,
         L_COMPLETION: head.completion,
-        L_DEPARTMENT: _contact_text(head.department),
-        L_COOPERATION: "\n".join(_contact_text(c) for c in head.cooperation),
+        L_DEPARTMENT: contact_text(head.department),
+        L_COOPERATION: "\n".join(contact_text(c) for c in head.cooperation),
     }
 
 
@@ -355,10 +345,6 @@ def _bullets(sheet: _Sheet, lines: list[BulletLine]) -> None:
         sheet.line(_marked(line.marker, line.text), _Style(indent=line.level))
 
 
-def _percent(value: int | None) -> str:
-    return "" if value is None else f"{value}%"
-
-
 def _plan_table(sheet: _Sheet, plan: AnnualPlan) -> None:
     """연차별 추진계획: 세부추진내용 over three header rows, 임기 내 over the years, 임기 후.
 
@@ -377,8 +363,8 @@ def _plan_table(sheet: _Sheet, plan: AnnualPlan) -> None:
                      (last, last, L_AFTER_TERM, S_LABEL)])
     sheet.row([(0, 0, "", S_LABEL)] + [(a, b, t, S_LABEL) for a, b, t, _ in
               year_cells([f"{y}년" for y in plan.years])] + [(last, last, "", S_LABEL)])
-    sheet.row([(0, 0, "", S_LABEL)] + year_cells([_percent(t) for t in plan.targets])
-              + [(last, last, _percent(plan.after_term_target), S_CELL)])
+    sheet.row([(0, 0, "", S_LABEL)] + year_cells([percent_text(t) for t in plan.targets])
+              + [(last, last, percent_text(plan.after_term_target), S_CELL)])
     sheet.merge(top, 0, top + 2, 0)
     sheet.merge(top, last, top + 1, last)
     for plan_row in plan.rows:
@@ -425,7 +411,7 @@ def _achievements(sheet: _Sheet, card: Card) -> None:
 def _communication_table(sheet: _Sheet, counts: list[int | None]) -> None:
     """구민소통 실적 under the year columns, so its five columns are as wide as the years."""
     spans = _spans(1, sheet.last_col - 1, len(COMMUNICATION_LABELS))
-    values = [COUNT_NONE if n is None else f"{n}{COUNT_UNIT}" for n in counts]
+    values = [count_text(n) for n in counts]
     values += [COUNT_NONE] * (len(spans) - len(values))
     sheet.row([(a, b, label, S_LABEL) for (a, b), label in zip(spans, COMMUNICATION_LABELS, strict=True)])
     sheet.row([(a, b, value, S_CELL) for (a, b), value in zip(spans, values, strict=False)])
