@@ -16,12 +16,12 @@ import functools
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lxml import etree
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from reportgen import model as m
@@ -31,10 +31,13 @@ from reportgen.periods import normalize_period
 
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # refuse zip bombs
 MAX_ROWS, MAX_COLUMNS = 1048576, 16384  # Excel's sheet size
+MAX_CELL_CHARS = 32767  # Excel's limit of characters in one cell
 
 _YEAR_HEADER = re.compile(r"^(\d{4})(?:" + contract.YEAR_SUFFIX + r")?$")
 _UNIT_SUFFIX = re.compile(r"\((?:%|건)\)$")
 _DOTS = re.compile("[,ㆍ‧・･·]")
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # ECMA-376 escape of a character XML cannot hold
+_CONTROL = re.compile(r"[\x00-\x08\x0c\x0e-\x1f\x7f]")
 _ISO_DATE = re.compile(r"^\s*(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\s*\.?\s*$")
 _XLSX_HINT_KO = "Excel에서 열어 'Excel 통합 문서(*.xlsx)'로 다시 저장하세요 (암호는 해제)"
 _XLSX_HINT_EN = "open it in Excel and save it as 'Excel Workbook (*.xlsx)' without a password"
@@ -45,7 +48,8 @@ class _Percent(float):
 
 
 class _Formula(str):
-    """A formula cell's text; already reported, ignored by every parser."""
+    """A cell already reported as a problem (a formula, an error value such as #N/A, text
+    over Excel's cell limit); every parser ignores it."""
 
 
 class _Bad(ValueError):
@@ -240,6 +244,10 @@ class _Row:
     def text(self, column: str) -> str:
         return _text(self.raw(column))
 
+    def reported(self, column: str) -> bool:
+        """The cell is already a problem (formula, error value, over-long text): no second one."""
+        return isinstance(self.raw(column), _Formula)
+
     def at_index(self, index: int) -> object:
         return self.values[index] if index < len(self.values) else None
 
@@ -288,8 +296,17 @@ def _column_number(ref: str) -> int:
 def _plain_text(element: etree._Element, ns: str) -> str:
     """The text of a shared or inline string, without phonetic (rPh) runs."""
     if len(element) == 1 and element[0].tag == f"{ns}t":  # the usual <is><t>text</t></is>
-        return element[0].text or ""
-    return "".join(t.text or "" for t in element.iter(f"{ns}t") if t.getparent().tag != f"{ns}rPh")
+        return _unescape(element[0].text or "")
+    return _unescape("".join(t.text or "" for t in element.iter(f"{ns}t") if t.getparent().tag != f"{ns}rPh"))
+
+
+def _unescape(text: str) -> str:
+    """Excel's ``_xHHHH_`` escapes decoded; control characters dropped, CR and VT read as line breaks."""
+    if "_x" not in text and "\r" not in text:
+        return text
+    text = _ESCAPE.sub(lambda match: chr(int(match[1], 16)), text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n")
+    return _CONTROL.sub("", text)
 
 
 class _XlsxFile:
@@ -314,6 +331,8 @@ class _XlsxFile:
             for sheet in workbook.iterfind(f"{ns}sheets/{ns}sheet")
             if _rel_id(sheet) in rels
         }
+        self.sheet_names = [sheet.get("name", "").strip() for sheet in workbook.iterfind(f"{ns}sheets/{ns}sheet")]
+        self.last_row = 0  # the last row read completely, for a problem while reading a sheet
         by_kind = {kind.rsplit("/", 1)[-1]: target for kind, target in rels.values()}
         self.strings = self._shared_strings(by_kind.get(_REL_SHARED_STRINGS[1:]))
         self.styles = self._style_kinds(by_kind.get(_REL_STYLES[1:]))
@@ -360,16 +379,24 @@ class _XlsxFile:
                 kinds.append("")
         return kinds
 
-    def rows(self, name: str) -> list[list[object]]:
-        """Every row of a sheet (index 0 = Excel row 1; missing rows are [])."""
+    def rows(self, name: str, refuse_merges: bool = True) -> list[list[object]]:
+        """Every row of a sheet (index 0 = Excel row 1; missing rows are []); merged cells are a problem."""
         rows: list[list[object]] = []
+        row_tag, merge_tag = f"{self.ns}row", f"{self.ns}mergeCell"
+        self.last_row = 0
         with self.archive.open(self.sheets[name]) as source:
-            for _, row in etree.iterparse(source, events=("end",), tag=f"{self.ns}row", **_PARSER_OPTIONS):
+            for _, row in etree.iterparse(source, events=("end",), tag=(row_tag, merge_tag), **_PARSER_OPTIONS):
+                if row.tag == merge_tag:
+                    if refuse_merges:
+                        _merged_cells(f"{name}!{row.get('ref', '')}", self.problems)
+                        _mark_merged(rows, row.get("ref", ""))
+                    continue
                 number = int(row.get("r") or len(rows) + 1)
                 if not len(rows) < number <= MAX_ROWS:
                     raise ValueError(f"row number {number}")
                 rows.extend([] for _ in range(len(rows), number - 1))
                 rows.append(self._row(name, row, number))
+                self.last_row = number
                 row.clear()
                 while row.getprevious() is not None:
                     del row.getparent()[0]
@@ -403,15 +430,19 @@ class _XlsxFile:
                 values.append(_plain_text(inline, self.ns))
             elif raw is None:
                 values.append(None)
+            elif cell.get("t") == "e":
+                values.append(_error_value(raw, f"{sheet}!{get_column_letter(column)}{number}", self.problems))
             else:
                 values.append(self._value(cell.get("t", "n"), raw, cell.get("s")))
+            if type(values[-1]) is str and len(values[-1]) > MAX_CELL_CHARS:
+                values[-1] = _too_long(values[-1], f"{sheet}!{get_column_letter(column)}{number}", self.problems)
         return values
 
     def _value(self, kind: str, raw: str, style: str | None) -> object:
         if kind == "s":
             return self.strings[int(raw)]
-        if kind in ("str", "e", "inlineStr"):
-            return raw
+        if kind in ("str", "inlineStr"):
+            return _unescape(raw)
         if kind == "b":
             return raw.strip() in ("1", "true")
         if kind == "d":
@@ -440,6 +471,49 @@ def _formula(text: str, where: str, problems: Problems) -> _Formula:
         "type the value, not a formula (copy, then paste as values)",
     )
     return _Formula(text)
+
+
+def _mark_merged(rows: list[list[object]], ref: str) -> None:
+    """The covered cells of a reported merge (all but the first) are marked, so that they raise no
+    second problem (such as an empty 관리번호 on every row)."""
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    for number in range(min_row, min(max_row, len(rows)) + 1):
+        row = rows[number - 1]
+        for column in range(min_col, min(max_col, len(row)) + 1):
+            if (number, column) != (min_row, min_col):
+                row[column - 1] = _Formula("")
+
+
+def _merged_cells(where: str, problems: Problems) -> None:
+    problems.add(
+        where,
+        "셀이 병합되어 있습니다 (병합된 칸은 첫 칸만 값을 가집니다)",
+        "the cells are merged (only the first of merged cells holds a value)",
+        "병합을 풀고 각 행에 값을 채우세요",
+        "unmerge them and fill in every row",
+    )
+
+
+def _error_value(text: str, where: str, problems: Problems) -> _Formula:
+    problems.add(
+        where,
+        f"Excel 오류 값이 들어 있습니다 ({text})",
+        f"the cell holds an Excel error value ({text})",
+        "오류를 고치고 값을 직접 입력하세요",
+        "fix the error and type the value",
+    )
+    return _Formula(text)
+
+
+def _too_long(text: str, where: str, problems: Problems) -> _Formula:
+    problems.add(
+        where,
+        f"한 셀의 글자가 {len(text):,}자로 Excel 한도({MAX_CELL_CHARS:,}자)를 넘습니다",
+        f"the cell holds {len(text):,} characters, more than Excel's limit of {MAX_CELL_CHARS:,}",
+        "내용을 줄이거나 여러 행으로 나누세요",
+        "shorten the text or split it over several rows",
+    )
+    return _Formula("")
 
 
 def _file_problem(path: Path, ko: str, en: str) -> InputError:
@@ -483,16 +557,45 @@ def _check_container(path: Path) -> None:
 def _load_tables(path: Path, problems: Problems) -> dict[str, list[list[object]]]:
     """Every sheet of the contract in the file as rows of values, keyed by the trimmed name."""
     _check_container(path)
+    sheet = ""
     try:
         with zipfile.ZipFile(path) as archive:
             xlsx = _XlsxFile(archive, problems)
-            return {name: xlsx.rows(name) for name in xlsx.sheets if name in contract.SHEETS}
+            _duplicate_sheets(xlsx.sheet_names, problems)
+            tables = {}
+            for sheet in [name for name in xlsx.sheets if name in contract.SHEETS]:
+                tables[sheet] = xlsx.rows(sheet, refuse_merges=sheet != contract.SHEET_SETTINGS)
+            return tables
     except Exception as exc:  # noqa: BLE001 - any failure here means a damaged or foreign file
+        if sheet and isinstance(exc, etree.XMLSyntaxError) and re.search("huge|too long", str(exc), re.I):
+            raise _huge_cell(path, sheet, xlsx.last_row) from None
         raise _file_problem(
             path,
             f"xlsx 파일을 읽을 수 없습니다 (손상되었거나 Excel 통합 문서가 아닙니다: {type(exc).__name__})",
             f"the xlsx file cannot be read (damaged or not an Excel workbook: {type(exc).__name__})",
         ) from None
+
+
+def _huge_cell(path: Path, sheet: str, last_row: int) -> InputError:
+    """A cell so large that the XML parser refuses it (more than 10 MB of text)."""
+    return InputError(Problem(
+        str(path), sheet,
+        f"{last_row}행 다음의 한 셀에 글자가 너무 많습니다 (Excel 한도 {MAX_CELL_CHARS:,}자)",
+        f"a cell after row {last_row} holds far more text than Excel allows ({MAX_CELL_CHARS:,} characters)",
+        "그 셀의 내용을 줄이거나 여러 행으로 나누세요", "shorten that cell's text or split it over several rows"))
+
+
+def _duplicate_sheets(names: list[str], problems: Problems) -> None:
+    """Two sheets whose names differ only in surrounding spaces: which one is meant is unclear."""
+    for name in contract.SHEETS:
+        if names.count(name) > 1:
+            problems.add(
+                name,
+                f"'{name}' 시트가 {names.count(name)}개 있습니다 (앞뒤 공백만 다른 이름)",
+                f"there are {names.count(name)} sheets named '{name}' (the names differ only in spaces)",
+                "하나만 남기고 지우거나 이름을 바꾸세요",
+                "delete or rename all but one of them",
+            )
 
 
 def _missing_sheet(name: str, problems: Problems) -> None:
@@ -516,15 +619,8 @@ def _table(name: str, rows: list[list[object]] | None, problems: Problems) -> _T
     for index, value in enumerate(header):
         table.columns.setdefault(header_key(value), index)
     missing = [col for col in contract.SHEET_COLUMNS[name] if header_key(col) not in table.columns]
-    for col in missing:
-        problems.add(
-            f"{name}!1:1",
-            f"'{col}' 열이 없습니다",
-            f"the column '{col}' is missing",
-            f"1행(머리글)에 '{col}' 열을 추가하세요",
-            f"add a column headed '{col}' in row 1",
-        )
     if missing:
+        _missing_columns(name, missing, rows, problems)
         return None
     table.columns = {col: table.columns[header_key(col)] for col in contract.SHEET_COLUMNS[name]} | {
         key: index for key, index in table.columns.items()
@@ -533,6 +629,30 @@ def _table(name: str, rows: list[list[object]] | None, problems: Problems) -> _T
         if not all(_is_blank(value) for value in values):
             table.rows.append(_Row(table, number, values))
     return table
+
+
+def _missing_columns(name: str, missing: list[str], rows: list[list[object]], problems: Problems) -> None:
+    """One problem for all missing columns; it says so when the header row is further down."""
+    listed = ", ".join(f"'{col}'" for col in missing)
+    wanted = {header_key(col) for col in contract.SHEET_COLUMNS[name]}
+    lower = next((number for number, values in enumerate(rows[1:10], start=2)
+                  if wanted <= {header_key(value) for value in values}), None)
+    if lower is not None:
+        problems.add(
+            f"{name}!1:1",
+            f"머리글이 1행이 아니라 {lower}행에 있습니다",
+            f"the header row is row {lower}, not row 1",
+            f"1~{lower - 1}행을 지워 머리글을 1행으로 올리세요",
+            f"delete rows 1-{lower - 1} so that the header is row 1",
+        )
+        return
+    problems.add(
+        f"{name}!1:1",
+        f"{listed} 열이 없습니다",
+        f"the column{'s' if len(missing) > 1 else ''} {listed} {'are' if len(missing) > 1 else 'is'} missing",
+        f"1행(머리글)에 {listed} 열을 추가하세요",
+        f"add {'columns' if len(missing) > 1 else 'a column'} headed {listed} in row 1",
+    )
 
 
 # ── problems with a cell ──────────────────────────────────────────────────
@@ -568,9 +688,13 @@ def _read_settings(rows: list[list[object]] | None, problems: Problems) -> m.Set
             values[key] = (row[1] if len(row) > 1 else None, f"{contract.SHEET_SETTINGS}!B{number}")
     settings.agency = _text(values.get(contract.KEY_AGENCY, (None,))[0])
     settings.term = _text(values.get(contract.KEY_TERM, (None,))[0])
+    known_problems = len(problems.items)
     settings.term_start = _setting_year(values, contract.KEY_TERM_START, problems)
     settings.term_end = _setting_year(values, contract.KEY_TERM_END, problems)
-    _check_term(settings, values, problems)
+    if len(problems.items) == known_problems:
+        _check_term(settings, values, problems)
+    if len(problems.items) > known_problems:  # a bad term: the year columns are not checked against it
+        settings.term_start = settings.term_end = None
     if contract.KEY_AS_OF in values:
         value, where = values[contract.KEY_AS_OF]
         try:
@@ -663,6 +787,8 @@ class _Context:
     settings: m.Settings
     problems: Problems
     cards: dict[str, m.Card] = field(default_factory=dict)
+    #: (sheet, unknown 관리번호) → (index of its problem, rows with it): one problem per sheet and id
+    unknown: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
 
     def card_of(self, row: _Row) -> m.Card | None:
         """The card a detail row names, or None (with a problem)."""
@@ -671,19 +797,34 @@ class _Context:
             return None
         card = self.cards.get(card_id)
         if card is None:
-            _bad_cell(
-                self.problems,
-                row.where(contract.COL_ID),
-                (
-                    f"공약목록에 없는 관리번호입니다 ({card_id})",
-                    f"관리번호 {card_id} is not in 공약목록",
-                ),
-                (
-                    "공약목록에 있는 관리번호를 쓰거나 공약목록에 추가하세요",
-                    "use a 관리번호 listed in 공약목록, or add the pledge there",
-                ),
-            )
+            self._unknown_id(row, card_id)
         return card
+
+    def _unknown_id(self, row: _Row, card_id: str) -> None:
+        key = (row.table.name, card_id)
+        if key in self.unknown:  # count it in the problem of the first such row
+            index, count = self.unknown[key]
+            self.unknown[key] = (index, count + 1)
+            first = self.problems.items[index]
+            self.problems.items[index] = replace(
+                first,
+                ko=f"공약목록에 없는 관리번호입니다 ({card_id}; 이 시트의 {count + 1}개 행)",
+                en=f"관리번호 {card_id} is not in 공약목록 ({count + 1} rows of this sheet, the first named here)",
+            )
+            return
+        _bad_cell(
+            self.problems,
+            row.where(contract.COL_ID),
+            (
+                f"공약목록에 없는 관리번호입니다 ({card_id})",
+                f"관리번호 {card_id} is not in 공약목록",
+            ),
+            (
+                "공약목록에 있는 관리번호를 쓰거나 공약목록에 추가하세요",
+                "use a 관리번호 listed in 공약목록, or add the pledge there",
+            ),
+        )
+        self.unknown[key] = (len(self.problems.items) - 1, 1)
 
 
 def _card_id(row: _Row, problems: Problems) -> str | None:
@@ -724,7 +865,7 @@ def _read_cards(table: _Table, ctx: _Context) -> None:
     for row in table.rows:
         card_id = _card_id(row, ctx.problems)
         title = row.text(contract.COL_TITLE)
-        if not title:
+        if not title and not row.reported(contract.COL_TITLE):
             _bad_cell(
                 ctx.problems,
                 row.where(contract.COL_TITLE),
@@ -822,6 +963,8 @@ _SECTIONS = {header_key(section): section for section in m.BULLET_SECTIONS}
 
 def _level(row: _Row, problems: Problems, allowed: str) -> str | None:
     value = row.raw(contract.COL_LEVEL)
+    if isinstance(value, _Formula):
+        return None
     try:
         return _marker(value)
     except _Bad:
@@ -839,7 +982,7 @@ _LEVELS_TEXT = "1(○), 2(-), 3(▷), ※, ▪, " + "빈칸/blank"
 
 def _text_of(row: _Row, problems: Problems) -> str:
     text = row.text(contract.COL_TEXT)
-    if not text:
+    if not text and not row.reported(contract.COL_TEXT):
         _bad_cell(
             problems,
             row.where(contract.COL_TEXT),
@@ -853,7 +996,7 @@ def _read_bullets(table: _Table, ctx: _Context) -> None:
     for row in table.rows:
         card = ctx.card_of(row)
         section = _SECTIONS.get(header_key(row.text(contract.COL_SECTION)))
-        if section is None:
+        if section is None and not row.reported(contract.COL_SECTION):
             listed = ", ".join(m.BULLET_SECTIONS)
             _bad_cell(
                 ctx.problems,
