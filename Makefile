@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test lint preview bench clean
+.PHONY: run test lint preview bench samples clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -26,6 +26,15 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/bench_writers.py
 	$(BIN)/python bench/bench_batch.py
+
+# The sample input, made from the two reference cards (2024-12 = now, 2024-03 = the quarter before).
+samples: $(STAMP)
+	rm -f input/master.xlsx input/history/2024-03.xlsx
+	$(BIN)/reportgen import tests/fixtures/3-1_2024-12_from-hwp.txt --id 3-1 \
+	    --title "서부산스마트밸리 「낙동강 테크노밸리」 조성" --area "3. 일자리가 넘치는 경제도시" \
+	    --agency "부산광역시 사하구" --term 8기 --as-of 2024-12-31 -o input/master.xlsx
+	$(BIN)/reportgen import tests/fixtures/3-1_2024-03_from-docx.txt --area "3. 일자리가 넘치는 경제도시" \
+	    --agency "부산광역시 사하구" --term 8기 --as-of 2024-03-31 -o input/history/2024-03.xlsx
 
 lint: $(STAMP)
 	$(BIN)/ruff check reportgen tests bench
