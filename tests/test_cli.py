@@ -215,3 +215,19 @@ def test_package_command(master: Path, tmp_path: Path) -> None:
     assert {n.rsplit(".", 1)[1] for n in names if n.startswith("cards/")} == {"txt", "docx", "xlsx", "hwpx", "hwp"}
     assert any(n.endswith(".docx") and not n.startswith("cards/") for n in names)
     assert run("package", master, "-o", tmp_path / "x.tar").exit_code == 2
+
+
+def test_sample_input_is_the_reference_cards() -> None:
+    """input/ holds the two reference quarters (rebuilt by `make samples`)."""
+    from reportgen.readers.workbook import read_workbook
+
+    root = Path(__file__).resolve().parent.parent / "input"
+    for workbook, fixture, title in (
+        (root / "master.xlsx", CARD_2412, TITLE_2412),
+        (root / "history" / "2024-03.xlsx", CARD_2403, None),
+    ):
+        [card] = read_workbook(workbook).cards
+        expected = read_text(fixture)
+        expected.id, expected.title = "3-1", title or expected.title
+        expected.area = "3. 일자리가 넘치는 경제도시"
+        assert card == expected
