@@ -150,8 +150,6 @@ def _line(line: m.BulletLine) -> str:
 
 def docxtpl_context(card: m.Card) -> dict[str, Any]:
     """The card as the docxtpl template's variables (the same text the DOCX writer prints)."""
-    from reportgen.writers.docx import contact_text, count_text, percent, status_text
-
     h = card.header
     plan = card.annual_plan
     sections = [{"title": s.title, "groups": [
@@ -162,17 +160,17 @@ def docxtpl_context(card: m.Card) -> dict[str, Any]:
         for g in s.groups]} for s in card.achievements]
     return {
         "card": card,
-        "h": [h.category, h.executor, h.period, status_text(h), h.budget, h.completion,
-              contact_text(h.department), ""],
-        "coop": [contact_text(c) for c in h.cooperation],
+        "h": [h.category, h.executor, h.period, m.status_text(h), h.budget, h.completion,
+              m.contact_text(h.department), ""],
+        "coop": [m.contact_text(c) for c in h.cooperation],
         "bullets": {key: [_line(b) for b in card.bullets[key]] for key in m.PLAN_SUBHEADINGS},
         "years": [f"{y}년" for y in plan.years],
-        "targets": [percent(t) for t in plan.targets] + [percent(plan.after_term_target)],
+        "targets": [m.percent_text(t) for t in plan.targets] + [m.percent_text(plan.after_term_target)],
         "plan_rows": [[r.title, *r.cells, r.after_term] for r in plan.rows],
         "sections": sections,
         "future": [_line(b) for b in card.bullets[m.FUTURE_PLAN]],
         "effects": [_line(b) for b in card.bullets[m.EFFECTS]],
-        "counts": [count_text(c) for c in card.communication],
+        "counts": [m.count_text(c) for c in card.communication],
     }
 
 
