@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/reportgen build input/master.xlsx -o output --format all
 
 test: $(STAMP)
+	bash scripts/system-deps.sh
 	$(BIN)/ruff check reportgen tests bench
 	$(BIN)/pytest -q
 
