@@ -26,6 +26,7 @@ preview: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/bench_writers.py
+	$(BIN)/python bench/bench_readers.py
 	$(BIN)/python bench/bench_batch.py
 
 # The sample input, made from the two reference cards (2024-12 = now, 2024-03 = the quarter before).
