@@ -549,9 +549,17 @@ def _check_container(path: Path) -> None:
             "xlsx 파일이 아닙니다 (.csv 또는 다른 파일의 확장자만 바꾼 것 같습니다)",
             "this is not an xlsx file (perhaps a .csv or another file renamed)",
         )
-    with zipfile.ZipFile(path) as archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-            raise _file_problem(path, "압축을 푼 크기가 너무 큽니다", "the file unpacks too large")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise _file_problem(
+            path,
+            f"xlsx 파일이 손상되었습니다 (zip 목차: {exc})",
+            f"the xlsx file is damaged (zip directory: {exc})",
+        ) from None
+    if unpacked > MAX_UNPACKED_BYTES:  # members cannot inflate beyond their declared size: zipfile stops there
+        raise _file_problem(path, "압축을 푼 크기가 너무 큽니다", "the file unpacks too large")
 
 
 def _load_tables(path: Path, problems: Problems) -> dict[str, list[list[object]]]:
