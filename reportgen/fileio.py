@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+#: direction marks and overrides: "보고서\u202etxt.exe" would show as "보고서exe.txt"
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
 MAX_NAME_BYTES = 255
 _UMASK = os.umask(0o022)
@@ -21,10 +23,11 @@ def safe_filename(stem: str, suffix: str) -> str:
     """A file name from user text (관리번호_사업명) that is safe on Windows and Linux.
 
     Path separators, ``..``, control and reserved characters become ``_``;
+    direction overrides are dropped;
     Windows device names get a ``_`` prefix; the name fits in 255 UTF-8 bytes.
     """
     name = unicodedata.normalize("NFC", stem)
-    name = _UNSAFE.sub("_", name)
+    name = _BIDI.sub("", _UNSAFE.sub("_", name))
     name = re.sub(r"\s+", " ", name).strip(" .")
     name = re.sub(r"\.{2,}", "_", name)
     if not name:

@@ -49,9 +49,13 @@ def _error(path: Path, ko: str, en: str, fix_ko: str = "", fix_en: str = "") -> 
 def _parse(path: Path, name: str, data: bytes) -> etree._Element:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
-        return etree.fromstring(data, parser)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise _error(path, f"DOCX 안의 {name}이(가) 깨졌습니다 ({exc})", f"broken XML in {name} ({exc})") from exc
+    if root.getroottree().docinfo.doctype:  # Word never writes one; entity attacks (XXE) need one
+        raise _error(path, f"DOCX 안의 {name}에 DTD(<!DOCTYPE>)가 있습니다: Word 문서에는 없는 것으로 공격일 수 있습니다",
+                     f"{name} holds a DTD (<!DOCTYPE>), which Word never writes; it may be an attack (XXE)")
+    return root
 
 
 class _Package:

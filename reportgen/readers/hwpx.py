@@ -121,11 +121,16 @@ def _read(package: zipfile.ZipFile, name: str) -> bytes:
 
 def _parse(package: zipfile.ZipFile, name: str) -> etree._Element:
     try:
-        return etree.fromstring(_read(package, name), _PARSER)
+        root = etree.fromstring(_read(package, name), _PARSER)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else 0
         raise _Bad(f"{name} line {line}", f"XML이 손상되었습니다: {exc.msg}", f"broken XML: {exc.msg}",
                    "한/글에서 열어 다시 저장하세요", "open it in Hangul and save it again") from None
+    if root.getroottree().docinfo.doctype:  # Hangul never writes one; entity attacks (XXE) need one
+        raise _Bad(name, "DTD(<!DOCTYPE>)가 있습니다: 한/글 문서에는 없는 것으로 공격일 수 있습니다",
+                   "the part holds a DTD (<!DOCTYPE>), which Hangul never writes; it may be an attack (XXE)",
+                   "한/글에서 열어 다시 저장하세요", "open it in Hangul and save it again")
+    return root
 
 
 def _local(element: etree._Element) -> str:

@@ -272,8 +272,19 @@ _EAST_ASIAN_DATE_IDS = {*range(27, 32), 36, *range(50, 59)}
 _COLUMN_NUMBERS: dict[str, int] = {}
 
 
+class _DoctypeError(ValueError):
+    """A part declares a DTD: Office files never do, and entity attacks (XXE, billion laughs) need one."""
+
+
+def _refuse_doctype(root: etree._Element | None) -> None:
+    if root is not None and root.getroottree().docinfo.doctype:
+        raise _DoctypeError(root.getroottree().docinfo.doctype)
+
+
 def _xml(data: bytes) -> etree._Element:
-    return etree.fromstring(data, etree.XMLParser(**_PARSER_OPTIONS))
+    root = etree.fromstring(data, etree.XMLParser(**_PARSER_OPTIONS))
+    _refuse_doctype(root)
+    return root
 
 
 def _ns(element: etree._Element) -> str:
@@ -353,10 +364,12 @@ class _XlsxFile:
             return []
         strings = []
         with self.archive.open(part) as source:
-            for _, si in etree.iterparse(source, events=("end",), **_PARSER_OPTIONS):
+            context = etree.iterparse(source, events=("end",), **_PARSER_OPTIONS)
+            for _, si in context:
                 if si.tag.endswith("}si"):
                     strings.append(_plain_text(si, _ns(si)))
                     si.clear()
+            _refuse_doctype(context.root)
         return strings
 
     def _style_kinds(self, part: str | None) -> list[str]:
@@ -385,7 +398,8 @@ class _XlsxFile:
         row_tag, merge_tag = f"{self.ns}row", f"{self.ns}mergeCell"
         self.last_row = 0
         with self.archive.open(self.sheets[name]) as source:
-            for _, row in etree.iterparse(source, events=("end",), tag=(row_tag, merge_tag), **_PARSER_OPTIONS):
+            context = etree.iterparse(source, events=("end",), tag=(row_tag, merge_tag), **_PARSER_OPTIONS)
+            for _, row in context:
                 if row.tag == merge_tag:
                     if refuse_merges:
                         _merged_cells(f"{name}!{row.get('ref', '')}", self.problems)
@@ -400,6 +414,7 @@ class _XlsxFile:
                 row.clear()
                 while row.getprevious() is not None:
                     del row.getparent()[0]
+            _refuse_doctype(context.root)
         return rows
 
     def _row(self, sheet: str, row: etree._Element, number: int) -> list[object]:
@@ -577,6 +592,12 @@ def _load_tables(path: Path, problems: Problems) -> dict[str, list[list[object]]
     except Exception as exc:  # noqa: BLE001 - any failure here means a damaged or foreign file
         if sheet and isinstance(exc, etree.XMLSyntaxError) and re.search("huge|too long", str(exc), re.I):
             raise _huge_cell(path, sheet, xlsx.last_row) from None
+        if isinstance(exc, _DoctypeError):
+            raise _file_problem(
+                path,
+                "파일 안에 DTD(<!DOCTYPE>)가 있습니다: Excel 파일에는 없는 것으로, 다른 파일을 읽으려는 공격일 수 있습니다",
+                "the file holds a DTD (<!DOCTYPE>), which Excel files never do; it may be an attack (XXE)",
+            ) from None
         raise _file_problem(
             path,
             f"xlsx 파일을 읽을 수 없습니다 (손상되었거나 Excel 통합 문서가 아닙니다: {type(exc).__name__})",
