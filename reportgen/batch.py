@@ -6,11 +6,13 @@ build exits 1. ``manifest.json`` lists every file with its sha256.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import hashlib
 import json
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,7 +21,13 @@ from pathlib import Path
 
 from reportgen import __version__
 from reportgen.errors import CardError, InputError, Problem
-from reportgen.fileio import card_filename, inside, write_bytes_atomic, write_text_atomic
+from reportgen.fileio import (
+    OutputError,
+    card_filename,
+    inside,
+    write_bytes_atomic,
+    write_text_atomic,
+)
 from reportgen.formats import WRITERS
 from reportgen.model import Card, Workbook
 from reportgen.periods import is_after
@@ -100,6 +108,8 @@ def render_card(card: Card, formats: list[str], out_dir: Path) -> tuple[list[Bui
             data = writer.render(card)
             target = inside(out_dir, card_filename(card.id, card.title, writer.suffix))
             write_bytes_atomic(target, data)
+        except OutputError:
+            raise  # the folder cannot be written: every other card would fail too
         except CardError as exc:
             failures.append(Failure(card.id, name, str(exc)))
             continue
@@ -121,14 +131,25 @@ def _results(cards: Iterable[Card], formats: list[str], out_dir: Path, jobs: int
     if jobs <= 1:
         yield from map(_render_job, work)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_leave_interrupts_to_the_main_process) as pool:
         pending: deque[Future[tuple[list[BuiltFile], list[Failure]]]] = deque()
-        for job in work:
-            pending.append(pool.submit(_render_job, job))
-            if len(pending) >= jobs * 4:
+        try:
+            for job in work:
+                pending.append(pool.submit(_render_job, job))
+                if len(pending) >= jobs * 4:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        except BaseException:  # Ctrl-C or an output error: start no more cards, let the running ones finish
+            for future in pending:
+                future.cancel()
+            raise
+
+
+def _leave_interrupts_to_the_main_process() -> None:
+    """Workers ignore Ctrl-C: the main process stops the build and lets them finish the card at hand,
+    so that no worker dies halfway through a file (leaving a temp file) or prints a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def build(
@@ -139,16 +160,28 @@ def build(
     jobs: int = 1,
     on_card: Callable[[], None] | None = None,
 ) -> BuildReport:
-    """Write every card in every format to ``out_dir`` plus ``manifest.json``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(out_dir)
+    """Write every card in every format to ``out_dir`` plus ``manifest.json``.
+
+    An output folder that cannot be written raises :class:`OutputError` at the first file;
+    an interrupted or stopped build leaves no temp files (finished files are whole).
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_files(out_dir)
+    except OSError as exc:
+        raise OutputError.of(out_dir, exc) from exc
     report = BuildReport()
     views = (as_of_view(card, as_of) for card in cards)
-    for files, failures in _results(views, formats, out_dir, min(jobs, len(cards))):
-        report.files += files
-        report.failures += failures
-        if on_card:
-            on_card()
+    try:
+        for files, failures in _results(views, formats, out_dir, min(jobs, len(cards))):
+            report.files += files
+            report.failures += failures
+            if on_card:
+                on_card()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            remove_stale_temp_files(out_dir)  # a file cut off between its temp file and its rename
+        raise
     write_manifest(out_dir, report.files, as_of)
     return report
 

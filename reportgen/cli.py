@@ -1,7 +1,9 @@
 """Command line: ``reportgen init | import | check | build``.
 
 Exit codes: 0 ok; 1 some cards failed (the others are written); 2 invalid
-input or usage (nothing written).
+input or usage (nothing written), or an output folder that cannot be written
+(full disk, read-only, no permission: the command stops at the first file);
+130 interrupted (Ctrl-C; the files written so far are whole, no temp files).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import typer
 
 from reportgen import batch, model
 from reportgen.errors import InputError, Problem
-from reportgen.fileio import write_bytes_atomic
+from reportgen.fileio import OutputError, write_bytes_atomic
 from reportgen.formats import parse_formats, read_card
 from reportgen.periods import period_end
 
@@ -37,6 +39,20 @@ def _invalid(exc: InputError) -> typer.Exit:
         _say(f"  - {problem}")
     _say("아무 파일도 쓰지 않았습니다 / nothing was written")
     return typer.Exit(2)
+
+
+def _unwritable(exc: OutputError) -> typer.Exit:
+    """Say which folder cannot be written and what to do; return the exit-2 signal."""
+    _say(f"오류 / error:\n  - {exc}")
+    return typer.Exit(2)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a file atomically; a folder that cannot be written ends the command with exit 2."""
+    try:
+        write_bytes_atomic(path, data)
+    except OutputError as exc:
+        raise _unwritable(exc) from None
 
 
 def _read_workbook(path: Path) -> model.Workbook:
@@ -67,7 +83,7 @@ def init(
         _refuse_overwrite(workbook, force)
     except InputError as exc:
         raise _invalid(exc) from exc
-    write_bytes_atomic(workbook, empty_workbook(model.Settings()))
+    _write(workbook, empty_workbook(model.Settings()))
     _say(f"만들었습니다 / created: {workbook}")
 
 
@@ -156,7 +172,7 @@ def import_(
         data = write_workbook(book)
     except InputError as exc:
         raise _invalid(exc) from exc
-    write_bytes_atomic(output, data)
+    _write(output, data)
     _say(f"{len(read)}장을 가져왔습니다 / imported {len(read)} card(s) → {output} ({len(book.cards)} cards)")
 
 
@@ -177,7 +193,14 @@ def build(
         selected = batch.select_cards(book, only, "--only")
     except InputError as exc:
         raise _invalid(exc) from exc
-    report = _run_build(selected, output, names, day, jobs or batch.default_jobs())
+    try:
+        report = _run_build(selected, output, names, day, jobs or batch.default_jobs())
+    except OutputError as exc:
+        raise _unwritable(exc) from None
+    except KeyboardInterrupt:
+        _say("중단되었습니다: 이미 쓴 파일은 온전하고 임시 파일은 지웠습니다. 다시 실행하세요 / "
+             "interrupted: the files written so far are whole and no temp files are left; run the build again")
+        raise typer.Exit(130) from None
     _say(f"{len(report.files)}개 파일 / files → {output}")
     if report.failures:
         _say(f"실패 {len(report.failures)}건 / {len(report.failures)} failure(s):")
@@ -212,7 +235,7 @@ def _report_suffix(path: Path) -> str:
 def _write_report(path: Path, text: Callable[[], str], xlsx: Callable[[], bytes], docx: Callable[[], bytes]) -> None:
     suffix = path.suffix.lower()
     data = text().encode("utf-8") if suffix == ".txt" else xlsx() if suffix == ".xlsx" else docx()
-    write_bytes_atomic(path, data)
+    _write(path, data)
     _say(f"썼습니다 / written: {path}")
 
 
@@ -271,7 +294,7 @@ def package(
         result = make_package(book, day, soffice=pdf, jobs=jobs or batch.default_jobs(), on_step=_say)
     except InputError as exc:
         raise _invalid(exc) from exc
-    write_bytes_atomic(output, result.data)
+    _write(output, result.data)
     for note in result.notes:
         _say(f"  ※ {note}")
     _say(f"썼습니다 / written: {output} ({len(result.files)} files)")

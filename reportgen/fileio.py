@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
@@ -17,6 +18,48 @@ _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "
 MAX_NAME_BYTES = 255
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
+
+
+#: errno → what is wrong with the output folder and what to do (ko, en, fix_ko, fix_en)
+_NO_SPACE = ("디스크에 빈 공간이 없습니다", "is on a full disk",
+             "디스크 공간을 비우거나 -o 로 다른 폴더를 주세요", "free some disk space, or give another folder with -o")
+_NO_WRITE = ("쓸 권한이 없습니다", "may not be written (no permission)",
+             "폴더의 쓰기 권한을 확인하거나 -o 로 다른 폴더를 주세요", "make the folder writable, or give another folder with -o")
+_OUTPUT_REASONS = {
+    errno.ENOSPC: _NO_SPACE,
+    errno.EDQUOT: ("디스크 할당량을 넘었습니다", "is over its disk quota", *_NO_SPACE[2:]),
+    errno.EFBIG: ("파일이 너무 큽니다", "cannot hold a file this large", *_NO_SPACE[2:]),
+    errno.EACCES: _NO_WRITE,
+    errno.EPERM: _NO_WRITE,
+    errno.EROFS: ("읽기 전용입니다", "is read-only", *_NO_WRITE[2:]),
+    errno.ENOTDIR: ("폴더가 아니라 파일입니다", "is a file, not a folder",
+                    "-o 에 파일이 아닌 폴더를 주세요", "give a folder with -o, not a file"),
+    errno.EEXIST: ("폴더가 아니라 파일입니다", "is a file, not a folder",
+                   "-o 에 파일이 아닌 폴더를 주세요", "give a folder with -o, not a file"),
+}
+
+
+class OutputError(Exception):
+    """The output folder cannot be written (disk full, no permission, read-only, not a folder).
+
+    Every other file would fail the same way, so the command stops (exit 2).
+    Files already in the folder are whole: each is replaced atomically or not at all.
+    """
+
+    def __init__(self, folder: str, code: int | None = None, detail: str = ""):
+        super().__init__(folder, code, detail)  # plain args: picklable across worker processes
+        self.folder, self.code, self.detail = folder, code, detail
+
+    @classmethod
+    def of(cls, folder: Path, error: OSError) -> OutputError:
+        return cls(str(folder), error.errno, error.strerror or str(error))
+
+    def __str__(self) -> str:
+        default = ("쓸 수 없습니다", "cannot be written", "-o 로 다른 폴더를 주세요", "give another folder with -o")
+        ko, en, fix_ko, fix_en = _OUTPUT_REASONS.get(self.code or 0, default)
+        detail = f" ({self.detail})" if self.detail else ""
+        return (f"{self.folder}: 출력 폴더에 쓸 수 없습니다: {ko}{detail} / "
+                f"cannot write to the output folder: it {en}{detail}\n    → {fix_ko} / {fix_en}")
 
 
 def safe_filename(stem: str, suffix: str) -> str:
@@ -60,19 +103,26 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temp path beside ``path``; on success rename it over ``path``.
 
     A crash or exception leaves ``path`` as it was and removes the temp file.
+    A folder that cannot be written (full, read-only, no permission) raises :class:`OutputError`.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:50]}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the mode a plain open() would
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:50]}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError.of(path.parent, exc) from exc
+    tmp_path = Path(tmp)
+    try:
+        os.close(fd)
+        os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the mode a plain open() would
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, path)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError.of(path.parent, exc) from exc
         raise
 
 
