@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -242,14 +243,17 @@ from reportgen.errors import InputError
 from reportgen.readers.docx import read_docx
 from reportgen.readers.hwpx import read_hwpx
 from reportgen.readers.workbook import read_workbook
-readers = {".docx": read_docx, ".hwpx": read_hwpx, ".xlsx": read_workbook}
+from reportgen.readers.hwp import read_hwp
+readers = {".docx": read_docx, ".hwpx": read_hwpx, ".xlsx": read_workbook, ".hwp": read_hwp}
 for name in sys.argv[1:]:
     try:
         readers[Path(name).suffix](Path(name))
         print("read", name)
     except InputError:
         print("refused", name)
-print("maxrss_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+status = Path("/proc/self/status")  # VmHWM is this program's own peak; ru_maxrss keeps the forking parent's
+peak = [line.split()[1] for line in status.read_text().splitlines() if line.startswith("VmHWM")] if status.exists() else []
+print("peak_kb", peak[0] if peak else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
@@ -260,13 +264,18 @@ def test_billion_laughs_does_not_expand(tmp_path: Path) -> None:
         path = tmp_path / f"lol{suffix}"
         path.write_bytes(poisoned(suffix, billion_laughs(), "&lol9;"))
         paths.append(str(path))
+    assert _read_in_child(paths) == ["refused"] * 3
+
+
+def _read_in_child(paths: list[str], peak_limit_mb: int = 250) -> list[str]:
+    """Read each file in a fresh process; its outcomes, after checking the process's peak memory."""
     done = subprocess.run([sys.executable, "-c", _CHILD, *paths], capture_output=True, text=True, timeout=120,
                           cwd=ROOT)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.split("\n")
-    assert [line.split()[0] for line in lines if line.startswith(("read", "refused"))] == ["refused"] * 3
     peak_mb = int(lines[-2].split()[1]) / 1024
-    assert peak_mb < 250, f"peak memory {peak_mb:.0f} MB"
+    assert peak_mb < peak_limit_mb, f"peak memory {peak_mb:.0f} MB"
+    return [line.split()[0] for line in lines if line.startswith(("read", "refused"))]
 
 
 # ── zip bombs ─────────────────────────────────────────────────────────────
@@ -323,6 +332,38 @@ def test_zipfile_never_inflates_past_the_declared_size() -> None:
             while chunk := member.read(100):
                 got += len(chunk)
     assert got <= 1000
+
+
+def hwp_bomb(inflated: int) -> bytes:
+    """A real .hwp card whose body section is followed by ``inflated`` zero bytes (raw deflate, ~1000:1)."""
+    import olefile
+    from hwpx.hwp5.cfb import build_compound_file
+
+    from reportgen.writers.hwp import render_hwp
+
+    ole = olefile.OleFileIO(io.BytesIO(render_hwp(_card())))
+    streams = []
+    for entry in ole.listdir():
+        name = "/".join(entry)
+        content = ole.openstream(name).read()
+        if name == "BodyText/Section0":
+            packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+            content = packer.compress(zlib.decompress(content, -15))
+            zeros = b"\0" * (1 << 20)
+            content += b"".join(packer.compress(zeros) for _ in range(inflated >> 20)) + packer.flush()
+        streams.append((name, content))
+    return build_compound_file(streams)
+
+
+def test_hwp_deflate_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
+    """pyhwp inflates a stream whole in memory: the reader measures it first, 1 MB at a time."""
+    from reportgen.readers.hwp import MAX_INFLATED_BYTES
+
+    bomb = hwp_bomb(MAX_INFLATED_BYTES + (16 << 20))
+    assert len(bomb) < 1024 * 1024, "small on disk"
+    path = tmp_path / "bomb.hwp"
+    path.write_bytes(bomb)
+    assert _read_in_child([str(path)], peak_limit_mb=150) == ["refused"]
 
 
 # ── output names ──────────────────────────────────────────────────────────

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import struct
 import warnings
+import zlib
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -43,6 +44,10 @@ _PARA_MARGINS = struct.Struct("<iii")
 #: limits that keep a crafted file from exhausting the stack or memory
 MAX_DEPTH = 200
 MAX_TABLE_CELLS = 100_000
+#: what the compressed streams may inflate to together (a card's body is some 20 kB): pyhwp inflates
+#: a stream whole in memory, so a 3 MB deflate bomb would otherwise take gigabytes
+MAX_INFLATED_BYTES = 64 * 1024 * 1024
+_COMPRESSED_STORAGES = ("DocInfo", "BodyText")
 
 
 class _Malformed(Exception):
@@ -101,6 +106,51 @@ def _password_error(path: Path) -> InputError:
 def _drm_error(path: Path) -> InputError:
     return _error(path, "DRM(문서 보안)이 걸린 문서라 읽을 수 없습니다", "the document is DRM-protected",
                   "보안을 해제한 사본을 저장해 주세요", "save a copy without DRM protection")
+
+
+def _too_large_error(path: Path, stream: str) -> InputError:
+    limit = MAX_INFLATED_BYTES // (1024 * 1024)
+    return _error(path, f"압축을 푼 크기가 {limit} MB를 넘습니다 ({stream})",
+                  f"the file inflates beyond {limit} MB ({stream})",
+                  "공약 관리카드 한 장만 담은 파일을 주세요", "give a file holding one pledge card")
+
+
+def _inflated_size(stream: Any, limit: int) -> int:
+    """Bytes a raw-deflate stream inflates to, counted 1 MB at a time and only up to just past ``limit``."""
+    inflater = zlib.decompressobj(-15)
+    total, pending = 0, b""
+    while total <= limit and not inflater.eof:
+        pending = pending or stream.read(1 << 16)
+        if not pending:
+            break
+        total += len(inflater.decompress(pending, 1 << 20))
+        pending = inflater.unconsumed_tail
+    return total
+
+
+def _check_inflated_sizes(path: Path) -> None:
+    """Refuse a deflate bomb before pyhwp inflates it; anything else odd is left to pyhwp to report."""
+    import olefile
+
+    budget = MAX_INFLATED_BYTES
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            header = ole.openstream("FileHeader").read(40)
+            if len(header) < 40 or not header[36] & 1:  # the 'compressed' flag
+                return
+            for entry in ole.listdir():
+                if entry[0] not in _COMPRESSED_STORAGES:
+                    continue
+                try:
+                    budget -= _inflated_size(ole.openstream(entry), budget)
+                except zlib.error:
+                    continue
+                if budget < 0:
+                    raise _too_large_error(path, "/".join(entry))
+    except InputError:
+        raise
+    except Exception:  # noqa: BLE001 - a damaged container: pyhwp says so in its own words
+        return
 
 
 def _read_head(path: Path) -> bytes:
@@ -184,6 +234,7 @@ def _body_tree(path: Path) -> Node:
     """
     _read_head(path)
     _silence_pyhwp()
+    _check_inflated_sizes(path)
     from hwp5.errors import InvalidHwp5FileError
     from hwp5.xmlmodel import Hwp5File
 
