@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from reportgen import __version__
-from reportgen.errors import CardError, InputError, Problem
+from reportgen.errors import CardError, InputError, Problem, Problems
 from reportgen.fileio import (
     OutputError,
     card_filename,
@@ -31,6 +31,7 @@ from reportgen.fileio import (
 from reportgen.formats import WRITERS
 from reportgen.model import Card, Workbook
 from reportgen.periods import is_after
+from reportgen.workbook_contract import SHEET_CARDS
 
 MANIFEST = "manifest.json"
 
@@ -97,6 +98,26 @@ def select_cards(workbook: Workbook, only: str | None, source: str) -> list[Card
                                  f"no card with 관리번호 {', '.join(unknown)}",
                                  "공약목록 시트의 관리번호를 쓰세요", "use a 관리번호 from sheet 공약목록"))
     return [known[card_id] for card_id in wanted]
+
+
+def check_file_names(cards: list[Card], formats: list[str], source: str) -> None:
+    """Two cards whose files would get the same name overwrite each other: an input error naming both.
+
+    Names are compared as made safe and ignoring case (Windows and macOS do), e.g. 관리번호 ``3/1`` and ``3_1``.
+    """
+    problems = Problems(source)
+    for suffix in sorted({WRITERS[name].suffix for name in formats}):
+        seen: dict[str, str] = {}
+        for card in cards:
+            name = card_filename(card.id, card.title, suffix)
+            other = seen.setdefault(name.casefold(), card.id)
+            if other != card.id:
+                problems.add(SHEET_CARDS, f"관리번호 {other}와 {card.id}의 파일 이름이 같아 하나가 덮어써집니다 ({name})",
+                             f"the cards {other} and {card.id} get the same file name, one would overwrite the other ({name})",
+                             "관리번호나 사업명을 서로 다르게 고치세요", "make their 관리번호 or 사업명 differ")
+        if problems.items:
+            break
+    problems.raise_if_any()
 
 
 def render_card(card: Card, formats: list[str], out_dir: Path) -> tuple[list[BuiltFile], list[Failure]]:

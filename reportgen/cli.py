@@ -191,6 +191,7 @@ def build(
         book = _read_workbook(workbook)
         day = batch.parse_as_of(as_of) or batch.parse_as_of(book.settings.as_of, f"{workbook} 설정!기준일")
         selected = batch.select_cards(book, only, "--only")
+        batch.check_file_names(selected, names, str(workbook))
     except InputError as exc:
         raise _invalid(exc) from exc
     try:

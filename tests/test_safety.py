@@ -473,3 +473,16 @@ def test_xlsx_outputs_hold_no_formula(tmp_path: Path) -> None:
         typed_again = [c.coordinate for c in texts if c.number_format != "@" and not c.quotePrefix]
         if name in ("card", "workbook"):
             assert typed_again == [], f"{name}: editing such a cell in Excel would make it a formula"
+
+
+@pytest.mark.parametrize(("first", "second"), [("3/1", "3_1"), ("a-1", "A-1"), ("3:1", "3?1")])
+def test_cards_whose_file_names_would_collide_are_refused(first: str, second: str, tmp_path: Path) -> None:
+    """Nothing lost: two cards may not write the same file (as made safe, ignoring case)."""
+    cards = [m.Card(id=card_id, title="같은 사업", header=m.Header(department=m.Contact("부서")))
+             for card_id in (first, second)]
+    workbook = tmp_path / "master.xlsx"
+    workbook.write_bytes(write_workbook(m.Workbook(m.Settings(), cards)))
+    result = CliRunner().invoke(app, ["build", str(workbook), "-o", str(tmp_path / "out"), "-j", "1"])
+    assert result.exit_code == 2, result.output
+    assert first in result.output and second in result.output and "→" in result.output
+    assert not (tmp_path / "out").exists()
