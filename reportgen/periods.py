@@ -29,6 +29,8 @@ def _year(yy: str | None, yyyy: str | None) -> int:
 
 
 def _point(year: int, month: int, day: int | None) -> str:
+    if not 1900 <= year <= 2199:
+        raise PeriodError(f"year {year}")
     if not 1 <= month <= 12:
         raise PeriodError(f"month {month}")
     if day is not None:
