@@ -9,16 +9,15 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
+from cardfiles import assert_complete
 
 from reportgen import batch
 from reportgen.errors import CardError
 from reportgen.fileio import write_bytes_atomic
 from reportgen.formats import WRITERS
-from reportgen.readers.text import read_text
 from reportgen.writers.workbook import write_workbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -30,17 +29,6 @@ FORMATS = ["txt", "docx", "xlsx", "hwpx"]
 
 def _digests(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
-
-
-def _assert_complete(path: Path) -> None:
-    """A finished card file: a text card that parses, or a zip whose members all check out."""
-    if path.suffix == ".txt":
-        read_text(path)
-    elif path.suffix == ".json":
-        json.loads(path.read_text(encoding="utf-8"))
-    else:
-        with zipfile.ZipFile(path) as archive:
-            assert archive.testzip() is None, path
 
 
 def test_parallel_build_is_byte_identical_to_serial(tmp_path: Path) -> None:
@@ -107,7 +95,7 @@ def test_killed_build_leaves_only_complete_files(tmp_path: Path) -> None:
     finished = [p for p in out.iterdir() if not p.name.startswith(".")]
     assert 0 < len(finished) < 300 * len(FORMATS), "the build must be killed mid-way"
     for path in finished:
-        _assert_complete(path)
+        assert_complete(path)
     # the next build cleans up and completes
     assert subprocess.run(command, capture_output=True).returncode == 0
     assert not list(out.glob(".*"))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
 import pickle
 import shutil
@@ -23,17 +22,16 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cardfiles import assert_complete
 from typer.testing import CliRunner
 
 from reportgen import fileio
 from reportgen.cli import app
 from reportgen.fileio import OutputError, write_bytes_atomic
-from reportgen.readers.text import read_text
 from reportgen.writers.workbook import write_workbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -64,15 +62,9 @@ def _temp_files(folder: Path) -> list[str]:
 
 
 def _assert_whole(folder: Path) -> None:
-    """Every file in the folder is complete: a text card that parses, a zip whose members check out."""
+    """Every file in the folder is complete."""
     for path in folder.iterdir():
-        if path.suffix == ".txt":
-            read_text(path)
-        elif path.suffix == ".json":
-            json.loads(path.read_text(encoding="utf-8"))
-        else:
-            with zipfile.ZipFile(path) as archive:
-                assert archive.testzip() is None, path
+        assert_complete(path)
 
 
 def _assert_one_clear_error(result, folder: Path, *words: str) -> None:

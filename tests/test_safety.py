@@ -27,6 +27,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from mutations.generate import rewrite_member as rewrite
 from typer.testing import CliRunner
 
 from reportgen import model as m
@@ -160,16 +161,6 @@ def _carriers() -> dict[str, tuple[bytes, str, bytes]]:
 
 CARRIERS = _carriers()
 READERS: dict[str, Callable[[Path], object]] = {".docx": read_docx, ".hwpx": read_hwpx, ".xlsx": read_workbook}
-
-
-def rewrite(data: bytes, member: str, change: Callable[[bytes], bytes]) -> bytes:
-    """The zip with one member's bytes changed."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
-        for info in old.infolist():
-            content = old.read(info)
-            new.writestr(info.filename, change(content) if info.filename == member else content)
-    return out.getvalue()
 
 
 def poisoned(suffix: str, doctype: str, reference: str) -> bytes:
