@@ -145,25 +145,19 @@ def _drop_down(ws: Worksheet, column: str, choices: Iterable[str]) -> None:
     formula = '"' + ",".join(items) + '"'
     if not items or len(formula) > MAX_INLINE_LIST:
         return
-    headers = [cell.value for cell in ws[1]]
-    letter = get_column_letter(headers.index(column) + 1)
-    validation = DataValidation(
+    _apply(ws, column, DataValidation(
         type="list",
         formula1=formula,
         allow_blank=True,
         showErrorMessage=True,
         errorTitle=column,
         error=f"목록에서 고르세요 / choose from the list: {', '.join(items)}",
-    )
-    validation.add(f"{letter}2:{letter}{LAST_ROW}")
-    ws.add_data_validation(validation)
+    ))
 
 
 def _number_check(ws: Worksheet, column: str, low: int, high: int) -> None:
     """A number between low and high (decimal, so that 60% typed as 0.6 passes Excel's check)."""
-    headers = [cell.value for cell in ws[1]]
-    letter = get_column_letter(headers.index(column) + 1)
-    validation = DataValidation(
+    _apply(ws, column, DataValidation(
         type="decimal",
         operator="between",
         formula1=str(low),
@@ -172,7 +166,13 @@ def _number_check(ws: Worksheet, column: str, low: int, high: int) -> None:
         showErrorMessage=True,
         errorTitle=column,
         error=f"{low}~{high} 사이의 수 (예: 60) / a number from {low} to {high} (e.g. 60)",
-    )
+    ))
+
+
+def _apply(ws: Worksheet, column: str, validation: DataValidation) -> None:
+    """Put a data validation on a column's cells below the header row."""
+    headers = [cell.value for cell in ws[1]]
+    letter = get_column_letter(headers.index(column) + 1)
     validation.add(f"{letter}2:{letter}{LAST_ROW}")
     ws.add_data_validation(validation)
 
