@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from reportgen import __version__
 from reportgen.errors import CardError, InputError, Problem, Problems
@@ -34,6 +36,8 @@ from reportgen.periods import is_after
 from reportgen.workbook_contract import SHEET_CARDS
 
 MANIFEST = "manifest.json"
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -120,48 +124,50 @@ def check_file_names(cards: list[Card], formats: list[str], source: str) -> None
     problems.raise_if_any()
 
 
+def failure_of(card: Card, fmt: str, exc: Exception) -> Failure:
+    """A per-card failure: the writer's own bilingual message, or the exception's type and text."""
+    message = str(exc) if isinstance(exc, CardError) else f"{type(exc).__name__}: {exc}"
+    return Failure(card.id, fmt, message)
+
+
+def render_one(card: Card, fmt: str) -> bytes | Failure:
+    """The card in one format, or the failure when the writer cannot express it."""
+    try:
+        return WRITERS[fmt].render(card)
+    except Exception as exc:  # noqa: BLE001 - one bad card must not stop the batch
+        return failure_of(card, fmt, exc)
+
+
 def render_card(card: Card, formats: list[str], out_dir: Path) -> tuple[list[BuiltFile], list[Failure]]:
     """Render and write one card in each format (the unit of work of a worker)."""
     files, failures = [], []
     for name in formats:
-        writer = WRITERS[name]
-        try:
-            data = writer.render(card)
-            target = inside(out_dir, card_filename(card.id, card.title, writer.suffix))
-            write_bytes_atomic(target, data)
-        except OutputError:
-            raise  # the folder cannot be written: every other card would fail too
-        except CardError as exc:
-            failures.append(Failure(card.id, name, str(exc)))
+        data = render_one(card, name)
+        if isinstance(data, Failure):
+            failures.append(data)
             continue
-        except Exception as exc:  # noqa: BLE001 - one bad card must not stop the batch
-            failures.append(Failure(card.id, name, f"{type(exc).__name__}: {exc}"))
-            continue
+        target = inside(out_dir, card_filename(card.id, card.title, WRITERS[name].suffix))
+        write_bytes_atomic(target, data)  # OutputError: the folder cannot be written, stop the build
         files.append(BuiltFile(target.name, card.id, name, len(data), hashlib.sha256(data).hexdigest()))
     return files, failures
 
 
-def _render_job(job: tuple[Card, list[str], Path]) -> tuple[list[BuiltFile], list[Failure]]:
-    return render_card(*job)
-
-
-def _results(cards: Iterable[Card], formats: list[str], out_dir: Path, jobs: int
-             ) -> Iterator[tuple[list[BuiltFile], list[Failure]]]:
-    """Results in card order; at most ``jobs × 4`` cards are in flight, so memory stays flat."""
-    work = ((card, formats, out_dir) for card in cards)
+def ordered_map(function: Callable[[T], R], items: Iterable[T], jobs: int) -> Iterator[R]:
+    """``map`` over worker processes, results in order; at most ``jobs × 4`` items are in flight,
+    so memory stays flat in the number of items. Ctrl-C or an error starts no more items."""
     if jobs <= 1:
-        yield from map(_render_job, work)
+        yield from map(function, items)
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_leave_interrupts_to_the_main_process) as pool:
-        pending: deque[Future[tuple[list[BuiltFile], list[Failure]]]] = deque()
+        pending: deque[Future[R]] = deque()
         try:
-            for job in work:
-                pending.append(pool.submit(_render_job, job))
+            for item in items:
+                pending.append(pool.submit(function, item))
                 if len(pending) >= jobs * 4:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
-        except BaseException:  # Ctrl-C or an output error: start no more cards, let the running ones finish
+        except BaseException:
             for future in pending:
                 future.cancel()
             raise
@@ -194,7 +200,8 @@ def build(
     report = BuildReport()
     views = (as_of_view(card, as_of) for card in cards)
     try:
-        for files, failures in _results(views, formats, out_dir, min(jobs, len(cards))):
+        render = functools.partial(render_card, formats=formats, out_dir=out_dir)
+        for files, failures in ordered_map(render, views, min(jobs, len(cards))):
             report.files += files
             report.failures += failures
             if on_card:
@@ -213,11 +220,16 @@ def remove_stale_temp_files(out_dir: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def write_manifest(out_dir: Path, files: list[BuiltFile], as_of: dt.date | None) -> None:
+def manifest_json(files: list[BuiltFile], as_of: dt.date | None) -> str:
     """``manifest.json``: every file with 관리번호, format, size and sha256 (sorted, no timestamps)."""
     entries = [dict(asdict(f), 기준일=as_of.isoformat() if as_of else "", reportgen=__version__)
                for f in sorted(files, key=lambda f: f.file)]
-    write_text_atomic(out_dir / MANIFEST, json.dumps({"files": entries}, ensure_ascii=False, indent=1) + "\n")
+    return json.dumps({"files": entries}, ensure_ascii=False, indent=1) + "\n"
+
+
+def write_manifest(out_dir: Path, files: list[BuiltFile], as_of: dt.date | None) -> None:
+    """Write ``manifest.json`` into the output folder."""
+    write_text_atomic(out_dir / MANIFEST, manifest_json(files, as_of))
 
 
 def default_jobs() -> int:

@@ -16,10 +16,10 @@ carry the zip UTF-8 flag, which Windows Explorer needs to show them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import itertools
-import json
 import os
 import shutil
 import signal
@@ -27,15 +27,23 @@ import subprocess
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lxml import etree
 
-from reportgen import __version__
 from reportgen import model as m
-from reportgen.batch import MANIFEST, BuiltFile, Failure, as_of_view, parse_as_of
+from reportgen.batch import (
+    MANIFEST,
+    BuiltFile,
+    Failure,
+    as_of_view,
+    failure_of,
+    manifest_json,
+    ordered_map,
+    parse_as_of,
+    render_one,
+)
 from reportgen.errors import CardError
 from reportgen.fileio import card_filename, safe_filename
 from reportgen.formats import WRITERS, available_writers
@@ -166,11 +174,6 @@ def _change_rows(cards: list[m.Card]) -> list[list[str]]:
 
 def _contents_rows(cards: list[m.Card]) -> list[list[str]]:
     return [[card.id, card.title, m.status_text(card.header)] for card in cards]
-
-
-def _card_failure(card: m.Card, fmt: str, exc: Exception) -> Failure:
-    message = str(exc) if isinstance(exc, CardError) else f"{type(exc).__name__}: {exc}"
-    return Failure(card.id, fmt, message)
 
 
 def _failure_text(exc: Exception) -> str:
@@ -308,7 +311,7 @@ def _docx_cards(t: wd.Template, contents: PackageContents) -> Iterator[str]:
         try:
             yield wd.card_body_xml(card, t)
         except CardError as exc:
-            contents.failures.append(_card_failure(card, "package-docx", exc))
+            contents.failures.append(failure_of(card, "package-docx", exc))
             yield _p(t.styles["title"], card.title) + _p(t.styles["free"], _failure_text(exc))
 
 
@@ -367,7 +370,7 @@ def _hwpx_card(section: wh.Section, card: m.Card, failures: list[Failure]) -> No
     except CardError as exc:
         del section.parts[kept:]
         section.page_break()
-        failures.append(_card_failure(card, "package-hwpx", exc))
+        failures.append(failure_of(card, "package-hwpx", exc))
         section.paragraph(card.title, "title", "title")
         section.paragraph(_failure_text(exc), "free")
 
@@ -423,7 +426,7 @@ def combined_xlsx(contents: PackageContents) -> bytes:
         try:
             sheets.append(wx.card_sheet(card, name))
         except CardError as exc:
-            contents.failures.append(_card_failure(card, "package-xlsx", exc))
+            contents.failures.append(failure_of(card, "package-xlsx", exc))
             sheets.append(wx.table_sheet(name, card.title, [], [_failure_text(exc)]))
     return wx.render_book(sheets, contents.cover.title)
 
@@ -489,27 +492,9 @@ def docx_to_pdf(docx: bytes, timeout: float = PDF_TIMEOUT) -> tuple[bytes | None
 
 
 # ── per-card files ────────────────────────────────────────────────────────
-_Rendered = tuple[str, bytes | None, Failure | None]  # format, bytes or None, failure
-
-
-def render_formats(card: m.Card, formats: list[str]) -> list[_Rendered]:
-    """The card in each format; a format that fails gives its failure instead (a worker's unit of work)."""
-    out: list[_Rendered] = []
-    for name in formats:
-        try:
-            out.append((name, WRITERS[name].render(card), None))
-        except Exception as exc:  # noqa: BLE001 - one bad card must not stop the package
-            out.append((name, None, _card_failure(card, name, exc)))
-    return out
-
-
-def _rendered(cards: list[m.Card], formats: list[str], jobs: int) -> Iterator[list[_Rendered]]:
-    if jobs <= 1 or len(cards) < 2:
-        yield from (render_formats(card, formats) for card in cards)
-        return
-    chunk = max(1, min(16, len(cards) // (jobs * 4) or 1))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(render_formats, cards, [formats] * len(cards), chunksize=chunk)
+def render_formats(card: m.Card, formats: list[str]) -> list[tuple[str, bytes | Failure]]:
+    """The card in each format, or that format's failure (a worker's unit of work)."""
+    return [(name, render_one(card, name)) for name in formats]
 
 
 def card_files(cards: list[m.Card], failures: list[Failure], jobs: int = 1) -> list[tuple[str, str, str, bytes]]:
@@ -519,10 +504,11 @@ def card_files(cards: list[m.Card], failures: list[Failure], jobs: int = 1) -> l
     """
     out = []
     taken: set[str] = set()
-    for card, results in zip(cards, _rendered(cards, available_writers(), jobs), strict=True):
-        for name, data, failure in results:
-            if data is None:
-                failures += [failure] if failure else []
+    render = functools.partial(render_formats, formats=available_writers())
+    for card, results in zip(cards, ordered_map(render, cards, min(jobs, len(cards))), strict=True):
+        for name, data in results:
+            if isinstance(data, Failure):
+                failures.append(data)
                 continue
             member = unique_member(f"{CARDS_FOLDER}/{card_filename(card.id, card.title, WRITERS[name].suffix)}", taken)
             out.append((member, card.id, name, data))
@@ -541,13 +527,6 @@ def unique_member(name: str, taken: set[str]) -> str:
 
 
 # ── the zip ───────────────────────────────────────────────────────────────
-def _manifest(files: list[BuiltFile], as_of: dt.date | None) -> bytes:
-    """``manifest.json`` as batch builds write it: every member with 관리번호, format, size and sha256."""
-    entries = [dict(asdict(f), 기준일=as_of.isoformat() if as_of else "", reportgen=__version__)
-               for f in sorted(files, key=lambda f: f.file)]
-    return (json.dumps({"files": entries}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
 def zip_members(members: dict[str, bytes]) -> bytes:
     """A zip of ``members`` sorted by name, dated 1980-01-01, UTF-8 names flagged (bit 11)."""
     buffer = io.BytesIO()
@@ -609,7 +588,7 @@ def make_package(
     made += _combined(contents, soffice, pdf_timeout, notes_out)
     files = [_built(name, card_id, fmt, data) for name, card_id, fmt, data in made]
     members = {name: data for name, _, _, data in made}
-    members[MANIFEST] = _manifest(files, day)
+    members[MANIFEST] = manifest_json(files, day).encode("utf-8")
     notes_out += [f"카드 {f.card_id} [{f.format}] 제외 / card {f.card_id} left out of {f.format}: {f.message}"
                   for f in contents.failures]
     return PackageResult(zip_members(members), notes_out, files, list(contents.failures))
