@@ -212,13 +212,34 @@ def build(
 
 def _run_build(cards: list[model.Card], output: Path, names: list[str], day: dt.date | None, jobs: int
                ) -> batch.BuildReport:
+    """Build with a rich progress bar (cards done / total, ETA) on a terminal, plain lines otherwise."""
     if not sys.stderr.isatty():
-        return batch.build(cards, output, names, day, jobs)
-    from rich.progress import Progress
+        return batch.build(cards, output, names, day, jobs, on_card=_plain_progress(len(cards)))
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
-    with Progress(transient=True) as progress:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as progress:
         task = progress.add_task("카드 / cards", total=len(cards))
         return batch.build(cards, output, names, day, jobs, on_card=lambda: progress.advance(task))
+
+
+def _plain_progress(total: int) -> Callable[[], None]:
+    """A line at every tenth of the cards: ``카드 / cards 300/1000``."""
+    done = 0
+    step = max(1, total // 10)
+
+    def advance() -> None:
+        nonlocal done
+        done += 1
+        if done % step == 0 or done == total:
+            _say(f"카드 / cards {done}/{total}")
+    return advance
 
 
 _REPORT_SUFFIXES = (".txt", ".xlsx", ".docx")
