@@ -231,3 +231,22 @@ def test_sample_input_is_the_reference_cards() -> None:
         expected.id, expected.title = "3-1", title or expected.title
         expected.area = "3. 일자리가 넘치는 경제도시"
         assert card == expected
+
+
+def test_diff_of_the_sample_quarters(tmp_path: Path) -> None:
+    """The two sample quarters: 추진율, 사업기간, 담당자, 금후계획 and every 2024 추진실적 line."""
+    root = Path(__file__).resolve().parent.parent / "input"
+    target = tmp_path / "변동사항.txt"
+    result = run("diff", root / "history" / "2024-03.xlsx", root / "master.xlsx", "-o", target)
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    assert "추진율: 40% → 60%" in text
+    assert "사업기간: 2022년~2027년 → 2022년~2028년" in text
+    assert "최재봉 ☎5021 → 설정희 ☎5024" in text
+    future = text.split("【금후계획】")[1]
+    assert "+ ○ 서부산스마트밸리 경쟁력강화 세부사업 추진" in future.replace("  ", " ")
+    added = [line.strip() for line in text.splitlines() if line.strip().startswith("+ 2024. ")]
+    assert len(added) == 14  # every dated 2024 line of the 2024-12 card, counted by hand
+    for xlsx_or_docx in ("변동사항.xlsx", "변동사항.docx"):
+        assert run("diff", root / "history" / "2024-03.xlsx", root / "master.xlsx",
+                   "-o", tmp_path / xlsx_or_docx).exit_code == 0
