@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-_DEFAULT = Path(__file__).resolve().parent.parent / "templates"
+_CHECKOUT = Path(__file__).resolve().parent.parent / "templates"  # a source checkout
+_INSTALLED = Path(__file__).resolve().parent / "templates"  # a wheel install (package data)
 
 
 def template_path(name: str) -> Path:
     """Path of a template file by name, e.g. ``card.txt.j2`` or ``card.docx``."""
-    folder = Path(os.environ.get("REPORTGEN_TEMPLATES") or _DEFAULT)
+    chosen = os.environ.get("REPORTGEN_TEMPLATES")
+    folder = Path(chosen) if chosen else _CHECKOUT if _CHECKOUT.is_dir() else _INSTALLED
     return folder / name
