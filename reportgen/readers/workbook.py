@@ -689,6 +689,18 @@ def _bad_cell(problems: Problems, where: str, what: tuple[str, str], fix: tuple[
     problems.add(where, what[0], what[1], fix[0], fix[1])
 
 
+def _once_per_card(seen: set[str], card_id: str, problems: Problems, where: str, what: str) -> None:
+    """Report a second ``what`` row (구민소통, 목표(%)) of the same card."""
+    if card_id in seen:
+        _bad_cell(
+            problems,
+            where,
+            (f"관리번호 {card_id}의 {what} 행이 두 개입니다", f"관리번호 {card_id} has two {what} rows"),
+            (f"한 공약에 {what} 행을 하나만 두세요", f"keep one {what} row per pledge"),
+        )
+    seen.add(card_id)
+
+
 def _bad_date(problems: Problems, where: str, value: object) -> None:
     _bad_cell(
         problems,
@@ -1049,17 +1061,7 @@ def _read_communication(table: _Table, ctx: _Context) -> None:
         counts = [_count_cell(row, column, ctx.problems) for column in m.COMMUNICATION_COLUMNS]
         if card is None:
             continue
-        if card.id in seen:
-            _bad_cell(
-                ctx.problems,
-                row.where(contract.COL_ID),
-                (
-                    f"관리번호 {card.id}의 구민소통 행이 두 개입니다",
-                    f"관리번호 {card.id} has two 구민소통 rows",
-                ),
-                ("한 공약에 한 행만 두세요", "keep one row per pledge"),
-            )
-        seen.add(card.id)
+        _once_per_card(seen, card.id, ctx.problems, row.where(contract.COL_ID), "구민소통")
         card.communication = counts
 
 
@@ -1191,17 +1193,7 @@ def _read_plan(table: _Table, ctx: _Context) -> None:
             after_target = _target_cell(row, after, ctx.problems)
             if card is None:
                 continue
-            if card.id in targets_seen:
-                _bad_cell(
-                    ctx.problems,
-                    row.where(contract.COL_PLAN_ITEM),
-                    (
-                        f"관리번호 {card.id}의 목표(%) 행이 두 개입니다",
-                        f"관리번호 {card.id} has two 목표(%) rows",
-                    ),
-                    ("목표(%) 행을 하나만 두세요", "keep one 목표(%) row"),
-                )
-            targets_seen.add(card.id)
+            _once_per_card(targets_seen, card.id, ctx.problems, row.where(contract.COL_PLAN_ITEM), m.L_TARGET_ROW)
             card.annual_plan.targets, card.annual_plan.after_term_target = targets, after_target
         elif card is not None:
             cells = [_text(row.at_index(index)) for _, index in found]
