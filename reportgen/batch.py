@@ -68,8 +68,10 @@ class BuildReport:
 
 def as_of_view(card: Card, as_of: dt.date | None) -> Card:
     """The card as of a day: 추진실적 entries dated after it are left out."""
-    if as_of is None:
-        return card
+    later = (item for section in card.achievements for group in section.groups for item in group.items
+             if as_of is not None and is_after(item.date, as_of))
+    if next(later, None) is None:
+        return card  # nothing to leave out: no copy
     view = copy.deepcopy(card)
     for section in view.achievements:
         for group in section.groups:

@@ -8,7 +8,6 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
@@ -98,9 +97,8 @@ def inside(folder: Path, name: str) -> Path:
     return target
 
 
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temp path beside ``path``; on success rename it over ``path``.
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a temp file beside it, fsync, then rename over it.
 
     A crash or exception leaves ``path`` as it was and removes the temp file.
     A folder that cannot be written (full, read-only, no permission) raises :class:`OutputError`.
@@ -110,26 +108,19 @@ def atomic_path(path: Path) -> Iterator[Path]:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:50]}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise OutputError.of(path.parent, exc) from exc
-    tmp_path = Path(tmp)
     try:
-        os.close(fd)
-        os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the mode a plain open() would
-        yield tmp_path
-        with open(tmp_path, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp_path, path)
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the mode a plain open() would
+            out.write(data)
+            out.flush()
+            os.fsync(fd)
+        os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
-            tmp_path.unlink(missing_ok=True)
+            os.unlink(tmp)
         if isinstance(exc, OSError):
             raise OutputError.of(path.parent, exc) from exc
         raise
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temp file + rename)."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -91,16 +91,15 @@ def test_disk_full_stops_at_the_first_file(corpora: Path, tmp_path: Path, monkey
     assert _run("build", corpora / "corpus-5.xlsx", "-o", out, "--format", FORMATS, "-j", "1").exit_code == 0
     before = _digests(out)
     writes = []
-    real_write = Path.write_bytes
+    real_fsync = os.fsync
 
-    def filling_disk(self: Path, data: bytes) -> int:
-        writes.append(self.name)
-        if len(writes) > 7:  # the disk fills up halfway through the 8th file
-            real_write(self, data[: len(data) // 2])
+    def filling_disk(fd: int) -> None:
+        writes.append(fd)
+        if len(writes) > 7:  # the disk fills up while the 8th file is flushed
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real_write(self, data)
+        real_fsync(fd)
 
-    monkeypatch.setattr(Path, "write_bytes", filling_disk)
+    monkeypatch.setattr(fileio.os, "fsync", filling_disk)
     result = _run("build", corpora / "corpus-60.xlsx", "-o", out, "--format", FORMATS, "-j", "1")
     monkeypatch.undo()
     _assert_one_clear_error(result, out, "full disk", "빈 공간")
