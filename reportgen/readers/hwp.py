@@ -25,7 +25,7 @@ from typing import Any
 
 from reportgen.errors import InputError, Problem
 from reportgen.model import Card
-from reportgen.readers.text import parse_lines
+from reportgen.readers.text import grid_lines, grid_size, parse_lines
 
 #: pyhwp logs decoding noise (and the password notice) on these loggers
 _NOISY_LOGGERS = ("hwp5", "olefile")
@@ -295,15 +295,14 @@ def _table_lines(table: Node) -> list[str]:
     body = next(_descendants(table, "TableBody"), None)
     rows = int(body.attrs.get("rows", 0)) if body else 0
     cols = int(body.attrs.get("cols", 0)) if body else 0
-    grid: dict[tuple[int, int], str] = {}
-    for cell in cells:
-        row, col = int(cell.attrs.get("row", 0)), int(cell.attrs.get("col", 0))
-        grid[(row, col)] = _cell_text(cell)
-        rows = max(rows, row + int(cell.attrs.get("rowspan", 1)))
-        cols = max(cols, col + int(cell.attrs.get("colspan", 1)))
+    places = [tuple(int(cell.attrs.get(key, default)) for key, default in _PLACE) for cell in cells]
+    rows, cols = grid_size(places, rows, cols)
     if rows * cols > MAX_TABLE_CELLS:
         raise _Malformed(f"a table of {rows} × {cols} cells")
-    return ["\t".join(grid.get((row, col), "") for col in range(cols)) for row in range(rows)]
+    return grid_lines({(p[0], p[1]): _cell_text(cell) for p, cell in zip(places, cells, strict=True)}, rows, cols)
+
+
+_PLACE = (("row", 0), ("col", 0), ("rowspan", 1), ("colspan", 1))  # a TableCell's place in its table
 
 
 def _descendants(node: Node, name: str) -> Iterator[Node]:

@@ -26,7 +26,7 @@ from lxml import etree
 
 from reportgen.errors import InputError, Problems
 from reportgen.model import Card
-from reportgen.readers.text import parse_lines
+from reportgen.readers.text import grid_lines, grid_size, parse_lines
 
 MAX_PART_BYTES = 50 * 1024 * 1024
 MAX_PARTS = 10_000
@@ -226,12 +226,8 @@ class _Lines:
             return [line for p in _sub_paragraphs(cells[0][4]) for line in self.paragraph(p)]
         if not cells:
             return []
-        rows = max(r + rs for r, _c, rs, _cs, _tc in cells)
-        cols = max(c + cs for _r, c, _rs, cs, _tc in cells)
-        grid = [[""] * cols for _ in range(rows)]
-        for row, col, _rows, _cols, tc in cells:
-            grid[row][col] = cell_text(tc)
-        return ["\t".join(row) for row in grid]
+        rows, cols = grid_size(cell[:4] for cell in cells)
+        return grid_lines({(row, col): cell_text(tc) for row, col, _rs, _cs, tc in cells}, rows, cols)
 
 
 def _children(element: etree._Element, kind: str) -> Iterator[etree._Element]:

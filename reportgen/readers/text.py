@@ -101,6 +101,18 @@ def parse_lines(lines: Iterable[str], source: str) -> m.Card:
     return card
 
 
+def grid_size(cells: Iterable[tuple[int, int, int, int]], rows: int = 0, cols: int = 0) -> tuple[int, int]:
+    """Rows and columns a table needs for its placed cells (row, col, rowspan, colspan)."""
+    for row, col, row_span, col_span in cells:
+        rows, cols = max(rows, row + row_span), max(cols, col + col_span)
+    return rows, cols
+
+
+def grid_lines(texts: dict[tuple[int, int], str], rows: int, cols: int) -> list[str]:
+    """A table in the standard layout: one TAB-joined line per row, cells covered by a merge empty."""
+    return ["\t".join(texts.get((row, col), "") for col in range(cols)) for row in range(rows)]
+
+
 def _is_markdown(lines: list[str]) -> bool:
     """Word-to-text conversions mark bold with ** and bullets with a leading '-'."""
     if any("**" in line for line in lines):
