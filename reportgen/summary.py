@@ -11,7 +11,7 @@ Formulas (also printed under the tables):
 
 The renderers return bytes/str and never write files. XLSX/DOCX output is
 byte-identical for the same input (fixed zip timestamps and member order);
-the helpers for that (:func:`xlsx_bytes`, :func:`docx_bytes`, :func:`fixed_zip`)
+the helpers for that (:func:`xlsx_bytes`, :func:`docx_bytes`, :func:`reportgen.writers.zippack.repack`)
 are shared with :mod:`reportgen.diff`.
 """
 
@@ -35,6 +35,7 @@ from reportgen.model import (
     Card,
     Workbook,
 )
+from reportgen.writers.zippack import repack
 
 # ── labels of the summary (not card labels, so they live here) ────────────
 TITLE = "총괄표"
@@ -259,18 +260,6 @@ def summary_text(s: Summary) -> str:
 # ── deterministic zip output shared with reportgen.diff ───────────────────
 
 
-def fixed_zip(data: bytes) -> bytes:
-    """Re-pack a zip (xlsx/docx) with fixed timestamps, members in their original order."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o600 << 16
-            dst.writestr(member, src.read(info.filename))
-    return out.getvalue()
-
-
 def xlsx_bytes(book: Any) -> bytes:
     """Bytes of an openpyxl workbook with fixed document dates and zip timestamps."""
     from openpyxl.writer.excel import ExcelWriter
@@ -281,7 +270,7 @@ def xlsx_bytes(book: Any) -> bytes:
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).save()
-    return fixed_zip(raw.getvalue())
+    return repack(raw.getvalue())
 
 
 def docx_bytes(doc: Any) -> bytes:
@@ -292,7 +281,7 @@ def docx_bytes(doc: Any) -> bytes:
     props.revision = 1
     raw = io.BytesIO()
     doc.save(raw)
-    return fixed_zip(raw.getvalue())
+    return repack(raw.getvalue())
 
 
 def set_text(cell: Any, value: object) -> None:

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-import struct
 import zipfile
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,11 +27,11 @@ from itertools import count
 from reportgen import model as m
 from reportgen.errors import CardError
 from reportgen.resources import template_path
+from reportgen.writers.zippack import Member, zip_members
 
 SECTION_PART = "Contents/section0.xml"
 PREVIEW_PART = "Preview/PrvText.txt"
 MANIFEST_PART = "Contents/content.hpf"
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 # ── page and table geometry (HWPUNIT: 1 pt = 100, 1 mm ≈ 283) ─────────────
 PAGE_WIDTH, PAGE_HEIGHT = 59528, 84186  # A4
@@ -139,7 +137,7 @@ def load_template() -> Template:
     """Read ``templates/card.hwpx`` and ``templates/hwpx/styles.json`` once."""
     with zipfile.ZipFile(template_path("card.hwpx")) as package:
         raw = {name: package.read(name) for name in package.namelist()}
-    members = tuple(Member.make(name, data) for name, data in raw.items())
+    members = tuple(part_member(name, data) for name, data in raw.items())
     styles = json.loads(template_path("hwpx/styles.json").read_text(encoding="utf-8"))
     return Template(members, raw, styles["char"], styles["para"], styles["border"])
 
@@ -480,51 +478,9 @@ def _manifest(data: bytes, card: m.Card) -> bytes:
     return re.sub(rb"<opf:title>[^<]*</opf:title>|<opf:title/>", lambda _found: title, data, count=1)
 
 
-@dataclass(frozen=True)
-class Member:
-    """One zip member, compressed once: name, method, CRC-32, sizes and bytes."""
-
-    path: str
-    method: int
-    crc: int
-    size: int
-    data: bytes
-
-    @classmethod
-    def make(cls, name: str, data: bytes) -> Member:
-        """``mimetype`` stored, every other part deflated."""
-        if name == "mimetype":
-            return cls(name, 0, zlib.crc32(data), len(data), data)
-        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-        return cls(name, 8, zlib.crc32(data), len(data), packer.compress(data) + packer.flush())
-
-    @classmethod
-    def streamed(cls, name: str, chunks: Iterable[bytes]) -> Member:
-        """A deflated member whose bytes come in ``chunks``, compressed as they come."""
-        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-        crc = size = 0
-        parts = []
-        for chunk in chunks:
-            crc, size = zlib.crc32(chunk, crc), size + len(chunk)
-            parts.append(packer.compress(chunk))
-        parts.append(packer.flush())
-        return cls(name, 8, crc, size, b"".join(parts))
-
-
-_DOS_TIME, _DOS_DATE = 0, (ZIP_DATE[0] - 1980) << 9 | ZIP_DATE[1] << 5 | ZIP_DATE[2]
-
-
-def zip_members(members: list[Member]) -> bytes:
-    """A plain zip of *members* in order, every date 1980-01-01 00:00, no extra fields."""
-    out, central = bytearray(), bytearray()
-    for member in members:
-        name = member.path.encode()
-        fields = struct.pack("<HHHHHIIIHH", 20, 0, member.method, _DOS_TIME, _DOS_DATE, member.crc,
-                             len(member.data), member.size, len(name), 0)
-        central += struct.pack("<IH", 0x02014B50, 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, len(out)) + name
-        out += struct.pack("<I", 0x04034B50) + fields + name + member.data
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), len(out), 0)
-    return bytes(out + central + end)
+def part_member(name: str, data: bytes) -> Member:
+    """An HWPX part as a zip member: ``mimetype`` stored (HWPX requires it), every other part deflated."""
+    return Member.stored(name, data) if name == "mimetype" else Member.deflated(name, data)
 
 
 def render_hwpx(card: m.Card) -> bytes:
@@ -535,7 +491,7 @@ def render_hwpx(card: m.Card) -> bytes:
         PREVIEW_PART: preview_text(card),
         MANIFEST_PART: _manifest(style.raw[MANIFEST_PART], card),
     }
-    members = [Member.make(part.path, fresh[part.path]) if part.path in fresh else part for part in style.members]
+    members = [part_member(part.name, fresh[part.name]) if part.name in fresh else part for part in style.members]
     return zip_members(members)
 
 
@@ -552,7 +508,7 @@ def hwpx_from_section(chunks: Iterable[bytes], title: str, preview: list[str]) -
     style = load_template()
     fresh = {
         SECTION_PART: Member.streamed(SECTION_PART, chunks),
-        PREVIEW_PART: Member.make(PREVIEW_PART, "\r\n".join(clean(line) for line in preview).encode("utf-8")),
-        MANIFEST_PART: Member.make(MANIFEST_PART, _manifest(style.raw[MANIFEST_PART], m.Card(id="", title=title))),
+        PREVIEW_PART: part_member(PREVIEW_PART, "\r\n".join(clean(line) for line in preview).encode("utf-8")),
+        MANIFEST_PART: part_member(MANIFEST_PART, _manifest(style.raw[MANIFEST_PART], m.Card(id="", title=title))),
     }
-    return zip_members([fresh.get(part.path, part) for part in style.members])
+    return zip_members([fresh.get(part.name, part) for part in style.members])

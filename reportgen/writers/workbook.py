@@ -26,9 +26,9 @@ from openpyxl.writer.excel import ExcelWriter
 from reportgen import model as m
 from reportgen import workbook_contract as contract
 from reportgen.errors import CardError
+from reportgen.writers.zippack import repack
 
 FIXED_TIME = dt.datetime(1980, 1, 1)
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 MAX_CELL_CHARS = 32767
 MAX_INLINE_LIST = 255  # Excel's limit for an inline drop-down list
 LAST_ROW = 1048576
@@ -410,27 +410,11 @@ def _utf8_xml(name: str, data: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _deterministic_zip(data: bytes) -> bytes:
-    """Re-pack the zip with fixed timestamps and attributes, members in the same order."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.create_system = 0
-            member.external_attr = 0
-            target.writestr(member, _utf8_xml(info.filename, source.read(info.filename)))
-    return out.getvalue()
-
-
 def _to_bytes(book: Book) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(book, archive).save()  # save_workbook would stamp the current time
-    return _deterministic_zip(buffer.getvalue())
+    return repack(buffer.getvalue(), _utf8_xml)
 
 
 def example_settings() -> m.Settings:
