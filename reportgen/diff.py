@@ -60,6 +60,7 @@ from reportgen.model import (
     Contact,
     Workbook,
 )
+from reportgen.model import contact_text as card_contact_text
 from reportgen.summary import (
     L_AREA,
     clean,
@@ -184,12 +185,7 @@ def contact_text(contact: Contact) -> str:
 
 def cooperation_text(contacts: Iterable[Contact]) -> str:
     """``市 산업입지과 (박정화 ☎888-4932), …``."""
-    parts = []
-    for c in contacts:
-        who = contact_text(c)
-        name = " ".join(p for p in (c.agency, c.department) if p)
-        parts.append(f"{name} ({who})" if who else name)
-    return ", ".join(parts)
+    return ", ".join(card_contact_text(c) for c in contacts)
 
 
 def _progress_text(value: int | None) -> str:
