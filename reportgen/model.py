@@ -221,6 +221,8 @@ class Workbook:
 
     settings: Settings = field(default_factory=Settings)
     cards: list[Card] = field(default_factory=list)
+    #: what the reader noticed but did not refuse (e.g. hidden rows built like any other), bilingual
+    notices: list[str] = field(default_factory=list)
 
 
 # ── how values read on the card (every writer prints these; the text reader parses them) ──
