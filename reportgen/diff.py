@@ -570,12 +570,15 @@ def diff_xlsx(d: Diff) -> bytes:
     if rows:
         sheet.auto_filter.ref = f"A4:F{4 + len(rows)}"
 
-    def cell(value: str, **style: object) -> Any:
+    def cell(value: str, base: Any = None, **style: object) -> Any:
+        """A cell holding ``value`` (through :func:`set_text`), styled like ``base`` and ``style``."""
         made = WriteOnlyCell(sheet)
-        if value:
-            set_text(made, value)
+        if base is not None:
+            made._style = copy.copy(base)  # a registered StyleArray, copied per cell (fast)
         for name, setting in style.items():
             setattr(made, name, setting)
+        if value:
+            set_text(made, value)
         return made
 
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
@@ -584,16 +587,10 @@ def diff_xlsx(d: Diff) -> bytes:
     sheet.append([cell(context_line(d))])
     sheet.append([])
     sheet.append([cell(name, font=bold, fill=fill) for name in XLSX_COLUMNS])
-    wrapped = cell("", alignment=wrap)._style  # registered once, copied per cell (fast)
+    wrapped = cell("", alignment=wrap)._style
     for values in rows:
-        sheet.append([_styled(cell(value), wrapped) for value in values])
+        sheet.append([cell(value, wrapped) for value in values])
     return xlsx_bytes(book)
-
-
-def _styled(cell: Any, style: Any) -> Any:
-    """``cell`` with a copy of an already registered openpyxl StyleArray."""
-    cell._style = copy.copy(style)
-    return cell
 
 
 # ── docx ──────────────────────────────────────────────────────────────────

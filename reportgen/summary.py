@@ -284,15 +284,36 @@ def docx_bytes(doc: Any) -> bytes:
     return repack(raw.getvalue())
 
 
+#: first characters that make Excel read typed or imported text as a formula (or, as CSV,
+#: run it): ``= + - @``, their full-width forms, and a leading tab or line break
+FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\t", "\r", "\n")
+TEXT_FORMAT = "@"  # Excel's cell format 텍스트 (text)
+
+
+def looks_like_formula(text: str) -> bool:
+    """True when Excel would make ``text`` a formula if it were typed into a cell."""
+    return text.startswith(FORMULA_START)
+
+
 def set_text(cell: Any, value: object) -> None:
-    """Put ``value`` into an openpyxl cell; text is always text, never a formula or error code."""
+    """Put ``value`` into an openpyxl cell; text is always text, never a formula or error code.
+
+    Text is a string cell in the text format ``@``, and text that starts like a formula
+    also gets ``quotePrefix`` (the card rule of :mod:`reportgen.writers.xlsx`), so editing
+    the cell in Excel keeps it text. Numbers and other values are put in as they are.
+    Call it after copying a whole style onto the cell (that would drop the format).
+    """
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.data_type = "s"
-    else:
+    if not isinstance(value, str):
         cell.value = value
+        return
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell.value = text
+    cell.data_type = "s"
+    cell.number_format = TEXT_FORMAT
+    if looks_like_formula(text):
+        cell.quotePrefix = True
 
 
 # ── xlsx ──────────────────────────────────────────────────────────────────
@@ -335,12 +356,13 @@ def summary_xlsx(s: Summary) -> bytes:
             row += 1
             for col, text in enumerate(row_cells(data), start=1):
                 cell = sheet.cell(row, col)
-                set_text(cell, _xlsx_value(text) if col > 1 else text)
+                value = _xlsx_value(text) if col > 1 else text
+                set_text(cell, value)
                 cell.border = box
                 if col > 1:
                     cell.alignment = Alignment(horizontal="center")
-                    if col > len(s.statuses) + 2:
-                        cell.number_format = "0.0"
+                if isinstance(value, float):  # rates (``-`` stays text)
+                    cell.number_format = "0.0"
                 if data is table.total:
                     cell.font = bold
         row += 2
