@@ -1,31 +1,49 @@
-"""Command line: ``reportgen init | import | check | build``.
+"""Command line: ``reportgen init | import | check | build | summary | diff | package``.
 
 Exit codes: 0 ok; 1 some cards failed (the others are written); 2 invalid
 input or usage (nothing written), or an output folder that cannot be written
 (full disk, read-only, no permission: the command stops at the first file);
-130 interrupted (Ctrl-C; the files written so far are whole, no temp files).
+130 interrupted (Ctrl-C; the files written so far are whole, no temp files);
+70 a bug in reportgen (a short message; the traceback is saved to a temp file).
+
+No command writes over one of its inputs or over a master workbook it was not
+asked to make or update (:mod:`reportgen.safeguard`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
+import os
 import sys
-from collections.abc import Callable
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from reportgen import batch, model
-from reportgen.errors import InputError, Problem
-from reportgen.fileio import OutputError, write_bytes_atomic
-from reportgen.formats import parse_formats, read_card
+from reportgen import __version__, batch, model
+from reportgen.errors import CardError, InputError, Problem
+from reportgen.fileio import OutputError, card_filename, write_bytes_atomic
+from reportgen.formats import WRITERS, parse_formats, read_card
 from reportgen.periods import period_end
+from reportgen.safeguard import guard_outputs, input_file, output_folder, output_name, read_error
+from reportgen.workbook_contract import LIST_SEPARATOR
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="공약 관리카드 생성기 / pledge card generator")
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="공약 관리카드 생성기 / pledge card generator")
 
-DEFAULT_WORKBOOK = Path("input/master.xlsx")
-DEFAULT_OUTPUT = Path("output")
+DEFAULT_WORKBOOK = "input/master.xlsx"
+DEFAULT_OUTPUT = "output"
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, never the user's input
+#: at most this many worker processes (-j): more only costs memory
+MAX_JOBS = max(8, 4 * (os.cpu_count() or 1))
+_NEW_NAME = ("-o 로 다른 파일 이름을 주세요", "give another file name with -o")
+_NEW_FOLDER = ("-o 로 다른 출력 폴더를 주세요", "give another output folder with -o")
+_NO_WORKBOOK = ("reportgen init 으로 만들거나 경로를 확인하세요", "create one with `reportgen init` or check the path")
 
 
 def _say(text: str) -> None:
@@ -47,22 +65,64 @@ def _unwritable(exc: OutputError) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write a file atomically; a folder that cannot be written ends the command with exit 2."""
+@contextlib.contextmanager
+def _guarded() -> Iterator[None]:
+    """A command's body: bad input and an unwritable output end it with exit 2, Ctrl-C with 130."""
     try:
-        write_bytes_atomic(path, data)
+        yield
+    except InputError as exc:
+        raise _invalid(exc) from None
     except OutputError as exc:
         raise _unwritable(exc) from None
+    except KeyboardInterrupt:
+        _say("중단되었습니다: 쓰던 파일은 바뀌지 않았습니다 / interrupted: the file being written was left as it was")
+        raise typer.Exit(130) from None
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a file atomically; a folder that cannot be written raises OutputError (exit 2)."""
+    write_bytes_atomic(path, data)
+
+
+def _path(text: str, name: str) -> Path:
+    """A path argument; empty text is an input error naming the argument."""
+    if not text.strip():
+        raise InputError(Problem(name, "", "경로가 비었습니다", "the path is empty",
+                                 "파일이나 폴더 이름을 주세요", "give a file or folder name"))
+    return Path(text)
+
+
+def _workbook_path(text: str, name: str) -> Path:
+    """The path of a master workbook to write: it must end in .xlsx."""
+    path = _path(text, name)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(Problem(str(path), "", "마스터 워크북 이름은 .xlsx 로 끝나야 합니다",
+                                 "a master workbook's name must end in .xlsx",
+                                 f"예: {path.stem or '마스터'}.xlsx", f"e.g. {path.stem or 'master'}.xlsx"))
+    return path
+
+
+def _jobs(value: int) -> int:
+    """-j: 0 means one worker per CPU; negative or more than MAX_JOBS is an input error."""
+    if not 0 <= value <= MAX_JOBS:
+        raise InputError(Problem("-j", "", f"동시 작업 수 {value}는 0(자동)부터 {MAX_JOBS}까지만 됩니다",
+                                 f"{value} worker processes: give 0 (automatic) up to {MAX_JOBS}",
+                                 "-j 를 빼면 CPU 수만큼 씁니다", "leave -j out to use one per CPU"))
+    return value or batch.default_jobs()
 
 
 def _read_workbook(path: Path) -> model.Workbook:
+    """Read a master workbook; print what the reader noticed (``알림 / notice``)."""
     from reportgen.readers.workbook import read_workbook
 
-    if not path.is_file():
-        raise InputError(Problem(str(path), "", "워크북 파일이 없습니다", "workbook not found",
-                                 "reportgen init 으로 만들거나 경로를 확인하세요",
-                                 "create one with `reportgen init` or check the path"))
-    return read_workbook(path)
+    input_file(path, _NO_WORKBOOK)
+    try:
+        book = read_workbook(path)
+    except OSError as exc:
+        raise read_error(path, exc) from None
+    for notice in book.notices:
+        _say(f"알림 / notice: {notice}")
+    return book
 
 
 def _refuse_overwrite(path: Path, force: bool) -> None:
@@ -73,27 +133,26 @@ def _refuse_overwrite(path: Path, force: bool) -> None:
 
 @app.command()
 def init(
-    workbook: Annotated[Path, typer.Argument(help="새 마스터 워크북 / new master workbook (.xlsx)")],
+    workbook: Annotated[str, typer.Argument(help="새 마스터 워크북 / new master workbook (.xlsx)")],
     force: Annotated[bool, typer.Option(help="있는 파일을 덮어씀 / overwrite")] = False,
 ) -> None:
     """빈 마스터 워크북을 만듭니다 / create an empty master workbook."""
     from reportgen.writers.workbook import empty_workbook
 
-    try:
-        _refuse_overwrite(workbook, force)
-    except InputError as exc:
-        raise _invalid(exc) from exc
-    _write(workbook, empty_workbook(model.Settings()))
-    _say(f"만들었습니다 / created: {workbook}")
+    with _guarded():
+        path = _workbook_path(workbook, "WORKBOOK")
+        output_name(path, _NEW_NAME)
+        _refuse_overwrite(path, force)
+        guard_outputs([path], [], workbook_output=path)
+        _write(path, empty_workbook(model.Settings()))
+    _say(f"만들었습니다 / created: {path}")
 
 
 @app.command()
-def check(workbook: Annotated[Path, typer.Argument(help="마스터 워크북 / master workbook")] = DEFAULT_WORKBOOK) -> None:
+def check(workbook: Annotated[str, typer.Argument(help="마스터 워크북 / master workbook")] = DEFAULT_WORKBOOK) -> None:
     """워크북을 검사만 합니다 / validate a workbook only."""
-    try:
-        book = _read_workbook(workbook)
-    except InputError as exc:
-        raise _invalid(exc) from exc
+    with _guarded():
+        book = _read_workbook(_path(workbook, "WORKBOOK"))
     typer.echo(f"OK: {len(book.cards)} cards")
 
 
@@ -108,26 +167,61 @@ def _latest_month_end(cards: list[model.Card]) -> str:
     return (next_month - dt.timedelta(days=1)).isoformat()
 
 
-def _settings_for(cards: list[model.Card], as_of: str | None, agency: str, term: str) -> model.Settings:
+def _settings_for(read: list[tuple[Path, model.Card]], as_of: str | None, agency: str, term: str
+                  ) -> model.Settings:
+    """설정 of a new workbook made from the imported cards: term, 기준일 and every status they use."""
+    cards = [card for _, card in read]
     settings = model.Settings(agency=agency, term=term)
     years = next((card.annual_plan.years for card in cards if card.annual_plan.years), [])
     if years:
         settings.term_start, settings.term_end = years[0], years[-1]
     settings.as_of = as_of or _latest_month_end(cards)
     known = {s.replace(" ", "") for s in settings.statuses}
-    for card in cards:
+    for path, card in read:
         status = card.header.status
         if status and status.replace(" ", "") not in known:
+            _listable_status(path, status)
             settings.statuses.append(status)
             known.add(status.replace(" ", ""))
     return settings
+
+
+def _listable_status(path: Path, status: str) -> None:
+    """A status that goes into the 설정 list of statuses (comma-separated) must hold no comma."""
+    if LIST_SEPARATOR in status or status != status.strip():
+        raise InputError(Problem(
+            str(path), model.L_STATUS, f"추진상황 '{status}'에 쉼표가 있어 워크북의 상태 목록에 넣을 수 없습니다",
+            f"the status '{status}' holds a comma, so it cannot go into the workbook's list of statuses",
+            "카드의 추진상황에서 쉼표를 빼거나 다른 말로 바꾸세요 (예: '추진 중')",
+            "remove the comma from the card's status or reword it (e.g. '추진 중')"))
+
+
+def _option_text(value: str | None, name: str) -> str | None:
+    """An optional text option, stripped; given but blank is an input error like a missing value."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise InputError(Problem(name, "", f"{name} 값이 비었습니다", f"{name} is blank",
+                                 f"{name} 뒤에 값을 주거나 {name} 를 빼세요", f"give a value after {name}, or leave {name} out"))
+    return value.strip()
+
+
+def _one_card_for_identity(paths: list[Path], card_id: str | None, title: str | None) -> None:
+    """--id and --title name one card: with several card files they would give all of them one name."""
+    given = [name for name, value in (("--id", card_id), ("--title", title)) if value is not None]
+    if given and len(paths) > 1:
+        what = " / ".join(given)
+        raise InputError(Problem(what, "", f"{what} 는 카드 파일을 하나만 가져올 때 씁니다 (지금 {len(paths)}개)",
+                                 f"{what} apply to a single card file ({len(paths)} were given)",
+                                 "카드마다 따로 가져오세요: reportgen import 카드.txt --id 3-1 --title \"사업명\" -o 워크북.xlsx",
+                                 "import such cards one at a time: reportgen import card.txt --id 3-1 --title \"…\" -o book.xlsx"))
 
 
 def _fill_identity(card: model.Card, path: Path, card_id: str | None, title: str | None, area: str | None) -> None:
     card.id = card_id or card.id
     card.title = title or card.title
     card.area = area or card.area
-    missing = [name for name, value in (("--id", card.id), ("--title", card.title)) if not value]
+    missing = [name for name, value in (("--id", card.id), ("--title", card.title)) if not value.strip()]
     if missing:
         what = " / ".join(missing)
         raise InputError(Problem(str(path), "", f"카드에 관리번호·사업명이 없습니다: {what} 옵션으로 주세요",
@@ -136,12 +230,64 @@ def _fill_identity(card: model.Card, path: Path, card_id: str | None, title: str
                                  f"e.g. reportgen import {path.name} --id 3-1 --title \"…\" -o WORKBOOK"))
 
 
+def _read_cards(paths: list[Path], card_id: str | None, title: str | None, area: str | None
+                ) -> list[tuple[Path, model.Card]]:
+    """Every card file read, with its path; two files with one 관리번호 are refused, naming both."""
+    read: list[tuple[Path, model.Card]] = []
+    first: dict[str, Path] = {}
+    problems = []
+    for path in paths:
+        card = read_card(path)
+        _fill_identity(card, path, card_id, title, area)
+        other = first.setdefault(card.id, path)
+        if other is not path:
+            problems.append(Problem(
+                str(path), "", f"관리번호 {card.id}가 {other} 의 카드와 같습니다: 어느 카드를 남길지 알 수 없습니다",
+                f"has the same 관리번호 {card.id} as {other}; which one to keep is unclear",
+                "둘 중 하나만 가져오거나 관리번호를 고치세요", "import only one of them, or correct a 관리번호"))
+        read.append((path, card))
+    if problems:
+        raise InputError(problems)
+    return read
+
+
+def _workbook_bytes(book: model.Workbook, read: list[tuple[Path, model.Card]], target: Path) -> bytes:
+    """The merged workbook as .xlsx bytes; a card it cannot hold is an input error naming the card file."""
+    from reportgen.writers.workbook import write_workbook
+
+    try:
+        return write_workbook(book)
+    except CardError as exc:
+        raise _unwritable_card(exc, book, read, target) from None
+
+
+def _unwritable_card(exc: CardError, book: model.Workbook, read: list[tuple[Path, model.Card]], target: Path
+                     ) -> InputError:
+    """Which imported card the workbook writer refused: each is tried alone under the workbook's years."""
+    from reportgen.writers.workbook import plan_years, write_workbook
+
+    years = plan_years(book)
+    settings = dataclasses.replace(book.settings, term_start=years[0] if years else None,
+                                   term_end=years[-1] if years else None)
+    for path, card in read:
+        try:
+            write_workbook(model.Workbook(settings, [card]))
+        except CardError as own:
+            return InputError(Problem(str(path), "", "이 카드는 워크북에 쓸 수 없습니다",
+                                      f"this card cannot be written to the workbook: {own}",
+                                      "카드 파일에서 그 부분을 고친 뒤 다시 가져오세요",
+                                      "correct that part of the card file and import it again"))
+    return InputError(Problem(str(target), "", "가져온 카드들을 워크북에 쓸 수 없습니다",
+                              f"the imported cards cannot be written to the workbook: {exc}",
+                              "위 내용을 카드 파일이나 워크북에서 고치세요", "correct this in the card files or the workbook"))
+
+
 @app.command("import")
 def import_(
-    cards: Annotated[list[Path], typer.Argument(help="카드 파일 / card files (.txt .docx .hwpx .hwp)")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="마스터 워크북 / workbook to write")],
-    card_id: Annotated[str | None, typer.Option("--id", help="관리번호 (카드에 없을 때)")] = None,
-    title: Annotated[str | None, typer.Option("--title", help="사업명 (카드에 없을 때)")] = None,
+    cards: Annotated[list[str], typer.Argument(help="카드 파일 / card files (.txt .docx .hwpx .hwp)")],
+    output: Annotated[str, typer.Option("-o", "--output", help="마스터 워크북 / workbook to write (.xlsx)")],
+    card_id: Annotated[str | None, typer.Option("--id", help="관리번호 (카드 하나, 카드에 없을 때)")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="사업명 (카드 하나, 카드에 없을 때)")] = None,
     area: Annotated[str | None, typer.Option("--area", help="분야")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD (새 워크북)")] = None,
     agency: Annotated[str, typer.Option(help="기관명 (새 워크북)")] = "",
@@ -150,64 +296,69 @@ def import_(
     """기존 카드를 마스터 워크북으로 가져옵니다 / import legacy cards into a workbook.
 
     An existing workbook keeps its cards; a card with the same 관리번호 is replaced.
+    Two card files with the same 관리번호 in one import are refused.
     """
-    from reportgen.writers.workbook import write_workbook
-
-    try:
+    with _guarded():
+        target = _workbook_path(output, "-o")
+        paths = [_path(card, "CARD") for card in cards]
+        card_id, title, area = (_option_text(card_id, "--id"), _option_text(title, "--title"),
+                                _option_text(area, "--area"))
+        _one_card_for_identity(paths, card_id, title)
+        output_name(target, _NEW_NAME)
+        guard_outputs([target], paths, workbook_output=target, fix=_NEW_NAME)
         batch.parse_as_of(as_of)
-        book = _read_workbook(output) if output.exists() else None
-        read: list[model.Card] = []
-        for path in cards:
-            card = read_card(path)
-            _fill_identity(card, path, card_id, title, area)
-            read.append(card)
+        book = _read_workbook(target) if target.exists() else None
+        read = _read_cards(paths, card_id, title, area)
         if book is None:
             book = model.Workbook(_settings_for(read, as_of, agency, term))
         merged = {card.id: card for card in book.cards}
-        for path, card in zip(cards, read, strict=True):
+        for path, card in read:
             if card.id in merged:
                 _say(f"관리번호 {card.id}: {path} 의 카드로 바꿉니다 / replaced by the card from {path}")
             merged[card.id] = card
         book.cards = list(merged.values())
-        data = write_workbook(book)
-    except InputError as exc:
-        raise _invalid(exc) from exc
-    _write(output, data)
-    _say(f"{len(read)}장을 가져왔습니다 / imported {len(read)} card(s) → {output} ({len(book.cards)} cards)")
+        _write(target, _workbook_bytes(book, read, target))
+    _say(f"{len(read)}장을 가져왔습니다 / imported {len(read)} card(s) → {target} ({len(book.cards)} cards)")
 
 
 @app.command()
 def build(
-    workbook: Annotated[Path, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
-    output: Annotated[Path, typer.Option("-o", "--output", help="출력 폴더 / output folder")] = DEFAULT_OUTPUT,
+    workbook: Annotated[str, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
+    output: Annotated[str, typer.Option("-o", "--output", help="출력 폴더 / output folder")] = DEFAULT_OUTPUT,
     formats: Annotated[str, typer.Option("--format", help="txt,docx,xlsx,hwpx,hwp 또는 all")] = "txt",
     only: Annotated[str | None, typer.Option(help="관리번호만 / only these ids, e.g. 3-1,3-2")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD")] = None,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", help="동시 작업 수 / worker processes")] = 0,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", help="동시 작업 수 / worker processes (0: CPU 수)")] = 0,
 ) -> None:
     """카드를 만듭니다 / build the cards of a workbook."""
-    try:
+    with _guarded():
+        source, folder = _path(workbook, "WORKBOOK"), _path(output, "-o")
+        output_folder(folder)
         names = parse_formats(formats)
-        book = _read_workbook(workbook)
+        workers = _jobs(jobs)
+        book = _read_workbook(source)
         day = batch.parse_as_of(as_of) or batch.parse_as_of(book.settings.as_of, f"{workbook} 설정!기준일")
         selected = batch.select_cards(book, only, "--only")
         batch.check_file_names(selected, names, str(workbook))
-    except InputError as exc:
-        raise _invalid(exc) from exc
-    try:
-        report = _run_build(selected, output, names, day, jobs or batch.default_jobs())
-    except OutputError as exc:
-        raise _unwritable(exc) from None
-    except KeyboardInterrupt:
-        _say("중단되었습니다: 이미 쓴 파일은 온전하고 임시 파일은 지웠습니다. 다시 실행하세요 / "
-             "interrupted: the files written so far are whole and no temp files are left; run the build again")
-        raise typer.Exit(130) from None
-    _say(f"{len(report.files)}개 파일 / files → {output}")
+        guard_outputs(_build_outputs(folder, selected, names), [source], fix=_NEW_FOLDER)
+        try:
+            report = _run_build(selected, folder, names, day, workers)
+        except KeyboardInterrupt:
+            _say("중단되었습니다: 이미 쓴 파일은 온전하고 임시 파일은 지웠습니다. 다시 실행하세요 / "
+                 "interrupted: the files written so far are whole and no temp files are left; run the build again")
+            raise typer.Exit(130) from None
+    _say(f"{len(report.files)}개 파일 / files → {folder}")
     if report.failures:
         _say(f"실패 {len(report.failures)}건 / {len(report.failures)} failure(s):")
         for failure in report.failures:
             _say(f"  - {failure.card_id} [{failure.format}]: {failure.message}")
         raise typer.Exit(1)
+
+
+def _build_outputs(folder: Path, cards: list[model.Card], names: list[str]) -> list[Path]:
+    """Every path a build writes: the folder itself, manifest.json and each card file."""
+    files = [folder / card_filename(card.id, card.title, WRITERS[name].suffix) for card in cards for name in names]
+    return [folder, folder / batch.MANIFEST, *files]
 
 
 def _run_build(cards: list[model.Card], output: Path, names: list[str], day: dt.date | None, jobs: int
@@ -245,13 +396,17 @@ def _plain_progress(total: int) -> Callable[[], None]:
 _REPORT_SUFFIXES = (".txt", ".xlsx", ".docx")
 
 
-def _report_suffix(path: Path) -> str:
+def _report_path(text: str, inputs: list[Path]) -> Path:
+    """The -o of a report (.txt, .xlsx, .docx): a file name that is none of ``inputs`` nor a master workbook."""
+    path = _path(text, "-o")
+    output_name(path, _NEW_NAME)
     suffix = path.suffix.lower()
     if suffix not in _REPORT_SUFFIXES:
         raise InputError(Problem(str(path), "", f"출력 형식을 알 수 없습니다: {suffix or '(확장자 없음)'}",
                                  f"unknown output type {suffix or '(no suffix)'}",
                                  "파일 이름을 .txt, .xlsx 또는 .docx 로 끝내세요", "end the name in .txt, .xlsx or .docx"))
-    return suffix
+    guard_outputs([path], inputs, fix=_NEW_NAME)
+    return path
 
 
 def _write_report(path: Path, text: Callable[[], str], xlsx: Callable[[], bytes], docx: Callable[[], bytes]) -> None:
@@ -263,70 +418,93 @@ def _write_report(path: Path, text: Callable[[], str], xlsx: Callable[[], bytes]
 
 @app.command()
 def summary(
-    workbook: Annotated[Path, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
-    output: Annotated[Path, typer.Option("-o", "--output", help="총괄표 파일 (.txt .xlsx .docx)")] = Path("output/총괄표.xlsx"),
+    workbook: Annotated[str, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
+    output: Annotated[str, typer.Option("-o", "--output", help="총괄표 파일 (.txt .xlsx .docx)")] = "output/총괄표.xlsx",
 ) -> None:
     """총괄표(분야별·부서별·완료시기별·사업주체별)를 만듭니다 / summary tables."""
     from reportgen import summary as sm
 
-    try:
-        _report_suffix(output)
-        result = sm.summarize(_read_workbook(workbook))
-    except InputError as exc:
-        raise _invalid(exc) from exc
-    _write_report(output, lambda: sm.summary_text(result), lambda: sm.summary_xlsx(result),
-                  lambda: sm.summary_docx(result))
+    with _guarded():
+        source = _path(workbook, "WORKBOOK")
+        target = _report_path(output, [source])
+        result = sm.summarize(_read_workbook(source))
+        _write_report(target, lambda: sm.summary_text(result), lambda: sm.summary_xlsx(result),
+                      lambda: sm.summary_docx(result))
 
 
 @app.command()
 def diff(
-    old: Annotated[Path, typer.Argument(help="지난 분기 워크북 / previous quarter")],
-    new: Annotated[Path, typer.Argument(help="이번 분기 워크북 / this quarter")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="변동사항 파일 (.txt .xlsx .docx)")] = Path("output/변동사항.txt"),
+    old: Annotated[str, typer.Argument(help="지난 분기 워크북 / previous quarter")],
+    new: Annotated[str, typer.Argument(help="이번 분기 워크북 / this quarter")],
+    output: Annotated[str, typer.Option("-o", "--output", help="변동사항 파일 (.txt .xlsx .docx)")] = "output/변동사항.txt",
 ) -> None:
     """두 분기의 변동사항을 비교합니다 / what changed between two quarters."""
     from reportgen import diff as df
 
-    try:
-        _report_suffix(output)
-        result = df.diff_workbooks(_read_workbook(old), _read_workbook(new))
-    except InputError as exc:
-        raise _invalid(exc) from exc
-    _write_report(output, lambda: df.diff_text(result), lambda: df.diff_xlsx(result), lambda: df.diff_docx(result))
+    with _guarded():
+        before, after = _path(old, "OLD"), _path(new, "NEW")
+        target = _report_path(output, [before, after])
+        result = df.diff_workbooks(_read_workbook(before), _read_workbook(after))
+        _write_report(target, lambda: df.diff_text(result), lambda: df.diff_xlsx(result),
+                      lambda: df.diff_docx(result))
     typer.echo(df.total_line(result))
 
 
 @app.command()
 def package(
-    workbook: Annotated[Path, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
-    output: Annotated[Path, typer.Option("-o", "--output", help="제출 묶음 zip")] = Path("output/의회제출.zip"),
+    workbook: Annotated[str, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
+    output: Annotated[str, typer.Option("-o", "--output", help="제출 묶음 zip")] = "output/의회제출.zip",
     as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD")] = None,
     pdf: Annotated[bool, typer.Option(help="LibreOffice로 PDF도 만듦 / also a PDF via LibreOffice")] = True,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", help="동시 작업 수 / worker processes")] = 0,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", help="동시 작업 수 / worker processes (0: CPU 수)")] = 0,
 ) -> None:
     """의회 제출 묶음(zip)을 만듭니다 / build the council submission package."""
     from reportgen.package import make_package
 
-    try:
-        if output.suffix.lower() != ".zip":
-            raise InputError(Problem(str(output), "", "제출 묶음은 .zip 파일입니다", "the package is a .zip file",
+    with _guarded():
+        source, target = _path(workbook, "WORKBOOK"), _path(output, "-o")
+        output_name(target, _NEW_NAME)
+        if target.suffix.lower() != ".zip":
+            raise InputError(Problem(str(target), "", "제출 묶음은 .zip 파일입니다", "the package is a .zip file",
                                      "-o 이름을 .zip 으로 끝내세요", "end the -o name in .zip"))
-        book = _read_workbook(workbook)
+        guard_outputs([target], [source], fix=_NEW_NAME)
+        workers = _jobs(jobs)
+        book = _read_workbook(source)
         day = batch.parse_as_of(as_of)
-        result = make_package(book, day, soffice=pdf, jobs=jobs or batch.default_jobs(), on_step=_say)
-    except InputError as exc:
-        raise _invalid(exc) from exc
-    _write(output, result.data)
+        result = make_package(book, day, soffice=pdf, jobs=workers, on_step=_say)
+        _write(target, result.data)
     for note in result.notes:
         _say(f"  ※ {note}")
-    _say(f"썼습니다 / written: {output} ({len(result.files)} files)")
+    _say(f"썼습니다 / written: {target} ({len(result.files)} files)")
     if result.failures:
         raise typer.Exit(1)
 
 
+def _internal_error(exc: BaseException) -> int:
+    """Last resort for a bug: a short bilingual message, the traceback saved to a temp file; exit 70."""
+    detail = "".join(traceback.format_exception(exc))
+    try:
+        fd, name = tempfile.mkstemp(prefix="reportgen-error-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(f"reportgen {__version__}\nargv: {sys.argv!r}\n\n{detail}")
+        saved = f"자세한 내용을 저장했습니다 / the full traceback was saved to: {name}"
+    except OSError as why:
+        saved = f"자세한 내용을 저장하지 못했습니다 / the traceback could not be saved ({why})"
+    message = str(exc).replace("\n", " ")
+    message = message if len(message) <= 300 else message[:300] + "…"
+    _say(f"reportgen 내부 오류 / internal error: {type(exc).__name__}: {message}")
+    _say(saved)
+    _say("프로그램의 잘못입니다: 이 파일을 붙여 알려 주세요 / this is a bug in reportgen: please report it "
+         "with that file attached")
+    return EXIT_INTERNAL
+
+
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point: no traceback ever reaches the user (a bug exits 70 with a short message)."""
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - the last resort; every foreseeable error is an InputError
+        sys.exit(_internal_error(exc))
 
 
 if __name__ == "__main__":

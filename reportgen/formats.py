@@ -13,6 +13,7 @@ from pathlib import Path
 
 from reportgen.errors import InputError, Problem
 from reportgen.model import Card
+from reportgen.safeguard import input_file, read_error
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ WRITERS = {
     "hwp": Writer("hwp", ".hwp", "reportgen.writers.hwp:render_hwp"),
 }
 
+#: the --format name that means every format
+ALL = "all"
+
 READERS = {
     ".txt": "reportgen.readers.text:read_text",
     ".docx": "reportgen.readers.docx:read_docx",
@@ -61,17 +65,22 @@ def available_writers() -> list[str]:
 
 
 def parse_formats(text: str) -> list[str]:
-    """``txt,docx`` or ``all`` → format names; unknown names are an input error."""
-    if text.strip() == "all":
-        return available_writers()
-    names = [part.strip().lower() for part in text.split(",") if part.strip()]
-    unknown = [name for name in names if name not in WRITERS]
+    """``txt,docx`` or ``all`` → format names, each once, in the order given.
+
+    Names ignore case and surrounding spaces; ``all`` (alone or among others) means
+    every format this installation can write. Unknown names are an input error.
+    """
+    names = list(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    unknown = [name for name in names if name not in WRITERS and name != ALL]
     if unknown or not names:
         raise InputError(Problem(
             "--format", "", f"알 수 없는 형식: {', '.join(unknown) or '(없음)'}",
             f"unknown format: {', '.join(unknown) or '(none)'}",
-            f"{', '.join(WRITERS)} 또는 all 중에서 고르세요", f"choose from {', '.join(WRITERS)} or all"))
-    missing = [name for name in names if name not in available_writers()]
+            f"{', '.join(WRITERS)} 또는 {ALL} 중에서 고르세요", f"choose from {', '.join(WRITERS)} or {ALL}"))
+    available = available_writers()
+    if ALL in names:
+        return available
+    missing = [name for name in names if name not in available]
     if missing:
         raise InputError(Problem(
             "--format", "", f"이 설치에서 쓸 수 없는 형식: {', '.join(missing)}",
@@ -81,20 +90,21 @@ def parse_formats(text: str) -> list[str]:
 
 
 def read_card(path: Path) -> Card:
-    """Read a legacy card by its file suffix."""
+    """Read a legacy card by its file suffix; a missing, folder or unreadable file is an input error."""
     target = READERS.get(path.suffix.lower())
     if target is None:
         raise InputError(Problem(
             str(path), "", f"읽을 수 없는 카드 형식: {path.suffix or '(확장자 없음)'}",
             f"cannot read cards of type {path.suffix or '(no suffix)'}",
             f"{', '.join(READERS)} 파일을 주세요", f"give a {', '.join(READERS)} file"))
-    if not path.is_file():
-        raise InputError(Problem(str(path), "", "파일이 없습니다", "file not found",
-                                 "경로를 확인하세요", "check the path"))
+    input_file(path)
     module, function = target.split(":")
     try:
         reader = getattr(importlib.import_module(module), function)
     except (ImportError, AttributeError) as exc:
         raise InputError(Problem(str(path), "", f"이 설치에서 {path.suffix} 카드를 읽을 수 없습니다",
                                  f"reading {path.suffix} cards is not available here ({exc})")) from exc
-    return reader(path)
+    try:
+        return reader(path)
+    except OSError as exc:
+        raise read_error(path, exc) from None
