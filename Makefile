@@ -3,17 +3,22 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+# PYTHONWARNINGS hides only the note setuptools prints for every editable install
+EDITABLE := PYTHONWARNINGS='ignore:Editable installation' $(BIN)/pip install --quiet -e
 
 .PHONY: run test lint preview bench samples clean
 
+# setuptools>=77 in the venv too, so that `pip wheel --no-build-isolation .` (tests/test_readme.py)
+# builds offline
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --upgrade pip 'setuptools>=77'
+	$(EDITABLE) '.[test]'
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/reportgen build input/master.xlsx -o output --format all
+	@echo "reportgen 명령 쓰기 / to use the reportgen command: . .venv/bin/activate   (README.md: 쓰는 법 / Usage)"
 
 test: $(STAMP)
 	bash scripts/system-deps.sh
@@ -24,7 +29,7 @@ preview: $(STAMP)
 	PYTHON=$(BIN)/python bash scripts/preview.sh output
 
 bench: $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(EDITABLE) '.[test,bench]'
 	$(BIN)/python bench/bench_writers.py
 	$(BIN)/python bench/bench_readers.py
 	$(BIN)/python bench/bench_batch.py
