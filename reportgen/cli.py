@@ -30,7 +30,14 @@ from reportgen.errors import CardError, InputError, Problem
 from reportgen.fileio import OutputError, card_filename, write_bytes_atomic
 from reportgen.formats import WRITERS, parse_formats, read_card
 from reportgen.periods import period_end
-from reportgen.safeguard import guard_outputs, input_file, output_folder, output_name, read_error
+from reportgen.safeguard import (
+    exists,
+    guard_outputs,
+    input_file,
+    output_folder,
+    output_name,
+    read_error,
+)
 from reportgen.workbook_contract import LIST_SEPARATOR
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -95,17 +102,18 @@ def _path(text: str, name: str) -> Path:
 def _workbook_path(text: str, name: str) -> Path:
     """The path of a master workbook to write: it must end in .xlsx."""
     path = _path(text, name)
+    stem = path.stem.strip(". ")
     if path.suffix.lower() != ".xlsx":
         raise InputError(Problem(str(path), "", "마스터 워크북 이름은 .xlsx 로 끝나야 합니다",
                                  "a master workbook's name must end in .xlsx",
-                                 f"예: {path.stem or '마스터'}.xlsx", f"e.g. {path.stem or 'master'}.xlsx"))
+                                 f"예: {stem or '마스터'}.xlsx", f"e.g. {stem or 'master'}.xlsx"))
     return path
 
 
 def _jobs(value: int) -> int:
     """-j: 0 means one worker per CPU; negative or more than MAX_JOBS is an input error."""
     if not 0 <= value <= MAX_JOBS:
-        raise InputError(Problem("-j", "", f"동시 작업 수 {value}는 0(자동)부터 {MAX_JOBS}까지만 됩니다",
+        raise InputError(Problem("-j", "", f"동시 작업 수(-j {value})는 0(자동)부터 {MAX_JOBS}까지만 됩니다",
                                  f"{value} worker processes: give 0 (automatic) up to {MAX_JOBS}",
                                  "-j 를 빼면 CPU 수만큼 씁니다", "leave -j out to use one per CPU"))
     return value or batch.default_jobs()
@@ -126,7 +134,7 @@ def _read_workbook(path: Path) -> model.Workbook:
 
 
 def _refuse_overwrite(path: Path, force: bool) -> None:
-    if path.exists() and not force:
+    if exists(path) and not force:
         raise InputError(Problem(str(path), "", "이미 있는 파일입니다", "file already exists",
                                  "--force 로 덮어쓰거나 다른 이름을 주세요", "use --force or another name"))
 
@@ -194,6 +202,22 @@ def _listable_status(path: Path, status: str) -> None:
             f"the status '{status}' holds a comma, so it cannot go into the workbook's list of statuses",
             "카드의 추진상황에서 쉼표를 빼거나 다른 말로 바꾸세요 (예: '추진 중')",
             "remove the comma from the card's status or reword it (e.g. '추진 중')"))
+
+
+def _known_statuses(read: list[tuple[Path, model.Card]], book: model.Workbook, target: Path) -> None:
+    """Cards going into an existing workbook must use a status of its 설정 list (else `check` fails after)."""
+    known = {status.replace(" ", "") for status in book.settings.statuses}
+    problems = [Problem(str(path), model.L_STATUS,
+                        f"추진상황 '{card.header.status}'이(가) {target} 의 설정 상태 목록에 없습니다",
+                        f"the status '{card.header.status}' is not in the 설정 list of statuses of {target}",
+                        f"카드의 추진상황을 목록의 것({', '.join(book.settings.statuses)})으로 고치거나 "
+                        f"{target} 의 설정 시트 상태 목록에 더하세요",
+                        f"use a listed status ({', '.join(book.settings.statuses)}) in the card, "
+                        f"or add it to the list in sheet 설정 of {target}")
+                for path, card in read
+                if card.header.status and card.header.status.replace(" ", "") not in known]
+    if problems:
+        raise InputError(problems)
 
 
 def _option_text(value: str | None, name: str) -> str | None:
@@ -307,10 +331,12 @@ def import_(
         output_name(target, _NEW_NAME)
         guard_outputs([target], paths, workbook_output=target, fix=_NEW_NAME)
         batch.parse_as_of(as_of)
-        book = _read_workbook(target) if target.exists() else None
+        book = _read_workbook(target) if exists(target) else None
         read = _read_cards(paths, card_id, title, area)
         if book is None:
             book = model.Workbook(_settings_for(read, as_of, agency, term))
+        else:
+            _known_statuses(read, book, target)
         merged = {card.id: card for card in book.cards}
         for path, card in read:
             if card.id in merged:

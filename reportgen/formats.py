@@ -13,7 +13,7 @@ from pathlib import Path
 
 from reportgen.errors import InputError, Problem
 from reportgen.model import Card
-from reportgen.safeguard import input_file, read_error
+from reportgen.safeguard import input_file, is_folder, read_error
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,8 @@ def parse_formats(text: str) -> list[str]:
 
 def read_card(path: Path) -> Card:
     """Read a legacy card by its file suffix; a missing, folder or unreadable file is an input error."""
+    if is_folder(path):
+        input_file(path)  # a folder: says so, whatever its name
     target = READERS.get(path.suffix.lower())
     if target is None:
         raise InputError(Problem(

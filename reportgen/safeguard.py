@@ -70,6 +70,9 @@ def read_error(path: Path, exc: OSError) -> InputError:
     if exc.errno == errno.ENAMETOOLONG:
         return InputError(_problem(path, "경로나 파일 이름이 너무 깁니다", "the path or file name is too long",
                                    ("더 짧은 이름을 쓰세요", "use a shorter name")))
+    if exc.errno == errno.ELOOP:
+        return InputError(_problem(path, "링크가 서로를 가리켜 끝이 없습니다", "the links point at each other in a loop",
+                                   ("링크를 고치거나 실제 파일의 경로를 주세요", "fix the link, or give the real file's path")))
     if exc.errno == errno.EISDIR:
         return InputError(_problem(path, "폴더입니다", "is a folder, not a file",
                                    ("폴더 안의 파일 이름까지 주세요", "give the name of a file in that folder")))
@@ -80,31 +83,64 @@ def read_error(path: Path, exc: OSError) -> InputError:
 
 
 # ── outputs ───────────────────────────────────────────────────────────────
-def _identity(path: Path) -> tuple[int, int] | None:
-    """(device, inode) of the file a path leads to, following links; None when there is none."""
+def status(path: Path) -> os.stat_result | None:
+    """``stat`` of what a path leads to (links followed), or None when nothing can be found there.
+
+    Unlike ``Path.exists``/``is_dir`` on Python 3.11, it never raises (a name too long, a link loop).
+    """
     try:
-        info = path.stat()
+        return path.stat()
     except (OSError, ValueError):
         return None
-    return info.st_dev, info.st_ino
+
+
+def exists(path: Path) -> bool:
+    """Whether something is at ``path`` (never raises)."""
+    return status(path) is not None
+
+
+def is_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder (never raises)."""
+    info = status(path)
+    return info is not None and stat.S_ISDIR(info.st_mode)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file a path leads to, following links; None when there is none."""
+    info = status(path)
+    return None if info is None else (info.st_dev, info.st_ino)
+
+
+def _is_root(path: Path) -> bool:
+    """Whether ``path`` is the root of a file system (``/``, ``C:\\``)."""
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return resolved.parent == resolved
 
 
 def output_name(path: Path, what: tuple[str, str] = _ANOTHER_NAME) -> None:
     """Refuse an output path that can never be a file: empty, a folder, a file-system root,
     or a name longer than file systems allow."""
-    if not str(path).strip() or path.name == "" or path.resolve().parent == path.resolve():
+    if not str(path).strip() or path.name in ("", ".", "..") or _is_root(path):
         raise InputError(_problem(path, "파일 이름이 아닙니다", "is not a file name", what))
-    if len(path.name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
-        raise InputError(_problem(path, f"파일 이름이 {MAX_NAME_BYTES}바이트보다 깁니다",
-                                  f"the file name is longer than {MAX_NAME_BYTES} bytes", ("더 짧은 이름을 주세요", "give a shorter name")))
-    if path.is_dir():
+    if any(len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES for part in path.parts):
+        raise InputError(_problem(path, f"파일이나 폴더 이름이 {MAX_NAME_BYTES}바이트보다 깁니다",
+                                  f"a file or folder name is longer than {MAX_NAME_BYTES} bytes",
+                                  ("더 짧은 이름을 주세요", "give a shorter name")))
+    if is_folder(path):
         raise InputError(_problem(path, "폴더입니다: 파일 이름을 주세요", "is a folder; give a file name",
                                   ("예: -o 폴더/총괄표.xlsx", "e.g. -o folder/report.xlsx")))
 
 
 def output_folder(path: Path) -> None:
-    """Refuse an output folder that is empty text or the root of a file system."""
-    if not str(path).strip() or path.resolve().parent == path.resolve():
+    """Refuse an output folder that is empty text, the root of a file system or a name too long."""
+    if any(len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES for part in path.parts):
+        raise InputError(_problem(path, f"폴더 이름이 {MAX_NAME_BYTES}바이트보다 깁니다",
+                                  f"a folder name is longer than {MAX_NAME_BYTES} bytes",
+                                  ("더 짧은 이름을 주세요", "give a shorter name")))
+    if not str(path).strip() or _is_root(path):
         raise InputError(_problem(path, "출력 폴더로 쓸 수 없습니다 (비었거나 파일 시스템의 맨 위 폴더)",
                                   "cannot be the output folder (empty, or the root of a file system)",
                                   ("-o 로 카드를 모을 폴더를 주세요, 예: -o output", "give a folder for the cards with -o, e.g. -o output")))
