@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import ctypes
 import datetime as dt
+import errno
+import fcntl
 import functools
 import hashlib
 import json
 import os
+import re
 import signal
+import stat
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -24,9 +32,11 @@ from typing import TypeVar
 from reportgen import __version__
 from reportgen.errors import CardError, InputError, Problem, Problems
 from reportgen.fileio import (
+    FolderInTheWay,
     OutputError,
     card_filename,
     inside,
+    safe_filename,
     write_bytes_atomic,
     write_text_atomic,
 )
@@ -62,8 +72,13 @@ class Failure:
 
 @dataclass
 class BuildReport:
+    """What a build wrote, what failed, and which old card files it removed or kept."""
+
     files: list[BuiltFile] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # old card files of an earlier build, removed
+    kept: list[str] = field(default_factory=list)  # old card files changed since, left in place
+    notes: list[str] = field(default_factory=list)
 
 
 def as_of_view(card: Card, as_of: dt.date | None) -> Card:
@@ -81,22 +96,41 @@ def as_of_view(card: Card, as_of: dt.date | None) -> Card:
     return view
 
 
+_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
 def parse_as_of(text: str | None, source: str = "--as-of") -> dt.date | None:
-    """``YYYY-MM-DD`` → date; anything else is an input error."""
-    if not text:
+    """``YYYY-MM-DD`` (a real day, nothing before or after it) → date; empty → None.
+
+    Anything else is an input error naming ``source`` and the accepted form.
+    """
+    if text is None or not str(text).strip():
         return None
+    value = str(text).strip()
+    match = _DAY.fullmatch(value)
     try:
-        return dt.date.fromisoformat(str(text).strip()[:10])
+        if match is None:
+            raise ValueError(value)
+        return dt.date(*(int(part) for part in match.groups()))
     except ValueError as exc:
-        raise InputError(Problem(source, "", f"기준일이 날짜가 아닙니다: {text}", f"not a date: {text}",
-                                 "2024-12-31 처럼 쓰세요", "write it like 2024-12-31")) from exc
+        raise InputError(Problem(source, "", f"기준일이 날짜가 아닙니다: {value}", f"not a date: {value}",
+                                 "YYYY-MM-DD 꼴의 있는 날짜로 쓰세요, 예: 2024-12-31",
+                                 "write a real day as YYYY-MM-DD, e.g. 2024-12-31")) from exc
 
 
 def select_cards(workbook: Workbook, only: str | None, source: str) -> list[Card]:
-    """All cards, or those named by ``--only 3-1,3-2``; an unknown id is an input error."""
-    if not only:
+    """All cards (``only`` is None), or those named by ``--only 3-1,3-2``, each once, in the order named.
+
+    ``only`` naming no 관리번호 at all (``""``, ``",,"``) and an unknown id are input errors.
+    """
+    if only is None:
         return list(workbook.cards)
-    wanted = [part.strip() for part in only.split(",") if part.strip()]
+    wanted = list(dict.fromkeys(part.strip() for part in only.split(",") if part.strip()))
+    if not wanted:
+        raise InputError(Problem(source, "", f"{source} 에 관리번호가 없습니다: {only!r}",
+                                 f"{source} names no 관리번호: {only!r}",
+                                 f"쉼표로 나눈 관리번호를 주세요, 예: {source} 3-1,3-2",
+                                 f"give 관리번호 separated by commas, e.g. {source} 3-1,3-2"))
     known = {card.id: card for card in workbook.cards}
     unknown = [card_id for card_id in wanted if card_id not in known]
     if unknown:
@@ -141,7 +175,11 @@ def render_one(card: Card, fmt: str) -> bytes | Failure:
 
 
 def render_card(card: Card, formats: list[str], out_dir: Path) -> tuple[list[BuiltFile], list[Failure]]:
-    """Render and write one card in each format (the unit of work of a worker)."""
+    """Render and write one card in each format (the unit of work of a worker).
+
+    A folder where the card's file should go fails that file only; a folder that
+    cannot be written at all raises :class:`OutputError` and stops the build.
+    """
     files, failures = [], []
     for name in formats:
         data = render_one(card, name)
@@ -149,22 +187,163 @@ def render_card(card: Card, formats: list[str], out_dir: Path) -> tuple[list[Bui
             failures.append(data)
             continue
         target = inside(out_dir, card_filename(card.id, card.title, WRITERS[name].suffix))
-        write_bytes_atomic(target, data)  # OutputError: the folder cannot be written, stop the build
+        try:
+            write_bytes_atomic(target, data)
+        except FolderInTheWay:
+            failures.append(Failure(card.id, name, folder_in_the_way(target)))
+            continue
         files.append(BuiltFile(target.name, card.id, name, len(data), hashlib.sha256(data).hexdigest()))
     return files, failures
 
 
+def folder_in_the_way(path: Path) -> str:
+    """The failure message of a card whose file name is taken by a folder."""
+    return (f"{path}: 같은 이름의 폴더가 있습니다 / a folder has the card's name"
+            f" → 그 폴더를 옮기거나 이름을 바꾸세요 / move or rename that folder")
+
+
+# ── processes: workers and signals ────────────────────────────────────────
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_PARENT_POLL = 0.5  # seconds between looks at the parent when prctl is not available
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP reached the main process: the build stops as on Ctrl-C (exit 130)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class WorkerStopped(BaseException):
+    """SIGTERM in a worker (the OS sends it when the main process dies): unwinds the card at hand,
+    so that its atomic write removes its temp file, then the worker exits."""
+
+
+@contextlib.contextmanager
+def stop_on_termination() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`Terminated` (a KeyboardInterrupt) while inside, once:
+    the work stops as on Ctrl-C, and every ``finally`` and atomic write cleans up.
+
+    A signal set to be ignored (``nohup``) stays ignored; outside the main thread this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired = False
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal fired
+        if not fired:
+            fired = True
+            raise Terminated(signum)
+
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            previous[signum] = signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
+def set_parent_death_signal(signum: int) -> bool:
+    """Ask Linux to send ``signum`` to this process when its parent dies (``prctl(PR_SET_PDEATHSIG)``).
+
+    False where that is not available (not Linux, no libc).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def watch_parent(parent: int, signum: int) -> None:
+    """Fallback of :func:`set_parent_death_signal`: a thread sends ``signum`` to this process
+    once its parent is no longer ``parent``."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_POLL)
+        os.kill(os.getpid(), signum)
+
+    threading.Thread(target=watch, name="reportgen-parent-watch", daemon=True).start()
+
+
+def die_with_parent(main_pid: int, signum: int = signal.SIGTERM) -> bool:
+    """Get ``signum`` when the parent process dies; False when it (or ``main_pid``) is already gone."""
+    parent = os.getppid()
+    if not set_parent_death_signal(signum):
+        watch_parent(parent, signum)
+    return os.getppid() == parent and _alive(main_pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_working = False  # a worker is inside a card (its SIGTERM handler must unwind it, not exit at once)
+
+
+def _worker_setup(main_pid: int) -> None:
+    """A worker process: Ctrl-C and hang-up are left to the main process, which stops the build and
+    lets the worker finish the card at hand; SIGTERM (sent by the OS when the main process dies, or
+    by anyone) unwinds the card at hand, so that no temp file is left, and ends the worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    if not die_with_parent(main_pid, signal.SIGTERM):
+        os._exit(128 + signal.SIGTERM)  # the main process died before the worker could watch it
+
+
+def _stop_worker(signum: int, _frame: object) -> None:
+    if _working:
+        raise WorkerStopped(signum)
+    os._exit(128 + signum)
+
+
+class _InWorker:
+    """``function`` run in a worker: a :class:`WorkerStopped` ends the process once the card is unwound."""
+
+    def __init__(self, function: Callable[[T], R]):
+        self.function = function
+
+    def __call__(self, item: T) -> R:
+        global _working
+        _working = True
+        try:
+            return self.function(item)
+        except WorkerStopped as stop:
+            os._exit(128 + (stop.args[0] if stop.args else signal.SIGTERM))
+        finally:
+            _working = False
+
+
 def ordered_map(function: Callable[[T], R], items: Iterable[T], jobs: int) -> Iterator[R]:
     """``map`` over worker processes, results in order; at most ``jobs × 4`` items are in flight,
-    so memory stays flat in the number of items. Ctrl-C or an error starts no more items."""
+    so memory stays flat in the number of items. Ctrl-C or an error starts no more items.
+
+    Workers die with the main process (even on ``kill -9``), leaving no temp file.
+    """
     if jobs <= 1:
         yield from map(function, items)
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_leave_interrupts_to_the_main_process) as pool:
+    task = _InWorker(function)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_setup, initargs=(os.getpid(),)) as pool:
         pending: deque[Future[R]] = deque()
         try:
             for item in items:
-                pending.append(pool.submit(function, item))
+                pending.append(pool.submit(task, item))
                 if len(pending) >= jobs * 4:
                     yield pending.popleft().result()
             while pending:
@@ -175,12 +354,81 @@ def ordered_map(function: Callable[[T], R], items: Iterable[T], jobs: int) -> It
             raise
 
 
-def _leave_interrupts_to_the_main_process() -> None:
-    """Workers ignore Ctrl-C: the main process stops the build and lets them finish the card at hand,
-    so that no worker dies halfway through a file (leaving a temp file) or prints a traceback."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+# ── one build per folder ──────────────────────────────────────────────────
+LOCK_FILE = ".reportgen.lock"
+LOCK_WAIT = 3.0  # seconds a build waits for another build in the same folder
 
 
+class FolderBusy(OutputError):
+    """Another build holds the output folder's lock (exit 2)."""
+
+    def __str__(self) -> str:
+        return (f"{self.folder}: 다른 reportgen build가 이 폴더에 쓰고 있습니다 / "
+                f"another reportgen build is writing into this folder\n"
+                f"    → 그 build가 끝난 뒤 다시 실행하거나 -o 로 다른 폴더를 주세요 / "
+                f"wait for it to finish and run again, or give another folder with -o")
+
+
+@contextlib.contextmanager
+def folder_lock(out_dir: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the output folder's lock (``flock`` on ``.reportgen.lock``) while inside.
+
+    A second build waits up to ``wait`` seconds, then raises :class:`FolderBusy`. The lock file
+    is removed on release; a crashed build's lock is released by the OS and its file is reused.
+    """
+    path = out_dir / LOCK_FILE
+    fd = _acquire(path, wait)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # still locked: a build waiting on this file sees it gone and starts afresh
+        os.close(fd)
+
+
+def _acquire(path: Path, wait: float) -> int:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise OutputError.of(path.parent, exc) from exc
+        try:
+            if _locked(fd) and _same_file(fd, path):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+        if time.monotonic() >= deadline:
+            raise FolderBusy(str(path.parent))
+        time.sleep(0.05)
+
+
+def _locked(fd: int) -> bool:
+    """Take the lock without waiting; True also where the file system cannot lock (nothing to enforce)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError as exc:
+        if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+            return True
+        raise
+    return True
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether the locked file is still the one at ``path`` (the holder removes it on release)."""
+    try:
+        there = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    here = os.fstat(fd)
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+# ── the build ─────────────────────────────────────────────────────────────
 def build(
     cards: list[Card],
     out_dir: Path,
@@ -188,17 +436,48 @@ def build(
     as_of: dt.date | None = None,
     jobs: int = 1,
     on_card: Callable[[], None] | None = None,
+    whole_workbook: bool = False,
+    lock_wait: float = LOCK_WAIT,
 ) -> BuildReport:
-    """Write every card in every format to ``out_dir`` plus ``manifest.json``.
+    """Write every card in every format to ``out_dir`` plus ``manifest.json``, then remove the card
+    files an earlier build made that this one replaced (see :func:`tidy_folder`).
 
+    ``whole_workbook``: ``cards`` are all the workbook's cards (no ``--only``), so files of cards
+    no longer in it are old too. One build at a time per folder (:func:`folder_lock`).
     An output folder that cannot be written raises :class:`OutputError` at the first file;
-    an interrupted or stopped build leaves no temp files (finished files are whole).
+    an interrupted, stopped or terminated (SIGTERM, SIGHUP) build leaves no temp files.
     """
+    with stop_on_termination():
+        _prepare(out_dir)
+        with folder_lock(out_dir, lock_wait):
+            try:
+                remove_stale_temp_files(out_dir)
+                previous, note = previous_manifest(out_dir)
+            except OSError as exc:
+                raise OutputError.of(out_dir, exc) from exc
+            report = _write_cards(cards, out_dir, formats, as_of, jobs, on_card)
+            if note:
+                report.notes.append(note)
+            ids = None if whole_workbook else {card.id for card in cards}
+            carried = tidy_folder(out_dir, previous, report, formats, ids)
+            write_manifest(out_dir, report.files, as_of, carried)
+    return report
+
+
+def _prepare(out_dir: Path) -> None:
+    """Make the output folder; a folder named manifest.json in it stops the build before any write."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        remove_stale_temp_files(out_dir)
     except OSError as exc:
         raise OutputError.of(out_dir, exc) from exc
+    manifest = out_dir / MANIFEST
+    if manifest.is_dir() and not manifest.is_symlink():
+        raise FolderInTheWay(str(manifest))
+
+
+def _write_cards(cards: list[Card], out_dir: Path, formats: list[str], as_of: dt.date | None, jobs: int,
+                 on_card: Callable[[], None] | None) -> BuildReport:
+    """Every card in every format; on any exception, the temp files of files cut off are swept."""
     report = BuildReport()
     views = (as_of_view(card, as_of) for card in cards)
     try:
@@ -212,26 +491,160 @@ def build(
         with contextlib.suppress(OSError):
             remove_stale_temp_files(out_dir)  # a file cut off between its temp file and its rename
         raise
-    write_manifest(out_dir, report.files, as_of)
     return report
 
 
+_TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]+\.tmp")  # write_bytes_atomic's: .{name}.{random}.tmp
+
+
 def remove_stale_temp_files(out_dir: Path) -> None:
-    """Remove temp files a killed earlier build left behind (``.name.XXXX.tmp``)."""
+    """Remove temp files a killed earlier build left behind (``.name.XXXXXXXX.tmp``).
+
+    Only regular files named the way :func:`write_bytes_atomic` names them; a ``.notes.tmp``
+    of the user's, a folder or a link is left alone.
+    """
     for leftover in out_dir.glob(".*.tmp"):
-        leftover.unlink(missing_ok=True)
+        if _TEMP_NAME.fullmatch(leftover.name) and stat.S_ISREG(leftover.lstat().st_mode):
+            leftover.unlink(missing_ok=True)
 
 
-def manifest_json(files: list[BuiltFile], as_of: dt.date | None) -> str:
-    """``manifest.json``: every file with 관리번호, format, size and sha256 (sorted, no timestamps)."""
-    entries = [dict(asdict(f), 기준일=as_of.isoformat() if as_of else "", reportgen=__version__)
-               for f in sorted(files, key=lambda f: f.file)]
-    return json.dumps({"files": entries}, ensure_ascii=False, indent=1) + "\n"
+# ── manifest.json and old card files ──────────────────────────────────────
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # a manifest of 100 000 files is ~25 MB
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_ENTRY_KEYS = ("file", "관리번호", "format", "bytes", "sha256", "기준일", "reportgen")
+NOTE_BAD_MANIFEST = ("옛 manifest.json 을 읽을 수 없어 옛 카드 파일을 지우지 않았습니다 / "
+                     "the previous manifest.json could not be read, so no old card file was removed")
 
 
-def write_manifest(out_dir: Path, files: list[BuiltFile], as_of: dt.date | None) -> None:
+def previous_manifest(out_dir: Path) -> tuple[list[dict[str, object]], str]:
+    """The entries of the manifest.json an earlier build left (well-formed ones only), and a note
+    when there is one that cannot be trusted (not a regular file, too large, not a manifest)."""
+    try:
+        fd = os.open(out_dir / MANIFEST, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return [], ""
+    except OSError:
+        return [], NOTE_BAD_MANIFEST
+    with os.fdopen(fd, "rb") as source:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MANIFEST_BYTES:
+            return [], NOTE_BAD_MANIFEST
+        data = source.read(MAX_MANIFEST_BYTES + 1)
+    try:
+        files = json.loads(data).get("files")
+    except (ValueError, AttributeError):
+        return [], NOTE_BAD_MANIFEST
+    if not isinstance(files, list):
+        return [], NOTE_BAD_MANIFEST
+    return [entry for entry in files if _well_formed(entry)], ""
+
+
+def _well_formed(entry: object) -> bool:
+    if not isinstance(entry, dict):
+        return False
+    texts = all(isinstance(entry.get(key), str) for key in ("file", "관리번호", "format", "sha256"))
+    size = entry.get("bytes")
+    return (texts and isinstance(size, int) and not isinstance(size, bool) and size >= 0
+            and bool(_SHA256.fullmatch(str(entry["sha256"]))))
+
+
+def card_file_of(entry: dict[str, object]) -> bool:
+    """Whether a manifest entry names a card file reportgen could have made for its 관리번호 and format:
+    one safe name in the folder, ``{관리번호}_….{suffix}`` (a hand-edited ``../x`` or ``메모.docx`` is not)."""
+    name, card_id, fmt = str(entry["file"]), str(entry["관리번호"]), str(entry["format"])
+    if fmt not in WRITERS or name.startswith(".") or "/" in name or "\\" in name:
+        return False
+    suffix = WRITERS[fmt].suffix
+    stem = safe_filename(card_id, "")
+    made_safe = name.endswith(suffix) and safe_filename(name[: -len(suffix)], suffix) == name
+    return made_safe and (name == stem + suffix or name.startswith(stem + "_"))
+
+
+def tidy_folder(out_dir: Path, previous: list[dict[str, object]], report: BuildReport, formats: list[str],
+                ids: set[str] | None) -> list[dict[str, object]]:
+    """Remove the card files the previous manifest lists that this build replaced; return the entries
+    to carry into the new manifest (files of cards or formats this build did not make).
+
+    A listed file is old when this build made its card (any card with ``ids`` None) in its format,
+    that card did not fail in it, and this build did not write that name. It is removed only when it
+    is a card file name (:func:`card_file_of`), a regular file in the folder (not a link), and still
+    holds the very bytes reportgen wrote (size and sha256 as listed): a file someone changed since,
+    or one the manifest was edited to name, is kept (``report.kept``). Removed names go to
+    ``report.removed``.
+    """
+    made = {f.file.casefold() for f in report.files}
+    failed = {(f.card_id, f.format) for f in report.failures}
+    carried: dict[str, dict[str, object]] = {}
+    for entry in previous:
+        name = str(entry["file"])
+        if name.casefold() in made or name.casefold() in carried or not card_file_of(entry):
+            continue
+        card_id, fmt = str(entry["관리번호"]), str(entry["format"])
+        if fmt in formats and (ids is None or card_id in ids) and (card_id, fmt) not in failed:
+            _remove_old(out_dir / name, entry, report)
+        elif _regular(out_dir / name):
+            carried[name.casefold()] = {key: entry[key] for key in _ENTRY_KEYS if key in entry}
+    return list(carried.values())
+
+
+def _remove_old(path: Path, entry: dict[str, object], report: BuildReport) -> None:
+    """Remove an old card file that still holds the bytes reportgen wrote; note one that does not."""
+    if _holds(path, int(str(entry["bytes"])), str(entry["sha256"])):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return
+        except OSError:
+            report.kept.append(path.name)
+            return
+        report.removed.append(path.name)
+    elif path.is_symlink() or path.exists():
+        report.kept.append(path.name)
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _holds(path: Path, size: int, sha256: str) -> bool:
+    """Whether ``path`` is a regular file (not a link) of exactly ``size`` bytes hashing to ``sha256``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    digest = hashlib.sha256()
+    with os.fdopen(fd, "rb") as source:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != size:
+            return False
+        for block in iter(lambda: source.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest() == sha256
+
+
+def tidy_lines(report: BuildReport) -> list[str]:
+    """What the CLI says about old card files: removed, kept because changed, notes."""
+    lines = [f"옛 카드 파일을 지웠습니다 / removed an old card file: {name}" for name in report.removed]
+    lines += [f"옛 카드 파일이 reportgen이 쓴 뒤 바뀌어 남겨 두었습니다 / kept an old card file changed since "
+              f"reportgen wrote it: {name}" for name in report.kept]
+    return lines + [f"※ {note}" for note in report.notes]
+
+
+def manifest_json(files: list[BuiltFile], as_of: dt.date | None, carried: Iterable[dict[str, object]] = ()) -> str:
+    """``manifest.json``: every file with 관리번호, format, size and sha256 (sorted, no timestamps);
+    ``carried`` entries (files of earlier builds still in the folder) keep their own 기준일."""
+    entries = [dict(asdict(f), 기준일=as_of.isoformat() if as_of else "", reportgen=__version__) for f in files]
+    entries += carried
+    return json.dumps({"files": sorted(entries, key=lambda e: str(e["file"]))}, ensure_ascii=False, indent=1) + "\n"
+
+
+def write_manifest(out_dir: Path, files: list[BuiltFile], as_of: dt.date | None,
+                   carried: Iterable[dict[str, object]] = ()) -> None:
     """Write ``manifest.json`` into the output folder."""
-    write_text_atomic(out_dir / MANIFEST, manifest_json(files, as_of))
+    write_text_atomic(out_dir / MANIFEST, manifest_json(files, as_of, carried))
 
 
 def default_jobs() -> int:

@@ -61,6 +61,15 @@ class OutputError(Exception):
                 f"cannot write to the output folder: it {en}{detail}\n    → {fix_ko} / {fix_en}")
 
 
+class FolderInTheWay(OutputError):
+    """A folder has the name of the file to write (``folder`` is that path): only this file fails."""
+
+    def __str__(self) -> str:
+        return (f"{self.folder}: 같은 이름의 폴더가 있어 파일을 쓸 수 없습니다 / "
+                f"a folder has this file's name, the file cannot be written\n"
+                f"    → 그 폴더를 옮기거나 이름을 바꾸세요 / move or rename that folder")
+
+
 def safe_filename(stem: str, suffix: str) -> str:
     """A file name from user text (관리번호_사업명) that is safe on Windows and Linux.
 
@@ -89,9 +98,16 @@ def card_filename(card_id: str, title: str, suffix: str) -> str:
 
 
 def inside(folder: Path, name: str) -> Path:
-    """``folder/name``, refusing any name that would resolve outside ``folder``."""
-    target = (folder / name).resolve()
+    """``folder/name``, refusing any name that is not one plain name in ``folder``.
+
+    Only the folder is resolved, never ``name``: a symlink at ``folder/name`` is a
+    name in the folder that :func:`write_bytes_atomic` replaces by a regular file,
+    not a way to write wherever it points.
+    """
+    if name in ("", ".", "..") or "/" in name or "\x00" in name or (os.altsep and os.altsep in name):
+        raise ValueError(f"output name escapes the output folder: {name!r}")
     root = folder.resolve()
+    target = root / name
     if target.parent != root:
         raise ValueError(f"output name escapes the output folder: {name!r}")
     return target
@@ -101,7 +117,10 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: a temp file beside it, fsync, then rename over it.
 
     A crash or exception leaves ``path`` as it was and removes the temp file.
-    A folder that cannot be written (full, read-only, no permission) raises :class:`OutputError`.
+    The file is never written through ``path``: a symlink there (dangling or not) is
+    replaced by the new regular file, wherever it pointed. A folder at ``path`` raises
+    :class:`FolderInTheWay`; a folder that cannot be written (full, read-only, no
+    permission) raises :class:`OutputError`.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,6 +137,8 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, IsADirectoryError):
+            raise FolderInTheWay(str(path), exc.errno, exc.strerror or "") from exc
         if isinstance(exc, OSError):
             raise OutputError.of(path.parent, exc) from exc
         raise

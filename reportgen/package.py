@@ -15,16 +15,20 @@ carry the zip UTF-8 flag, which Windows Explorer needs to show them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import io
 import itertools
 import os
+import select
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -37,12 +41,15 @@ from reportgen.batch import (
     MANIFEST,
     BuiltFile,
     Failure,
+    Terminated,
     as_of_view,
+    die_with_parent,
     failure_of,
     manifest_json,
     ordered_map,
     parse_as_of,
     render_one,
+    stop_on_termination,
 )
 from reportgen.errors import CardError
 from reportgen.fileio import card_filename, safe_filename
@@ -446,9 +453,23 @@ _FONTS_CONF = """<?xml version="1.0"?>
 """
 
 
+GUARD_GRACE = 10.0  # seconds the guard may take to end LibreOffice and remove its folder when asked
+_GUARD_POLL = 0.05  # seconds between the guard's looks at LibreOffice and at reportgen
+_ERR_TAIL = 4096  # bytes of LibreOffice's error output kept for the note
+#: the guard process: ``python -c GUARD_MAIN parent-pid folder timeout soffice …``
+GUARD_MAIN = "import sys; from reportgen.package import pdf_guard; sys.exit(pdf_guard(sys.argv[1:]))"
+_TIMED_OUT = "timeout"
+
+
 def _soffice_env(folder: Path) -> dict[str, str]:
-    """The environment for LibreOffice: 맑은 고딕 (absent on Linux) drawn with NanumGothic."""
+    """The environment for LibreOffice: 맑은 고딕 (absent on Linux) drawn with NanumGothic; temp
+    files (``TMPDIR``) inside ``folder``, so that removing it leaves nothing of the run behind."""
     env = dict(os.environ)
+    scratch = folder / "tmp"
+    scratch.mkdir()
+    env["TMPDIR"] = str(scratch)
+    source_root = str(Path(__file__).resolve().parent.parent)  # the guard imports this very reportgen
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (source_root, env.get("PYTHONPATH"))))
     if Path("/etc/fonts/fonts.conf").is_file():
         conf = folder / "fonts.conf"
         conf.write_text(_FONTS_CONF, encoding="utf-8")
@@ -456,39 +477,174 @@ def _soffice_env(folder: Path) -> dict[str, str]:
     return env
 
 
-def _run_soffice(command: list[str], env: dict[str, str], timeout: float) -> tuple[int | None, str]:
-    """Run LibreOffice in its own process group; kill that group on timeout. (exit code or None, stderr)."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                               start_new_session=True)
+class _Guard:
+    """The guard process's state: LibreOffice's process (its own session and process group) and
+    whether a stop was asked while it was being started (handled once it has a pid)."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starting = False
+        self.stopped = False
+
+    def on_signal(self, signum: int, _frame: object) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        if not self.starting:
+            raise Terminated(signum)
+
+    def start(self, command: list[str]) -> None:
+        self.starting = True
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        start_new_session=True)
+        self.starting = False
+        if self.stopped:
+            raise Terminated(signal.SIGTERM)
+
+    def exited(self) -> bool:
+        """Whether LibreOffice's first process has exited (not yet reaped: its group id stays ours)."""
+        assert self.process is not None
+        return os.waitid(os.P_PID, self.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+
+    def end(self) -> int | None:
+        """Kill whatever is left of LibreOffice's process group, reap it; its exit code."""
+        process, self.process = self.process, None
+        if process is None:
+            return None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        return process.wait()
+
+
+class _ParentGone(Exception):
+    """reportgen closed the guard's stdin: it is done with the folder, or it died."""
+
+
+def _parent_closed(wait: float) -> bool:
+    """Whether reportgen has closed the guard's stdin (waits up to ``wait`` seconds)."""
+    readable, _, _ = select.select([0], [], [], wait)
+    return bool(readable) and not os.read(0, 4096)
+
+
+def pdf_guard(argv: list[str]) -> int:
+    """The guard process between reportgen and LibreOffice (``python -c GUARD_MAIN …``).
+
+    Runs ``soffice`` in its own session, waits for it (up to the timeout) and writes its exit
+    code (or ``timeout``) as one line to stdout, then waits until reportgen closes stdin. When
+    reportgen closes stdin early, dies (even by ``kill -9``: its end closes the pipe, and
+    ``PR_SET_PDEATHSIG`` sends SIGTERM) or sends SIGTERM, the guard kills LibreOffice's whole
+    process group (``oosplash`` → ``soffice.bin``) and removes the conversion folder. It always
+    removes that folder when it ends.
+    """
+    parent, folder, timeout, command = int(argv[0]), Path(argv[1]), float(argv[2]), argv[3:]
+    guard = _Guard()
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, guard.on_signal)
     try:
-        _, err = process.communicate(timeout=timeout)
+        if not die_with_parent(parent, signal.SIGTERM):
+            raise _ParentGone
+        guard.start(command)
+        deadline = time.monotonic() + timeout
+        while not guard.exited() and time.monotonic() < deadline:
+            if _parent_closed(_GUARD_POLL):
+                raise _ParentGone
+        exited = guard.exited()
+        code = guard.end()
+        os.write(1, f"{code if exited else _TIMED_OUT}\n".encode())
+        while not _parent_closed(3600.0):
+            pass
+    except (Terminated, _ParentGone, OSError):
+        pass
+    finally:
+        guard.end()
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+@contextlib.contextmanager
+def _guarded_soffice(command: list[str], folder: Path, timeout: float) -> Iterator[tuple[str, str]]:
+    """Run LibreOffice under :func:`pdf_guard`; yield (its exit code or ``timeout`` or "" when the
+    guard failed, the tail of its error output) while the folder still holds its files. On leaving
+    (normally, on Ctrl-C, SIGTERM, or any error) the guard ends LibreOffice and removes the folder."""
+    env = _soffice_env(folder)
+    with open(folder / "soffice.err", "wb") as errors:
+        guard = subprocess.Popen([sys.executable, "-c", GUARD_MAIN, str(os.getpid()), str(folder), repr(timeout),
+                                  *command], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+                                 env=env, start_new_session=True)
+    try:
+        assert guard.stdout is not None
+        result = guard.stdout.readline().decode("ascii", "replace").strip()
+        yield result, _tail(folder / "soffice.err")
+    finally:
+        _end_guard(guard)
+
+
+def _end_guard(guard: subprocess.Popen[bytes]) -> None:
+    """Close the guard's stdin (it ends LibreOffice and removes the folder) and wait for it."""
+    for stream in (guard.stdin, guard.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+    try:
+        guard.wait(GUARD_GRACE)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        return None, ""
-    return process.returncode, err.decode("utf-8", "replace")
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(guard.pid, signal.SIGKILL)
+        guard.wait()
+
+
+def _tail(path: Path) -> str:
+    """The last line of LibreOffice's error output (at most its last 4 kB are read)."""
+    try:
+        with path.open("rb") as source:
+            source.seek(max(0, path.stat().st_size - _ERR_TAIL))
+            text = source.read(_ERR_TAIL).decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+    return text.splitlines()[-1] if text else ""
 
 
 def docx_to_pdf(docx: bytes, timeout: float = PDF_TIMEOUT) -> tuple[bytes | None, str]:
-    """The DOCX converted by ``soffice --headless --convert-to pdf``; (None, why) when it cannot be."""
+    """The DOCX converted by ``soffice --headless --convert-to pdf``; (None, why) when it cannot be.
+
+    LibreOffice runs under a guard process (:func:`pdf_guard`) in a temp folder that also holds
+    its profile and temp files; on every way out, reportgen's death included, no LibreOffice
+    process and nothing of that folder is left.
+    """
     soffice = shutil.which("soffice")
     if soffice is None:
         return None, NO_SOFFICE
-    with tempfile.TemporaryDirectory(prefix="reportgen-pdf-") as tmp:
-        folder = Path(tmp)
-        source = folder / "package.docx"
-        source.write_bytes(docx)
-        command = [soffice, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
-                   "--norestore", "--convert-to", "pdf", "--outdir", str(folder), str(source)]
-        code, err = _run_soffice(command, _soffice_env(folder), timeout)
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="reportgen-pdf-"))
+    except OSError as exc:
+        return None, _no_temp(exc)
+    try:
+        return _convert(soffice, folder, docx, timeout)
+    except OSError as exc:
+        return None, _no_temp(exc)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _convert(soffice: str, folder: Path, docx: bytes, timeout: float) -> tuple[bytes | None, str]:
+    source = folder / "package.docx"
+    source.write_bytes(docx)
+    command = [soffice, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
+               "--norestore", "--convert-to", "pdf", "--outdir", str(folder), str(source)]
+    with _guarded_soffice(command, folder, timeout) as (code, err):
         target = folder / "package.pdf"
-        if code is None:
+        if code == _TIMED_OUT:
             return None, (f"PDF 없음: LibreOffice가 {timeout:g}초 안에 끝내지 못했습니다 / "
                           f"no PDF: LibreOffice did not finish within {timeout:g} s")
         if not target.is_file() or target.stat().st_size == 0:
-            detail = err.strip().splitlines()[-1] if err.strip() else f"exit {code}"
+            detail = err or (f"exit {code}" if code else "no exit code")
             return None, f"PDF 없음: LibreOffice 변환 실패 / no PDF: LibreOffice conversion failed ({detail})"
         return target.read_bytes(), ""
+
+
+def _no_temp(exc: OSError) -> str:
+    why = exc.strerror or type(exc).__name__
+    return (f"PDF 없음: 임시 폴더에 쓸 수 없습니다 ({why}) / no PDF: the temp folder cannot be written ({why})")
 
 
 # ── per-card files ────────────────────────────────────────────────────────
@@ -577,15 +733,18 @@ def make_package(
     ``soffice=False`` skips the PDF; ``jobs`` > 1 renders the per-card files in that many
     processes. Cards a format cannot express are left out
     of that format and listed in ``failures`` and ``notes``; the rest is packed.
+    SIGTERM and SIGHUP stop it as Ctrl-C does (KeyboardInterrupt), with no worker,
+    LibreOffice process or temp folder left.
     """
     day = as_of or parse_as_of(book.settings.as_of, "설정!기준일")
     contents = package_contents(book, day)
     step = on_step or (lambda _text: None)
     notes_out: list[str] = []
-    step("카드 파일 / card files")
-    made = card_files(contents.book.cards, contents.failures, jobs)
-    step("통합 문서 / combined documents")
-    made += _combined(contents, soffice, pdf_timeout, notes_out)
+    with stop_on_termination():  # SIGTERM, SIGHUP: stop as on Ctrl-C, workers and LibreOffice ended
+        step("카드 파일 / card files")
+        made = card_files(contents.book.cards, contents.failures, jobs)
+        step("통합 문서 / combined documents")
+        made += _combined(contents, soffice, pdf_timeout, notes_out)
     files = [_built(name, card_id, fmt, data) for name, card_id, fmt, data in made]
     members = {name: data for name, _, _, data in made}
     members[MANIFEST] = manifest_json(files, day).encode("utf-8")
