@@ -5,6 +5,10 @@ Shared by the workbook reader and writer, which know nothing of each other.
 
 from __future__ import annotations
 
+import functools
+import re
+import unicodedata
+
 from reportgen import model as m
 
 # ── the contract: sheet names ─────────────────────────────────────────────
@@ -116,3 +120,27 @@ LIST_SEPARATOR = ","
 ENTRY_MARKER = m.MARK_L1
 YEAR_SUFFIX = "년"
 COUNT_UNIT = m.COUNT_UNIT
+
+
+# ── how names compare ─────────────────────────────────────────────────────
+#: characters that show as nothing (Unicode Default_Ignorable_Code_Point): zero-width space,
+#: joiners, word joiner, BOM, soft hyphen, direction marks and overrides, Hangul fillers,
+#: variation selectors
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff]"
+)
+
+
+@functools.lru_cache(maxsize=8192)
+def fold(text: str) -> str:
+    """A name as reportgen compares and keeps it: sheet names, header names, 설정 keys,
+    관리번호, statuses, 수준, numbers typed as text.
+
+    NFKC (decomposed Hangul saved on macOS → composed, full-width ``３-１`` → ``3-1``,
+    no-break spaces → spaces), invisible characters removed, surrounding spaces trimmed.
+    """
+    if text.isascii():
+        return text.strip()
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).strip()

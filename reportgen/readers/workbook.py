@@ -6,16 +6,27 @@ zipfile or lxml escapes. Sheets are streamed with lxml (no entities, no network)
 openpyxl's read-only mode took 4.5-6.6 s for 1,000 cards, this takes about 1.5 s.
 openpyxl still supplies the number-format and Excel-date rules.
 
-The sheet, column and 설정 key names are in :mod:`reportgen.workbook_contract`.
+Memory follows the cells a sheet really holds: rows are sparse (column → value),
+only the columns reportgen reads are kept (the first rows whole, to find a header
+row further down), and no number the file declares (row numbers, column letters,
+dimensions, counts) sizes anything. A cell reportgen cannot use (a formula without
+a saved value, an error value, over-long text) is a problem only in a column it
+reads; cells elsewhere are ignored whatever they hold.
+
+The sheet, column and 설정 key names are in :mod:`reportgen.workbook_contract`;
+names, 관리번호 and statuses are compared after :func:`~reportgen.workbook_contract.fold`.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import functools
 import posixpath
 import re
+import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -32,12 +43,20 @@ from reportgen.periods import normalize_period
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # refuse zip bombs
 MAX_ROWS, MAX_COLUMNS = 1048576, 16384  # Excel's sheet size
 MAX_CELL_CHARS = 32767  # Excel's limit of characters in one cell
+#: rows kept whole (every column): a header row further down is looked for among them
+HEADER_SEARCH_ROWS = 10
+#: how many row numbers or cells a notice names
+SHOWN_IN_NOTICE = 5
 
 _YEAR_HEADER = re.compile(r"^(\d{4})(?:" + contract.YEAR_SUFFIX + r")?$")
 _UNIT_SUFFIX = re.compile(r"\((?:%|건)\)$")
-_DOTS = re.compile("[,ㆍ‧・･·]")
+_DOTS = re.compile("[,ㆍ\u119e‧・･·]")  # U+119E is ㆍ after NFKC
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # ECMA-376 escape of a character XML cannot hold
 _CONTROL = re.compile(r"[\x00-\x08\x0c\x0e-\x1f\x7f]")
+_SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+#: what no UTF-8 file or XML document can hold: lone surrogates and the noncharacters U+FFFE, U+FFFF
+_UNSTORABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
+_LOOKALIKES = frozenset("\u2212\u02d7\u2043")  # minus sign, modifier minus, hyphen bullet
 _ISO_DATE = re.compile(r"^\s*(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\s*\.?\s*$")
 _XLSX_HINT_KO = "Excel에서 열어 'Excel 통합 문서(*.xlsx)'로 다시 저장하세요 (암호는 해제)"
 _XLSX_HINT_EN = "open it in Excel and save it as 'Excel Workbook (*.xlsx)' without a password"
@@ -47,30 +66,83 @@ class _Percent(float):
     """A number from a cell formatted as percent (0.6 shown as 60%)."""
 
 
-class _Formula(str):
-    """A cell already reported as a problem (a formula, an error value such as #N/A, text
-    over Excel's cell limit); every parser ignores it."""
+class _NoValue(str):
+    """A cell whose value reportgen cannot use: a formula without a saved value, an Excel error
+    value such as #N/A, text over Excel's cell limit, or a cell under a reported merge.
+
+    ``problem`` (what, in English, fix, in English) is reported naming the cell only where
+    reportgen reads the cell; every parser ignores the value.
+    """
+
+    problem: tuple[str, str, str, str] | None = None
+
+
+class _Dropped(str):
+    """Cell text from which characters no file can hold (``_xD800_`` escapes of lone surrogates,
+    U+FFFE, U+FFFF) were removed; ``dropped`` holds them, for a notice naming the cell."""
+
+    dropped = ""
+
+
+#: a covered cell of a merge already reported: no second problem (such as an empty 관리번호)
+_COVERED = _NoValue("")
+_MARKED = (_NoValue, _Dropped)
 
 
 class _Bad(ValueError):
     """A cell value that a parser cannot accept."""
 
 
+def _no_value(text: str, problem: tuple[str, str, str, str]) -> _NoValue:
+    value = _NoValue(text)
+    value.problem = problem
+    return value
+
+
 def header_key(name: object) -> str:
     """A header or key name compared tolerantly.
 
-    Surrounding and inner spaces, a trailing ``(%)``/``(건)`` unit and the kind
-    of middle dot (``·`` ``,`` ``ㆍ``) do not matter.
+    Besides :func:`~reportgen.workbook_contract.fold` (NFKC, invisible characters),
+    surrounding and inner spaces, a trailing ``(%)``/``(건)`` unit and the kind of
+    middle dot (``·`` ``,`` ``ㆍ``) do not matter.
     """
-    text = _text(name)
-    text = _UNIT_SUFFIX.sub("", text.strip()).strip()
+    return _name_key(_text(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_key(text: str) -> str:
+    text = _UNIT_SUFFIX.sub("", contract.fold(text)).strip()
     return _DOTS.sub("·", re.sub(r"\s+", "", text))
+
+
+def _status_key(status: str) -> str:
+    """A status as compared with 상태 목록: folded, spaces removed (``추진중`` = ``추진 중``)."""
+    return contract.fold(status).replace(" ", "")
+
+
+def _odd_characters(text: str) -> str:
+    """The characters of a name that look like another one or like nothing, as
+    ``U+2013 (EN DASH)``; "" when there are none."""
+    odd = dict.fromkeys(
+        char for char in text
+        if not char.isprintable() or char in _LOOKALIKES or (char != "-" and unicodedata.category(char) == "Pd")
+    )
+    return ", ".join(f"U+{ord(char):04X} ({unicodedata.name(char, '?')})" for char in odd)
+
+
+def _odd_note(text: str) -> tuple[str, str]:
+    """A remark for a message about a name that matches nothing, when it holds odd characters."""
+    odd = _odd_characters(text)
+    if not odd:
+        return "", ""
+    return (f" — 눈으로 구별하기 어려운 글자 {odd}가 들어 있습니다",
+            f" — it holds {odd}, which looks like another character or like nothing")
 
 
 # ── cell values ───────────────────────────────────────────────────────────
 def _text(value: object) -> str:
     """A cell value as trimmed text (whole numbers without ``.0``)."""
-    if value is None or isinstance(value, _Formula):
+    if value is None or isinstance(value, _NoValue):
         return ""
     if isinstance(value, str):
         return value.strip()
@@ -94,7 +166,7 @@ def _whole_number(number: float) -> int:
 
 def _percent(value: object) -> int | None:
     """추진율 or a yearly target: 60, ``60%``, 0.6 formatted as percent → 60."""
-    if value is None or isinstance(value, _Formula):
+    if value is None or isinstance(value, _NoValue):
         return None
     if isinstance(value, _Percent):
         return _whole_number(value * 100)
@@ -102,7 +174,7 @@ def _percent(value: object) -> int | None:
         raise _Bad(value)
     if isinstance(value, int | float):
         return _whole_number(value)
-    text = _text(value)
+    text = contract.fold(_text(value))
     if not text:
         return None
     text = text.removesuffix("%").strip()
@@ -114,17 +186,17 @@ def _percent(value: object) -> int | None:
 
 def _count(value: object) -> int | None:
     """구민소통 count: ``1회``, 1 → 1; blank or ``-`` → None."""
-    if value is None or isinstance(value, _Formula):
+    if value is None or isinstance(value, _NoValue):
         return None
     if isinstance(value, bool):
         raise _Bad(value)
     if isinstance(value, int | float):
         number = _whole_number(value)
     else:
-        text = _text(value).removesuffix(contract.COUNT_UNIT).strip()
+        text = contract.fold(_text(value)).removesuffix(contract.COUNT_UNIT).strip()
         if text in ("", m.COUNT_NONE):
             return None
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise _Bad(value)
         number = int(text)
     if number < 0:
@@ -136,7 +208,7 @@ def _marker(value: object) -> str:
     """수준 → bullet marker: 1/2/3 (text or number), a literal marker, blank → plain."""
     if isinstance(value, bool):
         raise _Bad(value)
-    text = _text(value)
+    text = contract.fold(_text(value))
     if text in m.LEVEL_TO_MARKER:
         return m.LEVEL_TO_MARKER[text]
     if text in m.MARKERS:
@@ -148,13 +220,13 @@ def _marker(value: object) -> str:
 
 def _period(value: object) -> str:
     """일자 → canonical period text ("" when blank); numbers are refused (2023.10 → 2023.1)."""
-    if value is None or isinstance(value, _Formula):
+    if value is None or isinstance(value, _NoValue):
         return ""
     if isinstance(value, dt.datetime | dt.date):
         return normalize_period(value)
     if isinstance(value, int | float):
         raise _Bad(value)
-    text = _text(value)
+    text = contract.fold(_text(value))
     if not text:
         return ""
     canonical = _normalized_text_period(text)
@@ -180,7 +252,7 @@ def _iso_date(value: object) -> str:
         return value.isoformat()
     if isinstance(value, int | float):
         raise _Bad(value)
-    text = _text(value)
+    text = contract.fold(_text(value))
     if not text:
         return ""
     match = _ISO_DATE.match(text)
@@ -199,7 +271,7 @@ def _year(value: object) -> int | None:
     if isinstance(value, int | float):
         year = _whole_number(value)
     else:
-        text = _text(value)
+        text = contract.fold(_text(value))
         if not text:
             return None
         match = _YEAR_HEADER.match(text.replace(" ", ""))
@@ -212,44 +284,43 @@ def _year(value: object) -> int | None:
 
 
 def _split_list(value: object) -> list[str]:
-    text = _text(value).replace("\n", contract.LIST_SEPARATOR)
+    """``완료, 이행후 계속추진`` (or one per line) → folded items."""
+    text = contract.fold(_text(value)).replace("\n", contract.LIST_SEPARATOR)
     return [item.strip() for item in text.split(contract.LIST_SEPARATOR) if item.strip()]
 
 
 # ── sheets as plain rows ──────────────────────────────────────────────────
 @dataclass
 class _Table:
-    """One sheet: its header (name → column index) and its non-empty data rows."""
+    """One sheet: its header (column index → name), the contract columns and the non-empty data rows."""
 
     name: str
-    header: list[object]
+    header: dict[int, object]
     columns: dict[str, int] = field(default_factory=dict)
     rows: list[_Row] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
-    """One data row with its Excel row number."""
+    """One data row with its Excel row number; ``values`` holds the read columns' cells that have a value."""
 
     table: _Table
     number: int
-    values: list[object]
+    values: dict[int, object]
 
     def raw(self, column: str) -> object:
         index = self.table.columns.get(column)
-        if index is None or index >= len(self.values):
-            return None
-        return self.values[index]
+        return None if index is None else self.values.get(index)
 
     def text(self, column: str) -> str:
         return _text(self.raw(column))
 
     def reported(self, column: str) -> bool:
-        """The cell is already a problem (formula, error value, over-long text): no second one."""
-        return isinstance(self.raw(column), _Formula)
+        """The cell is a problem already (formula without a value, error value, …): no second one."""
+        return isinstance(self.raw(column), _NoValue)
 
     def at_index(self, index: int) -> object:
-        return self.values[index] if index < len(self.values) else None
+        return self.values.get(index)
 
     def where(self, column: str) -> str:
         return self.where_index(self.table.columns.get(column, 0))
@@ -307,25 +378,57 @@ def _column_number(ref: str) -> int:
 def _plain_text(element: etree._Element, ns: str) -> str:
     """The text of a shared or inline string, without phonetic (rPh) runs."""
     if len(element) == 1 and element[0].tag == f"{ns}t":  # the usual <is><t>text</t></is>
-        return _unescape(element[0].text or "")
-    return _unescape("".join(t.text or "" for t in element.iter(f"{ns}t") if t.getparent().tag != f"{ns}rPh"))
+        return _clean(element[0].text or "")
+    return _clean("".join(t.text or "" for t in element.iter(f"{ns}t") if t.getparent().tag != f"{ns}rPh"))
 
 
-def _unescape(text: str) -> str:
-    """Excel's ``_xHHHH_`` escapes decoded; control characters dropped, CR and VT read as line breaks."""
-    if "_x" not in text and "\r" not in text:
-        return text
-    text = _ESCAPE.sub(lambda match: chr(int(match[1], 16)), text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n")
-    return _CONTROL.sub("", text)
+def _clean(text: str) -> str:
+    """Cell text as reportgen keeps it: Excel's ``_xHHHH_`` escapes decoded, control characters
+    dropped (CR and VT read as line breaks), characters no file can hold dropped (the result is then
+    a :class:`_Dropped` naming them), NFC (Hangul saved on macOS is decomposed)."""
+    dropped = ""
+    if "_x" in text or "\r" in text:
+        text = _ESCAPE.sub(lambda match: chr(int(match[1], 16)), text)
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n")
+        text = _CONTROL.sub("", text)
+        if _UNSTORABLE.search(text):
+            text = _SURROGATE_PAIR.sub(_joined_pair, text)  # _xD83D__xDE00_ is one emoji
+            dropped = "".join(_UNSTORABLE.findall(text))
+            text = _UNSTORABLE.sub("", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    if dropped:
+        text = _Dropped(text)
+        text.dropped = dropped
+    return text
+
+
+def _joined_pair(match: re.Match[str]) -> str:
+    high, low = (ord(char) for char in match[0])
+    return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+
+
+@dataclass
+class _Sheet:
+    """A sheet as read: the rows that hold a value (Excel row number, 0-based column → value),
+    its merged ranges (ref, first column, first row, last column, last row; 1-based), the numbers
+    of its hidden rows and of the rows holding a :data:`_MARKED` cell."""
+
+    rows: list[tuple[int, dict[int, object]]] = field(default_factory=list)
+    merges: list[tuple[str, int, int, int, int]] = field(default_factory=list)
+    hidden: set[int] = field(default_factory=set)
+    marked: set[int] = field(default_factory=set)
+
+    @property
+    def header(self) -> dict[int, object]:
+        return self.rows[0][1] if self.rows and self.rows[0][0] == 1 else {}
 
 
 class _XlsxFile:
-    """Sheets of an .xlsx as rows of cell values: text, numbers, datetimes, _Percent, _Formula."""
+    """Sheets of an .xlsx as rows of cell values: text, numbers, datetimes, _Percent, _NoValue, _Dropped."""
 
-    def __init__(self, archive: zipfile.ZipFile, problems: Problems):
+    def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive
-        self.problems = problems
         root_rels = self._rels("_rels/.rels", "")
         workbook_part = next((t for kind, t in root_rels.values() if kind.endswith(_OFFICE_DOCUMENT)),
                              "xl/workbook.xml")
@@ -338,11 +441,11 @@ class _XlsxFile:
         date1904 = properties is not None and properties.get("date1904", "0") in ("1", "true")
         self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
         self.sheets = {
-            sheet.get("name", "").strip(): rels[_rel_id(sheet)][1]
+            contract.fold(sheet.get("name", "")): rels[_rel_id(sheet)][1]
             for sheet in workbook.iterfind(f"{ns}sheets/{ns}sheet")
             if _rel_id(sheet) in rels
         }
-        self.sheet_names = [sheet.get("name", "").strip() for sheet in workbook.iterfind(f"{ns}sheets/{ns}sheet")]
+        self.sheet_names = [contract.fold(sheet.get("name", "")) for sheet in workbook.iterfind(f"{ns}sheets/{ns}sheet")]
         self.last_row = 0  # the last row read completely, for a problem while reading a sheet
         by_kind = {kind.rsplit("/", 1)[-1]: target for kind, target in rels.values()}
         self.strings = self._shared_strings(by_kind.get(_REL_SHARED_STRINGS[1:]))
@@ -392,72 +495,88 @@ class _XlsxFile:
                 kinds.append("")
         return kinds
 
-    def rows(self, name: str, refuse_merges: bool = True) -> list[list[object]]:
-        """Every row of a sheet (index 0 = Excel row 1; missing rows are []); merged cells are a problem."""
-        rows: list[list[object]] = []
+    def sheet(self, name: str, read_columns: Callable[[dict[int, object]], set[int]]) -> _Sheet:
+        """A sheet's rows; past row HEADER_SEARCH_ROWS only the cells of ``read_columns(header)``."""
+        sheet = _Sheet()
         row_tag, merge_tag = f"{self.ns}row", f"{self.ns}mergeCell"
-        self.last_row = 0
+        keep: set[int] | None = None
+        last = self.last_row = 0
         with self.archive.open(self.sheets[name]) as source:
             context = etree.iterparse(source, events=("end",), tag=(row_tag, merge_tag), **_PARSER_OPTIONS)
-            for _, row in context:
-                if row.tag == merge_tag:
-                    if refuse_merges:
-                        _merged_cells(f"{name}!{row.get('ref', '')}", self.problems)
-                        _mark_merged(rows, row.get("ref", ""))
-                    continue
-                number = int(row.get("r") or len(rows) + 1)
-                if not len(rows) < number <= MAX_ROWS:
-                    raise ValueError(f"row number {number}")
-                rows.extend([] for _ in range(len(rows), number - 1))
-                rows.append(self._row(name, row, number))
-                self.last_row = number
-                row.clear()
-                while row.getprevious() is not None:
-                    del row.getparent()[0]
+            for _, element in context:
+                if element.tag == merge_tag:
+                    sheet.merges.append(_merge_bounds(element.get("ref", "")))
+                else:
+                    number = int(element.get("r") or last + 1)
+                    if not last < number <= MAX_ROWS:
+                        raise ValueError(f"row number {number}")
+                    if keep is None and number > HEADER_SEARCH_ROWS:
+                        keep = read_columns(sheet.header)
+                    self._add_row(sheet, element, number, keep if number > HEADER_SEARCH_ROWS else None)
+                    last = self.last_row = number
+                element.clear()
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
             _refuse_doctype(context.root)
-        return rows
+        return sheet
 
-    def _row(self, sheet: str, row: etree._Element, number: int) -> list[object]:
-        values: list[object] = []
-        cell_tag, value_tag, formula_tag, inline_tag = self.tags
+    def _add_row(self, sheet: _Sheet, row: etree._Element, number: int, keep: set[int] | None) -> None:
+        """Store a row's cells that have a value, of the columns in ``keep`` (None: all)."""
+        values: dict[int, object] = {}
+        marked = False
+        last = 0
+        cell_tag = self.tags[0]
         for cell in row:
             if cell.tag != cell_tag:
                 continue
             ref = cell.get("r")
-            column = _column_number(ref) if ref else len(values) + 1
-            if not len(values) < column <= MAX_COLUMNS:
+            column = _column_number(ref) if ref else last + 1
+            if not last < column <= MAX_COLUMNS:
                 raise ValueError(f"cell {ref}")
-            if column - 1 > len(values):
-                values.extend([None] * (column - 1 - len(values)))
-            raw = formula = inline = None
-            for child in cell:
-                tag = child.tag
-                if tag == value_tag:
-                    raw = child.text
-                elif tag == formula_tag:
-                    formula = child
-                elif tag == inline_tag:
-                    inline = child
-            if formula is not None:
-                where = f"{sheet}!{get_column_letter(column)}{number}"
-                values.append(_formula(f"={formula.text or ''}", where, self.problems))
-            elif inline is not None:
-                values.append(_plain_text(inline, self.ns))
-            elif raw is None:
-                values.append(None)
-            elif cell.get("t") == "e":
-                values.append(_error_value(raw, f"{sheet}!{get_column_letter(column)}{number}", self.problems))
-            else:
-                values.append(self._value(cell.get("t", "n"), raw, cell.get("s")))
-            if type(values[-1]) is str and len(values[-1]) > MAX_CELL_CHARS:
-                values[-1] = _too_long(values[-1], f"{sheet}!{get_column_letter(column)}{number}", self.problems)
-        return values
+            last = column
+            if keep is not None and column - 1 not in keep:
+                continue  # a column reportgen does not read: ignored whatever it holds
+            value = self._cell(cell)
+            if value is not None:
+                values[column - 1] = value
+                marked = marked or type(value) in _MARKED
+        if values:
+            sheet.rows.append((number, values))
+            if row.get("hidden") in ("1", "true"):
+                sheet.hidden.add(number)
+            if marked:
+                sheet.marked.add(number)
+
+    def _cell(self, cell: etree._Element) -> object:
+        """A cell's value; a formula is read as the value Excel saved with it."""
+        _, value_tag, formula_tag, inline_tag = self.tags
+        raw = formula = inline = None
+        for child in cell:
+            tag = child.tag
+            if tag == value_tag:
+                raw = child.text or ""
+            elif tag == formula_tag:
+                formula = child
+            elif tag == inline_tag:
+                inline = child
+        kind = cell.get("t", "n")
+        if inline is not None:
+            value = _plain_text(inline, self.ns)
+        elif raw is None or (not raw and kind != "str"):  # no value; a formula without its saved value
+            return None if formula is None else _no_saved_value(formula.text)
+        elif kind == "e":
+            return _error_value(raw)
+        else:
+            value = self._value(kind, raw, cell.get("s"))
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            return _too_long(len(value))
+        return value
 
     def _value(self, kind: str, raw: str, style: str | None) -> object:
         if kind == "s":
             return self.strings[int(raw)]
         if kind in ("str", "inlineStr"):
-            return _unescape(raw)
+            return _clean(raw)
         if kind == "b":
             return raw.strip() in ("1", "true")
         if kind == "d":
@@ -477,26 +596,44 @@ class _XlsxFile:
         return int(number) if number.is_integer() and abs(number) < 1e15 else number
 
 
-def _formula(text: str, where: str, problems: Problems) -> _Formula:
-    problems.add(
-        where,
-        f"수식이 들어 있습니다 ({text})",
-        f"the cell holds a formula ({text})",
-        "수식 대신 값을 직접 입력하세요 (복사 후 '값으로 붙여넣기')",
-        "type the value, not a formula (copy, then paste as values)",
-    )
-    return _Formula(text)
-
-
-def _mark_merged(rows: list[list[object]], ref: str) -> None:
-    """The covered cells of a reported merge (all but the first) are marked, so that they raise no
-    second problem (such as an empty 관리번호 on every row)."""
+def _merge_bounds(ref: str) -> tuple[str, int, int, int, int]:
+    """A merged range as (ref, first column, first row, last column, last row)."""
     min_col, min_row, max_col, max_row = range_boundaries(ref)
-    for number in range(min_row, min(max_row, len(rows)) + 1):
-        row = rows[number - 1]
-        for column in range(min_col, min(max_col, len(row)) + 1):
-            if (number, column) != (min_row, min_col):
-                row[column - 1] = _Formula("")
+    if min_col is None or min_row is None or max_col is None or max_row is None:
+        raise ValueError(f"merged range {ref}")
+    return ref, min_col, min_row, max_col, max_row
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _no_saved_value(formula: str | None) -> _NoValue:
+    shown = f" (={_shortened(formula)})" if formula else ""
+    return _no_value(f"={formula or ''}", (
+        f"수식의 값이 저장되어 있지 않습니다{shown}",
+        f"the formula has no saved value{shown}",
+        "Excel에서 열고 저장하세요 (또는 수식 대신 값을 입력하세요)",
+        "open and save the file in Excel (or type the value instead of the formula)",
+    ))
+
+
+def _error_value(text: str) -> _NoValue:
+    return _no_value(text, (
+        f"Excel 오류 값이 들어 있습니다 ({_shortened(text)})",
+        f"the cell holds an Excel error value ({_shortened(text)})",
+        "오류를 고치고 값을 직접 입력하세요",
+        "fix the error and type the value",
+    ))
+
+
+def _too_long(length: int) -> _NoValue:
+    return _no_value("", (
+        f"한 셀의 글자가 {length:,}자로 Excel 한도({MAX_CELL_CHARS:,}자)를 넘습니다",
+        f"the cell holds {length:,} characters, more than Excel's limit of {MAX_CELL_CHARS:,}",
+        "내용을 줄이거나 여러 행으로 나누세요",
+        "shorten the text or split it over several rows",
+    ))
 
 
 def _merged_cells(where: str, problems: Problems) -> None:
@@ -509,30 +646,153 @@ def _merged_cells(where: str, problems: Problems) -> None:
     )
 
 
-def _error_value(text: str, where: str, problems: Problems) -> _Formula:
-    problems.add(
-        where,
-        f"Excel 오류 값이 들어 있습니다 ({text})",
-        f"the cell holds an Excel error value ({text})",
-        "오류를 고치고 값을 직접 입력하세요",
-        "fix the error and type the value",
-    )
-    return _Formula(text)
+# ── what a file is when it is no xlsx (judged by its content, not its name) ──
+_SNIFF_BYTES = 64 * 1024
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SAVE_AS_XLSX = (
+    "Excel에서 열어 '다른 이름으로 저장 → Excel 통합 문서(*.xlsx)'로 저장하세요"
+    " (LibreOffice Calc: 다른 이름으로 저장 → Excel 2007-365 (.xlsx))",
+    "open it in Excel and save it as 'Excel Workbook (*.xlsx)'"
+    " (LibreOffice Calc: Save As → Excel 2007-365 (.xlsx))",
+)
+_REMOVE_PASSWORD = (
+    "Excel에서 암호를 넣어 연 뒤 '파일 → 정보 → 통합 문서 보호 → 암호 설정'에서 암호를 지우고 저장하세요",
+    "open it in Excel with its password, clear the password (File → Info → Protect Workbook →"
+    " Encrypt with Password) and save it",
+)
+_IMPORT_CARD = (
+    "공약 관리카드 파일이면 'reportgen import 카드파일 -o 마스터.xlsx'로 마스터 워크북에 가져오세요",
+    "if it is a pledge card, bring it into the master workbook with 'reportgen import CARD -o MASTER.xlsx'",
+)
+_GIVE_WORKBOOK = (
+    "마스터 워크북(.xlsx)을 주세요 ('reportgen init'으로 빈 워크북을 만들 수 있습니다)",
+    "give the master workbook (.xlsx); 'reportgen init' makes an empty one",
+)
+#: format → (Korean name, English name, fix)
+_FORMATS: dict[str, tuple[str, str, tuple[str, str]]] = {
+    "xls": ("Excel 97-2003 통합 문서(.xls)", "an Excel 97-2003 workbook (.xls)", _SAVE_AS_XLSX),
+    "encrypted": ("암호가 걸린(암호화된) 통합 문서", "a password-protected (encrypted) workbook", _REMOVE_PASSWORD),
+    "ole": ("예전 .xls 형식이거나 암호가 걸린 파일", "an old .xls file or a password-protected workbook",
+            (_XLSX_HINT_KO, _XLSX_HINT_EN)),
+    "xlsb": ("Excel 바이너리 통합 문서(.xlsb)", "an Excel binary workbook (.xlsb)", _SAVE_AS_XLSX),
+    "ods": ("OpenDocument 스프레드시트(.ods)", "an OpenDocument spreadsheet (.ods)", _SAVE_AS_XLSX),
+    "odf": ("OpenDocument 문서(.odt 등)", "an OpenDocument document (.odt or similar)", _GIVE_WORKBOOK),
+    "csv": ("CSV 또는 텍스트 파일", "a CSV or text file", _SAVE_AS_XLSX),
+    "html": ("웹 페이지(HTML) 또는 XML 파일", "a web page (HTML) or XML file", _SAVE_AS_XLSX),
+    "xml2003": ("Excel 2003 XML 스프레드시트", "an Excel 2003 XML spreadsheet", _SAVE_AS_XLSX),
+    "pdf": ("PDF 문서", "a PDF document", _GIVE_WORKBOOK),
+    "docx": ("Word 문서(.docx)", "a Word document (.docx)", _IMPORT_CARD),
+    "doc": ("Word 97-2003 문서(.doc)", "a Word 97-2003 document (.doc)", _IMPORT_CARD),
+    "pptx": ("PowerPoint 프레젠테이션(.pptx)", "a PowerPoint presentation (.pptx)", _GIVE_WORKBOOK),
+    "hwp": ("한글 문서(.hwp)", "a Hangul document (.hwp)", _IMPORT_CARD),
+    "hwpx": ("한글 문서(.hwpx)", "a Hangul document (.hwpx)", _IMPORT_CARD),
+    "card-text": ("공약 관리카드 텍스트 파일", "a pledge card text file", _IMPORT_CARD),
+}
 
 
-def _too_long(text: str, where: str, problems: Problems) -> _Formula:
-    problems.add(
-        where,
-        f"한 셀의 글자가 {len(text):,}자로 Excel 한도({MAX_CELL_CHARS:,}자)를 넘습니다",
-        f"the cell holds {len(text):,} characters, more than Excel's limit of {MAX_CELL_CHARS:,}",
-        "내용을 줄이거나 여러 행으로 나누세요",
-        "shorten the text or split it over several rows",
-    )
-    return _Formula("")
+def _foreign_format(path: Path, head: bytes) -> str | None:
+    """The format of a file that is surely no xlsx (a key of :data:`_FORMATS`), None otherwise."""
+    if head.startswith(_CFB_MAGIC):
+        return _ole_format(path)
+    if head.startswith(b"PK"):
+        return _zip_format(path)
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"HWP Document File"):  # HWP 3.0
+        return "hwp"
+    return _text_format(head)
+
+
+def _ole_format(path: Path) -> str:
+    """An OLE compound file: old Excel, a password-protected Office file, HWP or old Word."""
+    import olefile  # pyhwp's dependency; its logger is silent unless configured
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            names = {entry[0].lower() for entry in ole.listdir(streams=True, storages=True) if entry}
+    except Exception:  # noqa: BLE001 - a damaged compound file: the general answer
+        return "ole"
+    if names & {"encryptioninfo", "encryptedpackage"}:
+        return "encrypted"
+    if names & {"workbook", "book"}:
+        return "xls"
+    if {"fileheader", "bodytext"} <= names:
+        return "hwp"
+    if "worddocument" in names:
+        return "doc"
+    return "ole"
+
+
+def _zip_format(path: Path) -> str | None:
+    """A zip that is another kind of document (None: maybe a workbook, read on)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            small = "mimetype" in names and archive.getinfo("mimetype").file_size <= 200
+            mimetype = archive.read("mimetype").strip() if small else b""
+    except Exception:  # noqa: BLE001 - a damaged zip is reported by the general checks
+        return None
+    if "xl/workbook.xml" in names:
+        return None
+    if "xl/workbook.bin" in names:
+        return "xlsb"
+    if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+        return "ods"
+    if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+        return "odf"
+    if mimetype.startswith(b"application/hwp+zip") or "Contents/content.hpf" in names:
+        return "hwpx"
+    if "word/document.xml" in names:
+        return "docx"
+    if "ppt/presentation.xml" in names:
+        return "pptx"
+    return None
+
+
+def _text_format(head: bytes) -> str | None:
+    """A text file: CSV or plain text, HTML/XML, a card's text (None: not text)."""
+    text = _decoded(head)
+    if text is None:
+        return None
+    start = text.lstrip("\ufeff \t\r\n")[:4096]
+    if start.startswith("<"):
+        if "urn:schemas-microsoft-com:office:spreadsheet" in start:
+            return "xml2003"
+        if "application/vnd.oasis.opendocument.spreadsheet" in start:
+            return "ods"  # a flat OpenDocument spreadsheet (.fods)
+        return "html"
+    return "card-text" if "【" in text else "csv"
+
+
+def _decoded(head: bytes) -> str | None:
+    """The first bytes as text (UTF-16 with a BOM, UTF-8, or CP949 as Korean Excel saves CSV)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings: tuple[str, ...] = ("utf-16",)
+    elif b"\0" in head:
+        return None
+    else:
+        encodings = ("utf-8-sig", "cp949")
+    for encoding in encodings:
+        try:
+            text = codecs.getincrementaldecoder(encoding)().decode(head)  # a character cut at the end is fine
+        except UnicodeDecodeError:
+            continue
+        if not any(char < " " and char not in "\t\r\n\f" for char in text):
+            return text
+    return None
 
 
 def _file_problem(path: Path, ko: str, en: str) -> InputError:
     return InputError(Problem(str(path), "", ko, en, _XLSX_HINT_KO, _XLSX_HINT_EN))
+
+
+def _foreign_problem(path: Path, kind: str) -> InputError:
+    ko, en, (fix_ko, fix_en) = _FORMATS[kind]
+    return InputError(Problem(
+        str(path), "",
+        f"xlsx 통합 문서가 아니라 {ko}입니다 (파일 이름이 아니라 내용으로 판단했습니다)",
+        f"this is not an xlsx workbook but {en} (judged by its content, not its name), so it cannot be read",
+        fix_ko, fix_en))
 
 
 def _check_container(path: Path) -> None:
@@ -549,15 +809,12 @@ def _check_container(path: Path) -> None:
             )
         )
     with path.open("rb") as fh:
-        head = fh.read(8)
+        head = fh.read(_SNIFF_BYTES)
     if not head:
         raise _file_problem(path, "빈 파일입니다 (0바이트)", "the file is empty (0 bytes)")
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _file_problem(
-            path,
-            "예전 .xls 형식이거나 암호가 걸린 파일입니다",
-            "this is an old .xls file or a password-protected workbook",
-        )
+    kind = _foreign_format(path, head)
+    if kind is not None:
+        raise _foreign_problem(path, kind)
     if not zipfile.is_zipfile(path):
         raise _file_problem(
             path,
@@ -577,17 +834,17 @@ def _check_container(path: Path) -> None:
         raise _file_problem(path, "압축을 푼 크기가 너무 큽니다", "the file unpacks too large")
 
 
-def _load_tables(path: Path, problems: Problems) -> dict[str, list[list[object]]]:
-    """Every sheet of the contract in the file as rows of values, keyed by the trimmed name."""
+def _load_tables(path: Path, problems: Problems) -> dict[str, _Sheet]:
+    """Every sheet of the contract in the file, keyed by its folded name."""
     _check_container(path)
     sheet = ""
     try:
         with zipfile.ZipFile(path) as archive:
-            xlsx = _XlsxFile(archive, problems)
+            xlsx = _XlsxFile(archive)
             _duplicate_sheets(xlsx.sheet_names, problems)
             tables = {}
             for sheet in [name for name in xlsx.sheets if name in contract.SHEETS]:
-                tables[sheet] = xlsx.rows(sheet, refuse_merges=sheet != contract.SHEET_SETTINGS)
+                tables[sheet] = xlsx.sheet(sheet, _read_columns(sheet))
             return tables
     except Exception as exc:  # noqa: BLE001 - any failure here means a damaged or foreign file
         if sheet and isinstance(exc, etree.XMLSyntaxError) and re.search("huge|too long", str(exc), re.I):
@@ -615,13 +872,14 @@ def _huge_cell(path: Path, sheet: str, last_row: int) -> InputError:
 
 
 def _duplicate_sheets(names: list[str], problems: Problems) -> None:
-    """Two sheets whose names differ only in surrounding spaces: which one is meant is unclear."""
+    """Two sheets whose names differ only in spaces or invisible characters: which one is meant is unclear."""
     for name in contract.SHEETS:
         if names.count(name) > 1:
             problems.add(
                 name,
-                f"'{name}' 시트가 {names.count(name)}개 있습니다 (앞뒤 공백만 다른 이름)",
-                f"there are {names.count(name)} sheets named '{name}' (the names differ only in spaces)",
+                f"'{name}' 시트가 {names.count(name)}개 있습니다 (공백이나 보이지 않는 글자만 다른 이름)",
+                f"there are {names.count(name)} sheets named '{name}' (the names differ only in spaces"
+                " or invisible characters)",
                 "하나만 남기고 지우거나 이름을 바꾸세요",
                 "delete or rename all but one of them",
             )
@@ -637,35 +895,148 @@ def _missing_sheet(name: str, problems: Problems) -> None:
     )
 
 
-def _table(name: str, rows: list[list[object]] | None, problems: Problems) -> _Table | None:
+# ── the columns reportgen reads ───────────────────────────────────────────
+#: 설정 is key/value: keys in column A, values in column B (C is free notes)
+_SETTINGS_COLUMNS = frozenset({0, 1})
+
+
+def _read_columns(name: str) -> Callable[[dict[int, object]], set[int]]:
+    """For a contract sheet: header row → the (0-based) columns reportgen reads."""
+    if name == contract.SHEET_SETTINGS:
+        return lambda header: set(_SETTINGS_COLUMNS)
+    return functools.partial(_table_columns, name)
+
+
+def _table_columns(name: str, header: dict[int, object]) -> set[int]:
+    """The contract columns found in the header, and for 연차별계획 every year column."""
+    indexes = set(_column_map(name, header).values())
+    if name == contract.SHEET_PLAN:
+        indexes.update(index for _, index in _year_columns(header))
+    return indexes
+
+
+def _column_map(name: str, header: dict[int, object]) -> dict[str, int]:
+    """Contract column → index of the first header cell with its name (missing ones left out)."""
+    found: dict[str, int] = {}
+    for index, value in header.items():
+        found.setdefault(header_key(value), index)
+    return {col: found[header_key(col)] for col in contract.SHEET_COLUMNS[name] if header_key(col) in found}
+
+
+def _year_columns(header: dict[int, object]) -> list[tuple[int, int]]:
+    """(year, column index) of every header cell that is a year."""
+    found = []
+    for index, value in header.items():
+        try:
+            year = _year(value) if not _is_blank(value) else None
+        except _Bad:
+            continue
+        if year is not None:
+            found.append((year, index))
+    return found
+
+
+# ── sheets as tables ──────────────────────────────────────────────────────
+def _table(name: str, sheet: _Sheet | None, problems: Problems, notices: list[str]) -> _Table | None:
     """Header-mapped table, or None (with problems) when the sheet or a column is missing."""
-    if rows is None:
+    if sheet is None:
         if name not in contract.OPTIONAL_SHEETS:
             _missing_sheet(name, problems)
         return None
-    header = rows[0] if rows else []
-    table = _Table(name, header)
-    for index, value in enumerate(header):
-        table.columns.setdefault(header_key(value), index)
-    missing = [col for col in contract.SHEET_COLUMNS[name] if header_key(col) not in table.columns]
+    header = sheet.header
+    table = _Table(name, header, _column_map(name, header))
+    read = _table_columns(name, header)
+    merges = _reported_merges(name, sheet.merges, read, problems)
+    missing = [col for col in contract.SHEET_COLUMNS[name] if col not in table.columns]
     if missing:
-        _missing_columns(name, missing, rows, problems)
+        _missing_columns(name, missing, sheet, problems)
         return None
-    table.columns = {col: table.columns[header_key(col)] for col in contract.SHEET_COLUMNS[name]} | {
-        key: index for key, index in table.columns.items()
-    }
-    for number, values in enumerate(rows[1:], start=2):
-        if not all(_is_blank(value) for value in values):
+    dropped: list[tuple[str, str]] = []
+    for number, values in sheet.rows:
+        if number == 1:
+            continue
+        if number <= HEADER_SEARCH_ROWS:  # kept whole: drop the columns not read
+            values = {index: value for index, value in values.items() if index in read}
+        if merges:
+            _cover(merges, number, values, read)
+        if number in sheet.marked:
+            _report_cells(name, number, values, problems, dropped)
+        if not all(_is_blank(value) for value in values.values()):
             table.rows.append(_Row(table, number, values))
+    _notice_hidden(name, [row.number for row in table.rows if row.number in sheet.hidden], notices)
+    _notice_dropped(name, dropped, notices)
     return table
 
 
-def _missing_columns(name: str, missing: list[str], rows: list[list[object]], problems: Problems) -> None:
+def _reported_merges(
+    name: str, merges: list[tuple[str, int, int, int, int]], read: set[int], problems: Problems
+) -> list[tuple[int, int, int, int]]:
+    """Merged ranges over a column reportgen reads, each reported; their bounds."""
+    found = []
+    for ref, min_col, min_row, max_col, max_row in merges:
+        if any(min_col <= index + 1 <= max_col for index in read):
+            _merged_cells(f"{name}!{ref}", problems)
+            found.append((min_col, min_row, max_col, max_row))
+    return found
+
+
+def _cover(merges: list[tuple[int, int, int, int]], number: int, values: dict[int, object], read: set[int]) -> None:
+    """Mark the covered cells of reported merges in a row (all but each merge's first cell), so that
+    they raise no second problem (such as an empty 관리번호 on every row)."""
+    for min_col, min_row, max_col, max_row in merges:
+        if min_row <= number <= max_row:
+            for index in read:
+                if min_col <= index + 1 <= max_col and (number, index + 1) != (min_row, min_col):
+                    values[index] = _COVERED
+
+
+def _report_cells(
+    sheet: str, number: int, values: dict[int, object], problems: Problems, dropped: list[tuple[str, str]]
+) -> None:
+    """The problems of a row's read cells that reportgen cannot use; cells whose characters were dropped."""
+    for index, value in values.items():
+        kind = type(value)
+        if kind is _NoValue and value.problem:  # type: ignore[union-attr]
+            problems.add(f"{sheet}!{get_column_letter(index + 1)}{number}", *value.problem)  # type: ignore[union-attr]
+        elif kind is _Dropped:
+            dropped.append((f"{get_column_letter(index + 1)}{number}", value.dropped))  # type: ignore[union-attr]
+
+
+def _listed(items: list[str]) -> str:
+    """The first few items, comma separated, with … when there are more."""
+    shown = ", ".join(items[:SHOWN_IN_NOTICE])
+    return shown + (", …" if len(items) > SHOWN_IN_NOTICE else "")
+
+
+def _notice_hidden(sheet: str, numbers: list[int], notices: list[str]) -> None:
+    """One notice for the hidden rows of a sheet that were read like the others."""
+    if not numbers:
+        return
+    count, rows = len(numbers), _listed([str(number) for number in numbers])
+    en = (f"{count} hidden rows of {sheet} (rows {rows}) were read like the others" if count > 1
+          else f"1 hidden row of {sheet} (row {rows}) was read like the others")
+    notices.append(f"{sheet} 시트의 숨긴 행 {count}개({rows}행)도 읽었습니다 / {en}")
+
+
+def _notice_dropped(sheet: str, dropped: list[tuple[str, str]], notices: list[str]) -> None:
+    """One notice for the cells of a sheet that lost characters no file can hold."""
+    if not dropped:
+        return
+    count, cells = len(dropped), _listed([cell for cell, _ in dropped])
+    chars = _listed(list(dict.fromkeys(f"U+{ord(char):04X}" for _, text in dropped for char in text)))
+    notices.append(
+        f"{sheet} 시트의 셀 {count}개({cells})에서 파일에 쓸 수 없는 글자({chars})를 뺐습니다 / "
+        f"characters that no file can hold ({chars}) were removed from {count} cell{'s' if count > 1 else ''}"
+        f" of {sheet} ({cells})"
+    )
+
+
+def _missing_columns(name: str, missing: list[str], sheet: _Sheet, problems: Problems) -> None:
     """One problem for all missing columns; it says so when the header row is further down."""
     listed = ", ".join(f"'{col}'" for col in missing)
     wanted = {header_key(col) for col in contract.SHEET_COLUMNS[name]}
-    lower = next((number for number, values in enumerate(rows[1:10], start=2)
-                  if wanted <= {header_key(value) for value in values}), None)
+    lower = next((number for number, values in sheet.rows if 1 < number <= HEADER_SEARCH_ROWS
+                  and wanted <= {header_key(value) for value in values.values()}), None)
     if lower is not None:
         problems.add(
             f"{name}!1:1",
@@ -675,13 +1046,27 @@ def _missing_columns(name: str, missing: list[str], rows: list[list[object]], pr
             f"delete rows 1-{lower - 1} so that the header is row 1",
         )
         return
+    odd_ko, odd_en = _odd_header_note(name, sheet.header)
     problems.add(
         f"{name}!1:1",
-        f"{listed} 열이 없습니다",
-        f"the column{'s' if len(missing) > 1 else ''} {listed} {'are' if len(missing) > 1 else 'is'} missing",
+        f"{listed} 열이 없습니다{odd_ko}",
+        f"the column{'s' if len(missing) > 1 else ''} {listed} {'are' if len(missing) > 1 else 'is'} missing{odd_en}",
         f"1행(머리글)에 {listed} 열을 추가하세요",
         f"add {'columns' if len(missing) > 1 else 'a column'} headed {listed} in row 1",
     )
+
+
+def _odd_header_note(name: str, header: dict[int, object]) -> tuple[str, str]:
+    """Header cells that match no column and hold characters that look like others or like nothing."""
+    wanted = {header_key(col) for col in contract.SHEET_COLUMNS[name]}
+    odd = [(f"{get_column_letter(index + 1)}1", _odd_characters(contract.fold(_text(value))))
+           for index, value in header.items() if header_key(value) not in wanted]
+    odd = [(cell, chars) for cell, chars in odd if chars]
+    if not odd:
+        return "", ""
+    shown = "; ".join(f"{cell}: {chars}" for cell, chars in odd[:SHOWN_IN_NOTICE])
+    return (f" — 머리글에 눈으로 구별하기 어려운 글자가 있습니다 ({shown})",
+            f" — the header holds characters that look like others or like nothing ({shown})")
 
 
 # ── problems with a cell ──────────────────────────────────────────────────
@@ -717,16 +1102,34 @@ def _bad_date(problems: Problems, where: str, value: object) -> None:
 _SETTING_KEYS = {header_key(key): key for key in contract.SETTING_KEYS}
 
 
-def _read_settings(rows: list[list[object]] | None, problems: Problems) -> m.Settings:
+def _setting_values(sheet: _Sheet, problems: Problems, notices: list[str]) -> dict[str, tuple[object, str]]:
+    """설정 key → (value, its cell): keys in column A anywhere, values in column B.
+
+    Column A is read in every row; column B only beside a known key.
+    """
+    values: dict[str, tuple[object, str]] = {}
+    hidden: list[int] = []
+    dropped: list[tuple[str, str]] = []
+    for number, cells in sheet.rows:
+        key = _SETTING_KEYS.get(header_key(cells.get(0)))
+        if number in sheet.marked:
+            read = {index: cells[index] for index in ((0, 1) if key else (0,)) if index in cells}
+            _report_cells(contract.SHEET_SETTINGS, number, read, problems, dropped)
+        if key:
+            values[key] = (cells.get(1), f"{contract.SHEET_SETTINGS}!B{number}")
+            if number in sheet.hidden:
+                hidden.append(number)
+    _notice_hidden(contract.SHEET_SETTINGS, hidden, notices)
+    _notice_dropped(contract.SHEET_SETTINGS, dropped, notices)
+    return values
+
+
+def _read_settings(sheet: _Sheet | None, problems: Problems, notices: list[str]) -> m.Settings:
     settings = m.Settings()
-    if rows is None:
+    if sheet is None:
         _missing_sheet(contract.SHEET_SETTINGS, problems)
         return settings
-    values: dict[str, tuple[object, str]] = {}
-    for number, row in enumerate(rows, start=1):  # keys in column A, values in B
-        key = _SETTING_KEYS.get(header_key(row[0] if row else None))
-        if key:
-            values[key] = (row[1] if len(row) > 1 else None, f"{contract.SHEET_SETTINGS}!B{number}")
+    values = _setting_values(sheet, problems, notices)
     settings.agency = _text(values.get(contract.KEY_AGENCY, (None,))[0])
     settings.term = _text(values.get(contract.KEY_TERM, (None,))[0])
     known_problems = len(problems.items)
@@ -806,15 +1209,16 @@ def _check_term(
 
 
 def _check_done_statuses(settings: m.Settings, where: str, problems: Problems) -> None:
-    known = {status.replace(" ", "") for status in settings.statuses}
+    known = {_status_key(status) for status in settings.statuses}
     for status in settings.done_statuses:
-        if status.replace(" ", "") not in known:
+        if _status_key(status) not in known:
+            odd_ko, odd_en = _odd_note(status)
             _bad_cell(
                 problems,
                 where,
                 (
-                    f"완료 상태 '{status}'가 상태 목록에 없습니다",
-                    f"the done status '{status}' is not in 상태 목록",
+                    f"완료 상태 '{status}'가 상태 목록에 없습니다{odd_ko}",
+                    f"the done status '{status}' is not in 상태 목록{odd_en}",
                 ),
                 ("상태 목록에 있는 값만 쓰세요", "use only values listed in 상태 목록"),
             )
@@ -846,20 +1250,13 @@ class _Context:
         if key in self.unknown:  # count it in the problem of the first such row
             index, count = self.unknown[key]
             self.unknown[key] = (index, count + 1)
-            first = self.problems.items[index]
-            self.problems.items[index] = replace(
-                first,
-                ko=f"공약목록에 없는 관리번호입니다 ({card_id}; 이 시트의 {count + 1}개 행)",
-                en=f"관리번호 {card_id} is not in 공약목록 ({count + 1} rows of this sheet, the first named here)",
-            )
+            ko, en = _unknown_id_text(card_id, count + 1)
+            self.problems.items[index] = replace(self.problems.items[index], ko=ko, en=en)
             return
         _bad_cell(
             self.problems,
             row.where(contract.COL_ID),
-            (
-                f"공약목록에 없는 관리번호입니다 ({card_id})",
-                f"관리번호 {card_id} is not in 공약목록",
-            ),
+            _unknown_id_text(card_id, 1),
             (
                 "공약목록에 있는 관리번호를 쓰거나 공약목록에 추가하세요",
                 "use a 관리번호 listed in 공약목록, or add the pledge there",
@@ -868,9 +1265,18 @@ class _Context:
         self.unknown[key] = (len(self.problems.items) - 1, 1)
 
 
+def _unknown_id_text(card_id: str, rows: int) -> tuple[str, str]:
+    """What is wrong with a 관리번호 not in 공약목록, found on ``rows`` rows of a sheet."""
+    odd_ko, odd_en = _odd_note(card_id)
+    if rows == 1:
+        return (f"공약목록에 없는 관리번호입니다 ({card_id}){odd_ko}", f"관리번호 {card_id} is not in 공약목록{odd_en}")
+    return (f"공약목록에 없는 관리번호입니다 ({card_id}; 이 시트의 {rows}개 행){odd_ko}",
+            f"관리번호 {card_id} is not in 공약목록 ({rows} rows of this sheet, the first named here){odd_en}")
+
+
 def _card_id(row: _Row, problems: Problems) -> str | None:
     raw = row.raw(contract.COL_ID)
-    if isinstance(raw, _Formula):
+    if isinstance(raw, _NoValue):
         return None
     if isinstance(raw, dt.date | dt.datetime):
         _bad_cell(
@@ -886,7 +1292,7 @@ def _card_id(row: _Row, problems: Problems) -> str | None:
             ),
         )
         return None
-    card_id = _text(raw)
+    card_id = contract.fold(_text(raw))
     if not card_id:
         _bad_cell(
             problems,
@@ -902,7 +1308,7 @@ def _card_id(row: _Row, problems: Problems) -> str | None:
 
 
 def _read_cards(table: _Table, ctx: _Context) -> None:
-    statuses = {status.replace(" ", ""): status for status in ctx.settings.statuses}
+    statuses = {_status_key(status): status for status in ctx.settings.statuses}
     for row in table.rows:
         card_id = _card_id(row, ctx.problems)
         title = row.text(contract.COL_TITLE)
@@ -948,15 +1354,16 @@ def _status(row: _Row, statuses: dict[str, str], problems: Problems) -> str:
     status = row.text(contract.COL_STATUS)
     if not status:
         return ""
-    known = statuses.get(status.replace(" ", ""))
+    known = statuses.get(_status_key(status))
     if known is None:
         listed = ", ".join(statuses.values())
+        odd_ko, odd_en = _odd_note(status)
         _bad_cell(
             problems,
             row.where(contract.COL_STATUS),
             (
-                f"추진상황 '{status}'가 설정의 상태 목록에 없습니다",
-                f"the status '{status}' is not in 설정 상태 목록",
+                f"추진상황 '{status}'가 설정의 상태 목록에 없습니다{odd_ko}",
+                f"the status '{status}' is not in 설정 상태 목록{odd_en}",
             ),
             (f"다음 중 하나를 쓰세요: {listed}", f"use one of: {listed}"),
         )
@@ -1004,7 +1411,7 @@ _SECTIONS = {header_key(section): section for section in m.BULLET_SECTIONS}
 
 def _level(row: _Row, problems: Problems, allowed: str) -> str | None:
     value = row.raw(contract.COL_LEVEL)
-    if isinstance(value, _Formula):
+    if isinstance(value, _NoValue):
         return None
     try:
         return _marker(value)
@@ -1105,19 +1512,6 @@ def _read_changes(table: _Table, ctx: _Context) -> None:
 
 
 # ── 연차별계획 ─────────────────────────────────────────────────────────────
-def _year_columns(table: _Table) -> list[tuple[int, int]]:
-    """(year, column index) of every header cell that is a year."""
-    found = []
-    for index, value in enumerate(table.header):
-        try:
-            year = _year(value) if not _is_blank(value) else None
-        except _Bad:
-            continue
-        if year is not None:
-            found.append((year, index))
-    return found
-
-
 def _first_wrong_year_column(found: list[tuple[int, int]], expected: list[int], start: int) -> int:
     """The column index to name in the problem: the first year that is not the expected one."""
     for position, (year, index) in enumerate(found):
@@ -1130,7 +1524,7 @@ def _plan_years(
     table: _Table, settings: m.Settings, problems: Problems
 ) -> list[tuple[int, int]] | None:
     """The year columns, checked against 설정 (or consecutive when 설정 has no years)."""
-    found = _year_columns(table)
+    found = _year_columns(table.header)
     years = [year for year, _ in found]
     if settings.term_start is not None and settings.term_end is not None:
         expected = list(range(settings.term_start, settings.term_end + 1))
@@ -1175,7 +1569,7 @@ def _target_cell(row: _Row, index: int, problems: Problems) -> int | None:
 
 
 def _is_target_row(title: str) -> bool:
-    return title.replace(" ", "") in (m.L_TARGET_ROW, m.L_TARGET_ROW.removesuffix("(%)"))
+    return contract.fold(title).replace(" ", "") in (m.L_TARGET_ROW, m.L_TARGET_ROW.removesuffix("(%)"))
 
 
 def _read_plan(table: _Table, ctx: _Context) -> None:
@@ -1270,15 +1664,16 @@ def read_workbook(path: Path) -> m.Workbook:
     """Read and validate a master workbook; raise InputError listing every problem."""
     path = Path(path)
     problems = Problems(str(path))
+    notices: list[str] = []
     sheets = _load_tables(path, problems)
-    settings = _read_settings(sheets.get(contract.SHEET_SETTINGS), problems)
+    settings = _read_settings(sheets.get(contract.SHEET_SETTINGS), problems, notices)
     ctx = _Context(settings, problems)
-    cards_table = _table(contract.SHEET_CARDS, sheets.get(contract.SHEET_CARDS), problems)
+    cards_table = _table(contract.SHEET_CARDS, sheets.get(contract.SHEET_CARDS), problems, notices)
     if cards_table is not None:
         _read_cards(cards_table, ctx)
     for name, reader in _DETAIL_READERS:
-        table = _table(name, sheets.get(name), problems)
+        table = _table(name, sheets.get(name), problems, notices)
         if table is not None and cards_table is not None:
             reader(table, ctx)
     problems.raise_if_any()
-    return m.Workbook(settings=settings, cards=list(ctx.cards.values()))
+    return m.Workbook(settings=settings, cards=list(ctx.cards.values()), notices=notices)
