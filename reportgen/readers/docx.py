@@ -24,7 +24,13 @@ from lxml import etree
 
 from reportgen import model as m
 from reportgen.errors import InputError, Problem
-from reportgen.readers.text import parse_lines
+from reportgen.readers.text import (
+    MAX_XML_TAGS,
+    GridError,
+    check_line_count,
+    parse_lines,
+    table_lines,
+)
 
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -47,6 +53,10 @@ def _error(path: Path, ko: str, en: str, fix_ko: str = "", fix_en: str = "") -> 
 
 
 def _parse(path: Path, name: str, data: bytes) -> etree._Element:
+    if data.count(b"<") > MAX_XML_TAGS:  # the parsed tree costs some 100 bytes per element
+        raise _error(path, f"DOCX 안의 {name}에 XML 요소가 너무 많습니다 ({MAX_XML_TAGS:,}개 초과)",
+                     f"{name} in the DOCX holds more than {MAX_XML_TAGS:,} XML elements",
+                     "카드 한 장만 담긴 파일을 주세요", "give a file holding one card")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)
@@ -115,9 +125,10 @@ def _rel_part(package: _Package, main: str, kind: str) -> str:
 
 
 def _twips(value: str | None) -> int:
+    """A whole number from an attribute (Word writes twips and counts as integers); 0 if it is none."""
     try:
         return int(float(value or 0))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "nan"; "inf", "1e999"
         return 0
 
 
@@ -206,8 +217,9 @@ def _clean(text: str) -> str:
 class _Walker:
     """Turns the document body into text-card lines."""
 
-    def __init__(self, styles: _Styles):
+    def __init__(self, styles: _Styles, source: Path):
         self.styles = styles
+        self.source = source
         self.lines: list[str] = []
 
     def paragraph_line(self, p: etree._Element) -> str:
@@ -244,19 +256,30 @@ class _Walker:
                 yield child
 
     def table(self, tbl: etree._Element) -> None:
+        """Rows as TAB-joined lines laid out on the shared grid (:func:`~reportgen.readers.text.table_lines`)."""
         rows = list(self.rows(tbl))
         cells = [[tc for tc in _content(tr) if tc.tag == f"{W}tc"] for tr in rows]
         if len(rows) == 1 and len(cells[0]) == 1:
             for p in cells[0][0].iter(f"{W}p"):
                 self.lines.append(self.paragraph_line(p))
             return
-        for tr, tcs in zip(rows, cells, strict=True):
-            self.lines.append("\t".join(self.row_cells(tr, tcs)).rstrip())
+        placed = [(row, col, text) for row, (tr, tcs) in enumerate(zip(rows, cells, strict=True))
+                  for col, text in self.row_cells(tr, tcs)]
+        try:
+            self.lines.extend(line.rstrip() for line in table_lines(placed))
+        except GridError as exc:
+            raise _error(self.source, f"표의 칸 배치가 손상되었습니다 ({exc})", f"a table's cell layout is damaged ({exc})") from None
+        check_line_count(len(self.lines), self.source)
 
-    def row_cells(self, tr: etree._Element, tcs: list[etree._Element]) -> list[str]:
+    def row_cells(self, tr: etree._Element, tcs: list[etree._Element]) -> list[tuple[int, str]]:
+        """(grid column where it starts, text) of each cell: after w:gridBefore and the spans to its left.
+
+        The numbers are only added up, never allocated: the grid is built from the cells present.
+        """
         trpr = tr.find(f"{W}trPr")
         before = trpr.find(f"{W}gridBefore") if trpr is not None else None
-        out = [""] * _twips(before.get(f"{W}val") if before is not None else None)
+        col = max(0, _twips(before.get(f"{W}val") if before is not None else None))
+        out = []
         for tc in tcs:
             tcpr = tc.find(f"{W}tcPr")
             span, continued = 1, False
@@ -265,14 +288,15 @@ class _Walker:
                 span = max(1, _twips(grid.get(f"{W}val"))) if grid is not None else 1
                 merge = tcpr.find(f"{W}vMerge")
                 continued = merge is not None and merge.get(f"{W}val", "continue") == "continue"
-            out.append("" if continued else self.cell_text(tc))
-            out.extend([""] * (span - 1))
+            out.append((col, "" if continued else self.cell_text(tc)))
+            col += span
         return out
 
     def walk(self, container: etree._Element) -> None:
         for child in _content(container):
             if child.tag == f"{W}p":
                 self.lines.append(self.paragraph_line(child))
+                check_line_count(len(self.lines), self.source)
             elif child.tag == f"{W}tbl":
                 self.table(child)
 
@@ -304,7 +328,7 @@ def docx_lines(path: Path) -> list[str]:
                          package.xml(_rel_part(package, main, "numbering")))
     finally:
         package.close()
-    walker = _Walker(styles)
+    walker = _Walker(styles, path)
     walker.walk(body)
     return walker.lines
 

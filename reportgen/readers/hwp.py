@@ -25,7 +25,7 @@ from typing import Any
 
 from reportgen.errors import InputError, Problem
 from reportgen.model import Card
-from reportgen.readers.text import grid_lines, grid_size, parse_lines
+from reportgen.readers.text import GridError, parse_lines, table_lines
 
 #: pyhwp logs decoding noise (and the password notice) on these loggers
 _NOISY_LOGGERS = ("hwp5", "olefile")
@@ -290,19 +290,26 @@ def _cell_text(cell: Node) -> str:
 
 
 def _table_lines(table: Node) -> list[str]:
-    """One TAB-joined line per table row; merged-away cells are empty."""
-    cells = [node for node in _descendants(table, "TableCell")]
-    body = next(_descendants(table, "TableBody"), None)
-    rows = int(body.attrs.get("rows", 0)) if body else 0
-    cols = int(body.attrs.get("cols", 0)) if body else 0
-    places = [tuple(int(cell.attrs.get(key, default)) for key, default in _PLACE) for cell in cells]
-    rows, cols = grid_size(places, rows, cols)
+    """One TAB-joined line per row; merged-away cells are empty.
+
+    The grid is made of the rows and columns where cells start
+    (:func:`~reportgen.readers.text.table_lines`): the row and column counts and
+    spans the file declares cost nothing.
+    """
+    cells = [(_int(cell.attrs.get("row")), _int(cell.attrs.get("col")), _cell_text(cell))
+             for cell in _descendants(table, "TableCell")]
+    rows, cols = len({cell[0] for cell in cells}), len({cell[1] for cell in cells})
     if rows * cols > MAX_TABLE_CELLS:
         raise _Malformed(f"a table of {rows} × {cols} cells")
-    return grid_lines({(p[0], p[1]): _cell_text(cell) for p, cell in zip(places, cells, strict=True)}, rows, cols)
+    try:
+        return table_lines(cells)
+    except GridError as exc:
+        raise _Malformed(f"a table's cells are misplaced: {exc}") from None
 
 
-_PLACE = (("row", 0), ("col", 0), ("rowspan", 1), ("colspan", 1))  # a TableCell's place in its table
+def _int(value: Any) -> int:
+    """A cell address from the model (pyhwp gives ints; anything else counts as 0)."""
+    return value if isinstance(value, int) else 0
 
 
 def _descendants(node: Node, name: str) -> Iterator[Node]:

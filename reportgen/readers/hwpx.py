@@ -26,12 +26,18 @@ from lxml import etree
 
 from reportgen.errors import InputError, Problems
 from reportgen.model import Card
-from reportgen.readers.text import grid_lines, grid_size, parse_lines
+from reportgen.readers.text import (
+    MAX_XML_TAGS,
+    GridError,
+    check_line_count,
+    parse_lines,
+    table_lines,
+)
 
 MAX_PART_BYTES = 50 * 1024 * 1024
 MAX_PARTS = 10_000
 MIMETYPE = b"application/hwp+zip"
-MAX_ROWS, MAX_COLS = 2_000, 100  # a table larger than this is no pledge card
+MAX_ROWS, MAX_COLS = 2_000, 100  # a table whose grid (rows and columns where cells start) is larger is no card
 INDENT_UNIT = 1000  # HWPUNIT of first-line indent per leading space (10 pt)
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -102,6 +108,7 @@ def _package_lines(package: zipfile.ZipFile) -> list[str]:
     for name in sections:
         root = _parse(package, name)
         lines.extend(_Lines(indents).section(root))
+        check_line_count(len(lines), package.filename)
     return lines
 
 
@@ -120,8 +127,12 @@ def _read(package: zipfile.ZipFile, name: str) -> bytes:
 
 
 def _parse(package: zipfile.ZipFile, name: str) -> etree._Element:
+    data = _read(package, name)
+    if data.count(b"<") > MAX_XML_TAGS:  # the parsed tree costs some 100 bytes per element
+        raise _Bad(name, f"XML 요소가 너무 많습니다 ({MAX_XML_TAGS:,}개 초과)", f"more than {MAX_XML_TAGS:,} XML elements",
+                   "카드 한 장짜리 문서를 주세요", "give a document of one card")
     try:
-        root = etree.fromstring(_read(package, name), _PARSER)
+        root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else 0
         raise _Bad(f"{name} line {line}", f"XML이 손상되었습니다: {exc.msg}", f"broken XML: {exc.msg}",
@@ -223,11 +234,21 @@ class _Lines:
         """One TAB-joined line per row; a one-cell table gives one line per paragraph."""
         cells = list(_table_cells(tbl))
         if len(cells) == 1:
-            return [line for p in _sub_paragraphs(cells[0][4]) for line in self.paragraph(p)]
-        if not cells:
-            return []
-        rows, cols = grid_size(cell[:4] for cell in cells)
-        return grid_lines({(row, col): cell_text(tc) for row, col, _rs, _cs, tc in cells}, rows, cols)
+            return [line for p in _sub_paragraphs(cells[0][2]) for line in self.paragraph(p)]
+        return _grid_lines([(row, col, cell_text(tc)) for row, col, tc in cells])
+
+
+def _grid_lines(cells: list[tuple[int, int, str]]) -> list[str]:
+    """The shared grid layout of :func:`reportgen.readers.text.table_lines`, within this reader's table limits."""
+    too_large = _Bad("", f"표가 너무 큽니다 ({MAX_ROWS}행·{MAX_COLS}열 초과)",
+                     f"a table is too large (over {MAX_ROWS} rows or {MAX_COLS} columns)")
+    if len({row for row, _col, _text in cells}) > MAX_ROWS or len({col for _row, col, _text in cells}) > MAX_COLS:
+        raise too_large
+    try:
+        return table_lines(cells)
+    except GridError as exc:
+        raise _Bad("", f"표의 칸 배치가 손상되었습니다 ({exc})", f"a table's cell layout is damaged ({exc})",
+                   "한/글에서 열어 다시 저장하세요", "open it in Hangul and save it again") from None
 
 
 def _children(element: etree._Element, kind: str) -> Iterator[etree._Element]:
@@ -251,11 +272,13 @@ def _t_text(t: etree._Element) -> str:
     return "".join(parts)
 
 
-def _table_cells(tbl: etree._Element) -> Iterator[tuple[int, int, int, int, etree._Element]]:
-    """(row, col, rowSpan, colSpan, cell) of every drawn cell, placed by <hp:cellAddr>."""
-    taken: set[tuple[int, int]] = set()
+def _table_cells(tbl: etree._Element) -> Iterator[tuple[int, int, etree._Element]]:
+    """(row, col, cell) of every drawn cell: where <hp:cellAddr> puts it, else after the cells to
+    its left and those reaching down into its row. Spans are only numbers here: they allocate nothing."""
+    reaching: list[tuple[int, int, int]] = []  # (last row, first col, end col) of cells spanning rows
     for row_index, tr in enumerate(_children(tbl, "tr")):
-        col_cursor = 0
+        reaching = [cell for cell in reaching if cell[0] >= row_index]
+        cursor = 0
         for tc in _children(tr, "tc"):
             addr = next(_children(tc, "cellAddr"), None)
             span = next(_children(tc, "cellSpan"), None)
@@ -264,16 +287,22 @@ def _table_cells(tbl: etree._Element) -> Iterator[tuple[int, int, int, int, etre
             if addr is not None:
                 row, col = _int(addr.get("rowAddr")), _int(addr.get("colAddr"))
             else:
-                row, col = row_index, col_cursor
-                while (row, col) in taken:
-                    col += 1
-            if not (0 <= row and 0 <= col and row + row_span <= MAX_ROWS and col + col_span <= MAX_COLS):
-                raise _Bad("", f"표가 너무 큽니다 ({MAX_ROWS}행·{MAX_COLS}열 초과)",
-                           f"a table is too large (over {MAX_ROWS} rows or {MAX_COLS} columns)")
-            if addr is None or row_span * col_span <= 64:
-                taken.update((r, c) for r in range(row, row + row_span) for c in range(col, col + col_span))
-            col_cursor = col + col_span
-            yield row, col, row_span, col_span, tc
+                row, col = row_index, _free_column(reaching, cursor)
+            if row_span > 1:
+                reaching.append((row + row_span - 1, col, col + col_span))
+            cursor = col + col_span
+            yield row, col, tc
+
+
+def _free_column(reaching: list[tuple[int, int, int]], col: int) -> int:
+    """The first column from ``col`` on that no cell from a row above reaches down into."""
+    moved = True
+    while moved:
+        moved = False
+        for _last, first, end in reaching:
+            if first <= col < end:
+                col, moved = end, True
+    return col
 
 
 def cell_text(tc: etree._Element) -> str:
@@ -290,5 +319,5 @@ def _cell_parts(paragraphs: Iterable[etree._Element]) -> Iterator[str]:
                 if kind == "t":
                     text.append(_t_text(child))
                 elif kind == "tbl":
-                    yield from (cell_text(cell[4]) for cell in _table_cells(child))
+                    yield from (cell_text(cell[2]) for cell in _table_cells(child))
         yield re.sub(r"\s+", " ", "".join(text)).strip()

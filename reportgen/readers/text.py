@@ -13,16 +13,30 @@ A line that cannot be placed is an error naming its line number.
 
 from __future__ import annotations
 
+import codecs
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen import model as m
 from reportgen.errors import InputError, Problems
 from reportgen.periods import DATED_LINE_RE, PeriodError, normalize_period
+from reportgen.safeguard import read_error
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
+#: a card has some hundreds of lines; more than this is no card (and would cost memory)
+MAX_CARD_LINES = 100_000
+#: an XML part of a card has some thousands of tags; the DOCX and HWPX readers refuse more before parsing
+MAX_XML_TAGS = 1_000_000
+#: a table's grid may hold this many positions per cell present (a real table has about one)
+GRID_PER_CELL, GRID_MIN = 16, 256
+#: the characters ``str.splitlines`` breaks at
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_SAVE_UTF8 = ("메모장 등에서 '다른 이름으로 저장'을 눌러 인코딩을 UTF-8로 골라 저장하세요",
+              "save it again with the encoding UTF-8 (e.g. Notepad: Save As, Encoding: UTF-8)")
 
 
 @dataclass
@@ -49,19 +63,69 @@ class Line:
 
 
 def read_text(path: Path) -> m.Card:
-    """Read a text card (UTF-8, or CP949 as old Windows tools save it)."""
-    data = Path(path).read_bytes()
-    if len(data) > MAX_TEXT_BYTES:
-        raise InputError(_problem(path, "", "파일이 너무 큽니다 (20 MB 초과)", "file larger than 20 MB",
-                                  "카드 한 장의 텍스트만 넣으세요", "give the text of one card"))
-    for encoding in ("utf-8-sig", "cp949"):
-        try:
-            return parse_lines(data.decode(encoding).splitlines(), str(path))
-        except UnicodeDecodeError:
-            continue
-    raise InputError(_problem(path, "", "텍스트 인코딩을 알 수 없습니다", "unknown text encoding",
-                              "UTF-8로 저장하세요", "save the file as UTF-8"))
+    """Read a text card: UTF-8 (with or without BOM), UTF-16 with BOM, or CP949/EUC-KR."""
+    path = Path(path)
+    text = decode_text(_read_bytes(path), path)
+    check_line_count(_line_count(text), path)  # before splitting: 20 MB of line breaks would be 20 million strings
+    return parse_lines(text.splitlines(), str(path))
 
+
+def _line_count(text: str) -> int:
+    """How many lines ``text.splitlines()`` gives (counted, not split)."""
+    breaks = sum(text.count(char) for char in _LINE_BREAKS) - text.count("\r\n")
+    return breaks + (not text.endswith(tuple(_LINE_BREAKS)))
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes; its size is checked before reading and no more than the limit + 1 is read."""
+    too_big = _problem(path, "", "파일이 너무 큽니다 (20 MB 초과)", "file larger than 20 MB",
+                       "카드 한 장의 텍스트만 넣으세요", "give the text of one card")
+    try:
+        with path.open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size > MAX_TEXT_BYTES:
+                raise InputError(too_big)
+            data = handle.read(MAX_TEXT_BYTES + 1)
+    except OSError as exc:
+        raise read_error(path, exc) from None
+    if len(data) > MAX_TEXT_BYTES:
+        raise InputError(too_big)
+    return data
+
+
+def decode_text(data: bytes, path: object) -> str:
+    """UTF-8 first (BOM or not), then UTF-16 with its BOM, then CP949 (EUC-KR); else a line-numbered error."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8_error:
+        first = utf8_error
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count("\n".encode("utf-16-le")) + 1
+            raise InputError(_problem(path, f"line {line}", "UTF-16 파일이 손상되었습니다 (짝이 맞지 않는 바이트)",
+                                      "damaged UTF-16 text (bytes that do not pair up)", *_SAVE_UTF8)) from None
+    try:
+        return data.decode("cp949")
+    except UnicodeDecodeError as exc:
+        start = max(first.start, exc.start)  # the encoding that got further is the likelier one
+        line = data[:start].count(b"\n") + 1
+        byte = data[start: start + 1].hex().upper()
+        raise InputError(_problem(path, f"line {line}", f"UTF-8도 CP949(EUC-KR)도 아닌 바이트가 있습니다 (0x{byte})",
+                                  f"a byte that is neither UTF-8 nor CP949 (EUC-KR) text (0x{byte})",
+                                  *_SAVE_UTF8)) from None
+
+
+def _too_many_lines(source: object):
+    return _problem(source, "", f"줄이 너무 많습니다 ({MAX_CARD_LINES:,}줄 이상): 공약 관리카드 한 장이 아닙니다",
+                    f"too many lines ({MAX_CARD_LINES:,} or more): not one pledge card",
+                    "카드 한 장만 담긴 파일을 주세요", "give a file holding one card")
+
+
+def check_line_count(count: int, source: object) -> None:
+    """Refuse a document of :data:`MAX_CARD_LINES` lines or more (the readers call it as lines pile up)."""
+    if count >= MAX_CARD_LINES:
+        raise InputError(_too_many_lines(source))
 
 
 def _problem(path: object, where: str, ko: str, en: str, fix_ko: str = "", fix_en: str = ""):
@@ -72,7 +136,8 @@ def _problem(path: object, where: str, ko: str, en: str, fix_ko: str = "", fix_e
 
 def parse_lines(lines: Iterable[str], source: str) -> m.Card:
     """Parse the lines of one card; raise :class:`InputError` naming bad lines."""
-    raw_lines = [line.replace("\ufeff", "").rstrip("\r\n") for line in lines]
+    raw_lines = [_pipe_row(line.replace("\ufeff", "").rstrip("\r\n")) for line in lines]
+    check_line_count(len(raw_lines), source)
     markdown = _is_markdown(raw_lines)
     parsed: list[Line] = []
     trailing = False
@@ -101,16 +166,45 @@ def parse_lines(lines: Iterable[str], source: str) -> m.Card:
     return card
 
 
-def grid_size(cells: Iterable[tuple[int, int, int, int]], rows: int = 0, cols: int = 0) -> tuple[int, int]:
-    """Rows and columns a table needs for its placed cells (row, col, rowspan, colspan)."""
-    for row, col, row_span, col_span in cells:
-        rows, cols = max(rows, row + row_span), max(cols, col + col_span)
-    return rows, cols
+# ── tables of DOCX, HWPX and HWP (one grid helper for the three readers) ───
+class GridError(ValueError):
+    """A table whose cells lie scattered over far more grid positions than cells: a damaged file."""
 
 
-def grid_lines(texts: dict[tuple[int, int], str], rows: int, cols: int) -> list[str]:
-    """A table in the standard layout: one TAB-joined line per row, cells covered by a merge empty."""
-    return ["\t".join(texts.get((row, col), "") for col in range(cols)) for row in range(rows)]
+def table_lines(cells: Sequence[tuple[int, int, str]]) -> list[str]:
+    """A table in the standard layout: one TAB-joined line per row, each cell's text where it starts.
+
+    ``cells`` are (row, col, text) as the file places them. The grid is made of the
+    rows and columns in which some cell starts — in a real table every row and
+    column has one, so this is its grid, and the spans need not be known: a cell
+    spanning n columns leaves the n-1 positions after it empty because the cells
+    below start there. What a file declares (spans, addresses, row counts) thus costs
+    no memory; a grid holding over :data:`GRID_PER_CELL` positions per cell present
+    raises :class:`GridError`. Two cells starting at the same place share it, joined
+    by a space.
+    """
+    rows = {row: index for index, row in enumerate(sorted({row for row, _col, _text in cells}))}
+    cols = {col: index for index, col in enumerate(sorted({col for _row, col, _text in cells}))}
+    if len(rows) * len(cols) > max(GRID_MIN, GRID_PER_CELL * len(cells)):
+        raise GridError(f"{len(cells)} cells scattered over {len(rows)} rows × {len(cols)} columns")
+    grid = [[""] * len(cols) for _ in rows]
+    for row, col, text in cells:
+        here = grid[rows[row]]
+        here[cols[col]] = f"{here[cols[col]]} {text}" if here[cols[col]] and text else here[cols[col]] or text
+    return ["\t".join(line) for line in grid]
+
+_PIPE_ROW = re.compile(r"^\s*\|(.*\|.*)\|\s*$")
+_PIPE_SPLIT = re.compile(r"(?<!\\)\|")
+_PIPE_RULE = re.compile(r"^\s*:?-{3,}:?\s*$")
+
+
+def _pipe_row(raw: str) -> str:
+    """A markdown table row ``| a | b |`` as the standard TAB-joined row; its ``|---|`` rule as a blank line."""
+    found = _PIPE_ROW.match(raw)
+    if found is None:
+        return raw
+    cells = [cell.strip().replace("\\|", "|") for cell in _PIPE_SPLIT.split(found[1])]
+    return "" if all(_PIPE_RULE.match(cell) for cell in cells) else "\t".join(cells)
 
 
 def _is_markdown(lines: list[str]) -> bool:
@@ -152,43 +246,104 @@ def _split_sections(lines: list[Line], problems: Problems) -> dict[str, list[Lin
 
 
 # ── header table ──────────────────────────────────────────────────────────
-_LABEL_PATTERNS = [
-    ("category", m.L_CATEGORY),
-    ("executor", m.L_EXECUTOR),
-    ("period", m.L_PERIOD),
-    ("status", r"추진상황(?:\s*\(%\))?"),
-    ("budget", m.L_BUDGET),
-    ("completion", m.L_COMPLETION),
-    ("department", m.L_DEPARTMENT),
-    ("cooperation", r"협조부서(?:\s*\(기관\))?"),
-]
+#: the header labels in card order (HEADER_ROWS read row by row)
+_LABEL_KEYS = ("category", "executor", "period", "status", "budget", "completion", "department", "cooperation")
+_LABELS = tuple(label for row in m.HEADER_ROWS for label in row)
+#: a cell is a label when its text without white space is one of these (추진상황, 협조부서 also without the unit)
+_LABEL_OF = {**{_fold(label): key for key, label in zip(_LABEL_KEYS, _LABELS, strict=True)},
+             "추진상황": "status", "협조부서": "cooperation"}
+#: Hangul text extraction puts a short header row on one line, cells separated by spaces:
+#: the row's first label → pattern of the label that may follow it on that line
+_ROW_PARTNER = {
+    "category": re.escape(m.L_EXECUTOR),
+    "period": r"추진상황(?:\s*\(%\))?",
+    "budget": re.escape(m.L_COMPLETION),
+    "department": r"협조부서(?:\s*\(\s*기관\s*\))?",
+}
+_ROW_START = re.compile(r"(사업구분|사업기간|소요예산|추진부서)(?=\s|$)")
+
+
+@dataclass
+class _Cell:
+    """One cell of the header area: its text (white space folded to single spaces) and line."""
+
+    text: str
+    number: int
+
+    @property
+    def label(self) -> str | None:
+        """The header field this cell is the label of, or None for a value."""
+        return _LABEL_OF.get(_fold(self.text))
+
+
+def _label_at_cell_level(line: Line) -> bool:
+    return "\t" in line.raw and any(_fold(part.replace("**", "")) in _LABEL_OF for part in line.raw.split("\t"))
+
+
+def _front_cells(lines: list[Line], problems: Problems) -> list[_Cell]:
+    """The cells before 【사업추진계획】: a label matches a whole cell only, never a word inside a cell.
+
+    Cells are what the layout has: TAB-separated cells (standard layout, DOCX/HWPX/HWP
+    tables, markdown ``|`` tables); otherwise a whole line, except that Hangul text
+    extraction (no TAB in the header) writes a short row such as ``사업구분 신규사업
+    사업주체 시 / 구`` on one line, which is split at its first label and its partner.
+    """
+    tabbed = any(_label_at_cell_level(line) for line in lines)
+    cells: list[_Cell] = []
+    for line in lines:
+        if "\t" in line.raw:
+            parts = line.raw.split("\t")
+        elif tabbed:
+            parts = [line.raw]
+        else:
+            parts = _spaced_row(line, problems)
+        for part in parts:
+            text = " ".join((part.replace("**", "") if line.markdown else part).split())
+            if text:
+                cells.append(_Cell(text, line.number))
+    return cells
+
+
+def _spaced_row(line: Line, problems: Problems) -> list[str]:
+    """A Hangul-extracted header row: [label, value] or [label, value, partner label, value]."""
+    text = line.text
+    head = _ROW_START.match(text)
+    if head is None:
+        return [text]
+    rest = text[head.end():]
+    partner = _ROW_PARTNER[_LABEL_OF[head[1]]]
+    found = list(re.finditer(rf"(?<!\S){partner}(?!\S)", rest))
+    if len(found) > 1:
+        problems.add(line.where, f"머리 표 줄에 '{found[0][0]}'이(가) 두 번 있어 칸을 나눌 수 없습니다",
+                     f"'{found[0][0]}' appears twice on this header row; its cells cannot be told apart",
+                     "칸 사이를 TAB으로 나누거나 한 줄에 한 칸씩 쓰세요",
+                     "separate the cells with TABs, or put each cell on a line of its own")
+    if not found:
+        return [head[1], rest]
+    return [head[1], rest[: found[0].start()], found[0][0], rest[found[0].end():]]
 
 
 def _has_header(lines: list[Line]) -> bool:
-    return any(m.L_CATEGORY in line.text for line in lines)
+    return any(cell.label == "category" for cell in _front_cells(lines, Problems("")))
 
 
 def _parse_front(lines: list[Line], card: m.Card, problems: Problems) -> None:
-    """관리번호, title and the header table (labels and values in any cell layout)."""
-    joined = " ".join(line.text for line in lines)
-    joined = re.sub(r"\s+", " ", joined).strip()
+    """관리번호, title and the header table: each label a whole cell, in card order; its value the cells up to the next."""
+    cells = _front_cells(lines, problems)
     where = f"line {lines[0].number}-{lines[-1].number}" if lines else "line 1"
-    values: dict[str, str] = {}
-    position = 0
-    starts: list[tuple[str, int, int]] = []
-    for key, pattern in _LABEL_PATTERNS:
-        found = re.compile(rf"(?:^|\s){pattern}(?=\s|$)").search(joined, position)
-        if not found:
-            label = pattern if "(" not in pattern else pattern.split("(")[0]
+    starts: list[int] = []
+    for key, label in zip(_LABEL_KEYS, _LABELS, strict=True):
+        after = starts[-1] + 1 if starts else 0
+        index = next((i for i in range(after, len(cells)) if cells[i].label == key), None)
+        if index is None:
             problems.add(where, f"머리 표에 '{label}' 칸이 없습니다", f"header table has no '{label}' cell",
-                         "표준 머리 표의 칸 이름을 지우지 마세요", "keep the header table labels")
+                         "표준 머리 표의 칸 이름을 지우지 마세요 (칸 이름만 따로 한 칸에)",
+                         "keep the header table labels, each in a cell of its own")
             return
-        starts.append((key, found.start(), found.end()))
-        position = found.end()
-    for index, (key, _start, end) in enumerate(starts):
-        stop = starts[index + 1][1] if index + 1 < len(starts) else len(joined)
-        values[key] = joined[end:stop].strip()
-    _parse_id_title(joined[: starts[0][1]].strip(), card)
+        starts.append(index)
+    values = {key: " ".join(cell.text for cell in cells[start + 1: stop])
+              for key, start, stop in zip(_LABEL_KEYS, starts, [*starts[1:], len(cells)], strict=True)}
+    _parse_id_title([cell.text for cell in cells[: starts[0]]], card)
     header = card.header
     header.category, header.executor = values["category"], values["executor"]
     header.period, header.budget = values["period"], values["budget"]
@@ -198,13 +353,16 @@ def _parse_front(lines: list[Line], card: m.Card, problems: Problems) -> None:
     header.cooperation = _parse_cooperation(values["cooperation"])
 
 
-def _parse_id_title(text: str, card: m.Card) -> None:
-    if text.startswith(m.L_ID):
-        rest = text[len(m.L_ID):].strip().split(" ", 1)
-        card.id = rest[0] if rest and rest[0] else ""
-        card.title = rest[1].strip() if len(rest) > 1 else ""
+def _parse_id_title(cells: list[str], card: m.Card) -> None:
+    """``관리번호 | 3-1 | 사업명`` (cells) or ``관리번호 3-1 사업명`` (one line); else all is the title."""
+    if cells and cells[0] == m.L_ID:
+        card.id = cells[1] if len(cells) > 1 else ""
+        card.title = " ".join(cells[2:])
+    elif cells and cells[0].startswith(m.L_ID + " "):
+        first, _, rest = cells[0][len(m.L_ID):].strip().partition(" ")
+        card.id, card.title = first, " ".join(part for part in (rest, *cells[1:]) if part)
     else:
-        card.title = text
+        card.title = " ".join(cells)
 
 
 def _split_status(text: str) -> tuple[str, int | None]:
@@ -256,9 +414,29 @@ def _bullet(line: Line) -> tuple[str, str] | None:
     return _bullet_marker(text)
 
 
+#: bullet characters read as card markers: the model's aliases, and ■ for ▪ (CP949 has no ▪;
+#: converters put ■ in its place, which is no other card marker)
+_MARKER_ALIASES = {**m.MARKER_ALIASES, "■": m.MARK_BOX}
+
+
+def _lost_marker(line: Line) -> bool:
+    """A '?' where a bullet marker belongs: what saving as CP949 (EUC-KR) leaves of ▪, ◦, ∘ or –."""
+    text = line.text
+    if line.markdown and text.startswith("- "):
+        text = text[2:].lstrip()
+    return text == "?" or (text[:1] == "?" and text[1:2].isspace())
+
+
+def _add_lost_marker(line: Line, problems: Problems) -> None:
+    problems.add(line.where, "글머리 기호 자리에 '?'가 있습니다: CP949(EUC-KR)로 저장하면서 ▪ 같은 기호가 사라진 것으로 보입니다",
+                 "a '?' stands where a bullet marker belongs: saving as CP949 (EUC-KR) lost a marker such as ▪",
+                 "'?'를 원래 기호(▪ ○ - ▷ ※)로 고치고 파일을 UTF-8로 저장하세요",
+                 "replace the '?' with the original marker (▪ ○ - ▷ ※) and save the file as UTF-8")
+
+
 def _bullet_marker(text: str) -> tuple[str, str] | None:
     head, rest = text[:1], text[1:]
-    marker = m.MARKER_ALIASES.get(head, head)
+    marker = _MARKER_ALIASES.get(head, head)
     if marker in m.MARKERS and (rest[:1].isspace() or not rest or marker != m.MARK_L2):
         if marker == m.MARK_L2 and not rest.strip():
             return None
@@ -270,6 +448,9 @@ def _parse_bullets(lines: list[Line], problems: Problems) -> list[m.BulletLine]:
     """Bullet lines; a marker-less line after a wrapped line continues it."""
     out: list[m.BulletLine] = []
     for line in lines:
+        if _lost_marker(line):
+            _add_lost_marker(line, problems)
+            continue
         bullet = _bullet(line)
         if bullet:
             out.append(m.BulletLine(*bullet))
@@ -466,7 +647,9 @@ class _Achievements:
 
     def add(self, line: Line) -> None:
         text = line.text
-        if text.startswith(m.MARK_SUBHEADING):
+        if _lost_marker(line):
+            _add_lost_marker(line, self.problems)
+        elif text.startswith(m.MARK_SUBHEADING):
             self.sections.append(m.AchievementSection(text[1:].strip()))
             self.entry = self.last_text = None
         elif text.startswith(m.GROUP_OPEN) and text.endswith(m.GROUP_CLOSE):
@@ -501,7 +684,7 @@ _COUNT_RE = re.compile(r"^(?:-|(\d+)\s*회?)$")
 def _parse_communication(lines: list[Line], problems: Problems) -> list[int | None]:
     counts: list[int | None] = [None] * len(m.COMMUNICATION_LABELS)
     for line in lines:
-        if _fold(m.COMMUNICATION_LABELS[0]) in _fold(line.text):
+        if _fold(line.text).startswith(_fold(m.COMMUNICATION_LABELS[0])):  # the label row
             continue
         cells = line.raw.strip("\r\n").split("\t") if "\t" in line.raw else line.text.split()
         cells = [cell.strip() for cell in cells]
