@@ -86,11 +86,6 @@ def _guarded() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write a file atomically; a folder that cannot be written raises OutputError (exit 2)."""
-    write_bytes_atomic(path, data)
-
-
 def _path(text: str, name: str) -> Path:
     """A path argument; empty text is an input error naming the argument."""
     if not text.strip():
@@ -152,7 +147,7 @@ def init(
         output_name(path, _NEW_NAME)
         _refuse_overwrite(path, force)
         guard_outputs([path], [], workbook_output=path)
-        _write(path, empty_workbook(model.Settings()))
+        write_bytes_atomic(path, empty_workbook(model.Settings()))
     _say(f"만들었습니다 / created: {path}")
 
 
@@ -343,7 +338,7 @@ def import_(
                 _say(f"관리번호 {card.id}: {path} 의 카드로 바꿉니다 / replaced by the card from {path}")
             merged[card.id] = card
         book.cards = list(merged.values())
-        _write(target, _workbook_bytes(book, read, target))
+        write_bytes_atomic(target, _workbook_bytes(book, read, target))
     _say(f"{len(read)}장을 가져왔습니다 / imported {len(read)} card(s) → {target} ({len(book.cards)} cards)")
 
 
@@ -438,7 +433,7 @@ def _report_path(text: str, inputs: list[Path]) -> Path:
 def _write_report(path: Path, text: Callable[[], str], xlsx: Callable[[], bytes], docx: Callable[[], bytes]) -> None:
     suffix = path.suffix.lower()
     data = text().encode("utf-8") if suffix == ".txt" else xlsx() if suffix == ".xlsx" else docx()
-    _write(path, data)
+    write_bytes_atomic(path, data)
     _say(f"썼습니다 / written: {path}")
 
 
@@ -498,7 +493,7 @@ def package(
         book = _read_workbook(source)
         day = batch.parse_as_of(as_of)
         result = make_package(book, day, soffice=pdf, jobs=workers, on_step=_say)
-        _write(target, result.data)
+        write_bytes_atomic(target, result.data)
     for note in result.notes:
         _say(f"  ※ {note}")
     _say(f"썼습니다 / written: {target} ({len(result.files)} files)")
