@@ -35,6 +35,7 @@ from reportgen.model import (
     Card,
     Workbook,
 )
+from reportgen.writers.xlsx import looks_like_formula
 from reportgen.writers.zippack import repack
 
 # ── labels of the summary (not card labels, so they live here) ────────────
@@ -284,15 +285,7 @@ def docx_bytes(doc: Any) -> bytes:
     return repack(raw.getvalue())
 
 
-#: first characters that make Excel read typed or imported text as a formula (or, as CSV,
-#: run it): ``= + - @``, their full-width forms, and a leading tab or line break
-FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\t", "\r", "\n")
 TEXT_FORMAT = "@"  # Excel's cell format 텍스트 (text)
-
-
-def looks_like_formula(text: str) -> bool:
-    """True when Excel would make ``text`` a formula if it were typed into a cell."""
-    return text.startswith(FORMULA_START)
 
 
 def set_text(cell: Any, value: object) -> None:

@@ -184,8 +184,6 @@ def test_card_and_package_xlsx_keep_formula_text_as_text(render) -> None:
     assert _unsafe(data) == []
 
 
-@pytest.mark.xfail(strict=True, reason="writers/xlsx.py quotes only text led by = + - @ "
-                   "(_FORMULA_START lacks tab, CR, LF and the full-width forms): not this file's code")
 @pytest.mark.parametrize("render", [_card_xlsx, _package], ids=["card", "package"])
 def test_card_and_package_xlsx_tab_led_text_is_text(render) -> None:
     data = render(LED)

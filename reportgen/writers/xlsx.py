@@ -205,7 +205,14 @@ _STATIC_PARTS = {
 # ── text helpers ───────────────────────────────────────────────────────────
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LITERAL_ESCAPE = re.compile(r"(?=_x[0-9A-Fa-f]{4}_)")  # Excel would decode _x0041_
-_FORMULA_START = ("=", "+", "-", "@")
+#: first characters that make Excel read typed or imported text as a formula (or, as CSV,
+#: run it): ``= + - @``, their full-width forms, and a leading tab or line break
+FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\t", "\r", "\n")
+
+
+def looks_like_formula(text: str) -> bool:
+    """True when Excel would make ``text`` a formula if it were typed into a cell."""
+    return text.startswith(FORMULA_START)
 
 
 def _xml_text(text: str) -> str:
@@ -300,7 +307,7 @@ class _Sheet:
                 f"{ref}: 한 칸의 글자가 {MAX_CELL_CHARS}자를 넘습니다 / "
                 f"a cell holds more than {MAX_CELL_CHARS} characters; shorten the text"
             )
-        if text.startswith(_FORMULA_START):
+        if looks_like_formula(text):
             index += _QUOTED
         return f'<c r="{ref}" s="{index}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(text)}</t></is></c>'
 
