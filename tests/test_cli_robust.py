@@ -457,3 +457,19 @@ def test_every_command_reading_a_workbook_prints_its_notices(command: str, maste
     assert result.exit_code == 0, result.output
     expected = 2 if command == "diff" else 1
     assert result.output.count(f"알림 / notice: {NOTICE}") == expected
+
+
+def test_a_hidden_row_is_noticed_not_refused(master: Path, tmp_path: Path) -> None:
+    """The workbook reader's own notice (a hidden row it read) reaches the user; the exit code stays 0."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(master)
+    book["추진실적"].row_dimensions[3].hidden = True
+    book.save(master)
+    result = run("check", master)
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.output.splitlines() if line.startswith("알림 / notice: ")]
+    assert "추진실적" in line and "숨긴 행" in line and "3" in line
+    assert result.output.rstrip().endswith("OK: 1 cards")
+    result = run("build", master, "-o", tmp_path / "out", "-j", "1")
+    assert result.exit_code == 0 and "알림 / notice: " in result.output
