@@ -102,6 +102,32 @@ def _clean(text: str, card_id: str) -> str:
     return text
 
 
+#: what no cell can hold: control characters (tab and line breaks aside), DEL, U+FFFE/U+FFFF, lone surrogates
+_UNSTORABLE = re.compile("[\x00-\x08\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+
+
+def cell_text(text: str) -> str:
+    """Text as a cell keeps it: a vertical tab (Word line break) or a carriage return is a line break."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n")
+
+
+def text_fault(text: str) -> tuple[str, str] | None:
+    """Why a workbook cell cannot hold this text (Korean, English), or None.
+
+    Unlike :func:`write_workbook` (which drops such characters), the in-place
+    editor refuses them: nothing of a card is lost without a word.
+    """
+    bad = _UNSTORABLE.search(text)
+    if bad is not None:
+        code = f"U+{ord(bad[0]):04X}"
+        return (f"엑셀 칸에 넣을 수 없는 글자({code}, 제어 문자나 짝 없는 서로게이트)가 있습니다",
+                f"it holds a character no Excel cell can hold ({code}, a control character or a lone surrogate)")
+    if len(text) > MAX_CELL_CHARS:
+        return (f"글자가 {len(text):,}자로 엑셀 한 칸의 한도({MAX_CELL_CHARS:,}자)를 넘습니다",
+                f"it holds {len(text):,} characters, more than an Excel cell's {MAX_CELL_CHARS:,}")
+    return None
+
+
 def _append(ws: Worksheet, values: Sequence[object], card_id: str = "") -> None:
     """Append a row; text stays text (never a formula) and is formatted as text."""
     ws.append([_cell(ws, value, card_id) for value in values])
@@ -177,7 +203,7 @@ def _apply(ws: Worksheet, column: str, validation: DataValidation) -> None:
     ws.add_data_validation(validation)
 
 
-def _level_value(marker: str, card_id: str) -> object:
+def level_value(marker: str, card_id: str) -> object:
     """수준 cell of a marker: 1/2/3 as numbers, ※ ▪ literal, plain → blank."""
     if marker == m.MARK_PLAIN:
         return None
@@ -228,7 +254,8 @@ def plan_years(wb: m.Workbook) -> list[int]:
 
 
 # ── one card's rows ───────────────────────────────────────────────────────
-def _card_row(card: m.Card) -> list[object]:
+def card_row(card: m.Card) -> list[object]:
+    """The 공약목록 row of a card, in contract column order (CardError when it cannot be written)."""
     h = card.header
     if not card.id.strip() or not card.title.strip():
         raise CardError(
@@ -257,7 +284,8 @@ def _card_row(card: m.Card) -> list[object]:
     ]
 
 
-def _plan_rows(card: m.Card, years: list[int]) -> list[list[object]]:
+def plan_rows(card: m.Card, years: list[int]) -> list[list[object]]:
+    """The 연차별계획 rows of a card: 관리번호, 세부추진내용, one cell per year, 임기 후."""
     plan = card.annual_plan
     if not (plan.rows or plan.targets or plan.after_term_target is not None):
         return []
@@ -285,7 +313,8 @@ def _check_width(card: m.Card, cells: Sequence[object], years: list[int]) -> Non
         )
 
 
-def _achievement_rows(card: m.Card) -> list[list[object]]:
+def achievement_rows(card: m.Card) -> list[list[object]]:
+    """The 추진실적 rows of a card: 관리번호, 대분류, 소분류, 일자, 수준, 내용."""
     rows: list[list[object]] = []
     seen: set[tuple[str, str]] = set()
     for section in card.achievements:
@@ -314,7 +343,7 @@ def _item_rows(card: m.Card, major: str, minor: str, item: m.Achievement) -> lis
             f"{card.id}: 추진실적 항목 '{item.text[:20]}'의 기호 '{item.marker}'(일자 '{item.date}')는 "
             f"엑셀로 쓸 수 없습니다 / an achievement entry with this marker and date has no workbook form"
         )
-    level = _level_value(item.marker, card.id)
+    level = level_value(item.marker, card.id)
     rows: list[list[object]] = [[card.id, major, minor, item.date, level, item.text]]
     for detail in item.details:
         if detail.marker == contract.ENTRY_MARKER or (
@@ -325,9 +354,38 @@ def _item_rows(card: m.Card, major: str, minor: str, item: m.Achievement) -> lis
                 "엑셀로 쓸 수 없습니다 / this detail line has no workbook form"
             )
         rows.append(
-            [card.id, major, minor, item.date, _level_value(detail.marker, card.id), detail.text]
+            [card.id, major, minor, item.date, level_value(detail.marker, card.id), detail.text]
         )
     return rows
+
+
+def card_rows(card: m.Card, years: list[int]) -> dict[str, list[list[object]]]:
+    """Every row a card has in the workbook: sheet name → rows in contract column order
+    (연차별계획: 관리번호, 세부추진내용, the ``years``, 임기 후). CardError when it cannot be written.
+
+    The one definition of a card's workbook rows, for :func:`write_workbook` and the
+    in-place editor (:mod:`reportgen.writers.workbook_edit`).
+    """
+    cid = card.id
+    bullets = [
+        [cid, section, level_value(line.marker, cid), line.text]
+        for section in m.BULLET_SECTIONS
+        for line in card.bullets.get(section, [])
+    ]
+    return {
+        contract.SHEET_CARDS: [card_row(card)],
+        contract.SHEET_COOPERATION: [
+            [cid, c.agency, c.department, c.officer, c.phone] for c in card.header.cooperation
+        ],
+        contract.SHEET_BULLETS: bullets,
+        contract.SHEET_PLAN: plan_rows(card, years),
+        contract.SHEET_ACHIEVEMENTS: achievement_rows(card),
+        contract.SHEET_COMMUNICATION: [[cid, *card.communication]],
+        contract.SHEET_CHANGES: [
+            [cid, change.date, change.content, change.reason, change.procedure]
+            for change in card.changes
+        ],
+    }
 
 
 # ── the book ──────────────────────────────────────────────────────────────
@@ -351,32 +409,9 @@ def _write_cards(book: Book, wb: m.Workbook, years: list[int]) -> None:
 
 
 def _write_card(sheets: dict[str, Worksheet], card: m.Card, years: list[int]) -> None:
-    cid = card.id
-    _append(sheets[contract.SHEET_CARDS], _card_row(card), cid)
-    for c in card.header.cooperation:
-        _append(
-            sheets[contract.SHEET_COOPERATION],
-            [cid, c.agency, c.department, c.officer, c.phone],
-            cid,
-        )
-    for section in m.BULLET_SECTIONS:
-        for line in card.bullets.get(section, []):
-            _append(
-                sheets[contract.SHEET_BULLETS],
-                [cid, section, _level_value(line.marker, cid), line.text],
-                cid,
-            )
-    for row in _plan_rows(card, years):
-        _append(sheets[contract.SHEET_PLAN], row, cid)
-    for row in _achievement_rows(card):
-        _append(sheets[contract.SHEET_ACHIEVEMENTS], row, cid)
-    _append(sheets[contract.SHEET_COMMUNICATION], [cid, *card.communication], cid)
-    for change in card.changes:
-        _append(
-            sheets[contract.SHEET_CHANGES],
-            [cid, change.date, change.content, change.reason, change.procedure],
-            cid,
-        )
+    for name, rows in card_rows(card, years).items():
+        for row in rows:
+            _append(sheets[name], row, card.id)
 
 
 def _validations(sheets: dict[str, Worksheet], settings: m.Settings) -> None:
