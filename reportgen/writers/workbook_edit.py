@@ -1,0 +1,675 @@
+"""Merge cards into an existing master workbook, editing the .xlsx in place (``reportgen import``).
+
+The master workbook is the office's own document: :func:`merge_cards` changes
+only the rows of the imported cards and keeps everything else — other sheets,
+extra columns and their contents, comments, fills, widths, hidden rows, data
+validations (x14 ones too), defined names, print settings, charts, pictures.
+Every zip member that does not need to change is copied byte for byte (as it is
+stored). No openpyxl book is built; memory follows the file (each sheet is held
+as bytes while it is rewritten, its rows parsed a batch at a time).
+
+What changes:
+
+* In each contract sheet (columns found by their header names, in any order,
+  between the office's own columns) the rows of an imported card's 관리번호 are
+  replaced by the card's rows at the place of its first old row; other rows of
+  that 관리번호 are removed. A new card's rows are inserted below the last data
+  row. A new row keeps the row attributes (height, hidden, style) and the cells
+  of the office's columns of the old row at its place — in 공약목록 the card's
+  row keeps 비고 and the like, with their styles. The rows of
+  :func:`reportgen.writers.workbook.card_rows` are the only definition of what a
+  card writes.
+* New cells: text as inline strings (never a formula, ``=…`` stays text) with a
+  Text-formatted style, numbers as numbers; the style is the old cell's, else the
+  same column's in the nearest data row, else the column's default.
+* Rows below a block that grew or shrank move, and so does everything that
+  points at them: row and cell positions, the used range, merged cells,
+  conditional formats and data validations (x14 too), hyperlinks, autofilter,
+  page breaks, comments and their VML boxes, threaded comments, pictures and
+  charts anchored to cells, tables, formulas in every sheet (shared formulas are
+  written out per cell first), defined names (print areas/titles), chart series,
+  pivot cache sources. A reference to a deleted cell becomes ``#REF!``; a range
+  shrinks. Autofilter, tables, the used range, print area and data
+  validations/formats over data rows grow over rows inserted below the last data
+  row. Formulas get recalculated when the file is opened (``fullCalcOnLoad``).
+* A status not in 설정 상태 목록 is added there and to the 추진상황 drop-down
+  (while that inline list fits in 255 characters); a status with a comma cannot be
+  listed and is refused.
+* Plan years: when the cards' 연차별 추진계획 years differ from the workbook's and
+  연차별계획 has no data rows yet (a workbook just made by ``reportgen init``), the
+  workbook adopts the cards' years (설정 임기 시작/종료 연도, the year headers; year
+  columns are added or removed before 임기 후 when their number differs).
+  Otherwise the card is refused.
+
+Not adjusted: formulas in macro sheets, external workbooks that point into this
+one, pivot tables' own layout (only their cache source range), chart caches
+(Excel refreshes them). Office cells in rows that are removed (a card's block
+got shorter) are removed with them, and so are comments on them; each such loss
+is listed in :attr:`MergeResult.notices`.
+
+Errors: the card files' problems (a card the workbook cannot express, text no
+cell can hold, a status with a comma, plan years unlike the workbook's) are one
+:class:`~reportgen.errors.InputError` naming each card file; a workbook the editor
+cannot take apart is an InputError naming the workbook. Nothing is returned then.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from reportgen import model as m
+from reportgen import workbook_contract as contract
+from reportgen.errors import CardError, InputError, Problem
+from reportgen.writers import xlsx_refs as refs
+from reportgen.writers.workbook import SETTING_NOTES, card_rows, cell_text, text_fault
+from reportgen.writers.xlsx_package import (
+    Package,
+    PackageProblem,
+    SharedRef,
+    SharedStrings,
+    SheetScan,
+    Styles,
+    local,
+    ns_of,
+    parse,
+    read_shared_strings,
+    scan_sheet,
+    serialize,
+    write_package,
+)
+from reportgen.writers.xlsx_package import cell_text as scanned_text
+from reportgen.writers.xlsx_rows import (
+    Block,
+    EditContext,
+    NewRow,
+    SheetJob,
+    SheetRewriter,
+    check_rows_fit,
+    has_formula,
+    shift_comments,
+    shift_drawing,
+    shift_formulas_in,
+    shift_table,
+    shift_vml,
+)
+
+MAX_INLINE_LIST = 255  # Excel's limit for an inline drop-down list
+_YEAR = re.compile(r"^(\d{4})(?:" + contract.YEAR_SUFFIX + r")?$")
+_UNIT_SUFFIX = re.compile(r"\((?:%|건)\)$")
+_DOTS = re.compile("[,ㆍ\u119e‧・･·]")
+_EXTENDED_NAMES = ("_xlnm._FilterDatabase", "_xlnm.Print_Area")
+_WORKSHEET = "/worksheet"
+
+
+@dataclass
+class MergeResult:
+    """The merged workbook and what the merge did."""
+
+    data: bytes  # the new .xlsx
+    replaced: list[tuple[str, str]] = field(default_factory=list)  # (관리번호, card file) already in the workbook
+    added: list[tuple[str, str]] = field(default_factory=list)  # (관리번호, card file) new to the workbook
+    notices: list[str] = field(default_factory=list)  # bilingual lines: statuses added, years adopted, losses
+    cards: int = 0  # cards in 공약목록 afterwards
+
+
+def merge_cards(xlsx: bytes, cards: Sequence[tuple[str, m.Card]], workbook: str = "workbook.xlsx") -> MergeResult:
+    """Merge ``cards`` — (card file, card) pairs — into the master workbook ``xlsx``, in place.
+
+    The CLI's ``reportgen import CARD… -o WORKBOOK`` calls it as::
+
+        result = merge_cards(Path(WORKBOOK).read_bytes(), [(str(path), card) for path, card in read], str(WORKBOOK))
+        write_bytes_atomic(WORKBOOK, result.data)
+
+    and prints ``result.replaced`` / ``result.notices``. The same 관리번호 twice:
+    the later card wins (it is listed in ``replaced``). Raises InputError (see the
+    module docstring); never CardError.
+    """
+    chosen: dict[str, tuple[str, m.Card]] = {}
+    for source, card in cards:
+        chosen[contract.fold(card.id)] = (source, card)
+    try:
+        package = Package(xlsx)
+        book = _read_book(package)
+        plan = _Plan(book, list(chosen.values()))
+        data = _apply(package, book, plan)
+    except PackageProblem as exc:
+        raise InputError(Problem(workbook, exc.where, exc.ko, exc.en, exc.fix_ko, exc.fix_en)) from None
+    existing = set(book.sheets[contract.SHEET_CARDS].ids)
+    result = MergeResult(data, notices=plan.notices, cards=len(existing | set(chosen)))
+    seen = set(existing)
+    for source, card in cards:
+        known = contract.fold(card.id) in seen
+        (result.replaced if known else result.added).append((card.id, source))
+        seen.add(contract.fold(card.id))
+    return result
+
+
+# ── the workbook as the editor sees it ────────────────────────────────────
+@functools.lru_cache(maxsize=1024)
+def header_key(text: str) -> str:
+    """A header or 설정 key compared as the workbook reader does (folded, spaces, unit and dots ignored).
+
+    Keep in step with ``reportgen.readers.workbook.header_key`` (readers and writers share no code).
+    """
+    text = _UNIT_SUFFIX.sub("", contract.fold(text)).strip()
+    return _DOTS.sub("·", re.sub(r"\s+", "", text))
+
+
+def _status_key(status: str) -> str:
+    return contract.fold(status).replace(" ", "")
+
+
+@dataclass
+class _Sheet:
+    """A contract sheet: its name in the file, part, contract columns and rows by 관리번호."""
+
+    name: str
+    part: str
+    columns: dict[str, int]  # contract column → column number (1-based)
+    scan: SheetScan
+    years: list[tuple[int, int]] = field(default_factory=list)  # 연차별계획: (year, column)
+    ids: dict[str, list[int]] = field(default_factory=dict)  # folded 관리번호 → its rows
+    data_rows: list[int] = field(default_factory=list)  # non-blank rows below the header
+
+
+@dataclass
+class _Book:
+    package: Package
+    sheets: dict[str, _Sheet]  # contract sheet name → sheet
+    settings: dict[str, tuple[int, object]]  # 설정 key → (row, value)
+    strings: SharedStrings
+
+    def text(self, value: object) -> str:
+        return scanned_text(value, self.strings)
+
+
+def _problem(where: str, ko: str, en: str, fix_ko: str, fix_en: str) -> PackageProblem:
+    return PackageProblem(where, ko, en, fix_ko, fix_en)
+
+
+def _locate(package: Package) -> dict[str, tuple[str, str]]:
+    """Contract sheet → (its name in the file, its part); missing or doubled sheets are refused."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    worksheets = {target for kind, target in package.workbook_rels.values() if kind.endswith(_WORKSHEET)}
+    for name, part in package.sheet_parts.items():
+        if contract.fold(name) in contract.SHEETS and part in worksheets:
+            found.setdefault(contract.fold(name), []).append((name, part))
+    located = {}
+    for name in contract.SHEETS:
+        places = found.get(name, [])
+        if len(places) > 1:
+            raise _problem(name, f"'{name}' 시트가 {len(places)}개 있습니다", f"there are {len(places)} sheets named '{name}'",
+                           "하나만 남기고 지우거나 이름을 바꾸세요", "delete or rename all but one of them")
+        if not places and name not in contract.OPTIONAL_SHEETS:
+            raise _problem(name, f"'{name}' 시트가 없습니다", f"the sheet '{name}' is missing",
+                           f"'{name}' 시트를 추가하세요 ('reportgen init'으로 만든 양식 참고)",
+                           f"add the sheet '{name}' (see the template made by 'reportgen init')")
+        if places:
+            located[name] = places[0]
+    return located
+
+
+def _read_book(package: Package) -> _Book:
+    located = _locate(package)
+    headers = {name: scan_sheet(package, part, (), SharedStrings(), header_only=True)
+               for name, (_, part) in located.items()}
+    wanted = {value.index for scan in headers.values() for value in scan.header.values()
+              if isinstance(value, SharedRef)}
+    strings = read_shared_strings(package, wanted)
+    sheets = {}
+    for name, (exact, part) in located.items():
+        header = {column: scanned_text(value, strings) for column, value in headers[name].header.items()}
+        columns, years = _columns(name, header)
+        keys = (1, 2) if name == contract.SHEET_SETTINGS else (columns[contract.COL_ID],)
+        read = frozenset(keys) | frozenset(columns.values()) | frozenset(column for _, column in years)
+        sheets[name] = _Sheet(exact, part, columns, scan_sheet(package, part, keys, strings, read), years)
+    keys_wanted = {value.index for sheet in sheets.values() for row in sheet.scan.rows for value in row.keys
+                   if isinstance(value, SharedRef)}
+    strings.texts.update(read_shared_strings(package, keys_wanted).texts)
+    book = _Book(package, sheets, {}, strings)
+    for name, sheet in sheets.items():
+        if name != contract.SHEET_SETTINGS:
+            _index_rows(book, sheet)
+    book.settings = _settings(book)
+    return book
+
+
+def _columns(name: str, header: dict[int, str]) -> tuple[dict[str, int], list[tuple[int, int]]]:
+    """Contract column → number (first header cell with its name), and the year columns of 연차별계획."""
+    if name == contract.SHEET_SETTINGS:
+        return {}, []
+    found: dict[str, int] = {}
+    for column, text in sorted(header.items()):
+        found.setdefault(header_key(text), column)
+    wanted = contract.SHEET_COLUMNS[name]
+    missing = [col for col in wanted if header_key(col) not in found]
+    if missing:
+        listed = ", ".join(f"'{col}'" for col in missing)
+        raise _problem(f"{name}!1:1", f"{listed} 열이 없습니다", f"the column(s) {listed} are missing",
+                       f"1행(머리글)에 {listed} 열을 추가하세요", f"add columns headed {listed} in row 1")
+    columns = {col: found[header_key(col)] for col in wanted}
+    years = []
+    if name == contract.SHEET_PLAN:
+        for column, text in sorted(header.items()):
+            match = _YEAR.match(text.replace(" ", ""))
+            if match and 1900 <= int(match[1]) <= 2200:
+                years.append((int(match[1]), column))
+    return columns, years
+
+
+def _index_rows(book: _Book, sheet: _Sheet) -> None:
+    for row in sheet.scan.rows:
+        if row.blank:
+            continue
+        sheet.data_rows.append(row.number)
+        card_id = contract.fold(book.text(row.keys[0]))
+        if card_id:
+            sheet.ids.setdefault(card_id, []).append(row.number)
+
+
+def _settings(book: _Book) -> dict[str, tuple[int, object]]:
+    """설정 key → (row, value in column B); keys in column A anywhere (the last one counts)."""
+    sheet = book.sheets[contract.SHEET_SETTINGS]
+    keys = {header_key(key): key for key in contract.SETTING_KEYS}
+    found: dict[str, tuple[int, object]] = {}
+    rows = [(1, (sheet.scan.header.get(1), sheet.scan.header.get(2)))]
+    rows += [(row.number, row.keys) for row in sheet.scan.rows]
+    for number, (key, value) in rows:
+        name = keys.get(header_key(book.text(key)))
+        if name:
+            found[name] = (number, value)
+    sheet.data_rows = [row.number for row in sheet.scan.rows if not row.blank]
+    return found
+
+
+def _year_value(text: str) -> int | None:
+    match = _YEAR.match(text.replace(" ", ""))
+    return int(match[1]) if match else None
+
+
+# ── the plan ──────────────────────────────────────────────────────────────
+class _Plan:
+    """Every edit of the merge, worked out (and every problem found) before anything is written."""
+
+    def __init__(self, book: _Book, cards: list[tuple[str, m.Card]]):
+        self.book, self.cards = book, cards
+        self.notices: list[str] = []
+        self.problems: list[Problem] = []
+        self.adopted: list[int] | None = None
+        self.blocks: dict[str, list[Block]] = {name: [] for name in book.sheets}
+        self.column_edits: list[refs.Edit] = []
+        self.years = self._years()
+        self.statuses = self._statuses()
+        rows = self._card_rows()
+        if self.problems:
+            raise InputError(self.problems)
+        self._year_edits()
+        self._status_edits()
+        for name in book.sheets:
+            if name != contract.SHEET_SETTINGS:
+                self._sheet_blocks(name, rows)
+
+    # -- plan years --
+    def _workbook_years(self) -> list[int]:
+        book = self.book
+        start = _year_value(book.text(book.settings.get(contract.KEY_TERM_START, (0, None))[1]))
+        end = _year_value(book.text(book.settings.get(contract.KEY_TERM_END, (0, None))[1]))
+        if start is not None and end is not None and start <= end:
+            return list(range(start, end + 1))
+        return [year for year, _ in book.sheets[contract.SHEET_PLAN].years]
+
+    def _years(self) -> list[int]:
+        """The plan years the cards are written with (the workbook's, or the cards' when adopted)."""
+        current = self._workbook_years()
+        wanted = [(source, card.annual_plan.years) for source, card in self.cards if _has_plan(card)]
+        differing = [(source, years) for source, years in wanted if years != current]
+        if not differing:
+            return current
+        first = differing[0][1]
+        adoptable = (not self.book.sheets[contract.SHEET_PLAN].data_rows
+                     and all(years == first for _, years in wanted)
+                     and first == list(range(first[0], first[0] + len(first))))
+        if adoptable:
+            self.adopted = first
+            return first
+        for source, years in differing:
+            self.problems.append(_years_problem(source, years, current))
+        return current
+
+    def _year_edits(self) -> None:
+        if self.adopted is None:
+            return
+        book, years = self.book, self.adopted
+        plan = book.sheets[contract.SHEET_PLAN]
+        old = plan.years
+        first = old[0][1] if old else plan.columns[contract.COL_AFTER_TERM]
+        if len(old) != len(years):
+            if book.package.related(plan.part, "table"):
+                raise _problem(f"{plan.name}", "연차별계획 시트에 표(테이블)가 있어 연도 열 수를 바꿀 수 없습니다",
+                               "the 연차별계획 sheet holds a table, so its number of year columns cannot change",
+                               "표를 범위로 변환한 뒤 다시 가져오세요", "convert the table to a range and import again")
+            self.column_edits.append(refs.Edit(first, len(old), len(years)))
+        template = plan.scan.header_styles.get(old[-1][1]) if old else None
+        year_columns = self._year_columns()
+        styles = {year_columns[i]: template for i in range(len(old), len(years)) if template is not None}
+        values = {column: f"{year}{contract.YEAR_SUFFIX}" for column, year in zip(year_columns, years, strict=True)}
+        self.blocks[contract.SHEET_PLAN].append(
+            Block(1, 1, [NewRow(values, styles)], frozenset(values), label="years", quiet=True))
+        self._setting(contract.KEY_TERM_START, years[0], only_if_set=True)
+        self._setting(contract.KEY_TERM_END, years[-1], only_if_set=True)
+        span = f"{years[0]}~{years[-1]}"
+        was = f"{old[0][0]}~{old[-1][0]}" if old else "-"
+        self.notices.append(f"연차별계획의 연도를 카드에 맞춰 {was}에서 {span}(으)로 바꿨습니다 (설정의 임기 연도도) / "
+                            f"the plan years were changed from {was} to {span} to match the cards (and the term in 설정)")
+
+    def _setting(self, key: str, value: object, only_if_set: bool = False) -> None:
+        """Write a 설정 value in column B of its key's row (a new row when the key is missing)."""
+        book = self.book
+        place = book.settings.get(key)
+        if place is None:
+            if only_if_set:
+                return
+            sheet = book.sheets[contract.SHEET_SETTINGS]
+            last = sheet.data_rows[-1] if sheet.data_rows else 1
+            row = NewRow({1: key, 2: value, 3: SETTING_NOTES.get(key, "")})
+            self.blocks[contract.SHEET_SETTINGS].append(Block(last + 1, 0, [row], frozenset({1, 2, 3}), append=True))
+            return
+        if only_if_set and not book.text(place[1]):
+            return
+        self.blocks[contract.SHEET_SETTINGS].append(Block(place[0], 1, [NewRow({2: value})], frozenset({2})))
+
+    # -- statuses --
+    def _statuses(self) -> list[str]:
+        """Statuses of the cards missing from 설정 상태 목록 (a status with a comma is a problem)."""
+        book = self.book
+        listed = _split_list(book.text(book.settings.get(contract.KEY_STATUSES, (0, None))[1]))
+        self.listed = listed or list(m.DEFAULT_STATUSES)
+        known = {_status_key(status) for status in self.listed}
+        added = []
+        for source, card in self.cards:
+            status = contract.fold(card.header.status)
+            if not status or _status_key(status) in known:
+                continue
+            if contract.LIST_SEPARATOR in status or "\n" in status:
+                self.problems.append(_status_problem(source, status))
+                continue
+            known.add(_status_key(status))
+            added.append(status)
+        return added
+
+    def _status_edits(self) -> None:
+        if not self.statuses:
+            return
+        self._setting(contract.KEY_STATUSES, ", ".join(self.listed + self.statuses))
+        listed = ", ".join(self.statuses)
+        self.notices.append(f"설정의 상태 목록에 '{listed}'을(를) 더했습니다 / added '{listed}' to 설정 상태 목록")
+
+    # -- the cards' rows --
+    def _card_rows(self) -> list[tuple[str, str, dict[str, list[list[object]]]]]:
+        """(card file, folded 관리번호, rows by sheet) of every card; problems collected."""
+        found = []
+        for source, card in self.cards:
+            try:
+                rows = card_rows(card, self.years)
+            except CardError as exc:
+                ko, _, en = str(exc).partition(" / ")
+                self.problems.append(Problem(
+                    source, "", f"이 카드는 워크북에 쓸 수 없습니다: {ko}",
+                    f"this card cannot be written to the workbook: {en or ko}",
+                    "카드 파일에서 그 부분을 고친 뒤 다시 가져오세요", "correct that part of the card file and import again"))
+                continue
+            rows = {name: [[_cell_value(value) for value in row] for row in sheet_rows]
+                    for name, sheet_rows in rows.items()}
+            if self._text_ok(source, rows):
+                found.append((source, contract.fold(card.id), rows))
+        return found
+
+    def _text_ok(self, source: str, rows: dict[str, list[list[object]]]) -> bool:
+        for name, sheet_rows in rows.items():
+            columns = self._names(name)
+            for row in sheet_rows:
+                for column, value in zip(columns, row, strict=False):
+                    fault = text_fault(value) if isinstance(value, str) else None
+                    if fault:
+                        self.problems.append(_text_problem(source, name, column, value, fault))
+                        return False
+        return True
+
+    def _names(self, name: str) -> list[str]:
+        if name == contract.SHEET_PLAN:
+            columns = contract.SHEET_COLUMNS[name]
+            return [*columns[:-1], *(f"{y}{contract.YEAR_SUFFIX}" for y in self.years), columns[-1]]
+        return list(contract.SHEET_COLUMNS[name])
+
+    # -- blocks --
+    def _year_columns(self) -> list[int]:
+        """The 연차별계획 year columns after the column edits."""
+        plan = self.book.sheets[contract.SHEET_PLAN]
+        if plan.years and not self.column_edits:
+            return [column for _, column in plan.years]
+        first = plan.years[0][1] if plan.years else plan.columns[contract.COL_AFTER_TERM]
+        return [first + i for i in range(len(self.years))]
+
+    def _positions(self, name: str) -> list[int]:
+        """Where each value of a card row goes (column numbers after the column edits)."""
+        sheet = self.book.sheets[name]
+        if name != contract.SHEET_PLAN:
+            return [sheet.columns[col] for col in contract.SHEET_COLUMNS[name]]
+        columns = refs.AxisMap(list(self.column_edits), refs.LAST_COLUMN)
+        fixed = [columns.point(sheet.columns[col]) or 0 for col in contract.SHEET_COLUMNS[name]]
+        return [*fixed[:-1], *self._year_columns(), fixed[-1]]
+
+    def _sheet_blocks(self, name: str, cards: list[tuple[str, str, dict[str, list[list[object]]]]]) -> None:
+        sheet = self.book.sheets[name]
+        positions = self._positions(name)
+        columns = frozenset(positions)
+        appended: list[NewRow] = []
+        for source, card_id, rows in cards:
+            new_rows = [NewRow(dict(zip(positions, values, strict=True))) for values in rows.get(name, [])]
+            runs = _runs(sheet.ids.get(card_id, []))
+            if not runs:
+                appended += new_rows
+                continue
+            label = f"{card_id} ({source})"
+            self.blocks[name].append(Block(runs[0][0], runs[0][1], new_rows, columns, label=label))
+            self.blocks[name] += [Block(start, count, [], columns, label=label) for start, count in runs[1:]]
+        if appended:
+            last = sheet.data_rows[-1] if sheet.data_rows else 1
+            self.blocks[name].append(Block(last + 1, 0, appended, columns, append=True))
+
+    def job(self, name: str) -> SheetJob | None:
+        """The job of a contract sheet (None when it does not change)."""
+        blocks = self.blocks[name]
+        column_edits = self.column_edits if name == contract.SHEET_PLAN else []
+        if not blocks and not column_edits:
+            return None
+        sheet = self.book.sheets[name]
+        maps = refs.SheetMaps(refs.AxisMap([b.edit for b in blocks]),
+                              refs.AxisMap(list(column_edits), refs.LAST_COLUMN))
+        status_column = sheet.columns.get(contract.COL_STATUS) if name == contract.SHEET_CARDS else None
+        return SheetJob(blocks, maps, sheet.data_rows, sheet.scan.numbers, status_column, self.statuses)
+
+
+def _has_plan(card: m.Card) -> bool:
+    plan = card.annual_plan
+    return bool(plan.rows or plan.targets or plan.after_term_target is not None)
+
+
+def _split_list(text: str) -> list[str]:
+    text = contract.fold(text).replace("\n", contract.LIST_SEPARATOR)
+    return [item.strip() for item in text.split(contract.LIST_SEPARATOR) if item.strip()]
+
+
+def _cell_value(value: object) -> object:
+    return cell_text(value) if isinstance(value, str) else value
+
+
+def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+    """Consecutive row numbers as (first, count) runs."""
+    runs: list[tuple[int, int]] = []
+    for number in numbers:
+        if runs and runs[-1][0] + runs[-1][1] == number:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((number, 1))
+    return runs
+
+
+def _span(years: list[int]) -> str:
+    return f"{years[0]}~{years[-1]}" if years else "(없음 / none)"
+
+
+def _years_problem(source: str, years: list[int], current: list[int]) -> Problem:
+    return Problem(
+        source, "",
+        f"연차별 추진계획의 연도({_span(years)})가 워크북의 연도({_span(current)}, 설정의 임기와 연차별계획의 연도 열)와 다릅니다",
+        f"the plan years of the card ({_span(years)}) differ from the workbook's ({_span(current)}: the term in "
+        "설정 and the year columns of 연차별계획)",
+        "카드의 연차별 추진계획 연도를 워크북에 맞추거나, 이 임기의 카드는 새 워크북(reportgen init)에 가져오세요",
+        "make the card's plan years those of the workbook, or import the cards of this term into a new workbook "
+        "(reportgen init)")
+
+
+def _status_problem(source: str, status: str) -> Problem:
+    return Problem(
+        source, "",
+        f"추진상황 '{status}'에 쉼표(또는 줄바꿈)가 있어 설정의 상태 목록(쉼표로 구분)에 넣을 수 없습니다",
+        f"the status '{status}' holds a comma (or a line break), so it cannot be listed in 설정 상태 목록 "
+        "(a comma-separated list)",
+        "카드의 추진상황에서 쉼표를 빼세요 (예: '추진 중')", "remove the comma from the card's 추진상황 (e.g. '추진 중')")
+
+
+def _text_problem(source: str, sheet: str, column: str, value: str, fault: tuple[str, str]) -> Problem:
+    shown = value[:30].encode("unicode_escape", "backslashreplace").decode("ascii", "replace") \
+        if not value[:30].isprintable() else value[:30]
+    return Problem(
+        source, "",
+        f"{sheet} 시트 '{column}' 칸에 쓸 내용 '{shown}…': {fault[0]}",
+        f"the text for '{column}' in the sheet {sheet} ('{shown}…'): {fault[1]}",
+        "카드 파일에서 그 글자를 지우거나 내용을 줄이세요", "remove that character or shorten the text in the card file")
+
+
+# ── writing ───────────────────────────────────────────────────────────────
+def _apply(package: Package, book: _Book, plan: _Plan) -> bytes:
+    styles = Styles(package)
+    jobs = {name: job for name in book.sheets if (job := plan.job(name)) is not None}
+    maps = {book.sheets[name].name: job.maps for name, job in jobs.items()
+            if not job.maps.identity or any(edit.append for edit in job.maps.rows.edits)}
+    ctx = EditContext(maps, styles, plan.notices, MAX_INLINE_LIST)
+    changed: dict[str, bytes] = {}
+    for name, job in jobs.items():
+        sheet = book.sheets[name]
+        check_rows_fit(job, sheet.part)
+        changed[sheet.part] = SheetRewriter(package.read(sheet.part), sheet.part, sheet.name, job, ctx).rewrite() \
+            or package.read(sheet.part)
+    worksheets = _worksheets(package)
+    if maps:
+        for name, part in worksheets.items():
+            if part not in changed:
+                new = SheetRewriter(package.read(part), part, name, None, ctx).rewrite()
+                if new is not None:
+                    changed[part] = new
+        for name, sheet_maps in maps.items():
+            changed.update(_follow_cells(package, worksheets[name], name, sheet_maps, ctx))
+        changed.update(_charts_and_pivots(package, maps))
+    formulas = any(has_formula(changed.get(part) or package.read(part)) for part in worksheets.values())
+    workbook_xml = _workbook_xml(package, maps, formulas)
+    if workbook_xml is not None:
+        changed[package.workbook_part] = workbook_xml
+    if styles.changed and styles.part:
+        changed[styles.part] = styles.to_bytes()
+    return write_package(package, changed)
+
+
+def _worksheets(package: Package) -> dict[str, str]:
+    """Sheet name → part, for worksheets (not chart sheets)."""
+    worksheets = {target for kind, target in package.workbook_rels.values() if kind.endswith(_WORKSHEET)}
+    return {name: part for name, part in package.sheet_parts.items() if part in worksheets and package.has(part)}
+
+
+def _follow_cells(package: Package, part: str, name: str, maps: refs.SheetMaps, ctx: EditContext
+                  ) -> dict[str, bytes]:
+    """The comments, VML boxes, threaded comments, drawings and tables of a sheet whose cells moved."""
+    changed: dict[str, bytes] = {}
+    for kind in ("comments", "threadedComment"):
+        for target in package.related(part, kind):
+            changed[target] = shift_comments(package.read(target), target, maps, ctx.notices, name)
+    for target in package.related(part, "vmlDrawing"):
+        changed[target] = shift_vml(package.read(target), maps)
+    for target in package.related(part, "drawing"):
+        changed[target] = shift_drawing(package.read(target), target, maps)
+    for target in package.related(part, "table"):
+        changed[target] = shift_table(package.read(target), target, maps)
+    return {target: data for target, data in changed.items() if data is not None}
+
+
+def _charts_and_pivots(package: Package, maps: dict[str, refs.SheetMaps]) -> dict[str, bytes]:
+    """Chart series (``c:f``) and pivot cache sources that point into moved sheets."""
+    changed: dict[str, bytes] = {}
+    for name in package.names:
+        folder, base = posixpath.split(name)
+        if not base.endswith(".xml"):
+            continue
+        if folder == "xl/charts":
+            new = shift_formulas_in(package.read(name), name, maps, {"f"})
+            if new is not None:
+                changed[name] = new
+        elif folder == "xl/pivotCache" and base.startswith("pivotCacheDefinition"):
+            new = _shift_pivot_source(package.read(name), name, maps)
+            if new is not None:
+                changed[name] = new
+    return changed
+
+
+def _shift_pivot_source(data: bytes, part: str, maps: dict[str, refs.SheetMaps]) -> bytes | None:
+    root = parse(data, part)
+    changed = False
+    for source in root.iter():
+        sheet_maps = maps.get(source.get("sheet", "")) if local(source) == "worksheetSource" else None
+        if sheet_maps is not None and source.get("ref"):
+            moved = refs.shift_ref(source.get("ref", ""), sheet_maps, extend=True)
+            if moved and moved != source.get("ref"):
+                source.set("ref", moved)
+                changed = True
+    return serialize(root) if changed else None
+
+
+def _workbook_xml(package: Package, maps: dict[str, refs.SheetMaps], formulas: bool) -> bytes | None:
+    """workbook.xml with defined names moved and recalculation on open asked for (None: unchanged)."""
+    root = package.workbook
+    ns = ns_of(root)
+    changed = False
+    for name in root.iterfind(f"{ns}definedNames/{ns}definedName"):
+        if not maps or not name.text:
+            continue
+        moved = refs.shift_formula(name.text, None, maps, extend=name.get("name") in _EXTENDED_NAMES)
+        if moved is not None and moved != name.text:
+            name.text, changed = moved, True
+    calc = root.find(f"{ns}calcPr")
+    if formulas and (calc is None or calc.get("fullCalcOnLoad") not in ("1", "true")):
+        if calc is None:
+            calc = _calc_pr(root, ns)
+        calc.set("fullCalcOnLoad", "1")
+        changed = True
+    return serialize(root) if changed else None
+
+
+_AFTER_CALC = ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
+               "fileRecoveryPr", "webPublishObjects", "extLst")
+
+
+def _calc_pr(root: etree._Element, ns: str) -> etree._Element:
+    """A new calcPr in its schema place (before the elements that follow it)."""
+    calc = etree.Element(f"{ns}calcPr")
+    following = next((child for child in root if local(child) in _AFTER_CALC), None)
+    if following is None:
+        root.append(calc)
+    else:
+        following.addprevious(calc)
+    return calc
