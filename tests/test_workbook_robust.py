@@ -285,7 +285,7 @@ def test_a_look_alike_character_left_is_named_in_the_message(tmp_path: Path) -> 
     found = {p.where: p for p in problems(write(tmp_path, changed_with_openpyxl(full_workbook(), change)))}
     assert set(found) == {"추진실적!A2", "공약목록!G2", "협조부서!1:1"}
     assert "U+2013 (EN DASH)" in found["추진실적!A2"].en and "U+2013 (EN DASH)" in found["추진실적!A2"].ko
-    assert "U+0009" in found["공약목록!G2"].en
+    assert "U+0009 (CONTROL CHARACTER)" in found["공약목록!G2"].en
     assert "B1: U+2010 (HYPHEN)" in found["협조부서!1:1"].en
 
 

@@ -127,7 +127,7 @@ def _odd_characters(text: str) -> str:
         char for char in text
         if not char.isprintable() or char in _LOOKALIKES or (char != "-" and unicodedata.category(char) == "Pd")
     )
-    return ", ".join(f"U+{ord(char):04X} ({unicodedata.name(char, '?')})" for char in odd)
+    return ", ".join(f"U+{ord(char):04X} ({unicodedata.name(char, '') or 'CONTROL CHARACTER'})" for char in odd)
 
 
 def _odd_note(text: str) -> tuple[str, str]:
@@ -1416,10 +1416,11 @@ def _level(row: _Row, problems: Problems, allowed: str) -> str | None:
     try:
         return _marker(value)
     except _Bad:
+        odd_ko, odd_en = _odd_note(_text(value))
         _bad_cell(
             problems,
             row.where(contract.COL_LEVEL),
-            (f"수준 '{_text(value)}'을(를) 알 수 없습니다", f"unknown 수준 '{_text(value)}'"),
+            (f"수준 '{_text(value)}'을(를) 알 수 없습니다{odd_ko}", f"unknown 수준 '{_text(value)}'{odd_en}"),
             (f"{allowed} 중 하나를 쓰세요", f"use one of {allowed}"),
         )
         return None
@@ -1446,12 +1447,13 @@ def _read_bullets(table: _Table, ctx: _Context) -> None:
         section = _SECTIONS.get(header_key(row.text(contract.COL_SECTION)))
         if section is None and not row.reported(contract.COL_SECTION):
             listed = ", ".join(m.BULLET_SECTIONS)
+            odd_ko, odd_en = _odd_note(row.text(contract.COL_SECTION))
             _bad_cell(
                 ctx.problems,
                 row.where(contract.COL_SECTION),
                 (
-                    f"구분 '{row.text(contract.COL_SECTION)}'을(를) 알 수 없습니다",
-                    f"unknown 구분 '{row.text(contract.COL_SECTION)}'",
+                    f"구분 '{row.text(contract.COL_SECTION)}'을(를) 알 수 없습니다{odd_ko}",
+                    f"unknown 구분 '{row.text(contract.COL_SECTION)}'{odd_en}",
                 ),
                 (f"다음 중 하나를 쓰세요: {listed}", f"use one of: {listed}"),
             )
