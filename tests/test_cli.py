@@ -55,8 +55,10 @@ def test_import_without_id_says_which_option(tmp_path: Path) -> None:
 
 
 def test_import_same_id_twice_keeps_last(tmp_path: Path) -> None:
+    """The quarterly update path: a card imported again replaces the one in the workbook."""
     target = tmp_path / "m.xlsx"
-    result = run("import", CARD_2403, CARD_2412, "--title", TITLE_2412, "--id", "3-1", "-o", target)
+    assert run("import", CARD_2403, "--title", TITLE_2412, "--id", "3-1", "-o", target).exit_code == 0
+    result = run("import", CARD_2412, "--title", TITLE_2412, "--id", "3-1", "-o", target)
     assert result.exit_code == 0, result.output
     assert "3-1" in result.output and "replaced" in result.output
     out = tmp_path / "out"
