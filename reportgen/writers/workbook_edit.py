@@ -302,6 +302,7 @@ class _Plan:
         self.notices: list[str] = []
         self.problems: list[Problem] = []
         self.adopted: list[int] | None = None
+        self.refused: set[str] = set()  # card files already reported
         self.blocks: dict[str, list[Block]] = {name: [] for name in book.sheets}
         self.column_edits: list[refs.Edit] = []
         self.years = self._years()
@@ -340,6 +341,7 @@ class _Plan:
             return first
         for source, years in differing:
             self.problems.append(_years_problem(source, years, current))
+            self.refused.add(source)
         return current
 
     def _year_edits(self) -> None:
@@ -415,6 +417,8 @@ class _Plan:
         """(card file, folded 관리번호, rows by sheet) of every card; problems collected."""
         found = []
         for source, card in self.cards:
+            if source in self.refused:
+                continue
             try:
                 rows = card_rows(card, self.years)
             except CardError as exc:

@@ -1,0 +1,625 @@
+"""`reportgen import` edits the master workbook in place (issue 9): merge_cards keeps what the office
+added — sheets, columns, comments, fills, widths, hidden rows, validations, names, print settings,
+formulas — and moves everything that points at rows that moved.
+
+Expected values are worked out by hand: row numbers from the line counts of the reference cards
+(counted in the .txt files: 24 lines under 【추진실적】 in 2024-03, 40 in 2024-12), formulas and
+ranges written out, cells named. The workbooks are made with the writer and changed with openpyxl,
+as an office would in Excel; results are read back with the workbook reader and openpyxl.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from lxml import etree
+from openpyxl.comments import Comment
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import PatternFill
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from test_workbook import full_card, settings
+
+from reportgen import model as m
+from reportgen import workbook_contract as contract
+from reportgen.errors import InputError
+from reportgen.readers.text import read_text
+from reportgen.readers.workbook import header_key as reader_header_key
+from reportgen.readers.workbook import read_workbook
+from reportgen.writers import workbook_edit
+from reportgen.writers.workbook import empty_workbook, write_workbook
+from reportgen.writers.workbook_edit import merge_cards
+from reportgen.writers.xlsx_refs import (
+    LAST_ROW,
+    AxisMap,
+    Edit,
+    SheetMaps,
+    shift_formula,
+    shift_sqref,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CARD_2403 = FIXTURES / "3-1_2024-03_from-docx.txt"
+CARD_2412 = FIXTURES / "3-1_2024-12_from-hwp.txt"
+LINES_2403, LINES_2412 = 24, 40  # 추진실적 lines of the reference cards, counted by hand
+FULL_LINES = 10  # 추진실적 lines of test_workbook.full_card: 3 + 2 + 1 + 3 + 1
+GROWTH = LINES_2412 - LINES_2403
+TITLE = "서부산스마트밸리 「낙동강 테크노밸리」 조성"
+_SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+# ── helpers ───────────────────────────────────────────────────────────────
+def reference(path: Path, card_id: str = "3-1", title: str = TITLE) -> m.Card:
+    card = read_text(path)
+    card.id, card.title = card_id, title
+    return card
+
+
+def read_back(tmp_path: Path, data: bytes, name: str = "merged.xlsx") -> m.Workbook:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return read_workbook(path)
+
+
+def load(data: bytes) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def save(book: openpyxl.Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def sheet_part(data: bytes, sheet: str) -> str:
+    """The part of a sheet, from workbook.xml and its relationships."""
+    parts = members(data)
+    workbook = etree.fromstring(parts["xl/workbook.xml"], _SAFE)
+    rels = etree.fromstring(parts["xl/_rels/workbook.xml.rels"], _SAFE)
+    ns = {"m": workbook.nsmap[None], "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    rel_id = workbook.xpath(f"//m:sheet[@name='{sheet}']/@r:id", namespaces=ns)[0]
+    target = next(rel.get("Target") for rel in rels if rel.get("Id") == rel_id)
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def related(data: bytes, part: str) -> list[str]:
+    """The parts a part points at (its .rels), with their own .rels."""
+    folder, base = part.rsplit("/", 1)
+    rels_name = f"{folder}/_rels/{base}.rels"
+    parts = members(data)
+    if rels_name not in parts:
+        return []
+    found = [rels_name]
+    for rel in etree.fromstring(parts[rels_name], _SAFE):
+        target = rel.get("Target")
+        path = target.lstrip("/") if target.startswith("/") else _join(folder, target)
+        found.append(path)
+    return found
+
+
+def _join(folder: str, target: str) -> str:
+    parts = folder.split("/")
+    for piece in target.split("/"):
+        if piece == "..":
+            parts.pop()
+        else:
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def fill_of(cell) -> tuple[object, object]:
+    return cell.fill.fill_type, cell.fill.fgColor.rgb
+
+
+def snapshot(ws) -> dict[str, tuple[object, object, object]]:
+    """Every cell with a value, comment or fill: (value, comment text, fill colour)."""
+    cells = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            fill = cell.fill.fgColor.rgb if cell.fill and cell.fill.fill_type else None
+            comment = cell.comment.text if cell.comment else None
+            if cell.value is not None or comment or fill:
+                cells[cell.coordinate] = (cell.value, comment, fill)
+    return cells
+
+
+def hidden_rows(ws) -> set[int]:
+    return {number for number, dim in ws.row_dimensions.items() if dim.hidden}
+
+
+def widths(ws) -> dict[str, float]:
+    return {key: dim.width for key, dim in ws.column_dimensions.items() if dim.customWidth}
+
+
+def width(ws, letter: str) -> float | None:
+    """The width of a column, also when a <col> element covers several columns."""
+    number = ord(letter) - 64
+    return next((dim.width for dim in ws.column_dimensions.values()
+                 if dim.min and dim.max and dim.min <= number <= dim.max and dim.customWidth), None)
+
+
+def rows_of(ws, card_id: str) -> list[int]:
+    return [cell.row for cell in ws["A"] if cell.value == card_id]
+
+
+# ── the must-show case: an office's workbook ──────────────────────────────
+def office_workbook() -> tuple[bytes, int]:
+    """Three cards (3-1 from 2024-03, 3-2, 3-3), then what an office adds in Excel.
+
+    Returns the bytes and the last row of 추진실적 (the last line of 3-3)."""
+    old = reference(CARD_2403)
+    base = write_workbook(m.Workbook(settings(), [old, full_card("3-2"), reference(CARD_2403, "3-3", "다")]))
+    book = load(base)
+    cards = book["공약목록"]
+    cards["N1"], cards["O1"] = "비고", "달성률"
+    for row in (2, 3, 4):
+        cards[f"N{row}"] = f"비고 {row}"
+        cards[f"O{row}"] = f"=H{row}/100"
+    cards["N2"].comment = Comment("비고에 단 메모", "담당")
+    cards["N3"].fill = PatternFill("solid", fgColor="FFFFFF00")
+    cards["C2"].fill = PatternFill("solid", fgColor="FFFF0000")  # a contract cell of the card replaced
+    cards.column_dimensions["N"].width = 33
+    cards.row_dimensions[4].hidden = True
+    cards.add_data_validation(DataValidation(type="list", formula1='"검토,보류"', sqref="N2:N100"))
+    cards.print_area = "A1:O4"
+    cards.print_title_rows = "1:1"
+    cards.page_setup.orientation = "landscape"
+    book.defined_names["사업목록"] = DefinedName("사업목록", attr_text="'공약목록'!$A$2:$C$4")
+    done = book["추진실적"]
+    last = done.max_row
+    done["G1"] = "확인"
+    done[f"G{last}"] = "맨 끝"
+    done[f"F{last}"].comment = Comment("끝 줄 메모", "담당")
+    done.row_dimensions[last - 1].hidden = True
+    memo = book.create_sheet("메모")
+    memo["A1"] = "사무실 메모"
+    memo["A1"].comment = Comment("메모의 메모", "담당")
+    memo["B2"] = "=COUNTA('공약목록'!A:A)"
+    memo["C3"].fill = PatternFill("solid", fgColor="FF00FF00")
+    memo.column_dimensions["A"].width = 44
+    memo.row_dimensions[5].hidden = True
+    tally = book.create_sheet("집계")
+    tally["A1"] = f"='추진실적'!F{last}"
+    tally["A2"] = f"=SUM('추진실적'!E2:E{last})"
+    return save(book), last
+
+
+def test_office_additions_survive_a_merge(tmp_path: Path) -> None:
+    office, last = office_workbook()
+    assert last == 1 + 2 * LINES_2403 + FULL_LINES  # 3-1, 3-2 (full_card), 3-3
+    new, added = reference(CARD_2412, title="가 (바뀜)"), full_card("4-1")
+    added.title = "새 카드"
+    result = merge_cards(office, [("a.txt", new), ("d.txt", added)], "office.xlsx")
+    assert result.replaced == [("3-1", "a.txt")] and result.added == [("4-1", "d.txt")] and result.cards == 4
+    after, before = load(result.data), load(office)
+
+    # the cards: the replaced one, the two untouched, the new one at the end
+    wb = read_back(tmp_path, result.data)
+    assert [card.id for card in wb.cards] == ["3-1", "3-2", "3-3", "4-1"]
+    assert wb.cards[0] == new and wb.cards[1] == full_card("3-2") and wb.cards[3] == added
+    assert wb.cards[2] == reference(CARD_2403, "3-3", "다")
+
+    # sheets: the same, in the same order; 설정 and 메모 cell by cell
+    assert after.sheetnames == before.sheetnames
+    for name in ("설정", "메모"):
+        assert snapshot(after[name]) == snapshot(before[name])
+        assert hidden_rows(after[name]) == hidden_rows(before[name])
+        assert widths(after[name]) == widths(before[name])
+    assert after["메모"]["A1"].comment.text == "메모의 메모" and after["메모"]["B2"].value == "=COUNTA('공약목록'!A:A)"
+
+    # 공약목록: one row per card, nothing moves; the office's columns and formats stay
+    cards_before, cards_after = before["공약목록"], after["공약목록"]
+    for row in range(1, 5):
+        for col in "NO":
+            assert cards_after[f"{col}{row}"].value == cards_before[f"{col}{row}"].value
+        for col in "ABCDEFGHIJKLMNO":
+            assert fill_of(cards_after[f"{col}{row}"]) == fill_of(cards_before[f"{col}{row}"])
+    assert cards_after["O2"].value == "=H2/100" and cards_after["N2"].comment.text == "비고에 단 메모"
+    assert cards_after["C2"].value == "가 (바뀜)" and cards_after["C2"].fill.fgColor.rgb == "FFFF0000"
+    assert cards_after["N3"].fill.fgColor.rgb == "FFFFFF00"
+    assert [cards_after[f"{col}5"].value for col in "ACNO"] == ["4-1", "새 카드", None, None]
+    assert widths(cards_after) == widths(cards_before) and cards_after.column_dimensions["N"].width == 33
+    assert hidden_rows(cards_after) == {4}
+    assert cards_after.print_area == "'공약목록'!$A$1:$O$5"  # grew over the new card
+    assert cards_after.print_title_rows == "$1:$1" and cards_after.page_setup.orientation == "landscape"
+    office_list = [v for v in cards_after.data_validations.dataValidation if v.formula1 == '"검토,보류"']
+    assert [str(v.sqref) for v in office_list] == ["N2:N101"]  # a row was inserted inside it
+    assert after.defined_names["사업목록"].attr_text == "'공약목록'!$A$2:$C$4"
+
+    # 추진실적: 3-1 grew by 16 lines; everything below moved down with it
+    done = after["추진실적"]
+    moved = last + GROWTH
+    assert rows_of(done, "3-1") == list(range(2, 2 + LINES_2412))
+    assert {c: v for c, v in snapshot(done).items() if c.startswith("G")} == {
+        "G1": ("확인", None, None), f"G{moved}": ("맨 끝", None, None)}
+    assert done[f"F{moved}"].comment.text == "끝 줄 메모"
+    assert [cell.coordinate for row in done.iter_rows() for cell in row if cell.comment] == [f"F{moved}"]
+    assert hidden_rows(done) == {moved - 1}
+    assert rows_of(done, "4-1") == list(range(moved + 1, moved + 1 + FULL_LINES))  # below the last line
+    assert after["집계"]["A1"].value == f"='추진실적'!F{moved}"
+    assert after["집계"]["A2"].value == f"=SUM('추진실적'!E2:E{moved})"
+
+    # zip members that had no reason to change: the same bytes
+    old_parts, new_parts = members(office), members(result.data)
+    assert list(new_parts) == list(old_parts)
+    unchanged = ["[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels", "docProps/app.xml",
+                 "docProps/core.xml", "xl/styles.xml", "xl/theme/theme1.xml", sheet_part(office, "설정"),
+                 sheet_part(office, "메모"), *related(office, sheet_part(office, "메모")),
+                 *related(office, sheet_part(office, "공약목록"))]
+    assert len(unchanged) >= 14
+    for name in unchanged:
+        assert new_parts[name] == old_parts[name], name
+    assert new_parts[sheet_part(office, "추진실적")] != old_parts[sheet_part(office, "추진실적")]
+
+
+def test_merge_needs_no_openpyxl_book(monkeypatch: pytest.MonkeyPatch) -> None:
+    """openpyxl's load/save would drop charts, pictures and x14 validations: the editor uses neither."""
+    office, _ = office_workbook()
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("openpyxl load/save used")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+    monkeypatch.setattr(openpyxl.Workbook, "save", refuse)
+    monkeypatch.setattr("openpyxl.reader.excel.load_workbook", refuse)
+    merge_cards(office, [("a.txt", reference(CARD_2412))], "office.xlsx")
+
+
+def test_x14_validation_and_unknown_parts_are_kept() -> None:
+    """An x14 data validation (a list from another sheet, as Excel writes it) and a part openpyxl
+    does not know survive byte for byte where nothing moves, and follow the rows where they do."""
+    data = write_workbook(m.Workbook(settings(), [reference(CARD_2403), full_card("3-2")]))
+    part = sheet_part(data, "추진실적")
+    x14 = ('<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+           'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+           '<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+           '<x14:dataValidation type="list" allowBlank="1"><x14:formula1><xm:f>설정!$A$2:$A$8</xm:f>'
+           '</x14:formula1><xm:sqref>G30:G40</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>')
+    data = _rewrite(data, {part: lambda xml: xml.replace(b"</worksheet>", x14.encode() + b"</worksheet>"),
+                           "customXml/item1.xml": lambda _: b"<office-data>keep me</office-data>"})
+    result = merge_cards(data, [("a.txt", reference(CARD_2412))], "x.xlsx").data
+    parts = members(result)
+    assert parts["customXml/item1.xml"] == b"<office-data>keep me</office-data>"
+    text = parts[part].decode()
+    assert f"<xm:sqref>G{30 + GROWTH}:G{40 + GROWTH}</xm:sqref>" in text  # 3-2's rows moved down 16
+    assert "<xm:f>설정!$A$2:$A$8</xm:f>" in text
+
+
+def _rewrite(data: bytes, changes: dict) -> bytes:
+    parts = members(data)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in [*parts, *(n for n in changes if n not in parts)]:
+            archive.writestr(name, changes[name](parts.get(name, b"")) if name in changes else parts[name])
+    return out.getvalue()
+
+
+# ── reference cards read back equal ───────────────────────────────────────
+@pytest.mark.parametrize("path", [CARD_2403, CARD_2412], ids=["2024-03", "2024-12"])
+def test_reference_card_reads_back_equal(path: Path, tmp_path: Path) -> None:
+    card = reference(path)
+    into_other_cards = write_workbook(m.Workbook(settings(), [full_card("1-1"), full_card("2-1")]))
+    wb = read_back(tmp_path, merge_cards(into_other_cards, [(str(path), card)], "w.xlsx").data)
+    assert wb.cards == [full_card("1-1"), full_card("2-1"), card]
+    other = reference(CARD_2412 if path == CARD_2403 else CARD_2403)
+    replacing = write_workbook(m.Workbook(settings(), [full_card("1-1"), other, full_card("2-1")]))
+    wb = read_back(tmp_path, merge_cards(replacing, [(str(path), card)], "w.xlsx").data, "replaced.xlsx")
+    assert wb.cards == [full_card("1-1"), card, full_card("2-1")]
+
+
+def test_readme_newcomer_path_init_then_import(tmp_path: Path) -> None:
+    """`reportgen init m.xlsx && reportgen import 3-1_2024-12_from-hwp.txt --id 3-1 --title …`:
+    init makes 2026–2030, the card plans 2022–2026; the empty workbook takes the card's years."""
+    init = empty_workbook(m.Settings())
+    card = reference(CARD_2412)
+    result = merge_cards(init, [(str(CARD_2412), card)], "m.xlsx")
+    wb = read_back(tmp_path, result.data)
+    assert wb.cards == [card]
+    assert (wb.settings.term_start, wb.settings.term_end) == (2022, 2026)
+    assert [cell.value for cell in load(result.data)["연차별계획"][1]] == [
+        "관리번호", "세부추진내용", "2022년", "2023년", "2024년", "2025년", "2026년", "임기 후"]
+    assert any("2026~2030" in notice and "2022~2026" in notice for notice in result.notices)
+    again = merge_cards(result.data, [(str(CARD_2403), reference(CARD_2403))], "m.xlsx")
+    assert read_back(tmp_path, again.data, "again.xlsx").cards == [reference(CARD_2403)]
+
+
+# ── plan years ────────────────────────────────────────────────────────────
+def _with_years(card: m.Card, years: list[int]) -> m.Card:
+    plan = card.annual_plan
+    plan.years = years
+    plan.targets = [10 * (i + 1) for i in range(len(years))]
+    plan.rows = [m.PlanRow(row.title, [f"{row.title} {year}" for year in years], row.after_term) for row in plan.rows]
+    return card
+
+
+@pytest.mark.parametrize(("years", "after_term"), [
+    (list(range(2022, 2028)), "I"),  # six years: one column more, 임기 후 moves from H to I
+    (list(range(2022, 2026)), "G"),  # four years: one column less, 임기 후 moves to G
+])
+def test_plan_years_adopted_with_another_number_of_years(years: list[int], after_term: str, tmp_path: Path) -> None:
+    init = load(empty_workbook(m.Settings()))
+    plan_sheet = init["연차별계획"]
+    plan_sheet["J1"] = "담당 메모"
+    plan_sheet["H1"].comment = Comment("임기 후 설명", "담당")
+    plan_sheet.column_dimensions["J"].width = 31
+    card = _with_years(reference(CARD_2412), years)
+    result = merge_cards(save(init), [("card.txt", card)], "m.xlsx")
+    wb = read_back(tmp_path, result.data)
+    assert wb.cards == [card] and (wb.settings.term_start, wb.settings.term_end) == (years[0], years[-1])
+    sheet = load(result.data)["연차별계획"]
+    header = [cell.value for cell in sheet[1]]
+    office_column = chr(ord(after_term) + 2)  # J moves with 임기 후: one right (K) or one left (I)
+    assert header[: 3 + len(years)] == ["관리번호", "세부추진내용", *(f"{y}년" for y in years), "임기 후"]
+    assert sheet[f"{after_term}1"].value == "임기 후" and sheet[f"{after_term}1"].comment.text == "임기 후 설명"
+    assert sheet[f"{office_column}1"].value == "담당 메모"
+    assert width(sheet, office_column) == 31
+    assert width(sheet, chr(ord(after_term) - 1)) == 22  # the last year column: a year's width
+
+
+def test_plan_years_unlike_a_workbook_with_plans_are_refused() -> None:
+    workbook = write_workbook(m.Workbook(settings(), [full_card("3-2")]))  # 2022–2026, with plan rows
+    card = _with_years(reference(CARD_2412), list(range(2023, 2028)))
+    with pytest.raises(InputError) as caught:
+        merge_cards(workbook, [("/cards/3-1.txt", card)], "w.xlsx")
+    problem, = caught.value.problems
+    assert problem.file == "/cards/3-1.txt"
+    assert "2023~2027" in problem.ko and "2022~2026" in problem.ko and "2023~2027" in problem.en
+    assert "reportgen init" in problem.fix_ko
+
+
+# ── statuses ──────────────────────────────────────────────────────────────
+def test_new_status_is_added_to_settings_and_the_drop_down(tmp_path: Path) -> None:
+    workbook = write_workbook(m.Workbook(settings(), [full_card("3-2")]))
+    card = reference(CARD_2412)
+    card.header.status = "재검토"
+    result = merge_cards(workbook, [("card.txt", card)], "w.xlsx")
+    wb = read_back(tmp_path, result.data)
+    assert wb.cards[1].header.status == "재검토"
+    book = load(result.data)
+    assert book["설정"]["B7"].value == "완료, 이행후 계속추진, 정상추진, 추진 중, 일부추진, 보류, 폐기, 재검토"
+    status = next(v for v in book["공약목록"].data_validations.dataValidation if "G2" in str(v.sqref))
+    assert status.formula1 == '"완료,이행후 계속추진,정상추진,추진 중,일부추진,보류,폐기,재검토"'
+    assert any("재검토" in notice for notice in result.notices)
+
+
+def test_status_too_long_for_the_drop_down_goes_to_settings_only(tmp_path: Path) -> None:
+    listed = [*m.DEFAULT_STATUSES, *(f"긴 상태 이름 {i:02d} " + "가" * 24 for i in range(6))]
+    new_status = "재검토 필요 (예산 확보 후)"
+    assert len('"' + ",".join(listed) + '"') == 250 and len('"' + ",".join([*listed, new_status]) + '"') == 267
+    workbook = write_workbook(m.Workbook(m.Settings(statuses=listed, term_start=2022, term_end=2026),
+                                         [full_card("3-2")]))
+    card = reference(CARD_2412)
+    card.header.status = new_status
+    result = merge_cards(workbook, [("card.txt", card)], "w.xlsx")
+    assert read_back(tmp_path, result.data).cards[1].header.status == new_status
+    status = next(v for v in load(result.data)["공약목록"].data_validations.dataValidation if "G2" in str(v.sqref))
+    assert status.formula1 == '"' + ",".join(listed) + '"'
+    assert any("255" in notice for notice in result.notices)
+
+
+def test_status_with_a_comma_is_refused() -> None:
+    card = reference(CARD_2412)
+    card.header.status = "보류, 재검토"
+    with pytest.raises(InputError) as caught:
+        merge_cards(empty_workbook(m.Settings()), [("/cards/a.txt", card)], "m.xlsx")
+    problem, = caught.value.problems
+    assert problem.file == "/cards/a.txt" and "쉼표" in problem.ko and "comma" in problem.en
+    assert "보류, 재검토" in problem.ko
+
+
+# ── what the workbook cannot hold ─────────────────────────────────────────
+@pytest.mark.parametrize(("text", "says"), [
+    ("종소리\x07", "U+0007"),
+    ("가" * 32768, "32,767"),
+    ("반쪽 \ud83d 이모지", "U+D83D"),
+    ("지우기\x7f", "U+007F"),
+])
+def test_text_no_cell_can_hold_is_refused(text: str, says: str) -> None:
+    card = reference(CARD_2412)
+    card.bullets[m.FUTURE_PLAN].append(m.BulletLine(m.MARK_L1, text))
+    workbook = write_workbook(m.Workbook(settings(), [full_card("3-2")]))
+    with pytest.raises(InputError) as caught:
+        merge_cards(workbook, [("/cards/a.txt", reference(CARD_2403, "3-5")), ("/cards/b.txt", card)], "w.xlsx")
+    problem, = caught.value.problems
+    assert problem.file == "/cards/b.txt" and says in problem.ko + problem.en and "내용" in problem.ko
+
+
+def test_line_breaks_of_word_and_windows_are_kept_as_line_breaks(tmp_path: Path) -> None:
+    card = reference(CARD_2412)
+    card.bullets[m.FUTURE_PLAN] = [m.BulletLine(m.MARK_L1, "첫 줄\x0b둘째 줄\r\n셋째 줄")]
+    wb = read_back(tmp_path, merge_cards(empty_workbook(m.Settings()), [("a.txt", card)], "m.xlsx").data)
+    assert wb.cards[0].bullets[m.FUTURE_PLAN] == [m.BulletLine(m.MARK_L1, "첫 줄\n둘째 줄\n셋째 줄")]
+
+
+@pytest.mark.parametrize("change", ["same_title_twice", "marker_without_level"])
+def test_card_the_workbook_cannot_express_is_an_input_error(change: str) -> None:
+    card = reference(CARD_2412)
+    if change == "same_title_twice":
+        card.achievements.append(card.achievements[0])
+    else:
+        card.bullets[m.GOAL].append(m.BulletLine(m.MARK_SUBHEADING, "□는 수준이 없다"))
+    with pytest.raises(InputError) as caught:
+        merge_cards(empty_workbook(m.Settings()), [("/cards/x.hwp", card)], "m.xlsx")
+    problem, = caught.value.problems
+    assert problem.file == "/cards/x.hwp" and "워크북에 쓸 수 없습니다" in problem.ko
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    card = full_card("3-1")  # its bullets start with =cmd|…, +1 and @SUM(1)
+    card.title = "=HYPERLINK(\"http://example.com\")"
+    card.header.executor = "-3-4"
+    result = merge_cards(empty_workbook(m.Settings()), [("a.txt", card)], "m.xlsx")
+    assert read_back(tmp_path, result.data).cards == [card]
+    for name, part in members(result.data).items():
+        if name.startswith("xl/worksheets/sheet"):
+            assert b"<f>" not in part and b"<f " not in part, name
+    book = load(result.data)
+    title = book["공약목록"]["C2"]
+    assert title.data_type == "s" and title.number_format == "@"
+
+
+def test_literal_excel_escape_reads_back_unchanged(tmp_path: Path) -> None:
+    card = reference(CARD_2412)
+    card.bullets[m.FUTURE_PLAN] = [m.BulletLine(m.MARK_L1, "코드 _x0041_ 그대로")]
+    wb = read_back(tmp_path, merge_cards(empty_workbook(m.Settings()), [("a.txt", card)], "m.xlsx").data)
+    assert wb.cards[0].bullets[m.FUTURE_PLAN][0].text == "코드 _x0041_ 그대로"
+
+
+# ── rows that move ────────────────────────────────────────────────────────
+def test_a_shorter_card_moves_rows_up_and_says_what_was_removed(tmp_path: Path) -> None:
+    """3-1 goes from 40 to 24 추진실적 lines: 3-2's rows move up 16 with their comment, hyperlink,
+    conditional format and defined name; what the office put on 3-1's removed rows is listed."""
+    book = load(write_workbook(m.Workbook(settings(), [reference(CARD_2412), full_card("3-2")])))
+    done = book["추진실적"]
+    last_of_old = 1 + LINES_2412  # row 41: the last line of 3-1
+    first_of_next = last_of_old + 1  # row 42: 3-2's first line
+    done["G1"] = "메모"
+    done[f"G{last_of_old}"] = "지워질 메모"
+    done[f"F{last_of_old}"].comment = Comment("지워질 줄", "담당")
+    done[f"F{first_of_next}"].comment = Comment("남을 줄", "담당")
+    done[f"G{first_of_next}"].hyperlink = "https://example.com/"
+    done.conditional_formatting.add(f"E{first_of_next}:E{first_of_next + 3}",
+                                    CellIsRule(operator="equal", formula=["1"], fill=PatternFill("solid", fgColor="FFFF0000")))
+    book.defined_names["다음카드"] = DefinedName("다음카드", attr_text=f"'추진실적'!$A${first_of_next}:$F${first_of_next + 8}")
+    book.create_sheet("참조")["A1"] = f"='추진실적'!F{first_of_next}+'추진실적'!F{last_of_old}"
+    result = merge_cards(save(book), [("a.txt", reference(CARD_2403))], "w.xlsx")
+    wb = read_back(tmp_path, result.data)
+    assert wb.cards == [reference(CARD_2403), full_card("3-2")]
+    after = load(result.data)
+    done = after["추진실적"]
+    up = first_of_next - GROWTH  # row 26
+    assert rows_of(done, "3-2") == list(range(up, up + FULL_LINES))
+    assert [c.coordinate for row in done.iter_rows() for c in row if c.comment] == [f"F{up}"]
+    assert done[f"F{up}"].comment.text == "남을 줄"
+    assert done[f"G{up}"].hyperlink.target == "https://example.com/"
+    assert [str(rng.sqref) for rng in done.conditional_formatting] == [f"E{up}:E{up + 3}"]
+    assert after.defined_names["다음카드"].attr_text == f"'추진실적'!$A${up}:$F${up + 8}"
+    assert after["참조"]["A1"].value == f"='추진실적'!F{up}+'추진실적'!#REF!"  # its row is gone, as in Excel
+    assert done["G1"].value == "메모" and not any(done[f"G{r}"].value for r in range(2, up))
+    notices = " ".join(result.notices)
+    assert f"추진실적!G{last_of_old}" in notices and f"추진실적!F{last_of_old}" in notices
+
+
+def test_new_card_goes_below_the_last_card_and_what_is_below_moves_down(tmp_path: Path) -> None:
+    book = load(write_workbook(m.Workbook(settings(), [full_card("3-1"), full_card("3-2")])))
+    cards = book["공약목록"]
+    cards["N5"] = "=SUM(H2:H4)"  # a total under a blank row, in the office's column
+    cards["N1"] = "합계"
+    cards.auto_filter.ref = "A1:N3"
+    result = merge_cards(save(book), [("c.txt", full_card("3-3"))], "w.xlsx")
+    assert [card.id for card in read_back(tmp_path, result.data).cards] == ["3-1", "3-2", "3-3"]
+    cards = load(result.data)["공약목록"]
+    assert [cards[f"A{r}"].value for r in range(1, 6)] == ["관리번호", "3-1", "3-2", "3-3", None]
+    assert cards["N6"].value == "=SUM(H2:H5)" and cards["N5"].value is None
+    assert cards.auto_filter.ref == "A1:N4"
+
+
+def test_shared_formulas_of_an_office_column_are_written_out_per_cell(tmp_path: Path) -> None:
+    """Excel stores a filled-down column as one shared formula; rows moving apart must not change
+    what each cell computes."""
+    book = load(write_workbook(m.Workbook(settings(), [reference(CARD_2403), full_card("3-2")])))
+    done = book["추진실적"]
+    last = done.max_row
+    for row in range(2, last + 1):
+        done[f"G{row}"] = f"=LEN(F{row})"
+    data = save(book)
+    part = sheet_part(data, "추진실적")
+
+    def share(xml: bytes) -> bytes:
+        xml = xml.replace(b"<f>LEN(F2)</f>", f'<f t="shared" ref="G2:G{last}" si="0">LEN(F2)</f>'.encode())
+        return re.sub(rb"<f>LEN\(F(\d+)\)</f>", b'<f t="shared" si="0"/>', xml)
+
+    data = _rewrite(data, {part: share})
+    assert members(data)[part].count(b't="shared"') == last - 1
+    result = merge_cards(data, [("a.txt", reference(CARD_2412))], "w.xlsx").data
+    assert b't="shared"' not in members(result)[part]
+    done = load(result)["추진실적"]
+    for row in range(2, 2 + LINES_2403):  # 3-1's old lines: their cells stay in place
+        assert done[f"G{row}"].value == f"=LEN(F{row})"
+    for row in range(2 + LINES_2403, 2 + LINES_2412):  # its new lines: no office cell
+        assert done[f"G{row}"].value is None
+    for row in range(2 + LINES_2412, last + 1 + GROWTH):  # 3-2's lines moved down 16
+        assert done[f"G{row}"].value == f"=LEN(F{row})"
+
+
+# ── the workbook file ─────────────────────────────────────────────────────
+def test_a_dtd_in_the_workbook_is_refused() -> None:
+    data = write_workbook(m.Workbook(settings(), [full_card("3-2")]))
+    part = sheet_part(data, "내용")
+    data = _rewrite(data, {part: lambda xml: xml.replace(
+        b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]><worksheet', 1)})
+    with pytest.raises(InputError) as caught:
+        merge_cards(data, [("a.txt", reference(CARD_2412))], "/office/master.xlsx")
+    problem, = caught.value.problems
+    assert problem.file == "/office/master.xlsx" and "DTD" in problem.ko
+
+
+@pytest.mark.parametrize("data", [b"", b"PK\x03\x04broken", b"not a zip at all"])
+def test_a_damaged_workbook_is_an_input_error(data: bytes) -> None:
+    with pytest.raises(InputError) as caught:
+        merge_cards(data, [("a.txt", reference(CARD_2412))], "/office/master.xlsx")
+    assert caught.value.problems[0].file == "/office/master.xlsx"
+
+
+def test_a_missing_contract_column_is_an_input_error() -> None:
+    book = load(write_workbook(m.Workbook(settings(), [full_card("3-2")])))
+    book["추진실적"]["F1"] = "설명"
+    with pytest.raises(InputError) as caught:
+        merge_cards(save(book), [("a.txt", reference(CARD_2412))], "/office/master.xlsx")
+    problem, = caught.value.problems
+    assert problem.file == "/office/master.xlsx" and problem.where == "추진실적!1:1" and "'내용'" in problem.ko
+
+
+def test_header_names_compare_as_the_reader_compares_them() -> None:
+    for name in ["설명회, 보고회 등", " 추진율(%) ", "기 타", "만족도ㆍ설문조사", "ＡＢ", "관리\u200b번호"]:
+        assert workbook_edit.header_key(name) == reader_header_key(name)
+
+
+# ── reference maps, by hand ───────────────────────────────────────────────
+def test_rows_of_a_block_that_grows() -> None:
+    rows = AxisMap([Edit(5, 3, 5)])  # rows 5-7 become rows 5-9
+    assert [rows.point(n) for n in (4, 5, 7, 8, 20)] == [4, 5, 7, 10, 22]
+    assert rows.span(2, 7) == (2, 9)  # ends on the block's last row: grows with it
+    assert rows.span(6, 6) == (6, 6)  # a range inside the block stays where it is
+    assert rows.span(8, 12) == (10, 14)
+
+
+def test_rows_of_a_block_that_shrinks() -> None:
+    rows = AxisMap([Edit(5, 3, 1)])  # rows 5-7 become row 5
+    assert [rows.point(n) for n in (5, 6, 7, 8)] == [5, None, None, 6]
+    assert rows.span(6, 7) is None and rows.span(5, 7) == (5, 5) and rows.span(6, 9) == (6, 7)
+
+
+def test_rows_appended_below_the_last_data_row() -> None:
+    rows = AxisMap([Edit(10, 0, 2, append=True)])  # two rows inserted under row 9
+    assert [rows.point(n) for n in (9, 10, 11)] == [9, 12, 13]
+    assert rows.span(2, 9) == (2, 9) and rows.span(2, 9, extend=True) == (2, 11)
+    assert rows.span(10, LAST_ROW) == (10, LAST_ROW)  # a drop-down from the first empty row on
+    assert rows.span(10, 10) == (12, 12)  # a total right under the data moves down
+
+
+def test_formulas_and_ranges_move_like_excel_moves_them() -> None:
+    maps = {"추진실적": SheetMaps(AxisMap([Edit(5, 3, 5)]))}
+    assert shift_formula("SUM(E2:E7)+$F$8+F4", "추진실적", maps) == "SUM(E2:E9)+$F$10+F4"
+    assert shift_formula("'추진실적'!A8&메모!A8&추진실적!$8:$9", "메모", maps) == "'추진실적'!A10&메모!A8&추진실적!$10:$11"
+    assert shift_formula("A8+[1]추진실적!A8+추진실적:메모!A8", None, maps) == "A8+[1]추진실적!A8+추진실적:메모!A8"
+    assert shift_sqref("A8 B2:B3 C5:C7", maps["추진실적"]) == "A10 B2:B3 C5:C9"
+    shrink = SheetMaps(AxisMap([Edit(5, 3, 1)]))
+    assert shift_sqref("A6 A7:B7 A8", shrink) == "A6"
+    assert shift_formula("추진실적!A6*2", None, {"추진실적": shrink}) == "추진실적!#REF!*2"
+
+
+def test_contract_sheet_names_and_columns_come_from_the_contract() -> None:
+    """The test's hand-made layouts above follow the contract (a guard for the tests themselves)."""
+    assert contract.SHEET_COLUMNS[contract.SHEET_CARDS][2] == "사업명"
+    assert contract.SHEET_COLUMNS[contract.SHEET_ACHIEVEMENTS][-1] == "내용"
