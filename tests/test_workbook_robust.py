@@ -154,6 +154,55 @@ def test_cells_far_right_and_far_down_are_read_within_one_gigabyte(tmp_path: Pat
     assert pickle.loads(out.read_bytes()) == expected
 
 
+_PEAK_CHILD = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+from pathlib import Path
+from reportgen.errors import InputError
+from reportgen.readers.workbook import read_workbook
+try:
+    print("cards", len(read_workbook(Path(sys.argv[1])).cards))
+except InputError as error:
+    print("refused", error.problems[0].en)
+peak = [line.split()[1] for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM")]
+print("peak_kb", peak[0])
+"""
+MANY = 10_000_000  # empty elements: 40-70 MB of XML, a few tens of kB compressed, over 1 GB as a tree
+
+
+def _many_in_a_row(xml: bytes) -> bytes:
+    return xml.replace(b'<row r="3">', b'<row r="3">' + b"<c/>" * MANY, 1)
+
+
+def _many_after_the_rows(xml: bytes) -> bytes:
+    return xml.replace(b"</worksheet>", b"<extLst>" + b"<ext/>" * MANY + b"</extLst></worksheet>")
+
+
+def _many_styles(xml: bytes) -> bytes:
+    return xml.replace(b"</cellXfs>", b"<xf/>" * MANY + b"</cellXfs>")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc for the peak memory")
+@pytest.mark.parametrize(("member", "change"), [
+    ("공약목록", _many_in_a_row), ("추진실적", _many_after_the_rows), ("xl/styles.xml", _many_styles),
+], ids=["one-row", "after-the-rows", "styles"])
+def test_millions_of_empty_elements_in_one_place_are_refused_early(
+    member: str, change: Callable[[bytes], bytes], tmp_path: Path
+) -> None:
+    """lxml keeps an element's subtree until its end: 10 million empty ``<c/>`` in one row (Excel has
+    16,384 columns) or elements after the rows or in the styles are refused while parsing, with a
+    clear message and a small peak, not after building a tree of gigabytes."""
+    data = write_workbook(full_workbook())
+    data = rewrite_member(data, member if "/" in member else sheet_part(data, member), change)
+    assert len(data) < 300_000
+    done = subprocess.run([sys.executable, "-c", _PEAK_CHILD, str(write(tmp_path, data))], capture_output=True,
+                          text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome, peak = done.stdout.splitlines()
+    assert "more XML elements than any Excel file holds" in outcome
+    assert int(peak.split()[1]) < 300 * 1024, peak
+
+
 # ── class 6: formulas and error values ────────────────────────────────────
 def test_a_formula_is_read_as_the_value_excel_saved(tmp_path: Path) -> None:
     data = write_workbook(full_workbook())

@@ -47,6 +47,11 @@ MAX_CELL_CHARS = 32767  # Excel's limit of characters in one cell
 HEADER_SEARCH_ROWS = 10
 #: how many row numbers or cells a notice names
 SHOWN_IN_NOTICE = 5
+#: XML tags (``<``) allowed in one stretch that lxml keeps in memory: between two row ends, inside one
+#: shared string, in a part parsed whole. A row of Excel's 16,384 cells has some 100,000; the limit
+#: keeps a file of millions of empty elements in one place (a few bytes each, compressed to
+#: nothing) from costing gigabytes of tree
+MAX_TAGS_IN_ONE_PLACE = 1_000_000
 
 _YEAR_HEADER = re.compile(r"^(\d{4})(?:" + contract.YEAR_SUFFIX + r")?$")
 _UNIT_SUFFIX = re.compile(r"\((?:%|건)\)$")
@@ -347,12 +352,38 @@ class _DoctypeError(ValueError):
     """A part declares a DTD: Office files never do, and entity attacks (XXE, billion laughs) need one."""
 
 
+class _TooManyElements(ValueError):
+    """More than MAX_TAGS_IN_ONE_PLACE tags in one place: no spreadsheet program writes that."""
+
+
+class _TagBudget:
+    """A part's bytes as lxml reads them, counting tags since the last :meth:`reset`: lxml keeps
+    an element's subtree until its end event, so one element with millions of children (or a
+    stretch without row ends) would otherwise cost gigabytes. Counted 32 kB at a time (C speed)."""
+
+    def __init__(self, source: object):
+        self.source = source
+        self.tags = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.source.read(size)  # type: ignore[attr-defined]
+        self.tags += data.count(b"<")
+        if self.tags > MAX_TAGS_IN_ONE_PLACE:
+            raise _TooManyElements(self.tags)
+        return data
+
+    def reset(self) -> None:
+        self.tags = 0
+
+
 def _refuse_doctype(root: etree._Element | None) -> None:
     if root is not None and root.getroottree().docinfo.doctype:
         raise _DoctypeError(root.getroottree().docinfo.doctype)
 
 
 def _xml(data: bytes) -> etree._Element:
+    if data.count(b"<") > MAX_TAGS_IN_ONE_PLACE:
+        raise _TooManyElements(data.count(b"<"))
     root = etree.fromstring(data, etree.XMLParser(**_PARSER_OPTIONS))
     _refuse_doctype(root)
     return root
@@ -466,12 +497,14 @@ class _XlsxFile:
         if not part or part not in self.archive.namelist():
             return []
         strings = []
-        with self.archive.open(part) as source:
+        with self.archive.open(part) as raw:
+            source = _TagBudget(raw)
             context = etree.iterparse(source, events=("end",), **_PARSER_OPTIONS)
             for _, si in context:
                 if si.tag.endswith("}si"):
                     strings.append(_plain_text(si, _ns(si)))
-                    si.clear()
+                    _drop_read(si)
+                    source.reset()
             _refuse_doctype(context.root)
         return strings
 
@@ -501,7 +534,8 @@ class _XlsxFile:
         row_tag, merge_tag = f"{self.ns}row", f"{self.ns}mergeCell"
         keep: set[int] | None = None
         last = self.last_row = 0
-        with self.archive.open(self.sheets[name]) as source:
+        with self.archive.open(self.sheets[name]) as raw:
+            source = _TagBudget(raw)
             context = etree.iterparse(source, events=("end",), tag=(row_tag, merge_tag), **_PARSER_OPTIONS)
             for _, element in context:
                 if element.tag == merge_tag:
@@ -514,9 +548,8 @@ class _XlsxFile:
                         keep = read_columns(sheet.header)
                     self._add_row(sheet, element, number, keep if number > HEADER_SEARCH_ROWS else None)
                     last = self.last_row = number
-                element.clear()
-                while element.getprevious() is not None:
-                    del element.getparent()[0]
+                    source.reset()
+                _drop_read(element)
             _refuse_doctype(context.root)
         return sheet
 
@@ -594,6 +627,13 @@ class _XlsxFile:
             except (ValueError, OverflowError):
                 return number
         return int(number) if number.is_integer() and abs(number) < 1e15 else number
+
+
+def _drop_read(element: etree._Element) -> None:
+    """Free an element that has been read, and the siblings before it."""
+    element.clear()
+    while element.getprevious() is not None:
+        del element.getparent()[0]
 
 
 def _merge_bounds(ref: str) -> tuple[str, int, int, int, int]:
@@ -849,6 +889,8 @@ def _load_tables(path: Path, problems: Problems) -> dict[str, _Sheet]:
     except Exception as exc:  # noqa: BLE001 - any failure here means a damaged or foreign file
         if sheet and isinstance(exc, etree.XMLSyntaxError) and re.search("huge|too long", str(exc), re.I):
             raise _huge_cell(path, sheet, xlsx.last_row) from None
+        if isinstance(exc, _TooManyElements):
+            raise _too_many_elements(path, sheet, xlsx.last_row if sheet else 0) from None
         if isinstance(exc, _DoctypeError):
             raise _file_problem(
                 path,
@@ -869,6 +911,18 @@ def _huge_cell(path: Path, sheet: str, last_row: int) -> InputError:
         f"{last_row}행 다음의 한 셀에 글자가 너무 많습니다 (Excel 한도 {MAX_CELL_CHARS:,}자)",
         f"a cell after row {last_row} holds far more text than Excel allows ({MAX_CELL_CHARS:,} characters)",
         "그 셀의 내용을 줄이거나 여러 행으로 나누세요", "shorten that cell's text or split it over several rows"))
+
+
+def _too_many_elements(path: Path, sheet: str, last_row: int) -> InputError:
+    """Millions of XML elements in one place (one row, one string, one part): damaged or crafted."""
+    place_ko = f"'{sheet}' 시트의 {last_row}행 다음" if sheet else "파일 안의 한 부분"
+    place_en = f"after row {last_row} of the sheet '{sheet}'" if sheet else "in one part of the file"
+    return InputError(Problem(
+        str(path), sheet,
+        f"{place_ko}에 Excel이 만들지 않는 수의 XML 요소({MAX_TAGS_IN_ONE_PLACE:,}개 넘게)가 있습니다 (손상되었거나 조작된 파일)",
+        f"{place_en} there are more XML elements than any Excel file holds (over {MAX_TAGS_IN_ONE_PLACE:,}):"
+        " the file is damaged or crafted",
+        _XLSX_HINT_KO, _XLSX_HINT_EN))
 
 
 def _duplicate_sheets(names: list[str], problems: Problems) -> None:
