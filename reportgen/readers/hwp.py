@@ -43,7 +43,17 @@ INDENT_UNIT = 1000
 _PARA_MARGINS = struct.Struct("<iii")
 #: limits that keep a crafted file from exhausting the stack or memory
 MAX_DEPTH = 200
-MAX_TABLE_CELLS = 100_000
+MAX_TABLE_CELLS = 100_000  # rows × columns in which cells start
+#: model elements of one document (a card has some thousands): each costs some hundred bytes as a Node
+MAX_NODES = 300_000
+#: paragraph shapes a paragraph can refer to (its parashape_id is a UINT16)
+MAX_PARA_SHAPES = 1 << 16
+#: the model attributes the reader uses; the others (line segments, matrices …) are not kept
+_KEPT_ATTRS = ("text", "char", "parashape_id", "row", "col")
+#: CFB (OLE) header: sector size as a power of two, and the sector counts olefile loops over as declared
+_CFB_SECTOR_SHIFT = 30
+_CFB_COUNTS = {44: "FAT", 64: "MiniFAT", 72: "DIFAT"}
+_CFB_HEADER_BYTES = 512
 #: what the compressed streams may inflate to together (a card's body is some 20 kB): pyhwp inflates
 #: a stream whole in memory, so a 3 MB deflate bomb would otherwise take gigabytes
 MAX_INFLATED_BYTES = 64 * 1024 * 1024
@@ -128,13 +138,41 @@ def _inflated_size(stream: Any, limit: int) -> int:
     return total
 
 
+def _check_declared_sectors(path: Path, head: bytes, size: int) -> None:
+    """The CFB header's FAT, MiniFAT and DIFAT sector counts must fit in the file.
+
+    olefile loops over these counts as declared, reading the same sector again and
+    again if a crafted header says so (4,294,967,295 FAT sectors from a 1 kB file).
+    """
+    if len(head) < _CFB_HEADER_BYTES:
+        return  # truncated: olefile and pyhwp report it
+    (shift,) = struct.unpack_from("<H", head, _CFB_SECTOR_SHIFT)
+    if shift not in (9, 12):
+        raise _damaged_error(path, f"OLE sector size 2^{shift}")
+    sectors = size >> shift
+    for offset, what in _CFB_COUNTS.items():
+        (count,) = struct.unpack_from("<I", head, offset)
+        if count > sectors:
+            raise _damaged_error(path, f"{count} {what} sectors declared in a file of {sectors}")
+
+
+def _check_streams(path: Path, ole: Any, size: int) -> None:
+    """No stream may declare more bytes than the file holds: olefile reads a stream's
+    declared size whole, following a looping sector chain as long as it takes."""
+    for entry in ole.direntries:
+        if entry is not None and entry.size > size:
+            raise _damaged_error(path, f"stream {entry.name!r} declares {entry.size:,} bytes in a file of {size:,}")
+
+
 def _check_inflated_sizes(path: Path) -> None:
-    """Refuse a deflate bomb before pyhwp inflates it; anything else odd is left to pyhwp to report."""
+    """Refuse streams declared larger than the file and deflate bombs before pyhwp reads them;
+    anything else odd is left to pyhwp to report."""
     import olefile
 
     budget = MAX_INFLATED_BYTES
     try:
         with olefile.OleFileIO(str(path)) as ole:
+            _check_streams(path, ole, path.stat().st_size)
             header = ole.openstream("FileHeader").read(40)
             if len(header) < 40 or not header[36] & 1:  # the 'compressed' flag
                 return
@@ -158,7 +196,7 @@ def _read_head(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
-            head = handle.read(len(_OLE2_MAGIC) + 32)
+            head = handle.read(_CFB_HEADER_BYTES)
     except OSError as exc:
         raise _error(path, f"파일을 읽을 수 없습니다 ({exc.strerror or exc})",
                      f"cannot read the file ({exc.strerror or exc})",
@@ -168,6 +206,7 @@ def _read_head(path: Path) -> bytes:
                      "공약 관리카드 한 장만 담은 파일을 주세요", "give a file holding one pledge card")
     if not head.startswith(_OLE2_MAGIC):
         raise _not_hwp_error(path, head)
+    _check_declared_sectors(path, head, size)
     return head
 
 
@@ -179,19 +218,50 @@ def _silence_pyhwp() -> None:
         logger.propagate = False
 
 
+def _bound_pyhwp_arrays() -> None:
+    """Make pyhwp clip a variable-length array's declared count to the bytes left in its record.
+
+    pyhwp lays out the events of every declared item before it reads one, so a
+    record declaring 4,294,967,295 gradation colours (a UINT32 count) takes all
+    memory. Every item takes at least one byte: more items than bytes left in the
+    record cannot be there, and clipping the count changes no real document.
+    """
+    from hwp5 import bintype
+
+    read = bintype.resolve_value_from_stream
+    if getattr(read, "bounded", False):
+        return
+
+    def bounded(item: dict[str, Any], stream: Any) -> Any:
+        value = read(item, stream)
+        if item.get("dontcollect") and isinstance(value, int):  # the count of an N_ARRAY
+            here = stream.tell()
+            left = stream.seek(0, 2) - here
+            stream.seek(here)
+            value = max(0, min(value, left))
+        return value
+
+    bounded.bounded = True  # type: ignore[attr-defined]
+    bintype.resolve_value_from_stream = bounded
+
+
 def _tree(events: Iterator[tuple[Any, tuple[Any, dict[str, Any], Any]]]) -> Node:
-    """Nest pyhwp's flat start/end model events into a :class:`Node` tree."""
+    """Nest pyhwp's flat start/end model events into a :class:`Node` tree (the attributes the reader uses)."""
     from hwp5.treeop import ENDEVENT, STARTEVENT
 
     root = Node("Document", {})
     stack = [root]
+    nodes = 0
     for event, (model, attrs, _context) in events:
         if event is STARTEVENT:
-            node = Node(model.__name__, dict(attrs))
+            node = Node(model.__name__, {key: attrs[key] for key in _KEPT_ATTRS if key in attrs})
             stack[-1].children.append(node)
             stack.append(node)
+            nodes += 1
             if len(stack) > MAX_DEPTH:
                 raise _Malformed(f"elements nested deeper than {MAX_DEPTH}")
+            if nodes > MAX_NODES:
+                raise _Malformed(f"more than {MAX_NODES:,} elements")
         elif event is ENDEVENT and len(stack) > 1:
             stack.pop()
     return root
@@ -212,6 +282,8 @@ def _paragraph_starts(records: Iterator[dict[str, Any]]) -> list[int]:
             payload = record["payload"]
             left, _right, indent = _PARA_MARGINS.unpack_from(payload, 4) if len(payload) >= 16 else (0, 0, 0)
             starts.append((left + indent) // 2)
+            if len(starts) == MAX_PARA_SHAPES:  # no paragraph can refer to more
+                break
     return starts
 
 
@@ -235,6 +307,7 @@ def _body_tree(path: Path) -> Node:
     _read_head(path)
     _silence_pyhwp()
     _check_inflated_sizes(path)
+    _bound_pyhwp_arrays()
     from hwp5.errors import InvalidHwp5FileError
     from hwp5.xmlmodel import Hwp5File
 
