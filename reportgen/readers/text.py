@@ -265,15 +265,17 @@ _ROW_START = re.compile(r"(사업구분|사업기간|소요예산|추진부서)(
 
 @dataclass
 class _Cell:
-    """One cell of the header area: its text (white space folded to single spaces) and line."""
+    """One cell of the header area: its text (white space folded to single spaces), line,
+    and whether it may be a label (a table cell; in a layout with tables, a paragraph may not)."""
 
     text: str
     number: int
+    in_table: bool = True
 
     @property
     def label(self) -> str | None:
         """The header field this cell is the label of, or None for a value."""
-        return _LABEL_OF.get(_fold(self.text))
+        return _LABEL_OF.get(_fold(self.text)) if self.in_table else None
 
 
 def _label_at_cell_level(line: Line) -> bool:
@@ -284,9 +286,10 @@ def _front_cells(lines: list[Line], problems: Problems) -> list[_Cell]:
     """The cells before 【사업추진계획】: a label matches a whole cell only, never a word inside a cell.
 
     Cells are what the layout has: TAB-separated cells (standard layout, DOCX/HWPX/HWP
-    tables, markdown ``|`` tables); otherwise a whole line, except that Hangul text
-    extraction (no TAB in the header) writes a short row such as ``사업구분 신규사업
-    사업주체 시 / 구`` on one line, which is split at its first label and its partner.
+    tables, markdown ``|`` tables), where a line without TAB is a paragraph (관리번호,
+    사업명) and never a label; without any such table (Hangul text extraction) a
+    whole line, except that a short row such as ``사업구분 신규사업 사업주체 시 / 구``
+    on one line is split at its first label and that label's partner.
     """
     tabbed = any(_label_at_cell_level(line) for line in lines)
     cells: list[_Cell] = []
@@ -300,7 +303,7 @@ def _front_cells(lines: list[Line], problems: Problems) -> list[_Cell]:
         for part in parts:
             text = " ".join((part.replace("**", "") if line.markdown else part).split())
             if text:
-                cells.append(_Cell(text, line.number))
+                cells.append(_Cell(text, line.number, in_table=not tabbed or "\t" in line.raw))
     return cells
 
 
@@ -324,7 +327,9 @@ def _spaced_row(line: Line, problems: Problems) -> list[str]:
 
 
 def _has_header(lines: list[Line]) -> bool:
-    return any(cell.label == "category" for cell in _front_cells(lines, Problems("")))
+    """Whether the text looks like a card at all (사업구분 anywhere): where the label must be a
+    cell of its own, :func:`_parse_front` says so precisely."""
+    return any(m.L_CATEGORY in line.text for line in lines)
 
 
 def _parse_front(lines: list[Line], card: m.Card, problems: Problems) -> None:
