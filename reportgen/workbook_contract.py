@@ -133,7 +133,10 @@ _INVISIBLE = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=8192)
+#: names up to this length are remembered (they repeat on every row); longer text is not kept
+_CACHED_LENGTH = 200
+
+
 def fold(text: str) -> str:
     """A name as reportgen compares and keeps it: sheet names, header names, 설정 keys,
     관리번호, statuses, 수준, numbers typed as text.
@@ -143,4 +146,11 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return text.strip()
+    return _cached_fold(text) if len(text) <= _CACHED_LENGTH else _fold(text)
+
+
+def _fold(text: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).strip()
+
+
+_cached_fold = functools.lru_cache(maxsize=8192)(_fold)

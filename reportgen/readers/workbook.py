@@ -111,13 +111,18 @@ def header_key(name: object) -> str:
     surrounding and inner spaces, a trailing ``(%)``/``(건)`` unit and the kind of
     middle dot (``·`` ``,`` ``ㆍ``) do not matter.
     """
-    return _name_key(_text(name))
+    text = _text(name)
+    return _cached_name_key(text) if len(text) <= _CACHED_LENGTH else _name_key(text)
 
 
-@functools.lru_cache(maxsize=4096)
 def _name_key(text: str) -> str:
     text = _UNIT_SUFFIX.sub("", contract.fold(text)).strip()
     return _DOTS.sub("·", re.sub(r"\s+", "", text))
+
+
+#: names repeat on every row (구분, keys); longer text is not remembered
+_CACHED_LENGTH = 200
+_cached_name_key = functools.lru_cache(maxsize=4096)(_name_key)
 
 
 def _status_key(status: str) -> str:
@@ -745,9 +750,9 @@ def _foreign_format(path: Path, head: bytes) -> str | None:
 
 def _ole_format(path: Path) -> str:
     """An OLE compound file: old Excel, a password-protected Office file, HWP or old Word."""
-    import olefile  # pyhwp's dependency; its logger is silent unless configured
-
     try:
+        import olefile  # pyhwp's dependency; its logger is silent unless configured
+
         with olefile.OleFileIO(str(path)) as ole:
             names = {entry[0].lower() for entry in ole.listdir(streams=True, storages=True) if entry}
     except Exception:  # noqa: BLE001 - a damaged compound file: the general answer
