@@ -400,13 +400,14 @@ FOREIGN: dict[str, tuple[bytes, str, str]] = {  # name → (content, own suffix,
              "a Hangul document (.hwpx)"),
     "hwp": (HWP_SAMPLE.read_bytes(), ".hwp", "a Hangul document (.hwp)"),
     "pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", ".pdf", "a PDF document"),
+    "zip": (_zip({"보고/master.xlsx": b"PK", "메모.txt": "x"}), ".zip", "a zip archive that is no workbook"),
 }
 FIXES = {
     "ods": "LibreOffice Calc: Save As → Excel 2007-365 (.xlsx)", "xls": "save it as 'Excel Workbook (*.xlsx)'",
     "encrypted": "clear the password", "csv-utf8": "save it as 'Excel Workbook (*.xlsx)'",
     "csv-cp949": "save it as 'Excel Workbook (*.xlsx)'", "unicode-text": "save it as 'Excel Workbook (*.xlsx)'",
     "html": "save it as 'Excel Workbook (*.xlsx)'", "docx": "reportgen import", "hwpx": "reportgen import",
-    "hwp": "reportgen import", "pdf": "reportgen init",
+    "hwp": "reportgen import", "pdf": "reportgen init", "zip": "unzip it",
 }
 
 

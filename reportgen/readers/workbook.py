@@ -732,6 +732,8 @@ _FORMATS: dict[str, tuple[str, str, tuple[str, str]]] = {
     "hwp": ("한글 문서(.hwp)", "a Hangul document (.hwp)", _IMPORT_CARD),
     "hwpx": ("한글 문서(.hwpx)", "a Hangul document (.hwpx)", _IMPORT_CARD),
     "card-text": ("공약 관리카드 텍스트 파일", "a pledge card text file", _IMPORT_CARD),
+    "zip": ("통합 문서가 들어 있지 않은 zip 압축 파일", "a zip archive that is no workbook",
+            ("압축을 풀어 안에 든 마스터 워크북(.xlsx)을 주세요", "unzip it and give the master workbook (.xlsx) inside")),
 }
 
 
@@ -791,7 +793,7 @@ def _zip_format(path: Path) -> str | None:
         return "docx"
     if "ppt/presentation.xml" in names:
         return "pptx"
-    return None
+    return None if "[Content_Types].xml" in names else "zip"  # no Office package at all
 
 
 def _text_format(head: bytes) -> str | None:
