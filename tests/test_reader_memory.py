@@ -11,9 +11,11 @@ a message) and never be killed. Where the crafted numbers keep the cells in the
 same order, the card must also come back unchanged: the grid is built from the
 cells present, so what a file declares about spans and addresses costs nothing.
 
-Before the fixes the DOCX spans ended in MemoryError; the HWP gradation count,
-OLE sector counts and looping stream and the text files made the reader allocate
-the whole gigabyte (the HWP reader then reported "pyhwp: MemoryError").
+The reader's own peak memory (VmHWM of the child) must stay under 200 MB. Before
+the fixes the DOCX spans, the HWPX paragraph margins and the text files ended in
+MemoryError; the HWP gradation count, OLE sector counts and looping stream made
+the reader allocate the whole gigabyte (it then reported "pyhwp: MemoryError"),
+the 44 MB of paragraphs took 1 GB and the HWP indentation 259 MB.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ CARD_2403 = ROOT / "tests" / "fixtures" / "3-1_2024-03_from-docx.txt"
 LIMIT = 1 << 30
 MAX_FILE = 1 << 20
 #: what reading any crafted file may take (a card takes some 40 MB; the reader's own peak, in the child)
-PEAK_MB = 400
+PEAK_MB = 200
 #: the child: read one card under RLIMIT_AS and print what became of it, with its peak memory
 CHILD = f"""
 import resource, sys
@@ -121,10 +123,10 @@ DOCX_EQUAL = {"gridSpan 400000000", "gridBefore and gridAfter 400000000 on every
 
 
 # ── HWPX ──────────────────────────────────────────────────────────────────
-def _hwpx(change: Callable[[bytes], bytes]) -> bytes:
+def _hwpx(change: Callable[[bytes], bytes], member: str = "Contents/section0.xml") -> bytes:
     from reportgen.writers.hwpx import render_hwpx
 
-    return _rezip(render_hwpx(_card()), "Contents/section0.xml", change)
+    return _rezip(render_hwpx(_card()), member, change)
 
 
 def _scaled(name: bytes, factor: int) -> Callable[[re.Match[bytes]], bytes]:
@@ -142,7 +144,11 @@ HWPX: dict[str, Callable[[bytes], bytes]] = {
     "44 MB of empty paragraphs": lambda xml: _sub(
         rb"(<hs:sec[^>]*>)", lambda found: found[1] + b"<hp:p/>" * 7_000_000, xml),
 }
-HWPX_EQUAL = {"colSpan and rowSpan 900000000 on every cell", "cellAddr × 10^8 (and 10^12)"}
+#: crafted header.xml: every paragraph shape indented by 9×10^11 HWPUNIT (one leading space per 1000)
+HWPX_HEADER = {"paragraph margins of 9×10^11 HWPUNIT": lambda xml: _sub(
+    rb'<hc:left value="\d+"', b'<hc:left value="900000000000"', xml)}
+HWPX_EQUAL = {"colSpan and rowSpan 900000000 on every cell", "cellAddr × 10^8 (and 10^12)",
+              "paragraph margins of 9×10^11 HWPUNIT"}
 
 
 # ── HWP ───────────────────────────────────────────────────────────────────
@@ -165,6 +171,18 @@ def _hwp_records(change: Callable[[list], None]) -> bytes:
     change(stream.roots)
     data = rec.deflate(rec.serialize_records(rec.flatten(stream.roots)))
     return build_compound_file([(name, data if name == "BodyText/Section0" else content) for name, content in streams])
+
+
+def _hwp_docinfo(change: Callable[[list], None]) -> bytes:
+    """The card's .hwp with its DocInfo records changed in place."""
+    from hwpx.hwp5 import records as rec
+    from hwpx.hwp5.cfb import build_compound_file
+
+    streams = _hwp_streams()
+    stream = rec.parse_records(rec.inflate(dict(streams)["DocInfo"], "DocInfo"), "DocInfo")
+    change(stream.roots)
+    data = rec.deflate(rec.serialize_records(rec.flatten(stream.roots)))
+    return build_compound_file([(name, data if name == "DocInfo" else content) for name, content in streams])
 
 
 def _each(tag: int, change: Callable[[bytearray], None]) -> Callable[[list], None]:
@@ -244,6 +262,8 @@ def _hwp_cases() -> dict[str, bytes]:
         struct.pack_into("<HH", payload, 4, 0xFFFF, 0xFFFF)
 
     plain = _hwp_records(lambda roots: None)
+    indented = _hwp_docinfo(_each(rec.PARA_SHAPE, lambda payload: struct.pack_into(
+        "<ii", payload, 4, 0x7FFFFFFF, 0x7FFFFFFF)))
     return {
         "table rows and cols 65535": _hwp_records(_each(rec.TABLE, huge_table)),
         "every cell spanning 65535 × 65535": _hwp_records(_each(rec.LIST_HEADER, _cell_spans)),
@@ -251,10 +271,11 @@ def _hwp_cases() -> dict[str, bytes]:
         "gradation of 4,294,967,295 colours": _hwp_records(_gradation_of_four_billion_colours),
         "OLE header: 2^31 FAT sectors (DIFAT loop)": _with_ole_fat_loop(plain),
         "OLE stream of 4 GB on a looping chain": _with_looping_stream(plain),
+        "paragraph shapes indented by 2^31 HWPUNIT": indented,
     }
 
 
-HWP_EQUAL = {"every cell spanning 65535 × 65535", "cell addresses × 9000"}
+HWP_EQUAL = {"every cell spanning 65535 × 65535", "cell addresses × 9000", "paragraph shapes indented by 2^31 HWPUNIT"}
 
 
 # ── the test ──────────────────────────────────────────────────────────────
@@ -271,7 +292,9 @@ def _cases(tmp_path: Path) -> list[tuple[str, Path, bool]]:
     """(name, file, whether the card must come back unchanged) of every crafted file."""
     cases = [(f".txt {name}", path, False) for name, path in _text_cases(tmp_path).items()]
     made = {".docx": {name: _docx(change) for name, change in DOCX.items()},
-            ".hwpx": {name: _hwpx(change) for name, change in HWPX.items()}, ".hwp": _hwp_cases()}
+            ".hwpx": {**{name: _hwpx(change) for name, change in HWPX.items()},
+                      **{name: _hwpx(change, "Contents/header.xml") for name, change in HWPX_HEADER.items()}},
+            ".hwp": _hwp_cases()}
     for suffix, equal in ((".docx", DOCX_EQUAL), (".hwpx", HWPX_EQUAL), (".hwp", HWP_EQUAL)):
         for index, (name, data) in enumerate(made[suffix].items()):
             path = tmp_path / f"crafted{index}{suffix}"
@@ -296,7 +319,7 @@ def test_crafted_files_end_in_a_card_or_a_clean_error_within_1_gib(tmp_path: Pat
         assert peak < PEAK_MB, (name, peak)
     with capsys.disabled():
         print("\ncrafted files under a 1 GiB limit:\n" + "\n".join(report))
-    assert len(report) == 2 + len(DOCX) + len(HWPX) + 6
+    assert len(report) == 2 + len(DOCX) + len(HWPX) + len(HWPX_HEADER) + 7
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS and sparse files as on Linux")

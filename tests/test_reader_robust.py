@@ -403,3 +403,9 @@ def test_pyhwp_array_counts_are_clipped_to_the_bytes_left() -> None:
     assert stream.tell() == 4
     assert read({"type": UINT32}, io.BytesIO(struct.pack("<I", 0xFFFFFFFF))) == 0xFFFFFFFF  # a value, not a count
     assert not hasattr(read.__closure__[0].cell_contents, "bounded")
+
+
+def test_indentation_lead_is_one_space_per_10_pt_and_at_most_8() -> None:
+    lead = text_reader.indent_lead
+    assert [lead(value) for value in (-5000, 0, 999, 1000, 2500, 8000, 9000, 2**31, 10**20)] == [
+        "", "", "", " ", "  ", " " * 8, " " * 8, " " * 8, " " * 8]

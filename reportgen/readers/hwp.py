@@ -25,7 +25,7 @@ from typing import Any
 
 from reportgen.errors import InputError, Problem
 from reportgen.model import Card
-from reportgen.readers.text import GridError, parse_lines, table_lines
+from reportgen.readers.text import GridError, indent_lead, parse_lines, table_lines
 
 #: pyhwp logs decoding noise (and the password notice) on these loggers
 _NOISY_LOGGERS = ("hwp5", "olefile")
@@ -38,8 +38,6 @@ _SKIPPED = frozenset({"TableCaption"})
 #: inline control characters that become a space inside a line
 _SPACE_CHARS = frozenset({"\t", "\n"})
 _MAX_BYTES = 50 * 1024 * 1024
-#: HWPUNIT of paragraph indentation read as one leading space (10 pt), as the HWPX reader does
-INDENT_UNIT = 1000
 _PARA_MARGINS = struct.Struct("<iii")
 #: limits that keep a crafted file from exhausting the stack or memory
 MAX_DEPTH = 200
@@ -293,7 +291,7 @@ def _mark_leads(node: Node, starts: list[int]) -> None:
         if child.name == "Paragraph":
             shape = int(child.attrs.get("parashape_id", -1))
             start = starts[shape] if 0 <= shape < len(starts) else 0
-            child.attrs["lead"] = " " * max(0, start // INDENT_UNIT)
+            child.attrs["lead"] = indent_lead(start)
         _mark_leads(child, starts)
 
 

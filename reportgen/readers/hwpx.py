@@ -3,7 +3,7 @@
 The section XML parts are read in document order and turned into the lines of
 the standard text card, which :func:`reportgen.readers.text.parse_lines` parses:
 
-* a paragraph is one line, led by one space per 10 pt of first-line indent
+* a paragraph is one line, led by one space per 10 pt of first-line indent (at most 8)
   (so that sub-lines stay sub-lines);
 * a table row is one line of TAB-separated cells; a cell spanning n columns
   adds n-1 empty cells and a row covered by a cell above has an empty cell
@@ -30,6 +30,7 @@ from reportgen.readers.text import (
     MAX_XML_TAGS,
     GridError,
     check_line_count,
+    indent_lead,
     parse_lines,
     table_lines,
 )
@@ -38,7 +39,6 @@ MAX_PART_BYTES = 50 * 1024 * 1024
 MAX_PARTS = 10_000
 MIMETYPE = b"application/hwp+zip"
 MAX_ROWS, MAX_COLS = 2_000, 100  # a table whose grid (rows and columns where cells start) is larger is no card
-INDENT_UNIT = 1000  # HWPUNIT of first-line indent per leading space (10 pt)
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _SECTION_NAME = re.compile(r"^Contents/section(\d+)\.xml$")
@@ -196,7 +196,7 @@ class _Lines:
         return [line for p in _children(root, "p") for line in self.paragraph(p)]
 
     def _indent(self, p: etree._Element) -> str:
-        return " " * max(0, self.indents.get(p.get("paraPrIDRef", ""), 0) // INDENT_UNIT)
+        return indent_lead(self.indents.get(p.get("paraPrIDRef", ""), 0))
 
     def paragraph(self, p: etree._Element) -> list[str]:
         """The paragraph's text as one line, with the lines of its tables and text boxes."""

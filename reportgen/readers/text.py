@@ -32,6 +32,9 @@ MAX_CARD_LINES = 100_000
 MAX_XML_TAGS = 1_000_000
 #: a table's grid may hold this many positions per cell present (a real table has about one)
 GRID_PER_CELL, GRID_MIN = 16, 256
+#: HWPUNIT of paragraph indentation read as one leading space (10 pt), and the most spaces a lead has:
+#: the parser only asks whether a line is indented, and a file may declare any indentation
+INDENT_UNIT, MAX_LEAD = 1000, 8
 #: the characters ``str.splitlines`` breaks at
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -126,6 +129,11 @@ def check_line_count(count: int, source: object) -> None:
     """Refuse a document of :data:`MAX_CARD_LINES` lines or more (the readers call it as lines pile up)."""
     if count >= MAX_CARD_LINES:
         raise InputError(_too_many_lines(source))
+
+
+def indent_lead(hwpunit: int) -> str:
+    """The leading spaces of a Hangul paragraph indented by ``hwpunit``: one per 10 pt, at most :data:`MAX_LEAD`."""
+    return " " * min(MAX_LEAD, max(0, hwpunit // INDENT_UNIT))
 
 
 def _problem(path: object, where: str, ko: str, en: str, fix_ko: str = "", fix_en: str = ""):
