@@ -3,12 +3,22 @@
 Two layouts are read, and any mix of them:
 
 * the standard text card (what ``writers.text`` prints, and DOCX cards saved
-  as text): table rows as TAB-separated cells, markers ○ - ▷ ※ ▪, or markdown
-  ``-`` bullets and ``**bold**`` when converted from Word;
-* text extracted from Hangul: one table cell per line, long lines wrapped with
-  a trailing space, no 관리번호/title line.
+  as text): table rows as TAB-separated cells (or markdown ``| a | b |`` rows),
+  markers ○ - ▷ ※ ▪, or markdown ``-`` bullets and ``**bold**`` when converted
+  from Word;
+* text extracted from Hangul: one table cell per line (a short header row on
+  one line, cells separated by spaces), long lines wrapped with a trailing
+  space, no 관리번호/title line.
 
-A line that cannot be placed is an error naming its line number.
+A header label (사업구분 … 협조부서) is a label only as a whole cell, never as a
+word inside a value or the 사업명. The file may be UTF-8 (with or without BOM),
+UTF-16 with BOM, or CP949/EUC-KR as old Windows tools save it; ■ is read as ▪,
+and a '?' where CP949 lost a marker is an error. A line that cannot be placed is
+an error naming its line number.
+
+The DOCX, HWPX and HWP readers turn their documents into these lines; the
+helpers they share (:func:`table_lines`, :func:`indent_lead`,
+:func:`check_line_count`) and the budgets live here.
 """
 
 from __future__ import annotations
