@@ -623,3 +623,36 @@ def test_contract_sheet_names_and_columns_come_from_the_contract() -> None:
     """The test's hand-made layouts above follow the contract (a guard for the tests themselves)."""
     assert contract.SHEET_COLUMNS[contract.SHEET_CARDS][2] == "사업명"
     assert contract.SHEET_COLUMNS[contract.SHEET_ACHIEVEMENTS][-1] == "내용"
+
+
+def _mutated_parts(data: bytes) -> list[tuple[str, bytes]]:
+    """Each XML part of the workbook broken in a few ways: cut, a byte flipped, odd row numbers."""
+    cases = []
+    for name, raw in members(data).items():
+        if not name.endswith((".xml", ".rels")):
+            continue
+        third = len(raw) // 3
+        cases += [(f"{name} cut", _rewrite(data, {name: lambda xml: xml[: len(xml) // 2]})),
+                  (f"{name} flipped", _rewrite(data, {name: lambda xml, at=third: xml[:at] + bytes([xml[at] ^ 0x21])
+                                                      + xml[at + 1:]})),
+                  (f"{name} rows", _rewrite(data, {name: lambda xml: re.sub(rb'r="\d+"', b'r="0"', xml, count=3)})),
+                  (f"{name} columns", _rewrite(data, {name: lambda xml: xml.replace(b'r="A', b'r="\xea\xb0\x80', 2)}))]
+    return cases
+
+
+def test_a_broken_part_gives_a_workbook_or_an_input_error() -> None:
+    """Whatever is wrong inside the file: a merged workbook, or an InputError naming it — no traceback."""
+    data = write_workbook(m.Workbook(settings(), [full_card("3-1"), full_card("3-2")]))
+    cases = _mutated_parts(data)
+    assert len(cases) >= 60
+    refused = 0
+    for what, broken in cases:
+        try:
+            result = merge_cards(broken, [("a.txt", reference(CARD_2412, "3-2"))], "/office/master.xlsx")
+        except InputError as exc:
+            assert exc.problems[0].file == "/office/master.xlsx", what
+            refused += 1
+        else:
+            with zipfile.ZipFile(io.BytesIO(result.data)) as archive:
+                assert archive.testzip() is None, what
+    assert refused >= len(cases) // 3

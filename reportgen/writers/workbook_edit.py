@@ -58,6 +58,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -75,6 +76,7 @@ from reportgen.writers.xlsx_package import (
     SharedStrings,
     SheetScan,
     Styles,
+    damaged,
     local,
     ns_of,
     parse,
@@ -85,19 +87,20 @@ from reportgen.writers.xlsx_package import (
 )
 from reportgen.writers.xlsx_package import cell_text as scanned_text
 from reportgen.writers.xlsx_rows import (
+    FORMULA_TAG,
     Block,
     EditContext,
     NewRow,
     SheetJob,
     SheetRewriter,
     check_rows_fit,
-    has_formula,
     shift_comments,
     shift_drawing,
     shift_formulas_in,
     shift_table,
     shift_vml,
 )
+from reportgen.writers.zippack import Member
 
 MAX_INLINE_LIST = 255  # Excel's limit for an inline drop-down list
 _YEAR = re.compile(r"^(\d{4})(?:" + contract.YEAR_SUFFIX + r")?$")
@@ -105,6 +108,8 @@ _UNIT_SUFFIX = re.compile(r"\((?:%|건)\)$")
 _DOTS = re.compile("[,ㆍ\u119e‧・･·]")
 _EXTENDED_NAMES = ("_xlnm._FilterDatabase", "_xlnm.Print_Area")
 _WORKSHEET = "/worksheet"
+#: what a damaged part can raise while it is taken apart
+_DAMAGE = (ValueError, KeyError, IndexError, OverflowError, etree.LxmlError, zipfile.BadZipFile, OSError, EOFError)
 
 
 @dataclass
@@ -133,13 +138,18 @@ def merge_cards(xlsx: bytes, cards: Sequence[tuple[str, m.Card]], workbook: str 
     chosen: dict[str, tuple[str, m.Card]] = {}
     for source, card in cards:
         chosen[contract.fold(card.id)] = (source, card)
+    package: Package | None = None
     try:
         package = Package(xlsx)
         book = _read_book(package)
         plan = _Plan(book, list(chosen.values()))
         data = _apply(package, book, plan)
     except PackageProblem as exc:
-        raise InputError(Problem(workbook, exc.where, exc.ko, exc.en, exc.fix_ko, exc.fix_en)) from None
+        where = _sheet_named(package, exc.where)
+        raise InputError(Problem(workbook, where, exc.ko, exc.en, exc.fix_ko, exc.fix_en)) from None
+    except _DAMAGE as exc:  # a part whose content is not what its structure promised
+        problem = damaged("", type(exc).__name__)
+        raise InputError(Problem(workbook, "", problem.ko, problem.en, problem.fix_ko, problem.fix_en)) from None
     existing = set(book.sheets[contract.SHEET_CARDS].ids)
     result = MergeResult(data, notices=plan.notices, cards=len(existing | set(chosen)))
     seen = set(existing)
@@ -148,6 +158,12 @@ def merge_cards(xlsx: bytes, cards: Sequence[tuple[str, m.Card]], workbook: str 
         (result.replaced if known else result.added).append((card.id, source))
         seen.add(contract.fold(card.id))
     return result
+
+
+def _sheet_named(package: Package | None, part: str) -> str:
+    """A sheet's part named by the sheet too: ``추진실적 (xl/worksheets/sheet6.xml)``."""
+    names = {target: name for name, target in package.sheet_parts.items()} if package is not None else {}
+    return f"{names[part]} ({part})" if part in names else part
 
 
 # ── the workbook as the editor sees it ────────────────────────────────────
@@ -264,6 +280,7 @@ def _columns(name: str, header: dict[int, str]) -> tuple[dict[str, int], list[tu
 
 
 def _index_rows(book: _Book, sheet: _Sheet) -> None:
+    """Rows by 관리번호, and the data rows; the scanned rows are let go."""
     for row in sheet.scan.rows:
         if row.blank:
             continue
@@ -271,6 +288,7 @@ def _index_rows(book: _Book, sheet: _Sheet) -> None:
         card_id = contract.fold(book.text(row.keys[0]))
         if card_id:
             sheet.ids.setdefault(card_id, []).append(row.number)
+    sheet.scan.rows = []
 
 
 def _settings(book: _Book) -> dict[str, tuple[int, object]]:
@@ -408,7 +426,9 @@ class _Plan:
     def _status_edits(self) -> None:
         if not self.statuses:
             return
-        self._setting(contract.KEY_STATUSES, ", ".join(self.listed + self.statuses))
+        book = self.book
+        written = book.text(book.settings.get(contract.KEY_STATUSES, (0, None))[1])
+        self._setting(contract.KEY_STATUSES, ", ".join([written or ", ".join(self.listed), *self.statuses]))
         listed = ", ".join(self.statuses)
         self.notices.append(f"설정의 상태 목록에 '{listed}'을(를) 더했습니다 / added '{listed}' to 설정 상태 목록")
 
@@ -566,23 +586,25 @@ def _apply(package: Package, book: _Book, plan: _Plan) -> bytes:
     maps = {book.sheets[name].name: job.maps for name, job in jobs.items()
             if not job.maps.identity or any(edit.append for edit in job.maps.rows.edits)}
     ctx = EditContext(maps, styles, plan.notices, MAX_INLINE_LIST)
-    changed: dict[str, bytes] = {}
-    for name, job in jobs.items():
+    if not jobs:
+        return package.data
+    changed: dict[str, bytes | Member] = {}
+    for name, job in jobs.items():  # each sheet compressed as it is written: never whole in memory twice
         sheet = book.sheets[name]
         check_rows_fit(job, sheet.part)
-        changed[sheet.part] = SheetRewriter(package.read(sheet.part), sheet.part, sheet.name, job, ctx).rewrite() \
-            or package.read(sheet.part)
+        rewriter = SheetRewriter(package.read_large(sheet.part), sheet.part, sheet.name, job, ctx)
+        changed[sheet.part] = Member.streamed(sheet.part, rewriter.chunks())
     worksheets = _worksheets(package)
     if maps:
         for name, part in worksheets.items():
             if part not in changed:
-                new = SheetRewriter(package.read(part), part, name, None, ctx).rewrite()
+                new = SheetRewriter(package.read_large(part), part, name, None, ctx).rewrite()
                 if new is not None:
                     changed[part] = new
         for name, sheet_maps in maps.items():
             changed.update(_follow_cells(package, worksheets[name], name, sheet_maps, ctx))
         changed.update(_charts_and_pivots(package, maps))
-    formulas = any(has_formula(changed.get(part) or package.read(part)) for part in worksheets.values())
+    formulas = any(package.search(part, FORMULA_TAG) for part in worksheets.values())
     workbook_xml = _workbook_xml(package, maps, formulas)
     if workbook_xml is not None:
         changed[package.workbook_part] = workbook_xml
@@ -598,9 +620,9 @@ def _worksheets(package: Package) -> dict[str, str]:
 
 
 def _follow_cells(package: Package, part: str, name: str, maps: refs.SheetMaps, ctx: EditContext
-                  ) -> dict[str, bytes]:
+                  ) -> dict[str, bytes | Member]:
     """The comments, VML boxes, threaded comments, drawings and tables of a sheet whose cells moved."""
-    changed: dict[str, bytes] = {}
+    changed: dict[str, bytes | None] = {}
     for kind in ("comments", "threadedComment"):
         for target in package.related(part, kind):
             changed[target] = shift_comments(package.read(target), target, maps, ctx.notices, name)

@@ -19,6 +19,7 @@ import posixpath
 import re
 import struct
 import zipfile
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -36,6 +37,7 @@ _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _CONTROL = re.compile(r"[\x00-\x08\x0c\x0e-\x1f\x7f]")
 _OFFICE_DOCUMENT = "/officeDocument"
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+_CHUNK = 1 << 20
 
 
 class PackageProblem(Exception):
@@ -132,6 +134,8 @@ class Package:
         if any(info.flag_bits & 1 for info in infos):
             raise damaged("(zip)", "암호가 걸린 부분 / an encrypted part")
         self.names = [info.filename for info in infos]
+        if len(set(self.names)) != len(self.names):
+            raise damaged("(zip)", "같은 이름의 부분이 둘 / two parts with the same name")
         self._infos = {info.filename: info for info in infos}
         root_rels = self.rels("")
         self.workbook_part = next(
@@ -157,6 +161,41 @@ class Package:
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError,
                 RuntimeError) as exc:
             raise damaged(name, str(exc)) from None
+
+    def read_large(self, name: str) -> bytearray:
+        """A part's bytes read into one buffer of its declared size (no second copy while reading)."""
+        info = self._infos.get(name)
+        if info is None:
+            raise damaged(name, "없음 / missing")
+        buffer = bytearray(info.file_size)
+        view, filled = memoryview(buffer), 0
+        try:
+            with self.archive.open(info) as source:
+                while filled < len(buffer):
+                    count = source.readinto(view[filled: filled + _CHUNK])
+                    if not count:
+                        break
+                    filled += count
+                if filled != len(buffer) or source.read(1):
+                    raise damaged(name, "크기가 맞지 않음 / size mismatch")
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
+            raise damaged(name, str(exc)) from None
+        finally:
+            view.release()
+        return buffer
+
+    def search(self, name: str, pattern: re.Pattern[bytes], overlap: int = 256) -> bool:
+        """Does the pattern occur in a part? (streamed: the part is never whole in memory)"""
+        tail = b""
+        try:
+            with self.archive.open(name) as source:
+                while chunk := source.read(_CHUNK):
+                    if pattern.search(tail + chunk):
+                        return True
+                    tail = chunk[-overlap:]
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
+            raise damaged(name, str(exc)) from None
+        return False
 
     def member(self, name: str) -> Member:
         """The part as it is stored (compressed bytes copied, not re-packed) when that is possible."""
@@ -342,7 +381,7 @@ class Formula(str):
     """A cell holding an error value such as ``#N/A`` (never blank, never a key)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ScannedRow:
     """A row below the header: its number, the values of the key columns, and whether it is blank."""
 
@@ -357,20 +396,26 @@ class SheetScan:
 
     header: dict[int, object] = field(default_factory=dict)
     header_styles: dict[int, int] = field(default_factory=dict)
-    numbers: list[int] = field(default_factory=list)  # every <row> in order, header included
+    numbers: array = field(default_factory=lambda: array("q"))  # every <row> in order, header included
     rows: list[ScannedRow] = field(default_factory=list)
+
+
+_COLUMN_NUMBERS: dict[str, int] = {}
 
 
 def cell_position(ref: str | None, previous: int) -> int:
     """The column number of a cell reference (the next column when there is none)."""
     if not ref:
         return previous + 1
-    letters = ref.rstrip("0123456789").upper()
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - 64
-    if not letters or not letters.isalpha() or not letters.isascii() or not 0 < number <= MAX_COLUMNS:
-        raise ValueError(f"cell {ref}")
+    letters = ref.rstrip("0123456789")
+    number = _COLUMN_NUMBERS.get(letters)
+    if number is None:
+        number = 0
+        for letter in letters.upper():
+            number = number * 26 + ord(letter) - 64
+        if not letters or not letters.isalpha() or not letters.isascii() or not 0 < number <= MAX_COLUMNS:
+            raise ValueError(f"cell {ref}")
+        _COLUMN_NUMBERS[letters] = number
     return number
 
 
@@ -445,13 +490,25 @@ def _scan_row(scan: SheetScan, row: etree._Element, number: int, key_columns: tu
         if number == 1:
             scan.header[column] = _value(cell, ns)
             scan.header_styles[column] = int(cell.get("s") or 0)
-            continue
-        if column not in keys and read_columns is not None and column not in read_columns:
-            continue
-        value = _value(cell, ns)
-        if column in keys:
-            keys[column] = value
-        if read_columns is None or column in read_columns:
-            blank = blank and _is_blank(value, strings)
+        elif column in keys:
+            keys[column] = value = _value(cell, ns)
+            if blank and (read_columns is None or column in read_columns):
+                blank = _is_blank(value, strings)
+        elif blank and (read_columns is None or column in read_columns):
+            blank = _blank_cell(cell, ns, strings)
     if number != 1:
         scan.rows.append(ScannedRow(number, tuple(keys.values()), blank))
+
+
+def _blank_cell(cell: etree._Element, ns: str, strings: SharedStrings) -> bool:
+    """Is the cell's value blank? (:func:`_value` without building the text)"""
+    kind = cell.get("t", "n")
+    for child in cell:
+        if child.tag == f"{ns}is":
+            return not "".join(child.itertext()).strip()
+        if child.tag == f"{ns}v":
+            text = child.text or ""
+            if kind == "s":
+                return _is_blank(SharedRef(int(text)), strings) if text.strip().isdigit() else not text.strip()
+            return not text.strip()
+    return True

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -36,6 +37,7 @@ from reportgen.writers.xlsx_package import (
     local,
     ns_of,
     parse,
+    refuse_doctype,
     serialize,
 )
 
@@ -56,9 +58,8 @@ _DATA_RANGE_TAGS = {"conditionalFormatting", "dataValidation"}
 _NEW_ROW_DROPS = ("r", "spans", "ht", "customHeight", "thickBot", "thickTop", "hidden")
 
 
-def has_formula(data: bytes) -> bool:
-    """Does a worksheet part hold a cell formula?"""
-    return _FORMULA_TAG.search(data) is not None
+#: a cell formula in a worksheet part
+FORMULA_TAG = _FORMULA_TAG
 
 
 # ── what to do ────────────────────────────────────────────────────────────
@@ -94,7 +95,7 @@ class SheetJob:
     blocks: list[Block]
     maps: refs.SheetMaps
     data_rows: list[int] = field(default_factory=list)  # non-blank rows below the header (old numbers)
-    numbers: list[int] | None = None  # every row number, from the first pass (cross-check)
+    numbers: array | None = None  # every row number, from the first pass (cross-check)
     status_column: int | None = None  # 추진상황 column whose inline drop-down gets ``statuses``
     statuses: list[str] = field(default_factory=list)
 
@@ -110,28 +111,51 @@ class EditContext:
 
 
 # ── cutting a sheet into frame and rows ───────────────────────────────────
+class Spans:
+    """Where each row of a sheet lies in its bytes: row numbers, starts and ends (compact arrays)."""
+
+    def __init__(self) -> None:
+        self.numbers, self.starts, self.ends = array("q"), array("q"), array("q")
+
+    def add(self, number: int, start: int, end: int) -> None:
+        self.numbers.append(number)
+        self.starts.append(start)
+        self.ends.append(end)
+
+    def __iter__(self) -> Iterator[tuple[int, int, int]]:
+        return zip(self.numbers, self.starts, self.ends, strict=True)
+
+    def find(self, number: int) -> tuple[int, int] | None:
+        """(start, end) of a row, None when the sheet has no such row."""
+        at = bisect.bisect_left(self.numbers, number)
+        if at < len(self.numbers) and self.numbers[at] == number:
+            return self.starts[at], self.ends[at]
+        return None
+
+
 @dataclass
 class _Cut:
-    data: bytes
+    data: bytes | bytearray
     prefix: bytes  # namespace prefix of sheetData ("" or "x:")
     open_end: int  # end of <sheetData> (or of <sheetData/>)
     close_start: int  # start of </sheetData> (== open_end when self-closing)
     close_end: int
-    rows: list[tuple[int, int, int]]  # (number, start, end)
+    rows: Spans
 
 
 def _normalized(data: bytes, part: str) -> bytes:
     """The part as plain UTF-8 without comments, processing instructions or CDATA (Excel writes none)."""
     declared = _DECLARATION.match(data)
     encoding = declared[1].lower().replace(b"-", b"") if declared else b"utf8"
-    body = data[declared.end():] if declared else data
-    if encoding == b"utf8" and b"<!--" not in data and b"<![CDATA[" not in data and b"<?" not in body:
+    body = declared.end() if declared else 0
+    if encoding == b"utf8" and b"<!--" not in data and b"<![CDATA[" not in data and data.find(b"<?", body) < 0:
         return data
     parser = etree.XMLParser(remove_comments=True, remove_pis=True, strip_cdata=True, **PARSER_OPTIONS)
     try:
-        root = etree.fromstring(data, parser)
+        root = etree.fromstring(bytes(data), parser)
     except etree.XMLSyntaxError as exc:
         raise damaged(part, f"XML: {exc}") from None
+    refuse_doctype(root, part)
     return serialize(root)
 
 
@@ -142,7 +166,7 @@ def _cut(data: bytes, part: str) -> _Cut:
         raise damaged(part, "sheetData")
     prefix = start[1]
     if tag[1] == b"/":
-        return _Cut(data, prefix, tag.end(), tag.end(), tag.end(), [])
+        return _Cut(data, prefix, tag.end(), tag.end(), tag.end(), Spans())
     close = re.compile(rb"</" + re.escape(prefix) + rb"sheetData\s*>").search(data, tag.end())
     if close is None:
         raise damaged(part, "sheetData")
@@ -150,11 +174,11 @@ def _cut(data: bytes, part: str) -> _Cut:
                 _row_spans(data, tag.end(), close.start(), prefix, part))
 
 
-def _row_spans(data: bytes, start: int, end: int, prefix: bytes, part: str) -> list[tuple[int, int, int]]:
+def _row_spans(data: bytes | bytearray, start: int, end: int, prefix: bytes, part: str) -> Spans:
     opening = re.compile(rb"<" + re.escape(prefix) + rb"row(?=[\s/>])")
     closing = re.compile(rb"</" + re.escape(prefix) + rb"row\s*>")
-    spans: list[tuple[int, int, int]] = []
-    position = start
+    spans = Spans()
+    position, last = start, 0
     while True:
         found = opening.search(data, position, end)
         if data[position: found.start() if found else end].strip():
@@ -171,7 +195,8 @@ def _row_spans(data: bytes, start: int, end: int, prefix: bytes, part: str) -> l
                 raise damaged(part, "row")
             row_end = close.end()
         number = _ROW_NUMBER.search(tag[0])
-        spans.append((int(number[1]) if number else (spans[-1][0] + 1 if spans else 1), found.start(), row_end))
+        last = int(number[1]) if number else last + 1
+        spans.add(last, found.start(), row_end)
         position = row_end
 
 
@@ -306,12 +331,15 @@ class SheetRewriter:
     def __init__(self, data: bytes, part: str, own: str, job: SheetJob | None, ctx: EditContext):
         self.part, self.own, self.job, self.ctx = part, own, job, ctx
         self.cut = _cut(_normalized(data, part), part)
-        if job is not None and job.numbers is not None and [n for n, _, _ in self.cut.rows] != job.numbers:
+        if job is not None and job.numbers is not None and self.cut.rows.numbers != job.numbers:
             raise damaged(part, "row numbers")
         self.maps = job.maps if job is not None else None
         self.formulas = _Formulas(own, ctx, self.maps)
+        prefix = re.escape(self.cut.prefix)
+        #: the ``r`` attribute of a row or cell start tag (quoted attribute values skipped whole)
+        self.row_numbers = re.compile(rb"(<" + prefix + rb"(?:row|c)(?=\s)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?\sr\s*=\s*[\"'])"
+                                      rb"([A-Za-z]*)(\d+)")
         self.frame_changed = False
-        self.spans = {number: (start, end) for number, start, end in self.cut.rows}
 
     # -- the frame --
     def _frame(self) -> etree._Element:
@@ -320,10 +348,10 @@ class SheetRewriter:
         marker_tag = b"<" + cut.prefix + b"sheetData/>"
         opening = _SHEET_DATA.search(data)
         assert opening is not None
-        return parse(data[: opening.start()] + marker_tag + data[cut.close_end:], self.part)
+        return parse(bytes(data[: opening.start()]) + marker_tag + bytes(data[cut.close_end:]), self.part)
 
-    def rewrite(self) -> bytes | None:
-        """The new part, or None when nothing changed."""
+    def _prepare(self) -> tuple[bytes, bytes]:
+        """Edit the frame; the part's bytes before and after the rows."""
         frame = self._frame()
         ns = ns_of(frame)
         sheet_data = frame.find(f"{ns}sheetData")
@@ -333,13 +361,24 @@ class SheetRewriter:
         self.ns = ns
         self._edit_frame(frame)
         self.column_styles = _column_styles(frame, ns)
+        marker = "\ue000reportgen-rows\ue000"
+        sheet_data.text = marker
+        head, _, tail = serialize(frame).partition(marker.encode("utf-8"))
+        return head, tail
+
+    def chunks(self) -> Iterator[bytes]:
+        """The new part, piece by piece (the rows are not all held at once)."""
+        head, tail = self._prepare()
+        yield head
+        yield from self._rows()
+        yield tail
+
+    def rewrite(self) -> bytes | None:
+        """The new part, or None when nothing changed."""
+        head, tail = self._prepare()
         body = list(self._rows())
         if self.job is None and not self.frame_changed and not self.formulas.changed:
             return None
-        marker = "\ue000reportgen-rows\ue000"
-        sheet_data.text = marker
-        text = serialize(frame)
-        head, _, tail = text.partition(marker.encode("utf-8"))
         return b"".join([head, *body, tail])
 
     def _edit_frame(self, frame: etree._Element) -> None:
@@ -397,42 +436,67 @@ class SheetRewriter:
     def _rows(self) -> Iterator[bytes]:
         blocks = sorted(self.job.blocks, key=lambda b: b.start) if self.job else []
         batch: list[tuple[int, int, int]] = []
+        kind = ""
         pending: list[tuple[int, int, int]] = []  # old rows of the current block
         index = 0
         for span in self.cut.rows:
             number = span[0]
             while index < len(blocks) and blocks[index].start + blocks[index].old <= number:
-                yield from self._flush(batch)
+                yield from self._flush(batch, kind)
                 yield self._block(blocks[index], pending)
                 index, pending = index + 1, []
             if index < len(blocks) and blocks[index].start <= number:
                 pending.append(span)
                 continue
-            if self._untouched(span):
-                yield from self._flush(batch)
+            row_kind = self._kind(span)
+            if row_kind != kind or (batch and span[2] - batch[0][1] > _BATCH_BYTES):
+                yield from self._flush(batch, kind)
+                kind = row_kind
+            if row_kind == "copy":
                 yield self.cut.data[span[1]: span[2]]
-                continue
-            batch.append(span)
-            if span[2] - batch[0][1] > _BATCH_BYTES:
-                yield from self._flush(batch)
-        yield from self._flush(batch)
+            else:
+                batch.append(span)
+        yield from self._flush(batch, kind)
         for block in blocks[index:]:
             yield self._block(block, pending)
             pending = []
 
-    def _untouched(self, span: tuple[int, int, int]) -> bool:
+    def _kind(self, span: tuple[int, int, int]) -> str:
+        """"copy" (as it is), "shift" (only its number changes) or "parse" (formulas, columns)."""
         number, start, end = span
-        moves = self.maps is not None and (self.maps.rows.point(number) != number or not self.maps.columns.identity)
-        return not moves and not (self.ctx.maps and _FORMULA_TAG.search(self.cut.data, start, end))
+        if self.ctx.maps and _FORMULA_TAG.search(self.cut.data, start, end):
+            return "parse"
+        if self.maps is None:
+            return "copy"
+        if not self.maps.columns.identity:
+            return "parse"
+        return "copy" if self.maps.rows.point(number) == number else "shift"
 
-    def _flush(self, batch: list[tuple[int, int, int]]) -> Iterator[bytes]:
+    def _flush(self, batch: list[tuple[int, int, int]], kind: str) -> Iterator[bytes]:
         if not batch:
             return
-        wrapper = self.wrapper.parse(self.cut.data[batch[0][1]: batch[-1][2]])
+        data = self.cut.data[batch[0][1]: batch[-1][2]]
+        batch.clear()
+        if kind == "shift":
+            yield self._shifted(data)
+            return
+        wrapper = self.wrapper.parse(data)
         for row in wrapper:
             self._move_row(row)
-        batch.clear()
         yield _Wrapper.inner(wrapper)
+
+    def _shifted(self, data: bytes) -> bytes:
+        """Rows without formulas whose number changes: the ``r`` of each row and cell rewritten in the bytes."""
+        point = self.maps.rows.point if self.maps is not None else (lambda n: n)
+        moved: dict[bytes, bytes] = {}
+
+        def number(match: re.Match[bytes]) -> bytes:
+            new = moved.get(match[3])
+            if new is None:
+                target = point(int(match[3]))
+                new = moved[match[3]] = str(target).encode() if target is not None else match[3]
+            return match[1] + match[2] + new
+        return self.row_numbers.sub(number, data)
 
     def _move_row(self, row: etree._Element) -> None:
         """A row that stays a row: its number, its cells' positions and formulas moved."""
@@ -444,12 +508,18 @@ class SheetRewriter:
             raise damaged(self.part, f"row {number}")
         if row.get("r"):
             row.set("r", str(new_number))
-        if maps is not None and not maps.columns.identity:
+        same_columns = maps is None or maps.columns.identity
+        if not same_columns:
             row.attrib.pop("spans", None)
+        formulas = bool(self.ctx.maps) and row.find(f"{ns}c/{ns}f") is not None
         for cell in list(row.iterfind(f"{ns}c")):
             ref = cell.get("r")
-            self.formulas.cell(cell, ref or "", ns)
+            if formulas:
+                self.formulas.cell(cell, ref or "", ns)
             if not ref or maps is None:
+                continue
+            if same_columns:
+                cell.set("r", f"{ref.rstrip('0123456789')}{new_number}")
                 continue
             column = maps.columns.point(_split_ref(ref)[1])
             if column is None:
@@ -555,7 +625,7 @@ class SheetRewriter:
         below = bisect.bisect_left(rows, block.start + block.old)
         candidates = ([rows[above - 1]] if above else []) + ([rows[below]] if below < len(rows) else [])
         for number in candidates:
-            span = self.spans.get(number)
+            span = self.cut.rows.find(number)
             if span is None:
                 continue
             row = self.wrapper.parse(self.cut.data[span[0]: span[1]])[0]
