@@ -181,6 +181,8 @@ def office_workbook() -> tuple[bytes, int]:
     done[f"G{last}"] = "맨 끝"
     done[f"F{last}"].comment = Comment("끝 줄 메모", "담당")
     done.row_dimensions[last - 1].hidden = True
+    done.row_dimensions[3].hidden = True  # inside 3-1's lines, which get replaced
+    done.row_dimensions[5].height = 30
     memo = book.create_sheet("메모")
     memo["A1"] = "사무실 메모"
     memo["A1"].comment = Comment("메모의 메모", "담당")
@@ -244,7 +246,8 @@ def test_office_additions_survive_a_merge(tmp_path: Path) -> None:
         "G1": ("확인", None, None), f"G{moved}": ("맨 끝", None, None)}
     assert done[f"F{moved}"].comment.text == "끝 줄 메모"
     assert [cell.coordinate for row in done.iter_rows() for cell in row if cell.comment] == [f"F{moved}"]
-    assert hidden_rows(done) == {moved - 1}
+    assert hidden_rows(done) == {3, moved - 1}  # a replaced line keeps its row's look
+    assert done.row_dimensions[5].height == 30
     assert rows_of(done, "4-1") == list(range(moved + 1, moved + 1 + FULL_LINES))  # below the last line
     assert after["집계"]["A1"].value == f"='추진실적'!F{moved}"
     assert after["집계"]["A2"].value == f"=SUM('추진실적'!E2:E{moved})"
@@ -507,7 +510,7 @@ def test_a_shorter_card_moves_rows_up_and_says_what_was_removed(tmp_path: Path) 
     assert after["참조"]["A1"].value == f"='추진실적'!F{up}+'추진실적'!#REF!"  # its row is gone, as in Excel
     assert done["G1"].value == "메모" and not any(done[f"G{r}"].value for r in range(2, up))
     notices = " ".join(result.notices)
-    assert f"추진실적!G{last_of_old}" in notices and f"추진실적!F{last_of_old}" in notices
+    assert f"추진실적!G{last_of_old}" in notices and f"추진실적!F{last_of_old}" in notices and "a.txt" in notices
 
 
 def test_new_card_goes_below_the_last_card_and_what_is_below_moves_down(tmp_path: Path) -> None:

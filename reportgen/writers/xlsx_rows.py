@@ -29,7 +29,6 @@ from openpyxl.utils import get_column_letter
 
 from reportgen.writers import xlsx_refs as refs
 from reportgen.writers.xlsx_package import (
-    PARSER_OPTIONS,
     PackageProblem,
     Styles,
     cell_position,
@@ -41,6 +40,11 @@ from reportgen.writers.xlsx_package import (
     serialize,
 )
 
+#: lxml options for rows and sheets (as xlsx_package.PARSER_OPTIONS; written out for the safety scan)
+_PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
+#: the same, for a sheet that is first made plain (no comments, processing instructions, CDATA)
+_CLEANING_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False,
+                     "remove_comments": True, "remove_pis": True, "strip_cdata": True}
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _ATTRS = rb"(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*"
 _TAG = re.compile(rb"<[^\s/>!?]+" + _ATTRS + rb"\s*(/?)>")
@@ -150,7 +154,7 @@ def _normalized(data: bytes, part: str) -> bytes:
     body = declared.end() if declared else 0
     if encoding == b"utf8" and b"<!--" not in data and b"<![CDATA[" not in data and data.find(b"<?", body) < 0:
         return data
-    parser = etree.XMLParser(remove_comments=True, remove_pis=True, strip_cdata=True, **PARSER_OPTIONS)
+    parser = etree.XMLParser(**_CLEANING_OPTIONS)
     try:
         root = etree.fromstring(bytes(data), parser)
     except etree.XMLSyntaxError as exc:
@@ -210,7 +214,7 @@ class _Wrapper:
             for prefix, uri in nsmap.items())
         self.open, self.close = b"<w" + declarations + b">", b"</w>"
         self.main = main
-        self.parser = etree.XMLParser(**PARSER_OPTIONS)
+        self.parser = etree.XMLParser(**_PARSER_OPTIONS)
 
     def parse(self, rows: bytes) -> etree._Element:
         return etree.fromstring(self.open + rows + self.close, self.parser)
@@ -528,10 +532,17 @@ class SheetRewriter:
             else:
                 cell.set("r", f"{get_column_letter(column)}{new_number}")
 
-    def _dropped(self, cell: etree._Element, ref: str) -> None:
-        if _has_value(cell, self.ns):
-            self.ctx.notices.append(f"{self.own}!{ref}: 행/열이 지워지며 이 칸의 값도 지워졌습니다 / "
-                                    "this cell's value was removed with its row or column")
+    def _dropped(self, cell: etree._Element, ref: str, label: str = "") -> None:
+        """Say that a cell with a value went with its row (a card got shorter) or column."""
+        if not _has_value(cell, self.ns):
+            return
+        if label:
+            self.ctx.notices.append(
+                f"{self.own}!{ref}: 카드 {label}의 행이 줄어 이 칸의 값도 지워졌습니다 / the value of this cell "
+                f"was removed with a row of card {label}, which got shorter")
+        else:
+            self.ctx.notices.append(f"{self.own}!{ref}: 열이 지워지며 이 칸의 값도 지워졌습니다 / "
+                                    "the value of this cell was removed with its column")
 
     # -- a block --
     def _block(self, block: Block, spans: list[tuple[int, int, int]]) -> bytes:
@@ -584,7 +595,7 @@ class SheetRewriter:
             column = maps.columns.point(_split_ref(cell.get("r") or "A1")[1]) if cell.get("r") else None
             if column is None:
                 if not block.quiet:
-                    self._dropped(cell, cell.get("r") or "")
+                    self._dropped(cell, cell.get("r") or "", block.label)
             elif column in block.columns:
                 base_styles[column] = int(cell.get("s") or 0)
             else:
@@ -645,7 +656,7 @@ class SheetRewriter:
             column = _split_ref(cell.get("r") or "A1")[1]
             new_column = self.maps.columns.point(column) if self.maps else column
             if new_column not in block.columns:
-                self._dropped(cell, cell.get("r") or "")
+                self._dropped(cell, cell.get("r") or "", block.label)
 
 
 class _Lazy:
