@@ -395,6 +395,23 @@ def test_new_status_is_added_to_settings_and_the_drop_down(tmp_path: Path) -> No
     assert any("재검토" in notice for notice in result.notices)
 
 
+@pytest.mark.parametrize("how", ["blank", "row deleted"])
+def test_new_status_when_settings_list_no_statuses(how: str, tmp_path: Path) -> None:
+    """A blank or missing 상태 목록 means the default list: the new status is added to it."""
+    book = load(write_workbook(m.Workbook(settings(), [full_card("3-2")])))
+    if how == "blank":
+        book["설정"]["B7"] = None
+    else:
+        book["설정"].delete_rows(7)
+    card = reference(CARD_2412)
+    card.header.status = "재검토"
+    result = merge_cards(save(book), [("card.txt", card)], "w.xlsx")
+    wb = read_back(tmp_path, result.data)
+    assert wb.settings.statuses == [*m.DEFAULT_STATUSES, "재검토"] and wb.cards[1].header.status == "재검토"
+    rows = {row[0].value: row[1].value for row in load(result.data)["설정"].iter_rows() if row[0].value}
+    assert rows["상태 목록"] == "완료, 이행후 계속추진, 정상추진, 추진 중, 일부추진, 보류, 폐기, 재검토"
+
+
 def test_status_too_long_for_the_drop_down_goes_to_settings_only(tmp_path: Path) -> None:
     listed = [*m.DEFAULT_STATUSES, *(f"긴 상태 이름 {i:02d} " + "가" * 24 for i in range(6))]
     new_status = "재검토 필요 (예산 확보 후)"
@@ -511,6 +528,33 @@ def test_a_shorter_card_moves_rows_up_and_says_what_was_removed(tmp_path: Path) 
     assert done["G1"].value == "메모" and not any(done[f"G{r}"].value for r in range(2, up))
     notices = " ".join(result.notices)
     assert f"추진실적!G{last_of_old}" in notices and f"추진실적!F{last_of_old}" in notices and "a.txt" in notices
+
+
+def test_a_table_a_chart_and_its_anchor_follow_the_rows() -> None:
+    """Below 3-2's lines the office keeps a small Excel table and a chart of 3-2's 수준 column:
+    after 3-1 grew by 16 lines both sit 16 rows lower and the chart's series points at the moved rows."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.worksheet.table import Table
+
+    book = load(write_workbook(m.Workbook(settings(), [reference(CARD_2403), full_card("3-2")])))
+    done = book["추진실적"]
+    first, last = 2 + LINES_2403, 1 + LINES_2403 + FULL_LINES  # 3-2's lines: rows 26-35
+    table_top = last + 5  # row 40, in the office's columns H:I
+    for offset, values in enumerate([("구분", "수"), ("가", 1), ("나", 2), ("다", 3)]):
+        done[f"H{table_top + offset}"], done[f"I{table_top + offset}"] = values
+    done.add_table(Table(displayName="사무실표", ref=f"H{table_top}:I{table_top + 3}"))
+    chart = BarChart()
+    chart.add_data(Reference(done, min_col=5, min_row=first, max_row=last))
+    done.add_chart(chart, f"K{last + 3}")
+    result = merge_cards(save(book), [("a.txt", reference(CARD_2412))], "w.xlsx").data
+    parts = members(result)
+    chart_xml = next(parts[name] for name in parts if name.startswith("xl/charts/chart")).decode()
+    assert f"'추진실적'!$E${first + GROWTH}:$E${last + GROWTH}" in chart_xml
+    drawing = etree.fromstring(next(parts[name] for name in parts if name.startswith("xl/drawings/drawing")), _SAFE)
+    assert [int(node.text) for node in drawing.iter("{*}row")][0] == last + 3 - 1 + GROWTH  # 0-based K38 → K54
+    table = etree.fromstring(next(parts[name] for name in parts if name.startswith("xl/tables/")), _SAFE)
+    assert table.get("ref") == f"H{table_top + GROWTH}:I{table_top + 3 + GROWTH}"
+    assert [load(result)["추진실적"][f"H{table_top + GROWTH + i}"].value for i in range(4)] == ["구분", "가", "나", "다"]
 
 
 def test_new_card_goes_below_the_last_card_and_what_is_below_moves_down(tmp_path: Path) -> None:

@@ -41,11 +41,14 @@ What changes:
   columns are added or removed before 임기 후 when their number differs).
   Otherwise the card is refused.
 
-Not adjusted: formulas in macro sheets, external workbooks that point into this
-one, pivot tables' own layout (only their cache source range), chart caches
-(Excel refreshes them). Office cells in rows that are removed (a card's block
-got shorter) are removed with them, and so are comments on them; each such loss
-is listed in :attr:`MergeResult.notices`.
+Not adjusted: formulas in macro or dialog sheets, other workbooks that point
+into this one, the layout of pivot tables (only their cache's source range moves),
+chart caches and formulas' saved values (Excel recalculates on opening; the
+charts refresh), ranges written in VBA. A cell formula that cannot be parsed is
+left as it is (with a notice). Office cells and comments on rows that are removed (a
+card's block got shorter) go with them; each such loss is one line of
+:attr:`MergeResult.notices`. Year columns cannot be added or removed in a
+연차별계획 sheet holding an Excel table (refused, with the fix).
 
 Errors: the card files' problems (a card the workbook cannot express, text no
 cell can hold, a status with a comma, plan years unlike the workbook's) are one
@@ -126,14 +129,19 @@ class MergeResult:
 def merge_cards(xlsx: bytes, cards: Sequence[tuple[str, m.Card]], workbook: str = "workbook.xlsx") -> MergeResult:
     """Merge ``cards`` — (card file, card) pairs — into the master workbook ``xlsx``, in place.
 
-    The CLI's ``reportgen import CARD… -o WORKBOOK`` calls it as::
+    ``workbook`` names the file in messages. Returns the new .xlsx bytes with what
+    was done (:class:`MergeResult`); nothing is written here. ``reportgen import
+    CARD… -o WORKBOOK`` uses it for an existing workbook and for a new one alike::
 
-        result = merge_cards(Path(WORKBOOK).read_bytes(), [(str(path), card) for path, card in read], str(WORKBOOK))
+        source = (WORKBOOK.read_bytes() if WORKBOOK.exists()
+                  else empty_workbook(settings_from_the_cards))
+        result = merge_cards(source, [(str(path), card) for path, card in read], str(WORKBOOK))
         write_bytes_atomic(WORKBOOK, result.data)
 
-    and prints ``result.replaced`` / ``result.notices``. The same 관리번호 twice:
-    the later card wins (it is listed in ``replaced``). Raises InputError (see the
-    module docstring); never CardError.
+    then says ``result.replaced`` (관리번호, card file) and ``result.notices``. A
+    card whose 관리번호 comes twice: the later one wins (listed in ``replaced``).
+    The workbook should be valid (``read_workbook``): this function checks only
+    what it needs. Raises InputError (see the module docstring), never CardError.
     """
     chosen: dict[str, tuple[str, m.Card]] = {}
     for source, card in cards:
