@@ -207,9 +207,10 @@ def table_lines(cells: Sequence[tuple[int, int, str]]) -> list[str]:
         raise GridError(f"{len(cells)} cells scattered over {len(rows)} rows × {len(cols)} columns")
     grid = [[""] * len(cols) for _ in rows]
     for row, col, text in cells:
-        here = grid[rows[row]]
-        here[cols[col]] = f"{here[cols[col]]} {text}" if here[cols[col]] and text else here[cols[col]] or text
+        line, at = grid[rows[row]], cols[col]
+        line[at] = f"{line[at]} {text}" if line[at] and text else line[at] or text
     return ["\t".join(line) for line in grid]
+
 
 _PIPE_ROW = re.compile(r"^\s*\|(.*\|.*)\|\s*$")
 _PIPE_SPLIT = re.compile(r"(?<!\\)\|")
@@ -278,7 +279,7 @@ _ROW_PARTNER = {
     "budget": re.escape(m.L_COMPLETION),
     "department": r"협조부서(?:\s*\(\s*기관\s*\))?",
 }
-_ROW_START = re.compile(r"(사업구분|사업기간|소요예산|추진부서)(?=\s|$)")
+_ROW_START = re.compile("(" + "|".join(re.escape(first) for first, _second in m.HEADER_ROWS) + r")(?=\s|$)")
 
 
 @dataclass
