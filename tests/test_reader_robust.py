@@ -409,3 +409,37 @@ def test_indentation_lead_is_one_space_per_10_pt_and_at_most_8() -> None:
     lead = text_reader.indent_lead
     assert [lead(value) for value in (-5000, 0, 999, 1000, 2500, 8000, 9000, 2**31, 10**20)] == [
         "", "", "", " ", "  ", " " * 8, " " * 8, " " * 8, " " * 8]
+
+
+def _hwpx_with_plan_table(tmp_path: Path, change: Any) -> Path:
+    import re
+    import zipfile
+
+    data = WRITERS["hwpx"].render(read_text(CARD_2403))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "Contents/section0.xml":
+                content = change(re, content)
+            target.writestr(info, content)
+    path = tmp_path / "card.hwpx"
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_hwpx_cells_without_address_are_placed_around_the_cells_reaching_down(tmp_path: Path) -> None:
+    """Without <hp:cellAddr> a cell goes after the cells to its left and those spanning down into its row."""
+    path = _hwpx_with_plan_table(tmp_path, lambda re, xml: re.sub(rb"<hp:cellAddr [^>]*/>", b"", xml))
+    assert read_card(path) == read_text(CARD_2403)
+
+
+def test_hwpx_table_with_more_cells_reaching_into_a_row_than_columns_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportgen.readers import hwpx as hwpx_reader
+
+    path = _hwpx_with_plan_table(tmp_path, lambda re, xml: re.sub(rb'rowSpan="1"', b'rowSpan="9"', re.sub(
+        rb"<hp:cellAddr [^>]*/>", b"", xml)))
+    monkeypatch.setattr(hwpx_reader, "MAX_COLS", 3)
+    with pytest.raises(InputError, match="a table is too large"):
+        read_card(path)

@@ -240,10 +240,8 @@ class _Lines:
 
 def _grid_lines(cells: list[tuple[int, int, str]]) -> list[str]:
     """The shared grid layout of :func:`reportgen.readers.text.table_lines`, within this reader's table limits."""
-    too_large = _Bad("", f"표가 너무 큽니다 ({MAX_ROWS}행·{MAX_COLS}열 초과)",
-                     f"a table is too large (over {MAX_ROWS} rows or {MAX_COLS} columns)")
     if len({row for row, _col, _text in cells}) > MAX_ROWS or len({col for _row, col, _text in cells}) > MAX_COLS:
-        raise too_large
+        raise _too_large()
     try:
         return table_lines(cells)
     except GridError as exc:
@@ -272,12 +270,19 @@ def _t_text(t: etree._Element) -> str:
     return "".join(parts)
 
 
+def _too_large() -> _Bad:
+    return _Bad("", f"표가 너무 큽니다 ({MAX_ROWS}행·{MAX_COLS}열 초과)",
+                f"a table is too large (over {MAX_ROWS} rows or {MAX_COLS} columns)")
+
+
 def _table_cells(tbl: etree._Element) -> Iterator[tuple[int, int, etree._Element]]:
     """(row, col, cell) of every drawn cell: where <hp:cellAddr> puts it, else after the cells to
     its left and those reaching down into its row. Spans are only numbers here: they allocate nothing."""
     reaching: list[tuple[int, int, int]] = []  # (last row, first col, end col) of cells spanning rows
     for row_index, tr in enumerate(_children(tbl, "tr")):
         reaching = [cell for cell in reaching if cell[0] >= row_index]
+        if len(reaching) > MAX_COLS:  # cells reaching into one row lie side by side: more columns than a card has
+            raise _too_large()
         cursor = 0
         for tc in _children(tr, "tc"):
             addr = next(_children(tc, "cellAddr"), None)
