@@ -293,6 +293,7 @@ def _alive(pid: int) -> bool:
 
 
 _working = False  # a worker is inside a card (its SIGTERM handler must unwind it, not exit at once)
+_stopping = False  # a worker is unwinding its card after SIGTERM
 
 
 def _worker_setup(main_pid: int) -> None:
@@ -307,9 +308,14 @@ def _worker_setup(main_pid: int) -> None:
 
 
 def _stop_worker(signum: int, _frame: object) -> None:
-    if _working:
+    """SIGTERM in a worker: unwind the card at hand (once: a second signal must not cut the clean-up
+    short), or exit at once when idle."""
+    global _stopping
+    if not _working:
+        os._exit(128 + signum)
+    if not _stopping:
+        _stopping = True
         raise WorkerStopped(signum)
-    os._exit(128 + signum)
 
 
 class _InWorker:

@@ -41,7 +41,6 @@ from reportgen.batch import (
     MANIFEST,
     BuiltFile,
     Failure,
-    Terminated,
     as_of_view,
     die_with_parent,
     failure_of,
@@ -478,30 +477,40 @@ def _soffice_env(folder: Path) -> dict[str, str]:
 
 
 class _Guard:
-    """The guard process's state: LibreOffice's process (its own session and process group) and
-    whether a stop was asked while it was being started (handled once it has a pid)."""
+    """The guard process's state: LibreOffice's process (its own session and process group), and
+    whether it was asked to stop (by a signal: the handler only notes it, so that nothing
+    interrupts the clean-up; the guard looks at it every few hundredths of a second)."""
 
     def __init__(self) -> None:
         self.process: subprocess.Popen[bytes] | None = None
-        self.starting = False
         self.stopped = False
 
-    def on_signal(self, signum: int, _frame: object) -> None:
-        if self.stopped:
-            return
+    def on_signal(self, _signum: int, _frame: object) -> None:
         self.stopped = True
-        if not self.starting:
-            raise Terminated(signum)
 
     def start(self, command: list[str]) -> None:
-        self.starting = True
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         start_new_session=True)
-        self.starting = False
-        if self.stopped:
-            raise Terminated(signal.SIGTERM)
 
-    def exited(self) -> bool:
+    def wait(self, timeout: float) -> str | None:
+        """LibreOffice's exit code, or ``timeout``; None when stopped or reportgen closed stdin."""
+        deadline = time.monotonic() + timeout
+        while not self.stopped:
+            if self._exited():
+                return str(self.end())
+            if time.monotonic() >= deadline:
+                self.end()
+                return _TIMED_OUT
+            if _parent_closed(_GUARD_POLL):
+                return None
+        return None
+
+    def hold(self) -> None:
+        """Keep the folder until reportgen closes stdin (it has read the PDF), dies, or stops the guard."""
+        while not self.stopped and not _parent_closed(10 * _GUARD_POLL):
+            pass
+
+    def _exited(self) -> bool:
         """Whether LibreOffice's first process has exited (not yet reaped: its group id stays ours)."""
         assert self.process is not None
         return os.waitid(os.P_PID, self.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
@@ -514,10 +523,6 @@ class _Guard:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
         return process.wait()
-
-
-class _ParentGone(Exception):
-    """reportgen closed the guard's stdin: it is done with the folder, or it died."""
 
 
 def _parent_closed(wait: float) -> bool:
@@ -533,28 +538,22 @@ def pdf_guard(argv: list[str]) -> int:
     code (or ``timeout``) as one line to stdout, then waits until reportgen closes stdin. When
     reportgen closes stdin early, dies (even by ``kill -9``: its end closes the pipe, and
     ``PR_SET_PDEATHSIG`` sends SIGTERM) or sends SIGTERM, the guard kills LibreOffice's whole
-    process group (``oosplash`` → ``soffice.bin``) and removes the conversion folder. It always
-    removes that folder when it ends.
+    process group (``oosplash`` → ``soffice.bin``). It always removes the conversion folder
+    (profile, temp files, PDF) when it ends.
     """
     parent, folder, timeout, command = int(argv[0]), Path(argv[1]), float(argv[2]), argv[3:]
     guard = _Guard()
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(signum, guard.on_signal)
     try:
-        if not die_with_parent(parent, signal.SIGTERM):
-            raise _ParentGone
-        guard.start(command)
-        deadline = time.monotonic() + timeout
-        while not guard.exited() and time.monotonic() < deadline:
-            if _parent_closed(_GUARD_POLL):
-                raise _ParentGone
-        exited = guard.exited()
-        code = guard.end()
-        os.write(1, f"{code if exited else _TIMED_OUT}\n".encode())
-        while not _parent_closed(3600.0):
-            pass
-    except (Terminated, _ParentGone, OSError):
-        pass
+        if die_with_parent(parent, signal.SIGTERM):
+            guard.start(command)
+            result = guard.wait(timeout)
+            if result is not None:
+                os.write(1, f"{result}\n".encode())
+                guard.hold()
+    except OSError:
+        pass  # LibreOffice could not be started, or reportgen is gone: clean up below
     finally:
         guard.end()
         shutil.rmtree(folder, ignore_errors=True)

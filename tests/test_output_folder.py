@@ -1,0 +1,393 @@
+"""The output folder: links and folders at a card's path, one build at a time, old card files,
+and the ``--only`` / ``--as-of`` options of a build.
+
+* A symlink at a card's path (to a file elsewhere, to a folder, or dangling) is replaced by the
+  card as a regular file; nothing is written where it pointed.
+* A folder at a card's path fails that card only (exit 1, "같은 이름의 폴더"), the rest are written.
+* A second build into a folder another build is writing waits briefly, then stops with exit 2
+  naming the folder; it never touches the first build's temp files.
+* After a build, the card files the previous manifest.json lists that this build replaced (a
+  renamed 사업명, a card gone from the workbook) are removed, but only when they still hold the
+  bytes reportgen wrote (size and sha256 in the manifest) and are named like that card's files.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reportgen import batch, fileio
+from reportgen.cli import app
+from reportgen.errors import InputError
+from reportgen.fileio import FolderInTheWay, OutputError, card_filename, inside, write_bytes_atomic
+from reportgen.model import Card, Workbook
+from reportgen.writers.workbook import write_workbook
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from make_corpus import make_corpus  # noqa: E402
+
+REPORTGEN = Path(sys.executable).with_name("reportgen")
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def cards() -> list[Card]:
+    """Three cards: 1-1, 2-2, 3-3 (bench corpus)."""
+    return make_corpus(3).cards
+
+
+def _name(card: Card, suffix: str = ".txt") -> str:
+    return card_filename(card.id, card.title, suffix)
+
+
+def _manifest(folder: Path) -> list[dict[str, object]]:
+    return json.loads((folder / batch.MANIFEST).read_text(encoding="utf-8"))["files"]
+
+
+def _renamed(card: Card, title: str) -> Card:
+    other = copy.deepcopy(card)
+    other.title = title
+    return other
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+# ── links and folders at a card's path ────────────────────────────────────
+def test_inside_does_not_follow_a_link_at_the_name(tmp_path: Path) -> None:
+    (tmp_path / "3-1_x.txt").symlink_to("/etc/passwd")
+    assert inside(tmp_path, "3-1_x.txt") == tmp_path.resolve() / "3-1_x.txt"
+    for bad in ("../x.txt", "a/b.txt", "..", ".", ""):
+        with pytest.raises(ValueError):
+            inside(tmp_path, bad)
+
+
+def test_symlinks_at_card_paths_are_replaced_by_regular_files(cards: list[Card], tmp_path: Path) -> None:
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    target = elsewhere / "precious.txt"
+    target.write_text("not to be overwritten", encoding="utf-8")
+    (out / _name(cards[0])).symlink_to(target)  # a link to a file outside
+    (out / _name(cards[1])).symlink_to(elsewhere / "missing.txt")  # a dangling link
+    (out / _name(cards[2])).symlink_to(elsewhere)  # a link to a folder
+    report = batch.build(cards, out, ["txt"])
+    assert report.failures == []
+    for card in cards:
+        path = out / _name(card)
+        assert not path.is_symlink() and path.is_file()
+        assert path.read_text(encoding="utf-8").startswith(f"관리번호\n{card.id}\n\n{card.title}\n")  # the card
+    assert target.read_text(encoding="utf-8") == "not to be overwritten"
+    assert _listing(elsewhere) == ["precious.txt"], "nothing written where the links pointed"
+
+
+def test_a_folder_at_a_card_path_fails_that_card_only(cards: list[Card], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    blocker = out / _name(cards[1], ".docx")
+    blocker.mkdir(parents=True)
+    (blocker / "inside.txt").write_text("keep", encoding="utf-8")
+    report = batch.build(cards, out, ["txt", "docx"])
+    assert [(f.card_id, f.format) for f in report.failures] == [(cards[1].id, "docx")]
+    message = report.failures[0].message
+    assert "같은 이름의 폴더" in message and "a folder has the card's name" in message and str(blocker) in message
+    assert len(report.files) == 5
+    assert (blocker / "inside.txt").read_text(encoding="utf-8") == "keep"
+    assert not list(out.glob(".*.tmp"))
+    assert sorted(e["file"] for e in _manifest(out)) == sorted(f.file for f in report.files)
+
+
+def test_a_folder_at_a_card_path_is_exit_1_on_the_command_line(cards: list[Card], tmp_path: Path) -> None:
+    workbook, out = tmp_path / "book.xlsx", tmp_path / "out"
+    write_bytes_atomic(workbook, write_workbook(Workbook(make_corpus(3).settings, cards)))
+    (out / _name(cards[0])).mkdir(parents=True)
+    result = runner.invoke(app, ["build", str(workbook), "-o", str(out), "-j", "1"])
+    assert result.exit_code == 1, result.output
+    assert "같은 이름의 폴더" in result.output and "Traceback" not in result.output
+    assert (out / _name(cards[1])).is_file() and (out / _name(cards[2])).is_file()
+
+
+def test_write_bytes_atomic_onto_a_folder_is_folder_in_the_way(tmp_path: Path) -> None:
+    (tmp_path / "report.xlsx").mkdir()
+    with pytest.raises(FolderInTheWay) as caught:
+        write_bytes_atomic(tmp_path / "report.xlsx", b"data")
+    assert isinstance(caught.value, OutputError), "commands writing one file stop with exit 2"
+    assert "같은 이름의 폴더" in str(caught.value) and "→" in str(caught.value)
+    assert _listing(tmp_path) == ["report.xlsx"], "no temp file left"
+
+
+def test_a_folder_named_manifest_json_stops_the_build_before_any_write(cards: list[Card], tmp_path: Path) -> None:
+    (tmp_path / batch.MANIFEST).mkdir()
+    with pytest.raises(FolderInTheWay):
+        batch.build(cards, tmp_path, ["txt"])
+    assert _listing(tmp_path) == [batch.MANIFEST]
+
+
+# ── one build per folder ──────────────────────────────────────────────────
+def test_a_second_build_waits_then_stops_and_leaves_the_first_builds_temp_files(
+        cards: list[Card], tmp_path: Path) -> None:
+    half_written = tmp_path / f".{_name(cards[0])}.k2j4x9q1.tmp"  # the first build's file being written
+    with batch.folder_lock(tmp_path):
+        half_written.write_bytes(b"half")
+        started = time.monotonic()
+        with pytest.raises(batch.FolderBusy) as caught:
+            batch.build(cards, tmp_path, ["txt"], lock_wait=0.5)
+        waited = time.monotonic() - started
+        assert half_written.read_bytes() == b"half"
+    assert 0.5 <= waited < 5
+    message = str(caught.value)
+    assert str(tmp_path) in message and "다른 reportgen build" in message and "another reportgen build" in message
+    assert "-o" in message and "wait" in message
+    assert _listing(tmp_path) == [half_written.name], "nothing written, no lock file left"
+
+
+def test_the_second_build_starts_once_the_first_is_done(cards: list[Card], tmp_path: Path) -> None:
+    """The lock is released when the holder ends: a build waiting for it then runs."""
+    lock = batch.folder_lock(tmp_path)
+    lock.__enter__()
+    releaser = threading.Timer(0.3, lock.__exit__, (None, None, None))
+    releaser.start()
+    report = batch.build(cards, tmp_path, ["txt"], lock_wait=5)
+    releaser.join()
+    assert len(report.files) == 3
+    assert batch.LOCK_FILE not in _listing(tmp_path)
+
+
+def test_a_lock_left_by_a_killed_build_does_not_block(cards: list[Card], tmp_path: Path) -> None:
+    (tmp_path / batch.LOCK_FILE).write_bytes(b"")  # left behind by a kill -9 (the OS released the lock)
+    started = time.monotonic()
+    assert len(batch.build(cards, tmp_path, ["txt"]).files) == 3
+    assert time.monotonic() - started < batch.LOCK_WAIT
+    assert batch.LOCK_FILE not in _listing(tmp_path)
+
+
+def test_a_busy_folder_is_exit_2_on_the_command_line(cards: list[Card], tmp_path: Path) -> None:
+    workbook, out = tmp_path / "book.xlsx", tmp_path / "out"
+    write_bytes_atomic(workbook, write_workbook(Workbook(make_corpus(3).settings, cards)))
+    out.mkdir()
+    with batch.folder_lock(out):  # another build runs in that folder (a lock held by another process)
+        done = subprocess.run([str(REPORTGEN), "build", str(workbook), "-o", str(out), "-j", "1"],
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "another reportgen build" in done.stderr and str(out) in done.stderr and "Traceback" not in done.stderr
+    assert _listing(out) == []
+
+
+# ── old card files ────────────────────────────────────────────────────────
+def test_a_renamed_card_leaves_no_old_file(cards: list[Card], tmp_path: Path) -> None:
+    batch.build(cards, tmp_path, ["txt", "docx"])
+    old_txt, old_docx = _name(cards[1]), _name(cards[1], ".docx")
+    renamed = [cards[0], _renamed(cards[1], "새 사업명"), cards[2]]
+    report = batch.build(renamed, tmp_path, ["txt", "docx"])
+    assert sorted(report.removed) == sorted([old_txt, old_docx])
+    assert not (tmp_path / old_txt).exists() and not (tmp_path / old_docx).exists()
+    assert (tmp_path / f"{cards[1].id}_새 사업명.txt").is_file()
+    assert sorted(e["file"] for e in _manifest(tmp_path)) == sorted(p for p in _listing(tmp_path) if p != "manifest.json")
+    assert any("removed an old card file" in line and old_txt in line for line in batch.tidy_lines(report))
+
+
+def test_an_old_file_changed_since_is_kept(cards: list[Card], tmp_path: Path) -> None:
+    batch.build(cards, tmp_path, ["txt"])
+    old = tmp_path / _name(cards[1])
+    old.write_text(old.read_text(encoding="utf-8") + "담당자 메모\n", encoding="utf-8")  # someone's notes
+    report = batch.build([cards[0], _renamed(cards[1], "새 사업명"), cards[2]], tmp_path, ["txt"])
+    assert report.removed == [] and report.kept == [old.name]
+    assert old.read_text(encoding="utf-8").endswith("담당자 메모\n")
+    assert old.name not in [e["file"] for e in _manifest(tmp_path)], "no longer reportgen's file"
+
+
+def _entry(path: Path, card_id: str, fmt: str) -> dict[str, object]:
+    data = path.read_bytes()
+    return {"file": path.name if path.parent.name != ".." else f"../{path.name}", "관리번호": card_id,
+            "format": fmt, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "기준일": "",
+            "reportgen": "x"}
+
+
+def test_an_edited_manifest_deletes_nothing_reportgen_did_not_make(cards: list[Card], tmp_path: Path) -> None:
+    """Entries naming a file outside the folder, a user's office file, a link, or a card-like name whose
+    bytes differ: each listed with the id of a card this build makes, none is removed."""
+    out, outside = tmp_path / "out", tmp_path / "secret.txt"
+    out.mkdir()
+    outside.write_text("outside", encoding="utf-8")
+    memo = out / "메모.docx"
+    memo.write_bytes(b"PK a user's document")
+    look_alike = out / f"{cards[0].id}_예전 보고.txt"
+    look_alike.write_text("written by a person", encoding="utf-8")
+    link = out / f"{cards[0].id}_링크.txt"
+    link.symlink_to(outside)
+    entries = [
+        {**_entry(outside, cards[0].id, "txt"), "file": "../secret.txt"},
+        {**_entry(outside, cards[0].id, "txt"), "file": str(outside)},
+        _entry(memo, cards[0].id, "docx"),
+        {**_entry(look_alike, cards[0].id, "txt"), "sha256": "0" * 64},
+        {**_entry(outside, cards[0].id, "txt"), "file": link.name},
+        {**_entry(outside, cards[0].id, "txt"), "file": batch.MANIFEST},
+    ]
+    (out / batch.MANIFEST).write_text(json.dumps({"files": entries}), encoding="utf-8")
+    report = batch.build(cards, out, ["txt", "docx"])
+    assert report.removed == []
+    assert outside.read_text(encoding="utf-8") == "outside"
+    assert memo.read_bytes() == b"PK a user's document"
+    assert look_alike.read_text(encoding="utf-8") == "written by a person"
+    assert link.is_symlink()
+
+
+def test_only_the_selected_cards_old_files_are_candidates(cards: list[Card], tmp_path: Path) -> None:
+    batch.build(cards, tmp_path, ["txt"])
+    renamed = [cards[0], _renamed(cards[1], "새 이름 둘"), _renamed(cards[2], "새 이름 셋")]
+    report = batch.build([renamed[1]], tmp_path, ["txt"])  # --only 2-2
+    assert report.removed == [_name(cards[1])]
+    assert (tmp_path / _name(cards[2])).is_file(), "3-3 was not built: its file stays"
+    listed = {e["file"] for e in _manifest(tmp_path)}
+    assert listed == {_name(cards[0]), _name(renamed[1]), _name(cards[2])}, "the others stay listed"
+    report = batch.build(renamed, tmp_path, ["txt"], whole_workbook=True)
+    assert report.removed == [_name(cards[2])]
+    assert _listing(tmp_path) == sorted([_name(c) for c in renamed] + [batch.MANIFEST])
+
+
+def test_a_card_gone_from_the_workbook(cards: list[Card], tmp_path: Path) -> None:
+    batch.build(cards, tmp_path, ["txt"])
+    kept = batch.build(cards[:2], tmp_path, ["txt"])
+    assert kept.removed == [] and (tmp_path / _name(cards[2])).is_file(), "without the whole workbook: kept"
+    gone = batch.build(cards[:2], tmp_path, ["txt"], whole_workbook=True)
+    assert gone.removed == [_name(cards[2])]
+    assert _listing(tmp_path) == sorted([_name(cards[0]), _name(cards[1]), batch.MANIFEST])
+
+
+def test_formats_not_built_are_left_and_stay_listed(cards: list[Card], tmp_path: Path) -> None:
+    batch.build(cards, tmp_path, ["txt", "docx"])
+    report = batch.build(cards, tmp_path, ["txt"], whole_workbook=True)
+    assert report.removed == []
+    assert len(_manifest(tmp_path)) == 6
+    renamed = [_renamed(cards[0], "다른 이름"), *cards[1:]]
+    report = batch.build(renamed, tmp_path, ["docx"], whole_workbook=True)
+    assert report.removed == [_name(cards[0], ".docx")]
+    assert (tmp_path / _name(cards[0])).is_file(), "the txt of the old name is only removed by a txt build"
+
+
+def test_a_card_that_fails_keeps_its_old_file(cards: list[Card], tmp_path: Path, monkeypatch) -> None:
+    batch.build(cards, tmp_path, ["txt"])
+    renamed = [cards[0], _renamed(cards[1], "새 사업명"), cards[2]]
+    (tmp_path / _name(renamed[1])).mkdir()  # its new file cannot be written
+    report = batch.build(renamed, tmp_path, ["txt"])
+    assert [f.card_id for f in report.failures] == [cards[1].id]
+    assert report.removed == [] and (tmp_path / _name(cards[1])).is_file()
+    assert _name(cards[1]) in {e["file"] for e in _manifest(tmp_path)}
+
+
+def test_an_unreadable_manifest_removes_nothing_and_says_so(cards: list[Card], tmp_path: Path) -> None:
+    batch.build(cards, tmp_path, ["txt"])
+    (tmp_path / batch.MANIFEST).write_text("{not json", encoding="utf-8")
+    report = batch.build([cards[0], _renamed(cards[1], "새 사업명"), cards[2]], tmp_path, ["txt"])
+    assert report.removed == [] and (tmp_path / _name(cards[1])).is_file()
+    assert report.notes == [batch.NOTE_BAD_MANIFEST]
+
+
+def test_a_manifest_that_is_a_link_is_not_followed(cards: list[Card], tmp_path: Path) -> None:
+    out, other = tmp_path / "out", tmp_path / "other"
+    batch.build(cards, other, ["txt"])
+    batch.build(cards, out, ["txt"])
+    (out / batch.MANIFEST).unlink()
+    (out / batch.MANIFEST).symlink_to(other / batch.MANIFEST)
+    report = batch.build([cards[0], _renamed(cards[1], "새 사업명"), cards[2]], out, ["txt"])
+    assert report.removed == [] and (out / _name(cards[1])).is_file()
+    assert not (out / batch.MANIFEST).is_symlink()
+    assert (other / batch.MANIFEST).is_file()
+
+
+def test_stale_temp_files_only(tmp_path: Path, cards: list[Card]) -> None:
+    left = tmp_path / f".{_name(cards[0])}.a1b2c3d4.tmp"
+    left.write_bytes(b"half")
+    mine, folder = tmp_path / ".notes.tmp", tmp_path / ".x.abcdefgh.tmp"
+    mine.write_text("a user's hidden file", encoding="utf-8")
+    folder.mkdir()
+    batch.build(cards, tmp_path, ["txt"])
+    assert not left.exists() and mine.exists() and folder.is_dir()
+
+
+# ── --only and --as-of ────────────────────────────────────────────────────
+@pytest.fixture(scope="module")
+def book(cards: list[Card]) -> Workbook:
+    return Workbook(make_corpus(3).settings, cards)
+
+
+@pytest.mark.parametrize("only", [",,", "", " , ", ","])
+def test_only_naming_no_card_is_an_error(only: str, book: Workbook) -> None:
+    with pytest.raises(InputError) as caught:
+        batch.select_cards(book, only, "--only")
+    assert "--only" in str(caught.value) and "관리번호" in str(caught.value)
+
+
+def test_only_lists_each_card_once(book: Workbook, cards: list[Card], tmp_path: Path) -> None:
+    selected = batch.select_cards(book, f"{cards[2].id},{cards[0].id}, {cards[2].id} ,", "--only")
+    assert [c.id for c in selected] == [cards[2].id, cards[0].id]
+    report = batch.build(selected, tmp_path, ["txt"])
+    assert len(report.files) == 2 and len(_manifest(tmp_path)) == 2
+
+
+def test_only_unknown_and_absent(book: Workbook, cards: list[Card]) -> None:
+    with pytest.raises(InputError) as caught:
+        batch.select_cards(book, f"{cards[0].id},9-99", "--only")
+    assert "9-99" in str(caught.value)
+    assert batch.select_cards(book, None, "--only") == cards
+
+
+def test_only_on_the_command_line(book: Workbook, cards: list[Card], tmp_path: Path) -> None:
+    workbook = tmp_path / "book.xlsx"
+    write_bytes_atomic(workbook, write_workbook(book))
+    empty = runner.invoke(app, ["build", str(workbook), "-o", str(tmp_path / "a"), "--only", ",,"])
+    assert empty.exit_code == 2 and "--only" in empty.output, empty.output
+    assert not (tmp_path / "a" / batch.MANIFEST).exists()
+    twice = runner.invoke(app, ["build", str(workbook), "-o", str(tmp_path / "b"), "--only",
+                                f"{cards[0].id},{cards[0].id}", "-j", "1"])
+    assert twice.exit_code == 0, twice.output
+    assert [e["file"] for e in _manifest(tmp_path / "b")] == [_name(cards[0])]
+
+
+@pytest.mark.parametrize("text", ["2024-12-31garbage", "20241231", "2024-W01-1", "2024-02-30", "2024-1-31",
+                                  "２０２４-１２-３１", "2024-12-31T00:00", "31.12.2024", "2024/12/31"])
+def test_as_of_is_strict(text: str) -> None:
+    with pytest.raises(InputError) as caught:
+        batch.parse_as_of(text)
+    message = str(caught.value)
+    assert "--as-of" in message and "YYYY-MM-DD" in message and "2024-12-31" in message
+
+
+def test_as_of_accepted_forms() -> None:
+    assert batch.parse_as_of("2024-12-31") == dt.date(2024, 12, 31)
+    assert batch.parse_as_of(" 2024-02-29 ") == dt.date(2024, 2, 29)
+    assert batch.parse_as_of(None) is None and batch.parse_as_of("") is None
+
+
+def test_settings_as_of_names_its_cell(book: Workbook) -> None:
+    with pytest.raises(InputError) as caught:
+        batch.parse_as_of("2024-12-31garbage", "book.xlsx 설정!기준일")
+    assert "설정!기준일" in str(caught.value)
+
+
+def test_as_of_garbage_on_the_command_line(book: Workbook, tmp_path: Path) -> None:
+    workbook = tmp_path / "book.xlsx"
+    write_bytes_atomic(workbook, write_workbook(book))
+    result = runner.invoke(app, ["build", str(workbook), "-o", str(tmp_path / "out"), "--as-of", "2024-12-31garbage"])
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists() or _listing(tmp_path / "out") == []
+
+
+def test_atomic_write_replaces_a_dangling_link_without_creating_its_target(tmp_path: Path) -> None:
+    link = tmp_path / "card.txt"
+    link.symlink_to(tmp_path / "nowhere" / "target.txt")
+    fileio.write_bytes_atomic(link, b"card")
+    assert not link.is_symlink() and link.read_bytes() == b"card"
+    assert not (tmp_path / "nowhere").exists()
+    assert os.listdir(tmp_path) == ["card.txt"]
