@@ -452,8 +452,7 @@ class _Plan:
             except CardError as exc:
                 ko, _, en = str(exc).partition(" / ")
                 self.problems.append(Problem(
-                    source, "", f"이 카드는 워크북에 쓸 수 없습니다: {ko}",
-                    f"this card cannot be written to the workbook: {en or ko}",
+                    source, "", f"{_REFUSED_KO}: {ko}", f"{_REFUSED_EN}: {en or ko}",
                     "카드 파일에서 그 부분을 고친 뒤 다시 가져오세요", "correct that part of the card file and import again"))
                 continue
             rows = {name: [[_cell_value(value) for value in row] for row in sheet_rows]
@@ -557,11 +556,15 @@ def _span(years: list[int]) -> str:
     return f"{years[0]}~{years[-1]}" if years else "(없음 / none)"
 
 
+_REFUSED_KO, _REFUSED_EN = "이 카드는 워크북에 쓸 수 없습니다", "this card cannot be written to the workbook"
+
+
 def _years_problem(source: str, years: list[int], current: list[int]) -> Problem:
     return Problem(
         source, "",
-        f"연차별 추진계획의 연도({_span(years)})가 워크북의 연도({_span(current)}, 설정의 임기와 연차별계획의 연도 열)와 다릅니다",
-        f"the plan years of the card ({_span(years)}) differ from the workbook's ({_span(current)}: the term in "
+        f"{_REFUSED_KO}: 연차별 추진계획의 연도({_span(years)})가 워크북의 연도({_span(current)}, 설정의 임기와 "
+        "연차별계획의 연도 열)와 다릅니다",
+        f"{_REFUSED_EN}: its plan years ({_span(years)}) differ from the workbook's ({_span(current)}: the term in "
         "설정 and the year columns of 연차별계획)",
         "카드의 연차별 추진계획 연도를 워크북에 맞추거나, 이 임기의 카드는 새 워크북(reportgen init)에 가져오세요",
         "make the card's plan years those of the workbook, or import the cards of this term into a new workbook "
@@ -571,9 +574,9 @@ def _years_problem(source: str, years: list[int], current: list[int]) -> Problem
 def _status_problem(source: str, status: str) -> Problem:
     return Problem(
         source, "",
-        f"추진상황 '{status}'에 쉼표(또는 줄바꿈)가 있어 설정의 상태 목록(쉼표로 구분)에 넣을 수 없습니다",
-        f"the status '{status}' holds a comma (or a line break), so it cannot be listed in 설정 상태 목록 "
-        "(a comma-separated list)",
+        f"{_REFUSED_KO}: 추진상황 '{status}'에 쉼표(또는 줄바꿈)가 있어 설정의 상태 목록(쉼표로 구분)에 넣을 수 없습니다",
+        f"{_REFUSED_EN}: the status '{status}' holds a comma (or a line break), so it cannot be listed in "
+        "설정 상태 목록 (a comma-separated list)",
         "카드의 추진상황에서 쉼표를 빼세요 (예: '추진 중')", "remove the comma from the card's 추진상황 (e.g. '추진 중')")
 
 
@@ -582,8 +585,8 @@ def _text_problem(source: str, sheet: str, column: str, value: str, fault: tuple
         if not value[:30].isprintable() else value[:30]
     return Problem(
         source, "",
-        f"{sheet} 시트 '{column}' 칸에 쓸 내용 '{shown}…': {fault[0]}",
-        f"the text for '{column}' in the sheet {sheet} ('{shown}…'): {fault[1]}",
+        f"{_REFUSED_KO}: {sheet} 시트 '{column}' 칸에 쓸 내용 '{shown}…': {fault[0]}",
+        f"{_REFUSED_EN}: the text for '{column}' in the sheet {sheet} ('{shown}…'): {fault[1]}",
         "카드 파일에서 그 글자를 지우거나 내용을 줄이세요", "remove that character or shorten the text in the card file")
 
 

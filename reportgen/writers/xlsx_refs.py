@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
@@ -242,7 +242,3 @@ def shift_formula(
             out.append(token.value)
     return "".join(out)
 
-
-def mentions(formula: str, names: Iterable[str]) -> bool:
-    """Could the formula point into one of these sheets? (cheap test before parsing)"""
-    return any(name in formula for name in names)
