@@ -2,6 +2,12 @@
 
 One failing card does not stop the others: failures are collected and the
 build exits 1. ``manifest.json`` lists every file with its sha256.
+
+The output folder: one build at a time (:func:`folder_lock`); a link at a card's path is
+replaced, a folder there fails that card; after a build, the card files of the previous
+manifest that this build replaced are removed when they still hold reportgen's bytes
+(:func:`tidy_folder`). Processes: workers die with the main process, even on ``kill -9``
+(:func:`ordered_map`), and SIGTERM/SIGHUP stop a build as Ctrl-C does (:func:`stop_on_termination`).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -215,6 +222,11 @@ class Terminated(KeyboardInterrupt):
         self.signum = signum
 
 
+class WorkerLost(KeyboardInterrupt):
+    """A worker process was killed (by the out-of-memory killer, by hand): the build stops as on
+    Ctrl-C (exit 130; the files written are whole, no temp file is left), it is no bug to report."""
+
+
 class WorkerStopped(BaseException):
     """SIGTERM in a worker (the OS sends it when the main process dies): unwinds the card at hand,
     so that its atomic write removes its temp file, then the worker exits."""
@@ -339,7 +351,8 @@ def ordered_map(function: Callable[[T], R], items: Iterable[T], jobs: int) -> It
     """``map`` over worker processes, results in order; at most ``jobs × 4`` items are in flight,
     so memory stays flat in the number of items. Ctrl-C or an error starts no more items.
 
-    Workers die with the main process (even on ``kill -9``), leaving no temp file.
+    Workers die with the main process (even on ``kill -9``), leaving no temp file; a worker
+    killed on its own raises :class:`WorkerLost`.
     """
     if jobs <= 1:
         yield from map(function, items)
@@ -354,9 +367,11 @@ def ordered_map(function: Callable[[T], R], items: Iterable[T], jobs: int) -> It
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
-        except BaseException:
+        except BaseException as exc:
             for future in pending:
                 future.cancel()
+            if isinstance(exc, BrokenProcessPool):
+                raise WorkerLost from exc
             raise
 
 
@@ -634,8 +649,8 @@ def _holds(path: Path, size: int, sha256: str) -> bool:
 def tidy_lines(report: BuildReport) -> list[str]:
     """What the CLI says about old card files: removed, kept because changed, notes."""
     lines = [f"옛 카드 파일을 지웠습니다 / removed an old card file: {name}" for name in report.removed]
-    lines += [f"옛 카드 파일이 reportgen이 쓴 뒤 바뀌어 남겨 두었습니다 / kept an old card file changed since "
-              f"reportgen wrote it: {name}" for name in report.kept]
+    lines += [f"옛 카드 파일을 남겨 두었습니다 (reportgen이 쓴 뒤 바뀌었거나 지울 수 없음) / kept an old card file "
+              f"(changed since reportgen wrote it, or cannot be removed): {name}" for name in report.kept]
     return lines + [f"※ {note}" for note in report.notes]
 
 

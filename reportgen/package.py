@@ -566,10 +566,14 @@ def _guarded_soffice(command: list[str], folder: Path, timeout: float) -> Iterat
     guard failed, the tail of its error output) while the folder still holds its files. On leaving
     (normally, on Ctrl-C, SIGTERM, or any error) the guard ends LibreOffice and removes the folder."""
     env = _soffice_env(folder)
-    with open(folder / "soffice.err", "wb") as errors:
-        guard = subprocess.Popen([sys.executable, "-c", GUARD_MAIN, str(os.getpid()), str(folder), repr(timeout),
-                                  *command], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-                                 env=env, start_new_session=True)
+    try:
+        with open(folder / "soffice.err", "wb") as errors:
+            guard = subprocess.Popen([sys.executable, "-c", GUARD_MAIN, str(os.getpid()), str(folder),
+                                      repr(timeout), *command], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=errors, env=env, start_new_session=True)
+    except OSError as exc:  # no process can be started (too many processes, no memory)
+        yield "", exc.strerror or type(exc).__name__
+        return
     try:
         assert guard.stdout is not None
         result = guard.stdout.readline().decode("ascii", "replace").strip()

@@ -144,7 +144,7 @@ def reportgen(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
 @pytest.fixture(scope="module")
 def corpora(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("corpora")
-    for cards in (30, 200):
+    for cards in (12, 120):
         write_bytes_atomic(folder / f"corpus-{cards}.xlsx", write_workbook(make_corpus(cards)))
     return folder
 
@@ -167,7 +167,7 @@ def _mid_build(process: subprocess.Popen[str], out: Path) -> Run:
 def test_kill_9_of_a_parallel_build_leaves_no_worker_and_no_temp_file(
         corpora: Path, tmp_path: Path, reportgen: Callable[..., subprocess.Popen[str]]) -> None:
     out = tmp_path / "out"
-    process = reportgen("build", corpora / "corpus-200.xlsx", "-o", out, "--format", FORMATS, "-j", "2")
+    process = reportgen("build", corpora / "corpus-120.xlsx", "-o", out, "--format", FORMATS, "-j", "2")
     run = _mid_build(process, out)
     reportgen.runs.append(run)  # type: ignore[attr-defined]
     process.kill()
@@ -175,7 +175,7 @@ def test_kill_9_of_a_parallel_build_leaves_no_worker_and_no_temp_file(
     assert left == [], f"still running {GONE_WITHIN} s after kill -9 of reportgen: {left}"
     assert _temp_files(out) == []
     finished = [p for p in out.iterdir() if not p.name.startswith(".")]
-    assert 0 < len(finished) < 200 * 4, "killed mid-build"
+    assert 0 < len(finished) < 120 * 4, "killed mid-build"
     for path in finished:
         assert_complete(path)
     assert os.listdir(tmp_path / "tmp") == []
@@ -185,7 +185,7 @@ def test_kill_9_of_a_parallel_build_leaves_no_worker_and_no_temp_file(
 def test_sigterm_or_sighup_to_a_parallel_build_stops_it_like_ctrl_c(
         signum: int, corpora: Path, tmp_path: Path, reportgen: Callable[..., subprocess.Popen[str]]) -> None:
     out = tmp_path / "out"
-    process = reportgen("build", corpora / "corpus-200.xlsx", "-o", out, "--format", FORMATS, "-j", "2")
+    process = reportgen("build", corpora / "corpus-120.xlsx", "-o", out, "--format", FORMATS, "-j", "2")
     run = _mid_build(process, out)
     reportgen.runs.append(run)  # type: ignore[attr-defined]
     process.send_signal(signum)  # to reportgen alone, not to its workers
@@ -197,9 +197,26 @@ def test_sigterm_or_sighup_to_a_parallel_build_stops_it_like_ctrl_c(
     assert _temp_files(out) == []
     assert not (out / batch.LOCK_FILE).exists(), "the folder lock is released"
     finished = [p for p in out.iterdir() if not p.name.startswith(".")]
-    assert 0 < len(finished) < 200 * 4, "stopped mid-build"
+    assert 0 < len(finished) < 120 * 4, "stopped mid-build"
     for path in finished:
         assert_complete(path)
+
+
+def test_a_worker_killed_alone_stops_the_build_like_ctrl_c(
+        corpora: Path, tmp_path: Path, reportgen: Callable[..., subprocess.Popen[str]]) -> None:
+    """kill -9 of one worker (as the out-of-memory killer does): exit 130 and the "interrupted" message,
+    not an internal error; the other worker ends too, no temp file is left."""
+    out = tmp_path / "out"
+    process = reportgen("build", corpora / "corpus-120.xlsx", "-o", out, "--format", FORMATS, "-j", "2")
+    run = _mid_build(process, out)
+    reportgen.runs.append(run)  # type: ignore[attr-defined]
+    worker = next(pid for pid, _ in run.members if pid != process.pid)
+    os.kill(worker, signal.SIGKILL)
+    _, stderr = process.communicate(timeout=60)
+    assert _gone_within(run, GONE_WITHIN) == []
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr and "internal error" not in stderr, stderr
+    assert _temp_files(out) == []
 
 
 WORKER_IN_A_WRITE = textwrap.dedent("""
@@ -272,7 +289,7 @@ def test_kill_9_of_package_during_the_pdf_step_leaves_no_libreoffice(
         corpora: Path, tmp_path: Path, reportgen: Callable[..., subprocess.Popen[str]]) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    process = reportgen("package", corpora / "corpus-30.xlsx", "-o", out / "p.zip", "-j", "2")
+    process = reportgen("package", corpora / "corpus-12.xlsx", "-o", out / "p.zip", "-j", "2")
     run = _in_pdf_step(process)
     reportgen.runs.append(run)  # type: ignore[attr-defined]
     assert any(name.startswith("reportgen-pdf-") for name in os.listdir(tmp_path / "tmp"))
@@ -288,7 +305,7 @@ def test_sigterm_sighup_or_ctrl_c_to_package_during_the_pdf_step(
     (LibreOffice runs in a session of its own, so only reportgen can end it)."""
     out = tmp_path / "out"
     out.mkdir()
-    process = reportgen("package", corpora / "corpus-30.xlsx", "-o", out / "p.zip", "-j", "2")
+    process = reportgen("package", corpora / "corpus-12.xlsx", "-o", out / "p.zip", "-j", "2")
     run = _in_pdf_step(process)
     reportgen.runs.append(run)  # type: ignore[attr-defined]
     if signum == signal.SIGINT:
