@@ -370,3 +370,38 @@ def test_parent_death_signal_reaches_a_grandchild_when_its_parent_is_killed(tmp_
         assert _gone_within(run, GONE_WITHIN) == []
     finally:
         _end(run)
+
+
+def test_sigterm_during_a_serial_build_unwinds_the_write_at_hand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """-j 1: SIGTERM arrives while the 5th file is being flushed: that write is unwound (its temp
+    file removed), the build stops with a KeyboardInterrupt, the 4 files before it are whole and
+    the folder lock is released."""
+    from reportgen import fileio
+
+    flushes: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        flushes.append(fd)
+        if len(flushes) == 5:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler interrupts this
+        real_fsync(fd)
+
+    def not_handled(_signum: int, _frame: object) -> None:
+        raise AssertionError("build() did not handle SIGTERM")
+
+    monkeypatch.setattr(fileio.os, "fsync", fsync)
+    before = signal.signal(signal.SIGTERM, not_handled)  # a failing test must not kill pytest
+    try:
+        with pytest.raises(batch.Terminated):
+            batch.build(make_corpus(3).cards, tmp_path, ["txt", "docx"], jobs=1)
+        assert signal.getsignal(signal.SIGTERM) is not_handled, "build() restores the handler it found"
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    monkeypatch.undo()
+    assert len(flushes) == 5
+    assert _temp_files(tmp_path) == []
+    assert len(os.listdir(tmp_path)) == 4 and not (tmp_path / batch.LOCK_FILE).exists()
+    for path in tmp_path.iterdir():
+        assert_complete(path)
