@@ -13,20 +13,20 @@ asked to make or update (:mod:`reportgen.safeguard`).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import os
 import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import replace as dataclasses_replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from reportgen import __version__, batch, model
-from reportgen.errors import CardError, InputError, Problem
+from reportgen.errors import InputError, Problem
 from reportgen.fileio import OutputError, card_filename, write_bytes_atomic
 from reportgen.formats import WRITERS, parse_formats, read_card
 from reportgen.periods import period_end
@@ -199,22 +199,6 @@ def _listable_status(path: Path, status: str) -> None:
             "remove the comma from the card's status or reword it (e.g. '추진 중')"))
 
 
-def _known_statuses(read: list[tuple[Path, model.Card]], book: model.Workbook, target: Path) -> None:
-    """Cards going into an existing workbook must use a status of its 설정 list (else `check` fails after)."""
-    known = {status.replace(" ", "") for status in book.settings.statuses}
-    problems = [Problem(str(path), model.L_STATUS,
-                        f"추진상황 '{card.header.status}'이(가) {target} 의 설정 상태 목록에 없습니다",
-                        f"the status '{card.header.status}' is not in the 설정 list of statuses of {target}",
-                        f"카드의 추진상황을 목록의 것({', '.join(book.settings.statuses)})으로 고치거나 "
-                        f"{target} 의 설정 시트 상태 목록에 더하세요",
-                        f"use a listed status ({', '.join(book.settings.statuses)}) in the card, "
-                        f"or add it to the list in sheet 설정 of {target}")
-                for path, card in read
-                if card.header.status and card.header.status.replace(" ", "") not in known]
-    if problems:
-        raise InputError(problems)
-
-
 def _option_text(value: str | None, name: str) -> str | None:
     """An optional text option, stripped; given but blank is an input error like a missing value."""
     if value is None:
@@ -270,35 +254,22 @@ def _read_cards(paths: list[Path], card_id: str | None, title: str | None, area:
     return read
 
 
-def _workbook_bytes(book: model.Workbook, read: list[tuple[Path, model.Card]], target: Path) -> bytes:
-    """The merged workbook as .xlsx bytes; a card it cannot hold is an input error naming the card file."""
-    from reportgen.writers.workbook import write_workbook
+def _passes_check(data: bytes, target: Path) -> None:
+    """What `import` is about to write is read back by the rules of `check`; a workbook it
+    would reject is never written (the import is refused with its problems)."""
+    from reportgen.readers.workbook import read_workbook
 
-    try:
-        return write_workbook(book)
-    except CardError as exc:
-        raise _unwritable_card(exc, book, read, target) from None
-
-
-def _unwritable_card(exc: CardError, book: model.Workbook, read: list[tuple[Path, model.Card]], target: Path
-                     ) -> InputError:
-    """Which imported card the workbook writer refused: each is tried alone under the workbook's years."""
-    from reportgen.writers.workbook import plan_years, write_workbook
-
-    years = plan_years(book)
-    settings = dataclasses.replace(book.settings, term_start=years[0] if years else None,
-                                   term_end=years[-1] if years else None)
-    for path, card in read:
+    with tempfile.TemporaryDirectory(prefix="reportgen-import-") as folder:
+        written = Path(folder) / target.name
+        written.write_bytes(data)
         try:
-            write_workbook(model.Workbook(settings, [card]))
-        except CardError as own:
-            return InputError(Problem(str(path), "", "이 카드는 워크북에 쓸 수 없습니다",
-                                      f"this card cannot be written to the workbook: {own}",
-                                      "카드 파일에서 그 부분을 고친 뒤 다시 가져오세요",
-                                      "correct that part of the card file and import it again"))
-    return InputError(Problem(str(target), "", "가져온 카드들을 워크북에 쓸 수 없습니다",
-                              f"the imported cards cannot be written to the workbook: {exc}",
-                              "위 내용을 카드 파일이나 워크북에서 고치세요", "correct this in the card files or the workbook"))
+            read_workbook(written)
+        except InputError as exc:
+            raise InputError([dataclasses_replace(problem, file=str(target)) for problem in exc.problems] + [
+                Problem(str(target), "", "가져온 결과가 검사를 통과하지 못해 워크북을 바꾸지 않았습니다",
+                        "the workbook after the import would not pass `check`, so it was left as it was",
+                        "위 문제를 알려 주세요 (reportgen 의 결함입니다)", "please report the problems above (a reportgen bug)")
+            ]) from None
 
 
 @app.command("import")
@@ -317,6 +288,9 @@ def import_(
     An existing workbook keeps its cards; a card with the same 관리번호 is replaced.
     Two card files with the same 관리번호 in one import are refused.
     """
+    from reportgen.writers.workbook import empty_workbook
+    from reportgen.writers.workbook_edit import merge_cards
+
     with _guarded():
         target = _workbook_path(output, "-o")
         paths = [_path(card, "CARD") for card in cards]
@@ -326,20 +300,18 @@ def import_(
         output_name(target, _NEW_NAME)
         guard_outputs([target], paths, workbook_output=target, fix=_NEW_NAME)
         batch.parse_as_of(as_of)
-        book = _read_workbook(target) if exists(target) else None
+        if exists(target):
+            _read_workbook(target)  # the rules of `check`: only a valid workbook is edited
         read = _read_cards(paths, card_id, title, area)
-        if book is None:
-            book = model.Workbook(_settings_for(read, as_of, agency, term))
-        else:
-            _known_statuses(read, book, target)
-        merged = {card.id: card for card in book.cards}
-        for path, card in read:
-            if card.id in merged:
-                _say(f"관리번호 {card.id}: {path} 의 카드로 바꿉니다 / replaced by the card from {path}")
-            merged[card.id] = card
-        book.cards = list(merged.values())
-        write_bytes_atomic(target, _workbook_bytes(book, read, target))
-    _say(f"{len(read)}장을 가져왔습니다 / imported {len(read)} card(s) → {target} ({len(book.cards)} cards)")
+        source = target.read_bytes() if exists(target) else empty_workbook(_settings_for(read, as_of, agency, term))
+        result = merge_cards(source, [(str(path), card) for path, card in read], str(target))
+        for replaced_id, path in result.replaced:
+            _say(f"관리번호 {replaced_id}: {path} 의 카드로 바꿉니다 / replaced by the card from {path}")
+        for notice in result.notices:
+            _say(f"알림 / notice: {notice}")
+        _passes_check(result.data, target)
+        write_bytes_atomic(target, result.data)
+    _say(f"{len(read)}장을 가져왔습니다 / imported {len(read)} card(s) → {target} ({result.cards} cards)")
 
 
 @app.command()
