@@ -154,3 +154,26 @@ def _fold(text: str) -> str:
 
 
 _cached_fold = functools.lru_cache(maxsize=8192)(_fold)
+
+
+_UNIT_SUFFIX = re.compile(r"\((?:%|건)\)$")
+_DOTS = re.compile("[,ㆍ\u119e‧・･·]")  # U+119E is ㆍ after NFKC
+
+
+def name_key(text: str) -> str:
+    """A header, 설정 key or 구분 as compared: :func:`fold`, and spaces, a trailing
+    ``(%)``/``(건)`` unit and the kind of middle dot (``·`` ``,`` ``ㆍ``) do not matter."""
+    return _cached_name_key(text) if len(text) <= _CACHED_LENGTH else _name_key(text)
+
+
+def _name_key(text: str) -> str:
+    text = _UNIT_SUFFIX.sub("", fold(text)).strip()
+    return _DOTS.sub("·", re.sub(r"\s+", "", text))
+
+
+_cached_name_key = functools.lru_cache(maxsize=4096)(_name_key)
+
+
+def status_key(status: str) -> str:
+    """A status as compared with 상태 목록: folded, spaces removed (``추진중`` = ``추진 중``)."""
+    return fold(status).replace(" ", "")

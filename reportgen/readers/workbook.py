@@ -54,8 +54,6 @@ SHOWN_IN_NOTICE = 5
 MAX_TAGS_IN_ONE_PLACE = 1_000_000
 
 _YEAR_HEADER = re.compile(r"^(\d{4})(?:" + contract.YEAR_SUFFIX + r")?$")
-_UNIT_SUFFIX = re.compile(r"\((?:%|건)\)$")
-_DOTS = re.compile("[,ㆍ\u119e‧・･·]")  # U+119E is ㆍ after NFKC
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # ECMA-376 escape of a character XML cannot hold
 _CONTROL = re.compile(r"[\x00-\x08\x0c\x0e-\x1f\x7f]")
 _SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
@@ -105,29 +103,8 @@ def _no_value(text: str, problem: tuple[str, str, str, str]) -> _NoValue:
 
 
 def header_key(name: object) -> str:
-    """A header or key name compared tolerantly.
-
-    Besides :func:`~reportgen.workbook_contract.fold` (NFKC, invisible characters),
-    surrounding and inner spaces, a trailing ``(%)``/``(건)`` unit and the kind of
-    middle dot (``·`` ``,`` ``ㆍ``) do not matter.
-    """
-    text = _text(name)
-    return _cached_name_key(text) if len(text) <= _CACHED_LENGTH else _name_key(text)
-
-
-def _name_key(text: str) -> str:
-    text = _UNIT_SUFFIX.sub("", contract.fold(text)).strip()
-    return _DOTS.sub("·", re.sub(r"\s+", "", text))
-
-
-#: names repeat on every row (구분, keys); longer text is not remembered
-_CACHED_LENGTH = 200
-_cached_name_key = functools.lru_cache(maxsize=4096)(_name_key)
-
-
-def _status_key(status: str) -> str:
-    """A status as compared with 상태 목록: folded, spaces removed (``추진중`` = ``추진 중``)."""
-    return contract.fold(status).replace(" ", "")
+    """A header or key name compared tolerantly (:func:`~reportgen.workbook_contract.name_key`)."""
+    return contract.name_key(_text(name))
 
 
 def _odd_characters(text: str) -> str:
@@ -1270,9 +1247,9 @@ def _check_term(
 
 
 def _check_done_statuses(settings: m.Settings, where: str, problems: Problems) -> None:
-    known = {_status_key(status) for status in settings.statuses}
+    known = {contract.status_key(status) for status in settings.statuses}
     for status in settings.done_statuses:
-        if _status_key(status) not in known:
+        if contract.status_key(status) not in known:
             odd_ko, odd_en = _odd_note(status)
             _bad_cell(
                 problems,
@@ -1369,7 +1346,7 @@ def _card_id(row: _Row, problems: Problems) -> str | None:
 
 
 def _read_cards(table: _Table, ctx: _Context) -> None:
-    statuses = {_status_key(status): status for status in ctx.settings.statuses}
+    statuses = {contract.status_key(status): status for status in ctx.settings.statuses}
     for row in table.rows:
         card_id = _card_id(row, ctx.problems)
         title = row.text(contract.COL_TITLE)
@@ -1415,7 +1392,7 @@ def _status(row: _Row, statuses: dict[str, str], problems: Problems) -> str:
     status = row.text(contract.COL_STATUS)
     if not status:
         return ""
-    known = statuses.get(_status_key(status))
+    known = statuses.get(contract.status_key(status))
     if known is None:
         listed = ", ".join(statuses.values())
         odd_ko, odd_en = _odd_note(status)

@@ -58,7 +58,6 @@ cannot take apart is an InputError naming the workbook. Nothing is returned then
 
 from __future__ import annotations
 
-import functools
 import posixpath
 import re
 import zipfile
@@ -107,8 +106,6 @@ from reportgen.writers.zippack import Member
 
 MAX_INLINE_LIST = 255  # Excel's limit for an inline drop-down list
 _YEAR = re.compile(r"^(\d{4})(?:" + contract.YEAR_SUFFIX + r")?$")
-_UNIT_SUFFIX = re.compile(r"\((?:%|건)\)$")
-_DOTS = re.compile("[,ㆍ\u119e‧・･·]")
 _EXTENDED_NAMES = ("_xlnm._FilterDatabase", "_xlnm.Print_Area")
 _WORKSHEET = "/worksheet"
 #: what a damaged part can raise while it is taken apart
@@ -175,20 +172,6 @@ def _sheet_named(package: Package | None, part: str) -> str:
 
 
 # ── the workbook as the editor sees it ────────────────────────────────────
-@functools.lru_cache(maxsize=1024)
-def header_key(text: str) -> str:
-    """A header or 설정 key compared as the workbook reader does (folded, spaces, unit and dots ignored).
-
-    Keep in step with ``reportgen.readers.workbook.header_key`` (readers and writers share no code).
-    """
-    text = _UNIT_SUFFIX.sub("", contract.fold(text)).strip()
-    return _DOTS.sub("·", re.sub(r"\s+", "", text))
-
-
-def _status_key(status: str) -> str:
-    return contract.fold(status).replace(" ", "")
-
-
 @dataclass
 class _Sheet:
     """A contract sheet: its name in the file, part, contract columns and rows by 관리번호."""
@@ -270,14 +253,14 @@ def _columns(name: str, header: dict[int, str]) -> tuple[dict[str, int], list[tu
         return {}, []
     found: dict[str, int] = {}
     for column, text in sorted(header.items()):
-        found.setdefault(header_key(text), column)
+        found.setdefault(contract.name_key(text), column)
     wanted = contract.SHEET_COLUMNS[name]
-    missing = [col for col in wanted if header_key(col) not in found]
+    missing = [col for col in wanted if contract.name_key(col) not in found]
     if missing:
         listed = ", ".join(f"'{col}'" for col in missing)
         raise _problem(f"{name}!1:1", f"{listed} 열이 없습니다", f"the column(s) {listed} are missing",
                        f"1행(머리글)에 {listed} 열을 추가하세요", f"add columns headed {listed} in row 1")
-    columns = {col: found[header_key(col)] for col in wanted}
+    columns = {col: found[contract.name_key(col)] for col in wanted}
     years = []
     if name == contract.SHEET_PLAN:
         for column, text in sorted(header.items()):
@@ -302,12 +285,12 @@ def _index_rows(book: _Book, sheet: _Sheet) -> None:
 def _settings(book: _Book) -> dict[str, tuple[int, object]]:
     """설정 key → (row, value in column B); keys in column A anywhere (the last one counts)."""
     sheet = book.sheets[contract.SHEET_SETTINGS]
-    keys = {header_key(key): key for key in contract.SETTING_KEYS}
+    keys = {contract.name_key(key): key for key in contract.SETTING_KEYS}
     found: dict[str, tuple[int, object]] = {}
     rows = [(1, (sheet.scan.header.get(1), sheet.scan.header.get(2)))]
     rows += [(row.number, row.keys) for row in sheet.scan.rows]
     for number, (key, value) in rows:
-        name = keys.get(header_key(book.text(key)))
+        name = keys.get(contract.name_key(book.text(key)))
         if name:
             found[name] = (number, value)
     sheet.data_rows = [row.number for row in sheet.scan.rows if not row.blank]
@@ -418,16 +401,16 @@ class _Plan:
         book = self.book
         listed = _split_list(book.text(book.settings.get(contract.KEY_STATUSES, (0, None))[1]))
         self.listed = listed or list(m.DEFAULT_STATUSES)
-        known = {_status_key(status) for status in self.listed}
+        known = {contract.status_key(status) for status in self.listed}
         added = []
         for source, card in self.cards:
             status = contract.fold(card.header.status)
-            if not status or _status_key(status) in known:
+            if not status or contract.status_key(status) in known:
                 continue
             if contract.LIST_SEPARATOR in status or "\n" in status:
                 self.problems.append(_status_problem(source, status))
                 continue
-            known.add(_status_key(status))
+            known.add(contract.status_key(status))
             added.append(status)
         return added
 
