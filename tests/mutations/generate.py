@@ -8,6 +8,9 @@ Each :class:`Mutation` turns the sample's bytes into a new file and says what
 * ``expect == "valid"``: the file is legitimate input and builds (exit 0);
   ``why`` says why it is valid.
 
+``says`` lists text the CLI's output must hold as well: the name of a foreign
+format, a character it names, a notice of the reader.
+
 Usage: ``python tests/mutations/generate.py SAMPLE.xlsx OUT_DIR`` writes every
 mutation as ``OUT_DIR/NNN_name.xlsx``.
 """
@@ -52,6 +55,7 @@ class Mutation:
     make: Make
     where: str = ""
     why: str = ""
+    says: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Sample:
     data: bytes
     headers: dict[str, list[str]]  # sheet → header row
     last_rows: dict[str, int]  # sheet → last row holding data
+    second_rows: dict[str, list[object]]  # sheet → values of row 2 (the first data row)
 
     @classmethod
     def of(cls, data: bytes) -> Sample:
@@ -68,7 +73,8 @@ class Sample:
         headers = {name: [str(c.value or "") for c in book[name][1]] for name in contract.SHEETS}
         last = {name: max((c.row for row in book[name].iter_rows() for c in row if c.value is not None), default=1)
                 for name in contract.SHEETS}
-        return cls(data, headers, last)
+        second = {name: [c.value for c in book[name][2]] for name in contract.SHEETS}
+        return cls(data, headers, last, second)
 
     def letter(self, sheet: str, column: str) -> str:
         return get_column_letter(self.headers[sheet].index(column) + 1)
@@ -121,19 +127,40 @@ def rewrite_member(data: bytes, member: str, change: Callable[[bytes], bytes]) -
 
 def raw_cell(sheet: str, ref: str, cell_xml: str) -> Make:
     """Put literal ``<c>`` XML at ``ref`` (formulas with cached values, error values, huge text)."""
+    return raw_cells(sheet, {ref: cell_xml})
+
+
+def raw_cells(sheet: str, cells: dict[str, str]) -> Make:
+    """Put literal ``<c>`` XML at each ref of ``cells`` in one rewrite (openpyxl never sees the XML)."""
+    return raw_sheets({sheet: cells})
+
+
+def raw_sheets(changes: dict[str, dict[str, str]]) -> Make:
+    """Literal ``<c>`` XML in several sheets: sheet → ref → cell XML."""
 
     def make(data: bytes) -> bytes:
-        placed = set_cell(sheet, ref, PLACEHOLDER)(data)
-        pattern = re.compile(rf'<c r="{ref}"[^>]*><v>{PLACEHOLDER}</v></c>'.encode())
-
-        def replace(xml: bytes) -> bytes:
-            new, count = pattern.subn(cell_xml.replace("\\", "\\\\").encode(), xml, count=1)
-            assert count == 1, f"placeholder not found at {sheet}!{ref}"
-            return new
-
-        return rewrite_member(placed, sheet_part(placed, sheet), replace)
+        placed = data
+        for sheet, cells in changes.items():
+            for ref in cells:
+                placed = set_cell(sheet, ref, PLACEHOLDER)(placed)
+        for sheet, cells in changes.items():
+            placed = rewrite_member(placed, sheet_part(placed, sheet), _placed(sheet, cells))
+        return placed
 
     return make
+
+
+def _placed(sheet: str, cells: dict[str, str]) -> Callable[[bytes], bytes]:
+    """A sheet XML change: each placeholder cell replaced by its literal XML."""
+
+    def replace(xml: bytes) -> bytes:
+        for ref, cell_xml in cells.items():
+            pattern = re.compile(rf'<c r="{ref}"[^>]*><v>{PLACEHOLDER}</v></c>'.encode())
+            xml, count = pattern.subn(cell_xml.replace("\\", "\\\\").encode(), xml, count=1)
+            assert count == 1, f"placeholder not found at {sheet}!{ref}"
+        return xml
+
+    return replace
 
 
 def inline(ref: str, text: str) -> str:
@@ -169,21 +196,52 @@ def _as_xlsm(data: bytes) -> bytes:
     return out.getvalue()
 
 
+ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _ods() -> bytes:
+    """The shape of a LibreOffice Calc .ods: ``mimetype`` first and stored, then the content parts."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), ODS_MIMETYPE, compress_type=zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", '<manifest:manifest xmlns:manifest='
+                         '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+        archive.writestr("content.xml", '<office:document-content xmlns:office='
+                         '"urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>')
+    return out.getvalue()
+
+
+def _fods() -> bytes:
+    """A flat OpenDocument spreadsheet (.fods): one XML document naming its mimetype."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document xmlns:office='
+            f'"urn:oasis:names:tc:opendocument:xmlns:office:1.0" office:mimetype="{ODS_MIMETYPE}">'
+            '<office:body><office:spreadsheet/></office:body></office:document>').encode()
+
+
 def file_mutations() -> list[Mutation]:
-    """Files that are no master workbook at all, or one in disguise."""
+    """Files that are no master workbook at all, or one in disguise; a foreign format is named by the
+    words of docs/master-workbook.md ("Files that are not workbooks")."""
     csv = "관리번호,사업명,추진율\n3-1,노후산단 재생,60\n".encode("utf-8-sig")
     html = '<html><body><table><tr><td>관리번호</td><td>사업명</td></tr></table></body></html>'.encode()
     docx_like = _zip({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"})
     hwpx_like = _zip({"mimetype": "application/hwp+zip", "Contents/section0.xml": "<hs:sec/>"})
+    xlsb_like = _zip({"[Content_Types].xml": "<Types/>", "xl/workbook.bin": b"\x83\x01\x00"})
     return [
         Mutation("empty-file", ERROR, constant(b"")),
-        Mutation("csv-renamed", ERROR, constant(csv)),
-        Mutation("xls-renamed", ERROR, constant(old_xls())),
-        Mutation("password-protected", ERROR, constant(encrypted_xlsx())),
-        Mutation("html-saved-as-xls-renamed", ERROR, constant(html)),
-        Mutation("docx-renamed", ERROR, constant(docx_like)),
-        Mutation("hwpx-renamed", ERROR, constant(hwpx_like)),
-        Mutation("text-card-renamed", ERROR, constant("【사업추진계획】\n□ 사업개요\n".encode())),
+        Mutation("csv-renamed", ERROR, constant(csv), says=("CSV or text file",)),
+        Mutation("xls-renamed", ERROR, constant(old_xls()), says=("Excel 97-2003 workbook (.xls)",)),
+        Mutation("password-protected", ERROR, constant(encrypted_xlsx()),
+                 says=("password-protected (encrypted) workbook",)),
+        Mutation("html-saved-as-xls-renamed", ERROR, constant(html), says=("web page (HTML)",)),
+        Mutation("docx-renamed", ERROR, constant(docx_like), says=("Word document",)),
+        Mutation("hwpx-renamed", ERROR, constant(hwpx_like), says=("Hangul document",)),
+        Mutation("text-card-renamed", ERROR, constant("【사업추진계획】\n□ 사업개요\n".encode()),
+                 says=("pledge card text file",)),
+        Mutation("ods-renamed", ERROR, constant(_ods()), says=("OpenDocument spreadsheet (.ods)",)),
+        Mutation("fods-renamed", ERROR, constant(_fods()), says=("OpenDocument spreadsheet (.ods)",)),
+        Mutation("xlsb-renamed", ERROR, constant(xlsb_like), says=("Excel binary workbook (.xlsb)",)),
+        Mutation("zipped-workbook", ERROR, lambda data: _zip({"마스터.xlsx": data}),
+                 says=("zip archive that is no workbook",)),
         Mutation("random-bytes", ERROR, constant(bytes(range(256)) * 16)),
         Mutation("truncated-zip", ERROR, lambda data: data[: len(data) // 2]),
         Mutation("zip-end-cut-off", ERROR, lambda data: data[:-30]),
@@ -497,28 +555,146 @@ def _formatted_blank_rows(book: openpyxl.Workbook) -> None:
 
 
 # ── formulas and error values ─────────────────────────────────────────────
+#: (sheet, column) where the text 3-1 is refused (docs/master-workbook.md), and why
+REFUSES_3_1 = {
+    (contract.SHEET_CARDS, contract.COL_STATUS): "not in 상태 목록",
+    (contract.SHEET_CARDS, contract.COL_PROGRESS): "not a percentage",
+    (contract.SHEET_BULLETS, contract.COL_SECTION): "not one of the five 구분",
+    (contract.SHEET_BULLETS, contract.COL_LEVEL): "not a 수준",
+    (contract.SHEET_ACHIEVEMENTS, contract.COL_DATE): "not a date (no year)",
+    (contract.SHEET_ACHIEVEMENTS, contract.COL_LEVEL): "not a 수준",
+    **{(contract.SHEET_COMMUNICATION, column): "not a count" for column in m.COMMUNICATION_COLUMNS},
+}
+
+
+def _typed_3_1(sample: Sample, sheet: str, index: int) -> tuple[str, str, str]:
+    """What typing the text ``3-1`` into row 2, column ``index`` (1-based) of ``sheet`` gives, by
+    docs/master-workbook.md: ``(expect, where, why)``. The saved value of a formula is read like it."""
+    s = contract
+    column = sample.headers[sheet][index - 1]
+    ref = f"{sheet}!{get_column_letter(index)}2"
+    if sample.last_rows[sheet] < 2:  # row 2 is empty in the sample: 3-1 is all the row holds
+        if column == s.COL_ID:
+            return VALID, "", f"a {sheet} row of the sample's 관리번호 3-1 with its other cells blank"
+        return ERROR, f"{sheet}!A2", ""  # a row without 관리번호
+    if (sheet, column) in REFUSES_3_1:
+        return ERROR, ref, ""
+    second = sample.second_rows[sheet]
+    if sheet == s.SHEET_PLAN and second[sample.headers[sheet].index(s.COL_PLAN_ITEM)] == m.L_TARGET_ROW:
+        if column == s.COL_PLAN_ITEM:
+            return VALID, "", "the 목표(%) row becomes a plan row titled 3-1; a card may have no yearly targets"
+        if column != s.COL_ID:  # a year column or 임기 후 of the 목표(%) row: a percentage
+            return ERROR, ref, ""
+    if column == s.COL_ID:
+        return VALID, "", "3-1 is the sample's 관리번호"
+    return VALID, "", f"{column} is free text"
+
+
+def _then(*makes: Make) -> Make:
+    """One change after the other."""
+
+    def make(data: bytes) -> bytes:
+        for step in makes:
+            data = step(data)
+        return data
+
+    return make
+
+
 def formula_mutations(sample: Sample) -> list[Mutation]:
-    """A formula in row 2 of every column of every table, without and with a cached value; error values."""
+    """A formula in row 2 of every column of every table, without a saved value (refused in a read
+    column) and with the saved text 3-1 (read as if 3-1 were typed there); numbers, booleans and
+    shared formulas with saved values; error values."""
     found = []
     for sheet in TABULAR:
         for index in range(1, len(sample.headers[sheet]) + 1):
             ref = f"{get_column_letter(index)}2"
             found.append(Mutation(f"formula-{sheet}!{ref}", ERROR, set_cell(sheet, ref, "=1+1"), f"{sheet}!{ref}"))
-            found.append(Mutation(f"formula-cached-{sheet}!{ref}", ERROR,
+            expect, where, why = _typed_3_1(sample, sheet, index)
+            found.append(Mutation(f"formula-cached-{sheet}!{ref}", expect,
                                   raw_cell(sheet, ref, f'<c r="{ref}" t="str"><f>"3-"&amp;"1"</f><v>3-1</v></c>'),
-                                  f"{sheet}!{ref}"))
-    settings = contract.SHEET_SETTINGS
+                                  where, why))
+    s = contract
+    settings = s.SHEET_SETTINGS
     found.append(Mutation("formula-설정!B2", ERROR, set_cell(settings, "B2", '=CONCAT("부산", "사하구")'), f"{settings}!B2"))
-    found.append(Mutation("formula-cached-설정!B3", ERROR,
-                          raw_cell(settings, "B3", '<c r="B3" t="str"><f>"8"&amp;"기"</f><v>8기</v></c>'), f"{settings}!B3"))
-    title = f"{sample.letter(contract.SHEET_CARDS, contract.COL_TITLE)}2"
-    progress = f"{sample.letter(contract.SHEET_CARDS, contract.COL_PROGRESS)}2"
+    found.append(Mutation("formula-cached-설정!B3", VALID,
+                          raw_cell(settings, "B3", '<c r="B3" t="str"><f>"8"&amp;"기"</f><v>8기</v></c>'),
+                          why="민선 is read as the saved 8기, the sample's own value"))
+    progress = f"{sample.letter(s.SHEET_CARDS, s.COL_PROGRESS)}2"
+    area = f"{sample.letter(s.SHEET_CARDS, s.COL_AREA)}2"
+    first_year, second_year = "C2", "D2"  # 연차별계획 row 2 is the 목표(%) row: 10, 40
+    shared = raw_cells(s.SHEET_PLAN, {
+        first_year: f'<c r="{first_year}"><f t="shared" ref="C2:D2" si="0">C3*0+10</f><v>10</v></c>',
+        second_year: f'<c r="{second_year}"><f t="shared" si="0"/><v>40</v></c>'})
+    found += [
+        Mutation(f"formula-cached-number-{s.SHEET_CARDS}!{progress}", VALID,
+                 raw_cell(s.SHEET_CARDS, progress, f'<c r="{progress}"><f>30*2</f><v>60</v></c>'),
+                 why="추진율 is read as the saved 60"),
+        Mutation("shared-formula-cached-연차별계획", VALID, shared,
+                 why="shared formulas are read as their saved values (10, 40)"),
+        Mutation(f"formula-cached-boolean-{s.SHEET_CARDS}!{area}", VALID,
+                 raw_cell(s.SHEET_CARDS, area, f'<c r="{area}" t="b"><f>TRUE()</f><v>1</v></c>'),
+                 why="분야 is free text; a saved TRUE is text there"),
+        Mutation(f"formula-cached-error-{s.SHEET_CARDS}!{progress}", ERROR,
+                 raw_cell(s.SHEET_CARDS, progress, f'<c r="{progress}" t="e"><f>1/0</f><v>#DIV/0!</v></c>'),
+                 f"{s.SHEET_CARDS}!{progress}"),
+    ]
+    title = f"{sample.letter(s.SHEET_CARDS, s.COL_TITLE)}2"
     for error in ("#N/A", "#REF!", "#DIV/0!"):
         for ref in (title, progress):
             found.append(Mutation(f"error-value-{ref}={error}", ERROR,
-                                  raw_cell(contract.SHEET_CARDS, ref, f'<c r="{ref}" t="e"><v>{error}</v></c>'),
-                                  f"{contract.SHEET_CARDS}!{ref}"))
-    return found
+                                  raw_cell(s.SHEET_CARDS, ref, f'<c r="{ref}" t="e"><v>{error}</v></c>'),
+                                  f"{s.SHEET_CARDS}!{ref}"))
+    return found + office_column_mutations(sample)
+
+
+# ── columns reportgen does not read ───────────────────────────────────────
+def _office_column(sample: Sample, sheet: str) -> tuple[int, str]:
+    """The column an office adds right of ``sheet``'s table (headed 비고): index and letter."""
+    index = len(sample.headers[sheet]) + 1
+    return index, get_column_letter(index)
+
+
+def _in_office_column(sample: Sample, sheet: str, cell_xml: str) -> Make:
+    """``sheet`` with a 비고 column whose row 2 is ``cell_xml`` (``{ref}`` in it is the cell)."""
+    index, letter = _office_column(sample, sheet)
+    ref = f"{letter}2"
+    return _then(with_openpyxl(_set_header(sheet, index, "비고")), raw_cell(sheet, ref, cell_xml.format(ref=ref)))
+
+
+def _merged_office_column(sample: Sample, sheet: str) -> Change:
+    index, letter = _office_column(sample, sheet)
+
+    def change(book: openpyxl.Workbook) -> None:
+        ws = book[sheet]
+        ws.cell(row=1, column=index).value = "비고"
+        ws.cell(row=2, column=index).value = "같은 메모"
+        ws.merge_cells(f"{letter}2:{letter}{sample.last_rows[sheet]}")
+
+    return change
+
+
+def office_column_mutations(sample: Sample) -> list[Mutation]:
+    """What reportgen cannot use, in a column it does not read: ignored (docs: "Read columns")."""
+    s = contract
+    cards, done = s.SHEET_CARDS, s.SHEET_ACHIEVEMENTS
+    unread = "a column reportgen does not read is ignored whatever it holds"
+    return [
+        Mutation("error-value-in-office-column", VALID,
+                 _in_office_column(sample, cards, '<c r="{ref}" t="e"><v>#N/A</v></c>'), why=unread),
+        Mutation("formula-without-value-in-office-column", VALID,
+                 _in_office_column(sample, cards, '<c r="{ref}"><f>VLOOKUP(A2,Sheet9!A:B,2,0)</f></c>'), why=unread),
+        Mutation("error-formula-in-office-column", VALID,
+                 _in_office_column(sample, done, '<c r="{ref}" t="e"><f>1/0</f><v>#DIV/0!</v></c>'), why=unread),
+        Mutation("40000-chars-in-office-column", VALID, _in_office_column(sample, done, inline("{ref}", "가" * 40_000)),
+                 why=unread),
+        Mutation("merged-office-column", VALID, with_openpyxl(_merged_office_column(sample, done)), why=unread),
+        Mutation("formula-without-value-설정!C2", VALID, set_cell(s.SHEET_SETTINGS, "C2", "=1+1"),
+                 why="설정 column C is free notes, not read"),
+        Mutation("error-value-right-of-table", VALID,
+                 raw_cell(cards, "Z2", '<c r="Z2" t="e"><v>#REF!</v></c>'),
+                 why="a cell right of the table, without a header, is not read"),
+    ]
 
 
 # ── text: size, control characters, emoji ─────────────────────────────────
@@ -599,12 +775,91 @@ def _reserved_names(book: openpyxl.Workbook) -> None:
     book[contract.SHEET_CARDS]["C2"] = "NUL"
 
 
+# ── names folded, hidden rows, characters no file can hold ────────────────
+def _nfd_sheet_names(book: openpyxl.Workbook) -> None:
+    for ws in book.worksheets:
+        ws.title = _nfd(ws.title)
+
+
+def _nfd_headers_and_keys(book: openpyxl.Workbook) -> None:
+    """Every header of every table, and the 설정 keys in column A, decomposed as macOS saves them."""
+    for sheet in TABULAR:
+        for cell in book[sheet][1]:
+            if isinstance(cell.value, str):
+                cell.value = _nfd(cell.value)
+    for (cell,) in book[contract.SHEET_SETTINGS].iter_rows(max_col=1):
+        if isinstance(cell.value, str):
+            cell.value = _nfd(cell.value)
+
+
+def _renumbered_details(new_id: str) -> Change:
+    """The sample's 관리번호 replaced by ``new_id`` on the detail sheets (공약목록 keeps 3-1)."""
+
+    def change(book: openpyxl.Workbook) -> None:
+        for sheet in TABULAR[1:]:
+            for (cell,) in book[sheet].iter_rows(min_row=2, max_col=1):
+                if cell.value == "3-1":
+                    cell.value = new_id
+
+    return change
+
+
+HIDDEN_ROWS = (5, 9)  # 추진실적 rows hidden: 5 by hand, 9 in a collapsed group
+
+
+def _hidden_rows(book: openpyxl.Workbook) -> None:
+    ws = book[contract.SHEET_ACHIEVEMENTS]
+    ws.row_dimensions[HIDDEN_ROWS[0]].hidden = True
+    ws.row_dimensions.group(HIDDEN_ROWS[1], HIDDEN_ROWS[1], outline_level=1, hidden=True)
+
+
+def reader_rule_mutations(sample: Sample) -> list[Mutation]:
+    """Names folded (NFKC, invisible characters), odd characters named, hidden rows read with a notice,
+    characters no file can hold dropped with a notice (docs/master-workbook.md)."""
+    s = contract
+    cards, done, bullets = s.SHEET_CARDS, s.SHEET_ACHIEVEMENTS, s.SHEET_BULLETS
+    status = f"{sample.letter(cards, s.COL_STATUS)}2"
+    done_text = sample.letter(done, s.COL_TEXT)
+    text = f"{sample.letter(bullets, s.COL_TEXT)}2"
+    rows = ", ".join(str(n) for n in HIDDEN_ROWS)
+    return [
+        Mutation("nfd-sheet-names", VALID, with_openpyxl(_nfd_sheet_names),
+                 why="sheet names are folded: decomposed Hangul (macOS) is composed"),
+        Mutation("nfd-headers-and-keys", VALID, with_openpyxl(_nfd_headers_and_keys),
+                 why="header names and 설정 keys are folded: decomposed Hangul (macOS) is composed"),
+        Mutation("fullwidth-관리번호-공약목록", VALID, set_cell(cards, "A2", "３-１"),
+                 why="관리번호 is folded (NFKC): ３-１ is 3-1, the id the detail rows name"),
+        Mutation("fullwidth-관리번호-details", VALID, with_openpyxl(_renumbered_details("３－１")),
+                 why="관리번호 is folded (NFKC): ３－１ (full-width hyphen too) is 3-1, the id of 공약목록"),
+        Mutation("zero-width-space-in-추진상황", VALID, set_cell(cards, status, "추진\u200b 중"),
+                 why="a status is folded: the zero-width space is removed, 추진 중 is in 상태 목록"),
+        Mutation("nbsp-and-bom-in-관리번호", VALID, set_cell(done, "A2", "\ufeff3-1\u00a0"),
+                 why="관리번호 is folded: BOM removed, a no-break space is a space, surrounding spaces trimmed"),
+        Mutation("en-dash-in-관리번호-추진실적", ERROR, set_cell(done, "A2", "3\u20131"), f"{done}!A2",
+                 says=("U+2013 (EN DASH)",)),
+        Mutation("minus-sign-in-관리번호-내용", ERROR, set_cell(bullets, "A2", "3\u22121"), f"{bullets}!A2",
+                 says=("U+2212 (MINUS SIGN)",)),
+        Mutation("hidden-rows-추진실적", VALID, with_openpyxl(_hidden_rows),
+                 why="hidden rows (by hand or in a collapsed group) are read like any other row",
+                 says=(f"{len(HIDDEN_ROWS)} hidden rows of {done} (rows {rows}) were read like the others",
+                       f"{done} 시트의 숨긴 행 {len(HIDDEN_ROWS)}개({rows}행)도 읽었습니다")),
+        Mutation("lone-surrogates-escaped", VALID,
+                 raw_sheets({bullets: {text: inline(text, "앞_xD800_가_xFFFF_뒤")},
+                             done: {f"{done_text}2": inline(f"{done_text}2", "실적_xDC00_")}}),
+                 why="what no file can hold (a lone surrogate, U+FFFF) is dropped with a notice",
+                 says=("U+D800", "U+FFFF", f"{bullets} ({text})", "U+DC00", f"{done} ({done_text}2)")),
+        Mutation("surrogate-pair-escaped", VALID, raw_cell(bullets, text, inline(text, "웃음 _xD83D__xDE00_")),
+                 why="two escapes of a surrogate pair are the one character they encode"),
+    ]
+
+
 # ── all of them ───────────────────────────────────────────────────────────
 def mutations(sample_data: bytes) -> list[Mutation]:
     """Every mutation of the sample, in a fixed order."""
     sample = Sample.of(sample_data)
     found = (file_mutations() + sheet_mutations() + column_mutations(sample) + merge_mutations(sample)
-             + value_mutations(sample) + row_mutations(sample) + formula_mutations(sample) + text_mutations(sample))
+             + value_mutations(sample) + row_mutations(sample) + formula_mutations(sample) + text_mutations(sample)
+             + reader_rule_mutations(sample))
     names = [mutation.name for mutation in found]
     assert len(names) == len(set(names)), "mutation names must be unique"
     return found

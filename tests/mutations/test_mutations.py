@@ -3,7 +3,8 @@
 A broken workbook must give exit 2, name the place (sheet!cell, a sheet, or
 the file) with a fix for every problem, print no traceback, and leave the
 previous output folder exactly as it was. A mutation that is legitimately
-valid (see ``Mutation.why``) must build with exit 0.
+valid (see ``Mutation.why``) must build with exit 0. Either way the output holds
+what ``Mutation.says`` lists (a foreign format's name, an odd character, a notice).
 """
 
 from __future__ import annotations
@@ -105,17 +106,20 @@ def test_mutation_corpus(sample: bytes, tmp_path: Path, capsys: pytest.CaptureFi
             out = tmp_path / "valid" / str(index)
             result = _run("build", path, "-o", out, "-j", "1")
             faults = _valid_faults(result, out)
+        faults += [f"does not say {text!r}" for text in mutation.says if text not in result.output]
         path.unlink()
         if faults:
             failures.append(f"{mutation.name} ({mutation.expect}): {'; '.join(faults)}\n{result.output[:1500]}")
         else:
             tally[mutation.expect] += 1
+    said = sum(bool(mutation.says) for mutation in corpus)
     with capsys.disabled():
         print(f"\nmutation corpus: {len(corpus)} tried, {tally[ERROR]} clean errors (exit 2), "
               f"{tally[VALID]} valid builds (exit 0), {len(failures)} wrong; "
               f"problems per error: max {max(problem_counts)}, "
-              f"{sum(n == 1 for n in problem_counts)}/{len(problem_counts)} with exactly one")
-    assert len(corpus) >= 200
+              f"{sum(n == 1 for n in problem_counts)}/{len(problem_counts)} with exactly one; "
+              f"{said} also checked for the words they must print (format names, characters, notices)")
+    assert len(corpus) >= 450
     assert not failures, "\n\n".join(failures)
 
 
@@ -134,6 +138,28 @@ def test_fabricated_password_protected_file_is_an_ole_file() -> None:
 
     ole = olefile.OleFileIO(io.BytesIO(data))
     assert sorted(ole.listdir()) == [["EncryptedPackage"], ["EncryptionInfo"]]
+
+
+#: formula-cached cases (saved text 3-1) that read as valid: 3-1 typed there is the sample's 관리번호,
+#: free text, or (연차별계획 세부추진내용) turns the 목표(%) row into a plan row; worked out by hand
+CACHED_3_1_VALID = {
+    "공약목록": "ABCDEFIJKLM", "협조부서": "ABCDE", "내용": "AD", "연차별계획": "AB", "추진실적": "ABCF",
+    "구민소통": "A", "변경이력": "A",
+}
+
+
+def test_formula_cached_expectations(sample: bytes) -> None:
+    """The generator's reading of "3-1 typed in that cell" agrees with the list made by hand."""
+    cached = {found[1]: m for m in mutations(sample) if (found := re.fullmatch(r"formula-cached-(\w+![A-Z][23])", m.name))}
+    assert len(cached) == 13 + 5 + 4 + 8 + 6 + 6 + 5 + 1  # every column of every table, and 설정!B3
+    valid = {f"{sheet}!{letter}2" for sheet, letters in CACHED_3_1_VALID.items() for letter in letters}
+    valid.add("설정!B3")
+    assert {ref for ref, m in cached.items() if m.expect == VALID} == valid
+    assert len(valid) == 27
+    for ref, mutation in cached.items():
+        if mutation.expect == ERROR:
+            wanted = "변경이력!A2" if ref.startswith("변경이력!") else ref
+            assert mutation.where == wanted, ref
 
 
 def test_every_error_mutation_says_where(sample: bytes) -> None:
@@ -198,3 +224,81 @@ def test_unknown_id_is_one_problem_per_sheet(sample: bytes, tmp_path: Path) -> N
     problems = _problems_of(sample, "formula-공약목록!A2", tmp_path)
     assert len(problems) == 6  # the formula, and 3-1 unknown once on each sheet that uses it
     assert "(40 rows of this sheet" in next(p.en for p in problems if p.where == "추진실적!A2")
+
+
+# ── the reader rules of b054c8c, checked on the model ─────────────────────
+def _sample_book(sample: bytes, tmp_path: Path):
+    from reportgen.readers.workbook import read_workbook
+
+    return read_workbook(_write(tmp_path / "sample.xlsx", sample))
+
+
+@pytest.mark.parametrize("name", [
+    "nfd-sheet-names", "nfd-headers-and-keys", "fullwidth-관리번호-공약목록", "fullwidth-관리번호-details",
+    "zero-width-space-in-추진상황", "nbsp-and-bom-in-관리번호", "error-value-in-office-column",
+    "formula-without-value-in-office-column", "merged-office-column", "formula-cached-설정!B3",
+    "formula-cached-공약목록!A2", "formula-cached-number-공약목록!H2", "shared-formula-cached-연차별계획",
+])
+def test_folded_names_saved_values_and_unread_cells_give_the_sample(name: str, sample: bytes, tmp_path: Path) -> None:
+    """Each of these mutations holds the sample's data in another spelling (or beside the table):
+    the reader gives exactly the sample's settings and cards, and notices nothing."""
+    expected = _sample_book(sample, tmp_path)
+    book = _read_mutated(sample, name, tmp_path)
+    assert [card.id for card in book.cards] == ["3-1"]
+    assert book.cards[0].header.status == "추진 중"
+    assert (book.settings, book.cards, book.notices) == (expected.settings, expected.cards, [])
+
+
+def test_hidden_rows_are_read_with_a_notice(sample: bytes, tmp_path: Path) -> None:
+    book = _read_mutated(sample, "hidden-rows-추진실적", tmp_path)
+    assert book.cards == _sample_book(sample, tmp_path).cards
+    entries = [item for s in book.cards[0].achievements for g in s.groups for item in g.items]
+    assert "노후산업단지 재생사업 공모 선정" in [e.text for e in entries]  # row 5
+    assert "사업내용 : 청년문화센터 건립, 아름다운거리 조성 등" in [d.text for e in entries for d in e.details]  # row 9
+    assert book.notices == ["추진실적 시트의 숨긴 행 2개(5, 9행)도 읽었습니다 / "
+                            "2 hidden rows of 추진실적 (rows 5, 9) were read like the others"]
+
+
+def test_unstorable_characters_are_dropped_with_a_notice(sample: bytes, tmp_path: Path) -> None:
+    book = _read_mutated(sample, "lone-surrogates-escaped", tmp_path)
+    assert book.cards[0].bullets["사업추진목표"][0].text == "앞가뒤"
+    entries = [item for s in book.cards[0].achievements for g in s.groups for item in g.items]
+    assert entries[0].text == "실적"
+    assert len(book.notices) == 2
+    assert "U+D800, U+FFFF" in book.notices[0] and "내용 (D2)" in book.notices[0]
+    assert "U+DC00" in book.notices[1] and "추진실적 (F2)" in book.notices[1]
+    goal = _read_mutated(sample, "surrogate-pair-escaped", tmp_path).cards[0].bullets["사업추진목표"][0]
+    assert goal.text == "웃음 \U0001f600"
+
+
+def test_saved_3_1_is_read_as_typed_text(sample: bytes, tmp_path: Path) -> None:
+    """3-1 saved by a formula in 연차별계획!B2 turns the 목표(%) row into a plan row named 3-1."""
+    plan = _read_mutated(sample, "formula-cached-연차별계획!B2", tmp_path).cards[0].annual_plan
+    assert plan.targets == [] and plan.after_term_target is None
+    assert (plan.rows[0].title, plan.rows[0].cells) == ("3-1", ["10", "40", "60", "80", "100"])
+    card = _read_mutated(sample, "formula-cached-공약목록!C2", tmp_path).cards[0]
+    assert card.title == "3-1"
+    changes = _read_mutated(sample, "formula-cached-변경이력!A2", tmp_path).cards[0].changes
+    assert len(changes) == 1 and (changes[0].date, changes[0].content) == ("", "")
+
+
+def test_saved_3_1_in_a_row_without_관리번호_is_one_problem(sample: bytes, tmp_path: Path) -> None:
+    problems = _problems_of(sample, "formula-cached-변경이력!C2", tmp_path)
+    assert [(p.where, p.en) for p in problems] == [("변경이력!A2", "관리번호 is empty")]
+
+
+@pytest.mark.parametrize(("name", "where", "named"), [
+    ("en-dash-in-관리번호-추진실적", "추진실적!A2", "U+2013 (EN DASH)"),
+    ("minus-sign-in-관리번호-내용", "내용!A2", "U+2212 (MINUS SIGN)"),
+])
+def test_lookalike_dash_in_관리번호_is_named(name: str, where: str, named: str, sample: bytes, tmp_path: Path) -> None:
+    problems = _problems_of(sample, name, tmp_path)
+    assert [p.where for p in problems] == [where]
+    assert named in problems[0].en and named in problems[0].ko
+
+
+def test_ods_renamed_is_named_opendocument(sample: bytes, tmp_path: Path) -> None:
+    for name in ("ods-renamed", "fods-renamed"):
+        problems = _problems_of(sample, name, tmp_path)
+        assert len(problems) == 1 and problems[0].where == ""
+        assert "OpenDocument spreadsheet (.ods)" in problems[0].en and "xlsx" in problems[0].fix_en
