@@ -276,7 +276,7 @@ def test_formats_not_built_are_left_and_stay_listed(cards: list[Card], tmp_path:
     assert (tmp_path / _name(cards[0])).is_file(), "the txt of the old name is only removed by a txt build"
 
 
-def test_a_card_that_fails_keeps_its_old_file(cards: list[Card], tmp_path: Path, monkeypatch) -> None:
+def test_a_card_that_fails_keeps_its_old_file(cards: list[Card], tmp_path: Path) -> None:
     batch.build(cards, tmp_path, ["txt"])
     renamed = [cards[0], _renamed(cards[1], "새 사업명"), cards[2]]
     (tmp_path / _name(renamed[1])).mkdir()  # its new file cannot be written
