@@ -335,12 +335,14 @@ def build(
         batch.check_file_names(selected, names, str(workbook))
         guard_outputs(_build_outputs(folder, selected, names), [source], fix=_NEW_FOLDER)
         try:
-            report = _run_build(selected, folder, names, day, workers)
+            report = _run_build(selected, folder, names, day, workers, whole_workbook=only is None)
         except KeyboardInterrupt:
             _say("중단되었습니다: 이미 쓴 파일은 온전하고 임시 파일은 지웠습니다. 다시 실행하세요 / "
                  "interrupted: the files written so far are whole and no temp files are left; run the build again")
             raise typer.Exit(130) from None
     _say(f"{len(report.files)}개 파일 / files → {folder}")
+    for line in batch.tidy_lines(report):
+        _say(f"  {line}")
     if report.failures:
         _say(f"실패 {len(report.failures)}건 / {len(report.failures)} failure(s):")
         for failure in report.failures:
@@ -354,11 +356,15 @@ def _build_outputs(folder: Path, cards: list[model.Card], names: list[str]) -> l
     return [folder, folder / batch.MANIFEST, *files]
 
 
-def _run_build(cards: list[model.Card], output: Path, names: list[str], day: dt.date | None, jobs: int
-               ) -> batch.BuildReport:
-    """Build with a rich progress bar (cards done / total, ETA) on a terminal, plain lines otherwise."""
+def _run_build(cards: list[model.Card], output: Path, names: list[str], day: dt.date | None, jobs: int,
+               whole_workbook: bool = False) -> batch.BuildReport:
+    """Build with a rich progress bar (cards done / total, ETA) on a terminal, plain lines otherwise.
+
+    ``whole_workbook``: every card of the workbook is built, so files of cards gone from it may go too.
+    """
     if not sys.stderr.isatty():
-        return batch.build(cards, output, names, day, jobs, on_card=_plain_progress(len(cards)))
+        return batch.build(cards, output, names, day, jobs, on_card=_plain_progress(len(cards)),
+                           whole_workbook=whole_workbook)
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -370,7 +376,8 @@ def _run_build(cards: list[model.Card], output: Path, names: list[str], day: dt.
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, transient=True) as progress:
         task = progress.add_task("카드 / cards", total=len(cards))
-        return batch.build(cards, output, names, day, jobs, on_card=lambda: progress.advance(task))
+        return batch.build(cards, output, names, day, jobs, on_card=lambda: progress.advance(task),
+                           whole_workbook=whole_workbook)
 
 
 def _plain_progress(total: int) -> Callable[[], None]:
@@ -495,7 +502,8 @@ def _internal_error(exc: BaseException) -> int:
 def main() -> None:
     """Console entry point: no traceback ever reaches the user (a bug exits 70 with a short message)."""
     try:
-        app()
+        with batch.stop_on_termination():  # SIGTERM/SIGHUP end every command like Ctrl-C (exit 130)
+            app()
     except Exception as exc:  # noqa: BLE001 - the last resort; every foreseeable error is an InputError
         sys.exit(_internal_error(exc))
 

@@ -265,6 +265,20 @@ def test_a_card_gone_from_the_workbook(cards: list[Card], tmp_path: Path) -> Non
     assert _listing(tmp_path) == sorted([_name(cards[0]), _name(cards[1]), batch.MANIFEST])
 
 
+def test_the_command_line_removes_files_of_a_card_gone_from_the_workbook(cards: list[Card], tmp_path: Path) -> None:
+    """`build` of the whole workbook removes a deleted card's old file and says so; `--only` does not."""
+    out, workbook = tmp_path / "out", tmp_path / "m.xlsx"
+    workbook.write_bytes(write_workbook(Workbook(cards=cards)))
+    assert runner.invoke(app, ["build", str(workbook), "-o", str(out)]).exit_code == 0
+    workbook.write_bytes(write_workbook(Workbook(cards=cards[:2])))
+    only = runner.invoke(app, ["build", str(workbook), "-o", str(out), "--only", cards[0].id])
+    assert only.exit_code == 0 and (out / _name(cards[2])).is_file()
+    whole = runner.invoke(app, ["build", str(workbook), "-o", str(out)])
+    assert whole.exit_code == 0, whole.output
+    assert f"removed an old card file: {_name(cards[2])}" in whole.output
+    assert _listing(out) == sorted([_name(cards[0]), _name(cards[1]), batch.MANIFEST])
+
+
 def test_formats_not_built_are_left_and_stay_listed(cards: list[Card], tmp_path: Path) -> None:
     batch.build(cards, tmp_path, ["txt", "docx"])
     report = batch.build(cards, tmp_path, ["txt"], whole_workbook=True)
