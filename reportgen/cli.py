@@ -38,7 +38,7 @@ from reportgen.safeguard import (
     output_name,
     read_error,
 )
-from reportgen.workbook_contract import LIST_SEPARATOR
+from reportgen.workbook_contract import LIST_SEPARATOR, fold
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="공약 관리카드 생성기 / pledge card generator")
@@ -220,10 +220,19 @@ def _one_card_for_identity(paths: list[Path], card_id: str | None, title: str | 
                                  "import such cards one at a time: reportgen import card.txt --id 3-1 --title \"…\" -o book.xlsx"))
 
 
-def _fill_identity(card: model.Card, path: Path, card_id: str | None, title: str | None, area: str | None) -> None:
+def _fill_identity(card: model.Card, path: Path, card_id: str | None, title: str | None, area: str | None,
+                   known: dict[str, model.Card]) -> None:
+    """관리번호, 사업명 and 분야 from the options, else the card, else the workbook's card of that 관리번호.
+
+    A card file holds no 분야 and no 변경이력 (only the workbook does) and a legacy card may lack its
+    사업명: the workbook's are kept, so that importing a department's card loses nothing of the office's.
+    """
     card.id = card_id or card.id
-    card.title = title or card.title
-    card.area = area or card.area
+    old = known.get(fold(card.id))
+    card.title = title or card.title or (old.title if old else "")
+    card.area = area or card.area or (old.area if old else "")
+    if old and not card.changes:
+        card.changes = list(old.changes)
     missing = [name for name, value in (("--id", card.id), ("--title", card.title)) if not value.strip()]
     if missing:
         what = " / ".join(missing)
@@ -233,15 +242,15 @@ def _fill_identity(card: model.Card, path: Path, card_id: str | None, title: str
                                  f"e.g. reportgen import {path.name} --id 3-1 --title \"…\" -o WORKBOOK"))
 
 
-def _read_cards(paths: list[Path], card_id: str | None, title: str | None, area: str | None
-                ) -> list[tuple[Path, model.Card]]:
+def _read_cards(paths: list[Path], card_id: str | None, title: str | None, area: str | None,
+                known: dict[str, model.Card]) -> list[tuple[Path, model.Card]]:
     """Every card file read, with its path; two files with one 관리번호 are refused, naming both."""
     read: list[tuple[Path, model.Card]] = []
     first: dict[str, Path] = {}
     problems = []
     for path in paths:
         card = read_card(path)
-        _fill_identity(card, path, card_id, title, area)
+        _fill_identity(card, path, card_id, title, area, known)
         other = first.setdefault(card.id, path)
         if other is not path:
             problems.append(Problem(
@@ -300,9 +309,8 @@ def import_(
         output_name(target, _NEW_NAME)
         guard_outputs([target], paths, workbook_output=target, fix=_NEW_NAME)
         batch.parse_as_of(as_of)
-        if exists(target):
-            _read_workbook(target)  # the rules of `check`: only a valid workbook is edited
-        read = _read_cards(paths, card_id, title, area)
+        book = _read_workbook(target) if exists(target) else model.Workbook()  # only a valid workbook is edited
+        read = _read_cards(paths, card_id, title, area, {fold(card.id): card for card in book.cards})
         source = target.read_bytes() if exists(target) else empty_workbook(_settings_for(read, as_of, agency, term))
         result = merge_cards(source, [(str(path), card) for path, card in read], str(target))
         for replaced_id, path in result.replaced:

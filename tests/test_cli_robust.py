@@ -428,6 +428,23 @@ def test_a_later_import_replaces_the_card_in_the_workbook(tmp_path: Path) -> Non
     assert "추진 중(60%)" in text and "추진 중(40%)" not in text  # 60% is the 2024-12 card, 40% the 2024-03 one
 
 
+def test_a_department_card_keeps_what_only_the_workbook_holds(tmp_path: Path) -> None:
+    """A card file holds no 분야 and no 변경이력, and this one no 사업명: the workbook's stay."""
+    from reportgen.readers.workbook import read_workbook
+    from reportgen.writers.workbook import write_workbook
+
+    old = read_workbook(ROOT / "input" / "history" / "2024-03.xlsx")
+    old.cards[0].changes = [model.ChangeRecord("2024. 02. 01.", "사업기간 연장", "국비 확보 지연", "조정회의")]
+    target = tmp_path / "m.xlsx"
+    target.write_bytes(write_workbook(old))
+    result = run("import", CARD_2412, "--id", "3-1", "-o", target)  # the card from Hangul has no 사업명
+    assert result.exit_code == 0, result.output
+    [card] = read_workbook(target).cards
+    assert card.title == "신평·장림산업단지 「낙동강 테크노밸리」 조성" and card.area == "3. 일자리가 넘치는 경제도시"
+    assert card.changes == [model.ChangeRecord("2024. 02. 01.", "사업기간 연장", "국비 확보 지연", "조정회의")]
+    assert card.header.progress == 60  # the rest is the new card's (2024-12: 60%, 2024-03: 40%)
+
+
 # ── notices ───────────────────────────────────────────────────────────────
 NOTICE = "m.xlsx 공약목록 5행: 숨긴 행도 읽었습니다 / hidden row 5 was read"
 
