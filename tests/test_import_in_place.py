@@ -705,3 +705,66 @@ def test_a_broken_part_gives_a_workbook_or_an_input_error() -> None:
             with zipfile.ZipFile(io.BytesIO(result.data)) as archive:
                 assert archive.testzip() is None, what
     assert refused >= len(cases) // 3
+
+
+# ── a department's updated card: lines matched one by one ─────────────────
+def _line_row(ws, text: str) -> int:
+    """The row of the 추진실적 line whose 내용 is ``text``."""
+    [row] = [cell.row for cell in ws["F"] if cell.value == text]
+    return row
+
+
+def test_office_notes_stay_beside_their_lines_when_the_card_changes(tmp_path: Path) -> None:
+    """The office ticks lines in its own 확인 column and comments one; the department's new card
+    adds a line in the middle and one at the end, puts an unrelated line in place of one and
+    rewrites one slightly. With the workbook's cards given, each tick and the comment stay
+    beside the same line; the tick of the line that went is reported with its value."""
+    old = reference(CARD_2403)
+    book = load(write_workbook(m.Workbook(settings(), [old, full_card("3-2")])))
+    done = book["추진실적"]
+    done["G1"] = "확인"
+    kept = "착수보고회 개최"
+    dropped = "지식산업센터 선진지 견학 실시"
+    moved = "사하구 ↔ 동아대 상생발전을 위한 업무협약 체결"
+    edited = "혁신계획 발굴사업 제출(→ 시 산업입지과)"
+    for text, mark in ((kept, "✔ 1"), (dropped, "✔ 2"), (moved, "✔ 3"), (edited, "✔ 4")):
+        done[f"G{_line_row(done, text)}"] = mark
+    done[f"F{_line_row(done, moved)}"].comment = Comment("보고서 받음", "기획예산과")
+    lines = [i for s in old.achievements for g in s.groups for i in g.items]
+    assert {kept, dropped, moved, edited} <= {i.text for i in lines}, "the lines exist in the 2024-03 card"
+    new = reference(CARD_2403)
+    group = next(g for s in new.achievements for g in s.groups if any(i.text == kept for i in g.items))
+    at = next(n for n, item in enumerate(group.items) if item.text == kept)
+    group.items.insert(at + 1, m.Achievement("2023. 12.", "기본설계 착수", m.MARK_L1))
+    for section in new.achievements:
+        for g in section.groups:
+            for item in g.items:
+                if item.text == dropped:
+                    item.text, item.details = "기업 유치 설명회 개최", []
+                if item.text == edited:
+                    item.text = "혁신계획 발굴사업 제출(→ 부산시 산업입지과)"
+    new.achievements[-1].groups[-1].items.append(m.Achievement("2024. 02.", "마지막 새 줄", m.MARK_L1))
+    result = merge_cards(save(book), [("a.txt", new)], "w.xlsx", previous=[old, full_card("3-2")])
+    assert read_back(tmp_path, result.data).cards == [new, full_card("3-2")]
+    done = load(result.data)["추진실적"]
+    assert done[f"G{_line_row(done, kept)}"].value == "✔ 1"
+    assert done[f"G{_line_row(done, moved)}"].value == "✔ 3"
+    assert done[f"F{_line_row(done, moved)}"].comment.text == "보고서 받음"
+    assert done[f"G{_line_row(done, '혁신계획 발굴사업 제출(→ 부산시 산업입지과)')}"].value == "✔ 4", \
+        "an edited line keeps its tick"
+    assert not done[f"G{_line_row(done, '기본설계 착수')}"].value
+    assert not done[f"G{_line_row(done, '기업 유치 설명회 개최')}"].value, "no tick beside an unrelated line"
+    assert sorted(str(c.value) for c in done["G"] if c.value) == ["✔ 1", "✔ 3", "✔ 4", "확인"]
+    assert any("'✔ 2'" in notice and "a.txt" in notice for notice in result.notices)
+
+
+def test_without_the_workbooks_cards_rows_are_replaced_in_order(tmp_path: Path) -> None:
+    """The fallback: without ``previous`` the new lines take the old rows' places one by one."""
+    old = reference(CARD_2403)
+    book = load(write_workbook(m.Workbook(settings(), [old])))
+    book["추진실적"]["G1"], book["추진실적"]["G2"] = "확인", "✔"
+    new = reference(CARD_2403)
+    new.achievements[0].groups[0].items.insert(0, m.Achievement("2022. 12.", "맨 앞 새 줄", m.MARK_L1))
+    result = merge_cards(save(book), [("a.txt", new)], "w.xlsx")
+    done = load(result.data)["추진실적"]
+    assert done["F2"].value == "맨 앞 새 줄" and done["G2"].value == "✔"

@@ -14,9 +14,13 @@ What changes:
   between the office's own columns) the rows of an imported card's 관리번호 are
   replaced by the card's rows at the place of its first old row; other rows of
   that 관리번호 are removed. A new card's rows are inserted below the last data
-  row. A new row keeps the row attributes (height, hidden, style) and the cells
-  of the office's columns of the old row at its place — in 공약목록 the card's
-  row keeps 비고 and the like, with their styles. The rows of
+  row. Given the workbook's cards (``previous``), a card's old and new lines are
+  matched one by one: lines that stay are not touched (their rows only move, with
+  the office's cells, comments and heights), a line edited in place (its main text
+  at least 60% alike) continues its old row, and only new lines get new rows. A
+  new row keeps the row attributes (height, hidden, style) and the cells of the
+  office's columns of the old row it continues — in 공약목록 the card's row keeps
+  비고 and the like, with their styles. The rows of
   :func:`reportgen.writers.workbook.card_rows` are the only definition of what a
   card writes.
 * New cells: text as inline strings (never a formula, ``=…`` stays text) with a
@@ -46,8 +50,8 @@ into this one, the layout of pivot tables (only their cache's source range moves
 chart caches and formulas' saved values (Excel recalculates on opening; the
 charts refresh), ranges written in VBA. A cell formula that cannot be parsed is
 left as it is (with a notice). Office cells and comments on rows that are removed (a
-card's block got shorter) go with them; each such loss is one line of
-:attr:`MergeResult.notices`. Year columns cannot be added or removed in a
+line the card no longer has) go with them; each such loss is one line of
+:attr:`MergeResult.notices`, with the cell's value. Year columns cannot be added or removed in a
 연차별계획 sheet holding an Excel table (refused, with the fix).
 
 Errors: the card files' problems (a card the workbook cannot express, text no
@@ -58,10 +62,11 @@ cannot take apart is an InputError naming the workbook. Nothing is returned then
 
 from __future__ import annotations
 
+import difflib
 import posixpath
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -123,7 +128,8 @@ class MergeResult:
     cards: int = 0  # cards in 공약목록 afterwards
 
 
-def merge_cards(xlsx: bytes, cards: Sequence[tuple[str, m.Card]], workbook: str = "workbook.xlsx") -> MergeResult:
+def merge_cards(xlsx: bytes, cards: Sequence[tuple[str, m.Card]], workbook: str = "workbook.xlsx",
+                previous: Sequence[m.Card] = ()) -> MergeResult:
     """Merge ``cards`` — (card file, card) pairs — into the master workbook ``xlsx``, in place.
 
     ``workbook`` names the file in messages. Returns the new .xlsx bytes with what
@@ -139,6 +145,11 @@ def merge_cards(xlsx: bytes, cards: Sequence[tuple[str, m.Card]], workbook: str 
     card whose 관리번호 comes twice: the later one wins (listed in ``replaced``).
     The workbook should be valid (``read_workbook``): this function checks only
     what it needs. Raises InputError (see the module docstring), never CardError.
+
+    ``previous``: the workbook's cards as read (``read_workbook(WORKBOOK).cards``). With
+    them a replaced card's rows are matched line by line: lines that stay keep their
+    rows — the office's cells, comments, heights — and only the lines that changed,
+    came or went are edited. Without them the new rows take the old rows' places in order.
     """
     chosen: dict[str, tuple[str, m.Card]] = {}
     for source, card in cards:
@@ -147,7 +158,7 @@ def merge_cards(xlsx: bytes, cards: Sequence[tuple[str, m.Card]], workbook: str 
     try:
         package = Package(xlsx)
         book = _read_book(package)
-        plan = _Plan(book, list(chosen.values()))
+        plan = _Plan(book, list(chosen.values()), {contract.fold(card.id): card for card in previous})
         data = _apply(package, book, plan)
     except PackageProblem as exc:
         where = _sheet_named(package, exc.where)
@@ -306,8 +317,8 @@ def _year_value(text: str) -> int | None:
 class _Plan:
     """Every edit of the merge, worked out (and every problem found) before anything is written."""
 
-    def __init__(self, book: _Book, cards: list[tuple[str, m.Card]]):
-        self.book, self.cards = book, cards
+    def __init__(self, book: _Book, cards: list[tuple[str, m.Card]], previous: dict[str, m.Card]):
+        self.book, self.cards, self.previous = book, cards, previous
         self.notices: list[str] = []
         self.problems: list[Problem] = []
         self.adopted: list[int] | None = None
@@ -491,11 +502,28 @@ class _Plan:
                 appended += new_rows
                 continue
             label = f"{card_id} ({source})"
+            old_lines = self._old_lines(name, card_id)
+            if len(runs) == 1 and old_lines is not None and len(old_lines) == runs[0][1]:
+                new_lines = [[_cell_value(value) for value in row] for row in rows.get(name, [])]
+                self.blocks[name] += _aligned_blocks(runs[0][0], old_lines, new_lines, new_rows, columns, label)
+                continue
             self.blocks[name].append(Block(runs[0][0], runs[0][1], new_rows, columns, label=label))
             self.blocks[name] += [Block(start, count, [], columns, label=label) for start, count in runs[1:]]
         if appended:
             last = sheet.data_rows[-1] if sheet.data_rows else 1
             self.blocks[name].append(Block(last + 1, 0, appended, columns, append=True))
+
+    def _old_lines(self, name: str, card_id: str) -> list[list[object]] | None:
+        """The rows the workbook's own card of ``card_id`` has in sheet ``name``, as the writer
+        would write them (None when unknown or not writable under the new years)."""
+        old = self.previous.get(card_id)
+        if old is None:
+            return None
+        try:
+            rows = card_rows(old, self.years).get(name, [])
+        except CardError:
+            return None
+        return [[_cell_value(value) for value in row] for row in rows]
 
     def job(self, name: str) -> SheetJob | None:
         """The job of a contract sheet (None when it does not change)."""
@@ -508,6 +536,40 @@ class _Plan:
                               refs.AxisMap(list(column_edits), refs.LAST_COLUMN))
         status_column = sheet.columns.get(contract.COL_STATUS) if name == contract.SHEET_CARDS else None
         return SheetJob(blocks, maps, sheet.data_rows, sheet.scan.numbers, status_column, self.statuses)
+
+
+def _aligned_blocks(start: int, old: list[list[object]], new: list[list[object]], rows: list[NewRow],
+                    columns: frozenset[int], label: str) -> list[Block]:
+    """The edits that turn a card's ``old`` lines (sheet rows from ``start``) into its ``new``
+    ones, line by line: lines that stay are not edited (their rows only move), the others
+    are replaced, inserted or removed where they are.
+
+    Where lines were replaced, a new line continues the old one at its place (keeping the
+    office's cells beside it) only while the two read alike (:func:`_same_line`); the
+    other old lines go, with a notice for each office cell lost. A line added after the
+    card's last line is written with that last line (one block from its row), so that no
+    block starts on the first row of the next card.
+    """
+    opcodes = difflib.SequenceMatcher(None, [tuple(r) for r in old], [tuple(r) for r in new],
+                                      autojunk=False).get_opcodes()
+    blocks = []
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "equal":
+            continue
+        if tag == "insert" and i1 == len(old) and i1 > 0:
+            i1, j1 = i1 - 1, j1 - 1
+        kept = next((k for k, (a, b) in enumerate(zip(old[i1:i2], new[j1:j2], strict=False))
+                     if not _same_line(a, b)), min(i2 - i1, j2 - j1))
+        blocks.append(Block(start + i1, i2 - i1, rows[j1:j2], columns, label=label, kept=kept))
+    return blocks
+
+
+def _same_line(old: list[object], new: list[object]) -> bool:
+    """Two rows are one line edited when their main text — the old row's longest cell (내용 in
+    추진실적 and 내용) — and the same cell of the new row are at least 60% alike."""
+    texts = [("" if a is None else str(a), "" if b is None else str(b)) for a, b in zip(old, new, strict=False)]
+    main_old, main_new = max(texts, key=lambda pair: len(pair[0]), default=("", ""))
+    return difflib.SequenceMatcher(None, main_old, main_new, autojunk=False).ratio() >= 0.6
 
 
 def _has_plan(card: m.Card) -> bool:
@@ -574,12 +636,21 @@ def _text_problem(source: str, sheet: str, column: str, value: str, fault: tuple
 
 
 # ── writing ───────────────────────────────────────────────────────────────
+def _shared_text(package: Package, strings: SharedStrings) -> Callable[[int], str]:
+    """A shared string's text for a notice, read when first asked for (notices are few)."""
+    def text(index: int) -> str:
+        if index not in strings.texts:
+            strings.texts.update(read_shared_strings(package, {index}).texts)
+        return strings.texts.get(index, "")
+    return text
+
+
 def _apply(package: Package, book: _Book, plan: _Plan) -> bytes:
     styles = Styles(package)
     jobs = {name: job for name in book.sheets if (job := plan.job(name)) is not None}
     maps = {book.sheets[name].name: job.maps for name, job in jobs.items()
             if not job.maps.identity or any(edit.append for edit in job.maps.rows.edits)}
-    ctx = EditContext(maps, styles, plan.notices, MAX_INLINE_LIST)
+    ctx = EditContext(maps, styles, plan.notices, MAX_INLINE_LIST, _shared_text(package, book.strings))
     if not jobs:
         return package.data
     changed: dict[str, bytes | Member] = {}

@@ -40,12 +40,21 @@ class Edit:
 
     ``append``: the block lies right below the last data row (new rows written
     over blank rows); ranges ending right above it may grow over it.
+    ``kept``: how many of the old rows go on as the new rows at their place (None:
+    as many as both have); a cell in any other old row is deleted.
     """
 
     start: int
     old: int
     new: int
     append: bool = False
+    kept: int | None = None
+
+    @property
+    def continued(self) -> int:
+        """The number of old rows that go on as new rows at their place."""
+        both = min(self.old, self.new)
+        return both if self.kept is None else min(self.kept, both)
 
 
 @dataclass
@@ -81,7 +90,7 @@ class AxisMap:
         edit, before = self.edits[index], self._before[index]
         offset = number - edit.start
         if offset < edit.old:
-            return edit.start + before + offset if offset < edit.new else None
+            return edit.start + before + offset if offset < edit.continued else None
         moved = number + before + edit.new - edit.old
         return moved if moved <= self.limit else None
 

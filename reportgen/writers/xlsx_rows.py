@@ -86,10 +86,11 @@ class Block:
     append: bool = False  # inserted below the last data row
     label: str = ""  # for notices: whose rows these are
     quiet: bool = False  # cells dropped with deleted columns need no notice (a header being rewritten)
+    kept: int | None = None  # old rows the new rows continue, in order (None: as many as both have)
 
     @property
     def edit(self) -> refs.Edit:
-        return refs.Edit(self.start, self.old, len(self.rows), self.append)
+        return refs.Edit(self.start, self.old, len(self.rows), self.append, self.kept)
 
 
 @dataclass
@@ -112,6 +113,7 @@ class EditContext:
     styles: Styles
     notices: list[str] = field(default_factory=list)
     max_inline_list: int = 255
+    shared_text: Callable[[int], str] = str  # shared string number → its text (for notices)
 
 
 # ── cutting a sheet into frame and rows ───────────────────────────────────
@@ -533,16 +535,33 @@ class SheetRewriter:
                 cell.set("r", f"{get_column_letter(column)}{new_number}")
 
     def _dropped(self, cell: etree._Element, ref: str, label: str = "") -> None:
-        """Say that a cell with a value went with its row (a card got shorter) or column."""
+        """Say, with its value, that a cell went with its row (a line the card no longer has) or column."""
         if not _has_value(cell, self.ns):
             return
+        value = self._shown(cell)
         if label:
             self.ctx.notices.append(
-                f"{self.own}!{ref}: 카드 {label}의 행이 줄어 이 칸의 값도 지워졌습니다 / the value of this cell "
-                f"was removed with a row of card {label}, which got shorter")
+                f"{self.own}!{ref} '{value}': 카드 {label}에 이 줄이 없어져 옆에 적힌 이 칸도 지워졌습니다 / "
+                f"the card {label} no longer has the line this cell stood beside, so it was removed with it")
         else:
-            self.ctx.notices.append(f"{self.own}!{ref}: 열이 지워지며 이 칸의 값도 지워졌습니다 / "
+            self.ctx.notices.append(f"{self.own}!{ref} '{value}': 열이 지워지며 이 칸의 값도 지워졌습니다 / "
                                     "the value of this cell was removed with its column")
+
+    def _shown(self, cell: etree._Element) -> str:
+        """What a cell shows, for a notice: its text, number or formula (at most 60 characters)."""
+        ns = self.ns
+        formula = cell.find(f"{ns}f")
+        inline = cell.find(f"{ns}is")
+        number = cell.findtext(f"{ns}v") or ""
+        if formula is not None and formula.text:
+            text = "=" + formula.text
+        elif inline is not None:
+            text = "".join(inline.itertext())
+        elif cell.get("t") == "s" and number.strip().isdigit():
+            text = self.ctx.shared_text(int(number))
+        else:
+            text = number
+        return text if len(text) <= 60 else text[:59] + "…"
 
     # -- a block --
     def _block(self, block: Block, spans: list[tuple[int, int, int]]) -> bytes:
@@ -559,12 +578,12 @@ class SheetRewriter:
         first = maps.rows.placed(block.start)
         neighbour = _Lazy(lambda: self._neighbour(block))
         for i, new in enumerate(block.rows):
-            base = old_rows[i] if i < block.old else None
+            base = old_rows[i] if i < block.edit.continued else None
             row = etree.SubElement(wrapper, f"{ns}row")
             self._row_attributes(row, block, base, old_rows)
             row.set("r", str(first + i))
             self._fill(row, block, new, base, old_rows, neighbour)
-        for i in range(len(block.rows), block.old):
+        for i in range(block.edit.continued, block.old):
             self._removed_row(old_rows[i], block)
         return _Wrapper.inner(wrapper)
 
