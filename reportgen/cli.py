@@ -38,7 +38,7 @@ from reportgen.safeguard import (
     output_name,
     read_error,
 )
-from reportgen.workbook_contract import LIST_SEPARATOR, fold
+from reportgen.workbook_contract import LIST_SEPARATOR, fold, status_key
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="공약 관리카드 생성기 / pledge card generator")
@@ -179,13 +179,13 @@ def _settings_for(read: list[tuple[Path, model.Card]], as_of: str | None, agency
     if years:
         settings.term_start, settings.term_end = years[0], years[-1]
     settings.as_of = as_of or _latest_month_end(cards)
-    known = {s.replace(" ", "") for s in settings.statuses}
+    known = {status_key(s) for s in settings.statuses}
     for path, card in read:
         status = card.header.status
-        if status and status.replace(" ", "") not in known:
+        if status and status_key(status) not in known:
             _listable_status(path, status)
             settings.statuses.append(status)
-            known.add(status.replace(" ", ""))
+            known.add(status_key(status))
     return settings
 
 

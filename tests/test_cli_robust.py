@@ -248,6 +248,21 @@ def test_status_with_a_comma_or_unknown_to_the_workbook(tmp_path: Path) -> None:
     assert digest(existing) == before and run("check", existing).exit_code == 0
 
 
+def test_a_status_that_only_looks_different_is_not_listed_twice(tmp_path: Path) -> None:
+    """A zero-width space in the card's 추진상황 folds away: the new workbook lists 추진 중 once."""
+    from reportgen.readers.workbook import read_workbook
+
+    def status(card: model.Card) -> None:
+        card.header.status = "추진\u200b 중"
+
+    card = card_file(tmp_path, "zw.txt", status)
+    target = tmp_path / "new.xlsx"
+    assert run("import", card, "--id", "3-1", "--title", "x", "-o", target).exit_code == 0
+    book = read_workbook(target)
+    assert book.settings.statuses == list(model.DEFAULT_STATUSES)
+    assert book.cards[0].header.status == "추진 중"
+
+
 @pytest.mark.parametrize("option", ["--id", "--title", "--area"])
 @pytest.mark.parametrize("blank", ["", "   "])
 def test_blank_identity_options_are_refused(option: str, blank: str, tmp_path: Path) -> None:

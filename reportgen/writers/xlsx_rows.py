@@ -27,6 +27,7 @@ from openpyxl.formula.tokenizer import TokenizerError
 from openpyxl.formula.translate import Translator, TranslatorError
 from openpyxl.utils import get_column_letter
 
+from reportgen.workbook_contract import status_key
 from reportgen.writers import xlsx_refs as refs
 from reportgen.writers.xlsx_package import (
     PackageProblem,
@@ -419,8 +420,8 @@ class SheetRewriter:
             if not (len(text) >= 2 and text[0] == text[-1] == '"'):
                 continue
             items = text[1:-1].split(",")
-            known = {item.replace(" ", "") for item in items}
-            added = [status for status in statuses if status.replace(" ", "") not in known]
+            known = {status_key(item) for item in items}
+            added = [status for status in statuses if status_key(status) not in known]
             new_text = '"' + ",".join(items + added) + '"'
             if not added:
                 continue
