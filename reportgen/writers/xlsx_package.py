@@ -57,10 +57,16 @@ def damaged(part: str, what: str) -> PackageProblem:
 
 
 # ── XML ───────────────────────────────────────────────────────────────────
-def parse(data: bytes, part: str) -> etree._Element:
-    """A part as an element tree; a DTD or bad XML is a :class:`PackageProblem`."""
+def xml_parser(**extra: bool) -> etree.XMLParser:
+    """A parser with :data:`PARSER_OPTIONS` (and ``extra`` ones, such as ``remove_comments``)."""
+    return etree.XMLParser(**PARSER_OPTIONS, **extra)
+
+
+def parse(data: bytes, part: str, **extra: bool) -> etree._Element:
+    """A part as an element tree (``extra``: more parser options); a DTD or bad XML is a
+    :class:`PackageProblem`."""
     try:
-        root = etree.fromstring(data, etree.XMLParser(**PARSER_OPTIONS))
+        root = etree.fromstring(data, xml_parser(**extra))
     except etree.XMLSyntaxError as exc:
         raise damaged(part, f"XML: {exc}") from None
     refuse_doctype(root, part)
@@ -349,7 +355,7 @@ class Styles:
     @staticmethod
     def _key(xf: etree._Element) -> bytes:
         """What makes two formats the same to Excel (the apply* flags aside)."""
-        copy = etree.fromstring(etree.tostring(xf), etree.XMLParser(**PARSER_OPTIONS))
+        copy = etree.fromstring(etree.tostring(xf), xml_parser())
         for name in [name for name in copy.attrib if name.startswith("apply")]:
             del copy.attrib[name]
         return etree.tostring(copy, method="c14n")
@@ -358,7 +364,7 @@ class Styles:
         if self.root is None or self._holder is None:
             return index
         base = self._xfs[index] if 0 <= index < len(self._xfs) else etree.Element(f"{ns_of(self.root)}xf")
-        xf = etree.fromstring(etree.tostring(base), etree.XMLParser(**PARSER_OPTIONS))
+        xf = etree.fromstring(etree.tostring(base), xml_parser())
         xf.set("numFmtId", str(fmt_id))
         xf.set("applyNumberFormat", "1")
         key = self._key(xf)

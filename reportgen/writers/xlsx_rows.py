@@ -37,20 +37,16 @@ from reportgen.writers.xlsx_package import (
     local,
     ns_of,
     parse,
-    refuse_doctype,
     serialize,
+    xml_parser,
 )
 
-#: lxml options for rows and sheets (as xlsx_package.PARSER_OPTIONS; written out for the safety scan)
-_PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
-#: the same, for a sheet that is first made plain (no comments, processing instructions, CDATA)
-_CLEANING_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False,
-                     "remove_comments": True, "remove_pis": True, "strip_cdata": True}
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _ATTRS = rb"(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*"
 _TAG = re.compile(rb"<[^\s/>!?]+" + _ATTRS + rb"\s*(/?)>")
 _ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d+)[\"']")
-_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+#: a cell formula in a worksheet part
+FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 _SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData(?=[\s/>])")
 _DECLARATION = re.compile(rb"^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)[\"']")
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
@@ -61,10 +57,6 @@ _REF_TAGS = {"dimension": True, "autoFilter": True, "sortState": True, "sortCond
 _FORMULA_TAGS = {"formula", "formula1", "formula2", "f"}
 _DATA_RANGE_TAGS = {"conditionalFormatting", "dataValidation"}
 _NEW_ROW_DROPS = ("r", "spans", "ht", "customHeight", "thickBot", "thickTop", "hidden")
-
-
-#: a cell formula in a worksheet part
-FORMULA_TAG = _FORMULA_TAG
 
 
 # ── what to do ────────────────────────────────────────────────────────────
@@ -157,13 +149,7 @@ def _normalized(data: bytes, part: str) -> bytes:
     body = declared.end() if declared else 0
     if encoding == b"utf8" and b"<!--" not in data and b"<![CDATA[" not in data and data.find(b"<?", body) < 0:
         return data
-    parser = etree.XMLParser(**_CLEANING_OPTIONS)
-    try:
-        root = etree.fromstring(bytes(data), parser)
-    except etree.XMLSyntaxError as exc:
-        raise damaged(part, f"XML: {exc}") from None
-    refuse_doctype(root, part)
-    return serialize(root)
+    return serialize(parse(bytes(data), part, remove_comments=True, remove_pis=True, strip_cdata=True))
 
 
 def _cut(data: bytes, part: str) -> _Cut:
@@ -217,7 +203,7 @@ class _Wrapper:
             for prefix, uri in nsmap.items())
         self.open, self.close = b"<w" + declarations + b">", b"</w>"
         self.main = main
-        self.parser = etree.XMLParser(**_PARSER_OPTIONS)
+        self.parser = xml_parser()
 
     def parse(self, rows: bytes) -> etree._Element:
         return etree.fromstring(self.open + rows + self.close, self.parser)
@@ -471,7 +457,7 @@ class SheetRewriter:
     def _kind(self, span: tuple[int, int, int]) -> str:
         """"copy" (as it is), "shift" (only its number changes) or "parse" (formulas, columns)."""
         number, start, end = span
-        if self.ctx.maps and _FORMULA_TAG.search(self.cut.data, start, end):
+        if self.ctx.maps and FORMULA_TAG.search(self.cut.data, start, end):
             return "parse"
         if self.maps is None:
             return "copy"
