@@ -207,10 +207,6 @@ class _Book:
         return scanned_text(value, self.strings)
 
 
-def _problem(where: str, ko: str, en: str, fix_ko: str, fix_en: str) -> PackageProblem:
-    return PackageProblem(where, ko, en, fix_ko, fix_en)
-
-
 def _locate(package: Package) -> dict[str, tuple[str, str]]:
     """Contract sheet → (its name in the file, its part); missing or doubled sheets are refused."""
     found: dict[str, list[tuple[str, str]]] = {}
@@ -222,12 +218,12 @@ def _locate(package: Package) -> dict[str, tuple[str, str]]:
     for name in contract.SHEETS:
         places = found.get(name, [])
         if len(places) > 1:
-            raise _problem(name, f"'{name}' 시트가 {len(places)}개 있습니다", f"there are {len(places)} sheets named '{name}'",
-                           "하나만 남기고 지우거나 이름을 바꾸세요", "delete or rename all but one of them")
+            raise PackageProblem(name, f"'{name}' 시트가 {len(places)}개 있습니다", f"there are {len(places)} sheets named '{name}'",
+                                 "하나만 남기고 지우거나 이름을 바꾸세요", "delete or rename all but one of them")
         if not places and name not in contract.OPTIONAL_SHEETS:
-            raise _problem(name, f"'{name}' 시트가 없습니다", f"the sheet '{name}' is missing",
-                           f"'{name}' 시트를 추가하세요 ('reportgen init'으로 만든 양식 참고)",
-                           f"add the sheet '{name}' (see the template made by 'reportgen init')")
+            raise PackageProblem(name, f"'{name}' 시트가 없습니다", f"the sheet '{name}' is missing",
+                                 f"'{name}' 시트를 추가하세요 ('reportgen init'으로 만든 양식 참고)",
+                                 f"add the sheet '{name}' (see the template made by 'reportgen init')")
         if places:
             located[name] = places[0]
     return located
@@ -269,8 +265,8 @@ def _columns(name: str, header: dict[int, str]) -> tuple[dict[str, int], list[tu
     missing = [col for col in wanted if contract.name_key(col) not in found]
     if missing:
         listed = ", ".join(f"'{col}'" for col in missing)
-        raise _problem(f"{name}!1:1", f"{listed} 열이 없습니다", f"the column(s) {listed} are missing",
-                       f"1행(머리글)에 {listed} 열을 추가하세요", f"add columns headed {listed} in row 1")
+        raise PackageProblem(f"{name}!1:1", f"{listed} 열이 없습니다", f"the column(s) {listed} are missing",
+                             f"1행(머리글)에 {listed} 열을 추가하세요", f"add columns headed {listed} in row 1")
     columns = {col: found[contract.name_key(col)] for col in wanted}
     years = []
     if name == contract.SHEET_PLAN:
@@ -373,9 +369,9 @@ class _Plan:
         first = old[0][1] if old else plan.columns[contract.COL_AFTER_TERM]
         if len(old) != len(years):
             if book.package.related(plan.part, "table"):
-                raise _problem(f"{plan.name}", "연차별계획 시트에 표(테이블)가 있어 연도 열 수를 바꿀 수 없습니다",
-                               "the 연차별계획 sheet holds a table, so its number of year columns cannot change",
-                               "표를 범위로 변환한 뒤 다시 가져오세요", "convert the table to a range and import again")
+                raise PackageProblem(f"{plan.name}", "연차별계획 시트에 표(테이블)가 있어 연도 열 수를 바꿀 수 없습니다",
+                                     "the 연차별계획 sheet holds a table, so its number of year columns cannot change",
+                                     "표를 범위로 변환한 뒤 다시 가져오세요", "convert the table to a range and import again")
             self.column_edits.append(refs.Edit(first, len(old), len(years)))
         template = plan.scan.header_styles.get(old[-1][1]) if old else None
         year_columns = self._year_columns()
@@ -504,8 +500,8 @@ class _Plan:
             label = f"{card_id} ({source})"
             old_lines = self._old_lines(name, card_id)
             if len(runs) == 1 and old_lines is not None and len(old_lines) == runs[0][1]:
-                new_lines = [[_cell_value(value) for value in row] for row in rows.get(name, [])]
-                self.blocks[name] += _aligned_blocks(runs[0][0], old_lines, new_lines, new_rows, columns, label)
+                self.blocks[name] += _aligned_blocks(runs[0][0], old_lines, rows.get(name, []), new_rows, columns,
+                                                     label)
                 continue
             self.blocks[name].append(Block(runs[0][0], runs[0][1], new_rows, columns, label=label))
             self.blocks[name] += [Block(start, count, [], columns, label=label) for start, count in runs[1:]]
@@ -654,22 +650,29 @@ def _apply(package: Package, book: _Book, plan: _Plan) -> bytes:
     if not jobs:
         return package.data
     changed: dict[str, bytes | Member] = {}
+    formula_parts: dict[str, bool] = {}  # worksheet part read here → does it hold a cell formula?
+
+    def read(part: str) -> bytearray:
+        data = package.read_large(part)
+        formula_parts[part] = FORMULA_TAG.search(data) is not None
+        return data
     for name, job in jobs.items():  # each sheet compressed as it is written: never whole in memory twice
         sheet = book.sheets[name]
         check_rows_fit(job, sheet.part)
-        rewriter = SheetRewriter(package.read_large(sheet.part), sheet.part, sheet.name, job, ctx)
+        rewriter = SheetRewriter(read(sheet.part), sheet.part, sheet.name, job, ctx)
         changed[sheet.part] = Member.streamed(sheet.part, rewriter.chunks())
     worksheets = _worksheets(package)
     if maps:
         for name, part in worksheets.items():
             if part not in changed:
-                new = SheetRewriter(package.read_large(part), part, name, None, ctx).rewrite()
+                new = SheetRewriter(read(part), part, name, None, ctx).rewrite()
                 if new is not None:
                     changed[part] = new
         for name, sheet_maps in maps.items():
             changed.update(_follow_cells(package, worksheets[name], name, sheet_maps, ctx))
         changed.update(_charts_and_pivots(package, maps))
-    formulas = any(package.search(part, FORMULA_TAG) for part in worksheets.values())
+    formulas = any(formula_parts[part] if part in formula_parts else package.search(part, FORMULA_TAG)
+                   for part in worksheets.values())
     workbook_xml = _workbook_xml(package, maps, formulas)
     if workbook_xml is not None:
         changed[package.workbook_part] = workbook_xml
