@@ -27,20 +27,19 @@ from lxml import etree
 from reportgen.errors import InputError, Problems
 from reportgen.model import Card
 from reportgen.readers.text import (
-    MAX_XML_TAGS,
     GridError,
     check_line_count,
     indent_lead,
     parse_lines,
     table_lines,
 )
+from reportgen.safeguard import MAX_XML_TAGS, DoctypeError, TooManyTags, parse_xml
 
 MAX_PART_BYTES = 50 * 1024 * 1024
 MAX_PARTS = 10_000
 MIMETYPE = b"application/hwp+zip"
 MAX_ROWS, MAX_COLS = 2_000, 100  # a table whose grid (rows and columns where cells start) is larger is no card
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _SECTION_NAME = re.compile(r"^Contents/section(\d+)\.xml$")
 #: inline characters inside <hp:t> and what they read as
 _INLINE = {"tab": " ", "lineBreak": " ", "nbSpace": " ", "fwSpace": " ", "hyphen": "-"}
@@ -127,21 +126,20 @@ def _read(package: zipfile.ZipFile, name: str) -> bytes:
 
 
 def _parse(package: zipfile.ZipFile, name: str) -> etree._Element:
-    data = _read(package, name)
-    if data.count(b"<") > MAX_XML_TAGS:  # the parsed tree costs some 100 bytes per element
-        raise _Bad(name, f"XML 요소가 너무 많습니다 ({MAX_XML_TAGS:,}개 초과)", f"more than {MAX_XML_TAGS:,} XML elements",
-                   "카드 한 장짜리 문서를 주세요", "give a document of one card")
+    """A part parsed by :func:`~reportgen.safeguard.parse_xml`; what it refuses is worded for a HWPX."""
     try:
-        root = etree.fromstring(data, _PARSER)
+        return parse_xml(_read(package, name))
+    except TooManyTags:
+        raise _Bad(name, f"XML 요소가 너무 많습니다 ({MAX_XML_TAGS:,}개 초과)", f"more than {MAX_XML_TAGS:,} XML elements",
+                   "카드 한 장짜리 문서를 주세요", "give a document of one card") from None
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else 0
         raise _Bad(f"{name} line {line}", f"XML이 손상되었습니다: {exc.msg}", f"broken XML: {exc.msg}",
                    "한/글에서 열어 다시 저장하세요", "open it in Hangul and save it again") from None
-    if root.getroottree().docinfo.doctype:  # Hangul never writes one; entity attacks (XXE) need one
+    except DoctypeError:  # Hangul never writes one
         raise _Bad(name, "DTD(<!DOCTYPE>)가 있습니다: 한/글 문서에는 없는 것으로 공격일 수 있습니다",
                    "the part holds a DTD (<!DOCTYPE>), which Hangul never writes; it may be an attack (XXE)",
-                   "한/글에서 열어 다시 저장하세요", "open it in Hangul and save it again")
-    return root
+                   "한/글에서 열어 다시 저장하세요", "open it in Hangul and save it again") from None
 
 
 def _local(element: etree._Element) -> str:

@@ -38,8 +38,6 @@ from reportgen.safeguard import read_error
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 #: a card has some hundreds of lines; more than this is no card (and would cost memory)
 MAX_CARD_LINES = 100_000
-#: an XML part of a card has some thousands of tags; the DOCX and HWPX readers refuse more before parsing
-MAX_XML_TAGS = 1_000_000
 #: a table's grid may hold this many positions per cell present (a real table has about one)
 GRID_PER_CELL, GRID_MIN = 16, 256
 #: HWPUNIT of paragraph indentation read as one leading space (10 pt), and the most spaces a lead has:

@@ -39,6 +39,7 @@ from reportgen import model as m
 from reportgen import workbook_contract as contract
 from reportgen.errors import InputError, Problem, Problems
 from reportgen.periods import normalize_period
+from reportgen.safeguard import MAX_XML_TAGS, DoctypeError, TooManyTags, parse_xml, stream_xml
 
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # refuse zip bombs
 MAX_ROWS, MAX_COLUMNS = 1048576, 16384  # Excel's sheet size
@@ -47,11 +48,6 @@ MAX_CELL_CHARS = 32767  # Excel's limit of characters in one cell
 HEADER_SEARCH_ROWS = 10
 #: how many row numbers or cells a notice names
 SHOWN_IN_NOTICE = 5
-#: XML tags (``<``) allowed in one stretch that lxml keeps in memory: between two row ends, inside one
-#: shared string, in a part parsed whole. A row of Excel's 16,384 cells has some 100,000; the limit
-#: keeps a file of millions of empty elements in one place (a few bytes each, compressed to
-#: nothing) from costing gigabytes of tree
-MAX_TAGS_IN_ONE_PLACE = 1_000_000
 
 _YEAR_HEADER = re.compile(r"^(\d{4})(?:" + contract.YEAR_SUFFIX + r")?$")
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # ECMA-376 escape of a character XML cannot hold
@@ -321,7 +317,6 @@ def _is_blank(value: object) -> bool:
 
 
 # ── the xlsx container, parsed with lxml (openpyxl read-only is ~3-4x slower) ──
-_PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 _OFFICE_DOCUMENT = "/officeDocument"
 _REL_SHARED_STRINGS = "/sharedStrings"
 _REL_STYLES = "/styles"
@@ -330,18 +325,15 @@ _EAST_ASIAN_DATE_IDS = {*range(27, 32), 36, *range(50, 59)}
 _COLUMN_NUMBERS: dict[str, int] = {}
 
 
-class _DoctypeError(ValueError):
-    """A part declares a DTD: Office files never do, and entity attacks (XXE, billion laughs) need one."""
-
-
-class _TooManyElements(ValueError):
-    """More than MAX_TAGS_IN_ONE_PLACE tags in one place: no spreadsheet program writes that."""
-
-
 class _TagBudget:
     """A part's bytes as lxml reads them, counting tags since the last :meth:`reset`: lxml keeps
     an element's subtree until its end event, so one element with millions of children (or a
-    stretch without row ends) would otherwise cost gigabytes. Counted 32 kB at a time (C speed)."""
+    stretch without row ends) would otherwise cost gigabytes. Counted 32 kB at a time (C speed).
+
+    :data:`~reportgen.safeguard.MAX_XML_TAGS` is the budget between two row ends and inside one
+    shared string, as in a part parsed whole: a row of Excel's 16,384 cells has some 100,000 tags;
+    a file of millions of empty elements in one place (a few bytes each, compressed to nothing) is
+    refused with :class:`~reportgen.safeguard.TooManyTags`."""
 
     def __init__(self, source: object):
         self.source = source
@@ -350,25 +342,12 @@ class _TagBudget:
     def read(self, size: int = -1) -> bytes:
         data = self.source.read(size)  # type: ignore[attr-defined]
         self.tags += data.count(b"<")
-        if self.tags > MAX_TAGS_IN_ONE_PLACE:
-            raise _TooManyElements(self.tags)
+        if self.tags > MAX_XML_TAGS:
+            raise TooManyTags(self.tags)
         return data
 
     def reset(self) -> None:
         self.tags = 0
-
-
-def _refuse_doctype(root: etree._Element | None) -> None:
-    if root is not None and root.getroottree().docinfo.doctype:
-        raise _DoctypeError(root.getroottree().docinfo.doctype)
-
-
-def _xml(data: bytes) -> etree._Element:
-    if data.count(b"<") > MAX_TAGS_IN_ONE_PLACE:
-        raise _TooManyElements(data.count(b"<"))
-    root = etree.fromstring(data, etree.XMLParser(**_PARSER_OPTIONS))
-    _refuse_doctype(root)
-    return root
 
 
 def _ns(element: etree._Element) -> str:
@@ -445,7 +424,7 @@ class _XlsxFile:
         root_rels = self._rels("_rels/.rels", "")
         workbook_part = next((t for kind, t in root_rels.values() if kind.endswith(_OFFICE_DOCUMENT)),
                              "xl/workbook.xml")
-        workbook = _xml(archive.read(workbook_part))
+        workbook = parse_xml(archive.read(workbook_part))
         ns = self.ns = _ns(workbook)
         self.tags = (f"{ns}c", f"{ns}v", f"{ns}f", f"{ns}is")
         folder = posixpath.dirname(workbook_part)
@@ -469,7 +448,7 @@ class _XlsxFile:
         if part not in self.archive.namelist():
             return {}
         result = {}
-        for rel in _xml(self.archive.read(part)):
+        for rel in parse_xml(self.archive.read(part)):
             target = rel.get("Target", "")
             name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
             result[rel.get("Id", "")] = (rel.get("Type", ""), name)
@@ -481,20 +460,18 @@ class _XlsxFile:
         strings = []
         with self.archive.open(part) as raw:
             source = _TagBudget(raw)
-            context = etree.iterparse(source, events=("end",), **_PARSER_OPTIONS)
-            for _, si in context:
+            for si in stream_xml(source):
                 if si.tag.endswith("}si"):
                     strings.append(_plain_text(si, _ns(si)))
                     _drop_read(si)
                     source.reset()
-            _refuse_doctype(context.root)
         return strings
 
     def _style_kinds(self, part: str | None) -> list[str]:
         """Per cell style index: "date", "percent" or ""."""
         if not part or part not in self.archive.namelist():
             return []
-        styles = _xml(self.archive.read(part))
+        styles = parse_xml(self.archive.read(part))
         ns = _ns(styles)
         codes = {int(fmt.get("numFmtId", "0")): fmt.get("formatCode", "")
                  for fmt in styles.iterfind(f"{ns}numFmts/{ns}numFmt")}
@@ -518,8 +495,7 @@ class _XlsxFile:
         last = self.last_row = 0
         with self.archive.open(self.sheets[name]) as raw:
             source = _TagBudget(raw)
-            context = etree.iterparse(source, events=("end",), tag=(row_tag, merge_tag), **_PARSER_OPTIONS)
-            for _, element in context:
+            for element in stream_xml(source, (row_tag, merge_tag)):
                 if element.tag == merge_tag:
                     sheet.merges.append(_merge_bounds(element.get("ref", "")))
                 else:
@@ -532,7 +508,6 @@ class _XlsxFile:
                     last = self.last_row = number
                     source.reset()
                 _drop_read(element)
-            _refuse_doctype(context.root)
         return sheet
 
     def _add_row(self, sheet: _Sheet, row: etree._Element, number: int, keep: set[int] | None) -> None:
@@ -873,9 +848,9 @@ def _load_tables(path: Path, problems: Problems) -> dict[str, _Sheet]:
     except Exception as exc:  # noqa: BLE001 - any failure here means a damaged or foreign file
         if sheet and isinstance(exc, etree.XMLSyntaxError) and re.search("huge|too long", str(exc), re.I):
             raise _huge_cell(path, sheet, xlsx.last_row) from None
-        if isinstance(exc, _TooManyElements):
+        if isinstance(exc, TooManyTags):
             raise _too_many_elements(path, sheet, xlsx.last_row if sheet else 0) from None
-        if isinstance(exc, _DoctypeError):
+        if isinstance(exc, DoctypeError):
             raise _file_problem(
                 path,
                 "파일 안에 DTD(<!DOCTYPE>)가 있습니다: Excel 파일에는 없는 것으로, 다른 파일을 읽으려는 공격일 수 있습니다",
@@ -903,8 +878,8 @@ def _too_many_elements(path: Path, sheet: str, last_row: int) -> InputError:
     place_en = f"after row {last_row} of the sheet '{sheet}'" if sheet else "in one part of the file"
     return InputError(Problem(
         str(path), sheet,
-        f"{place_ko}에 Excel이 만들지 않는 수의 XML 요소({MAX_TAGS_IN_ONE_PLACE:,}개 넘게)가 있습니다 (손상되었거나 조작된 파일)",
-        f"{place_en} there are more XML elements than any Excel file holds (over {MAX_TAGS_IN_ONE_PLACE:,}):"
+        f"{place_ko}에 Excel이 만들지 않는 수의 XML 요소({MAX_XML_TAGS:,}개 넘게)가 있습니다 (손상되었거나 조작된 파일)",
+        f"{place_en} there are more XML elements than any Excel file holds (over {MAX_XML_TAGS:,}):"
         " the file is damaged or crafted",
         _XLSX_HINT_KO, _XLSX_HINT_EN))
 
