@@ -492,7 +492,7 @@ def _prepare(out_dir: Path) -> None:
     except OSError as exc:
         raise OutputError.of(out_dir, exc) from exc
     manifest = out_dir / MANIFEST
-    if manifest.is_dir() and not manifest.is_symlink():
+    if _kind(manifest) == stat.S_IFDIR:
         raise FolderInTheWay(str(manifest))
 
 
@@ -525,7 +525,7 @@ def remove_stale_temp_files(out_dir: Path) -> None:
     of the user's, a folder or a link is left alone.
     """
     for leftover in out_dir.glob(".*.tmp"):
-        if _TEMP_NAME.fullmatch(leftover.name) and stat.S_ISREG(leftover.lstat().st_mode):
+        if _TEMP_NAME.fullmatch(leftover.name) and _kind(leftover) == stat.S_IFREG:
             leftover.unlink(missing_ok=True)
 
 
@@ -603,7 +603,7 @@ def tidy_folder(out_dir: Path, previous: list[dict[str, object]], report: BuildR
         card_id, fmt = str(entry["관리번호"]), str(entry["format"])
         if fmt in formats and (ids is None or card_id in ids) and (card_id, fmt) not in failed:
             _remove_old(out_dir / name, entry, report)
-        elif _regular(out_dir / name):
+        elif _kind(out_dir / name) == stat.S_IFREG:
             carried[name.casefold()] = {key: entry[key] for key in _ENTRY_KEYS if key in entry}
     return list(carried.values())
 
@@ -619,15 +619,17 @@ def _remove_old(path: Path, entry: dict[str, object], report: BuildReport) -> No
             report.kept.append(path.name)
             return
         report.removed.append(path.name)
-    elif path.is_symlink() or path.exists():
+    elif _kind(path) is not None:
         report.kept.append(path.name)
 
 
-def _regular(path: Path) -> bool:
+def _kind(path: Path) -> int | None:
+    """The type of what is at ``path`` itself (``stat.S_IFREG``, ``S_IFDIR``, ``S_IFLNK`` …: a link
+    is not followed), or None when nothing is there."""
     try:
-        return stat.S_ISREG(path.lstat().st_mode)
+        return stat.S_IFMT(path.lstat().st_mode)
     except OSError:
-        return False
+        return None
 
 
 def _holds(path: Path, size: int, sha256: str) -> bool:
