@@ -518,11 +518,14 @@ class _Guard:
     def end(self) -> int | None:
         """Kill whatever is left of LibreOffice's process group, reap it; its exit code."""
         process, self.process = self.process, None
-        if process is None:
-            return None
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        return process.wait()
+        return None if process is None else _kill_group(process)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> int:
+    """SIGKILL the process group ``process`` leads (its own session), reap ``process``; its exit code."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    return process.wait()
 
 
 def _parent_closed(wait: float) -> bool:
@@ -591,9 +594,7 @@ def _end_guard(guard: subprocess.Popen[bytes]) -> None:
     try:
         guard.wait(GUARD_GRACE)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(guard.pid, signal.SIGKILL)
-        guard.wait()
+        _kill_group(guard)
 
 
 def _tail(path: Path) -> str:
