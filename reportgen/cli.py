@@ -309,9 +309,10 @@ def import_(
         output_name(target, _NEW_NAME)
         guard_outputs([target], paths, workbook_output=target, fix=_NEW_NAME)
         batch.parse_as_of(as_of)
-        book = _read_workbook(target) if exists(target) else model.Workbook()  # only a valid workbook is edited
+        existing = exists(target)
+        book = _read_workbook(target) if existing else model.Workbook()  # only a valid workbook is edited
         read = _read_cards(paths, card_id, title, area, {fold(card.id): card for card in book.cards})
-        source = target.read_bytes() if exists(target) else empty_workbook(_settings_for(read, as_of, agency, term))
+        source = target.read_bytes() if existing else empty_workbook(_settings_for(read, as_of, agency, term))
         result = merge_cards(source, [(str(path), card) for path, card in read], str(target), book.cards)
         for replaced_id, path in result.replaced:
             _say(f"관리번호 {replaced_id}: {path} 의 카드로 바꿉니다 / replaced by the card from {path}")
@@ -404,17 +405,24 @@ def _plain_progress(total: int) -> Callable[[], None]:
 _REPORT_SUFFIXES = (".txt", ".xlsx", ".docx")
 
 
-def _report_path(text: str, inputs: list[Path]) -> Path:
-    """The -o of a report (.txt, .xlsx, .docx): a file name that is none of ``inputs`` nor a master workbook."""
+def _output_file(text: str, inputs: list[Path], suffixes: tuple[str, ...], wrong: Callable[[Path, str], Problem]
+                 ) -> Path:
+    """The -o of a file a command writes: a file name ending in one of ``suffixes`` (else the problem
+    ``wrong(path, suffix)``) that is none of ``inputs`` nor a master workbook."""
     path = _path(text, "-o")
     output_name(path, _NEW_NAME)
     suffix = path.suffix.lower()
-    if suffix not in _REPORT_SUFFIXES:
-        raise InputError(Problem(str(path), "", f"출력 형식을 알 수 없습니다: {suffix or '(확장자 없음)'}",
-                                 f"unknown output type {suffix or '(no suffix)'}",
-                                 "파일 이름을 .txt, .xlsx 또는 .docx 로 끝내세요", "end the name in .txt, .xlsx or .docx"))
+    if suffix not in suffixes:
+        raise InputError(wrong(path, suffix))
     guard_outputs([path], inputs, fix=_NEW_NAME)
     return path
+
+
+def _report_path(text: str, inputs: list[Path]) -> Path:
+    """The -o of a report (.txt, .xlsx, .docx)."""
+    return _output_file(text, inputs, _REPORT_SUFFIXES, lambda path, suffix: Problem(
+        str(path), "", f"출력 형식을 알 수 없습니다: {suffix or '(확장자 없음)'}", f"unknown output type {suffix or '(no suffix)'}",
+        "파일 이름을 .txt, .xlsx 또는 .docx 로 끝내세요", "end the name in .txt, .xlsx or .docx"))
 
 
 def _write_report(path: Path, text: Callable[[], str], xlsx: Callable[[], bytes], docx: Callable[[], bytes]) -> None:
@@ -470,12 +478,10 @@ def package(
     from reportgen.package import make_package
 
     with _guarded():
-        source, target = _path(workbook, "WORKBOOK"), _path(output, "-o")
-        output_name(target, _NEW_NAME)
-        if target.suffix.lower() != ".zip":
-            raise InputError(Problem(str(target), "", "제출 묶음은 .zip 파일입니다", "the package is a .zip file",
-                                     "-o 이름을 .zip 으로 끝내세요", "end the -o name in .zip"))
-        guard_outputs([target], [source], fix=_NEW_NAME)
+        source = _path(workbook, "WORKBOOK")
+        target = _output_file(output, [source], (".zip",), lambda path, _suffix: Problem(
+            str(path), "", "제출 묶음은 .zip 파일입니다", "the package is a .zip file",
+            "-o 이름을 .zip 으로 끝내세요", "end the -o name in .zip"))
         workers = _jobs(jobs)
         book = _read_workbook(source)
         day = batch.parse_as_of(as_of)
