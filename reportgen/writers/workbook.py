@@ -203,7 +203,7 @@ def _apply(ws: Worksheet, column: str, validation: DataValidation) -> None:
     ws.add_data_validation(validation)
 
 
-def level_value(marker: str, card_id: str) -> object:
+def _level_value(marker: str, card_id: str) -> object:
     """수준 cell of a marker: 1/2/3 as numbers, ※ ▪ literal, plain → blank."""
     if marker == m.MARK_PLAIN:
         return None
@@ -254,7 +254,7 @@ def plan_years(wb: m.Workbook) -> list[int]:
 
 
 # ── one card's rows ───────────────────────────────────────────────────────
-def card_row(card: m.Card) -> list[object]:
+def _card_row(card: m.Card) -> list[object]:
     """The 공약목록 row of a card, in contract column order (CardError when it cannot be written)."""
     h = card.header
     if not card.id.strip() or not card.title.strip():
@@ -284,7 +284,7 @@ def card_row(card: m.Card) -> list[object]:
     ]
 
 
-def plan_rows(card: m.Card, years: list[int]) -> list[list[object]]:
+def _plan_rows(card: m.Card, years: list[int]) -> list[list[object]]:
     """The 연차별계획 rows of a card: 관리번호, 세부추진내용, one cell per year, 임기 후."""
     plan = card.annual_plan
     if not (plan.rows or plan.targets or plan.after_term_target is not None):
@@ -313,7 +313,7 @@ def _check_width(card: m.Card, cells: Sequence[object], years: list[int]) -> Non
         )
 
 
-def achievement_rows(card: m.Card) -> list[list[object]]:
+def _achievement_rows(card: m.Card) -> list[list[object]]:
     """The 추진실적 rows of a card: 관리번호, 대분류, 소분류, 일자, 수준, 내용."""
     rows: list[list[object]] = []
     seen: set[tuple[str, str]] = set()
@@ -343,7 +343,7 @@ def _item_rows(card: m.Card, major: str, minor: str, item: m.Achievement) -> lis
             f"{card.id}: 추진실적 항목 '{item.text[:20]}'의 기호 '{item.marker}'(일자 '{item.date}')는 "
             f"엑셀로 쓸 수 없습니다 / an achievement entry with this marker and date has no workbook form"
         )
-    level = level_value(item.marker, card.id)
+    level = _level_value(item.marker, card.id)
     rows: list[list[object]] = [[card.id, major, minor, item.date, level, item.text]]
     for detail in item.details:
         if detail.marker == contract.ENTRY_MARKER or (
@@ -354,7 +354,7 @@ def _item_rows(card: m.Card, major: str, minor: str, item: m.Achievement) -> lis
                 "엑셀로 쓸 수 없습니다 / this detail line has no workbook form"
             )
         rows.append(
-            [card.id, major, minor, item.date, level_value(detail.marker, card.id), detail.text]
+            [card.id, major, minor, item.date, _level_value(detail.marker, card.id), detail.text]
         )
     return rows
 
@@ -368,18 +368,18 @@ def card_rows(card: m.Card, years: list[int]) -> dict[str, list[list[object]]]:
     """
     cid = card.id
     bullets = [
-        [cid, section, level_value(line.marker, cid), line.text]
+        [cid, section, _level_value(line.marker, cid), line.text]
         for section in m.BULLET_SECTIONS
         for line in card.bullets.get(section, [])
     ]
     return {
-        contract.SHEET_CARDS: [card_row(card)],
+        contract.SHEET_CARDS: [_card_row(card)],
         contract.SHEET_COOPERATION: [
             [cid, c.agency, c.department, c.officer, c.phone] for c in card.header.cooperation
         ],
         contract.SHEET_BULLETS: bullets,
-        contract.SHEET_PLAN: plan_rows(card, years),
-        contract.SHEET_ACHIEVEMENTS: achievement_rows(card),
+        contract.SHEET_PLAN: _plan_rows(card, years),
+        contract.SHEET_ACHIEVEMENTS: _achievement_rows(card),
         contract.SHEET_COMMUNICATION: [[cid, *card.communication]],
         contract.SHEET_CHANGES: [
             [cid, change.date, change.content, change.reason, change.procedure]
