@@ -136,9 +136,8 @@ class Spans:
 class _Cut:
     data: bytes | bytearray
     prefix: bytes  # namespace prefix of sheetData ("" or "x:")
-    open_end: int  # end of <sheetData> (or of <sheetData/>)
-    close_start: int  # start of </sheetData> (== open_end when self-closing)
-    close_end: int
+    open_start: int  # start of <sheetData> (or of <sheetData/>)
+    close_end: int  # end of </sheetData> (or of <sheetData/>)
     rows: Spans
 
 
@@ -159,12 +158,11 @@ def _cut(data: bytes, part: str) -> _Cut:
         raise damaged(part, "sheetData")
     prefix = start[1]
     if tag[1] == b"/":
-        return _Cut(data, prefix, tag.end(), tag.end(), tag.end(), Spans())
+        return _Cut(data, prefix, start.start(), tag.end(), Spans())
     close = re.compile(rb"</" + re.escape(prefix) + rb"sheetData\s*>").search(data, tag.end())
     if close is None:
         raise damaged(part, "sheetData")
-    return _Cut(data, prefix, tag.end(), close.start(), close.end(),
-                _row_spans(data, tag.end(), close.start(), prefix, part))
+    return _Cut(data, prefix, start.start(), close.end(), _row_spans(data, tag.end(), close.start(), prefix, part))
 
 
 def _row_spans(data: bytes | bytearray, start: int, end: int, prefix: bytes, part: str) -> Spans:
@@ -197,19 +195,15 @@ def _row_spans(data: bytes | bytearray, start: int, end: int, prefix: bytes, par
 class _Wrapper:
     """Rows parsed inside ``<w …namespace declarations of sheetData…>``."""
 
-    def __init__(self, nsmap: dict[str | None, str], main: str):
+    def __init__(self, nsmap: dict[str | None, str]):
         declarations = b"".join(
             b" xmlns" + (b":" + prefix.encode() if prefix else b"") + b'="' + _attr(uri).encode() + b'"'
             for prefix, uri in nsmap.items())
         self.open, self.close = b"<w" + declarations + b">", b"</w>"
-        self.main = main
         self.parser = xml_parser()
 
     def parse(self, rows: bytes) -> etree._Element:
         return etree.fromstring(self.open + rows + self.close, self.parser)
-
-    def empty(self) -> etree._Element:
-        return self.parse(b"")
 
     @staticmethod
     def inner(wrapper: etree._Element) -> bytes:
@@ -339,9 +333,7 @@ class SheetRewriter:
         cut = self.cut
         data = cut.data
         marker_tag = b"<" + cut.prefix + b"sheetData/>"
-        opening = _SHEET_DATA.search(data)
-        assert opening is not None
-        return parse(bytes(data[: opening.start()]) + marker_tag + bytes(data[cut.close_end:]), self.part)
+        return parse(bytes(data[: cut.open_start]) + marker_tag + bytes(data[cut.close_end:]), self.part)
 
     def _prepare(self) -> tuple[bytes, bytes]:
         """Edit the frame; the part's bytes before and after the rows."""
@@ -350,7 +342,7 @@ class SheetRewriter:
         sheet_data = frame.find(f"{ns}sheetData")
         if sheet_data is None:
             raise damaged(self.part, "sheetData")
-        self.wrapper = _Wrapper(dict(sheet_data.nsmap), ns)
+        self.wrapper = _Wrapper(dict(sheet_data.nsmap))
         self.ns = ns
         self._edit_frame(frame)
         self.column_styles = _column_styles(frame, ns)
