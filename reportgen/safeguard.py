@@ -8,13 +8,8 @@
   command's declared workbook output (``import -o``, ``init --force``).
 * :func:`is_master_workbook`: a cheap look at a file: a zip whose ``xl/workbook.xml``
   lists a 공약목록 sheet (no DTD, bounded size, never trusted beyond that).
-* :func:`parse_xml`, :func:`stream_xml`: an XML part of a file read as the readers read
-  every part: no entities, no network, no DTD, no huge text nodes (and, parsed whole, at
-  most :data:`MAX_XML_TAGS` tags).
 
-Every refusal of a path is an :class:`~reportgen.errors.InputError` (exit 2, nothing written);
-:func:`parse_xml` raises :class:`TooManyTags` or :class:`DoctypeError`, which each reader words
-for its format.
+Every refusal of a path is an :class:`~reportgen.errors.InputError` (exit 2, nothing written).
 """
 
 from __future__ import annotations
@@ -23,22 +18,18 @@ import errno
 import os
 import stat
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from lxml import etree
 
 from reportgen.errors import InputError, Problem, Problems
+from reportgen.fileio import MAX_NAME_BYTES
 from reportgen.workbook_contract import SHEET_CARDS
+from reportgen.xmlsafe import parse_xml
 
 #: a workbook.xml larger than this is not one Excel or reportgen wrote: not looked into
 MAX_WORKBOOK_XML = 4 * 1024 * 1024
-MAX_NAME_BYTES = 255
-#: lxml options for every XML part read from a file: no entities, no network, no DTD, no huge text nodes
-_PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
-#: XML tags (``<``) one part parsed whole may hold (a card's part has some thousands, a parsed element
-#: costs some 100 bytes); the workbook reader counts the same budget per row and per shared string
-MAX_XML_TAGS = 1_000_000
 _ANOTHER_NAME = ("-o 로 다른 파일 이름을 주세요", "give another file name with -o")
 
 
@@ -200,46 +191,11 @@ def is_master_workbook(path: Path) -> bool:
                 if info.file_size > MAX_WORKBOOK_XML:
                     return False
                 data = archive.read(info)
-        root = etree.fromstring(data, etree.XMLParser(**_PARSER_OPTIONS))
-        _refuse_doctype(root)
+        root = parse_xml(data)
     except (OSError, KeyError, ValueError, EOFError, RuntimeError, NotImplementedError,
-            zipfile.BadZipFile, zipfile.LargeZipFile, etree.XMLSyntaxError):  # DoctypeError is a ValueError
+            zipfile.BadZipFile, zipfile.LargeZipFile, etree.XMLSyntaxError):  # xmlsafe's refusals are ValueErrors
         return False
     if root is None:
         return False
     names = (sheet.get("name", "").strip() for sheet in root.iter("{*}sheet"))
     return SHEET_CARDS in names
-
-
-# ── XML parts ─────────────────────────────────────────────────────────────
-class TooManyTags(ValueError):
-    """More than :data:`MAX_XML_TAGS` tags where lxml would keep them all: no program writes that."""
-
-
-class DoctypeError(ValueError):
-    """A part declares a DTD: Office and Hangul files never do, and entity attacks (XXE, billion laughs) need one."""
-
-
-def _refuse_doctype(root: etree._Element | None) -> None:
-    """Raise :class:`DoctypeError` when the document of ``root`` declares a DTD."""
-    if root is not None and root.getroottree().docinfo.doctype:
-        raise DoctypeError(root.getroottree().docinfo.doctype)
-
-
-def stream_xml(source: object, tag: str | tuple[str, ...] | None = None) -> Iterator[etree._Element]:
-    """The elements of a part (those named ``tag``, else all) as lxml ends them, parsed as by
-    :func:`parse_xml`; :class:`DoctypeError` once the part is read. ``source`` has ``read(size)``."""
-    context = etree.iterparse(source, events=("end",), tag=tag, **_PARSER_OPTIONS)
-    for _event, element in context:
-        yield element
-    _refuse_doctype(context.root)
-
-
-def parse_xml(data: bytes) -> etree._Element:
-    """A part parsed whole: :class:`TooManyTags` before parsing, ``etree.XMLSyntaxError``, :class:`DoctypeError`."""
-    tags = data.count(b"<")
-    if tags > MAX_XML_TAGS:
-        raise TooManyTags(tags)
-    root = etree.fromstring(data, etree.XMLParser(**_PARSER_OPTIONS))
-    _refuse_doctype(root)
-    return root

@@ -25,7 +25,7 @@ from lxml import etree
 from reportgen import model as m
 from reportgen.errors import InputError, Problem
 from reportgen.readers.text import GridError, check_line_count, parse_lines, table_lines
-from reportgen.safeguard import MAX_XML_TAGS, DoctypeError, TooManyTags, parse_xml
+from reportgen.xmlsafe import MAX_XML_TAGS, DoctypeError, TooManyTags, parse_xml
 
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -48,7 +48,7 @@ def _error(path: Path, ko: str, en: str, fix_ko: str = "", fix_en: str = "") -> 
 
 
 def _parse(path: Path, name: str, data: bytes) -> etree._Element:
-    """A part parsed by :func:`~reportgen.safeguard.parse_xml`; what it refuses is worded for a DOCX."""
+    """A part parsed by :func:`~reportgen.xmlsafe.parse_xml`; what it refuses is worded for a DOCX."""
     try:
         return parse_xml(data)
     except TooManyTags:

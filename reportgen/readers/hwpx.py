@@ -33,7 +33,7 @@ from reportgen.readers.text import (
     parse_lines,
     table_lines,
 )
-from reportgen.safeguard import MAX_XML_TAGS, DoctypeError, TooManyTags, parse_xml
+from reportgen.xmlsafe import MAX_XML_TAGS, DoctypeError, TooManyTags, parse_xml
 
 MAX_PART_BYTES = 50 * 1024 * 1024
 MAX_PARTS = 10_000
@@ -126,7 +126,7 @@ def _read(package: zipfile.ZipFile, name: str) -> bytes:
 
 
 def _parse(package: zipfile.ZipFile, name: str) -> etree._Element:
-    """A part parsed by :func:`~reportgen.safeguard.parse_xml`; what it refuses is worded for a HWPX."""
+    """A part parsed by :func:`~reportgen.xmlsafe.parse_xml`; what it refuses is worded for a HWPX."""
     try:
         return parse_xml(_read(package, name))
     except TooManyTags:

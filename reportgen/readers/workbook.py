@@ -39,7 +39,7 @@ from reportgen import model as m
 from reportgen import workbook_contract as contract
 from reportgen.errors import InputError, Problem, Problems
 from reportgen.periods import normalize_period
-from reportgen.safeguard import MAX_XML_TAGS, DoctypeError, TooManyTags, parse_xml, stream_xml
+from reportgen.xmlsafe import MAX_XML_TAGS, DoctypeError, TooManyTags, parse_xml, stream_xml
 
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # refuse zip bombs
 MAX_ROWS, MAX_COLUMNS = 1048576, 16384  # Excel's sheet size
@@ -330,10 +330,10 @@ class _TagBudget:
     an element's subtree until its end event, so one element with millions of children (or a
     stretch without row ends) would otherwise cost gigabytes. Counted 32 kB at a time (C speed).
 
-    :data:`~reportgen.safeguard.MAX_XML_TAGS` is the budget between two row ends and inside one
+    :data:`~reportgen.xmlsafe.MAX_XML_TAGS` is the budget between two row ends and inside one
     shared string, as in a part parsed whole: a row of Excel's 16,384 cells has some 100,000 tags;
     a file of millions of empty elements in one place (a few bytes each, compressed to nothing) is
-    refused with :class:`~reportgen.safeguard.TooManyTags`."""
+    refused with :class:`~reportgen.xmlsafe.TooManyTags`."""
 
     def __init__(self, source: object):
         self.source = source
