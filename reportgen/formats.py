@@ -39,6 +39,7 @@ WRITERS = {
     "xlsx": Writer("xlsx", ".xlsx", "reportgen.writers.xlsx:render_xlsx"),
     "hwpx": Writer("hwpx", ".hwpx", "reportgen.writers.hwpx:render_hwpx"),
     "hwp": Writer("hwp", ".hwp", "reportgen.writers.hwp:render_hwp"),
+    "html": Writer("html", ".html", "reportgen.writers.html:render_html"),
 }
 
 #: the --format name that means every format

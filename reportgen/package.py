@@ -83,6 +83,8 @@ REPORT_TITLE = "공약사업 추진상황 보고"
 L_CONTENTS = "목차"
 L_CARD_COUNT = "공약사업"
 CARDS_FOLDER = "cards"
+#: the card formats the package holds (its own list: a format added to formats.py does not join it)
+CARD_FORMATS = ("txt", "docx", "xlsx", "hwpx", "hwp")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 PDF_TIMEOUT = 600.0  # seconds LibreOffice may take for the whole document
 #: members already compressed (zip packages, PDF): stored, not deflated again
@@ -658,13 +660,14 @@ def render_formats(card: m.Card, formats: list[str]) -> list[tuple[str, bytes | 
 
 
 def card_files(cards: list[m.Card], failures: list[Failure], jobs: int = 1) -> list[tuple[str, str, str, bytes]]:
-    """(member name, 관리번호, format, bytes) of every card in every available format.
+    """(member name, 관리번호, format, bytes) of every card in each of CARD_FORMATS this installation writes.
 
     ``jobs`` > 1 renders the cards in that many worker processes (same bytes either way).
     """
     out = []
     taken: set[str] = set()
-    render = functools.partial(render_formats, formats=available_writers())
+    formats = [name for name in available_writers() if name in CARD_FORMATS]
+    render = functools.partial(render_formats, formats=formats)
     for card, results in zip(cards, ordered_map(render, cards, min(jobs, len(cards))), strict=True):
         for name, data in results:
             if isinstance(data, Failure):

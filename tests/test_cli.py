@@ -186,7 +186,7 @@ def test_build_all_formats(master: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run("build", master, "-o", out, "--format", "all")
     assert result.exit_code == 0, result.output
-    assert sorted(p.suffix for p in out.glob("3-1_*")) == [".docx", ".hwp", ".hwpx", ".txt", ".xlsx"]
+    assert sorted(p.suffix for p in out.glob("3-1_*")) == [".docx", ".html", ".hwp", ".hwpx", ".txt", ".xlsx"]
 
 
 SAMPLES = Path(__file__).parent / "fixtures" / "hwp-samples"

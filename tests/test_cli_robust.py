@@ -382,9 +382,9 @@ def test_the_installed_command_shows_no_traceback(args: list[str], master: Path,
 
 # ── class 9: strict command line ──────────────────────────────────────────
 @pytest.mark.parametrize(("text", "expected"), [
-    ("ALL", ["txt", "docx", "xlsx", "hwpx", "hwp"]),
-    ("All", ["txt", "docx", "xlsx", "hwpx", "hwp"]),
-    ("all,txt", ["txt", "docx", "xlsx", "hwpx", "hwp"]),
+    ("ALL", ["txt", "docx", "xlsx", "hwpx", "hwp", "html"]),
+    ("All", ["txt", "docx", "xlsx", "hwpx", "hwp", "html"]),
+    ("all,txt", ["txt", "docx", "xlsx", "hwpx", "hwp", "html"]),
     ("txt,txt", ["txt"]),
     (" TXT , docx,txt ", ["txt", "docx"]),
     ("hwp,Docx", ["hwp", "docx"]),
@@ -397,8 +397,8 @@ def test_format_all_builds_every_format_once(master: Path, tmp_path: Path) -> No
     out = tmp_path / "out"
     result = run("build", master, "-o", out, "--format", "All,TXT,txt", "-j", "1")
     assert result.exit_code == 0, result.output
-    assert "5개 파일 / files" in result.output
-    assert sorted(p.suffix for p in out.glob("3-1_*")) == [".docx", ".hwp", ".hwpx", ".txt", ".xlsx"]
+    assert "6개 파일 / files" in result.output
+    assert sorted(p.suffix for p in out.glob("3-1_*")) == [".docx", ".html", ".hwp", ".hwpx", ".txt", ".xlsx"]
 
 
 def test_init_and_import_refuse_a_name_not_ending_in_xlsx(tmp_path: Path) -> None:

@@ -1,0 +1,173 @@
+"""The document model: one tree of blocks under every printed format (like pandoc's AST).
+
+Builders (:mod:`reportgen.documents`) turn the domain — a card, the 총괄표, the
+변동사항, the council package — into a :class:`Document`; a writer renders a
+document. The blocks say *what* is printed (a heading, a table with merged
+cells, a dated 추진실적 line), never how a format draws it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+#: image types a document may embed (what every browser and office program shows)
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
+ORIENTATIONS = ("portrait", "landscape")
+
+
+@dataclass(frozen=True)
+class Title:
+    """The document's title line (a card's 사업명)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading: level 1 ``【추진실적】``, 2 ``□ …``, 3 ``<…>`` (keeps with what follows)."""
+
+    text: str
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A line of text with its bullet marker (``○``, ``-``, ``▷``, ``※``, ``▪`` or none) and depth."""
+
+    text: str
+    marker: str = ""
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class DatedLine:
+    """A 추진실적 line ``○ 2023. 04. : text`` with its detail lines (▷, ▪ …); ``date`` may be empty."""
+
+    date: str
+    text: str
+    marker: str = "○"
+    details: tuple[Paragraph, ...] = ()
+
+
+@dataclass(frozen=True)
+class Box:
+    """A framed block: a bold title line and the lines inside (the 인허가 현황 box)."""
+
+    title: str
+    lines: tuple[Paragraph, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: its lines, spans, and whether it is a (shaded) label."""
+
+    lines: tuple[str, ...] = ()
+    rowspan: int = 1
+    colspan: int = 1
+    label: bool = False
+
+    def __post_init__(self) -> None:
+        if self.rowspan < 1 or self.colspan < 1:
+            raise ValueError(f"cell spans must be at least 1 (rowspan {self.rowspan}, colspan {self.colspan})")
+
+
+def cell(text: str = "", *, label: bool = False, rowspan: int = 1, colspan: int = 1) -> Cell:
+    """A cell of one line (no line when ``text`` is empty)."""
+    return Cell((text,) if text else (), rowspan, colspan, label)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A table row; ``keep`` rows never split across pages."""
+
+    cells: tuple[Cell, ...]
+    keep: bool = True
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table on a grid of ``len(shares)`` columns.
+
+    ``shares`` are the columns' widths in per mille of the table; ``width`` is the
+    table's width in per mille of the text width. The first ``header_rows`` rows
+    are column headings and repeat on each page the table runs onto. ``caption``
+    is printed above the table; ``name`` names it for screen readers when it has
+    no caption (e.g. the heading it follows). ``style`` names a look a writer may
+    give it: ``fields`` for label/value tables whose values read left-aligned,
+    ``id`` for the 관리번호 box.
+    """
+
+    rows: tuple[Row, ...]
+    shares: tuple[int, ...]
+    header_rows: int = 0
+    caption: str = ""
+    name: str = ""
+    width: int = 1000
+    align: str = "center"
+    style: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.shares or any(share <= 0 for share in self.shares):
+            raise ValueError(f"table column shares must be positive: {self.shares}")
+        if not 0 <= self.header_rows <= len(self.rows):
+            raise ValueError(f"header_rows {self.header_rows} outside 0..{len(self.rows)}")
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    """What follows starts on a new page."""
+
+
+@dataclass(frozen=True)
+class Image:
+    """An embedded picture: its bytes, media type and the text read in its place."""
+
+    data: bytes
+    mime: str
+    alt: str
+    width: int = 1000  # per mille of the text width
+
+    def __post_init__(self) -> None:
+        if self.mime not in IMAGE_TYPES:
+            raise ValueError(f"image type {self.mime!r} is not one of {', '.join(IMAGE_TYPES)}")
+
+
+@dataclass(frozen=True)
+class TableOfContents:
+    """목차: the headings down to ``depth``, listed where this block stands."""
+
+    title: str = "목차"
+    depth: int = 1
+
+
+@dataclass(frozen=True)
+class Section:
+    """Blocks laid out in one page orientation (the 총괄표 is landscape)."""
+
+    blocks: tuple[Block, ...]
+    orientation: str = "portrait"
+
+    def __post_init__(self) -> None:
+        if self.orientation not in ORIENTATIONS:
+            raise ValueError(f"orientation {self.orientation!r} is not one of {', '.join(ORIENTATIONS)}")
+
+
+Block = Title | Heading | Paragraph | DatedLine | Box | Table | PageBreak | Image | TableOfContents | Section
+
+
+@dataclass(frozen=True)
+class Document:
+    """A printable document: a title (the page and file title), its language and its blocks."""
+
+    title: str
+    blocks: tuple[Block, ...] = field(default_factory=tuple)
+    lang: str = "ko"
+
+
+def walk(blocks: tuple[Block, ...]) -> Iterator[Block]:
+    """Every block in reading order, sections opened."""
+    for block in blocks:
+        yield block
+        if isinstance(block, Section):
+            yield from walk(block.blocks)

@@ -1,0 +1,165 @@
+"""Documents built from the domain: the pledge card (the 총괄표, 변동사항 and package follow).
+
+The card document holds the same content in the same order as the DOCX card
+(``writers/docx.py``): the 관리번호 box, 사업명, the header table, 【사업추진계획】
+with the 연차별 추진계획 table, 【추진실적】, 【금후계획】, 【구민소통 실적】,
+【기대효과】. Labels, headings, markers and value texts all come from
+:mod:`reportgen.model`.
+"""
+
+from __future__ import annotations
+
+from reportgen import model as m
+from reportgen.document import (
+    Block,
+    Box,
+    Cell,
+    DatedLine,
+    Document,
+    Heading,
+    Paragraph,
+    Row,
+    Table,
+    Title,
+    cell,
+)
+from reportgen.errors import CardError
+
+#: column shares (per mille), as on the DOCX card
+HEADER_SHARES = (160, 340, 160, 340)
+ID_BOX_SHARES = (500, 500)
+ID_BOX_WIDTH = 260  # the 관리번호 box spans 26 % of the text width, at the left
+PLAN_ITEM_SHARE, PLAN_AFTER_SHARE = 170, 140
+#: screen-reader names of the card's tables (each follows its heading)
+NAME_ID = m.L_ID
+NAME_HEADER = "사업 개요표"
+STYLE_FIELDS = "fields"  # label/value table, values left-aligned
+STYLE_ID = "id"  # the 관리번호 box, its value bold
+
+
+def contact_lines(text: str) -> tuple[str, ...]:
+    """A contact as printed in its cell: the department, then ``(담당자 ☎…)`` on its own line."""
+    name, bracket, rest = text.partition(" (")
+    if not bracket or not rest.endswith(")"):
+        return (text,) if text else ()
+    return name, "(" + rest
+
+
+def bullet(line: m.BulletLine) -> Paragraph:
+    """A bullet line with its marker and the marker's depth."""
+    return Paragraph(line.text.strip(), line.marker, line.level)
+
+
+def id_box(card: m.Card) -> Table:
+    """The small ``관리번호 | 3-1`` table at the top left."""
+    row = Row((cell(m.L_ID, label=True), cell(card.id)))
+    return Table((row,), ID_BOX_SHARES, name=NAME_ID, width=ID_BOX_WIDTH, align="left", style=STYLE_ID)
+
+
+def header_table(card: m.Card) -> Table:
+    """사업구분 … 협조부서: four rows of label, value, label, value."""
+    h = card.header
+    values = {
+        m.L_CATEGORY: (h.category,), m.L_EXECUTOR: (h.executor,),
+        m.L_PERIOD: (h.period,), m.L_STATUS: (m.status_text(h),),
+        m.L_BUDGET: (h.budget,), m.L_COMPLETION: (h.completion,),
+        m.L_DEPARTMENT: contact_lines(m.contact_text(h.department)),
+        m.L_COOPERATION: tuple(line for c in h.cooperation for line in contact_lines(m.contact_text(c))),
+    }
+    rows = []
+    for left, right in m.HEADER_ROWS:
+        cells = []
+        for label in (left, right):
+            cells += [cell(label, label=True), Cell(tuple(v for v in values[label] if v))]
+        rows.append(Row(tuple(cells)))
+    return Table(tuple(rows), HEADER_SHARES, name=NAME_HEADER, style=STYLE_FIELDS)
+
+
+def plan_table(card: m.Card) -> Table | None:
+    """연차별 추진계획: 세부추진내용 | 임기 내 (one column per year) | 임기 후, then the targets and rows.
+
+    세부추진내용 spans the three heading rows, 임기 후 the first two, 임기 내 the year columns;
+    the first two rows repeat on each page (as in the DOCX).
+    """
+    plan = card.annual_plan
+    n = len(plan.years)
+    if not n:
+        return None
+    if any(len(row.cells) > n for row in plan.rows) or len(plan.targets) > n:
+        raise CardError(f"{card.id}: 연차별 추진계획의 칸 수가 연도 수({n})보다 많습니다 / "
+                        f"annual plan has more cells than term years ({n})")
+    year_share = (1000 - PLAN_ITEM_SHARE - PLAN_AFTER_SHARE) // n
+    shares = (PLAN_ITEM_SHARE, *[year_share] * n, 1000 - PLAN_ITEM_SHARE - year_share * n)
+    targets = [*plan.targets, *[None] * (n - len(plan.targets))]
+    rows = [
+        Row((cell(m.L_PLAN_ITEM, label=True, rowspan=3), cell(m.L_IN_TERM, label=True, colspan=n),
+             cell(m.L_AFTER_TERM, label=True, rowspan=2))),
+        Row(tuple(cell(f"{year}년", label=True) for year in plan.years)),
+        Row((*[cell(m.percent_text(t)) for t in targets], cell(m.percent_text(plan.after_term_target)))),
+    ]
+    for row in plan.rows:
+        cells = [*row.cells, *[""] * (n - len(row.cells))]
+        rows.append(Row((cell(row.title), *[cell(c) for c in cells], cell(row.after_term))))
+    return Table(tuple(rows), shares, header_rows=2, name=m.SUB_ANNUAL_PLAN)
+
+
+def entry(item: m.Achievement) -> Block:
+    """A 추진실적 entry: a dated line, a free line, or the box of an undated line with details."""
+    details = tuple(bullet(detail) for detail in item.details)
+    if not item.date and item.marker == m.MARK_PLAIN:
+        return Box(item.text.strip(), details) if details else Paragraph(item.text.strip())
+    return DatedLine(item.date, item.text.strip(), item.marker or m.MARK_L1, details)
+
+
+def achievement_blocks(card: m.Card) -> list[Block]:
+    """【추진실적】: □ sections, ``<groups>`` and their entries."""
+    out: list[Block] = [Heading(m.H_ACHIEVEMENTS, 1)]
+    for section in card.achievements:
+        out.append(Heading(f"{m.MARK_SUBHEADING} {section.title}", 2))
+        for group in section.groups:
+            if group.title:
+                out.append(Heading(f"{m.GROUP_OPEN}{group.title}{m.GROUP_CLOSE}", 3))
+            out += [entry(item) for item in group.items]
+    return out
+
+
+def plan_blocks(card: m.Card) -> list[Block]:
+    """【사업추진계획】: the □ bullet sections and the 연차별 추진계획 table."""
+    out: list[Block] = [Heading(m.H_PLAN, 1)]
+    for key, title in m.PLAN_SUBHEADINGS.items():
+        out.append(Heading(f"{m.MARK_SUBHEADING} {title}", 2))
+        out += [bullet(line) for line in card.bullets.get(key, [])]
+    out.append(Heading(f"{m.MARK_SUBHEADING} {m.SUB_ANNUAL_PLAN}", 2))
+    table = plan_table(card)
+    return out + ([table] if table else [])
+
+
+def bullet_section(heading: str, lines: list[m.BulletLine]) -> list[Block]:
+    """A 【…】 heading and its bullet lines."""
+    return [Heading(heading, 1), *[bullet(line) for line in lines]]
+
+
+def communication_table(card: m.Card) -> Table:
+    """구민소통 실적: the five labels over their counts."""
+    columns = len(m.COMMUNICATION_LABELS)
+    counts = [*card.communication, *[None] * columns][:columns]
+    rows = (Row(tuple(cell(label, label=True) for label in m.COMMUNICATION_LABELS)),
+            Row(tuple(cell(m.count_text(count)) for count in counts)))
+    return Table(rows, (200,) * columns, header_rows=1, name=m.H_COMMUNICATION.strip("【】"))
+
+
+def card_document(card: m.Card) -> Document:
+    """The standard pledge card as a document."""
+    blocks: list[Block] = []
+    if card.id:
+        blocks.append(id_box(card))
+    if card.title:
+        blocks.append(Title(card.title))
+    blocks.append(header_table(card))
+    blocks += plan_blocks(card)
+    blocks += achievement_blocks(card)
+    blocks += bullet_section(m.H_FUTURE, card.bullets.get(m.FUTURE_PLAN, []))
+    blocks += [Heading(m.H_COMMUNICATION, 1), communication_table(card)]
+    blocks += bullet_section(m.H_EFFECTS, card.bullets.get(m.EFFECTS, []))
+    title = " ".join(part for part in (card.id, card.title) if part) or m.L_ID
+    return Document(title, tuple(blocks))
