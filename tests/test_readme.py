@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 MARK = "<!-- readme-test -->"
 ENGLISH = "\n---\n"  # the English half of the README starts after this rule
-TEMPLATES = ["card.txt.j2", "card.docx", "card.hwpx", "hwpx/styles.json"]
+TEMPLATES = ["card.txt.j2", "card.docx", "card.hwpx", "hwpx/styles.json", "page.html.j2", "page.css"]
 
 
 # ── reading the README ─────────────────────────────────────────────────────
