@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +57,7 @@ from reportgen.model import (
     Card,
     Contact,
     Workbook,
+    label_key,
 )
 from reportgen.model import contact_text as card_contact_text
 from reportgen.summary import (
@@ -87,13 +86,6 @@ SHEET = "변동사항"
 ADDED, REMOVED, CHANGED = "신규", "삭제", "변경"
 PLUS, MINUS, TILDE = "+", "-", "~"
 
-_DOTS = str.maketrans({c: "·" for c in "\u00b7\u2027\u2024\u2219\u30fb\uff65\u318d"})
-_WS = re.compile(r"\s+")
-
-
-def fold(text: str) -> str:
-    """The comparison key of a text: dots unified, NFKC, all whitespace removed."""
-    return _WS.sub("", unicodedata.normalize("NFKC", (text or "").translate(_DOTS)))
 
 
 def tidy(text: str) -> str:
@@ -210,7 +202,7 @@ HEADER_FIELDS: tuple[tuple[str, Callable[[Card], str]], ...] = (
 
 
 def _changed(label: str, old: str, new: str) -> list[FieldChange]:
-    return [] if fold(old) == fold(new) else [FieldChange(label, tidy(old), tidy(new))]
+    return [] if label_key(old) == label_key(new) else [FieldChange(label, tidy(old), tidy(new))]
 
 
 def diff_header(old: Card, new: Card) -> list[FieldChange]:
@@ -228,7 +220,7 @@ def _bullet_text(line: BulletLine) -> str:
 def diff_lines(old: list[BulletLine], new: list[BulletLine]) -> list[LineChange]:
     """Removed and added lines, in reading order (markers are not compared)."""
     matcher = difflib.SequenceMatcher(
-        None, [fold(b.text) for b in old], [fold(b.text) for b in new], autojunk=False
+        None, [label_key(b.text) for b in old], [label_key(b.text) for b in new], autojunk=False
     )
     changes: list[LineChange] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -260,7 +252,7 @@ class _Placed:
 
     @property
     def key(self) -> tuple[str, str]:
-        return fold(self.item.date), fold(self.item.text)
+        return label_key(self.item.date), label_key(self.item.text)
 
 
 def entry_line(item: Achievement) -> str:
@@ -316,9 +308,9 @@ def _headings(card: Card) -> list[str]:
 def diff_headings(old: Card, new: Card) -> list[LineChange]:
     """□ and <…> headings of 추진실적 that are gone or new."""
     old_titles, new_titles = _headings(old), _headings(new)
-    old_keys, new_keys = {fold(t) for t in old_titles}, {fold(t) for t in new_titles}
-    removed = [LineChange(MINUS, t) for t in old_titles if fold(t) not in new_keys]
-    added = [LineChange(PLUS, t) for t in new_titles if fold(t) not in old_keys]
+    old_keys, new_keys = {label_key(t) for t in old_titles}, {label_key(t) for t in new_titles}
+    removed = [LineChange(MINUS, t) for t in old_titles if label_key(t) not in new_keys]
+    added = [LineChange(PLUS, t) for t in new_titles if label_key(t) not in old_keys]
     return removed + added
 
 
@@ -329,14 +321,14 @@ def _cells(plan: AnnualPlan) -> dict[tuple[str, str], tuple[str, str]]:
     """(folded row, column) → (printed row label, cell text) for every cell and target."""
     cells: dict[tuple[str, str], tuple[str, str]] = {}
     for year, target in zip(plan.years, plan.targets, strict=False):
-        cells[(fold(L_TARGET_ROW), f"{year}{YEAR_SUFFIX}")] = (L_TARGET_ROW, _progress_text(target))
+        cells[(label_key(L_TARGET_ROW), f"{year}{YEAR_SUFFIX}")] = (L_TARGET_ROW, _progress_text(target))
     if plan.after_term_target is not None:
-        cells[(fold(L_TARGET_ROW), L_AFTER_TERM)] = (L_TARGET_ROW, _progress_text(plan.after_term_target))
+        cells[(label_key(L_TARGET_ROW), L_AFTER_TERM)] = (L_TARGET_ROW, _progress_text(plan.after_term_target))
     for row in plan.rows:
         label = tidy(row.title)
         for year, text in zip(plan.years, row.cells, strict=False):
-            cells[(fold(row.title), f"{year}{YEAR_SUFFIX}")] = (label, text)
-        cells[(fold(row.title), L_AFTER_TERM)] = (label, row.after_term)
+            cells[(label_key(row.title), f"{year}{YEAR_SUFFIX}")] = (label, text)
+        cells[(label_key(row.title), L_AFTER_TERM)] = (label, row.after_term)
     return cells
 
 

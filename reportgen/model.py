@@ -6,6 +6,9 @@ labels and bullet markers of the standard card live here and nowhere else.
 
 from __future__ import annotations
 
+import functools
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 # ── bullet markers ────────────────────────────────────────────────────────
@@ -247,3 +250,42 @@ def percent_text(value: int | None) -> str:
 def count_text(count: int | None) -> str:
     """A 구민소통 count: ``1회``, or ``-`` for none."""
     return COUNT_NONE if count is None else f"{count}{COUNT_UNIT}"
+
+
+# ── how labels compare ────────────────────────────────────────────────────
+#: characters that show as nothing (Unicode Default_Ignorable_Code_Point): zero-width space,
+#: joiners, word joiner, BOM, soft hyphen, direction marks and overrides, Hangul fillers,
+#: variation selectors
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff]"
+)
+#: middle dots offices type for · (after NFKC; U+119E is ㆍ)
+_MIDDLE_DOTS = re.compile("[\u00b7\u2027\u2024\u2219\u30fb\uff65\u318d\u119e]")
+#: texts up to this length are remembered (labels repeat on every row); longer text is not kept
+_CACHED_LENGTH = 200
+
+
+def fold(text: str) -> str:
+    """A text as reportgen keeps and compares it: NFKC (decomposed Hangul saved on macOS →
+    composed, full-width ``３-１`` → ``3-1``, no-break spaces → spaces), invisible characters
+    removed, surrounding spaces trimmed."""
+    if text.isascii():
+        return text.strip()
+    return _cached_fold(text) if len(text) <= _CACHED_LENGTH else _fold(text)
+
+
+def _fold(text: str) -> str:
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).strip()
+
+
+_cached_fold = functools.lru_cache(maxsize=8192)(_fold)
+
+
+def label_key(text: str | None) -> str:
+    """The one rule for "the same label" (statuses, 분야, headings, compared lines):
+    :func:`fold`, every space removed and the kind of middle dot unified
+    (``추진중`` = ``추진 중``, ``시ㆍ도비`` = ``시·도비``). A tab or line break is not a space
+    here: in a label it is a typing slip the workbook check names."""
+    return _MIDDLE_DOTS.sub("\u00b7", fold(text or "").replace(" ", ""))

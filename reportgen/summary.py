@@ -34,6 +34,7 @@ from reportgen.model import (
     L_EXECUTOR,
     Card,
     Workbook,
+    label_key,
 )
 from reportgen.writers.xlsx import looks_like_formula
 from reportgen.writers.zippack import repack
@@ -55,12 +56,6 @@ TABLE_EXECUTOR = "사업주체별"
 
 FIXED_TIME = dt.datetime(1980, 1, 1, 0, 0, 0)
 _TENTH = Decimal("0.1")
-_WS = re.compile(r"\s+")
-
-
-def squeeze(text: str) -> str:
-    """``text`` with every whitespace removed: the key labels are compared by."""
-    return _WS.sub("", text or "")
 
 
 def half_up(numerator: int, denominator: int) -> Decimal:
@@ -117,7 +112,7 @@ def _status_columns(wb: Workbook) -> tuple[list[str], dict[str, int]]:
     index: dict[str, int] = {}
     seen = [*(s for s in wb.settings.statuses if s.strip()), *(c.header.status for c in wb.cards)]
     for status in seen:
-        key = squeeze(status)
+        key = label_key(status)
         if key not in index:
             index[key] = len(labels)
             labels.append(status.strip() or L_UNSET)
@@ -129,9 +124,9 @@ def _row(
 ) -> SummaryRow:
     counts = [0] * len(columns)
     for card in cards:
-        counts[columns[squeeze(card.header.status)]] += 1
+        counts[columns[label_key(card.header.status)]] += 1
     progress = [c.header.progress for c in cards if c.header.progress is not None]
-    done_count = sum(1 for c in cards if squeeze(c.header.status) in done)
+    done_count = sum(1 for c in cards if label_key(c.header.status) in done)
     return SummaryRow(
         label=label,
         total=len(cards),
@@ -148,10 +143,10 @@ def _grouped(
 ) -> list[tuple[str, list[Card]]]:
     """Cards grouped by ``key_of`` (compared without spaces), fixed labels first,
     the others in order of first appearance."""
-    groups: dict[str, tuple[str, list[Card]]] = {squeeze(f): (f, []) for f in fixed}
+    groups: dict[str, tuple[str, list[Card]]] = {label_key(f): (f, []) for f in fixed}
     for card in cards:
         label = key_of(card).strip()
-        key = squeeze(label)
+        key = label_key(label)
         if key not in groups:
             groups[key] = (label or L_UNSET, [])
         groups[key][1].append(card)
@@ -174,7 +169,7 @@ def _table(
 def summarize(wb: Workbook) -> Summary:
     """The 총괄표 of ``wb``: 분야별, 부서별, 완료시기별 and 사업주체별 tables with totals."""
     labels, columns = _status_columns(wb)
-    done = {squeeze(s) for s in wb.settings.done_statuses}
+    done = {label_key(s) for s in wb.settings.done_statuses}
     tables = (
         _table(TABLE_AREA, L_AREA, wb, lambda c: c.area, columns, done),
         _table(TABLE_DEPARTMENT, L_DEPARTMENT, wb, lambda c: c.header.department.department, columns, done),

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 
 from reportgen import model as m
+from reportgen.model import fold
+
+_CACHED_LENGTH = 200  # names up to this length are remembered (they repeat on every row)
 
 # ── the contract: sheet names ─────────────────────────────────────────────
 SHEET_SETTINGS = "설정"
@@ -123,39 +125,6 @@ COUNT_UNIT = m.COUNT_UNIT
 
 
 # ── how names compare ─────────────────────────────────────────────────────
-#: characters that show as nothing (Unicode Default_Ignorable_Code_Point): zero-width space,
-#: joiners, word joiner, BOM, soft hyphen, direction marks and overrides, Hangul fillers,
-#: variation selectors
-_INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0000-\U000e0fff]"
-)
-
-
-#: names up to this length are remembered (they repeat on every row); longer text is not kept
-_CACHED_LENGTH = 200
-
-
-def fold(text: str) -> str:
-    """A name as reportgen compares and keeps it: sheet names, header names, 설정 keys,
-    관리번호, statuses, 수준, numbers typed as text.
-
-    NFKC (decomposed Hangul saved on macOS → composed, full-width ``３-１`` → ``3-1``,
-    no-break spaces → spaces), invisible characters removed, surrounding spaces trimmed.
-    """
-    if text.isascii():
-        return text.strip()
-    return _cached_fold(text) if len(text) <= _CACHED_LENGTH else _fold(text)
-
-
-def _fold(text: str) -> str:
-    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).strip()
-
-
-_cached_fold = functools.lru_cache(maxsize=8192)(_fold)
-
-
 _UNIT_SUFFIX = re.compile(r"\((?:%|건)\)$")
 _DOTS = re.compile("[,ㆍ\u119e‧・･·]")  # U+119E is ㆍ after NFKC
 
@@ -175,5 +144,5 @@ _cached_name_key = functools.lru_cache(maxsize=4096)(_name_key)
 
 
 def status_key(status: str) -> str:
-    """A status as compared with 상태 목록: folded, spaces removed (``추진중`` = ``추진 중``)."""
-    return fold(status).replace(" ", "")
+    """A status as compared with 상태 목록: the model's one label rule (``추진중`` = ``추진 중``)."""
+    return m.label_key(status)
