@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 #: image types a document may embed (what every browser and office program shows)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
 ORIENTATIONS = ("portrait", "landscape")
+ALIGNMENTS = ("", "center", "right")
+#: table looks (``Table.style``): label/value rows whose values read left-aligned; the 관리번호
+#: box; a table of counts and rates (numbers in XLSX, figures aligned)
+STYLE_FIELDS, STYLE_ID, STYLE_FIGURES = "fields", "id", "figures"
 
 
 @dataclass(frozen=True)
@@ -33,11 +37,17 @@ class Heading:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """A line of text with its bullet marker (``○``, ``-``, ``▷``, ``※``, ``▪`` or none) and depth."""
+    """A line of text with its bullet marker (``○``, ``-``, ``▷``, ``※``, ``▪`` or none) and depth;
+    ``align`` is empty (the text's natural side), ``center`` or ``right`` (a cover page's lines)."""
 
     text: str
     marker: str = ""
     level: int = 0
+    align: str = ""
+
+    def __post_init__(self) -> None:
+        if self.align not in ALIGNMENTS:
+            raise ValueError(f"align {self.align!r} is not one of {ALIGNMENTS}")
 
 
 @dataclass(frozen=True)
@@ -93,9 +103,10 @@ class Table:
     table's width in per mille of the text width. The first ``header_rows`` rows
     are column headings and repeat on each page the table runs onto. ``caption``
     is printed above the table; ``name`` names it for screen readers when it has
-    no caption (e.g. the heading it follows). ``style`` names a look a writer may
-    give it: ``fields`` for label/value tables whose values read left-aligned,
-    ``id`` for the 관리번호 box.
+    no caption (e.g. the heading it follows). ``notes`` are the lines printed
+    under the table (how a figure is computed), kept on its last page. ``style``
+    names a look a writer may give it (``STYLE_FIELDS``, ``STYLE_ID``,
+    ``STYLE_FIGURES``).
     """
 
     rows: tuple[Row, ...]
@@ -106,6 +117,7 @@ class Table:
     width: int = 1000
     align: str = "center"
     style: str = ""
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.shares or any(share <= 0 for share in self.shares):
@@ -134,19 +146,31 @@ class Image:
 
 
 @dataclass(frozen=True)
+class ContentsEntry:
+    """A 목차 line: the heading it points to and its page (``None`` when no page is known)."""
+
+    text: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
 class TableOfContents:
-    """목차: the headings down to ``depth``, listed where this block stands."""
+    """목차, listed where this block stands: ``entries`` when given (with their pages), else
+    the headings down to ``depth``."""
 
     title: str = "목차"
     depth: int = 1
+    entries: tuple[ContentsEntry, ...] = ()
 
 
 @dataclass(frozen=True)
 class Section:
-    """Blocks laid out in one page orientation (the 총괄표 is landscape)."""
+    """Blocks laid out in one page orientation (the 총괄표 is landscape), starting on a new page;
+    ``name`` names the section where a format has parts (an XLSX sheet)."""
 
     blocks: tuple[Block, ...]
     orientation: str = "portrait"
+    name: str = ""
 
     def __post_init__(self) -> None:
         if self.orientation not in ORIENTATIONS:
@@ -158,11 +182,13 @@ Block = Title | Heading | Paragraph | DatedLine | Box | Table | PageBreak | Imag
 
 @dataclass(frozen=True)
 class Document:
-    """A printable document: a title (the page and file title), its language and its blocks."""
+    """A printable document: a title (the page and file title), its blocks, its language, and a
+    short ``name`` (e.g. the 관리번호) where a format wants one (an XLSX sheet name)."""
 
     title: str
     blocks: tuple[Block, ...] = field(default_factory=tuple)
     lang: str = "ko"
+    name: str = ""
 
 
 def walk(blocks: tuple[Block, ...]) -> Iterator[Block]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from reportgen import model as m
 from reportgen.document import (
+    STYLE_FIELDS,
+    STYLE_ID,
     Block,
     Box,
     Cell,
@@ -33,8 +35,6 @@ PLAN_ITEM_SHARE, PLAN_AFTER_SHARE = 170, 140
 #: screen-reader names of the card's tables (each follows its heading)
 NAME_ID = m.L_ID
 NAME_HEADER = "사업 개요표"
-STYLE_FIELDS = "fields"  # label/value table, values left-aligned
-STYLE_ID = "id"  # the 관리번호 box, its value bold
 
 
 def contact_lines(text: str) -> tuple[str, ...]:
@@ -162,4 +162,4 @@ def card_document(card: m.Card) -> Document:
     blocks += [Heading(m.H_COMMUNICATION, 1), communication_table(card)]
     blocks += bullet_section(m.H_EFFECTS, card.bullets.get(m.EFFECTS, []))
     title = " ".join(part for part in (card.id, card.title) if part) or m.L_ID
-    return Document(title, tuple(blocks))
+    return Document(title, tuple(blocks), name=card.id)

@@ -10,40 +10,72 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
+from reportgen.document import Document
+from reportgen.documents import card_document
 from reportgen.errors import InputError, Problem
 from reportgen.model import Card
+from reportgen.resources import WriterOptions
 from reportgen.safeguard import input_file, is_folder, read_error
 
 
 @dataclass(frozen=True)
 class Writer:
-    """A card format: its file suffix and ``module:function`` rendering a card to bytes or str."""
+    """A format: its file suffix and the writer module that renders a document.
+
+    A writer module has ``render_document(doc, options=None) -> bytes | str``; a card reaches it
+    as :func:`reportgen.documents.card_document`. TRANSITION (issue 10, removed when every writer
+    renders documents): ``card`` names the module's old card function (``card -> bytes | str``).
+    """
 
     name: str
     suffix: str
-    target: str
+    module: str
+    card: str = ""
 
-    def load(self) -> Callable[[Card], bytes | str]:
-        module, function = self.target.split(":")
-        return getattr(importlib.import_module(module), function)
+    def _module(self) -> ModuleType:
+        return importlib.import_module(self.module)
 
-    def render(self, card: Card) -> bytes:
-        out = self.load()(card)
-        return out.encode("utf-8") if isinstance(out, str) else out
+    def load(self) -> Callable[..., bytes | str]:
+        """The module's renderer (raises ImportError when the format is not installed)."""
+        return getattr(self._module(), self.card or "render_document")
+
+    def render_document(self, doc: Document, options: WriterOptions | None = None) -> bytes:
+        """Any document (a card, the 총괄표, 변동사항, the council package) as this format's bytes."""
+        return _as_bytes(self.load()(doc, options))
+
+    def render(self, card: Card, options: WriterOptions | None = None) -> bytes:
+        """The standard pledge card as this format's bytes."""
+        if self.card:
+            return _as_bytes(self.load()(card))
+        return self.render_document(card_document(card), options)
 
 
+def _as_bytes(out: bytes | str) -> bytes:
+    return out.encode("utf-8") if isinstance(out, str) else out
+
+
+#: every format a card or a report can be written in; a new format is one line here
 WRITERS = {
-    "txt": Writer("txt", ".txt", "reportgen.writers.text:render_text"),
-    "docx": Writer("docx", ".docx", "reportgen.writers.docx:render_docx"),
-    "xlsx": Writer("xlsx", ".xlsx", "reportgen.writers.xlsx:render_xlsx"),
-    "hwpx": Writer("hwpx", ".hwpx", "reportgen.writers.hwpx:render_hwpx"),
-    "hwp": Writer("hwp", ".hwp", "reportgen.writers.hwp:render_hwp"),
-    "html": Writer("html", ".html", "reportgen.writers.html:render_html"),
+    "txt": Writer("txt", ".txt", "reportgen.writers.text", "render_text"),
+    "docx": Writer("docx", ".docx", "reportgen.writers.docx", "render_docx"),
+    "xlsx": Writer("xlsx", ".xlsx", "reportgen.writers.xlsx", "render_xlsx"),
+    "hwpx": Writer("hwpx", ".hwpx", "reportgen.writers.hwpx", "render_hwpx"),
+    "hwp": Writer("hwp", ".hwp", "reportgen.writers.hwp", "render_hwp"),
+    "html": Writer("html", ".html", "reportgen.writers.html", "render_html"),
+    "pdf": Writer("pdf", ".pdf", "reportgen.writers.pdf"),
 }
+#: formats ``--format all`` leaves out: PDF needs LibreOffice and takes a second a card
+ON_REQUEST = frozenset({"pdf"})
+#: formats of the 총괄표 and 변동사항 reports, by the output file's suffix
+REPORT_FORMATS = {writer.suffix: writer for writer in WRITERS.values() if writer.name != "hwp"}
 
 #: the --format name that means every format
 ALL = "all"
+
+#: the master workbook's reader (``path -> Workbook``)
+WORKBOOK_READER = "reportgen.readers.workbook:read_workbook"
 
 READERS = {
     ".txt": "reportgen.readers.text:read_text",
@@ -80,7 +112,7 @@ def parse_formats(text: str) -> list[str]:
             f"{', '.join(WRITERS)} 또는 {ALL} 중에서 고르세요", f"choose from {', '.join(WRITERS)} or {ALL}"))
     available = available_writers()
     if ALL in names:
-        return available
+        return [name for name in available if name not in ON_REQUEST or name in names]
     missing = [name for name in names if name not in available]
     if missing:
         raise InputError(Problem(
