@@ -1,99 +1,138 @@
-"""Text writer: the standard pledge card as plain text (jinja2 ``templates/card.txt.j2``)."""
+"""Text writer: any document (a card, a report) as plain text (jinja2 ``templates/card.txt.j2``).
+
+The template draws each block by its kind, as ``page.html.j2`` does; this module gives it the
+lines. Tables are TAB grids: one line per row, each cell's text in the grid column where the
+cell starts, nothing where a span covers (what the text reader reads back). The standard
+card's text reads back to the same card.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 
 import jinja2
 
-from reportgen import model as m
-from reportgen.resources import template_path
+from reportgen.document import (
+    STYLE_ID,
+    Cell,
+    ContentsEntry,
+    DatedLine,
+    Document,
+    Heading,
+    Paragraph,
+    Table,
+    TableOfContents,
+    walk,
+)
+from reportgen.documents import card_document
+from reportgen.model import Card
+from reportgen.resources import WriterOptions, template_path
 
+TEMPLATE = "card.txt.j2"
 INDENT = "  "
+DETAIL_INDENT = INDENT * 2  # the lines under a dated line or in a box
 
 
-def _clean(text: str) -> str:
-    """One physical line per card line: no line breaks, no trailing space."""
-    return " ".join(text.split("\n")).strip()
+def clean(text: str) -> str:
+    """One physical line per printed line: no line breaks, no surrounding spaces."""
+    return " ".join(text.replace("\r", "\n").split("\n")).strip()
 
 
-def bullet(line: m.BulletLine) -> str:
-    """``  ○ text`` indented by the marker's level."""
-    if line.marker == m.MARK_PLAIN:
-        return _clean(line.text)
-    return f"{INDENT * line.level}{line.marker} {_clean(line.text)}"
+def marked(marker: str, text: str) -> str:
+    return f"{marker} {clean(text)}" if marker else clean(text)
 
 
-def entry(item: m.Achievement) -> str:
-    """A 추진실적 entry: ``  ○ 2023. 04. : text``; an undated plain entry starts at column 0."""
-    text = f"{item.date} : {_clean(item.text)}" if item.date else _clean(item.text)
-    if item.marker == m.MARK_PLAIN and not item.date:
-        return text
-    return f"{INDENT}{item.marker or m.MARK_L1} {text}"
+def line(block: Paragraph) -> str:
+    """``  ○ text`` indented by its level; an unmarked line starts at column 0."""
+    if not block.marker:
+        return clean(block.text)
+    return f"{INDENT * block.level}{marked(block.marker, block.text)}"
 
 
-def detail_line(line: m.BulletLine) -> str:
-    """A sub-line under an entry; a plain one is indented so that it stays a sub-line."""
-    if line.marker == m.MARK_PLAIN:
-        return f"{INDENT * 2}{_clean(line.text)}"
-    return f"{INDENT * 2}{line.marker} {_clean(line.text)}"
+def dated(block: DatedLine) -> str:
+    """``  ○ 2023. 04. : text`` (undated: ``  ○ text``)."""
+    text = f"{block.date} : {clean(block.text)}" if block.date else block.text
+    return f"{INDENT}{marked(block.marker, text)}"
 
 
+def detail(block: Paragraph) -> str:
+    """A line under a dated line or in a box; an unmarked one is indented so that it stays under it."""
+    return f"{DETAIL_INDENT}{marked(block.marker, block.text)}"
 
 
-def cooperation(people: list[m.Contact]) -> str:
-    """협조부서 cell: contacts side by side; comma-separated when one has no (담당자 ☎)."""
-    separator = " " if all(p.officer or p.phone for p in people) else ", "
-    return separator.join(m.contact_text(p) for p in people)
+def cell_text(item: Cell) -> str:
+    """A cell's lines on one line. A line in brackets goes on the line before it (a contact's
+    ``(담당자 ☎…)``); the parts are separated by spaces when each has its bracket, else by
+    ``, `` (so ``부서, 부서 (담당 ☎1)`` reads back as two contacts)."""
+    parts: list[str] = []
+    bracketed: list[bool] = []
+    for text in (clean(text) for text in item.lines):
+        if text.startswith("(") and parts and not bracketed[-1]:
+            parts[-1], bracketed[-1] = f"{parts[-1]} {text}", True
+        elif text:
+            parts.append(text)
+            bracketed.append(False)
+    return (" " if all(bracketed) else ", ").join(parts)
 
 
+def cell_places(table: Table) -> Iterator[tuple[int, int, Cell]]:
+    """(row, column, cell) on the table's grid: a cell takes the first grid column its row
+    leaves free, spans as it says (rows spanned from above are skipped)."""
+    taken: set[tuple[int, int]] = set()
+    for row_index, row in enumerate(table.rows):
+        col = 0
+        for item in row.cells:
+            while (row_index, col) in taken:
+                col += 1
+            yield row_index, col, item
+            taken.update((row_index + r, col + c) for r in range(item.rowspan) for c in range(item.colspan))
+            col += item.colspan
 
 
-def header_cells(card: m.Card) -> list[list[str]]:
-    """The 4 header rows as [label, value, label, value]."""
-    h = card.header
-    values = {
-        m.L_CATEGORY: h.category, m.L_EXECUTOR: h.executor,
-        m.L_PERIOD: h.period, m.L_STATUS: m.status_text(h),
-        m.L_BUDGET: h.budget, m.L_COMPLETION: h.completion,
-        m.L_DEPARTMENT: m.contact_text(h.department),
-        m.L_COOPERATION: cooperation(h.cooperation),
-    }
-    return [[left, _clean(values[left]), right, _clean(values[right])] for left, right in m.HEADER_ROWS]
+def table_rows(table: Table) -> list[str]:
+    """The table as TAB-joined lines (a ``관리번호`` box: one cell a line, as the card prints it)."""
+    if table.style == STYLE_ID:
+        return [cell_text(item) for row in table.rows for item in row.cells if item.lines]
+    width = max([len(table.shares)] + [col + item.colspan for _r, col, item in cell_places(table)])
+    grid = [[""] * width for _ in table.rows]
+    for row, col, item in cell_places(table):
+        grid[row][col] = cell_text(item)
+    return ["\t".join(cells) for cells in grid]
 
 
+def contents(doc: Document, toc: TableOfContents) -> list[str]:
+    """목차 lines: ``heading<TAB>page`` for the given entries, else the headings down to the depth."""
+    entries = toc.entries or tuple(ContentsEntry(block.text) for block in walk(doc.blocks)
+                                   if isinstance(block, Heading) and block.level <= toc.depth)
+    return [clean(e.text) if e.page is None else f"{clean(e.text)}\t{e.page}" for e in entries]
 
 
-def plan_cells(plan: m.AnnualPlan) -> list[list[str]]:
-    """The 연차별 추진계획 table as rows of cells, merged cells left empty."""
-    if not plan.years:
-        return []
-    width = len(plan.years)
-    rows = [
-        [m.L_PLAN_ITEM, m.L_IN_TERM] + [""] * (width - 1) + [m.L_AFTER_TERM],
-        [""] + [f"{year}년" for year in plan.years] + [""],
-        [""] + [m.percent_text(t) for t in plan.targets] + [m.percent_text(plan.after_term_target)],
-    ]
-    rows += [[row.title, *row.cells, row.after_term] for row in plan.rows]
-    return [[_clean(cell) for cell in row] for row in rows]
-
-
+def kind(block: object) -> str:
+    """The template's name for a block: its class name in lower case."""
+    return type(block).__name__.lower()
 
 
 @cache
-def _template() -> jinja2.Template:
-    source = template_path("card.txt.j2").read_text(encoding="utf-8")
-    env = jinja2.Environment(keep_trailing_newline=True, autoescape=False, undefined=jinja2.StrictUndefined)
+def _template(path: Path) -> jinja2.Template:
+    source = path.read_text(encoding="utf-8")
+    env = jinja2.Environment(keep_trailing_newline=True, autoescape=False, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
     return env.from_string(source)
 
 
-def render_text(card: m.Card) -> str:
-    """The card as standard text."""
-    text = _template().render(
-        card=card, m=m, bullet=bullet, entry=entry, detail_line=detail_line,
-        header_rows=header_cells(card), plan_rows=plan_cells(card.annual_plan),
-        counts=[m.count_text(c) for c in card.communication],
-    )
-    lines = [line.rstrip() for line in text.splitlines()]
+def render_document(doc: Document, options: WriterOptions | None = None) -> str:
+    """Any document as plain text: lines without trailing spaces, at most one blank line in a row."""
+    template = _template(template_path(TEMPLATE, options))
+    text = template.render(
+        doc=doc, kind=kind, clean=clean, line=line, dated=dated, detail=detail, table_rows=table_rows,
+        contents=lambda toc: contents(doc, toc))
+    lines = [row.rstrip() for row in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+
+
+def render_text(card: Card, options: WriterOptions | None = None) -> str:
+    """The standard pledge card as text."""
+    return render_document(card_document(card), options)
