@@ -1,0 +1,93 @@
+"""The PDF writer: LibreOffice conversion under the guard, page counts, joining, clear errors."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from docx import Document as WordDocument
+from docx.enum.text import WD_BREAK
+
+from reportgen.errors import CardError
+from reportgen.writers import pdf
+
+needs_tools = pytest.mark.skipif(pdf.missing() != "", reason="LibreOffice or poppler-utils is not installed")
+
+
+def _word(pages: list[str]) -> bytes:
+    """A DOCX (made with python-docx, not by reportgen) of one line per page, page breaks between."""
+    doc = WordDocument()
+    for index, text in enumerate(pages):
+        run = doc.add_paragraph(text).add_run()
+        if index < len(pages) - 1:
+            run.add_break(WD_BREAK.PAGE)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _page_texts(data: bytes, tmp_path: Path) -> list[str]:
+    """Each page's text (pdftotext), blanks removed."""
+    path = tmp_path / "p.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, timeout=60).stdout.decode()
+    return ["".join(page.split()) for page in text.split("\f")[:-1]]
+
+
+@pytest.fixture
+def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temp folder of the test's own, to see that a conversion leaves nothing in it."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+@needs_tools
+def test_convert_many_in_one_run_count_and_join(tmp_path: Path, private_temp: Path) -> None:
+    one, three = pdf.convert([_word(["가나다"]), _word(["첫쪽", "둘쪽", "셋쪽"])])
+    assert one.startswith(b"%PDF") and three.startswith(b"%PDF")
+    assert (pdf.page_count(one), pdf.page_count(three)) == (1, 3)
+    joined = pdf.join([three, one])
+    assert pdf.page_count(joined) == 4
+    assert _page_texts(joined, tmp_path) == ["첫쪽", "둘쪽", "셋쪽", "가나다"]
+    assert os.listdir(private_temp) == []  # profile, temp files and PDFs went with the folder
+
+
+def test_join_of_one_pdf_is_that_pdf() -> None:
+    assert pdf.join([b"%PDF-1.4 x"]) == b"%PDF-1.4 x"
+
+
+def test_no_soffice_is_a_card_error_saying_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf.shutil, "which", lambda _name: None)
+    assert pdf.missing() == pdf.NO_SOFFICE
+    with pytest.raises(CardError, match="LibreOffice") as caught:
+        pdf.convert([_word(["가"])])
+    assert isinstance(caught.value, pdf.PdfError)
+    assert "libreoffice-writer-nogui" in str(caught.value) and "PDF 없음" in str(caught.value)
+
+
+def test_no_poppler_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None if name == "pdfinfo" else f"/usr/bin/{name}")
+    assert pdf.missing() == pdf.NO_POPPLER
+    with pytest.raises(pdf.PdfError, match="poppler-utils"):
+        pdf.page_count(b"%PDF")
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils is not installed")
+def test_page_count_of_a_broken_pdf_is_a_clear_error() -> None:
+    with pytest.raises(pdf.PdfError, match="pdfinfo"):
+        pdf.page_count(b"not a pdf at all")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_timeout_is_a_clear_error_and_leaves_nothing(private_temp: Path) -> None:
+    with pytest.raises(pdf.PdfError) as caught:
+        pdf.convert([_word(["가"])], timeout=0.01)
+    assert str(caught.value).startswith("PDF 없음") and "0.01" in str(caught.value)
+    assert os.listdir(private_temp) == []
