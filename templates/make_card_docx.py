@@ -8,11 +8,12 @@ everything but the body text from that file, like pandoc's reference.docx.
 
 Styles the writer uses (by name; Word may translate built-in names only):
 
-* paragraph: ``Card Id`` (관리번호 box), ``Card Title`` (사업명), ``Card Heading``
+* paragraph: ``Card Id`` (관리번호 box), ``Card Title`` (사업명, 목차 title), ``Card Heading``
   (【…】), ``Card Subheading`` (□), ``Card Group`` (<…>), ``Card Bullet 1`` (○),
   ``Card Bullet 2`` (-), ``Card Bullet 3`` (▷), ``Card Note`` (※), ``Card Box Item`` (▪),
   ``Card Plain`` (no marker), ``Card Box Title`` (인허가 현황 box title),
-  ``Card Table Label``, ``Card Table Text``, ``Card Table Value``;
+  ``Card Table Label``, ``Card Table Text``, ``Card Table Value``, ``Card Caption`` (a table's
+  title above it), ``Card Table Note`` (lines under a table), ``Card Contents`` (목차 lines);
 * table: ``Card Table`` (grid; the fill of its header-row formatting shades every
   label cell), ``Card Box`` (outline only).
 
@@ -54,6 +55,11 @@ def indent(left: int, hanging: int = 0) -> str:
     return f'<w:ind w:left="{left}"{extra}/>'
 
 
+def outline(level: int) -> str:
+    """``w:outlineLvl``: the heading's level in Word's navigation pane (0 = top)."""
+    return f'<w:outlineLvl w:val="{level}"/>'
+
+
 def spacing(before: int = 0, after: int = 40, line: int = 264) -> str:
     return f'<w:spacing w:before="{before}" w:after="{after}" w:line="{line}" w:lineRule="auto"/>'
 
@@ -64,10 +70,11 @@ PARAGRAPH_STYLES = [
      fonts(bold=True, size=20)),
     ("CardTitle", "Card Title", '<w:keepNext/><w:spacing w:before="240" w:after="240"/><w:jc w:val="center"/>',
      fonts(bold=True, size=32)),
-    ("CardHeading", "Card Heading", "<w:keepNext/>" + spacing(280, 100), fonts(bold=True, size=26)),
-    ("CardSubheading", "Card Subheading", "<w:keepNext/>" + spacing(160, 60) + indent(380, 280),
+    ("CardHeading", "Card Heading", "<w:keepNext/>" + spacing(280, 100) + outline(0), fonts(bold=True, size=26)),
+    ("CardSubheading", "Card Subheading", "<w:keepNext/>" + spacing(160, 60) + indent(380, 280) + outline(1),
      fonts(bold=True, size=24)),
-    ("CardGroup", "Card Group", "<w:keepNext/>" + spacing(100, 40) + indent(300), fonts(bold=True, size=22)),
+    ("CardGroup", "Card Group", "<w:keepNext/>" + spacing(100, 40) + indent(300) + outline(2),
+     fonts(bold=True, size=22)),
     ("CardBullet1", "Card Bullet 1", spacing() + indent(580, 280), fonts(size=22)),
     ("CardBullet2", "Card Bullet 2", spacing() + indent(760, 160), fonts(size=22)),
     ("CardBullet3", "Card Bullet 3", spacing() + indent(1180, 280), fonts(size=22)),
@@ -81,6 +88,10 @@ PARAGRAPH_STYLES = [
      '<w:jc w:val="center"/>', fonts(size=20)),
     ("CardTableValue", "Card Table Value", '<w:spacing w:before="20" w:after="20" w:line="240" w:lineRule="auto"/>',
      fonts(size=20)),
+    ("CardCaption", "Card Caption", '<w:keepNext/>' + spacing(120, 60) + '<w:jc w:val="center"/>',
+     fonts(bold=True, size=22)),
+    ("CardTableNote", "Card Table Note", spacing(40, 0, 240), fonts(size=18)),
+    ("CardContents", "Card Contents", spacing(0, 80), fonts(size=22)),
 ]
 
 BORDER = '<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
@@ -180,6 +191,9 @@ SAMPLE = [
     ("CardTableLabel", "표 머리칸 (Card Table Label)"),
     ("CardTableText", "표 칸 (Card Table Text)"),
     ("CardTableValue", "표 값 칸 (Card Table Value)"),
+    ("CardCaption", "표 제목 (Card Caption)"),
+    ("CardTableNote", "표 아래 주석 (Card Table Note)"),
+    ("CardContents", "목차 항목 (Card Contents)"),
 ]
 
 

@@ -19,6 +19,7 @@ from reportgen.errors import CardError, InputError
 from reportgen.readers import docx as docx_reader
 from reportgen.readers.docx import docx_lines, read_docx
 from reportgen.readers.text import read_text
+from reportgen.resources import WriterOptions
 from reportgen.writers.docx import load_template, render_docx
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -197,14 +198,16 @@ def test_control_characters_are_dropped(tmp_path: Path) -> None:
     card.bullets[m.EFFECTS] = [m.BulletLine(m.MARK_L1, "bad\x0bchar\x00 here\x01")]
     etree.fromstring(parts(render_docx(card))["word/document.xml"])  # still well-formed
     back = read_docx(write(tmp_path, "card.docx", render_docx(card)))
-    assert back.bullets[m.EFFECTS] == [m.BulletLine(m.MARK_L1, "bad char here")]  # \x0b: a line break
+    # xmltext.one_line: tabs and line breaks become spaces, what XML cannot hold (\x0b too) goes
+    assert back.bullets[m.EFFECTS] == [m.BulletLine(m.MARK_L1, "badchar here")]
 
 
 def test_opens_in_python_docx() -> None:
     document_ = docx.Document(io.BytesIO(render_docx(hand_card())))
     assert len(document_.tables) == 5  # 관리번호, header, plan, box, 구민소통
-    # one paragraph per 협조부서, broken before (담당자 ☎…) as on the card
-    assert document_.tables[1].cell(3, 3).paragraphs[1].text == "市 지산학협력과\n(김은숙 ☎888-6772)"
+    # the cell's lines (each 협조부서 broken before its (담당자 ☎…), as on the card) as line breaks
+    assert [p.text for p in document_.tables[1].cell(3, 3).paragraphs] == [
+        "市 산업입지과\n(박정화 ☎888-4932)\n市 지산학협력과\n(김은숙 ☎888-6772)"]
 
 
 def test_too_many_plan_cells_is_a_card_error() -> None:
@@ -231,7 +234,7 @@ def test_reference_document_restyles(tmp_path: Path) -> None:
     with zipfile.ZipFile(reference, "w") as archive:
         for name, data in source.items():
             archive.writestr(name, {"word/styles.xml": styles, "word/document.xml": page}.get(name, data))
-    root = document(render_docx(hand_card(), reference))
+    root = document(render_docx(hand_card(), WriterOptions(reference=reference)))
     fills = {shd.get(f"{W}fill") for shd in root.iter(f"{W}shd")}
     assert fills == {"FFEEAA"}
     assert root.find(f"{W}body/{W}sectPr/{W}pgMar").get(f"{W}left") == "2000"
@@ -247,7 +250,7 @@ def load_template_bytes() -> bytes:
 def test_broken_reference_document(tmp_path: Path) -> None:
     bad = write(tmp_path, "bad.docx", b"not a zip")
     with pytest.raises(InputError, match="bad.docx"):
-        render_docx(hand_card(), bad)
+        render_docx(hand_card(), WriterOptions(reference=bad))
 
 
 # ── a card typed in Word by a department ─────────────────────────────────
