@@ -13,6 +13,7 @@ import pytest
 from docx import Document as WordDocument
 from docx.enum.text import WD_BREAK
 
+from reportgen.document import Document, PageBreak, Paragraph, Title
 from reportgen.errors import CardError
 from reportgen.writers import pdf
 
@@ -57,6 +58,16 @@ def test_convert_many_in_one_run_count_and_join(tmp_path: Path, private_temp: Pa
     assert pdf.page_count(joined) == 4
     assert _page_texts(joined, tmp_path) == ["첫쪽", "둘쪽", "셋쪽", "가나다"]
     assert os.listdir(private_temp) == []  # profile, temp files and PDFs went with the folder
+
+
+@needs_tools
+def test_render_document_is_the_docx_converted(tmp_path: Path) -> None:
+    doc = Document("시험", (Title("신평·장림산업단지 조성"), Paragraph("첫째 쪽"), PageBreak(), Paragraph("둘째 쪽")))
+    data = pdf.render_document(doc)
+    assert pdf.page_count(data) == 2
+    first, second = _page_texts(data, tmp_path)
+    assert "신평·장림산업단지조성" in first and "첫째쪽" in first
+    assert second == "둘째쪽"
 
 
 def test_join_of_one_pdf_is_that_pdf() -> None:
