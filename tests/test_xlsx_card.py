@@ -91,8 +91,8 @@ def test_hand_built_card_shows_every_line_in_order() -> None:
         m.L_CATEGORY, "신규사업", m.L_EXECUTOR, "구",
         m.L_PERIOD, "2022년~2026년", m.L_STATUS, "추진 중(40%)",
         m.L_BUDGET, "비예산", m.L_COMPLETION, "임기내",
-        m.L_DEPARTMENT, "전략사업과 (홍길동 ☎5021)", m.L_COOPERATION,
-        "市 산업입지과 (박정화 ☎888-4932)\n市 지산학협력과 (김은숙 ☎888-6772)",
+        m.L_DEPARTMENT, "전략사업과\n(홍길동 ☎5021)", m.L_COOPERATION,
+        "市 산업입지과\n(박정화 ☎888-4932)\n市 지산학협력과\n(김은숙 ☎888-6772)",
         m.H_PLAN, "□ 사업추진목표(최종목표)", "○ 목표", "※ 주석", "□ 사업개요", "□ 세부추진계획",
         "□ 연차별 추진계획", m.L_PLAN_ITEM, m.L_IN_TERM, m.L_AFTER_TERM,
         "2022년", "2023년", "2024년", "2025년", "2026년", "10%", "40%", "60%", "80%", "100%",
@@ -118,18 +118,21 @@ def test_plan_table_merges_as_on_the_card() -> None:
     assert f"A{top - 1}:G{top - 1}" in merged  # □ 연차별 추진계획 spans the sheet
 
 
-def test_four_year_plan_and_communication_table_fill_the_year_columns() -> None:
+def test_four_year_plan_is_the_grid_and_other_tables_snap_to_it() -> None:
     card = _small_card()
     card.annual_plan = m.AnnualPlan(years=[2022, 2023, 2024, 2025], targets=[25, 50, 75, 100],
                                     rows=[m.PlanRow("조성", ["a", "b", "c", "d"])])
     ws = _sheet(render_xlsx(card))
     top = _find(ws, m.L_PLAN_ITEM)[0]
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert f"E{top + 1}:F{top + 1}" in merged  # the 4th year spreads over the 5th column
-    assert ws.cell(top + 3, 5).value == "d" and ws.cell(top + 3, 7).value is None
-    labels = _find(ws, m.COMMUNICATION_LABELS[0])
-    assert labels[1] == 2  # 구민소통 sits under the year columns B..F
-    assert [ws.cell(labels[0], c).value for c in range(2, 7)] == list(m.COMMUNICATION_LABELS)
+    assert f"B{top}:E{top}" in merged and f"F{top}:F{top + 1}" in merged  # 6 columns: item, 4 years, after
+    assert ws.cell(top + 3, 5).value == "d" and ws.cell(top + 3, 6).value is None
+    # 구민소통 (5 × 200‰) on the 6-column grid (edges 0 170 342 514 686 858 1000‰): the nearest
+    # edges of 200 400 600 800 are 170 342 514 (tie with 686: the first) 858 → A, B, C, D:E, F
+    row = _find(ws, m.COMMUNICATION_LABELS[0])[0]
+    assert [ws.cell(row, c).value for c in range(1, 7)] == [*m.COMMUNICATION_LABELS[:4], None,
+                                                           m.COMMUNICATION_LABELS[4]]
+    assert f"D{row}:E{row}" in merged
 
 
 def test_empty_card_has_headings_and_no_plan_table() -> None:
@@ -153,8 +156,8 @@ def test_layout_styles_borders_and_indents() -> None:
     assert box_top.border.top.style == "thin" and box_top.border.bottom.style is None
     assert box_bottom.border.bottom.style == "thin" and box_bottom.border.left.style == "thin"
     assert ws.column_dimensions["A"].width > ws.column_dimensions["B"].width
-    row = _find(ws, "市 산업입지과 (박정화 ☎888-4932)\n市 지산학협력과 (김은숙 ☎888-6772)")[0]
-    assert ws.row_dimensions[row].height >= 2 * ws.row_dimensions[row - 1].height - 4
+    row = _find(ws, "市 산업입지과\n(박정화 ☎888-4932)\n市 지산학협력과\n(김은숙 ☎888-6772)")[0]
+    assert ws.row_dimensions[row].height >= 4 * ws.row_dimensions[row - 1].height - 12
 
 
 def test_print_setup_is_a4_portrait_one_page_wide() -> None:
