@@ -56,7 +56,20 @@ PARA_SHAPES: dict[str, tuple[str, int, int, int, int, int]] = {
     "cell_left": ("LEFT", 0, 0, 0, 0, 130),
     "box_title": ("LEFT", 0, 0, 0, 100, 150),
     "box_line": ("LEFT", 2400, -1400, 0, 0, 150),
+    "center": ("CENTER", 0, 0, 100, 0, 150),
+    "right": ("RIGHT", 0, 0, 100, 0, 150),
+    "caption": ("CENTER", 0, 0, 600, 200, 130),
+    "anchor_keep": ("LEFT", 0, 0, 200, 200, 100),
+    "note": ("LEFT", 0, 0, 0, 0, 130),
+    "note_end": ("LEFT", 0, 0, 0, 200, 130),
+    "toc": ("LEFT", 0, 0, 200, 0, 150),
+    "picture": ("CENTER", 0, 0, 200, 200, 100),
 }
+#: paragraph shapes that keep with the next paragraph (a heading stays with what it heads, a
+#: caption with its table, a table with its notes, a note with the next note)
+KEEP_WITH_NEXT = ("heading", "subheading", "group", "caption", "anchor_keep", "note")
+#: the 목차 line's right tab stop (HWPUNIT from the left margin: the A4 text width) and its leader
+TOC_TAB = {"pos": 49324, "type": "RIGHT", "leader": "DOT"}
 
 #: cell borders: name → ensure_border_fill() arguments
 BORDER_FILLS: dict[str, dict[str, object]] = {
@@ -75,13 +88,15 @@ def build_document() -> tuple[HwpxDocument, dict[str, dict[str, str]]]:
     for name, options in CHAR_SHAPES.items():
         ids["char"][name] = doc.styles.ensure_run(**options, base_char_pr_id=0)  # type: ignore[arg-type]
     header = doc.oxml.headers[0]
+    toc_tab = header.ensure_tab_definition(tab_stops=[TOC_TAB])
     for name, (align, left, indent, before, after, spacing) in PARA_SHAPES.items():
         ids["para"][name] = header.ensure_paragraph_format(
             base_para_pr_id=0,
             alignment=align,
             line_spacing_percent=spacing,
             margins={"left": left, "intent": indent, "prev": before, "next": after},
-            break_setting={"widow_orphan": True, "keep_with_next": name in ("heading", "subheading", "group")},
+            break_setting={"widow_orphan": True, "keep_with_next": name in KEEP_WITH_NEXT},
+            tab_pr_id_ref=toc_tab if name == "toc" else None,
         )
     for name, options in BORDER_FILLS.items():
         ids["border"][name] = doc.styles.ensure_border_fill(**options)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from reportgen.readers import hwp as hwp_reader
 from reportgen.readers.hwp import hwp_lines, read_hwp
 from reportgen.readers.text import read_text
 from reportgen.writers import hwp as hwp_writer
+from reportgen.writers import hwpx as hwpx_writer
 from reportgen.writers.hwp import render_hwp, render_hwp_via_hwpx
 from reportgen.writers.hwpx import SECTION_PART, load_template, render_hwpx, render_section
 
@@ -271,8 +272,18 @@ def _with_unknown(card: m.Card) -> bytes:
     return render_section(card).replace(b"</hs:sec>", _UNKNOWN)
 
 
+def _parts_with(section: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the HWP writer see ``section`` as the card's only section."""
+    drawn = hwp_writer.document_parts
+
+    def parts(*args: Any, **kwargs: Any) -> hwpx_writer.DocumentParts:
+        return dataclasses.replace(drawn(*args, **kwargs), sections=(section,))
+
+    monkeypatch.setattr(hwp_writer, "document_parts", parts)
+
+
 def test_writer_refusal_becomes_card_error(card_2403: m.Card, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hwp_writer, "render_section", lambda card, _style: _with_unknown(card))
+    _parts_with(_with_unknown(card_2403), monkeypatch)
     with pytest.raises(CardError) as error:
         render_hwp(card_2403)
     message = str(error.value)
@@ -289,7 +300,7 @@ def test_refusal_says_what_write_hwp5_says(card_2403: m.Card, monkeypatch: pytes
     parts = hwp_writer.hwpx_parts(render_hwpx(card_2403)) | {SECTION_PART: _with_unknown(card_2403)}
     with pytest.raises(Hwp5Error) as reference:
         write_hwp5(parts)
-    monkeypatch.setattr(hwp_writer, "render_section", lambda card, _style: _with_unknown(card))
+    _parts_with(_with_unknown(card_2403), monkeypatch)
     with pytest.raises(CardError) as error:
         render_hwp(card_2403)
     assert isinstance(error.value.__cause__, Hwp5Error)
@@ -298,7 +309,7 @@ def test_refusal_says_what_write_hwp5_says(card_2403: m.Card, monkeypatch: pytes
 
 
 def test_broken_section_becomes_card_error(card_2403: m.Card, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hwp_writer, "render_section", lambda _card, _style: b"<hs:sec")
+    _parts_with(b"<hs:sec", monkeypatch)
     with pytest.raises(CardError) as error:
         render_hwp(card_2403)
     assert "could not be built" in str(error.value) and "만들 수 없습니다" in str(error.value)
@@ -406,8 +417,10 @@ def test_template_with_an_image_goes_the_long_way() -> None:
 
 
 def test_long_way_is_taken_when_the_template_needs_it(card_2403: m.Card, monkeypatch: pytest.MonkeyPatch) -> None:
-    taken: list[m.Card] = []
+    from hwpx.hwp5 import writer
+
+    taken: list[dict[str, bytes]] = []
     monkeypatch.setattr(hwp_writer, "template_streams", lambda _style: None)
-    monkeypatch.setattr(hwp_writer, "render_hwp_via_hwpx", lambda card: taken.append(card) or b"long")
+    monkeypatch.setattr(writer, "write_hwp5", lambda files: taken.append(files) or b"long")
     assert render_hwp(card_2403) == b"long"
-    assert taken == [card_2403]
+    assert taken[0][SECTION_PART] == render_section(card_2403)

@@ -1,27 +1,26 @@
-"""HWP writer: the standard pledge card as binary HWP 5.0 (``.hwp``) for older Hangul.
+"""HWP writer: any document (the pledge card, the council package) as binary HWP 5.0 (``.hwp``).
 
-The card is laid out once, by the HWPX writer (:mod:`reportgen.writers.hwpx`: the
-styled ``templates/card.hwpx`` — A4, 함초롬바탕/맑은 고딕, header table, 【】
-headings, bullets, the merged 연차별 추진계획 table, the 구민소통 table), and
-python-hwpx's HWP 5.0 writer turns those HWPX parts into an HWP 5.0 compound
-file. So .hwp and .hwpx cards look the same and an office restyles both by
-editing one template.
+The document is laid out once, by the HWPX writer (:func:`reportgen.writers.hwpx.document_parts`:
+the styled ``templates/card.hwpx`` — A4, 함초롬바탕/맑은 고딕, headings, bullets, tables with
+merged cells, sections, pictures, 목차), and python-hwpx's HWP 5.0 writer turns those
+HWPX parts into an HWP 5.0 compound file. So .hwp and .hwpx look the same and an
+office restyles both by editing one template.
 
 Speed: python-hwpx's :func:`hwpx.hwp5.writer.write_hwp5` takes a whole HWPX
-package and, for every card, parses ``header.xml`` again and rebuilds DocInfo,
+package and, for every document, parses ``header.xml`` again and rebuilds DocInfo,
 FileHeader, _LinkDoc and the scripts, though they come from the template alone.
-Here that work is done once per process (:func:`template_streams`), and per card
-only the section XML of the HWPX writer (no zip and unzip) is turned into
-BodyText records, with the summary information and PrvText (they hold the
-card's title and text); the streams go into the compound file in
-``write_hwp5``'s order, so the bytes are exactly ``write_hwp5``'s (the tests
-compare both ways: :func:`render_hwp_via_hwpx` is the reference). A template
-with more than one section, binary items (images) or tracked changes goes
-the long way through ``write_hwp5``.
+Here that work is done once per process (:func:`template_streams`), and per
+document of one section and no pictures (every card) only its section XML is
+turned into BodyText records, with the summary information and PrvText; the
+streams go into the compound file in ``write_hwp5``'s order, so the bytes are
+exactly ``write_hwp5``'s (the tests compare both ways: :func:`render_hwp_via_hwpx`
+is the reference). A document of several sections (a landscape part) or with
+pictures, and a template with tracked changes, go the long way through
+``write_hwp5`` with the parts as they are (no zip and unzip).
 
 python-hwpx refuses content HWP 5.0 cannot express (``hwp5-write-unsupported``);
 that refusal, like any other failure of the conversion, becomes a
-:class:`~reportgen.errors.CardError` naming the card, in Korean and English.
+:class:`~reportgen.errors.CardError` naming the card or document, in Korean and English.
 """
 
 # python-hwpx building blocks (python-hwpx is pinned >=6.9,<6.10, so its module-level
@@ -53,17 +52,21 @@ from hwpx.hwp5.errors import Hwp5Error
 from hwpx.hwp5.section_writer import SectionRecords
 from lxml import etree
 
+from reportgen import document as d
 from reportgen import model as m
 from reportgen.errors import CardError
+from reportgen.resources import WriterOptions
 from reportgen.writers.hwpx import (
     MANIFEST_PART,
     SECTION_PART,
+    DocumentParts,
     Template,
-    _manifest,
+    card_document_checked,
+    document_parts,
+    fresh_parts,
     load_template,
-    preview_text,
+    manifest,
     render_hwpx,
-    render_section,
 )
 
 #: python-hwpx's error code for content the HWP 5.0 writer cannot express
@@ -166,15 +169,15 @@ def section_records(section_xml: bytes, known: Counter[str]) -> list[rec.Record]
     return records
 
 
-def card_streams(card: m.Card, style: Template, constant: TemplateStreams) -> list[tuple[str, bytes]]:
-    """The streams of the card's .hwp, in ``write_hwp5``'s order.
+def document_streams(parts: DocumentParts, style: Template, constant: TemplateStreams) -> list[tuple[str, bytes]]:
+    """The streams of a one-section document's .hwp, in ``write_hwp5``'s order.
 
-    The HWPX writer's section holds no images and no charts, so none of
-    ``write_hwp5``'s BinData streams arise; the template's manifest with the
-    card's title (as in the .hwpx) gives the summary information.
+    The section holds no pictures and no charts, so none of ``write_hwp5``'s
+    BinData streams arise; the template's manifest with the document's title (as
+    in the .hwpx) gives the summary information.
     """
-    body = section_records(render_section(card, style), constant.unsupported)
-    summary = hwp5_writer._summary({MANIFEST_PART: _manifest(style.raw[MANIFEST_PART], card)})
+    body = section_records(parts.sections[0], constant.unsupported)
+    summary = hwp5_writer._summary({MANIFEST_PART: manifest(style.raw[MANIFEST_PART], parts.title)})
     streams = [
         ("FileHeader", constant.file_header),
         ("DocInfo", constant.docinfo),
@@ -184,9 +187,9 @@ def card_streams(card: m.Card, style: Template, constant: TemplateStreams) -> li
         ("Scripts/DefaultJScript", constant.scripts),
         ("Scripts/JScriptVersion", constant.script_version),
     ]
-    preview = preview_text(card)
-    if preview:
-        streams.append(("PrvText", preview.decode("utf-8", errors="replace").encode("utf-16-le", errors="surrogatepass")))
+    if parts.preview:
+        text = parts.preview.decode("utf-8", errors="replace")
+        streams.append(("PrvText", text.encode("utf-16-le", errors="surrogatepass")))
     if constant.preview_image:
         streams.append(("PrvImage", constant.preview_image))
     return streams
@@ -198,16 +201,36 @@ def hwpx_parts(package: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
 
 
-def _card_error(card: m.Card, exc: Exception) -> CardError:
-    """A bilingual per-card message for python-hwpx refusing or failing to convert the card."""
-    name = f"{card.id} {card.title}".strip() or "(관리번호 없음 / no id)"
+def _error(name: str, exc: Exception) -> CardError:
+    """A bilingual message naming the card or document python-hwpx refused or failed to convert."""
     detail = (str(exc).splitlines() or [type(exc).__name__])[0]
     if getattr(exc, "code", "") == UNSUPPORTED:
-        ko = "한글 HWP 5.0(.hwp)로 나타낼 수 없는 내용이 있습니다. 이 카드는 .hwpx로 내보내세요"
-        en = "the card holds content HWP 5.0 (.hwp) cannot express; build this card as .hwpx"
+        ko = "한글 HWP 5.0(.hwp)로 나타낼 수 없는 내용이 있습니다. .hwpx로 내보내세요"
+        en = "it holds content HWP 5.0 (.hwp) cannot express; build it as .hwpx"
     else:
         ko, en = "HWP 파일을 만들 수 없습니다", "the .hwp file could not be built"
     return CardError(f"{name}: {ko} ({detail}) / {name}: {en} ({detail})")
+
+
+def hwp_from_parts(parts: DocumentParts, style: Template, name: str) -> bytes:
+    """HWP 5.0 bytes of a document's parts (as :func:`reportgen.writers.hwpx.document_parts` draws them)."""
+    constant = template_streams(style) if len(parts.sections) == 1 and not parts.images else None
+    try:
+        if constant is None:
+            return hwp5_writer.write_hwp5({**style.raw, **fresh_parts(parts, style)})
+        return build_compound_file(document_streams(parts, style, constant))
+    except Exception as exc:  # python-hwpx: Hwp5Error (a ValueError), lxml and struct errors
+        raise _error(name, exc) from exc
+
+
+def render_document(doc: d.Document, options: WriterOptions | None = None) -> bytes:
+    """Any document as HWP 5.0 bytes; :class:`CardError` when HWP 5.0 cannot hold it."""
+    style = load_template(options)
+    return hwp_from_parts(document_parts(doc, options, style), style, doc.title)
+
+
+def _card_name(card: m.Card) -> str:
+    return f"{card.id} {card.title}".strip() or "(관리번호 없음 / no id)"
 
 
 def render_hwp_via_hwpx(card: m.Card) -> bytes:
@@ -216,19 +239,16 @@ def render_hwp_via_hwpx(card: m.Card) -> bytes:
     try:
         return hwp5_writer.write_hwp5(parts)
     except Exception as exc:  # python-hwpx: Hwp5Error (a ValueError), lxml and struct errors
-        raise _card_error(card, exc) from exc
+        raise _error(_card_name(card), exc) from exc
 
 
-def render_hwp(card: m.Card) -> bytes:
-    """The card as HWP 5.0 bytes; :class:`CardError` when HWP 5.0 cannot hold it."""
-    style = load_template()
-    constant = template_streams(style)
-    if constant is None:
-        return render_hwp_via_hwpx(card)
-    try:
-        streams = card_streams(card, style, constant)  # a card the HWPX writer refuses raises CardError here
-        return build_compound_file(streams)
-    except CardError:
-        raise
-    except Exception as exc:  # python-hwpx: Hwp5Error (a ValueError), lxml and struct errors
-        raise _card_error(card, exc) from exc
+def render_hwp(card: m.Card, options: WriterOptions | None = None) -> bytes:
+    """The standard pledge card as HWP 5.0 bytes; :class:`CardError` when HWP 5.0 cannot hold it."""
+    style = load_template(options)
+    parts = document_parts(card_document_checked(card), options, style)  # may raise CardError
+    return hwp_from_parts(parts, style, _card_name(card))
+
+
+def card_streams(card: m.Card, style: Template, constant: TemplateStreams) -> list[tuple[str, bytes]]:
+    """The streams of the card's .hwp, in ``write_hwp5``'s order (a card is one section, no pictures)."""
+    return document_streams(document_parts(card_document_checked(card), style=style), style, constant)

@@ -1,42 +1,59 @@
-"""HWPX writer: the standard pledge card as a Hangul (한/글) HWPX package.
+"""HWPX writer: any :class:`~reportgen.document.Document` as a Hangul (한/글) HWPX package.
 
 The styled package ``templates/card.hwpx`` (made by ``templates/make_card_hwpx.py``
-with python-hwpx) is read once; per card only ``Contents/section0.xml`` is built
-as a string, with every text escaped, and zipped with the cached other parts
-(``mimetype`` first and stored, fixed timestamps, fixed member order), so the
-same card always gives the same bytes.
+with python-hwpx) is read once; per document only the section parts
+(``Contents/section0.xml`` …), the manifest, ``Preview/PrvText.txt`` and the
+pictures' ``BinData/`` parts are built, every text escaped by
+:mod:`reportgen.xmltext`, and zipped with the cached other parts
+(:mod:`reportgen.writers.zippack`: ``mimetype`` first and stored, fixed dates and
+order), so the same document always gives the same bytes.
 
-Layout: 관리번호 box and title, the 4-row header table (labels shaded),
-【】 headings, □ sub-headings, bullet lines with their literal markers, the
-merged 연차별 추진계획 table, 【추진실적】 with □ groups, <…> group lines,
-dated ○ lines and their details (an undated marker-less entry with details is
-the boxed 인허가 현황 note: a one-cell table), 【금후계획】, the 구민소통 table and
-【기대효과】, on A4 with 함초롬바탕 / 맑은 고딕.
+Every block is drawn: the title, headings (kept with what follows), bullet
+paragraphs with their literal markers, 추진실적 dated lines, the framed box (a
+one-cell table), tables (spans, shaded labels, widths from the column shares,
+header rows repeating on every page, rows never split across pages: Hangul's
+``셀 단위로 나눔`` is ``pageBreak="TABLE"``), captions and notes kept with their
+table, page breaks, pictures, the 목차 (page numbers behind a dot-leader right
+tab) and sections: each orientation change starts a new section part with its
+own page setup, so a landscape section is really landscape. The HWP writer
+(:mod:`reportgen.writers.hwp`) builds its HWP 5.0 from the same parts
+(:func:`document_parts`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import struct
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import count
+from pathlib import Path
 
+from reportgen import document as d
 from reportgen import model as m
+from reportgen.documents import card_document
 from reportgen.errors import CardError
-from reportgen.resources import template_path
+from reportgen.resources import WriterOptions, template_path
 from reportgen.writers.zippack import Member, zip_members
+from reportgen.xmltext import escape, escape_attribute, one_line
 
 SECTION_PART = "Contents/section0.xml"
 PREVIEW_PART = "Preview/PrvText.txt"
 MANIFEST_PART = "Contents/content.hpf"
+HEADER_PART = "Contents/header.xml"
+PREVIEW_CHARS = 1024  # Preview/PrvText.txt holds the start of the text, as Hangul's does
 
 # ── page and table geometry (HWPUNIT: 1 pt = 100, 1 mm ≈ 283) ─────────────
-PAGE_WIDTH, PAGE_HEIGHT = 59528, 84186  # A4
+PAGE_WIDTH, PAGE_HEIGHT = 59528, 84186  # A4 portrait; a landscape page keeps them and is turned
 MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER = 5102, 4252, 4252, 2835
 TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN_SIDE
+#: text width of a page in each orientation
+TEXT_WIDTHS = {"portrait": TEXT_WIDTH, "landscape": PAGE_HEIGHT - 2 * MARGIN_SIDE}
+#: hp:pagePr@landscape as Hancom writes it: WIDELY draws the paper as stored, NARROWLY turns it
+PAGE_TURN = {"portrait": "WIDELY", "landscape": "NARROWLY"}
 ROW_HEIGHT = 1700
 CELL_PADDING = (1020, 282)  # left + right, top + bottom cell margins
 #: font size (HWPUNIT) and line spacing (%) of the cell text shapes, to size rows before Hangul does
@@ -44,10 +61,8 @@ _CHAR_SIZE = {"cell": 1000, "label": 1000, "body": 1200, "group": 1200, "detail"
 _LINE_SPACING = {"box_title": 150, "box_line": 150}
 _PARA_LEFT = {"box_line": 1000}  # where the first line starts
 _SPACE = 0.3
-HEADER_WIDTHS = (8800, 15862, 8800, 15862)
-ID_WIDTHS = (6000, 5200)
-PLAN_ITEM_WIDTH = 9000
-BOX_WIDTH = TEXT_WIDTH - 2800
+BOX_INDENT = 2800  # the framed box starts where level-1 text does
+TOC_LEADER, TOC_RIGHT = 2, 1  # hp:tab leader DOT and type RIGHT (as the template's 목차 tab stop)
 
 _NS = (
     'xmlns:ha="http://www.hancom.co.kr/hwpml/2011/app" '
@@ -66,58 +81,61 @@ _NS = (
     'xmlns:epub="http://www.idpf.org/2007/ops" '
     'xmlns:config="urn:oasis:names:tc:opendocument:xmlns:config:1.0"'
 )
-_SEC_PR = (
-    '<hp:secPr id="" textDirection="HORIZONTAL" spaceColumns="1134" tabStop="8000" tabStopVal="4000" '
-    'tabStopUnit="HWPUNIT" outlineShapeIDRef="1" memoShapeIDRef="0" textVerticalWidthHead="0" masterPageCnt="0">'
-    '<hp:grid lineGrid="0" charGrid="0" wonggojiFormat="0"/>'
-    '<hp:startNum pageStartsOn="BOTH" page="0" pic="0" tbl="0" equation="0"/>'
-    '<hp:visibility hideFirstHeader="0" hideFirstFooter="0" hideFirstMasterPage="0" border="SHOW_ALL" '
-    'fill="SHOW_ALL" hideFirstPageNum="0" hideFirstEmptyLine="0" showLineNumber="0"/>'
-    '<hp:lineNumberShape restartType="0" countBy="0" distance="0" startNumber="0"/>'
-    f'<hp:pagePr landscape="WIDELY" width="{PAGE_WIDTH}" height="{PAGE_HEIGHT}" gutterType="LEFT_ONLY">'
-    f'<hp:margin header="{MARGIN_HEADER}" footer="{MARGIN_HEADER}" gutter="0" left="{MARGIN_SIDE}" '
-    f'right="{MARGIN_SIDE}" top="{MARGIN_TOP}" bottom="{MARGIN_BOTTOM}"/></hp:pagePr>'
-    '<hp:footNotePr><hp:autoNumFormat type="DIGIT" userChar="" prefixChar="" suffixChar=")" supscript="0"/>'
-    '<hp:noteLine length="-1" type="SOLID" width="0.12 mm" color="#000000"/>'
-    '<hp:noteSpacing betweenNotes="283" belowLine="567" aboveLine="850"/>'
-    '<hp:numbering type="CONTINUOUS" newNum="1"/><hp:placement place="EACH_COLUMN" beneathText="0"/>'
-    '</hp:footNotePr>'
-    '<hp:endNotePr><hp:autoNumFormat type="DIGIT" userChar="" prefixChar="" suffixChar=")" supscript="0"/>'
-    '<hp:noteLine length="14692344" type="SOLID" width="0.12 mm" color="#000000"/>'
-    '<hp:noteSpacing betweenNotes="0" belowLine="567" aboveLine="850"/>'
-    '<hp:numbering type="CONTINUOUS" newNum="1"/><hp:placement place="END_OF_DOCUMENT" beneathText="0"/>'
-    '</hp:endNotePr>'
-    + "".join(
-        f'<hp:pageBorderFill type="{kind}" borderFillIDRef="1" textBorder="PAPER" headerInside="0" '
-        'footerInside="0" fillArea="PAPER"><hp:offset left="1417" right="1417" top="1417" bottom="1417"/>'
-        '</hp:pageBorderFill>'
-        for kind in ("BOTH", "EVEN", "ODD")
+SECTION_HEAD = f'<?xml version="1.0" encoding="UTF-8" standalone="yes" ?><hs:sec {_NS}>'.encode()
+SECTION_TAIL = b"</hs:sec>"
+
+
+@cache
+def sec_pr(orientation: str = "portrait") -> str:
+    """The page setup a section's first paragraph carries: A4, turned for ``landscape``."""
+    return (
+        '<hp:secPr id="" textDirection="HORIZONTAL" spaceColumns="1134" tabStop="8000" tabStopVal="4000" '
+        'tabStopUnit="HWPUNIT" outlineShapeIDRef="1" memoShapeIDRef="0" textVerticalWidthHead="0" masterPageCnt="0">'
+        '<hp:grid lineGrid="0" charGrid="0" wonggojiFormat="0"/>'
+        '<hp:startNum pageStartsOn="BOTH" page="0" pic="0" tbl="0" equation="0"/>'
+        '<hp:visibility hideFirstHeader="0" hideFirstFooter="0" hideFirstMasterPage="0" border="SHOW_ALL" '
+        'fill="SHOW_ALL" hideFirstPageNum="0" hideFirstEmptyLine="0" showLineNumber="0"/>'
+        '<hp:lineNumberShape restartType="0" countBy="0" distance="0" startNumber="0"/>'
+        f'<hp:pagePr landscape="{PAGE_TURN[orientation]}" width="{PAGE_WIDTH}" height="{PAGE_HEIGHT}" '
+        'gutterType="LEFT_ONLY">'
+        f'<hp:margin header="{MARGIN_HEADER}" footer="{MARGIN_HEADER}" gutter="0" left="{MARGIN_SIDE}" '
+        f'right="{MARGIN_SIDE}" top="{MARGIN_TOP}" bottom="{MARGIN_BOTTOM}"/></hp:pagePr>'
+        '<hp:footNotePr><hp:autoNumFormat type="DIGIT" userChar="" prefixChar="" suffixChar=")" supscript="0"/>'
+        '<hp:noteLine length="-1" type="SOLID" width="0.12 mm" color="#000000"/>'
+        '<hp:noteSpacing betweenNotes="283" belowLine="567" aboveLine="850"/>'
+        '<hp:numbering type="CONTINUOUS" newNum="1"/><hp:placement place="EACH_COLUMN" beneathText="0"/>'
+        '</hp:footNotePr>'
+        '<hp:endNotePr><hp:autoNumFormat type="DIGIT" userChar="" prefixChar="" suffixChar=")" supscript="0"/>'
+        '<hp:noteLine length="14692344" type="SOLID" width="0.12 mm" color="#000000"/>'
+        '<hp:noteSpacing betweenNotes="0" belowLine="567" aboveLine="850"/>'
+        '<hp:numbering type="CONTINUOUS" newNum="1"/><hp:placement place="END_OF_DOCUMENT" beneathText="0"/>'
+        '</hp:endNotePr>'
+        + "".join(
+            f'<hp:pageBorderFill type="{kind}" borderFillIDRef="1" textBorder="PAPER" headerInside="0" '
+            'footerInside="0" fillArea="PAPER"><hp:offset left="1417" right="1417" top="1417" bottom="1417"/>'
+            '</hp:pageBorderFill>'
+            for kind in ("BOTH", "EVEN", "ODD")
+        )
+        + '</hp:secPr><hp:ctrl><hp:colPr id="" type="NEWSPAPER" layout="LEFT" colCount="1" sameSz="1" '
+        'sameGap="0"/></hp:ctrl>'
     )
-    + '</hp:secPr><hp:ctrl><hp:colPr id="" type="NEWSPAPER" layout="LEFT" colCount="1" sameSz="1" '
-    'sameGap="0"/></hp:ctrl>'
-)
-_TABLE_POS = (
-    '<hp:pos treatAsChar="1" affectLSpacing="0" flowWithText="1" allowOverlap="0" holdAnchorAndSO="0" '
-    'vertRelTo="PARA" horzRelTo="COLUMN" vertAlign="TOP" horzAlign="LEFT" vertOffset="0" horzOffset="0"/>'
-    '<hp:outMargin left="0" right="0" top="0" bottom="0"/>'
-    '<hp:inMargin left="510" right="510" top="141" bottom="141"/>'
-)
+
+
+#: hp:pos@horzAlign of a table by its document alignment
+_HORZ_ALIGN = {"left": "LEFT", "center": "CENTER", "right": "RIGHT", "": "LEFT"}
 _CELL_MARGIN = '<hp:cellMargin left="510" right="510" top="141" bottom="141"/>'
 
-# XML 1.0 forbids most control characters; tabs and line breaks become spaces
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
-
-def clean(text: str) -> str:
-    """One line of card text: line breaks and tabs become spaces, control characters go."""
-    text = _CONTROL.sub("", text.replace("\t", " ").replace("\r", " ").replace("\n", " "))
-    return text.strip()
-
-
-def escape(text: str) -> str:
-    """Text made safe for an XML text node or attribute."""
-    return clean(text).translate(_XML_ESCAPES)
+def _table_pos(align: str, offset: int) -> str:
+    """A table that flows with its paragraph and breaks across pages (not 'treat as a character',
+    which Hangul never breaks), placed left, centred or right in the column."""
+    return (
+        '<hp:pos treatAsChar="0" affectLSpacing="0" flowWithText="1" allowOverlap="0" holdAnchorAndSO="0" '
+        f'vertRelTo="PARA" horzRelTo="COLUMN" vertAlign="TOP" horzAlign="{_HORZ_ALIGN.get(align, "LEFT")}" '
+        f'vertOffset="0" horzOffset="{offset}"/>'
+        '<hp:outMargin left="0" right="0" top="0" bottom="0"/>'
+        '<hp:inMargin left="510" right="510" top="141" bottom="141"/>'
+    )
 
 
 # ── the template package ──────────────────────────────────────────────────
@@ -132,20 +150,24 @@ class Template:
     border: dict[str, str]
 
 
+def load_template(options: WriterOptions | None = None) -> Template:
+    """``card.hwpx`` and ``hwpx/styles.json`` (the office's copies when ``options`` names a folder), read once."""
+    return _load(template_path("card.hwpx", options), template_path("hwpx/styles.json", options))
+
+
 @cache
-def load_template() -> Template:
-    """Read ``templates/card.hwpx`` and ``templates/hwpx/styles.json`` once."""
-    with zipfile.ZipFile(template_path("card.hwpx")) as package:
+def _load(package_path: Path, styles_path: Path) -> Template:
+    with zipfile.ZipFile(package_path) as package:
         raw = {name: package.read(name) for name in package.namelist()}
     members = tuple(part_member(name, data) for name, data in raw.items())
-    styles = json.loads(template_path("hwpx/styles.json").read_text(encoding="utf-8"))
+    styles = json.loads(styles_path.read_text(encoding="utf-8"))
     return Template(members, raw, styles["char"], styles["para"], styles["border"])
 
 
 # ── section XML ───────────────────────────────────────────────────────────
 @dataclass
 class Cell:
-    """One table cell: its lines (one paragraph each), place, spans and look."""
+    """One table cell as drawn: its lines (one paragraph each), place, spans and look."""
 
     lines: list[str]
     row: int
@@ -159,17 +181,22 @@ class Cell:
 
 @dataclass
 class Section:
-    """Builds ``section0.xml`` paragraph by paragraph."""
+    """Builds one section part paragraph by paragraph; its first paragraph carries the page setup."""
 
     style: Template
     parts: list[str] = field(default_factory=list)
     ids: Iterator[int] = field(default_factory=lambda: count(1))
     first: bool = True
     break_next: bool = False  # the next paragraph starts a new page
+    orientation: str = "portrait"
+
+    @property
+    def text_width(self) -> int:
+        return TEXT_WIDTHS[self.orientation]
 
     def page_break(self) -> None:
         """Start the next paragraph (or table) on a new page."""
-        self.break_next = True
+        self.break_next = not self.first or bool(self.parts)
 
     def _open(self, para: str) -> str:
         pid = next(self.ids)
@@ -183,10 +210,10 @@ class Section:
         if not self.first:
             return ""
         self.first = False
-        return f'<hp:run charPrIDRef="{self.style.char["body"]}">{_SEC_PR}</hp:run>'
+        return f'<hp:run charPrIDRef="{self.style.char["body"]}">{sec_pr(self.orientation)}</hp:run>'
 
     def _run(self, text: str, char: str) -> str:
-        body = escape(text)
+        body = escape(one_line(text))
         inner = f"<hp:t>{body}</hp:t>" if body else "<hp:t/>"
         return f'<hp:run charPrIDRef="{self.style.char[char]}">{inner}</hp:run>'
 
@@ -197,27 +224,72 @@ class Section:
     def paragraph(self, text: str, para: str, char: str = "body") -> None:
         self.parts.append(self.paragraph_xml(text, para, char))
 
-    def table(self, cells: list[Cell], widths: list[int], anchor: str = "anchor",
-              border: str = "cell", header_rows: int = 0) -> None:
-        """A table of *cells* (only the cells that are drawn; spans cover the rest)."""
+    def contents_line(self, text: str, page: int | None) -> None:
+        """A 목차 line: the text, then the page number behind the dot-leader right tab."""
+        if page is None:
+            self.paragraph(text, "toc")
+            return
+        number = str(page)
+        gap = max(0, self.text_width - int((text_width(text) + text_width(number)) * _CHAR_SIZE["body"]))
+        tab = f'<hp:tab width="{gap}" leader="{TOC_LEADER}" type="{TOC_RIGHT}"/>'
+        self.parts.append(
+            f'{self._open("toc")}{self._sec_pr()}<hp:run charPrIDRef="{self.style.char["body"]}">'
+            f'<hp:t>{escape(one_line(text))}{tab}{number}</hp:t></hp:run></hp:p>')
+
+    def picture(self, item: str, width: int, height: int, align: str) -> None:
+        """An inline picture of the package's binary item ``item``, in a paragraph of its own."""
+        pid = next(self.ids)
+        para = {"": "picture", "center": "picture", "right": "right"}.get(align, "picture")
+        self.parts.append(
+            f'{self._open(para)}{self._sec_pr()}<hp:run charPrIDRef="{self.style.char["body"]}">'
+            f'<hp:pic textWrap="TOP_AND_BOTTOM" textFlow="BOTH_SIDES" reverse="0" id="{pid}" zOrder="0" '
+            f'numberingType="PICTURE" lock="0" dropcapstyle="None" href="" groupLevel="0" instid="{pid}">'
+            f'<hp:offset x="0" y="0"/><hp:orgSz width="{width}" height="{height}"/>'
+            f'<hp:curSz width="{width}" height="{height}"/><hp:flip horizontal="0" vertical="0"/>'
+            f'<hp:rotationInfo angle="0" centerX="{width // 2}" centerY="{height // 2}" rotateimage="1"/>'
+            '<hp:renderingInfo><hc:transMatrix e1="1" e2="0" e3="0" e4="0" e5="1" e6="0"/>'
+            '<hc:scaMatrix e1="1" e2="0" e3="0" e4="0" e5="1" e6="0"/>'
+            '<hc:rotMatrix e1="1" e2="0" e3="0" e4="0" e5="1" e6="0"/></hp:renderingInfo>'
+            f'<hp:imgRect><hc:pt0 x="0" y="0"/><hc:pt1 x="{width}" y="0"/><hc:pt2 x="{width}" y="{height}"/>'
+            f'<hc:pt3 x="0" y="{height}"/></hp:imgRect>'
+            f'<hp:imgClip left="0" right="{width}" top="0" bottom="{height}"/>'
+            '<hp:inMargin left="0" right="0" top="0" bottom="0"/>'
+            f'<hp:imgDim dimwidth="{width}" dimheight="{height}"/>'
+            f'<hc:img binaryItemIDRef="{item}" bright="0" contrast="0" effect="REAL_PIC" alpha="0"/>'
+            f'<hp:effects/><hp:sz width="{width}" height="{height}" widthRelTo="ABSOLUTE" heightRelTo="ABSOLUTE" '
+            'protect="0"/><hp:pos treatAsChar="1" affectLSpacing="0" flowWithText="1" allowOverlap="0" '
+            'holdAnchorAndSO="0" vertRelTo="PARA" horzRelTo="COLUMN" vertAlign="TOP" horzAlign="LEFT" '
+            'vertOffset="0" horzOffset="0"/><hp:outMargin left="0" right="0" top="0" bottom="0"/>'
+            '<hp:shapeComment/></hp:pic><hp:t/></hp:run></hp:p>')
+
+    def table(self, cells: list[Cell], widths: list[int], anchor: str = "anchor", border: str = "cell",
+              header_rows: int = 0, *, keep_rows: bool = True, align: str = "left", offset: int = 0) -> None:
+        """A table of *cells* (only the cells that are drawn; spans cover the rest).
+
+        ``keep_rows``: a row moves whole to the next page (Hangul's 셀 단위로 나눔,
+        ``pageBreak="TABLE"``) instead of being cut; the first ``header_rows`` repeat.
+        """
         heights = row_heights(cells, widths)
         rows = len(heights)
         tid = next(self.ids)
-        width = sum(widths)
         xml = [
             self._open(anchor), self._sec_pr(),
             f'<hp:run charPrIDRef="{self.style.char["body"]}">'
             f'<hp:tbl id="{tid}" zOrder="0" numberingType="TABLE" textWrap="TOP_AND_BOTTOM" '
-            'textFlow="BOTH_SIDES" lock="0" dropcapstyle="None" pageBreak="CELL" '
-            f'repeatHeader="{1 if header_rows else 0}" rowCnt="{rows}" colCnt="{len(widths)}" cellSpacing="0" '
+            'textFlow="BOTH_SIDES" lock="0" dropcapstyle="None" '
+            f'pageBreak="{"TABLE" if keep_rows else "CELL"}" repeatHeader="{1 if header_rows else 0}" '
+            f'rowCnt="{rows}" colCnt="{len(widths)}" cellSpacing="0" '
             f'borderFillIDRef="{self.style.border[border]}" noAdjust="0">'
-            f'<hp:sz width="{width}" widthRelTo="ABSOLUTE" height="{sum(heights)}" '
+            f'<hp:sz width="{sum(widths)}" widthRelTo="ABSOLUTE" height="{sum(heights)}" '
             'heightRelTo="ABSOLUTE" protect="0"/>',
-            _TABLE_POS,
+            _table_pos(align, offset),
         ]
-        for row in range(rows):
+        by_row: list[list[Cell]] = [[] for _ in range(rows)]
+        for c in cells:
+            by_row[c.row].append(c)
+        for row, row_cells in enumerate(by_row):
             xml.append("<hp:tr>")
-            xml.extend(self._cell(c, widths, heights, border, row < header_rows) for c in cells if c.row == row)
+            xml.extend(self._cell(c, widths, heights, border, row < header_rows) for c in row_cells)
             xml.append("</hp:tr>")
         xml.append("</hp:tbl><hp:t/></hp:run></hp:p>")
         self.parts.append("".join(xml))
@@ -238,9 +310,10 @@ class Section:
         )
 
     def xml(self) -> bytes:
-        body = "".join(self.parts)
-        return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes" ?><hs:sec {_NS}>{body}</hs:sec>'
-                ).encode()
+        """The whole section part (an empty section still carries its page setup)."""
+        if self.first:
+            self.paragraph("", "free")
+        return SECTION_HEAD + "".join(self.parts).encode() + SECTION_TAIL
 
     def drain(self) -> bytes:
         """The XML of the paragraphs added since the last drain, which are then let go
@@ -258,6 +331,7 @@ def cell_paragraphs(cell: Cell) -> list[tuple[str, tuple[str, str]]]:
     return list(zip(lines, shapes, strict=True))
 
 
+# ── row heights, estimated before Hangul lays the table out again ───────────
 def _char_width(ch: str) -> float:
     """Rough advance of one character in ems (space, ASCII, Latin/Greek, Hangul and CJK)."""
     if ch == " ":
@@ -291,7 +365,7 @@ def cell_height(cell: Cell, width: int) -> int:
     for text, (para, char) in cell_paragraphs(cell):
         size = _CHAR_SIZE.get(char, 1000)
         room = max(1.0, (width - CELL_PADDING[0] - _PARA_LEFT.get(para, 0)) / size)
-        total += wrapped_lines(clean(text), room) * size * _LINE_SPACING.get(para, 130) // 100
+        total += wrapped_lines(one_line(text), room) * size * _LINE_SPACING.get(para, 130) // 100
     return total
 
 
@@ -305,177 +379,284 @@ def row_heights(cells: list[Cell], widths: list[int]) -> list[int]:
     return heights
 
 
-# ── the card, part by part ────────────────────────────────────────────────
+# ── blocks ────────────────────────────────────────────────────────────────
 _PARA_OF_LEVEL = {1: "level1", 2: "level2", 3: "level3"}
+_HEADING = {1: ("heading", "heading"), 2: ("subheading", "subheading"), 3: ("group", "group")}
 
 
 def bullet_text(marker: str, text: str) -> str:
     """``○ text`` with its literal marker, or the bare text for a marker-less line."""
-    return f"{marker} {clean(text)}" if marker else clean(text)
+    return f"{marker} {one_line(text)}" if marker else one_line(text)
 
 
-def _bullet(section: Section, line: m.BulletLine) -> None:
-    para = "plain" if line.marker == m.MARK_PLAIN else _PARA_OF_LEVEL.get(line.level, "level1")
-    section.paragraph(bullet_text(line.marker, line.text), para, "detail" if line.level == 3 else "body")
+def paragraph_shape(p: d.Paragraph) -> tuple[str, str]:
+    """(paragraph shape, character shape) of a bullet paragraph: its marker's depth, or its alignment."""
+    char = "detail" if p.level == 3 else "body"
+    if p.align:
+        return p.align, char
+    if not p.marker:
+        return ("plain" if p.level else "free"), char
+    return _PARA_OF_LEVEL.get(p.level, "level1"), char
 
 
-def _front(section: Section, card: m.Card) -> None:
-    """관리번호 box, title and the header table."""
-    if card.id:
-        section.table([Cell([m.L_ID], 0, 0, label=True), Cell([card.id], 0, 1)], list(ID_WIDTHS))
-    section.paragraph(card.title, "title", "title")
+def dated_text(line: d.DatedLine) -> str:
+    """``○ 2023. 04. : text``; an undated line keeps its marker."""
+    text = f"{line.date} : {one_line(line.text)}" if line.date else one_line(line.text)
+    return f"{line.marker} {text}" if line.marker else text
+
+
+def table_widths(table: d.Table, room: int) -> list[int]:
+    """Column widths from the shares: the table's part of ``room``, the last column taking the rest."""
+    whole = room * min(table.width, 1000) // 1000
+    total = sum(table.shares)
+    widths = [whole * share // total for share in table.shares]
+    widths[-1] += whole - sum(widths)
+    return widths
+
+
+def _cell_look(table: d.Table, cell: d.Cell, col: int) -> bool:
+    """Whether a value cell reads left-aligned: a label/value table's values, a figures table's first column."""
+    if cell.label:
+        return False
+    return table.style == d.STYLE_FIELDS or (table.style == d.STYLE_FIGURES and col == 0)
+
+
+def table_cells(table: d.Table) -> list[Cell]:
+    """The table's cells placed on its grid (spans skip covered places; a gap gets an empty cell)."""
+    columns, rows = len(table.shares), len(table.rows)
+    taken: set[tuple[int, int]] = set()
     cells: list[Cell] = []
-    for row, (left, right) in enumerate(m.HEADER_ROWS):
-        for col, label in ((0, left), (2, right)):
-            cells.append(Cell([label], row, col, label=True))
-            cells.append(Cell(_header_value(card.header, label), row, col + 1, left=True))
-    section.table(cells, list(HEADER_WIDTHS))
-
-
-def _contact_lines(person: m.Contact) -> list[str]:
-    """``市 산업입지과`` / ``(박정화 ☎888-4932)``: the contact on two lines."""
-    text = m.contact_text(person)
-    name, paren, rest = text.partition(" (")
-    return [name, paren.strip() + rest] if paren else [text]
-
-
-def _header_value(header: m.Header, label: str) -> list[str]:
-    if label == m.L_DEPARTMENT:
-        return _contact_lines(header.department)
-    if label == m.L_COOPERATION:
-        return [line for person in header.cooperation for line in _contact_lines(person)]
-    values = {
-        m.L_CATEGORY: header.category, m.L_EXECUTOR: header.executor, m.L_PERIOD: header.period,
-        m.L_STATUS: m.status_text(header), m.L_BUDGET: header.budget, m.L_COMPLETION: header.completion,
-    }
-    return [values[label]]
-
-
-def _plan(section: Section, card: m.Card) -> None:
-    section.paragraph(m.H_PLAN, "heading", "heading")
-    for key, title in m.PLAN_SUBHEADINGS.items():
-        section.paragraph(f"{m.MARK_SUBHEADING} {title}", "subheading", "subheading")
-        for line in card.bullets.get(key, []):
-            _bullet(section, line)
-    section.paragraph(f"{m.MARK_SUBHEADING} {m.SUB_ANNUAL_PLAN}", "subheading", "subheading")
-    plan = card.annual_plan
-    if plan.years:
-        section.table(plan_table_cells(card), plan_widths(len(plan.years)), header_rows=3)
-    elif plan.rows:
-        raise CardError(f"{card.id}: 연차별 추진계획에 연도가 없습니다 / the annual plan has rows but no years")
-
-
-def plan_widths(years: int) -> list[int]:
-    """세부추진내용, one column per term year, 임기 후; the last takes the rounding rest."""
-    rest = TEXT_WIDTH - PLAN_ITEM_WIDTH
-    each = rest // (years + 1)
-    return [PLAN_ITEM_WIDTH] + [each] * years + [rest - each * years]
-
-
-def _fit(values: list[str], width: int, card: m.Card, what: str) -> list[str]:
-    if len(values) > width:
-        raise CardError(f"{card.id}: 연차별 추진계획 {what}의 칸이 연도보다 많습니다 ({len(values)} > {width}) / "
-                        f"the annual plan {what} has more cells than term years")
-    return values + [""] * (width - len(values))
-
-
-def plan_table_cells(card: m.Card) -> list[Cell]:
-    """The merged 연차별 추진계획 table: 세부추진내용 spans the 3 header rows, 임기 내 the years."""
-    plan = card.annual_plan
-    width = len(plan.years)
-    last = width + 1
-    cells = [
-        Cell([m.L_PLAN_ITEM], 0, 0, row_span=3, label=True),
-        Cell([m.L_IN_TERM], 0, 1, col_span=width, label=True),
-        Cell([m.L_AFTER_TERM], 0, last, row_span=2, label=True),
-    ]
-    cells += [Cell([f"{year}년"], 1, col, label=True) for col, year in enumerate(plan.years, start=1)]
-    targets = _fit([m.percent_text(t) for t in plan.targets], width, card, m.L_TARGET_ROW)
-    cells += [Cell([t], 2, col, label=True) for col, t in enumerate(targets, start=1)]
-    cells.append(Cell([m.percent_text(plan.after_term_target)], 2, last, label=True))
-    for index, row in enumerate(plan.rows, start=3):
-        values = [row.title, *_fit(list(row.cells), width, card, row.title), row.after_term]
-        cells += [Cell([value], index, col) for col, value in enumerate(values)]
+    for r, row in enumerate(table.rows):
+        col = 0
+        for item in row.cells:
+            while (r, col) in taken:
+                col += 1
+            if col >= columns:
+                raise CardError(f"표의 칸이 열({columns}개)보다 많습니다 / a table row has more cells than its "
+                                f"{columns} columns: {' '.join(item.lines)}")
+            span_c, span_r = min(item.colspan, columns - col), min(item.rowspan, rows - r)
+            taken.update((r + i, col + j) for i in range(span_r) for j in range(span_c))
+            cells.append(Cell(list(item.lines), r, col, span_r, span_c, item.label, _cell_look(table, item, col)))
+            col += span_c
+        cells += [Cell([], r, c) for c in range(columns) if (r, c) not in taken]
+        taken.update((r, c) for c in range(columns))
+    cells.sort(key=lambda c: (c.row, c.col))
     return cells
 
 
-def _achievements(section: Section, card: m.Card) -> None:
-    section.paragraph(m.H_ACHIEVEMENTS, "heading", "heading")
-    for part in card.achievements:
-        section.paragraph(f"{m.MARK_SUBHEADING} {part.title}", "subheading", "subheading")
-        for group in part.groups:
-            if group.title:
-                section.paragraph(f"{m.GROUP_OPEN}{group.title}{m.GROUP_CLOSE}", "group", "group")
-            for item in group.items:
-                _achievement(section, item)
-
-
-def entry_text(item: m.Achievement) -> str:
-    """``○ 2023. 04. : text``; an undated entry keeps its marker (or none)."""
-    text = f"{item.date} : {clean(item.text)}" if item.date else clean(item.text)
-    marker = item.marker or (m.MARK_L1 if item.date else "")
-    return f"{marker} {text}" if marker else text
-
-
-def is_box(item: m.Achievement) -> bool:
-    """An undated, marker-less entry with sub-lines: the boxed note (인허가 현황)."""
-    return not item.date and item.marker == m.MARK_PLAIN and bool(item.details)
-
-
-def _achievement(section: Section, item: m.Achievement) -> None:
-    if is_box(item):
-        lines = [item.text] + [bullet_text(d.marker, d.text) for d in item.details]
-        shapes = [("box_title", "group")] + [("box_line", "body")] * len(item.details)
-        section.table([Cell(lines, 0, 0, shapes=shapes)], [BOX_WIDTH], anchor="box_anchor", border="box")
+def _table(section: Section, table: d.Table) -> None:
+    if not table.rows:
         return
-    free = not item.date and item.marker == m.MARK_PLAIN
-    section.paragraph(entry_text(item), "free" if free else "level1")
-    for detail in item.details:
-        _bullet(section, detail)
+    if table.caption:
+        section.paragraph(table.caption, "caption", "group")
+    anchor = "anchor_keep" if table.notes else "anchor"
+    section.table(table_cells(table), table_widths(table, section.text_width), anchor,
+                  header_rows=table.header_rows, keep_rows=all(row.keep for row in table.rows), align=table.align)
+    for index, note in enumerate(table.notes):
+        section.paragraph(note, "note" if index < len(table.notes) - 1 else "note_end", "detail")
 
 
-def _communication(section: Section, card: m.Card) -> None:
-    section.paragraph(m.H_COMMUNICATION, "heading", "heading")
-    counts = (list(card.communication) + [None] * 5)[: len(m.COMMUNICATION_LABELS)]
-    cells = [Cell([label], 0, col, label=True) for col, label in enumerate(m.COMMUNICATION_LABELS)]
-    cells += [Cell([m.count_text(n)], 1, col) for col, n in enumerate(counts)]
-    each = TEXT_WIDTH // len(m.COMMUNICATION_LABELS)
-    section.table(cells, [each] * len(m.COMMUNICATION_LABELS))
+def _box(section: Section, box: d.Box) -> None:
+    lines = [box.title] + [bullet_text(line.marker, line.text) for line in box.lines]
+    shapes = [("box_title", "group")] + [("box_line", "body")] * len(box.lines)
+    width = section.text_width - BOX_INDENT
+    section.table([Cell(lines, 0, 0, shapes=shapes)], [width], "box_anchor", border="box", offset=BOX_INDENT)
 
 
-def _bullet_section(section: Section, card: m.Card, key: str) -> None:
-    section.paragraph(m.SECTION_OF[key], "heading", "heading")
-    for line in card.bullets.get(key, []):
-        _bullet(section, line)
+def _dated(section: Section, line: d.DatedLine) -> None:
+    section.paragraph(dated_text(line), "level1")
+    for detail in line.details:
+        section.paragraph(bullet_text(detail.marker, detail.text), *paragraph_shape(detail))
 
 
-def render_section(card: m.Card, style: Template | None = None) -> bytes:
-    """``Contents/section0.xml`` of the card."""
-    section = Section(style or load_template())
-    add_card(section, card)
-    return section.xml()
+def _contents(section: Section, toc: d.TableOfContents, doc: d.Document) -> None:
+    section.paragraph(toc.title, "heading", "heading")
+    entries = toc.entries or tuple(
+        d.ContentsEntry(block.text) for block in d.walk(doc.blocks)
+        if isinstance(block, d.Heading) and block.level <= toc.depth)
+    for item in entries:
+        section.contents_line(item.text, item.page)
 
 
-def add_card(section: Section, card: m.Card) -> None:
-    """Append the whole card to ``section`` (one card of a document of many)."""
-    _front(section, card)
-    _plan(section, card)
-    _achievements(section, card)
-    _bullet_section(section, card, m.FUTURE_PLAN)
-    _communication(section, card)
-    _bullet_section(section, card, m.EFFECTS)
+def _block(section: Section, block: d.Block, doc: d.Document, images: list[BinaryItem]) -> None:
+    """Draw one block (sections are split off before: :func:`section_runs`)."""
+    if isinstance(block, d.Paragraph):
+        section.paragraph(bullet_text(block.marker, block.text), *paragraph_shape(block))
+    elif isinstance(block, d.Table):
+        _table(section, block)
+    elif isinstance(block, d.Heading):
+        section.paragraph(block.text, *_HEADING.get(block.level, _HEADING[3]))
+    elif isinstance(block, d.DatedLine):
+        _dated(section, block)
+    elif isinstance(block, d.Title):
+        section.paragraph(block.text, "title", "title")
+    elif isinstance(block, d.Box):
+        _box(section, block)
+    elif isinstance(block, d.PageBreak):
+        section.page_break()
+    elif isinstance(block, d.TableOfContents):
+        _contents(section, block, doc)
+    elif isinstance(block, d.Image):
+        _image(section, block, images)
 
 
-def preview_text(card: m.Card) -> bytes:
-    """``Preview/PrvText.txt``: the text file browsers show (UTF-8, CRLF)."""
-    lines = [f"{m.L_ID} {clean(card.id)}", clean(card.title), *m.SECTION_HEADINGS]
-    return "\r\n".join(lines).encode("utf-8")
+# ── pictures ──────────────────────────────────────────────────────────────
+@dataclass(frozen=True)
+class BinaryItem:
+    """A picture's part: its manifest id, part name, media type and bytes."""
+
+    id: str
+    name: str
+    mime: str
+    data: bytes
 
 
-def _manifest(data: bytes, card: m.Card) -> bytes:
-    """``Contents/content.hpf`` with the card's title as the document title."""
-    title = f"<opf:title>{escape(card.title) or m.L_ID}</opf:title>".encode()
-    return re.sub(rb"<opf:title>[^<]*</opf:title>|<opf:title/>", lambda _found: title, data, count=1)
+_SUFFIX = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
+
+
+def image_size(data: bytes, mime: str) -> tuple[int, int] | None:
+    """(width, height) in pixels from a PNG, GIF or JPEG header; None when it cannot be read."""
+    try:
+        if mime == "image/png" and data[12:16] == b"IHDR":
+            return struct.unpack(">II", data[16:24])
+        if mime == "image/gif":
+            return struct.unpack("<HH", data[6:10])
+        if mime == "image/jpeg":
+            return _jpeg_size(data)
+    except struct.error:
+        return None
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """Scan the JPEG segments for a start-of-frame marker."""
+    at = 2
+    while at + 9 < len(data) and data[at] == 0xFF:
+        marker, length = data[at + 1], struct.unpack(">H", data[at + 2: at + 4])[0]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", data[at + 5: at + 9])
+            return width, height
+        at += 2 + length
+    return None
+
+
+def _image(section: Section, image: d.Image, images: list[BinaryItem]) -> None:
+    number = len(images) + 1
+    item = BinaryItem(f"image{number}", f"BinData/image{number}.{_SUFFIX[image.mime]}", image.mime, image.data)
+    images.append(item)
+    width = section.text_width * min(image.width, 1000) // 1000
+    size = image_size(image.data, image.mime)
+    height = width * size[1] // size[0] if size and size[0] and size[1] else width
+    section.picture(item.id, max(width, 1), max(height, 1), "center")
+
+
+# ── the document's parts ──────────────────────────────────────────────────
+def section_runs(blocks: Iterable[d.Block], orientation: str = "portrait") -> Iterator[tuple[str, list[d.Block]]]:
+    """(orientation, blocks) of each run of the document: a :class:`~reportgen.document.Section` starts
+    a run of its own (a nested one too), and what follows it a new run in the outer orientation."""
+    run: list[d.Block] = []
+    for block in blocks:
+        if isinstance(block, d.Section):
+            if run:
+                yield orientation, run
+                run = []
+            yield from section_runs(block.blocks, block.orientation)
+        else:
+            run.append(block)
+    if run:
+        yield orientation, run
+
+
+@dataclass(frozen=True)
+class DocumentParts:
+    """What a document adds to the template: its section parts, pictures, title and preview text
+    (built once, packed as HWPX by :func:`package` and as HWP 5.0 by the HWP writer)."""
+
+    sections: tuple[bytes, ...]
+    images: tuple[BinaryItem, ...]
+    title: str
+    preview: bytes
+
+
+def document_parts(doc: d.Document, options: WriterOptions | None = None, style: Template | None = None
+                   ) -> DocumentParts:
+    """Draw every block of ``doc``; each change of orientation starts a new section part, and
+    runs of the same orientation share a part, each from a new page."""
+    style = style or load_template(options)
+    images: list[BinaryItem] = []
+    sections: list[Section] = []
+    for orientation, blocks in section_runs(doc.blocks):
+        if sections and sections[-1].orientation == orientation:
+            sections[-1].page_break()
+        else:
+            sections.append(Section(style, orientation=orientation))
+        for block in blocks:
+            _block(sections[-1], block, doc, images)
+    parts = tuple(section.xml() for section in sections) or (Section(style).xml(),)
+    return DocumentParts(parts, tuple(images), doc.title, preview_text(doc))
+
+
+def block_lines(block: d.Block) -> Iterator[str]:
+    """The printed text of a block, line by line (sections are opened by :func:`reportgen.document.walk`)."""
+    if isinstance(block, d.Title | d.Heading):
+        yield block.text
+    elif isinstance(block, d.Paragraph):
+        yield bullet_text(block.marker, block.text)
+    elif isinstance(block, d.DatedLine):
+        yield dated_text(block)
+        yield from (bullet_text(p.marker, p.text) for p in block.details)
+    elif isinstance(block, d.Box):
+        yield block.title
+        yield from (bullet_text(p.marker, p.text) for p in block.lines)
+    elif isinstance(block, d.Table):
+        yield from (" ".join(" ".join(c.lines) for c in row.cells) for row in block.rows)
+        yield from block.notes
+    elif isinstance(block, d.TableOfContents):
+        yield block.title
+        yield from (e.text if e.page is None else f"{e.text} {e.page}" for e in block.entries)
+    elif isinstance(block, d.Image):
+        yield block.alt
+
+
+def preview_text(doc: d.Document) -> bytes:
+    """``Preview/PrvText.txt``: the start of the document's text (UTF-8, CRLF), as browsers show it."""
+    lines, size = [], 0
+    for block in d.walk(doc.blocks):
+        for line in block_lines(block):
+            text = one_line(line)
+            if text:
+                lines.append(text)
+                size += len(text) + 2
+        if size >= PREVIEW_CHARS:
+            break
+    return "\r\n".join(lines)[:PREVIEW_CHARS].encode("utf-8")
+
+
+# ── the package ───────────────────────────────────────────────────────────
+def section_name(index: int) -> str:
+    return f"Contents/section{index}.xml"
+
+
+def manifest(data: bytes, title: str, sections: int = 1, images: Iterable[BinaryItem] = ()) -> bytes:
+    """``Contents/content.hpf`` titled ``title``, listing ``sections`` section parts (in the spine too)
+    and the pictures (embedded binary items)."""
+    text = f"<opf:title>{escape(one_line(title)) or m.L_ID}</opf:title>".encode()
+    data = re.sub(rb"<opf:title>[^<]*</opf:title>|<opf:title/>", lambda _found: text, data, count=1)
+    items = [f'<opf:item id="section{i}" href="{section_name(i)}" media-type="application/xml"/>'
+             for i in range(1, sections)]
+    items += [f'<opf:item id="{escape_attribute(item.id)}" href="{escape_attribute(item.name)}" '
+              f'media-type="{item.mime}" isEmbeded="1"/>' for item in images]
+    if items:
+        data = data.replace(b"</opf:manifest>", "".join(items).encode() + b"</opf:manifest>", 1)
+    if sections > 1:
+        refs = "".join(f'<opf:itemref idref="section{i}" linear="yes"/>' for i in range(1, sections))
+        data = data.replace(b"</opf:spine>", refs.encode() + b"</opf:spine>", 1)
+    return data
+
+
+def _header(data: bytes, sections: int) -> bytes:
+    """``Contents/header.xml`` counting ``sections`` sections."""
+    return re.sub(rb'secCnt="\d+"', f'secCnt="{sections}"'.encode(), data, count=1)
 
 
 def part_member(name: str, data: bytes) -> Member:
@@ -483,32 +664,65 @@ def part_member(name: str, data: bytes) -> Member:
     return Member.stored(name, data) if name == "mimetype" else Member.deflated(name, data)
 
 
-def render_hwpx(card: m.Card) -> bytes:
-    """The card as HWPX bytes (the same card always gives the same bytes)."""
-    style = load_template()
-    fresh = {
-        SECTION_PART: render_section(card, style),
-        PREVIEW_PART: preview_text(card),
-        MANIFEST_PART: _manifest(style.raw[MANIFEST_PART], card),
-    }
-    members = [part_member(part.name, fresh[part.name]) if part.name in fresh else part for part in style.members]
+def fresh_parts(parts: DocumentParts, style: Template) -> dict[str, bytes]:
+    """The parts the document replaces or adds, by name (uncompressed: what the HWP writer's long way takes)."""
+    count_ = len(parts.sections)
+    fresh = {section_name(i): xml for i, xml in enumerate(parts.sections)}
+    fresh[PREVIEW_PART] = parts.preview
+    fresh[MANIFEST_PART] = manifest(style.raw[MANIFEST_PART], parts.title, count_, parts.images)
+    if count_ > 1:
+        fresh[HEADER_PART] = _header(style.raw[HEADER_PART], count_)
+    fresh.update((item.name, item.data) for item in parts.images)
+    return fresh
+
+
+def package(parts: DocumentParts, style: Template) -> bytes:
+    """The HWPX package: the template's parts in order with the document's in place, then the new ones."""
+    fresh = fresh_parts(parts, style)
+    members = [part_member(p.name, fresh.pop(p.name)) if p.name in fresh else p for p in style.members]
+    members += [Member.stored(name, data) if name.startswith("BinData/") else part_member(name, data)
+                for name, data in fresh.items()]
     return zip_members(members)
 
 
-SECTION_HEAD = f'<?xml version="1.0" encoding="UTF-8" standalone="yes" ?><hs:sec {_NS}>'.encode()
-SECTION_TAIL = b"</hs:sec>"
+def render_document(doc: d.Document, options: WriterOptions | None = None) -> bytes:
+    """Any document as HWPX bytes (the same document always gives the same bytes)."""
+    style = load_template(options)
+    return package(document_parts(doc, options, style), style)
+
+
+def card_document_checked(card: m.Card) -> d.Document:
+    """The card's document; a 연차별 추진계획 with rows but no years cannot be drawn (its rows would be lost)."""
+    if card.annual_plan.rows and not card.annual_plan.years:
+        raise CardError(f"{card.id}: 연차별 추진계획에 연도가 없습니다 / the annual plan has rows but no years")
+    return card_document(card)
+
+
+def render_hwpx(card: m.Card, options: WriterOptions | None = None) -> bytes:
+    """The standard pledge card as HWPX bytes."""
+    return render_document(card_document_checked(card), options)
+
+
+def render_section(card: m.Card, style: Template | None = None) -> bytes:
+    """``Contents/section0.xml`` of the card."""
+    return document_parts(card_document_checked(card), style=style).sections[0]
+
+
+# ── TRANSITION (issue 10): package.py's combined HWPX until it renders a Document ──
+def add_card(section: Section, card: m.Card) -> None:
+    """Append the whole card to ``section`` (one card of a document of many)."""
+    doc = card_document_checked(card)
+    for block in doc.blocks:
+        _block(section, block, doc, [])
 
 
 def hwpx_from_section(chunks: Iterable[bytes], title: str, preview: list[str]) -> bytes:
-    """An HWPX package whose section is ``chunks`` (e.g. :meth:`Section.drain` after each card,
-    between :data:`SECTION_HEAD` and :data:`SECTION_TAIL`), compressed as they come, titled ``title``.
-
-    ``preview`` are the lines of ``Preview/PrvText.txt``. Same input → same bytes.
-    """
+    """An HWPX package whose one section is ``chunks`` (between :data:`SECTION_HEAD` and
+    :data:`SECTION_TAIL`), compressed as they come, titled ``title``, previewing ``preview``."""
     style = load_template()
     fresh = {
         SECTION_PART: Member.streamed(SECTION_PART, chunks),
-        PREVIEW_PART: part_member(PREVIEW_PART, "\r\n".join(clean(line) for line in preview).encode("utf-8")),
-        MANIFEST_PART: part_member(MANIFEST_PART, _manifest(style.raw[MANIFEST_PART], m.Card(id="", title=title))),
+        PREVIEW_PART: part_member(PREVIEW_PART, "\r\n".join(one_line(line) for line in preview).encode("utf-8")),
+        MANIFEST_PART: part_member(MANIFEST_PART, manifest(style.raw[MANIFEST_PART], title)),
     }
     return zip_members([fresh.get(part.name, part) for part in style.members])
