@@ -1,0 +1,334 @@
+"""reportgen web: every API path and the pages' forms through Starlette's TestClient (tmp workspaces)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import time
+import warnings
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+with warnings.catch_warnings():  # Starlette prefers httpx2; httpx is what this project pins
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from reportgen.errors import InputError
+from reportgen.formats import WRITERS
+from reportgen.readers.workbook import read_workbook
+from reportgen.web import create_app
+from reportgen.web.app import Limits, _refuse_open_address
+from reportgen.web.security import read_password
+from reportgen.web.workspace import Workspace
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "input" / "master.xlsx"
+SAMPLE_HISTORY = REPO / "input" / "history" / "2024-03.xlsx"
+
+
+def _workspace(tmp_path: Path) -> Workspace:
+    root = tmp_path / "ws"
+    (root / "history").mkdir(parents=True)
+    (root / "master.xlsx").write_bytes(SAMPLE.read_bytes())
+    (root / "history" / "2024-03.xlsx").write_bytes(SAMPLE_HISTORY.read_bytes())
+    return Workspace.open(root)
+
+
+@pytest.fixture()
+def space(tmp_path: Path) -> Workspace:
+    return _workspace(tmp_path)
+
+
+def _client(space: Workspace, **options: object) -> TestClient:
+    client = TestClient(create_app(space, **options), raise_server_exceptions=False)
+    client.headers["x-csrf-token"] = client.get("/api/csrf").json()["csrf"]
+    return client
+
+
+@pytest.fixture()
+def client(space: Workspace) -> TestClient:
+    return _client(space)
+
+
+def _card_file(progress: int, fmt: str = "hwpx", card_id: str = "3-1") -> bytes:
+    card = copy.deepcopy(read_workbook(SAMPLE).cards[0])
+    card.header.progress = progress
+    card.id = card_id
+    return WRITERS[fmt].render(card)
+
+
+def _broken_workbook() -> bytes:
+    book = openpyxl.load_workbook(SAMPLE)
+    book["공약목록"]["H2"] = "육십"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# ── reading ──────────────────────────────────────────────────────────────
+
+
+def test_health(client: TestClient) -> None:
+    response = client.get("/api/health")
+    assert response.status_code == 200 and response.json() == {"ok": True}
+
+
+def test_cards_lists_the_sample_card(client: TestClient) -> None:
+    assert client.get("/api/cards").json() == [{
+        "id": "3-1", "title": "서부산스마트밸리 「낙동강 테크노밸리」 조성", "area": "3. 일자리가 넘치는 경제도시",
+        "department": "전략사업과 스마트산업담당", "status": "추진 중", "progress": 60}]
+
+
+@pytest.mark.parametrize(("fmt", "start"), [("txt", None), ("docx", b"PK"), ("xlsx", b"PK"), ("hwpx", b"PK"),
+                                            ("hwp", b"\xd0\xcf\x11\xe0"), ("html", b"<!doctype html>")])
+def test_card_file_in_each_format(client: TestClient, fmt: str, start: bytes | None) -> None:
+    response = client.get(f"/api/cards/3-1.{fmt}")
+    assert response.status_code == 200
+    assert response.content.startswith(start) if start else "낙동강 테크노밸리" in response.text
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith("inline" if fmt == "html" else "attachment")
+    assert "filename*=UTF-8''3-1_" in disposition
+
+
+def test_card_file_unknown_card_and_format(client: TestClient) -> None:
+    assert client.get("/api/cards/9-9.txt").status_code == 422
+    response = client.get("/api/cards/3-1.exe")
+    assert response.status_code == 422 and "exe" in response.json()["problems"][0]["message"]
+
+
+def test_history_lists_the_versions(client: TestClient) -> None:
+    assert [v["name"] for v in client.get("/api/history").json()] == ["2024-03.xlsx"]
+
+
+# ── POST /api/workbook ──────────────────────────────────────────────────
+
+
+def test_workbook_valid_becomes_the_master_and_the_old_one_goes_to_history(client: TestClient, space: Workspace) -> None:
+    book = openpyxl.load_workbook(SAMPLE)
+    book["공약목록"]["H2"] = 75
+    out = io.BytesIO()
+    book.save(out)
+    before = space.master.read_bytes()
+    response = client.post("/api/workbook", files={"file": ("4분기.xlsx", out.getvalue())})
+    assert response.status_code == 200 and response.json()["cards"] == 1
+    assert client.get("/api/cards").json()[0]["progress"] == 75
+    saved = response.json()["saved"]
+    assert (space.history / saved).read_bytes() == before
+
+
+def test_workbook_broken_names_sheet_and_cell_and_leaves_the_master(client: TestClient, space: Workspace) -> None:
+    before = space.master.read_bytes()
+    response = client.post("/api/workbook", files={"file": ("부서.xlsx", _broken_workbook())})
+    assert response.status_code == 422
+    problems = response.json()["problems"]
+    assert {"file", "place", "message", "fix"} == set(problems[0])
+    assert ("부서.xlsx", "공약목록!H2") in [(p["file"], p["place"]) for p in problems]
+    assert space.master.read_bytes() == before
+    assert list(space.uploads.iterdir()) == []  # the upload is not kept
+
+
+def test_workbook_not_an_xlsx(client: TestClient, space: Workspace) -> None:
+    before = space.master.read_bytes()
+    for name, data in (("a.xlsx", b"just text"), ("a.pdf", b"%PDF-1.4"), ("a.xlsx", b"")):
+        response = client.post("/api/workbook", files={"file": (name, data)})
+        assert response.status_code == 422, name
+        assert response.json()["problems"][0]["file"] == name
+    assert space.master.read_bytes() == before
+
+
+def test_workbook_without_a_file(client: TestClient) -> None:
+    response = client.post("/api/workbook", data={"x": "1"})
+    assert response.status_code == 422 and "올린 파일이 없습니다" in response.json()["problems"][0]["message"]
+
+
+def test_oversized_upload_is_413_with_a_problem(space: Workspace) -> None:
+    small = _client(space, limits=Limits(body_bytes=50_000))
+    before = space.master.read_bytes()
+    response = small.post("/api/workbook", files={"file": ("big.xlsx", b"PK\x03\x04" + b"0" * 60_000)})
+    assert response.status_code == 413
+    assert "너무 큽니다" in response.json()["problems"][0]["message"]
+    assert space.master.read_bytes() == before
+
+
+def test_missing_or_wrong_csrf_is_403_on_every_state_changing_path(space: Workspace) -> None:
+    client = _client(space)
+    del client.headers["x-csrf-token"]
+    paths = ["/api/workbook", "/api/collect", "/api/collect/x/accept", "/api/undo", "/check", "/collect",
+             "/undo", "/make/summary", "/check/abc/install", "/collect/x/accept"]
+    for path in paths:
+        response = client.post(path, files={"file": ("a.xlsx", b"PK\x03\x04")})
+        assert response.status_code == 403, path
+        wrong = client.post(path, data={"csrf": "not-the-token"})
+        assert wrong.status_code == 403, path
+
+
+def test_another_origin_is_refused_even_with_the_token(client: TestClient, space: Workspace) -> None:
+    before = space.master.read_bytes()
+    response = client.post("/api/workbook", files={"file": ("a.xlsx", SAMPLE.read_bytes())},
+                           headers={"origin": "http://evil.example"})
+    assert response.status_code == 403
+    assert space.master.read_bytes() == before
+    same = client.post("/api/undo", headers={"origin": "http://testserver"})
+    assert same.status_code == 422  # past the origin check: nothing to undo
+
+
+def test_session_cookie_is_httponly_and_samesite(space: Workspace) -> None:
+    response = TestClient(create_app(space)).get("/")
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/" in cookie
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+# ── 취합 ─────────────────────────────────────────────────────────────────
+
+
+def test_collect_matches_each_file_and_accept_updates_the_master(client: TestClient, space: Workspace) -> None:
+    files = [("files", ("전략사업과.hwpx", _card_file(85))),
+             ("files", ("새공약.hwpx", _card_file(10, card_id="9-9"))),
+             ("files", ("메모.txt", "아무 내용".encode())),
+             ("files", ("그림.png", b"\x89PNG"))]
+    response = client.post("/api/collect", files=files)
+    assert response.status_code == 200
+    body = response.json()
+    good, missing, text, picture = body["results"]
+    assert good["file"] == "전략사업과.hwpx" and good["id"] == "3-1"
+    assert {"item": "추진율", "old": "60%", "new": "85%"} in good["changes"]
+    assert missing["file"] == "새공약.hwpx" and "9-9" in missing["problems"][0]["message"]
+    assert text["file"] == "메모.txt" and text["problems"]
+    assert picture["problems"][0]["message"].startswith("올릴 수 없는 파일 형식입니다: .png")
+    before = space.master.read_bytes()
+    accepted = client.post(f"/api/collect/{body['collection']}/accept", json={"ids": ["3-1"]})
+    assert accepted.status_code == 200 and accepted.json()["accepted"] == ["3-1"]
+    assert client.get("/api/cards").json()[0]["progress"] == 85
+    assert (space.history / accepted.json()["saved"]).read_bytes() == before
+    undone = client.post("/api/undo")
+    assert undone.status_code == 200 and space.master.read_bytes() == before
+    assert client.get("/api/cards").json()[0]["progress"] == 60
+
+
+def test_accept_refuses_ids_not_in_the_collection_and_unknown_collections(client: TestClient, space: Workspace) -> None:
+    key = client.post("/api/collect", files=[("files", ("a.hwpx", _card_file(85)))]).json()["collection"]
+    before = space.master.read_bytes()
+    assert client.post(f"/api/collect/{key}/accept", json={"ids": ["9-9"]}).status_code == 422
+    assert client.post(f"/api/collect/{key}/accept", json={"wrong": 1}).status_code == 422
+    assert client.post("/api/collect/nothing/accept", json={"ids": ["3-1"]}).status_code == 422
+    assert space.master.read_bytes() == before
+
+
+def test_undo_with_nothing_to_undo(client: TestClient) -> None:
+    response = client.post("/api/undo")
+    assert response.status_code == 422 and "되돌릴 변경이 없습니다" in response.json()["problems"][0]["message"]
+
+
+# ── 만들기 ────────────────────────────────────────────────────────────────
+
+
+def test_package_is_a_zip_with_the_combined_documents(client: TestClient) -> None:
+    response = client.get("/api/package")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert "manifest.json" in names
+    assert any(name.endswith(".hwpx") and "/" not in name for name in names)
+
+
+def _finished(client: TestClient, location: str) -> dict:
+    job = location.rsplit("/", 1)[1]
+    for _ in range(300):
+        state = client.get(f"/api/jobs/{job}").json()
+        if state["done"]:
+            return state
+        time.sleep(0.1)
+    raise AssertionError("the job did not finish")
+
+
+def test_make_summary_and_changes_jobs(client: TestClient, space: Workspace) -> None:
+    made = client.post("/make/summary", data={"csrf": client.headers["x-csrf-token"]}, follow_redirects=False)
+    assert made.status_code == 303
+    state = _finished(client, made.headers["location"])
+    assert state["ok"] and client.get(state["download"]).content.startswith(b"PK")
+    assert (space.output / "총괄표.xlsx").is_file()
+    changes = client.post("/make/changes", data={"csrf": client.headers["x-csrf-token"], "version": "2024-03.xlsx"},
+                          follow_redirects=False)
+    state = _finished(client, changes.headers["location"])
+    assert state["ok"] and state["notes"][0].startswith("변동 카드 1건")
+    bad = client.post("/make/changes", data={"csrf": client.headers["x-csrf-token"], "version": "../master.xlsx"},
+                      follow_redirects=False)
+    state = _finished(client, bad.headers["location"])
+    assert not state["ok"] and "기록에 없는 버전" in state["problems"][0]["message"]
+
+
+# ── pages ─────────────────────────────────────────────────────────────────
+
+
+def test_pages_are_korean_and_label_their_fields(client: TestClient) -> None:
+    for path in ("/", "/cards", "/cards/3-1", "/check", "/collect", "/make"):
+        html = client.get(path).text
+        assert '<html lang="ko">' in html, path
+        assert "<script src=\"http" not in html and "cdn" not in html.lower(), path
+    cards = client.get("/cards").text
+    for field in ("f-area", "f-department", "f-status", "f-q"):
+        assert f'<label for="{field}">' in cards and f'id="{field}"' in cards
+
+
+def test_card_list_filters(client: TestClient) -> None:
+    assert "1장 중 1장" in client.get("/cards", params={"status": "추진 중"}).text
+    assert "1장 중 0장" in client.get("/cards", params={"status": "완료"}).text
+    assert "1장 중 1장" in client.get("/cards", params={"q": "테크노"}).text
+    assert "1장 중 0장" in client.get("/cards", params={"q": "없는말"}).text
+
+
+def test_check_page_groups_problems_by_sheet(client: TestClient, space: Workspace) -> None:
+    response = client.post("/check", files={"file": ("부서.xlsx", _broken_workbook())},
+                           data={"csrf": client.headers["x-csrf-token"]})
+    assert response.status_code == 422
+    assert "<h3>공약목록</h3>" in response.text and "공약목록!H2" in response.text
+    assert "Traceback" not in response.text
+
+
+def test_a_bug_gives_a_short_page_without_python_internals(space: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = _client(space)
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("secret internals /home/user/x.py line 3")
+
+    monkeypatch.setattr("reportgen.web.routes.summarize", broken)
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "내부 오류" in response.text and "secret internals" not in response.text and "Traceback" not in response.text
+
+
+def test_password_is_asked_before_anything_else(space: Workspace) -> None:
+    client = TestClient(create_app(space, password="correct horse"), follow_redirects=False)
+    assert client.get("/").headers["location"] == "/login"
+    assert client.get("/api/cards").status_code == 401
+    assert client.get("/api/health").status_code == 200
+    token = client.get("/api/csrf").status_code
+    assert token == 401
+    login = client.get("/login")
+    csrf = login.text.split('name="csrf" value="')[1].split('"')[0]
+    assert client.post("/login", data={"csrf": csrf, "password": "wrong"}).status_code == 401
+    assert client.post("/login", data={"csrf": csrf, "password": "correct horse"}).status_code == 303
+    assert client.get("/api/cards").status_code == 200
+
+
+def test_another_address_needs_a_password_file(tmp_path: Path) -> None:
+    _refuse_open_address("127.0.0.1", None)
+    with pytest.raises(InputError) as caught:
+        _refuse_open_address("0.0.0.0", None)
+    assert caught.value.problems[0].file == "--host"
+    short = tmp_path / "pw.txt"
+    short.write_text("short\n", encoding="utf-8")
+    with pytest.raises(InputError):
+        read_password(short)
+    short.write_text("long enough password\nignored\n", encoding="utf-8")
+    assert read_password(short) == "long enough password"
+
+
+def test_a_new_workspace_gets_the_sample(tmp_path: Path) -> None:
+    space = Workspace.open(tmp_path / "new")
+    assert space.master.read_bytes() == SAMPLE.read_bytes()
+    assert (space.history / "2024-03.xlsx").read_bytes() == SAMPLE_HISTORY.read_bytes()
