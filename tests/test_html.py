@@ -14,8 +14,10 @@ from typer.testing import CliRunner
 from reportgen import model as m
 from reportgen.cli import app
 from reportgen.document import (
+    STYLE_FIGURES,
     Box,
     Cell,
+    ContentsEntry,
     DatedLine,
     Document,
     Heading,
@@ -33,8 +35,8 @@ from reportgen.documents import card_document
 from reportgen.errors import CardError
 from reportgen.formats import WRITERS, parse_formats
 from reportgen.readers.text import read_text
-from reportgen.resources import template_path
-from reportgen.writers.html import render_document_html, render_html
+from reportgen.resources import WriterOptions, template_path
+from reportgen.writers.html import render_document, render_html
 from reportgen.writers.text import render_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,7 +227,7 @@ def test_text_is_escaped() -> None:
 def test_attributes_are_escaped() -> None:
     name = 'x" onmouseover="alert(1)" data-a=\'b'
     doc = Document(name, (Table((Row((cell("a", label=True), cell("b"))),), (1, 1), name=name),))
-    root = page(render_document_html(doc))
+    root = page(render_document(doc))
     [table] = root.xpath("//table")
     assert table.get("aria-label") == name
     assert table.get("onmouseover") is None and table.get("data-a") is None
@@ -245,22 +247,19 @@ def test_style_sheet_prints_on_a4_with_korean_fonts() -> None:
     assert names[:3] == ["맑은 고딕", "Malgun Gothic", "NanumGothic"] and names[-1] == "sans-serif"
 
 
-def test_a_style_sheet_cannot_end_the_style_element(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from reportgen.writers import html as writer
-
+def test_a_style_sheet_cannot_end_the_style_element(tmp_path: Path) -> None:
     (tmp_path / "page.css").write_text("body { color: red } </style><script>x()</script>", encoding="utf-8")
-    (tmp_path / "page.html.j2").write_text(template_path("page.html.j2").read_text(encoding="utf-8"),
-                                           encoding="utf-8")
-    monkeypatch.setenv("REPORTGEN_TEMPLATES", str(tmp_path))
-    writer._style.cache_clear()
-    writer._page.cache_clear()
-    try:
-        root = page(render_html(read_text(CARD_2403)))
-    finally:
-        writer._style.cache_clear()
-        writer._page.cache_clear()
+    root = page(render_html(read_text(CARD_2403), WriterOptions(templates=tmp_path)))
     assert root.xpath("//script") == []
     assert len(root.xpath("//style")) == 1
+    assert "color: red" in root.findtext(".//style")  # the office's sheet, the packaged page template
+
+
+def test_template_folder_comes_from_the_options(tmp_path: Path) -> None:
+    (tmp_path / "page.html.j2").write_text("<p>{{ doc.title }}</p>", encoding="utf-8")
+    doc = Document("사무실 양식", (Title("x"),))
+    assert render_document(doc, WriterOptions(templates=tmp_path)) == "<p>사무실 양식</p>"
+    assert render_document(doc).startswith("<!doctype html>")  # other calls keep the packaged page
 
 
 # ── the document model and every block ────────────────────────────────────
@@ -279,7 +278,7 @@ def test_every_block_kind_renders() -> None:
                        (1, 3), header_rows=1, caption="표 제목")), "landscape"),
         Image(PNG_1PX, "image/png", "빈 그림", width=500),
     ))
-    root = page(render_document_html(doc))
+    root = page(render_document(doc))
     nav = root.xpath("//nav[@class='contents']")[0]
     links = [(a.get("href"), a.text_content()) for a in nav.xpath(".//a")]
     assert links == [("#h1", "【첫째】"), ("#h2", "【둘째】")]  # depth 1: the □ heading is left out
@@ -296,7 +295,7 @@ def test_every_block_kind_renders() -> None:
 
 def test_row_headers_span_rows_and_body_labels_are_row_scoped() -> None:
     table = Table((Row((cell("분야", label=True, rowspan=2), cell("a"))), Row((cell("b"),))), (1, 1))
-    root = page(render_document_html(Document("t", (table,))))
+    root = page(render_document(Document("t", (table,))))
     assert root.xpath("//thead") == []
     assert [(c.tag, c.get("scope"), c.get("rowspan")) for c in root.xpath("//tbody/tr[1]/*")] == [
         ("th", "rowgroup", "2"), ("td", None, None)]
@@ -368,3 +367,52 @@ def test_build_format_html_writes_id_and_title_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [built.name, "manifest.json"]
     root = page(built.read_text(encoding="utf-8"))
     assert root.findtext(".//h1") == "신평·장림산업단지 「낙동강 테크노밸리」 조성"
+
+
+# ── the model's fields: 목차 entries, table notes, alignment, landscape, figures ──
+def test_contents_entries_link_to_their_headings_with_pages() -> None:
+    doc = Document("묶음", (
+        TableOfContents(entries=(ContentsEntry("총괄표", 2), ContentsEntry("3-1 사업", 5),
+                                 ContentsEntry("없는 제목"))),
+        Section((Heading("총괄표", 1), Paragraph("가")), "landscape", name="총괄표"),
+        Heading("3-1 사업", 1),
+    ))
+    root = page(render_document(doc))
+    items = root.xpath("//nav[@class='contents']//li")
+    assert [(li.xpath("a/@href"), li.xpath("span[@class='page']/text()")) for li in items] == [
+        (["#h1"], ["2"]), (["#h2"], ["5"]), ([], [])]
+    assert items[2].text_content() == "없는 제목"  # no heading of that text: no dead link
+    assert root.get_element_by_id("h1").text == "총괄표" and root.get_element_by_id("h2").text == "3-1 사업"
+    [section] = root.xpath("//section")
+    assert (section.get("class"), section.get("aria-label")) == ("landscape", "총괄표")
+
+
+def test_table_notes_follow_the_table_and_describe_it() -> None:
+    table = Table((Row((cell("분야", label=True), cell("평균", label=True))), Row((cell("경제"), cell("62.3")))),
+                  (500, 500), header_rows=1, caption="총괄표", style=STYLE_FIGURES,
+                  notes=("추진율이 빈 카드 1건은 평균에서 뺐습니다.",))
+    root = page(render_document(Document("t", (table,))))
+    [html_table] = root.xpath("//table")
+    notes = html_table.getnext()
+    assert notes.get("class") == "table-notes" and html_table.get("aria-describedby") == notes.get("id")
+    assert notes.xpath("p/text()") == ["추진율이 빈 카드 1건은 평균에서 뺐습니다."]
+    assert html_table.get("class") == "align-center figures"
+    assert html_table.xpath("caption/text()") == ["총괄표"]
+
+
+def test_paragraph_alignment_is_a_class_and_styled() -> None:
+    doc = Document("t", (Paragraph("가운데", align="center"), Paragraph("오른쪽", align="right"), Paragraph("보통")))
+    root = page(render_document(doc))
+    assert root.xpath("//p[contains(@class, 'line')]/@class") == [
+        "line level0 align-center", "line level0 align-right", "line level0"]
+    css = template_path("page.css").read_text(encoding="utf-8")
+    assert re.search(r"\.line\.align-center\s*\{[^}]*text-align:\s*center", css)
+    assert re.search(r"\.line\.align-right\s*\{[^}]*text-align:\s*right", css)
+
+
+def test_landscape_sections_print_on_a_named_landscape_page_and_figures_align() -> None:
+    css = template_path("page.css").read_text(encoding="utf-8")
+    assert re.search(r"@page landscape\s*\{[^}]*size:\s*A4 landscape", css)
+    assert re.search(r"section\.landscape\s*\{[^}]*page:\s*landscape", css)
+    figures = re.search(r"table\.figures td\s*\{([^}]*)\}", css).group(1)
+    assert "text-align: right" in figures and "tabular-nums" in figures

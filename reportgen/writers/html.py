@@ -11,14 +11,15 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
 from reportgen import model as m
-from reportgen.document import Cell, Document, Heading, Table, TableOfContents, walk
+from reportgen.document import Cell, ContentsEntry, Document, Heading, Table, TableOfContents, walk
 from reportgen.documents import card_document
-from reportgen.resources import template_path
+from reportgen.resources import WriterOptions, template_path
 
 PAGE_TEMPLATE = "page.html.j2"
 STYLE_SHEET = "page.css"
@@ -78,10 +79,36 @@ def anchors(doc: Document) -> dict[int, str]:
     return {id(block): f"h{index}" for index, block in enumerate(headings, 1)}
 
 
-def contents(doc: Document, toc: TableOfContents, ids: dict[int, str]) -> list[tuple[str, str]]:
-    """(anchor, text) of the headings a table of contents lists."""
-    return [(ids[id(block)], block.text) for block in walk(doc.blocks)
-            if isinstance(block, Heading) and block.level <= toc.depth]
+@dataclass(frozen=True)
+class ContentsLine:
+    """A 목차 line: its text, the anchor of the heading it names (empty: none), its page or ``""``."""
+
+    text: str
+    target: str
+    page: str
+
+
+def contents(doc: Document, toc: TableOfContents, ids: dict[int, str]) -> list[ContentsLine]:
+    """The 목차's lines: its entries, each linked to the first heading of the same text (with their
+    pages), else the headings down to its depth."""
+    headings = [block for block in walk(doc.blocks) if isinstance(block, Heading)]
+    if not toc.entries:
+        return [ContentsLine(block.text, ids[id(block)], "") for block in headings if block.level <= toc.depth]
+    first: dict[str, str] = {}
+    for block in headings:
+        first.setdefault(block.text.strip(), ids[id(block)])
+    return [ContentsLine(entry.text, first.get(entry.text.strip(), ""), page_text(entry))
+            for entry in toc.entries]
+
+
+def page_text(entry: ContentsEntry) -> str:
+    return "" if entry.page is None else str(entry.page)
+
+
+def note_ids(doc: Document) -> dict[int, str]:
+    """An ``id`` for the notes of every table that has notes (the table is described by them)."""
+    tables = [block for block in walk(doc.blocks) if isinstance(block, Table) and block.notes]
+    return {id(block): f"n{index}" for index, block in enumerate(tables, 1)}
 
 
 def data_uri(data: bytes, mime: str) -> str:
@@ -101,27 +128,28 @@ def _environment() -> jinja2.Environment:
 
 
 @cache
-def _page() -> jinja2.Template:
-    source = template_path(PAGE_TEMPLATE).read_text(encoding="utf-8")
-    return _environment().from_string(source)
+def _page(path: Path) -> jinja2.Template:
+    return _environment().from_string(path.read_text(encoding="utf-8"))
 
 
 @cache
-def _style() -> Markup:
+def _style(path: Path) -> Markup:
     """The style sheet, safe inside ``<style>`` (a ``</`` cannot end the element)."""
-    css = template_path(STYLE_SHEET).read_text(encoding="utf-8")
+    css = path.read_text(encoding="utf-8")
     return Markup(css.replace("</", "<\\/"))
 
 
-def render_document_html(doc: Document) -> str:
-    """Any document as one HTML page."""
-    ids = anchors(doc)
-    return _page().render(
-        doc=doc, css=_style(), kind=kind, table_view=table_view, data_uri=data_uri,
-        anchor=lambda block: ids[id(block)], contents=lambda toc: contents(doc, toc, ids),
+def render_document(doc: Document, options: WriterOptions | None = None) -> str:
+    """Any document as one HTML page (the page template and style sheet from ``options``' folder
+    when it holds them)."""
+    ids, notes = anchors(doc), note_ids(doc)
+    return _page(template_path(PAGE_TEMPLATE, options)).render(
+        doc=doc, css=_style(template_path(STYLE_SHEET, options)), kind=kind, table_view=table_view,
+        data_uri=data_uri, anchor=lambda block: ids[id(block)], contents=lambda toc: contents(doc, toc, ids),
+        notes_id=lambda block: notes.get(id(block), ""),
     )
 
 
-def render_html(card: m.Card) -> str:
+def render_html(card: m.Card, options: WriterOptions | None = None) -> str:
     """The standard pledge card as one HTML page."""
-    return render_document_html(card_document(card))
+    return render_document(card_document(card), options)
