@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 # PYTHONWARNINGS hides only the note setuptools prints for every editable install
 EDITABLE := PYTHONWARNINGS='ignore:Editable installation' $(BIN)/pip install --quiet -e
 
-.PHONY: run test lint preview bench samples clean
+.PHONY: run test lint preview bench samples clean web
 
 # setuptools>=77 in the venv too, so that `pip wheel --no-build-isolation .` (tests/test_readme.py)
 # builds offline
@@ -24,6 +24,11 @@ test: $(STAMP)
 	bash scripts/system-deps.sh
 	$(BIN)/ruff check reportgen tests bench
 	$(BIN)/pytest -q
+
+# The web application (현황, 카드, 검사, 취합, 만들기) on http://127.0.0.1:8765/ with the browser opened;
+# its workspace is ~/reportgen (a new one starts with the sample of input/). WORKSPACE=folder for another.
+web: $(STAMP)
+	$(BIN)/reportgen web $(WORKSPACE)
 
 preview: $(STAMP)
 	PYTHON=$(BIN)/python bash scripts/preview.sh output

@@ -40,14 +40,21 @@ def default_workspace() -> Path:
     return Path.home() / "reportgen"
 
 
+def _copy(source: Path, target: Path) -> None:
+    """A sample file copied atomically, keeping its date (history shows when a version was saved)."""
+    write_bytes_atomic(target, source.read_bytes())
+    stat = source.stat()
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
 def _copy_sample(root: Path) -> None:
     """A new workspace starts with the sample master and its history, when the checkout has them."""
     if (SAMPLE / MASTER).is_file():
-        write_bytes_atomic(root / MASTER, (SAMPLE / MASTER).read_bytes())
+        _copy(SAMPLE / MASTER, root / MASTER)
     sample_history = SAMPLE / HISTORY
     if sample_history.is_dir():
         for path in sorted(sample_history.glob("*.xlsx")):
-            write_bytes_atomic(root / HISTORY / path.name, path.read_bytes())
+            _copy(path, root / HISTORY / path.name)
 
 
 def _upload_problem(name: str, ko: str, en: str, fix_ko: str, fix_en: str) -> InputError:

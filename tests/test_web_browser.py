@@ -1,0 +1,166 @@
+"""reportgen web in a real browser: Debian's chromium driven by Playwright (sync API).
+
+The server runs in a thread on a free port over a tmp workspace. Screenshots of every page go to
+/tmp/reportgen-web-shots/. Skipped, saying why, when /usr/bin/chromium or playwright is missing.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import socket
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("Debian chromium is missing (/usr/bin/chromium): apt-get install chromium "
+                "(scripts/system-deps.sh does it)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
+uvicorn = pytest.importorskip("uvicorn")
+
+from reportgen.formats import WRITERS  # noqa: E402
+from reportgen.readers.workbook import read_workbook  # noqa: E402
+from reportgen.web import create_app  # noqa: E402
+from reportgen.web.workspace import Workspace  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "input" / "master.xlsx"
+SHOTS = Path("/tmp/reportgen-web-shots")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Workspace]]:
+    root = tmp_path_factory.mktemp("web") / "ws"
+    (root / "history").mkdir(parents=True)
+    (root / "master.xlsx").write_bytes(SAMPLE.read_bytes())
+    (root / "history" / "2024-03.xlsx").write_bytes((REPO / "input" / "history" / "2024-03.xlsx").read_bytes())
+    space = Workspace.open(root)
+    port = _free_port()
+    config = uvicorn.Config(create_app(space), host="127.0.0.1", port=port, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if running.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", space
+    running.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture()
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(locale="ko-KR", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def _shot(page: object, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _broken_workbook(folder: Path) -> Path:
+    book = openpyxl.load_workbook(SAMPLE)
+    book["공약목록"]["H2"] = "육십"
+    path = folder / "4분기_마스터.xlsx"
+    book.save(path)
+    return path
+
+
+def test_every_page_opens_and_is_screenshot(server: tuple[str, Workspace], page: object) -> None:
+    base, _space = server
+    for path, name, heading in (("/", "status", "현황"), ("/cards", "cards", "카드"), ("/cards/3-1", "card", "3-1"),
+                                ("/check", "check", "검사"), ("/collect", "collect", "취합"), ("/make", "make", "만들기")):
+        page.goto(base + path)
+        assert page.locator("h1").first.inner_text().startswith(heading)
+        assert page.locator("html").get_attribute("lang") == "ko"
+        _shot(page, name)
+    page.goto(base + "/cards/3-1")
+    frame = page.frame_locator("iframe.card")
+    assert "낙동강 테크노밸리" in frame.locator("body").inner_text()
+
+
+def test_keyboard_reaches_the_menu_from_the_skip_link(server: tuple[str, Workspace], page: object) -> None:
+    base, _space = server
+    page.goto(base + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "본문 바로가기"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "현황"
+
+
+def test_broken_workbook_shows_the_cell(server: tuple[str, Workspace], page: object, tmp_path: Path) -> None:
+    base, space = server
+    before = space.master.read_bytes()
+    page.goto(base + "/check")
+    page.set_input_files("#file", str(_broken_workbook(tmp_path)))
+    page.get_by_role("button", name="검사하기").click()
+    page.wait_for_selector(".problems")
+    assert "공약목록!H2" in page.locator(".problems").inner_text()
+    assert page.locator(".problems h3").first.inner_text() == "공약목록"
+    _shot(page, "check-problems")
+    assert space.master.read_bytes() == before
+
+
+def test_collect_an_updated_hwpx_card_and_accept(server: tuple[str, Workspace], page: object, tmp_path: Path) -> None:
+    base, space = server
+    card = copy.deepcopy(read_workbook(space.master).cards[0])
+    card.header.progress = 85
+    upload = tmp_path / "전략사업과_3-1.hwpx"
+    upload.write_bytes(WRITERS["hwpx"].render(card))
+    page.goto(base + "/collect")
+    page.set_input_files("#files", str(upload))
+    page.get_by_role("button", name="올리고 비교하기").click()
+    page.wait_for_selector("table.changes")
+    changes = page.locator("table.changes").inner_text()
+    assert "추진율" in changes and "60%" in changes and "85%" in changes
+    _shot(page, "collection")
+    page.get_by_role("button", name="고른 카드 반영").click()
+    page.wait_for_url(base + "/cards")
+    assert page.locator("table.cards tbody tr td.num").first.inner_text() == "85%"
+    assert "반영했습니다: 3-1" in page.locator(".flash").inner_text()
+    _shot(page, "cards-after-accept")
+    page.goto(base + "/collect")
+    page.get_by_role("button", name="되돌리기").click()
+    page.wait_for_url(base + "/cards")
+    assert page.locator("table.cards tbody tr td.num").first.inner_text() == "60%"
+
+
+def test_download_the_package(server: tuple[str, Workspace], page: object) -> None:
+    base, _space = server
+    page.goto(base + "/make")
+    page.get_by_role("button", name="제출 묶음 만들기").click()
+    page.wait_for_selector("#job-download", timeout=120_000)
+    _shot(page, "job-done")
+    with page.expect_download() as waiting:
+        page.click("#job-download")
+    data = Path(waiting.value.path()).read_bytes()
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert "manifest.json" in names and waiting.value.suggested_filename == "의회제출.zip"
