@@ -69,6 +69,8 @@ _NUMBER_FORMATS = ("General", *[f"0.{'0' * d}" for d in _DECIMALS if d],
                    *[f"#,##0{'.' + '0' * d if d else ''}" for d in _DECIMALS])
 ROW_PADDING = 4.0  # pt added to a computed row height
 MAX_CELL_CHARS = 32767  # Excel's limit for one cell
+#: where a 목차's page column starts on a sheet without tables (per mille of the width)
+CONTENTS_TEXT = 880.0
 #: the sheet's width in Excel column units, portrait and landscape A4
 SHEET_UNITS = {"portrait": 96.0, "landscape": 140.0}
 
@@ -328,10 +330,12 @@ def _bounds(table: Table) -> list[float]:
 
 
 def _grid(blocks: tuple[Block, ...]) -> tuple[float, ...]:
-    """Column edges of a sheet: those of its table with the most columns, and the text's edges."""
+    """Column edges of a sheet: those of its table with the most columns, and the text's edges
+    (the first table of the most columns when several have as many)."""
     tables = [block for block in walk(blocks) if isinstance(block, Table)]
-    if not tables:
-        return (0.0, 1000.0)
+    if not tables:  # a 목차 keeps a right-hand column for its pages
+        has_contents = any(isinstance(block, TableOfContents) for block in walk(blocks))
+        return (0.0, CONTENTS_TEXT, 1000.0) if has_contents else (0.0, 1000.0)
     widest = max(tables, key=lambda table: len(table.shares))
     return tuple(sorted({0.0, 1000.0, *_bounds(widest)}))
 
