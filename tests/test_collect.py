@@ -170,3 +170,29 @@ def test_fill_identity_takes_the_masters_area_and_says_what_is_missing() -> None
     blank.id, blank.title = "", ""
     assert collect.fill_identity(blank, {}) == ["id", "title"]
 
+
+
+def test_two_acceptances_at_once_leave_one_whole_master(office_master: Path, tmp_path: Path) -> None:
+    import threading
+
+    history = tmp_path / "history"
+    original = office_master.read_bytes()
+    cards = [_changed_card(office_master, 70), _changed_card(office_master, 90)]
+    threads = [threading.Thread(target=collect.accept, args=(office_master, history, [(f"{n}.hwpx", card)]))
+               for n, card in enumerate(cards)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    final = read_workbook(office_master).cards[0].header.progress
+    assert final in (70, 90)
+    saved = sorted((history / v.name).read_bytes() for v in collect.versions(history))
+    assert len(saved) == 2 and original in saved  # the second saw the first's master, not a mix
+    other = (saved[0] if saved[1] == original else saved[1])
+    assert read_workbook_bytes(other, tmp_path) == ({70, 90} - {final})
+
+
+def read_workbook_bytes(data: bytes, folder: Path) -> set[int | None]:
+    path = folder / "check.xlsx"
+    path.write_bytes(data)
+    return {card.header.progress for card in read_workbook(path).cards}

@@ -167,6 +167,14 @@ def _refuse_open_address(host: str, password_file: Path | None) -> None:
                                  "give --password-file, or leave --host out (127.0.0.1)"))
 
 
+def _warm(space: Workspace) -> None:
+    """Read the master once at start (a 1,000-card master takes seconds): the first page is quick."""
+    try:
+        space.book()
+    except InputError:
+        pass  # the pages say what is wrong when they are opened
+
+
 def serve(workspace: Path | None = None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           open_browser: bool = True, password_file: Path | None = None) -> None:
     """Run the web application until Ctrl-C. Another address than this computer's needs
@@ -179,6 +187,7 @@ def serve(workspace: Path | None = None, host: str = DEFAULT_HOST, port: int = D
     password = security.read_password(password_file) if password_file else None
     space = Workspace.open(workspace or default_workspace())
     app = create_app(space, password)
+    threading.Thread(target=_warm, args=(space,), daemon=True).start()
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"
     print(f"reportgen web: {url}  (작업 폴더 / workspace: {space.root}; 끝내려면 Ctrl-C / Ctrl-C to stop)",

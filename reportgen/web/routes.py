@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 import jinja2
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -153,6 +154,15 @@ def _workspace(request: Request) -> Workspace:
     return request.app.state.workspace
 
 
+async def blocking(function: Callable[..., Any], *args: Any) -> Any:
+    """Reading and writing workbooks runs in a worker thread: the server keeps answering meanwhile."""
+    return await anyio.to_thread.run_sync(function, *args)
+
+
+async def _book(request: Request) -> model.Workbook:
+    return await blocking(_workspace(request).book)
+
+
 # ── 현황 ──────────────────────────────────────────────────────────────────
 
 
@@ -165,7 +175,7 @@ def _bars(s: Summary) -> list[dict[str, Any]]:
 
 
 async def status_page(request: Request) -> Response:
-    book = _workspace(request).book()
+    book = await _book(request)
     s = summarize(book)
     return page(request, "status.html.j2", book=book, summary=s, total=s.tables[0].total, bars=_bars(s))
 
@@ -193,7 +203,7 @@ def _choices(rows: list[dict[str, Any]], key: str) -> list[str]:
 
 
 async def cards_page(request: Request) -> Response:
-    rows = [card_row(card) for card in _workspace(request).book().cards]
+    rows = [card_row(card) for card in (await _book(request)).cards]
     given = {key: request.query_params.get(key, "").strip() for key in ("area", "department", "status", "q")}
     shown = [row for row in rows if _matches(row, given["area"], given["department"], given["status"], given["q"])]
     return page(request, "cards.html.j2", rows=shown, total=len(rows), given=given,
@@ -234,7 +244,7 @@ async def card_file(request: Request) -> Response:
 
 
 async def cards_json(request: Request) -> Response:
-    return JSONResponse([card_row(card) for card in _workspace(request).book().cards])
+    return JSONResponse([card_row(card) for card in (await _book(request)).cards])
 
 
 # ── 검사 ──────────────────────────────────────────────────────────────────
@@ -249,7 +259,7 @@ async def _checked_upload(request: Request) -> tuple[str, Path, int]:
     [(name, data)] = (await _uploads(request, "file"))[:1]
     path = _workspace(request).save_upload(name, data, ALLOWED_WORKBOOK)
     try:
-        book = collect.read_workbook(path)
+        book = await blocking(collect.read_workbook, path)
     except InputError as exc:
         remove_quietly(path)
         raise InputError([Problem(name, p.where, p.ko, p.en, p.fix_ko, p.fix_en) for p in exc.problems]) from None
@@ -275,7 +285,7 @@ async def check_install(request: Request) -> Response:
                                  "the checked file is gone (too old or used already)",
                                  "파일을 다시 올리세요", "upload the file again"))
     name = _text(request.state.form.get("name")) if request.state.form else ""
-    done = collect.replace_master(space.master, space.history, path, name or "upload.xlsx")
+    done = await blocking(collect.replace_master, space.master, space.history, path, name or "upload.xlsx")
     remove_quietly(path)
     request.state.session.flash = f"새 마스터 워크북입니다 (카드 {done.cards}장). 이전 마스터는 기록에 {done.saved or '없음'} 으로 두었습니다."
     return RedirectResponse("/", status_code=303)
@@ -287,7 +297,7 @@ async def workbook_json(request: Request) -> Response:
     name, path, _count = await _checked_upload(request)
     space = _workspace(request)
     try:
-        done = collect.replace_master(space.master, space.history, path, name)
+        done = await blocking(collect.replace_master, space.master, space.history, path, name)
     finally:
         remove_quietly(path)
     return JSONResponse({"ok": True, "cards": done.cards, "saved": done.saved})
@@ -309,9 +319,10 @@ def _collect_one(space: Workspace, name: str, data: bytes, master: model.Workboo
 
 async def _collect(request: Request) -> tuple[str, list[collect.Collected]]:
     space = _workspace(request)
-    master = space.book()
-    items = [item for name, data in await _uploads(request, "files")
-             for item in _collect_one(space, name, data, master)]
+    master = await _book(request)
+    items = []
+    for name, data in await _uploads(request, "files"):
+        items += await blocking(_collect_one, space, name, data, master)
     return space.remember(items), items
 
 
@@ -375,7 +386,7 @@ async def collection_accept(request: Request) -> Response:
     if ids == []:
         raise InputError(Problem("ids", "", "반영할 카드를 고르지 않았습니다", "no card was chosen",
                                  "카드를 체크하거나 '모두 반영'을 누르세요", "tick cards or press '모두 반영'"))
-    done = _accept(request, ids)
+    done = await blocking(_accept, request, ids)
     names = ", ".join(card_id for card_id, _ in done.result.replaced + done.result.added)
     request.state.session.flash = f"반영했습니다: {names}. 이전 마스터는 기록에 {done.saved} 으로 두었습니다 (취합 화면에서 되돌릴 수 있습니다)."
     return RedirectResponse("/cards", status_code=303)
@@ -395,7 +406,7 @@ async def accept_json(request: Request) -> Response:
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise InputError(Problem("request", "", "본문은 {\"ids\": [관리번호, …]} 이어야 합니다",
                                  "the body must be {\"ids\": [id, …]}", "JSON 본문을 고치세요", "fix the JSON body"))
-    done = _accept(request, ids)
+    done = await blocking(_accept, request, ids)
     return JSONResponse({"ok": True, "accepted": [card_id for card_id, _ in done.result.replaced + done.result.added],
                          "cards": done.result.cards, "saved": done.saved, "notices": done.result.notices})
 
@@ -403,7 +414,7 @@ async def accept_json(request: Request) -> Response:
 @changes_state
 async def undo_page(request: Request) -> Response:
     space = _workspace(request)
-    restored = collect.undo(space.master, space.history)
+    restored = await blocking(collect.undo, space.master, space.history)
     request.state.session.flash = f"마지막 변경을 되돌렸습니다 ({restored} 의 마스터)."
     return RedirectResponse("/cards", status_code=303)
 
@@ -411,7 +422,7 @@ async def undo_page(request: Request) -> Response:
 @changes_state
 async def undo_json(request: Request) -> Response:
     space = _workspace(request)
-    return JSONResponse({"ok": True, "restored": collect.undo(space.master, space.history)})
+    return JSONResponse({"ok": True, "restored": await blocking(collect.undo, space.master, space.history)})
 
 
 async def history_json(request: Request) -> Response:
@@ -506,7 +517,7 @@ async def make_page(request: Request) -> Response:
 @changes_state
 async def make_start(request: Request) -> Response:
     space = _workspace(request)
-    book = space.book()
+    book = await _book(request)
     form = request.state.form
     kind = request.path_params["kind"]
     works: dict[str, tuple[str, Callable[[Step], Product]]] = {
@@ -558,11 +569,9 @@ async def job_file(request: Request) -> Response:
 
 async def package_json(request: Request) -> Response:
     """``GET /api/package``: the council package zip (``?pdf=1`` adds the PDF through LibreOffice)."""
-    import anyio
-
-    book = _workspace(request).book()
+    book = await _book(request)
     pdf = request.query_params.get("pdf") == "1"
-    product = await anyio.to_thread.run_sync(package_file, book, pdf, lambda _text: None)
+    product = await blocking(package_file, book, pdf, lambda _text: None)
     return download(product.data, product.filename)
 
 
@@ -596,8 +605,6 @@ async def login_submit(request: Request) -> Response:
 
 
 async def _slow_down() -> None:
-    import anyio
-
     await anyio.sleep(1.0)
 
 
