@@ -19,7 +19,7 @@ with warnings.catch_warnings():  # Starlette prefers httpx2; httpx is what this 
 from reportgen.errors import InputError
 from reportgen.formats import WRITERS
 from reportgen.readers.workbook import read_workbook
-from reportgen.web import create_app
+from reportgen.web import create_app, serve
 from reportgen.web.app import Limits, _refuse_open_address
 from reportgen.web.security import read_password
 from reportgen.web.workspace import Workspace
@@ -151,6 +151,15 @@ def test_oversized_upload_is_413_with_a_problem(space: Workspace) -> None:
     assert response.status_code == 413
     assert "너무 큽니다" in response.json()["problems"][0]["message"]
     assert space.master.read_bytes() == before
+
+
+def test_too_many_files_at_once_is_a_problem_not_a_crash(space: Workspace) -> None:
+    few = _client(space, limits=Limits(files=2))
+    files = [("files", (f"{n}.hwpx", _card_file(70))) for n in range(3)]
+    response = few.post("/api/collect", files=files)
+    assert response.status_code == 400
+    assert "파일이 너무 많거나" in response.json()["problems"][0]["message"]
+    assert few.post("/api/collect", files=files[:2]).status_code == 200
 
 
 def test_missing_or_wrong_csrf_is_403_on_every_state_changing_path(space: Workspace) -> None:
@@ -317,9 +326,11 @@ def test_password_is_asked_before_anything_else(space: Workspace) -> None:
 
 def test_another_address_needs_a_password_file(tmp_path: Path) -> None:
     _refuse_open_address("127.0.0.1", None)
+    _refuse_open_address("::1", None)
     with pytest.raises(InputError) as caught:
-        _refuse_open_address("0.0.0.0", None)
+        serve(tmp_path / "never", host="0.0.0.0", open_browser=False)
     assert caught.value.problems[0].file == "--host"
+    assert not (tmp_path / "never").exists()  # refused before anything was made
     short = tmp_path / "pw.txt"
     short.write_text("short\n", encoding="utf-8")
     with pytest.raises(InputError):

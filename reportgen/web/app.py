@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -136,12 +137,21 @@ async def _internal(request: Request, exc: Exception) -> Response:
     return response
 
 
-async def _not_found(request: Request, exc: Exception) -> Response:
-    status = getattr(exc, "status_code", 404)
-    problem = Problem(request.url.path, "", "없는 주소입니다" if status == 404 else "할 수 없는 요청입니다",
-                      "no such page" if status == 404 else "this request cannot be done",
-                      "위 메뉴에서 고르세요", "choose from the menu")
-    return problem_response(request, [problem], status)
+#: what an HTTP error of Starlette's means to the user: (ko, en, fix_ko, fix_en)
+_HTTP_PROBLEMS = {
+    404: ("없는 주소입니다", "no such page", "위 메뉴에서 고르세요", "choose from the menu"),
+    405: ("할 수 없는 요청입니다", "this request cannot be done here", "위 메뉴에서 고르세요", "choose from the menu"),
+    400: ("올린 내용을 읽을 수 없습니다 (파일이 너무 많거나 요청이 깨졌습니다)",
+          "the upload cannot be read (too many files, or a broken request)",
+          "파일을 나누어 여러 번 올리세요", "upload the files in several smaller batches"),
+}
+
+
+async def _http_problem(request: Request, exc: Exception) -> Response:
+    """Starlette's HTTP errors (no route, wrong method, an unreadable or too large form) in Korean."""
+    status = getattr(exc, "status_code", 400)
+    ko, en, fix_ko, fix_en = _HTTP_PROBLEMS.get(status, _HTTP_PROBLEMS[400])
+    return problem_response(request, [Problem(request.url.path, "", ko, en, fix_ko, fix_en)], status)
 
 
 def create_app(workspace: Workspace, password: str | None = None, limits: Limits | None = None) -> Starlette:
@@ -150,8 +160,8 @@ def create_app(workspace: Workspace, password: str | None = None, limits: Limits
     app = Starlette(
         routes=routes(),
         middleware=[Middleware(BodyLimit, limit=limits.body_bytes), Middleware(Guard)],
-        exception_handlers={InputError: _input_error, TooLarge: _too_large, 404: _not_found,
-                            405: _not_found, Exception: _internal},
+        exception_handlers={InputError: _input_error, TooLarge: _too_large, HTTPException: _http_problem,
+                            Exception: _internal},
     )
     app.state.workspace = workspace
     app.state.sessions = security.Sessions(password)
