@@ -18,6 +18,7 @@ dot leader, so Word shows them without a field update.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import struct
 import zipfile
@@ -115,7 +116,6 @@ DEFAULT_FILL = "D9D9D9"
 #: rows above a table's notes kept on the notes' page
 ROWS_KEPT_WITH_NOTES = 2
 _HAIRLINE = '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
-_RUN = '<w:r><w:t xml:space="preserve">'
 
 
 @dataclass(frozen=True)
@@ -299,7 +299,7 @@ def load_template(path: Path | None = None, options: WriterOptions | None = None
         info = target.stat()
     except OSError as exc:
         raise _template_problem(target, "파일이 없습니다", "file not found") from exc
-    return _load_template(target.resolve(), (info.st_mtime_ns, info.st_size))
+    return _load_template(Path(os.path.abspath(target)), (info.st_mtime_ns, info.st_size))
 
 
 # ── XML building blocks ──────────────────────────────────────────────────
@@ -310,18 +310,25 @@ def esc(text: str) -> str:
     return escape(one_line(text))
 
 
+def run(text: str) -> str:
+    """One run holding ``text`` (none for no text); spaces are kept where they are doubled."""
+    text = esc(text)
+    if "  " in text:
+        return f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+    return f"<w:r><w:t>{text}</w:t></w:r>" if text else ""
+
+
+def lines_run(lines: tuple[str, ...]) -> str:
+    """One run holding ``lines`` broken by ``<w:br/>`` (a cell's lines)."""
+    if len(lines) < 2:
+        return run(lines[0]) if lines else ""
+    texts = '</w:t><w:br/><w:t xml:space="preserve">'.join(esc(line) for line in lines)
+    return f'<w:r><w:t xml:space="preserve">{texts}</w:t></w:r>'
+
+
 def para(style: str, text: str = "", props: str = "") -> str:
     """One paragraph in ``style`` holding ``text`` in one run; ``props`` go after the style."""
-    run = f"{_RUN}{esc(text)}</w:t></w:r>" if text else ""
-    return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{props}</w:pPr>{run}</w:p>'
-
-
-def lines_para(style: str, lines: tuple[str, ...], props: str = "") -> str:
-    """One paragraph whose lines are broken by ``<w:br/>`` (a cell's lines)."""
-    if len(lines) < 2:
-        return para(style, lines[0] if lines else "", props)
-    run = '</w:t><w:br/><w:t xml:space="preserve">'.join(esc(line) for line in lines)
-    return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{props}</w:pPr>{_RUN}{run}</w:t></w:r></w:p>'
+    return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{props}</w:pPr>{run(text)}</w:p>'
 
 
 def cell(width: int, content: str, span: int = 1, merge: str | None = None, fill: str | None = None) -> str:
@@ -390,6 +397,12 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+@lru_cache(maxsize=1024)
+def _label_cell(opening: str, label: str, keep: str, lines: tuple[str, ...]) -> str:
+    """A label cell (the same labels on every card, so drawn once)."""
+    return f"{opening}{label}{keep}</w:pPr>{lines_run(lines)}</w:p></w:tc>"
+
+
 # ── the document ─────────────────────────────────────────────────────────
 def _segments(blocks: tuple[Block, ...], orientation: str) -> Iterator[tuple[str, list[Block]]]:
     """Runs of blocks laid out on one page kind: each section is a run of its own."""
@@ -415,7 +428,8 @@ class _Body:
         self.doc = doc
         self.out: list[str] = []
         self.images: list[tuple[str, Image]] = []  # (relationship id, picture)
-        self.page = Page("", template.text_width, template.pages[""].text_height)
+        self.styles_by_line: dict[tuple[str, int], str] = {}
+        self.top = self.page = Page("", template.text_width, template.pages[""].text_height)  # the reference's page
         self.draw: dict[type, Callable[..., None]] = {
             Title: self.title, Heading: self.heading, Paragraph: self.paragraph, DatedLine: self.dated_line,
             Box: self.box, Table: self.table, PageBreak: self.page_break, Image: self.image,
@@ -428,7 +442,7 @@ class _Body:
         final = self.t.pages[""].sect_pr
         for index, (orientation, blocks) in enumerate(segments):
             page = self.t.pages[orientation]
-            self.page = page if orientation else self.page
+            self.page = page if orientation else self.top
             self.blocks(blocks)
             if index < len(segments) - 1:
                 self.out.append(f"<w:p><w:pPr>{_HAIRLINE}{page.sect_pr}</w:pPr></w:p>")
@@ -456,17 +470,23 @@ class _Body:
         level = min(max(level, 0), 3)
         return self.s[m.MARK_L2 if level == 2 and marker else LEVEL_STYLES[level]]
 
+    def line(self, marker: str, level: int, text: str, props: str = "") -> str:
+        """A bullet line: its marker written before the text, in the style of its marker and depth."""
+        style = self.styles_by_line.get((marker, level))
+        if style is None:
+            style = self.styles_by_line[marker, level] = self.line_style(marker, level)
+        return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{props}</w:pPr>{run(f"{marker} {text}" if marker else text)}</w:p>'
+
     def paragraph(self, block: Paragraph) -> None:
-        text = f"{block.marker} {block.text}" if block.marker else block.text
         jc = f'<w:jc w:val="{block.align}"/>' if block.align else ""
-        self.out.append(para(self.line_style(block.marker, block.level), text, jc))
+        self.out.append(self.line(block.marker, block.level, block.text, jc))
 
     def dated_line(self, block: DatedLine) -> None:
         text = f"{block.date} : {block.text}" if block.date else block.text
-        self.out.append(para(self.line_style(block.marker, m.MARKER_LEVEL.get(block.marker, 1)),
-                             f"{block.marker} {text}" if block.marker else text))
+        out = self.out
+        out.append(self.line(block.marker, m.MARKER_LEVEL.get(block.marker, 1), text))
         for detail in block.details:
-            self.paragraph(detail)
+            out.append(self.line(detail.marker, detail.level, detail.text))
 
     def box(self, block: Box) -> None:
         """A framed one-cell table: the bold title line and its lines."""
@@ -494,11 +514,22 @@ class _Body:
     def table_rows(self, block: Table, widths: list[int]) -> Iterator[str]:
         """The rows on the grid: spans as gridSpan, a cell spanning rows as vMerge restart/continue."""
         value = self.s["value" if block.style == STYLE_FIELDS else "id" if block.style == STYLE_ID else "cell"]
+        label = (f'<w:shd w:val="clear" w:color="auto" w:fill="{self.t.label_fill}"/><w:vAlign w:val="center"/>'
+                 f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="{self.s["label"]}"/>')
+        plain = f'<w:vAlign w:val="center"/></w:tcPr><w:p><w:pPr><w:pStyle w:val="{value}"/>'
+        opening = [f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>' for width in widths]
         above: dict[int, tuple[Cell, int]] = {}  # grid column → (cell spanning down, rows still to cover)
         kept = len(block.rows) - ROWS_KEPT_WITH_NOTES if block.notes else len(block.rows)
         for index, item in enumerate(block.rows):
             keep = "<w:keepNext/>" if index >= kept else ""
-            yield row(self.row_cells(item, widths, above, value, keep), item.keep, index < block.header_rows)
+            cells = item.cells
+            if above or len(cells) != len(widths) or any(c.colspan > 1 or c.rowspan > 1 for c in cells):
+                xml = self.row_cells(item, widths, above, value, keep)
+            else:  # one cell a column: the common row, drawn straight; a label as every card has it
+                xml = "".join(_label_cell(opening[column], label, keep, c.lines) if c.label else
+                              f"{opening[column]}{plain}{keep}</w:pPr>{lines_run(c.lines)}</w:p></w:tc>"
+                              for column, c in enumerate(cells))
+            yield row(xml, item.keep, index < block.header_rows)
 
     def row_cells(self, item: Row, widths: list[int], above: dict[int, tuple[Cell, int]], value: str,
                   keep: str) -> str:
@@ -538,7 +569,8 @@ class _Body:
         span = item.colspan
         width = sum(widths[column:column + span]) if span > 1 else widths[column]
         style = self.s["label"] if item.label else value
-        content = lines_para(style, () if merge == "continue" else item.lines, keep)
+        content = f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{keep}</w:pPr>' \
+                  f'{"" if merge == "continue" else lines_run(item.lines)}</w:p>'
         return cell(width, content, span, merge, self.t.label_fill if item.label else None)
 
     # pictures and contents
@@ -581,7 +613,7 @@ class _Body:
         for entry in block.entries:
             page = "" if entry.page is None else f'<w:tab/><w:t xml:space="preserve">{entry.page}</w:t>'
             self.out.append(f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{tabs}</w:pPr>'
-                            f"{_RUN}{esc(entry.text)}</w:t>{page}</w:r></w:p>")
+                            f'<w:r><w:t xml:space="preserve">{esc(entry.text)}</w:t>{page}</w:r></w:p>')
 
 
 # ── the package ──────────────────────────────────────────────────────────
