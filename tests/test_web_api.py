@@ -94,9 +94,11 @@ def test_card_file_in_each_format(client: TestClient, fmt: str, start: bytes | N
 
 
 def test_card_file_unknown_card_and_format(client: TestClient) -> None:
-    assert client.get("/api/cards/9-9.txt").status_code == 422
+    assert client.get("/api/cards/9-9.txt").status_code == 404
     response = client.get("/api/cards/3-1.exe")
-    assert response.status_code == 422 and "exe" in response.json()["problems"][0]["message"]
+    assert response.status_code == 404 and "exe" in response.json()["problems"][0]["message"]
+    assert client.get("/api/jobs/nothing").status_code == 404
+    assert client.get("/static/page.html.j2").status_code == 404  # only the app's own assets
 
 
 def test_history_lists_the_versions(client: TestClient) -> None:
@@ -224,7 +226,7 @@ def test_accept_refuses_ids_not_in_the_collection_and_unknown_collections(client
     before = space.master.read_bytes()
     assert client.post(f"/api/collect/{key}/accept", json={"ids": ["9-9"]}).status_code == 422
     assert client.post(f"/api/collect/{key}/accept", json={"wrong": 1}).status_code == 422
-    assert client.post("/api/collect/nothing/accept", json={"ids": ["3-1"]}).status_code == 422
+    assert client.post("/api/collect/nothing/accept", json={"ids": ["3-1"]}).status_code == 404
     assert space.master.read_bytes() == before
 
 

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reportgen.errors import InputError, Problem
 from reportgen.web import security
-from reportgen.web.routes import problem_response, routes
+from reportgen.web.routes import NotFound, problem_response, routes
 from reportgen.web.workspace import Workspace, internal_problem
 
 DEFAULT_HOST = "127.0.0.1"
@@ -123,7 +123,7 @@ def _secure_headers(response: Response) -> None:
 
 async def _input_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, InputError)
-    return problem_response(request, exc.problems, 422)
+    return problem_response(request, exc.problems, 404 if isinstance(exc, NotFound) else 422)
 
 
 async def _too_large(request: Request, exc: Exception) -> Response:

@@ -48,6 +48,10 @@ WHOLE_FILE = "(파일 전체)"
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+class NotFound(InputError):
+    """What the address names is not there (a card, a format, a collection, a job): 404."""
+
+
 # ── rendering ─────────────────────────────────────────────────────────────
 
 
@@ -214,7 +218,7 @@ async def cards_page(request: Request) -> Response:
 def _card_or_404(request: Request, card_id: str) -> model.Card:
     card = _workspace(request).card(card_id)
     if card is None:
-        raise InputError(Problem(card_id, "", f"관리번호 {card_id}인 카드가 없습니다", f"no card {card_id}",
+        raise NotFound(Problem(card_id, "", f"관리번호 {card_id}인 카드가 없습니다", f"no card {card_id}",
                                  "카드 목록에서 고르세요", "choose from the card list"))
     return card
 
@@ -228,7 +232,7 @@ async def card_file(request: Request) -> Response:
     """``/api/cards/{id}.{format}``: the card in that format (HTML shown, the others downloaded)."""
     card_id, _, fmt = request.path_params["name"].rpartition(".")
     if fmt not in CARD_FORMATS:
-        raise InputError(Problem(request.path_params["name"], "", f"알 수 없는 형식입니다: {fmt}",
+        raise NotFound(Problem(request.path_params["name"], "", f"알 수 없는 형식입니다: {fmt}",
                                  f"unknown format: {fmt}", f"{', '.join(CARD_FORMATS)} 중에서 고르세요",
                                  f"choose one of {', '.join(CARD_FORMATS)}"))
     card = _card_or_404(request, card_id)
@@ -281,7 +285,7 @@ async def check_install(request: Request) -> Response:
     space = _workspace(request)
     path = space.pending(request.path_params["token"])
     if path is None:
-        raise InputError(Problem("upload", "", "검사한 파일이 없습니다 (오래되었거나 이미 썼습니다)",
+        raise NotFound(Problem("upload", "", "검사한 파일이 없습니다 (오래되었거나 이미 썼습니다)",
                                  "the checked file is gone (too old or used already)",
                                  "파일을 다시 올리세요", "upload the file again"))
     name = _text(request.state.form.get("name")) if request.state.form else ""
@@ -351,7 +355,7 @@ async def collect_upload(request: Request) -> Response:
 def _collection(request: Request) -> list[collect.Collected]:
     items = _workspace(request).collections.get(request.path_params["collection"])
     if items is None:
-        raise InputError(Problem("collection", "", "취합 결과가 없습니다 (오래되었거나 서버가 다시 시작했습니다)",
+        raise NotFound(Problem("collection", "", "취합 결과가 없습니다 (오래되었거나 서버가 다시 시작했습니다)",
                                  "no such collection (too old, or the server restarted)",
                                  "카드 파일을 다시 올리세요", "upload the card files again"))
     return items
@@ -528,7 +532,7 @@ async def make_start(request: Request) -> Response:
         "package": ("의회 제출 묶음", lambda step: package_file(book, bool(form and form.get("pdf")), step)),
     }
     if kind not in works:
-        raise InputError(Problem(kind, "", "알 수 없는 작업입니다", "unknown work", "만들기 화면에서 고르세요",
+        raise NotFound(Problem(kind, "", "알 수 없는 작업입니다", "unknown work", "만들기 화면에서 고르세요",
                                  "choose on the 만들기 page"))
     title, work = works[kind]
     job = space.start(title, _saved(space, work))
@@ -538,7 +542,7 @@ async def make_start(request: Request) -> Response:
 def _job(request: Request) -> Any:
     job = _workspace(request).jobs.get(request.path_params["job"])
     if job is None:
-        raise InputError(Problem("job", "", "작업이 없습니다 (오래되었거나 서버가 다시 시작했습니다)",
+        raise NotFound(Problem("job", "", "작업이 없습니다 (오래되었거나 서버가 다시 시작했습니다)",
                                  "no such job (too old, or the server restarted)", "다시 만드세요", "start it again"))
     return job
 
@@ -615,7 +619,7 @@ ASSETS = {"style.css": "text/css; charset=utf-8", "app.js": "text/javascript; ch
 async def asset(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in ASSETS:
-        raise InputError(Problem(name, "", "없는 파일입니다", "no such file"))
+        raise NotFound(Problem(name, "", "없는 파일입니다", "no such file"))
     return Response((WEB / name).read_bytes(), media_type=ASSETS[name],
                     headers={"cache-control": "no-cache"})
 
