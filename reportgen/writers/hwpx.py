@@ -213,7 +213,7 @@ class Section:
         return f'<hp:run charPrIDRef="{self.style.char["body"]}">{sec_pr(self.orientation)}</hp:run>'
 
     def _run(self, text: str, char: str) -> str:
-        body = escape(one_line(text))
+        body = printed(text)
         inner = f"<hp:t>{body}</hp:t>" if body else "<hp:t/>"
         return f'<hp:run charPrIDRef="{self.style.char[char]}">{inner}</hp:run>'
 
@@ -234,7 +234,7 @@ class Section:
         tab = f'<hp:tab width="{gap}" leader="{TOC_LEADER}" type="{TOC_RIGHT}"/>'
         self.parts.append(
             f'{self._open("toc")}{self._sec_pr()}<hp:run charPrIDRef="{self.style.char["body"]}">'
-            f'<hp:t>{escape(one_line(text))}{tab}{number}</hp:t></hp:run></hp:p>')
+            f'<hp:t>{printed(text)}{tab}{number}</hp:t></hp:run></hp:p>')
 
     def picture(self, item: str, width: int, height: int, align: str) -> None:
         """An inline picture of the package's binary item ``item``, in a paragraph of its own."""
@@ -323,6 +323,12 @@ class Section:
         return body
 
 
+def printed(text: str) -> str:
+    """A line of text for an ``hp:t``: :func:`reportgen.xmltext.one_line`, then escaped (in one pass over
+    what XML cannot hold)."""
+    return escape(text.replace("\t", " ").replace("\r", " ").replace("\n", " ")).strip()
+
+
 def cell_paragraphs(cell: Cell) -> list[tuple[str, tuple[str, str]]]:
     """(text, (paragraph shape, character shape)) of each paragraph of a cell."""
     default = ("cell_left" if cell.left else "cell", "label" if cell.label else "cell")
@@ -332,21 +338,23 @@ def cell_paragraphs(cell: Cell) -> list[tuple[str, tuple[str, str]]]:
 
 
 # ── row heights, estimated before Hangul lays the table out again ───────────
-def _char_width(ch: str) -> float:
-    """Rough advance of one character in ems (space, ASCII, Latin/Greek, Hangul and CJK)."""
-    if ch == " ":
-        return _SPACE
-    code = ord(ch)
-    return 0.5 if code < 0x80 else 0.6 if code < 0x800 else 1.0
-
-
 def text_width(text: str) -> float:
-    """Width of *text* in ems, roughly."""
-    return sum(_char_width(ch) for ch in text)
+    """Width of *text* in ems, roughly: a space 0.3, ASCII 0.5, Latin/Greek 0.6, Hangul and CJK 1.0.
+
+    Counted from the UTF-8 length (1, 2 or 3 bytes a character) instead of character by character.
+    """
+    size, ascii_ = len(text), len(text.encode("ascii", "ignore"))
+    spaces = text.count(" ")
+    if size == ascii_:
+        return 0.5 * size - (0.5 - _SPACE) * spaces
+    wide = len(text.encode("utf-8", "surrogatepass")) - 2 * size + ascii_
+    return 0.5 * ascii_ - (0.5 - _SPACE) * spaces + 0.6 * (size - ascii_ - wide) + wide
 
 
 def wrapped_lines(text: str, room: float) -> int:
     """Lines *text* takes in *room* ems, wrapped at spaces (a word wider than a line breaks anywhere)."""
+    if text_width(text) <= room:
+        return 1
     lines, used = 0, -1.0  # used < 0: no line started yet
     for word in text.split(" "):
         width = text_width(word)
@@ -386,7 +394,7 @@ _HEADING = {1: ("heading", "heading"), 2: ("subheading", "subheading"), 3: ("gro
 
 def bullet_text(marker: str, text: str) -> str:
     """``○ text`` with its literal marker, or the bare text for a marker-less line."""
-    return f"{marker} {one_line(text)}" if marker else one_line(text)
+    return f"{marker} {text.strip()}" if marker else text.strip()
 
 
 def paragraph_shape(p: d.Paragraph) -> tuple[str, str]:
@@ -401,7 +409,7 @@ def paragraph_shape(p: d.Paragraph) -> tuple[str, str]:
 
 def dated_text(line: d.DatedLine) -> str:
     """``○ 2023. 04. : text``; an undated line keeps its marker."""
-    text = f"{line.date} : {one_line(line.text)}" if line.date else one_line(line.text)
+    text = f"{line.date} : {line.text.strip()}" if line.date else line.text.strip()
     return f"{line.marker} {text}" if line.marker else text
 
 
@@ -424,6 +432,9 @@ def _cell_look(table: d.Table, cell: d.Cell, col: int) -> bool:
 def table_cells(table: d.Table) -> list[Cell]:
     """The table's cells placed on its grid (spans skip covered places; a gap gets an empty cell)."""
     columns, rows = len(table.shares), len(table.rows)
+    if all(len(row.cells) == columns and all(c.rowspan == c.colspan == 1 for c in row.cells) for row in table.rows):
+        return [Cell(list(item.lines), r, col, 1, 1, item.label, _cell_look(table, item, col))
+                for r, row in enumerate(table.rows) for col, item in enumerate(row.cells)]
     taken: set[tuple[int, int]] = set()
     cells: list[Cell] = []
     for r, row in enumerate(table.rows):
