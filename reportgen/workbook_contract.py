@@ -121,23 +121,26 @@ LIST_SEPARATOR = ","
 #: 수준 of a new 추진실적 entry
 ENTRY_MARKER = m.MARK_L1
 YEAR_SUFFIX = "년"
+#: a year column's header once its spaces are removed: ``2022`` or ``2022년``
+YEAR_HEADER = re.compile(r"^(\d{4})(?:" + YEAR_SUFFIX + r")?$")
 COUNT_UNIT = m.COUNT_UNIT
 
 
 # ── how names compare ─────────────────────────────────────────────────────
 _UNIT_SUFFIX = re.compile(r"\((?:%|건)\)$")
-_DOTS = re.compile("[,ㆍ\u119e‧・･·]")  # U+119E is ㆍ after NFKC
+_WHITE_SPACE = re.compile(r"\s+")
 
 
 def name_key(text: str) -> str:
-    """A header, 설정 key or 구분 as compared: :func:`fold`, and spaces, a trailing
-    ``(%)``/``(건)`` unit and the kind of middle dot (``·`` ``,`` ``ㆍ``) do not matter."""
+    """A header, 설정 key or 구분 as compared: the model's label rule (:func:`~reportgen.model.label_key`:
+    the kind of middle dot does not matter), and besides any white space, a trailing
+    ``(%)``/``(건)`` unit, and a comma for a middle dot (``홍보,소통`` = ``홍보·소통``)."""
     return _cached_name_key(text) if len(text) <= _CACHED_LENGTH else _name_key(text)
 
 
 def _name_key(text: str) -> str:
-    text = _UNIT_SUFFIX.sub("", fold(text)).strip()
-    return _DOTS.sub("·", re.sub(r"\s+", "", text))
+    text = _WHITE_SPACE.sub("", _UNIT_SUFFIX.sub("", fold(text)))
+    return m.label_key(text.replace(",", "\u00b7"))
 
 
 _cached_name_key = functools.lru_cache(maxsize=4096)(_name_key)
@@ -146,3 +149,9 @@ _cached_name_key = functools.lru_cache(maxsize=4096)(_name_key)
 def status_key(status: str) -> str:
     """A status as compared with 상태 목록: the model's one label rule (``추진중`` = ``추진 중``)."""
     return m.label_key(status)
+
+
+def split_list(text: str) -> list[str]:
+    """A 설정 list (``완료, 이행후 계속추진``, or one item per line) → its folded items."""
+    text = fold(text).replace("\n", LIST_SEPARATOR)
+    return [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]

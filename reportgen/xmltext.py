@@ -41,10 +41,16 @@ def escape_attribute(text: str) -> str:
     return drop_illegal(text).translate(_ATTRIBUTE_ENTITIES)
 
 
+def excel_literal(text: str) -> str:
+    """Cell text with every literal ``_xHHHH_`` escaped as ``_x005F_xHHHH_``, so that Excel (and
+    :func:`excel_unescape`) reads it back unchanged; overlapping ones (``_x0041_x0042_``) too."""
+    return _LITERAL_ESCAPE.sub("_x005F", text) if "_x" in text else text
+
+
 def excel_escape(text: str) -> str:
     """Cell text as Excel stores it: a literal ``_xHHHH_`` kept literal, control characters as
     ``_xHHHH_``, line breaks as LF, then XML-escaped."""
-    text = _LITERAL_ESCAPE.sub("_x005F", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = excel_literal(text.replace("\r\n", "\n").replace("\r", "\n"))
     text = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", lambda m: f"_x{ord(m.group()):04X}_", text)
     return escape(text)
 

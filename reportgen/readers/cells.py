@@ -36,7 +36,6 @@ HEADER_SEARCH_ROWS = 10
 #: how many row numbers or cells a notice names
 SHOWN_IN_NOTICE = 5
 
-_YEAR_HEADER = re.compile(r"^(\d{4})(?:" + contract.YEAR_SUFFIX + r")?$")
 
 _SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
 _ISO_DATE = re.compile(r"^\s*(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\s*\.?\s*$")
@@ -114,7 +113,7 @@ def as_percent(value: object) -> int | None:
         raise BadValue(value)
     if isinstance(value, int | float):
         return _whole_number(value)
-    text = contract.fold(cell_text(value))
+    text = m.fold(cell_text(value))
     if not text:
         return None
     text = text.removesuffix("%").strip()
@@ -133,7 +132,7 @@ def as_count(value: object) -> int | None:
     if isinstance(value, int | float):
         number = _whole_number(value)
     else:
-        text = contract.fold(cell_text(value)).removesuffix(contract.COUNT_UNIT).strip()
+        text = m.fold(cell_text(value)).removesuffix(contract.COUNT_UNIT).strip()
         if text in ("", m.COUNT_NONE):
             return None
         if not (text.isascii() and text.isdigit()):
@@ -148,7 +147,7 @@ def as_marker(value: object) -> str:
     """수준 → bullet marker: 1/2/3 (text or number), a literal marker, blank → plain."""
     if isinstance(value, bool):
         raise BadValue(value)
-    text = contract.fold(cell_text(value))
+    text = m.fold(cell_text(value))
     if text in m.LEVEL_TO_MARKER:
         return m.LEVEL_TO_MARKER[text]
     if text in m.MARKERS:
@@ -166,7 +165,7 @@ def as_period(value: object) -> str:
         return normalize_period(value)
     if isinstance(value, int | float):
         raise BadValue(value)
-    text = contract.fold(cell_text(value))
+    text = m.fold(cell_text(value))
     if not text:
         return ""
     canonical = _normalized_text_period(text)
@@ -192,7 +191,7 @@ def as_iso_date(value: object) -> str:
         return value.isoformat()
     if isinstance(value, int | float):
         raise BadValue(value)
-    text = contract.fold(cell_text(value))
+    text = m.fold(cell_text(value))
     if not text:
         return ""
     match = _ISO_DATE.match(text)
@@ -211,10 +210,10 @@ def as_year(value: object) -> int | None:
     if isinstance(value, int | float):
         year = _whole_number(value)
     else:
-        text = contract.fold(cell_text(value))
+        text = m.fold(cell_text(value))
         if not text:
             return None
-        match = _YEAR_HEADER.match(text.replace(" ", ""))
+        match = contract.YEAR_HEADER.match(text.replace(" ", ""))
         if not match:
             raise BadValue(value)
         year = int(match[1])
@@ -225,8 +224,7 @@ def as_year(value: object) -> int | None:
 
 def split_list(value: object) -> list[str]:
     """``완료, 이행후 계속추진`` (or one per line) → folded items."""
-    text = contract.fold(cell_text(value)).replace("\n", contract.LIST_SEPARATOR)
-    return [item.strip() for item in text.split(contract.LIST_SEPARATOR) if item.strip()]
+    return contract.split_list(cell_text(value))
 
 
 def is_blank(value: object) -> bool:

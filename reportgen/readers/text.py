@@ -233,7 +233,11 @@ def _is_markdown(lines: list[str]) -> bool:
 
 
 def _fold(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """A heading or label as compared: the model's label rule, any white space aside."""
+    return m.label_key(_WHITE_SPACE.sub("", text))
+
+
+_WHITE_SPACE = re.compile(r"\s+")
 
 
 _HEADINGS = {_fold(h): h for h in m.SECTION_HEADINGS}

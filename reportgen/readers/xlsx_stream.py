@@ -26,7 +26,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils import column_index_from_string, range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
-from reportgen import workbook_contract as contract
+from reportgen import model as m
 from reportgen.errors import InputError, Problem, Problems
 from reportgen.readers.cells import (
     HEADER_SEARCH_ROWS,
@@ -130,11 +130,11 @@ class XlsxFile:
         date1904 = properties is not None and properties.get("date1904", "0") in ("1", "true")
         self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
         self.sheets = {
-            contract.fold(sheet.get("name", "")): rels[_rel_id(sheet)][1]
+            m.fold(sheet.get("name", "")): rels[_rel_id(sheet)][1]
             for sheet in workbook.iterfind(f"{ns}sheets/{ns}sheet")
             if _rel_id(sheet) in rels
         }
-        self.sheet_names = [contract.fold(sheet.get("name", "")) for sheet in workbook.iterfind(f"{ns}sheets/{ns}sheet")]
+        self.sheet_names = [m.fold(sheet.get("name", "")) for sheet in workbook.iterfind(f"{ns}sheets/{ns}sheet")]
         self.last_row = 0  # the last row read completely, for a problem while reading a sheet
         by_kind = {kind.rsplit("/", 1)[-1]: target for kind, target in rels.values()}
         self.strings = self._shared_strings(by_kind.get(_REL_SHARED_STRINGS[1:]))

@@ -8,9 +8,6 @@ Text never becomes a formula, and the same workbook in gives the same bytes out.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -26,7 +23,8 @@ from openpyxl.writer.excel import ExcelWriter
 from reportgen import model as m
 from reportgen import workbook_contract as contract
 from reportgen.errors import CardError
-from reportgen.writers.zippack import repack
+from reportgen.writers.zippack import repack_written
+from reportgen.xmltext import CONTROL, ILLEGAL, drop_illegal
 
 FIXED_TIME = dt.datetime(1980, 1, 1)
 MAX_CELL_CHARS = 32767
@@ -36,8 +34,6 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 HEADER_FONT = Font(bold=True)
 HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 TEXT_FORMAT = "@"
-#: control characters Excel cannot store; a vertical tab (Word line break) becomes a newline
-_ILLEGAL = re.compile(r"[\x00-\x08\x0c\x0e-\x1f]")
 
 #: column widths in characters; unknown columns get DEFAULT_WIDTH
 DEFAULT_WIDTH = 14
@@ -93,17 +89,14 @@ LEVEL_CHOICES = ("1", "2", "3", m.MARK_NOTE, m.MARK_BOX)
 
 # ── cells ─────────────────────────────────────────────────────────────────
 def _clean(text: str, card_id: str) -> str:
-    text = _ILLEGAL.sub("", text.replace("\x0b", "\n"))
+    """A cell's text: a vertical tab (Word line break) is a line break, what XML cannot hold goes."""
+    text = drop_illegal(text.replace("\x0b", "\n"))
     if len(text) > MAX_CELL_CHARS:
         raise CardError(
             f"{card_id}: 한 칸의 글자가 {MAX_CELL_CHARS}자를 넘어 엑셀에 쓸 수 없습니다 / "
             f"a cell holds more than {MAX_CELL_CHARS} characters, more than Excel allows"
         )
     return text
-
-
-#: what no cell can hold: control characters (tab and line breaks aside), DEL, U+FFFE/U+FFFF, lone surrogates
-_UNSTORABLE = re.compile("[\x00-\x08\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 
 def cell_text(text: str) -> str:
@@ -117,15 +110,22 @@ def text_fault(text: str) -> tuple[str, str] | None:
     Unlike :func:`write_workbook` (which drops such characters), the in-place
     editor refuses them: nothing of a card is lost without a word.
     """
-    bad = _UNSTORABLE.search(text)
+    bad = _unstorable(text)
     if bad is not None:
-        code = f"U+{ord(bad[0]):04X}"
+        code = f"U+{ord(bad):04X}"
         return (f"엑셀 칸에 넣을 수 없는 글자({code}, 제어 문자나 짝 없는 서로게이트)가 있습니다",
                 f"it holds a character no Excel cell can hold ({code}, a control character or a lone surrogate)")
     if len(text) > MAX_CELL_CHARS:
         return (f"글자가 {len(text):,}자로 엑셀 한 칸의 한도({MAX_CELL_CHARS:,}자)를 넘습니다",
                 f"it holds {len(text):,} characters, more than an Excel cell's {MAX_CELL_CHARS:,}")
     return None
+
+
+def _unstorable(text: str) -> str | None:
+    """The first character no cell keeps: what XML cannot hold, or a control character the
+    reader drops (DEL); tab and line breaks aside."""
+    found = [match.start() for match in (ILLEGAL.search(text), CONTROL.search(text)) if match]
+    return text[min(found)] if found else None
 
 
 def _append(ws: Worksheet, values: Sequence[object], card_id: str = "") -> None:
@@ -446,10 +446,8 @@ def _utf8_xml(name: str, data: bytes) -> bytes:
 
 
 def _to_bytes(book: Book) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(book, archive).save()  # save_workbook would stamp the current time
-    return repack(buffer.getvalue(), _utf8_xml)
+    # save_workbook would stamp the current time
+    return repack_written(lambda archive: ExcelWriter(book, archive).save(), _utf8_xml)
 
 
 def example_settings() -> m.Settings:

@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import difflib
 import posixpath
-import re
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -110,7 +109,6 @@ from reportgen.writers.xlsx_rows import (
 from reportgen.writers.zippack import Member
 
 MAX_INLINE_LIST = 255  # Excel's limit for an inline drop-down list
-_YEAR = re.compile(r"^(\d{4})(?:" + contract.YEAR_SUFFIX + r")?$")
 _EXTENDED_NAMES = ("_xlnm._FilterDatabase", "_xlnm.Print_Area")
 _WORKSHEET = "/worksheet"
 #: what a damaged part can raise while it is taken apart
@@ -153,12 +151,12 @@ def merge_cards(xlsx: bytes, cards: Sequence[tuple[str, m.Card]], workbook: str 
     """
     chosen: dict[str, tuple[str, m.Card]] = {}
     for source, card in cards:
-        chosen[contract.fold(card.id)] = (source, card)
+        chosen[m.fold(card.id)] = (source, card)
     package: Package | None = None
     try:
         package = Package(xlsx)
         book = _read_book(package)
-        plan = _Plan(book, list(chosen.values()), {contract.fold(card.id): card for card in previous})
+        plan = _Plan(book, list(chosen.values()), {m.fold(card.id): card for card in previous})
         data = _apply(package, book, plan)
     except PackageProblem as exc:
         where = _sheet_named(package, exc.where)
@@ -170,9 +168,9 @@ def merge_cards(xlsx: bytes, cards: Sequence[tuple[str, m.Card]], workbook: str 
     result = MergeResult(data, notices=plan.notices, cards=len(existing | set(chosen)))
     seen = set(existing)
     for source, card in cards:
-        known = contract.fold(card.id) in seen
+        known = m.fold(card.id) in seen
         (result.replaced if known else result.added).append((card.id, source))
-        seen.add(contract.fold(card.id))
+        seen.add(m.fold(card.id))
     return result
 
 
@@ -212,8 +210,8 @@ def _locate(package: Package) -> dict[str, tuple[str, str]]:
     found: dict[str, list[tuple[str, str]]] = {}
     worksheets = {target for kind, target in package.workbook_rels.values() if kind.endswith(_WORKSHEET)}
     for name, part in package.sheet_parts.items():
-        if contract.fold(name) in contract.SHEETS and part in worksheets:
-            found.setdefault(contract.fold(name), []).append((name, part))
+        if m.fold(name) in contract.SHEETS and part in worksheets:
+            found.setdefault(m.fold(name), []).append((name, part))
     located = {}
     for name in contract.SHEETS:
         places = found.get(name, [])
@@ -271,7 +269,7 @@ def _columns(name: str, header: dict[int, str]) -> tuple[dict[str, int], list[tu
     years = []
     if name == contract.SHEET_PLAN:
         for column, text in sorted(header.items()):
-            match = _YEAR.match(text.replace(" ", ""))
+            match = contract.YEAR_HEADER.match(text.replace(" ", ""))
             if match and 1900 <= int(match[1]) <= 2200:
                 years.append((int(match[1]), column))
     return columns, years
@@ -283,7 +281,7 @@ def _index_rows(book: _Book, sheet: _Sheet) -> None:
         if row.blank:
             continue
         sheet.data_rows.append(row.number)
-        card_id = contract.fold(book.text(row.keys[0]))
+        card_id = m.fold(book.text(row.keys[0]))
         if card_id:
             sheet.ids.setdefault(card_id, []).append(row.number)
     sheet.scan.rows = []
@@ -305,7 +303,7 @@ def _settings(book: _Book) -> dict[str, tuple[int, object]]:
 
 
 def _year_value(text: str) -> int | None:
-    match = _YEAR.match(text.replace(" ", ""))
+    match = contract.YEAR_HEADER.match(text.replace(" ", ""))
     return int(match[1]) if match else None
 
 
@@ -406,18 +404,18 @@ class _Plan:
     def _statuses(self) -> list[str]:
         """Statuses of the cards missing from 설정 상태 목록 (a status with a comma is a problem)."""
         book = self.book
-        listed = _split_list(book.text(book.settings.get(contract.KEY_STATUSES, (0, None))[1]))
+        listed = contract.split_list(book.text(book.settings.get(contract.KEY_STATUSES, (0, None))[1]))
         self.listed = listed or list(m.DEFAULT_STATUSES)
-        known = {contract.status_key(status) for status in self.listed}
+        known = {m.label_key(status) for status in self.listed}
         added = []
         for source, card in self.cards:
-            status = contract.fold(card.header.status)
-            if not status or contract.status_key(status) in known:
+            status = m.fold(card.header.status)
+            if not status or m.label_key(status) in known:
                 continue
             if contract.LIST_SEPARATOR in status or "\n" in status:
                 self.problems.append(_status_problem(source, status))
                 continue
-            known.add(contract.status_key(status))
+            known.add(m.label_key(status))
             added.append(status)
         return added
 
@@ -448,7 +446,7 @@ class _Plan:
             rows = {name: [[_cell_value(value) for value in row] for row in sheet_rows]
                     for name, sheet_rows in rows.items()}
             if self._text_ok(source, rows):
-                found.append((source, contract.fold(card.id), rows))
+                found.append((source, m.fold(card.id), rows))
         return found
 
     def _text_ok(self, source: str, rows: dict[str, list[list[object]]]) -> bool:
@@ -571,11 +569,6 @@ def _same_line(old: list[object], new: list[object]) -> bool:
 def _has_plan(card: m.Card) -> bool:
     plan = card.annual_plan
     return bool(plan.rows or plan.targets or plan.after_term_target is not None)
-
-
-def _split_list(text: str) -> list[str]:
-    text = contract.fold(text).replace("\n", contract.LIST_SEPARATOR)
-    return [item.strip() for item in text.split(contract.LIST_SEPARATOR) if item.strip()]
 
 
 def _cell_value(value: object) -> object:

@@ -27,14 +27,13 @@ from lxml import etree
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
 from reportgen.writers.zippack import DEFLATED, STORED, Member, zip_members
+from reportgen.xmltext import excel_unescape
 
 PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # as the workbook reader
 MAX_ROWS, MAX_COLUMNS = 1048576, 16384
 TEXT_FORMAT_ID, GENERAL_FORMAT_ID = 49, 0  # built-in number formats "@" and General
 _EAST_ASIAN_DATE_IDS = {*range(27, 32), 36, *range(50, 59)}
-_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_CONTROL = re.compile(r"[\x00-\x08\x0c\x0e-\x1f\x7f]")
 _OFFICE_DOCUMENT = "/officeDocument"
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
 _CHUNK = 1 << 20
@@ -98,18 +97,10 @@ def local(element: etree._Element) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
-def unescape(text: str) -> str:
-    """Excel's ``_xHHHH_`` escapes decoded, control characters dropped (as the reader does)."""
-    if "_x" not in text and "\r" not in text:
-        return text
-    text = _ESCAPE.sub(lambda match: chr(int(match[1], 16)), text)
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n"))
-
-
 def plain_text(element: etree._Element) -> str:
     """The text of a shared or inline string, without phonetic (rPh) runs."""
     ns = ns_of(element)
-    return unescape("".join(t.text or "" for t in element.iter(f"{ns}t") if local(t.getparent()) != "rPh"))
+    return excel_unescape("".join(t.text or "" for t in element.iter(f"{ns}t") if local(t.getparent()) != "rPh"))
 
 
 # ── the package ───────────────────────────────────────────────────────────
@@ -440,7 +431,7 @@ def _value(cell: etree._Element, ns: str) -> object:
     if kind == "s":
         return SharedRef(int(raw))
     if kind in ("str", "inlineStr"):
-        return unescape(raw)
+        return excel_unescape(raw)
     if kind == "e":
         return Formula(raw)
     if kind in ("b", "d"):

@@ -27,7 +27,7 @@ from openpyxl.formula.tokenizer import TokenizerError
 from openpyxl.formula.translate import Translator, TranslatorError
 from openpyxl.utils import get_column_letter
 
-from reportgen.workbook_contract import status_key
+from reportgen.model import label_key
 from reportgen.writers import xlsx_refs as refs
 from reportgen.writers.xlsx_package import (
     PackageProblem,
@@ -40,6 +40,7 @@ from reportgen.writers.xlsx_package import (
     serialize,
     xml_parser,
 )
+from reportgen.xmltext import excel_literal
 
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _ATTRS = rb"(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*"
@@ -49,7 +50,6 @@ _ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d+)[\"']")
 FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 _SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData(?=[\s/>])")
 _DECLARATION = re.compile(rb"^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)[\"']")
-_EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _BATCH_BYTES = 1 << 20
 #: frame elements whose ``ref`` holds a range (True: it may grow over appended rows)
 _REF_TAGS = {"dimension": True, "autoFilter": True, "sortState": True, "sortCondition": True,
@@ -273,11 +273,6 @@ class _Formulas:
 
 
 # ── cells ─────────────────────────────────────────────────────────────────
-def _escape_text(text: str) -> str:
-    """Text as Excel stores it: a literal ``_xHHHH_`` is escaped so that it reads back unchanged."""
-    return _EXCEL_ESCAPE.sub(r"_x005F_\1", text)
-
-
 def _split_ref(ref: str) -> tuple[int, int]:
     letters = ref.rstrip("0123456789")
     return int(ref[len(letters):]), cell_position(letters, 0)
@@ -299,7 +294,7 @@ def _new_cell(parent: etree._Element, ns: str, ref: str, value: object, style: i
     if isinstance(value, str):
         cell.set("t", "inlineStr")
         node = etree.SubElement(etree.SubElement(cell, f"{ns}is"), f"{ns}t")
-        node.text = _escape_text(value)
+        node.text = excel_literal(value)
         if value != value.strip():
             node.set(_XML_SPACE, "preserve")
     elif value is not None:
@@ -398,8 +393,8 @@ class SheetRewriter:
             if not (len(text) >= 2 and text[0] == text[-1] == '"'):
                 continue
             items = text[1:-1].split(",")
-            known = {status_key(item) for item in items}
-            added = [status for status in statuses if status_key(status) not in known]
+            known = {label_key(item) for item in items}
+            added = [status for status in statuses if label_key(status) not in known]
             new_text = '"' + ",".join(items + added) + '"'
             if not added:
                 continue

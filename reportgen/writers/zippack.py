@@ -1,5 +1,6 @@
 """Deterministic zip packages: built from parts compressed once (the DOCX and HWPX fast
-path), or re-packed from what openpyxl and python-docx save (:func:`repack`).
+path), or re-packed from what openpyxl and python-docx save (:func:`repack`,
+:func:`repack_written`).
 
 A template's unchanging parts are compressed when it is loaded; per card only the
 new parts are compressed, and the archive is laid out by hand: members in the
@@ -86,3 +87,12 @@ def repack(data: bytes, change: Callable[[str, bytes], bytes] = _unchanged) -> b
             member.external_attr = 0
             target.writestr(member, change(info.filename, source.read(info.filename)))
     return out.getvalue()
+
+
+def repack_written(write: Callable[[zipfile.ZipFile], None], change: Callable[[str, bytes], bytes] = _unchanged) -> bytes:
+    """A zip that a library writes into a :class:`zipfile.ZipFile` (openpyxl's ``ExcelWriter``),
+    re-packed by :func:`repack`. Written stored: it is compressed once, when re-packed."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        write(archive)
+    return repack(buffer.getvalue(), change)
