@@ -50,6 +50,7 @@ from reportgen.fileio import (
 from reportgen.formats import WRITERS
 from reportgen.model import Card, Workbook
 from reportgen.periods import is_after
+from reportgen.resources import WriterOptions
 from reportgen.workbook_contract import SHEET_CARDS
 
 MANIFEST = "manifest.json"
@@ -173,15 +174,16 @@ def failure_of(card: Card, fmt: str, exc: Exception) -> Failure:
     return Failure(card.id, fmt, message)
 
 
-def render_one(card: Card, fmt: str) -> bytes | Failure:
+def render_one(card: Card, fmt: str, options: WriterOptions | None = None) -> bytes | Failure:
     """The card in one format, or the failure when the writer cannot express it."""
     try:
-        return WRITERS[fmt].render(card)
+        return WRITERS[fmt].render(card, options)
     except Exception as exc:  # noqa: BLE001 - one bad card must not stop the batch
         return failure_of(card, fmt, exc)
 
 
-def render_card(card: Card, formats: list[str], out_dir: Path) -> tuple[list[BuiltFile], list[Failure]]:
+def render_card(card: Card, formats: list[str], out_dir: Path, options: WriterOptions | None = None
+                ) -> tuple[list[BuiltFile], list[Failure]]:
     """Render and write one card in each format (the unit of work of a worker).
 
     A folder where the card's file should go fails that file only; a folder that
@@ -189,7 +191,7 @@ def render_card(card: Card, formats: list[str], out_dir: Path) -> tuple[list[Bui
     """
     files, failures = [], []
     for name in formats:
-        data = render_one(card, name)
+        data = render_one(card, name, options)
         if isinstance(data, Failure):
             failures.append(data)
             continue
@@ -459,12 +461,14 @@ def build(
     on_card: Callable[[], None] | None = None,
     whole_workbook: bool = False,
     lock_wait: float = LOCK_WAIT,
+    options: WriterOptions | None = None,
 ) -> BuildReport:
     """Write every card in every format to ``out_dir`` plus ``manifest.json``, then remove the card
     files an earlier build made that this one replaced (see :func:`tidy_folder`).
 
     ``whole_workbook``: ``cards`` are all the workbook's cards (no ``--only``), so files of cards
-    no longer in it are old too. One build at a time per folder (:func:`folder_lock`).
+    no longer in it are old too. ``options`` go to every writer (``--templates``). One build at a
+    time per folder (:func:`folder_lock`).
     An output folder that cannot be written raises :class:`OutputError` at the first file;
     an interrupted, stopped or terminated (SIGTERM, SIGHUP) build leaves no temp files.
     """
@@ -476,7 +480,7 @@ def build(
                 previous, note = previous_manifest(out_dir)
             except OSError as exc:
                 raise OutputError.of(out_dir, exc) from exc
-            report = _write_cards(cards, out_dir, formats, as_of, jobs, on_card)
+            report = _write_cards(cards, out_dir, formats, as_of, jobs, on_card, options)
             if note:
                 report.notes.append(note)
             ids = None if whole_workbook else {card.id for card in cards}
@@ -497,12 +501,12 @@ def _prepare(out_dir: Path) -> None:
 
 
 def _write_cards(cards: list[Card], out_dir: Path, formats: list[str], as_of: dt.date | None, jobs: int,
-                 on_card: Callable[[], None] | None) -> BuildReport:
+                 on_card: Callable[[], None] | None, options: WriterOptions | None = None) -> BuildReport:
     """Every card in every format; on any exception, the temp files of files cut off are swept."""
     report = BuildReport()
     views = (as_of_view(card, as_of) for card in cards)
     try:
-        render = functools.partial(render_card, formats=formats, out_dir=out_dir)
+        render = functools.partial(render_card, formats=formats, out_dir=out_dir, options=options)
         for files, failures in ordered_map(render, views, min(jobs, len(cards))):
             report.files += files
             report.failures += failures

@@ -26,14 +26,17 @@ from typing import Annotated
 import typer
 
 from reportgen import __version__, batch, model
-from reportgen.errors import InputError, Problem
+from reportgen.document import Document
+from reportgen.errors import CardError, InputError, Problem
 from reportgen.fileio import OutputError, card_filename, write_bytes_atomic
-from reportgen.formats import WRITERS, parse_formats, read_card
+from reportgen.formats import REPORT_FORMATS, WRITERS, parse_formats, read_card
 from reportgen.periods import period_end
+from reportgen.resources import WriterOptions
 from reportgen.safeguard import (
     exists,
     guard_outputs,
     input_file,
+    is_folder,
     output_folder,
     output_name,
     read_error,
@@ -126,6 +129,23 @@ def _read_workbook(path: Path) -> model.Workbook:
     for notice in book.notices:
         _say(f"알림 / notice: {notice}")
     return book
+
+
+#: the --templates option of every command that writes documents
+Templates = Annotated[str | None, typer.Option(
+    "--templates", help="서식 폴더: 고친 templates 파일을 둔 폴더 / folder of the office's own template files")]
+
+
+def _writer_options(templates: str | None) -> WriterOptions:
+    """--templates DIR → the writers' options; a folder that is not there is an input error."""
+    if templates is None:
+        return WriterOptions()
+    folder = _path(templates, "--templates")
+    if not is_folder(folder):
+        raise InputError(Problem(str(folder), "", "서식 폴더가 없습니다", "no such templates folder",
+                                 "templates 폴더를 복사해 고친 폴더를 주세요",
+                                 "give a folder holding your copies of the template files"))
+    return WriterOptions(templates=folder)
 
 
 def _refuse_overwrite(path: Path, force: bool) -> None:
@@ -327,16 +347,18 @@ def import_(
 def build(
     workbook: Annotated[str, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
     output: Annotated[str, typer.Option("-o", "--output", help="출력 폴더 / output folder")] = DEFAULT_OUTPUT,
-    formats: Annotated[str, typer.Option("--format", help="txt,docx,xlsx,hwpx,hwp 또는 all")] = "txt",
+    formats: Annotated[str, typer.Option("--format", help=f"{','.join(WRITERS)} 또는 all")] = "txt",
     only: Annotated[str | None, typer.Option(help="관리번호만 / only these ids, e.g. 3-1,3-2")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD")] = None,
     jobs: Annotated[int, typer.Option("-j", "--jobs", help="동시 작업 수 / worker processes (0: CPU 수)")] = 0,
+    templates: Templates = None,
 ) -> None:
     """카드를 만듭니다 / build the cards of a workbook."""
     with _guarded():
         source, folder = _path(workbook, "WORKBOOK"), _path(output, "-o")
         output_folder(folder)
         names = parse_formats(formats)
+        options = _writer_options(templates)
         workers = _jobs(jobs)
         book = _read_workbook(source)
         day = batch.parse_as_of(as_of) or batch.parse_as_of(book.settings.as_of, f"{workbook} 설정!기준일")
@@ -344,7 +366,7 @@ def build(
         batch.check_file_names(selected, names, str(workbook))
         guard_outputs(_build_outputs(folder, selected, names), [source], fix=_NEW_FOLDER)
         try:
-            report = _run_build(selected, folder, names, day, workers, whole_workbook=only is None)
+            report = _run_build(selected, folder, names, day, workers, options, whole_workbook=only is None)
         except KeyboardInterrupt:
             _say("중단되었습니다: 이미 쓴 파일은 온전하고 임시 파일은 지웠습니다. 다시 실행하세요 / "
                  "interrupted: the files written so far are whole and no temp files are left; run the build again")
@@ -366,14 +388,14 @@ def _build_outputs(folder: Path, cards: list[model.Card], names: list[str]) -> l
 
 
 def _run_build(cards: list[model.Card], output: Path, names: list[str], day: dt.date | None, jobs: int,
-               whole_workbook: bool = False) -> batch.BuildReport:
+               options: WriterOptions, whole_workbook: bool = False) -> batch.BuildReport:
     """Build with a rich progress bar (cards done / total, ETA) on a terminal, plain lines otherwise.
 
     ``whole_workbook``: every card of the workbook is built, so files of cards gone from it may go too.
     """
     if not sys.stderr.isatty():
         return batch.build(cards, output, names, day, jobs, on_card=_plain_progress(len(cards)),
-                           whole_workbook=whole_workbook)
+                           whole_workbook=whole_workbook, options=options)
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -386,7 +408,7 @@ def _run_build(cards: list[model.Card], output: Path, names: list[str], day: dt.
     with Progress(*columns, transient=True) as progress:
         task = progress.add_task("카드 / cards", total=len(cards))
         return batch.build(cards, output, names, day, jobs, on_card=lambda: progress.advance(task),
-                           whole_workbook=whole_workbook)
+                           whole_workbook=whole_workbook, options=options)
 
 
 def _plain_progress(total: int) -> Callable[[], None]:
@@ -400,9 +422,6 @@ def _plain_progress(total: int) -> Callable[[], None]:
         if done % step == 0 or done == total:
             _say(f"카드 / cards {done}/{total}")
     return advance
-
-
-_REPORT_SUFFIXES = (".txt", ".xlsx", ".docx")
 
 
 def _output_file(text: str, inputs: list[Path], suffixes: tuple[str, ...], wrong: Callable[[Path, str], Problem]
@@ -419,51 +438,70 @@ def _output_file(text: str, inputs: list[Path], suffixes: tuple[str, ...], wrong
 
 
 def _report_path(text: str, inputs: list[Path]) -> Path:
-    """The -o of a report (.txt, .xlsx, .docx)."""
-    return _output_file(text, inputs, _REPORT_SUFFIXES, lambda path, suffix: Problem(
+    """The -o of a report: its suffix names the format (one of formats.REPORT_FORMATS)."""
+    names = ", ".join(REPORT_FORMATS)
+    path = _output_file(text, inputs, tuple(REPORT_FORMATS), lambda path, suffix: Problem(
         str(path), "", f"출력 형식을 알 수 없습니다: {suffix or '(확장자 없음)'}", f"unknown output type {suffix or '(no suffix)'}",
-        "파일 이름을 .txt, .xlsx 또는 .docx 로 끝내세요", "end the name in .txt, .xlsx or .docx"))
+        f"파일 이름을 {names} 중 하나로 끝내세요", f"end the name in one of {names}"))
+    writer = REPORT_FORMATS[path.suffix.lower()]
+    try:
+        writer.load()
+    except (ImportError, AttributeError) as exc:
+        raise InputError(Problem(str(path), "", f"이 설치에서 쓸 수 없는 형식: {writer.suffix}",
+                                 f"format not available in this installation: {writer.suffix} ({exc})",
+                                 "다른 형식으로 끝나는 이름을 주세요", "give a name with another suffix")) from None
+    return path
 
 
-def _write_report(path: Path, text: Callable[[], str], xlsx: Callable[[], bytes], docx: Callable[[], bytes]) -> None:
-    suffix = path.suffix.lower()
-    data = text().encode("utf-8") if suffix == ".txt" else xlsx() if suffix == ".xlsx" else docx()
+def _write_report(path: Path, doc: Document, options: WriterOptions) -> None:
+    """Write a report document in the format its file suffix names; a writer's CardError (e.g. no
+    LibreOffice for a PDF) writes nothing and exits 1."""
+    try:
+        data = REPORT_FORMATS[path.suffix.lower()].render_document(doc, options)
+    except CardError as exc:
+        _say(f"쓰지 못했습니다 / not written: {path}\n  - {exc}")
+        raise typer.Exit(1) from None
     write_bytes_atomic(path, data)
     _say(f"썼습니다 / written: {path}")
+
+
+_REPORT_HELP = " ".join(REPORT_FORMATS)
 
 
 @app.command()
 def summary(
     workbook: Annotated[str, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
-    output: Annotated[str, typer.Option("-o", "--output", help="총괄표 파일 (.txt .xlsx .docx)")] = "output/총괄표.xlsx",
+    output: Annotated[str, typer.Option("-o", "--output", help=f"총괄표 파일 ({_REPORT_HELP})")] = "output/총괄표.xlsx",
+    templates: Templates = None,
 ) -> None:
     """총괄표(분야별·부서별·완료시기별·사업주체별)를 만듭니다 / summary tables."""
-    from reportgen import summary as sm
+    from reportgen.summary import summarize, summary_document
 
     with _guarded():
         source = _path(workbook, "WORKBOOK")
         target = _report_path(output, [source])
-        result = sm.summarize(_read_workbook(source))
-        _write_report(target, lambda: sm.summary_text(result), lambda: sm.summary_xlsx(result),
-                      lambda: sm.summary_docx(result))
+        options = _writer_options(templates)
+        result = summarize(_read_workbook(source))
+        _write_report(target, summary_document(result), options)
 
 
 @app.command()
 def diff(
     old: Annotated[str, typer.Argument(help="지난 분기 워크북 / previous quarter")],
     new: Annotated[str, typer.Argument(help="이번 분기 워크북 / this quarter")],
-    output: Annotated[str, typer.Option("-o", "--output", help="변동사항 파일 (.txt .xlsx .docx)")] = "output/변동사항.txt",
+    output: Annotated[str, typer.Option("-o", "--output", help=f"변동사항 파일 ({_REPORT_HELP})")] = "output/변동사항.txt",
+    templates: Templates = None,
 ) -> None:
     """두 분기의 변동사항을 비교합니다 / what changed between two quarters."""
-    from reportgen import diff as df
+    from reportgen.diff import changes_document, diff_workbooks, total_line
 
     with _guarded():
         before, after = _path(old, "OLD"), _path(new, "NEW")
         target = _report_path(output, [before, after])
-        result = df.diff_workbooks(_read_workbook(before), _read_workbook(after))
-        _write_report(target, lambda: df.diff_text(result), lambda: df.diff_xlsx(result),
-                      lambda: df.diff_docx(result))
-    typer.echo(df.total_line(result))
+        options = _writer_options(templates)
+        result = diff_workbooks(_read_workbook(before), _read_workbook(after))
+        _write_report(target, changes_document(result), options)
+    typer.echo(total_line(result))
 
 
 @app.command()

@@ -14,23 +14,32 @@ from Hangul does not count as a change. What is printed is the new text
 * bullet sections (금후계획 …): removed and added lines;
 * 연차별 추진계획 cells and targets; 구민소통 counts.
 
-Renderers return str/bytes and never write files; XLSX/DOCX bytes are
-deterministic.
+The 변동사항 is :func:`changes_document`, a :class:`reportgen.document.Document` that every
+format writes; there is no format code here.
 """
 
 from __future__ import annotations
 
-import copy
 import difflib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
+from reportgen.document import (
+    STYLE_FIELDS,
+    Block,
+    Cell,
+    Document,
+    Heading,
+    Paragraph,
+    Row,
+    Section,
+    Table,
+    Title,
+    cell,
+)
 from reportgen.model import (
     BULLET_SECTIONS,
     COMMUNICATION_LABELS,
-    COUNT_NONE,
-    COUNT_UNIT,
     GROUP_CLOSE,
     GROUP_OPEN,
     H_ACHIEVEMENTS,
@@ -42,7 +51,6 @@ from reportgen.model import (
     L_COOPERATION,
     L_DEPARTMENT,
     L_EXECUTOR,
-    L_ID,
     L_PERIOD,
     L_STATUS,
     L_TARGET_ROW,
@@ -57,32 +65,25 @@ from reportgen.model import (
     Card,
     Contact,
     Workbook,
+    count_text,
     label_key,
+    percent_text,
 )
 from reportgen.model import contact_text as card_contact_text
-from reportgen.summary import (
-    L_AREA,
-    clean,
-    docx_bytes,
-    docx_table,
-    korean_document,
-    set_text,
-    xlsx_bytes,
-)
+from reportgen.summary import L_AREA
 
 # ── labels of the diff report (not on the card, so they live here) ────────
 L_TITLE = "사업명"
 L_PROGRESS = "추진율"
 L_STATUS_NAME = L_STATUS.removesuffix("(%)")  # 추진상황
 L_OFFICER = "담당자"
-L_KIND = "구분"
 L_ITEM = "항목"
 L_OLD = "변경 전"
 L_NEW = "변경 후"
-L_EMPTY = "(없음)"
 L_HEADINGS = "제목"
 YEAR_SUFFIX = "년"
-SHEET = "변동사항"
+TITLE = "변동사항"
+NOTHING_CHANGED = "변경 사항 없음"
 ADDED, REMOVED, CHANGED = "신규", "삭제", "변경"
 PLUS, MINUS, TILDE = "+", "-", "~"
 
@@ -180,10 +181,6 @@ def cooperation_text(contacts: Iterable[Contact]) -> str:
     return ", ".join(card_contact_text(c) for c in contacts)
 
 
-def _progress_text(value: int | None) -> str:
-    return "" if value is None else f"{value}%"
-
-
 #: header fields in card order: label and how to read the value from a card
 HEADER_FIELDS: tuple[tuple[str, Callable[[Card], str]], ...] = (
     (L_TITLE, lambda c: c.title),
@@ -192,7 +189,7 @@ HEADER_FIELDS: tuple[tuple[str, Callable[[Card], str]], ...] = (
     (L_EXECUTOR, lambda c: c.header.executor),
     (L_PERIOD, lambda c: c.header.period),
     (L_STATUS_NAME, lambda c: c.header.status),
-    (L_PROGRESS, lambda c: _progress_text(c.header.progress)),
+    (L_PROGRESS, lambda c: percent_text(c.header.progress)),
     (L_BUDGET, lambda c: c.header.budget),
     (L_COMPLETION, lambda c: c.header.completion),
     (L_DEPARTMENT, lambda c: c.header.department.department),
@@ -321,9 +318,9 @@ def _cells(plan: AnnualPlan) -> dict[tuple[str, str], tuple[str, str]]:
     """(folded row, column) → (printed row label, cell text) for every cell and target."""
     cells: dict[tuple[str, str], tuple[str, str]] = {}
     for year, target in zip(plan.years, plan.targets, strict=False):
-        cells[(label_key(L_TARGET_ROW), f"{year}{YEAR_SUFFIX}")] = (L_TARGET_ROW, _progress_text(target))
+        cells[(label_key(L_TARGET_ROW), f"{year}{YEAR_SUFFIX}")] = (L_TARGET_ROW, percent_text(target))
     if plan.after_term_target is not None:
-        cells[(label_key(L_TARGET_ROW), L_AFTER_TERM)] = (L_TARGET_ROW, _progress_text(plan.after_term_target))
+        cells[(label_key(L_TARGET_ROW), L_AFTER_TERM)] = (L_TARGET_ROW, percent_text(plan.after_term_target))
     for row in plan.rows:
         label = tidy(row.title)
         for year, text in zip(plan.years, row.cells, strict=False):
@@ -344,18 +341,14 @@ def diff_plan(old: Card, new: Card) -> list[FieldChange]:
     return changes
 
 
-def count_text(n: int | None) -> str:
-    """A 구민소통 count as printed: ``-`` or ``1회``."""
-    return f"{n}{COUNT_UNIT}" if n else COUNT_NONE
-
-
 def diff_communication(old: Card, new: Card) -> list[FieldChange]:
     """구민소통 counts that differ (empty and 0 are the same)."""
     changes = []
     for i, label in enumerate(COMMUNICATION_LABELS):
         a = old.communication[i] if i < len(old.communication) else None
         b = new.communication[i] if i < len(new.communication) else None
-        if (a or 0) != (b or 0):
+        a, b = a or None, b or None  # 0 is no count, as an empty cell
+        if a != b:
             changes.append(FieldChange(label, count_text(a), count_text(b)))
     return changes
 
@@ -403,23 +396,28 @@ def diff_workbooks(old: Workbook, new: Workbook) -> Diff:
     return Diff(old.settings.as_of, new.settings.as_of, cards, unchanged)
 
 
-# ── display shared by the renderers ───────────────────────────────────────
+# ── the document ──────────────────────────────────────────────────────────
+#: 항목, 변경 전, 변경 후 column shares (per mille; 67 + 100 + 100 mm of A4 landscape)
+CHANGE_SHARES = (250, 375, 375)
+
+
+def count_line(d: Diff) -> str:
+    """``변동 카드 3건: 신규 1, 삭제 1, 변경 1``."""
+    a, b, c = d.count(ADDED), d.count(REMOVED), d.count(CHANGED)
+    return f"변동 카드 {len(d.cards)}건: {ADDED} {a}, {REMOVED} {b}, {CHANGED} {c}"
 
 
 def total_line(d: Diff) -> str:
-    """``변동 카드 N건: 신규 a, 삭제 b, 변경 c / N cards changed: a new, b dropped, c changed``."""
+    """What the terminal says: :func:`count_line` and the same in English."""
     a, b, c = d.count(ADDED), d.count(REMOVED), d.count(CHANGED)
     n = len(d.cards)
-    return (
-        f"변동 카드 {n}건: {ADDED} {a}, {REMOVED} {b}, {CHANGED} {c} / "
-        f"{n} {'card' if n == 1 else 'cards'} changed: {a} new, {b} dropped, {c} changed"
-    )
+    return f"{count_line(d)} / {n} {'card' if n == 1 else 'cards'} changed: {a} new, {b} dropped, {c} changed"
 
 
 def context_line(d: Diff) -> str:
-    """``기준일 2024-03-31 → 2024-12-31, 변동 없음 5건 / unchanged 5``."""
+    """``기준일 2024-03-31 → 2024-12-31, 변동 없음 5건`` (the days when a workbook names one)."""
     dates = f"기준일 {d.old_as_of or '?'} → {d.new_as_of or '?'}, " if d.old_as_of or d.new_as_of else ""
-    return f"{dates}변동 없음 {d.unchanged}건 / unchanged {d.unchanged}"
+    return f"{dates}변동 없음 {d.unchanged}건"
 
 
 def card_line(cd: CardDiff) -> str:
@@ -434,69 +432,14 @@ def section_heading(key: str) -> str:
     return f"{MARK_SUBHEADING} {PLAN_SUBHEADINGS.get(key, key)}"
 
 
-def _shown(text: str) -> str:
-    return text if text else L_EMPTY
-
-
-def _arrow(ch: FieldChange) -> str:
-    return f"{ch.label}: {_shown(ch.old)} → {_shown(ch.new)}"
-
-
 def _group_heading(e: EntryChange) -> str:
     group = f" {GROUP_OPEN}{e.group}{GROUP_CLOSE}" if e.group else ""
     return f"{MARK_SUBHEADING} {e.section}{group}"
 
 
-# ── text ──────────────────────────────────────────────────────────────────
-
-
-def _achievement_lines(cd: CardDiff) -> Iterator[str]:
-    if not (cd.headings or cd.achievements):
-        return
-    yield f"  {H_ACHIEVEMENTS}"
-    if cd.headings:
-        yield f"    {L_HEADINGS}:"
-        yield from (f"      {h.sign} {h.text}" for h in cd.headings)
-    current = None
-    for e in cd.achievements:
-        heading = _group_heading(e)
-        if heading != current:
-            yield f"    {heading}"
-            current = heading
-        yield f"      {e.sign} {e.line}"
-        yield from (f"          {d.sign} {d.text}" for d in e.details)
-
-
-def _card_text(cd: CardDiff) -> Iterator[str]:
-    yield card_line(cd)
-    yield from (f"  {_arrow(ch)}" for ch in cd.fields)
-    yield from _achievement_lines(cd)
-    for sc in cd.sections:
-        yield f"  {section_heading(sc.key)}"
-        yield from (f"    {ln.sign} {ln.text}" for ln in sc.lines)
-    if cd.plan:
-        yield f"  {MARK_SUBHEADING} {SUB_ANNUAL_PLAN}"
-        yield from (f"    {_arrow(ch)}" for ch in cd.plan)
-    if cd.communication:
-        yield f"  {H_COMMUNICATION}"
-        yield from (f"    {_arrow(ch)}" for ch in cd.communication)
-
-
-def diff_text(d: Diff) -> str:
-    """The 변동사항 as indented text: total line first, then each changed card."""
-    lines = [total_line(d), context_line(d)]
-    for cd in d.cards:
-        lines.append("")
-        lines.extend(_card_text(cd))
-    return "\n".join(lines) + "\n"
-
-
-# ── flat rows for xlsx / docx ─────────────────────────────────────────────
-
-
 @dataclass(frozen=True)
 class ChangeRow:
-    """One row of the 변동사항 table: 항목, 변경 전, 변경 후."""
+    """One row of a card's change table: 항목, 변경 전, 변경 후 (lines joined by ``\\n``)."""
 
     item: str
     old: str
@@ -533,74 +476,33 @@ def change_rows(cd: CardDiff) -> list[ChangeRow]:
     return rows
 
 
-# ── xlsx ──────────────────────────────────────────────────────────────────
-
-XLSX_COLUMNS = (L_ID, L_TITLE, L_KIND, L_ITEM, L_OLD, L_NEW)
-_WIDTHS = (10, 36, 8, 40, 60, 60)
+def _lines(text: str) -> Cell:
+    return Cell(tuple(text.split("\n")) if text else ())
 
 
-def _xlsx_rows(d: Diff) -> Iterator[tuple[str, ...]]:
+def change_table(cd: CardDiff) -> Table | None:
+    """A card's changes under the heading row 항목 | 변경 전 | 변경 후 (texts read left-aligned, as a
+    card's fields); None for a card new or dropped."""
+    rows = change_rows(cd)
+    if not rows:
+        return None
+    head = Row(tuple(cell(text, label=True) for text in (L_ITEM, L_OLD, L_NEW)))
+    body = [Row((cell(r.item), _lines(r.old), _lines(r.new))) for r in rows]
+    return Table((head, *body), CHANGE_SHARES, header_rows=1, name=card_line(cd), style=STYLE_FIELDS)
+
+
+def card_blocks(cd: CardDiff) -> list[Block]:
+    """A changed card: its heading ``[변경] 3-1 …`` and its change table."""
+    table = change_table(cd)
+    return [Heading(card_line(cd), 1), *([table] if table else [])]
+
+
+def changes_document(d: Diff) -> Document:
+    """The 변동사항 as a document: title, counts, 기준일, then each card's changes (A4 landscape);
+    ``변경 사항 없음`` when no card changed."""
+    blocks: list[Block] = [Title(TITLE), Paragraph(count_line(d)), Paragraph(context_line(d))]
+    if not d.cards:
+        blocks.append(Paragraph(NOTHING_CHANGED))
     for cd in d.cards:
-        rows = change_rows(cd) or [ChangeRow("", "", "")]
-        for r in rows:
-            yield (cd.id, cd.title, cd.kind, r.item, r.old, r.new)
-
-
-def diff_xlsx(d: Diff) -> bytes:
-    """The 변동사항 as one XLSX sheet: total line, then one row per change (write-only, fast)."""
-    from openpyxl import Workbook as Book
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    book = Book(write_only=True)
-    sheet = book.create_sheet(SHEET)
-    for col, width in enumerate(_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(col)].width = width
-    sheet.freeze_panes = "A5"
-    rows = list(_xlsx_rows(d))
-    if rows:
-        sheet.auto_filter.ref = f"A4:F{4 + len(rows)}"
-
-    def cell(value: str, base: Any = None, **style: object) -> Any:
-        """A cell holding ``value`` (through :func:`set_text`), styled like ``base`` and ``style``."""
-        made = WriteOnlyCell(sheet)
-        if base is not None:
-            made._style = copy.copy(base)  # a registered StyleArray, copied per cell (fast)
-        for name, setting in style.items():
-            setattr(made, name, setting)
-        if value:
-            set_text(made, value)
-        return made
-
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    fill = PatternFill("solid", fgColor="D9D9D9")
-    sheet.append([cell(total_line(d), font=bold)])
-    sheet.append([cell(context_line(d))])
-    sheet.append([])
-    sheet.append([cell(name, font=bold, fill=fill) for name in XLSX_COLUMNS])
-    wrapped = cell("", alignment=wrap)._style
-    for values in rows:
-        sheet.append([cell(value, wrapped) for value in values])
-    return xlsx_bytes(book)
-
-
-# ── docx ──────────────────────────────────────────────────────────────────
-
-#: 항목, 변경 전, 변경 후 column widths in twips (67 + 100 + 100 mm)
-_DOCX_WIDTHS = (3798, 5669, 5669)
-
-
-def diff_docx(d: Diff) -> bytes:
-    """The 변동사항 as a DOCX: total line, then per card a heading and a change table."""
-    doc = korean_document()
-    doc.add_heading(SHEET, level=1)
-    doc.add_paragraph(total_line(d)).runs[0].bold = True
-    doc.add_paragraph(context_line(d))
-    for cd in d.cards:
-        doc.add_heading(clean(card_line(cd)), level=2)
-        rows = change_rows(cd)
-        if rows:
-            table_rows = ((r.item, r.old, r.new) for r in rows)
-            docx_table(doc, (L_ITEM, L_OLD, L_NEW), table_rows, widths=_DOCX_WIDTHS)
-    return docx_bytes(doc)
+        blocks += card_blocks(cd)
+    return Document(TITLE, (Section(tuple(blocks), "landscape", TITLE),), name=TITLE)

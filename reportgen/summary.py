@@ -9,23 +9,28 @@ Formulas (also printed under the tables):
 * Status labels are compared with all spaces removed (``이행 후 계속추진`` =
   ``이행후계속추진``). Zero counts print as ``-``.
 
-The renderers return bytes/str and never write files. XLSX/DOCX output is
-byte-identical for the same input (fixed zip timestamps and member order);
-the helpers for that (:func:`xlsx_bytes`, :func:`docx_bytes`, :func:`reportgen.writers.zippack.repack`)
-are shared with :mod:`reportgen.diff`.
+:func:`summary_document` is the 총괄표 as a :class:`reportgen.document.Document` (every
+format writes it); :func:`summary_blocks` are its tables alone, for a document that
+puts them under a heading of its own (the council package). No format code here.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import re
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any
 
+from reportgen.document import (
+    STYLE_FIGURES,
+    Block,
+    Document,
+    Paragraph,
+    Row,
+    Section,
+    Table,
+    Title,
+    cell,
+)
 from reportgen.model import (
     COMPLETIONS,
     COUNT_NONE,
@@ -36,8 +41,6 @@ from reportgen.model import (
     Workbook,
     label_key,
 )
-from reportgen.writers.xlsx import looks_like_formula
-from reportgen.writers.zippack import repack
 
 # ── labels of the summary (not card labels, so they live here) ────────────
 TITLE = "총괄표"
@@ -54,7 +57,6 @@ TABLE_DEPARTMENT = "부서별"
 TABLE_COMPLETION = "완료시기별"
 TABLE_EXECUTOR = "사업주체별"
 
-FIXED_TIME = dt.datetime(1980, 1, 1, 0, 0, 0)
 _TENTH = Decimal("0.1")
 
 
@@ -189,11 +191,17 @@ def summarize(wb: Workbook) -> Summary:
     )
 
 
-# ── display strings shared by the renderers ───────────────────────────────
+# ── what the 총괄표 prints ───────────────────────────────────────────────
+#: the label column's share of a table's width (per mille); the figures share the rest
+KEY_SHARE = 225
 
 
-def count_text(n: int) -> str:
-    """A count as printed: ``-`` for zero."""
+def figure_text(n: int) -> str:
+    """A count of cards in a 총괄표 cell: ``4``, ``-`` for none.
+
+    A table figure, not a 구민소통 count (:func:`reportgen.model.count_text` prints ``1회`` and
+    keeps 0); the two share only the sign of none, :data:`reportgen.model.COUNT_NONE`.
+    """
     return str(n) if n else COUNT_NONE
 
 
@@ -209,300 +217,67 @@ def header_cells(s: Summary, table: SummaryTable) -> list[str]:
 
 def row_cells(row: SummaryRow) -> list[str]:
     """The printed cells of one row."""
-    counts = [count_text(n) for n in row.status_counts]
-    return [row.label, count_text(row.total), *counts, rate_text(row.average_progress), rate_text(row.completion_rate)]
+    counts = [figure_text(n) for n in row.status_counts]
+    return [row.label, figure_text(row.total), *counts, rate_text(row.average_progress), rate_text(row.completion_rate)]
+
+
+def as_of_line(s: Summary) -> str:
+    """The line under the title: ``부산광역시 사하구 민선 8기 (기준일 2024-12-31)``; empty when
+    the 설정 name neither the office nor the day."""
+    who = " ".join(part for part in (s.agency, f"{L_TERM} {s.term}" if s.term else "") if part)
+    day = f"{L_AS_OF} {s.as_of}" if s.as_of else ""
+    if who and day:
+        return f"{who} ({day})"
+    return who or day
 
 
 def title_line(s: Summary) -> str:
-    """``총괄표 — 부산광역시 사하구 민선 8기 (기준일 2024-12-31)``."""
-    parts = [TITLE]
-    who = " ".join(p for p in (s.agency, f"{L_TERM} {s.term}" if s.term else "") if p)
-    if who:
-        parts.append(f"— {who}")
-    if s.as_of:
-        parts.append(f"({L_AS_OF} {s.as_of})")
-    return " ".join(parts)
+    """TRANSITION (issue 10): the package's old 총괄표 line, until package.py uses summary_blocks."""
+    about = as_of_line(s)
+    return f"{TITLE} — {about}" if about else TITLE
 
 
 def notes(s: Summary) -> list[str]:
-    """The formulas, stated under the tables (Korean / English)."""
+    """How the figures are computed, printed under the tables."""
     done = ", ".join(s.done_statuses)
     return [
         f"※ 평균 추진율 = 추진율이 입력된 카드의 추진율 평균, 소수 첫째 자리 반올림(0.05 올림); "
-        f"추진율 없는 카드 {s.cards_without_progress}건은 평균에서 제외 / "
-        f"mean of the cards' 추진율, rounded half-up to one decimal; "
-        f"{s.cards_without_progress} card(s) without 추진율 left out of the mean",
-        f"※ 완료율 = ({done}) 카드 수 ÷ 전체 카드 수 × 100, 소수 첫째 자리 반올림 / "
-        f"cards with status {done} ÷ all cards × 100, rounded half-up",
-        "※ 상태는 띄어쓰기를 무시하고 비교, 0건은 '-' / statuses compared with spaces removed; zero prints as '-'",
+        f"추진율 없는 카드 {s.cards_without_progress}건은 평균에서 제외",
+        f"※ 완료율 = ({done}) 카드 수 ÷ 전체 카드 수 × 100, 소수 첫째 자리 반올림",
+        "※ 상태는 띄어쓰기를 무시하고 비교, 0건은 '-'",
     ]
 
 
-# ── text ──────────────────────────────────────────────────────────────────
+def _shares(columns: int) -> tuple[int, ...]:
+    """A wide label column, the figures sharing the rest equally (per mille, summing to 1000)."""
+    figure = (1000 - KEY_SHARE) // (columns - 1)
+    return (1000 - figure * (columns - 1), *[figure] * (columns - 1))
 
 
-def summary_text(s: Summary) -> str:
-    """The 총괄표 as text: a title, then each table as TAB-separated rows, then the formulas."""
-    lines = [title_line(s), ""]
-    for table in s.tables:
-        lines.append(f"■ {table.title}")
-        lines.append("\t".join(header_cells(s, table)))
-        lines.extend("\t".join(row_cells(r)) for r in (*table.rows, table.total))
-        lines.append("")
-    lines.extend(notes(s))
-    return "\n".join(lines) + "\n"
+def summary_table(s: Summary, table: SummaryTable, notes_under: Sequence[str] = ()) -> Table:
+    """One table of the 총괄표: a heading row, a row per 분야 (부서 …), the 합계 row; captioned ``분야별`` ….
 
-
-# ── deterministic zip output shared with reportgen.diff ───────────────────
-
-
-def xlsx_bytes(book: Any) -> bytes:
-    """Bytes of an openpyxl workbook with fixed document dates and zip timestamps."""
-    from openpyxl.writer.excel import ExcelWriter
-
-    book.properties.created = FIXED_TIME
-    book.properties.modified = FIXED_TIME
-    book.properties.creator = "reportgen"
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(book, archive).save()
-    return repack(raw.getvalue())
-
-
-def docx_bytes(doc: Any) -> bytes:
-    """Bytes of a python-docx document with fixed core properties and zip timestamps."""
-    props = doc.core_properties
-    props.created = props.modified = props.last_printed = FIXED_TIME
-    props.author = props.last_modified_by = "reportgen"
-    props.revision = 1
-    raw = io.BytesIO()
-    doc.save(raw)
-    return repack(raw.getvalue())
-
-
-TEXT_FORMAT = "@"  # Excel's cell format 텍스트 (text)
-
-
-def set_text(cell: Any, value: object) -> None:
-    """Put ``value`` into an openpyxl cell; text is always text, never a formula or error code.
-
-    Text is a string cell in the text format ``@``, and text that starts like a formula
-    also gets ``quotePrefix`` (the card rule of :mod:`reportgen.writers.xlsx`), so editing
-    the cell in Excel keeps it text. Numbers and other values are put in as they are.
-    Call it after copying a whole style onto the cell (that would drop the format).
+    The first column's cells are labels (row headings): what the office typed there stays text
+    in every format, even ``-1``; the figures beside them are the table's numbers.
     """
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if not isinstance(value, str):
-        cell.value = value
-        return
-    text = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell.value = text
-    cell.data_type = "s"
-    cell.number_format = TEXT_FORMAT
-    if looks_like_formula(text):
-        cell.quotePrefix = True
+    head = Row(tuple(cell(text, label=True) for text in header_cells(s, table)))
+    body = []
+    for row in (*table.rows, table.total):
+        label, *figures = row_cells(row)
+        body.append(Row((cell(label, label=True), *(cell(text) for text in figures))))
+    return Table((head, *body), _shares(len(head.cells)), header_rows=1, caption=table.title,
+                 style=STYLE_FIGURES, notes=tuple(notes_under))
 
 
-# ── xlsx ──────────────────────────────────────────────────────────────────
+def summary_blocks(s: Summary) -> list[Block]:
+    """The 총괄표's tables (분야별, 부서별, 완료시기별, 사업주체별), the notes under the last one;
+    no title, so that a document may put them under a heading of its own."""
+    last = len(s.tables) - 1
+    return [summary_table(s, table, notes(s) if index == last else ()) for index, table in enumerate(s.tables)]
 
 
-def _xlsx_value(text: str) -> object:
-    """Counts and rates as numbers (``-`` stays text), labels as text."""
-    if re.fullmatch(r"\d+", text):
-        return int(text)
-    if re.fullmatch(r"\d+\.\d", text):
-        return float(text)
-    return text
-
-
-def summary_xlsx(s: Summary) -> bytes:
-    """The 총괄표 as an XLSX with one sheet ``총괄표`` holding every table."""
-    from openpyxl import Workbook as Book
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
-    book = Book()
-    sheet = book.active
-    sheet.title = TITLE
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="D9D9D9")
-    thin = Side(style="thin")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    set_text(sheet.cell(1, 1), title_line(s))
-    sheet.cell(1, 1).font = Font(bold=True, size=14)
-    row = 3
-    for table in s.tables:
-        set_text(sheet.cell(row, 1), f"■ {table.title}")
-        sheet.cell(row, 1).font = bold
-        row += 1
-        for col, text in enumerate(header_cells(s, table), start=1):
-            cell = sheet.cell(row, col)
-            set_text(cell, text)
-            cell.font, cell.fill, cell.border = bold, fill, box
-            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        for data in (*table.rows, table.total):
-            row += 1
-            for col, text in enumerate(row_cells(data), start=1):
-                cell = sheet.cell(row, col)
-                value = _xlsx_value(text) if col > 1 else text
-                set_text(cell, value)
-                cell.border = box
-                if col > 1:
-                    cell.alignment = Alignment(horizontal="center")
-                if isinstance(value, float):  # rates (``-`` stays text)
-                    cell.number_format = "0.0"
-                if data is table.total:
-                    cell.font = bold
-        row += 2
-    for note in notes(s):
-        set_text(sheet.cell(row, 1), note)
-        row += 1
-    sheet.column_dimensions["A"].width = 36
-    for col in range(2, len(s.statuses) + 5):
-        sheet.column_dimensions[_column_letter(col)].width = 12
-    return xlsx_bytes(book)
-
-
-def _column_letter(col: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(col)
-
-
-# ── docx ──────────────────────────────────────────────────────────────────
-
-KOREAN_FONT = "맑은 고딕"
-HEADER_FILL = "D9D9D9"
-
-
-def korean_document() -> Any:
-    """A new python-docx document, A4 landscape, every style in 맑은 고딕 (w:eastAsia too)."""
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Mm
-
-    doc = Document()
-    _set_default_font(doc)
-    for style in doc.styles:
-        if getattr(style, "font", None) is not None:
-            set_run_font(style.element)
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Mm(297), Mm(210)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Mm(15))
-    return doc
-
-
-def _set_default_font(doc: Any) -> None:
-    """맑은 고딕 in the document defaults (w:docDefaults/w:rPrDefault)."""
-    from docx.oxml.ns import qn
-
-    fonts = doc.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:rFonts')}")
-    if fonts is not None:
-        _korean_fonts(fonts)
-
-
-def set_run_font(element: Any) -> None:
-    """Give a style or run element rFonts of 맑은 고딕 for Latin and East-Asian text."""
-    _korean_fonts(element.get_or_add_rPr().get_or_add_rFonts())
-
-
-def _korean_fonts(fonts: Any) -> None:
-    from docx.oxml.ns import qn
-
-    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(theme), None)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
-        fonts.set(qn(attr), KOREAN_FONT)
-
-
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-#: usable width of an A4 landscape page with 15 mm margins, in twips
-PAGE_WIDTH_TWIPS = 15136
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def clean(text: str) -> str:
-    """``text`` without characters XML cannot hold."""
-    return _XML_ILLEGAL.sub("", text)
-
-
-def _xml_escape(text: str) -> str:
-    return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _run_xml(text: str, bold: bool) -> str:
-    """One w:r; line breaks in ``text`` become w:br."""
-    props = "<w:rPr><w:b/></w:rPr>" if bold else ""
-    parts = [f'<w:t xml:space="preserve">{_xml_escape(line)}</w:t>' for line in text.split("\n")]
-    return f"<w:r>{props}{'<w:br/>'.join(parts)}</w:r>"
-
-
-def _cell_xml(text: str, width: int, bold: bool, center: bool, fill: str | None) -> str:
-    shading = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
-    align = '<w:pPr><w:jc w:val="center"/></w:pPr>' if center else ""
-    run = _run_xml(text, bold) if text else ""
-    return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shading}</w:tcPr><w:p>{align}{run}</w:p></w:tc>'
-
-
-def docx_table(
-    doc: Any,
-    header: Sequence[str],
-    rows: Iterable[Sequence[str]],
-    bold_last: bool = False,
-    center_from: int | None = None,
-    widths: Sequence[int] | None = None,
-) -> None:
-    """Append a grid table with a shaded, bold, repeated header row.
-
-    Built as XML in one go (python-docx cell by cell is slow for long diffs).
-    Columns from ``center_from`` on are centred; ``widths`` in twips
-    (default: the page width shared equally).
-    """
-    from docx.oxml import parse_xml
-
-    n = len(header)
-    widths = list(widths) if widths else [PAGE_WIDTH_TWIPS // n] * n
-    centred = [center_from is not None and c >= center_from for c in range(n)]
-    body = [list(r) for r in rows]
-    parts = [
-        f'<w:tbl xmlns:w="{W_NS}"><w:tblPr><w:tblStyle w:val="TableGrid"/>'
-        f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>',
-        *(f'<w:gridCol w:w="{w}"/>' for w in widths),
-        "</w:tblGrid><w:tr><w:trPr><w:tblHeader/></w:trPr>",
-        *(_cell_xml(text, w, True, True, HEADER_FILL) for text, w in zip(header, widths, strict=True)),
-        "</w:tr>",
-    ]
-    for r, values in enumerate(body, start=1):
-        bold = bold_last and r == len(body)
-        cells = zip(values, widths, centred, strict=True)
-        parts.append("<w:tr>" + "".join(_cell_xml(t, w, bold, c, None) for t, w, c in cells) + "</w:tr>")
-    parts.append("</w:tbl>")
-    table = parse_xml("".join(parts))
-    body_element = doc.element.body
-    if body_element.sectPr is not None:
-        body_element.sectPr.addprevious(table)
-    else:
-        body_element.append(table)
-
-
-def _summary_widths(columns: int) -> list[int]:
-    """A wide label column, the page's remaining width shared by the figures."""
-    label = 3400
-    return [label] + [(PAGE_WIDTH_TWIPS - label) // (columns - 1)] * (columns - 1)
-
-
-def summary_docx(s: Summary) -> bytes:
-    """The 총괄표 as a DOCX: a title, each table with a shaded header row, the formulas."""
-    doc = korean_document()
-    doc.add_heading(clean(title_line(s)), level=1)
-    for table in s.tables:
-        doc.add_heading(table.title, level=2)
-        rows = (row_cells(r) for r in (*table.rows, table.total))
-        header = header_cells(s, table)
-        docx_table(doc, header, rows, bold_last=True, center_from=1, widths=_summary_widths(len(header)))
-        doc.add_paragraph()
-    for note in notes(s):
-        doc.add_paragraph(clean(note))
-    return docx_bytes(doc)
+def summary_document(s: Summary) -> Document:
+    """The 총괄표 as a document: its title, the office and 기준일 line, the tables (A4 landscape)."""
+    about = as_of_line(s)
+    blocks: list[Block] = [Title(TITLE), *([Paragraph(about)] if about else []), *summary_blocks(s)]
+    return Document(TITLE, (Section(tuple(blocks), "landscape", TITLE),), name=TITLE)

@@ -18,6 +18,7 @@ from reportgen import batch
 from reportgen.errors import CardError
 from reportgen.fileio import write_bytes_atomic
 from reportgen.formats import WRITERS
+from reportgen.resources import WriterOptions
 from reportgen.writers.workbook import write_workbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -64,7 +65,7 @@ def test_one_failing_card_does_not_stop_the_others(tmp_path: Path, monkeypatch: 
     class FailingWriter:
         suffix = ".txt"
 
-        def render(self, card):
+        def render(self, card, options=None):
             if card.id == broken:
                 raise CardError(f"{card.id}: 표현할 수 없음 / cannot express")
             return b"ok"
@@ -73,6 +74,27 @@ def test_one_failing_card_does_not_stop_the_others(tmp_path: Path, monkeypatch: 
     report = batch.build(cards, tmp_path, ["txt"], jobs=1)
     assert [f.card_id for f in report.failures] == [broken]
     assert len(report.files) == 2
+
+
+def test_every_card_is_rendered_with_the_build_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer options (``--templates``) reach the writer of every card, unchanged."""
+    seen = []
+
+    class RecordingWriter:
+        suffix = ".txt"
+
+        def render(self, card, options=None):
+            seen.append((card.id, options))
+            return b"ok"
+
+    monkeypatch.setitem(WRITERS, "txt", RecordingWriter())
+    cards = make_corpus(2).cards
+    options = WriterOptions(templates=tmp_path / "서식")
+    batch.build(cards, tmp_path / "out", ["txt"], jobs=1, options=options)
+    assert seen == [(cards[0].id, options), (cards[1].id, options)]
+    seen.clear()
+    batch.build(cards, tmp_path / "default", ["txt"], jobs=1)
+    assert [options for _, options in seen] == [None, None]
 
 
 def test_stale_temp_files_are_removed(tmp_path: Path) -> None:

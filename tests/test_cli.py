@@ -235,20 +235,99 @@ def test_sample_input_is_the_reference_cards() -> None:
         assert card == expected
 
 
+SAMPLE = Path(__file__).resolve().parent.parent / "input"
+#: formats every installation writes reports in (PDF needs LibreOffice)
+REPORT_SUFFIXES = (".txt", ".xlsx", ".docx", ".html", ".hwpx")
+
+
 def test_diff_of_the_sample_quarters(tmp_path: Path) -> None:
-    """The two sample quarters: 추진율, 사업기간, 담당자, 금후계획 and every 2024 추진실적 line."""
-    root = Path(__file__).resolve().parent.parent / "input"
+    """The two sample quarters: 추진율, 사업기간, 담당자, 금후계획 and every 2024 추진실적 line
+    (the text report's change table: one TAB-separated line per change, 항목 | 변경 전 | 변경 후)."""
     target = tmp_path / "변동사항.txt"
-    result = run("diff", root / "history" / "2024-03.xlsx", root / "master.xlsx", "-o", target)
+    result = run("diff", SAMPLE / "history" / "2024-03.xlsx", SAMPLE / "master.xlsx", "-o", target)
     assert result.exit_code == 0, result.output
-    text = target.read_text(encoding="utf-8")
-    assert "추진율: 40% → 60%" in text
-    assert "사업기간: 2022년~2027년 → 2022년~2028년" in text
-    assert "최재봉 ☎5021 → 설정희 ☎5024" in text
-    future = text.split("【금후계획】")[1]
-    assert "+ ○ 서부산스마트밸리 경쟁력강화 세부사업 추진" in future.replace("  ", " ")
-    added = [line.strip() for line in text.splitlines() if line.strip().startswith("+ 2024. ")]
+    assert "변동 카드 1건: 신규 0, 삭제 0, 변경 1 / 1 card changed: 0 new, 0 dropped, 1 changed" in result.stdout
+    rows = [line.split("\t") for line in target.read_text(encoding="utf-8").splitlines()]
+    assert ["변동 카드 1건: 신규 0, 삭제 0, 변경 1"] in rows
+    assert ["추진율", "40%", "60%"] in rows
+    assert ["사업기간", "2022년~2027년", "2022년~2028년"] in rows
+    assert ["담당자", "최재봉 ☎5021", "설정희 ☎5024"] in rows
+    assert ["【금후계획】", "", "○ 서부산스마트밸리 경쟁력강화 세부사업 추진"] in rows
+    added = [row for row in rows if len(row) == 3 and row[1] == "" and row[2].startswith("2024. ")]
     assert len(added) == 14  # every dated 2024 line of the 2024-12 card, counted by hand
-    for xlsx_or_docx in ("변동사항.xlsx", "변동사항.docx"):
-        assert run("diff", root / "history" / "2024-03.xlsx", root / "master.xlsx",
-                   "-o", tmp_path / xlsx_or_docx).exit_code == 0
+
+
+@pytest.mark.parametrize("suffix", REPORT_SUFFIXES)
+def test_reports_are_written_in_the_format_of_their_suffix(suffix: str, tmp_path: Path) -> None:
+    """summary and diff write their document through the writer the -o suffix names."""
+    from reportgen.diff import changes_document, diff_workbooks
+    from reportgen.formats import REPORT_FORMATS
+    from reportgen.readers.workbook import read_workbook
+    from reportgen.summary import summarize, summary_document
+
+    old, new = SAMPLE / "history" / "2024-03.xlsx", SAMPLE / "master.xlsx"
+    summary, changes = tmp_path / f"총괄표{suffix.upper()}", tmp_path / f"변동사항{suffix}"
+    assert run("summary", new, "-o", summary).exit_code == 0
+    assert run("diff", old, new, "-o", changes).exit_code == 0
+    writer = REPORT_FORMATS[suffix]
+    assert summary.read_bytes() == writer.render_document(summary_document(summarize(read_workbook(new))))
+    assert changes.read_bytes() == writer.render_document(
+        changes_document(diff_workbooks(read_workbook(old), read_workbook(new))))
+
+
+def test_text_summary_of_the_sample(tmp_path: Path) -> None:
+    """The sample's one card 3-1 (추진 중, 60 %): 계 1, 추진 중 1, 평균 60.0, 완료율 0.0 (by hand)."""
+    target = tmp_path / "총괄표.txt"
+    assert run("summary", SAMPLE / "master.xlsx", "-o", target).exit_code == 0
+    rows = [line.split("\t") for line in target.read_text(encoding="utf-8").splitlines()]
+    assert rows[0] == ["총괄표"]
+    assert ["3. 일자리가 넘치는 경제도시", "1", "-", "-", "-", "1", "-", "-", "-", "60.0", "0.0"] in rows
+    assert ["합계", "1", "-", "-", "-", "1", "-", "-", "-", "60.0", "0.0"] in rows
+
+
+def test_an_unknown_report_suffix_names_the_formats(tmp_path: Path) -> None:
+    target = tmp_path / "총괄표.csv"
+    result = run("summary", SAMPLE / "master.xlsx", "-o", target)
+    assert result.exit_code == 2 and not target.exists()
+    assert "unknown output type .csv" in result.output and ".hwpx" in result.output
+
+
+def _own_templates(tmp_path: Path) -> Path:
+    """A templates folder whose text template prints a first line of the office's own."""
+    from reportgen.resources import PACKAGED_TEMPLATES
+
+    folder = tmp_path / "서식"
+    folder.mkdir()
+    packaged = (PACKAGED_TEMPLATES / "card.txt.j2").read_text(encoding="utf-8")
+    (folder / "card.txt.j2").write_text("사하구 서식\n" + packaged, encoding="utf-8")
+    return folder
+
+
+def test_templates_option_reaches_the_report_writer(tmp_path: Path) -> None:
+    folder, target = _own_templates(tmp_path), tmp_path / "총괄표.txt"
+    assert run("summary", SAMPLE / "master.xlsx", "-o", target, "--templates", folder).exit_code == 0
+    assert target.read_text(encoding="utf-8").startswith("사하구 서식\n")
+    changes = tmp_path / "변동사항.txt"
+    assert run("diff", SAMPLE / "master.xlsx", SAMPLE / "master.xlsx", "-o", changes,
+               "--templates", folder).exit_code == 0
+    assert changes.read_text(encoding="utf-8").startswith("사하구 서식\n")
+    assert "변경 사항 없음" in changes.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_templates_option_reaches_the_build_workers(jobs: str, master: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run("build", master, "-o", out, "--format", "txt", "-j", jobs, "--templates", _own_templates(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert (out / f"3-1_{TITLE_2412}.txt").read_text(encoding="utf-8").startswith("사하구 서식\n")
+
+
+@pytest.mark.parametrize("command", ["summary", "diff", "build"])
+def test_a_missing_templates_folder_is_refused(command: str, tmp_path: Path) -> None:
+    master, target = SAMPLE / "master.xlsx", tmp_path / "out.txt"
+    args = {"summary": (master, "-o", target), "diff": (master, master, "-o", target),
+            "build": (master, "-o", tmp_path / "out")}[command]
+    result = run(command, *args, "--templates", tmp_path / "없는 폴더")
+    assert result.exit_code == 2, result.output
+    assert "no such templates folder" in result.output and "없는 폴더" in result.output
+    assert not target.exists() and not (tmp_path / "out").exists()

@@ -339,7 +339,7 @@ HOSTILE: dict[str, tuple[list[str], str]] = {
     "build -j -1": (["build", "{master}", "-o", "{tmp}/out", "-j", "-1"], "give 0 (automatic) up to"),
     "build -j 100000": (["build", "{master}", "-o", "{tmp}/out", "-j", "100000"], "give 0 (automatic) up to"),
     "build --format ''": (["build", "{master}", "-o", "{tmp}/out", "--format", ""], "unknown format: (none)"),
-    "build --format pdf,all": (["build", "{master}", "-o", "{tmp}/out", "--format", "pdf,all"], "unknown format: pdf"),
+    "build --format doc,all": (["build", "{master}", "-o", "{tmp}/out", "--format", "doc,all"], "unknown format: doc"),
     "summary -o ''": (["summary", "{master}", "-o", ""], "the path is empty"),
     "summary -o /": (["summary", "{master}", "-o", "/"], "is not a file name"),
     "summary -o .": (["summary", "{master}", "-o", "."], "is not a file name"),

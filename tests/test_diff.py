@@ -4,13 +4,10 @@ reference fixtures (2024-03 from DOCX as old, 2024-12 from HWP as new)."""
 from __future__ import annotations
 
 import copy
-import io
-import zipfile
+import re
 from pathlib import Path
 
 import pytest
-from docx import Document
-from openpyxl import load_workbook
 
 from reportgen.diff import (
     ADDED,
@@ -18,10 +15,20 @@ from reportgen.diff import (
     REMOVED,
     FieldChange,
     LineChange,
-    diff_docx,
-    diff_text,
+    changes_document,
     diff_workbooks,
-    diff_xlsx,
+    total_line,
+)
+from reportgen.document import (
+    STYLE_FIELDS,
+    Cell,
+    Document,
+    Heading,
+    Paragraph,
+    Section,
+    Table,
+    Title,
+    walk,
 )
 from reportgen.model import (
     FUTURE_PLAN,
@@ -122,39 +129,64 @@ def _quarters() -> tuple[Workbook, Workbook]:
     return old, new
 
 
-EXPECTED_TEXT = """\
-변동 카드 3건: 신규 1, 삭제 1, 변경 1 / 3 cards changed: 1 new, 1 dropped, 1 changed
-기준일 2024-03-31 → 2024-12-31, 변동 없음 1건 / unchanged 1
-
-[변경] 1-1 테스트 사업
-  사업기간: 2022년~2027년 → 2022년~2028년
-  추진율: 40% → 60%
-  담당자: 최재봉 ☎5021 → 설정희 ☎5024
-  【추진실적】
-    □ 산단 조성 <그린산단>
-      ~ 2023. 08. : 공모 선정
-          + ▷ 사업비 : 10억
-      + 2024. 03. : 최종 지정
-          + ▷ 세부사업 19개
-    □ 산·학·관 협력
-      - 2023. 05. : 협약 체결
-  【금후계획】
-    - ○ 나 추진
-    + ○ 라 추진
-  □ 연차별 추진계획
-    목표(%) / 2026년: 100% → 90%
-    「X」 조성 / 2024년: 산·학 지원 → 산‧학 지원 확대
-  【구민소통 실적】
-    설명회, 보고회 등: - → 2회
-
-[신규] 3-1 새 사업
-
-[삭제] 2-1 없어진 사업
-"""
+def _blocks(doc: Document) -> tuple:
+    """The blocks of the 변동사항's one landscape section."""
+    [section] = doc.blocks
+    assert isinstance(section, Section) and (section.orientation, section.name) == ("landscape", "변동사항")
+    return section.blocks
 
 
-def test_diff_text_by_hand():
-    assert diff_text(diff_workbooks(*_quarters())) == EXPECTED_TEXT
+def _rows(table: Table) -> list[list[str]]:
+    """Each row's cell texts (a cell's lines joined by a line break)."""
+    return [["\n".join(c.lines) for c in row.cells] for row in table.rows]
+
+
+#: the change table of card 1-1, written out by hand from _old_card and _new_card
+EXPECTED_ROWS = [
+    ["항목", "변경 전", "변경 후"],
+    ["사업기간", "2022년~2027년", "2022년~2028년"],
+    ["추진율", "40%", "60%"],
+    ["담당자", "최재봉 ☎5021", "설정희 ☎5024"],
+    ["【추진실적】 2023. 08. : 공모 선정", "", "▷ 사업비 : 10억"],
+    ["【추진실적】 □ 산단 조성 <그린산단>", "", "2024. 03. : 최종 지정\n▷ 세부사업 19개"],
+    ["【추진실적】 □ 산·학·관 협력", "2023. 05. : 협약 체결", ""],
+    ["【금후계획】", "○ 나 추진", ""],
+    ["【금후계획】", "", "○ 라 추진"],
+    ["연차별 추진계획 목표(%) / 2026년", "100%", "90%"],
+    ["연차별 추진계획 「X」 조성 / 2024년", "산·학 지원", "산‧학 지원 확대"],
+    ["【구민소통 실적】 설명회, 보고회 등", "-", "2회"],
+]
+
+
+def test_document_by_hand():
+    blocks = _blocks(changes_document(diff_workbooks(*_quarters())))
+    assert blocks[:4] == (
+        Title("변동사항"),
+        Paragraph("변동 카드 3건: 신규 1, 삭제 1, 변경 1"),
+        Paragraph("기준일 2024-03-31 → 2024-12-31, 변동 없음 1건"),
+        Heading("[변경] 1-1 테스트 사업", 1),
+    )
+    table = blocks[4]
+    assert isinstance(table, Table) and table.header_rows == 1 and table.name == "[변경] 1-1 테스트 사업"
+    assert table.style == STYLE_FIELDS  # long texts read left-aligned
+    assert _rows(table) == EXPECTED_ROWS
+    assert [c.label for c in table.rows[0].cells] == [True, True, True]
+    assert table.rows[5].cells[2] == Cell(("2024. 03. : 최종 지정", "▷ 세부사업 19개"))  # one line each
+    assert blocks[5:] == (Heading("[신규] 3-1 새 사업", 1), Heading("[삭제] 2-1 없어진 사업", 1))
+
+
+def test_document_is_korean_only():
+    doc = changes_document(diff_workbooks(*_quarters()))
+    texts = [b.text for b in walk(doc.blocks) if isinstance(b, Title | Paragraph | Heading)]
+    texts += [line for b in walk(doc.blocks) if isinstance(b, Table) for row in b.rows for c in row.cells
+              for line in c.lines]
+    user = "「X」"  # the one text with a letter, the plan row's title
+    assert texts and not [text for text in texts if re.search("[A-Za-z]", text.replace(user, ""))]
+
+
+def test_terminal_line_is_korean_and_english():
+    d = diff_workbooks(*_quarters())
+    assert total_line(d) == "변동 카드 3건: 신규 1, 삭제 1, 변경 1 / 3 cards changed: 1 new, 1 dropped, 1 changed"
 
 
 def test_result_object():
@@ -175,7 +207,31 @@ def test_identical_workbooks_have_no_changes():
     old, _ = _quarters()
     d = diff_workbooks(old, copy.deepcopy(old))
     assert d.cards == [] and d.unchanged == 3
-    assert diff_text(d).splitlines()[0] == "변동 카드 0건: 신규 0, 삭제 0, 변경 0 / 0 cards changed: 0 new, 0 dropped, 0 changed"
+    assert _blocks(changes_document(d)) == (
+        Title("변동사항"),
+        Paragraph("변동 카드 0건: 신규 0, 삭제 0, 변경 0"),
+        Paragraph("기준일 2024-03-31 → 2024-03-31, 변동 없음 3건"),
+        Paragraph("변경 사항 없음"),
+    )
+
+
+def test_no_days_no_day_line_part():
+    d = diff_workbooks(Workbook(), Workbook())
+    assert _blocks(changes_document(d))[2:] == (Paragraph("변동 없음 0건"), Paragraph("변경 사항 없음"))
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ([0, None, 3, None, None], [None, 0, 3, None, None], []),  # empty and 0 are the same
+    ([0, None, None, None, None], [2, None, None, None, None], [("설명회, 보고회 등", "-", "2회")]),
+    ([None, 3, None, None, None], [None, 0, None, None, None], [("만족도, 설문조사", "3회", "-")]),
+    ([None, None, None, None, 1], [None, None, None, None, 10], [("기 타", "1회", "10회")]),
+])
+def test_communication_counts_zero_is_none(old, new, expected):
+    before, after = _old_card(), _old_card()
+    before.communication, after.communication = old, new
+    [card] = diff_workbooks(Workbook(cards=[before]), Workbook(cards=[after])).cards or [None]
+    found = [(c.label, c.old, c.new) for c in card.communication] if card else []
+    assert found == expected
 
 
 def test_other_header_fields_and_headings():
@@ -216,38 +272,6 @@ def test_repeated_entry_counts_once_each():
     items.append(Achievement("2023. 02.", "계획 수립"))  # the same line a second time
     d = diff_workbooks(Workbook(cards=[old]), Workbook(cards=[new]))
     assert [(e.sign, e.line) for e in d.cards[0].achievements] == [("+", "2023. 02. : 계획 수립")]
-
-
-def test_xlsx_rows_and_no_formulas():
-    old, new = _quarters()
-    new.cards[0].title = "=HYPERLINK(\"http://x\")"
-    data = diff_xlsx(diff_workbooks(old, new))
-    assert data == diff_xlsx(diff_workbooks(old, new))
-    sheet = load_workbook(io.BytesIO(data))["변동사항"]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0].startswith("변동 카드 3건: 신규 1, 삭제 1, 변경 1")
-    assert rows[3] == ("관리번호", "사업명", "구분", "항목", "변경 전", "변경 후")
-    assert ("1-1", "=HYPERLINK(\"http://x\")", "변경", "추진율", "40%", "60%") in rows
-    assert ("1-1", "=HYPERLINK(\"http://x\")", "변경", "【금후계획】", "○ 나 추진", None) in rows
-    assert ("3-1", "새 사업", "신규", None, None, None) in rows
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
-        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
-
-
-def test_docx_headings_and_tables():
-    d = diff_workbooks(*_quarters())
-    data = diff_docx(d)
-    assert data == diff_docx(d)
-    doc = Document(io.BytesIO(data))
-    texts = [p.text for p in doc.paragraphs]
-    assert "변동 카드 3건: 신규 1, 삭제 1, 변경 1 / 3 cards changed: 1 new, 1 dropped, 1 changed" in texts
-    assert "[변경] 1-1 테스트 사업" in texts and "[삭제] 2-1 없어진 사업" in texts
-    assert len(doc.tables) == 1
-    cells = [[c.text for c in row.cells] for row in doc.tables[0].rows]
-    assert cells[0] == ["항목", "변경 전", "변경 후"]
-    assert ["담당자", "최재봉 ☎5021", "설정희 ☎5024"] in cells
-    assert ["【추진실적】 □ 산단 조성 <그린산단>", "", "2024. 03. : 최종 지정\n▷ 세부사업 19개"] in cells
 
 
 # ── the two reference quarters ────────────────────────────────────────────
@@ -316,12 +340,15 @@ def test_fixture_unchanged_lines_not_listed(fixture_diff):
     assert not fixture_diff.cards[0].plan  # only · vs ‧ in the annual plan
 
 
-def test_fixture_text_report(fixture_diff):
-    text = diff_text(fixture_diff)
-    lines = text.splitlines()
-    assert lines[0] == "변동 카드 1건: 신규 0, 삭제 0, 변경 1 / 1 card changed: 0 new, 0 dropped, 1 changed"
-    assert "  추진율: 40% → 60%" in lines
-    assert "  사업기간: 2022년~2027년 → 2022년~2028년" in lines
-    assert "  담당자: 최재봉 ☎5021 → 설정희 ☎5024" in lines
-    assert "    + ○ 서부산스마트밸리 경쟁력강화 세부사업 추진" in lines
-    assert "      + 2024. 12. : 용역 완료" in lines
+def test_fixture_document(fixture_diff):
+    blocks = _blocks(changes_document(fixture_diff))
+    assert blocks[1] == Paragraph("변동 카드 1건: 신규 0, 삭제 0, 변경 1")
+    assert total_line(fixture_diff) == "변동 카드 1건: 신규 0, 삭제 0, 변경 1 / 1 card changed: 0 new, 0 dropped, 1 changed"
+    [table] = [b for b in blocks if isinstance(b, Table)]
+    rows = _rows(table)
+    assert ["추진율", "40%", "60%"] in rows
+    assert ["사업기간", "2022년~2027년", "2022년~2028년"] in rows
+    assert ["담당자", "최재봉 ☎5021", "설정희 ☎5024"] in rows
+    assert ["【금후계획】", "", "○ 서부산스마트밸리 경쟁력강화 세부사업 추진"] in rows
+    assert ["【추진실적】 □ 서부산스마트밸리 첨단 스마트 산단 조성 <서부산스마트밸리 경쟁력강화 전략 수립 용역>",
+            "", "2024. 12. : 용역 완료"] in rows

@@ -14,13 +14,15 @@ import zipfile
 from xml.etree import ElementTree
 
 import pytest
-from openpyxl import Workbook as Book
 
 from reportgen import model as m
-from reportgen.diff import diff_workbooks, diff_xlsx
+from reportgen.diff import changes_document, diff_workbooks
+from reportgen.document import STYLE_FIGURES, Document, Row, Table, cell
+from reportgen.formats import REPORT_FORMATS
 from reportgen.package import combined_xlsx, package_contents
-from reportgen.summary import set_text, summarize, summary_xlsx
+from reportgen.summary import summarize, summary_document
 from reportgen.writers.xlsx import render_xlsx
+from reportgen.xmltext import excel_unescape
 
 #: texts Excel turns into a formula when the cell is typed again (or a CSV import runs them)
 DANGEROUS = ["=1+1", "+1", "-1", "@SUM(A1)", '=HYPERLINK("http://x")']
@@ -110,12 +112,17 @@ def _quarters(texts: list[str]) -> tuple[m.Workbook, m.Workbook]:
     return old, new
 
 
+def _xlsx(doc: Document) -> bytes:
+    """A report document as the XLSX the CLI writes for ``-o ….xlsx``."""
+    return REPORT_FORMATS[".xlsx"].render_document(doc)
+
+
 def _summary(texts: list[str]) -> bytes:
-    return summary_xlsx(summarize(_quarters(texts)[1]))
+    return _xlsx(summary_document(summarize(_quarters(texts)[1])))
 
 
 def _diff(texts: list[str]) -> bytes:
-    return diff_xlsx(diff_workbooks(*_quarters(texts)))
+    return _xlsx(changes_document(diff_workbooks(*_quarters(texts))))
 
 
 def _package(texts: list[str]) -> bytes:
@@ -149,31 +156,42 @@ def test_report_xlsx_tab_or_line_break_led_text_is_text(render) -> None:
     assert _unsafe(data) == [], led
 
 
+def _split_ref(ref: str) -> tuple[str, int]:
+    column, row = re.fullmatch(r"([A-Z]+)([0-9]+)", ref).groups()
+    return column, int(row)
+
+
 def test_summary_numbers_stay_numbers() -> None:
     """Counts and rates are number cells (type n, not text-formatted); the ``-`` of zero is text."""
-    cells = {(ref, text): (kind, kept) for _, ref, kind, text, kept in _cells(_summary(DANGEROUS))}
-    # 분야별 table: header row 4, first 분야 row 5 = card 1-1: 계 1, ..., 추진율 10 → 10.0
-    assert cells[("A5", "=1+1")] in (("s", True), ("inlineStr", True))
-    assert cells[("B5", "1")] in ((None, False), ("n", False))
-    numbers = [text for (_, text), (kind, _) in cells.items() if kind in (None, "n")]
-    assert "10" in numbers and "50" in numbers  # 추진율 of 1-1 and 1-5 (10 × card number)
-    dashes = [kept for (_, text), (kind, kept) in cells.items() if text == "-"]
+    cells = _cells(_summary(DANGEROUS))
+    # 분야별 table, the row of card 1-1 (분야 "=1+1"): 계 1, …, 추진율 10 → 10.0, 완료율 0.0
+    first = next(c for c in cells if c[3] == "=1+1" and _split_ref(c[1])[0] == "A")
+    assert first[2] in ("s", "inlineStr") and first[4]
+    row = {_split_ref(ref)[0]: (kind, text, kept) for _, ref, kind, text, kept in cells
+           if _split_ref(ref)[1] == _split_ref(first[1])[1]}
+    assert row["B"][:2] in ((None, "1"), ("n", "1")) and not row["B"][2]
+    numbers = [float(text) for _, _, kind, text, _ in cells if kind in (None, "n")]
+    assert 10.0 in numbers and 50.0 in numbers  # 추진율 of 1-1 and 1-5 (10 × card number)
+    dashes = [kept for *_, text, kept in cells if text == "-"]
     assert dashes and all(dashes)
 
 
-def test_set_text_is_the_one_rule() -> None:
-    """The helper itself: text → string, format ``@``, quotePrefix only when formula-like."""
-    sheet = Book().active
-    cases = {"A1": "=1+1", "A2": "＝1+1", "A3": "\t+1", "A4": "보통 글", "A5": "#N/A"}
-    for ref, text in cases.items():
-        set_text(sheet[ref], text)
-    set_text(sheet["A6"], 12)
-    assert [sheet[r].data_type for r in cases] == ["s"] * 5
-    assert [sheet[r].number_format for r in cases] == ["@"] * 5
-    assert [bool(sheet[r].quotePrefix) for r in cases] == [True, True, True, False, False]
-    assert (sheet["A6"].value, sheet["A6"].data_type, sheet["A6"].number_format) == (12, "n", "General")
-    set_text(sheet["A7"], "a\x00b\x1fc")
-    assert sheet["A7"].value == "abc"
+def test_text_cells_are_the_one_rule() -> None:
+    """Text is a string cell (never a formula or an error value), kept as text when edited where it
+    starts like a formula; characters XML cannot hold are stored as Excel escapes them (read back
+    without them); a figure in a figures table is a number, and its row heading stays text even
+    when it reads as one."""
+    texts = ["=1+1", "＝1+1", "\t+1", "보통 글", "#N/A", "a\x00b\x1fc"]
+    table = Table(tuple(Row((cell(text),)) for text in texts), (1000,))
+    figures = Table((Row((cell("-1", label=True), cell("12"))),), (500, 500), style=STYLE_FIGURES)
+    cells = {excel_unescape(text): (kind, kept)
+             for _, _, kind, text, kept in _cells(_xlsx(Document("시험", (table, figures))))}
+    for text in ["=1+1", "＝1+1", "\t+1", "보통 글", "#N/A", "abc", "-1"]:
+        assert cells[text][0] in ("s", "inlineStr"), text
+    assert all(cells[text][1] for text in ["=1+1", "＝1+1", "\t+1", "-1"])
+    assert "a\x00b\x1fc" not in cells
+    assert cells["12"] in ((None, False), ("n", False))
+    assert _unsafe(_xlsx(Document("시험", (table,)))) == []
 
 
 # ── the other XLSX writers, checked the same way ───────────────────────────
