@@ -83,6 +83,8 @@ def plan_table(card: m.Card) -> Table | None:
     """
     plan = card.annual_plan
     n = len(plan.years)
+    if not n and plan.rows:
+        raise CardError(f"{card.id}: 연차별 추진계획에 연도가 없습니다 / the annual plan has rows but no years")
     if not n:
         return None
     if any(len(row.cells) > n for row in plan.rows) or len(plan.targets) > n:
