@@ -54,6 +54,7 @@ from lxml import etree
 
 from reportgen import document as d
 from reportgen import model as m
+from reportgen.documents import card_document
 from reportgen.errors import CardError
 from reportgen.resources import WriterOptions
 from reportgen.writers.hwpx import (
@@ -61,7 +62,6 @@ from reportgen.writers.hwpx import (
     SECTION_PART,
     DocumentParts,
     Template,
-    card_document_checked,
     document_parts,
     fresh_parts,
     load_template,
@@ -245,10 +245,10 @@ def render_hwp_via_hwpx(card: m.Card) -> bytes:
 def render_hwp(card: m.Card, options: WriterOptions | None = None) -> bytes:
     """The standard pledge card as HWP 5.0 bytes; :class:`CardError` when HWP 5.0 cannot hold it."""
     style = load_template(options)
-    parts = document_parts(card_document_checked(card), options, style)  # may raise CardError
+    parts = document_parts(card_document(card), options, style)  # may raise CardError
     return hwp_from_parts(parts, style, _card_name(card))
 
 
 def card_streams(card: m.Card, style: Template, constant: TemplateStreams) -> list[tuple[str, bytes]]:
     """The streams of the card's .hwp, in ``write_hwp5``'s order (a card is one section, no pictures)."""
-    return document_streams(document_parts(card_document_checked(card), style=style), style, constant)
+    return document_streams(document_parts(card_document(card), style=style), style, constant)

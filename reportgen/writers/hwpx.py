@@ -702,27 +702,20 @@ def render_document(doc: d.Document, options: WriterOptions | None = None) -> by
     return package(document_parts(doc, options, style), style)
 
 
-def card_document_checked(card: m.Card) -> d.Document:
-    """The card's document; a 연차별 추진계획 with rows but no years cannot be drawn (its rows would be lost)."""
-    if card.annual_plan.rows and not card.annual_plan.years:
-        raise CardError(f"{card.id}: 연차별 추진계획에 연도가 없습니다 / the annual plan has rows but no years")
-    return card_document(card)
-
-
 def render_hwpx(card: m.Card, options: WriterOptions | None = None) -> bytes:
     """The standard pledge card as HWPX bytes."""
-    return render_document(card_document_checked(card), options)
+    return render_document(card_document(card), options)
 
 
 def render_section(card: m.Card, style: Template | None = None) -> bytes:
     """``Contents/section0.xml`` of the card."""
-    return document_parts(card_document_checked(card), style=style).sections[0]
+    return document_parts(card_document(card), style=style).sections[0]
 
 
 # ── TRANSITION (issue 10): package.py's combined HWPX until it renders a Document ──
 def add_card(section: Section, card: m.Card) -> None:
     """Append the whole card to ``section`` (one card of a document of many)."""
-    doc = card_document_checked(card)
+    doc = card_document(card)
     for block in doc.blocks:
         _block(section, block, doc, [])
 
