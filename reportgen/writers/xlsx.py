@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import NamedTuple
 from xml.sax.saxutils import quoteattr
 
 from reportgen.document import (
@@ -75,8 +76,9 @@ CONTENTS_TEXT = 880.0
 SHEET_UNITS = {"portrait": 96.0, "landscape": 140.0}
 
 
-@dataclass(frozen=True)
-class _Style:
+class _Style(NamedTuple):
+    """A cell's look (a tuple: hashed and compared in C, as every cell looks its style up)."""
+
     font: str = "body"
     shaded: bool = False
     border: str = "none"
@@ -203,6 +205,10 @@ FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\t
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d{0,14}|[1-9]\d{0,2}(?:,\d{3}){1,4})(?:\.(\d{1,6}))?")
 
 
+#: text excel_escape leaves as it is (no markup, underscore, control or non-XML character)
+_PLAIN = re.compile("[^\x00-\x1f&<>_\ud800-\udfff\ufffe\uffff]*")
+
+
 def looks_like_formula(text: str) -> bool:
     """True when Excel would make ``text`` a formula if it were typed into a cell."""
     return text.startswith(FORMULA_START)
@@ -219,10 +225,22 @@ def number_format(text: str) -> str | None:
     return f"0.{'0' * decimals}" if decimals else "General"
 
 
+class _Narrow(dict):
+    """``str.translate`` table keeping the narrow characters and dropping the wide ones (Hangul,
+    CJK, full-width and ambiguous symbols), learnt once per character."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        self[code] = None if code > 0xFF and unicodedata.east_asian_width(char) in "WFA" else char
+        return self[code]
+
+
+_NARROW = _Narrow()
+
+
 def _display_width(text: str) -> float:
     """Width of one line in Excel column units (Hangul and symbols ≈ 1.8 digits)."""
-    wide = sum(1 for ch in text if ch > "\u00ff" and unicodedata.east_asian_width(ch) in "WFA")
-    return len(text) + 0.8 * wide
+    return len(text) + 0.8 * (len(text) - len(text.translate(_NARROW)))
 
 
 def _line_count(text: str, width: float) -> int:
@@ -314,7 +332,9 @@ class _Sheet:
             )
         if looks_like_formula(text):
             index += _QUOTED
-        return f'<c r="{ref}" s="{index}" t="inlineStr"><is><t xml:space="preserve">{excel_escape(text)}</t></is></c>'
+        if _PLAIN.fullmatch(text) is None:
+            text = excel_escape(text)
+        return f'<c r="{ref}" s="{index}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 # ── the column grid of a sheet ─────────────────────────────────────────────
@@ -379,11 +399,11 @@ class _Layout:
     def draw(self, blocks: tuple[Block, ...]) -> None:
         for block in blocks:
             was_table, self.after_table = self.after_table, False
-            if isinstance(block, Table):
+            if type(block) is Table:
                 self.table(block, gap=was_table)
                 self.after_table = True
             else:
-                getattr(self, type(block).__name__.lower())(block)
+                _DRAW[type(block)](self, block)
 
     def title(self, block: Title) -> None:
         number = self.sheet.line(block.text, S_TITLE)
@@ -484,6 +504,11 @@ class _Layout:
         """A section inside a sheet starts a new printed page."""
         self.sheet.page_break()
         self.draw(block.blocks)
+
+
+_DRAW = {Title: _Layout.title, Heading: _Layout.heading, Paragraph: _Layout.paragraph,
+         DatedLine: _Layout.datedline, Box: _Layout.box, PageBreak: _Layout.pagebreak, Image: _Layout.image,
+         TableOfContents: _Layout.tableofcontents, Section: _Layout.section}
 
 
 def layout(blocks: tuple[Block, ...], orientation: str = "portrait", doc_blocks: tuple[Block, ...] = ()) -> _Sheet:
