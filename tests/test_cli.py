@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -331,3 +332,22 @@ def test_a_missing_templates_folder_is_refused(command: str, tmp_path: Path) -> 
     assert result.exit_code == 2, result.output
     assert "no such templates folder" in result.output and "없는 폴더" in result.output
     assert not target.exists() and not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
+                    reason="PDF needs LibreOffice and poppler-utils")
+def test_summary_as_pdf(tmp_path: Path) -> None:
+    target = tmp_path / "총괄표.pdf"
+    result = run("summary", SAMPLE / "master.xlsx", "-o", target)
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes().startswith(b"%PDF-")
+
+
+def test_a_pdf_without_libreoffice_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No soffice on the PATH: the report is not written, the message says what to install; exit 1."""
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    target = tmp_path / "총괄표.pdf"
+    result = run("summary", SAMPLE / "master.xlsx", "-o", target)
+    assert result.exit_code == 1, result.output
+    assert "not written" in result.output and "LibreOffice" in result.output
+    assert not target.exists()
