@@ -59,11 +59,11 @@ def _as_bytes(out: bytes | str) -> bytes:
 #: every format a card or a report can be written in; a new format is one line here
 WRITERS = {
     "txt": Writer("txt", ".txt", "reportgen.writers.text", "render_text"),
-    "docx": Writer("docx", ".docx", "reportgen.writers.docx", "render_docx"),
+    "docx": Writer("docx", ".docx", "reportgen.writers.docx"),
     "xlsx": Writer("xlsx", ".xlsx", "reportgen.writers.xlsx", "render_xlsx"),
-    "hwpx": Writer("hwpx", ".hwpx", "reportgen.writers.hwpx", "render_hwpx"),
-    "hwp": Writer("hwp", ".hwp", "reportgen.writers.hwp", "render_hwp"),
-    "html": Writer("html", ".html", "reportgen.writers.html", "render_html"),
+    "hwpx": Writer("hwpx", ".hwpx", "reportgen.writers.hwpx"),
+    "hwp": Writer("hwp", ".hwp", "reportgen.writers.hwp"),
+    "html": Writer("html", ".html", "reportgen.writers.html"),
     "pdf": Writer("pdf", ".pdf", "reportgen.writers.pdf"),
 }
 #: formats ``--format all`` leaves out: PDF needs LibreOffice and takes a second a card
