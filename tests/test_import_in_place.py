@@ -768,3 +768,19 @@ def test_without_the_workbooks_cards_rows_are_replaced_in_order(tmp_path: Path) 
     result = merge_cards(save(book), [("a.txt", new)], "w.xlsx")
     done = load(result.data)["추진실적"]
     assert done["F2"].value == "맨 앞 새 줄" and done["G2"].value == "✔"
+
+
+def test_overlapping_literal_excel_escapes_read_back_unchanged(tmp_path: Path) -> None:
+    """``_x0041_x0042_`` holds two escapes that share an underscore: the editor keeps both literal."""
+    card = reference(CARD_2412)
+    card.bullets[m.FUTURE_PLAN] = [m.BulletLine(m.MARK_L1, "코드 _x0041_x0042_ 그대로")]
+    wb = read_back(tmp_path, merge_cards(empty_workbook(m.Settings()), [("a.txt", card)], "m.xlsx").data)
+    assert wb.cards[0].bullets[m.FUTURE_PLAN][0].text == "코드 _x0041_x0042_ 그대로"
+
+
+def test_header_names_tell_middle_dots_apart_by_the_models_label_rule() -> None:
+    """name_key is built on model.label_key: every dot that rule unifies (here U+2219 BULLET OPERATOR
+    and U+30FB KATAKANA MIDDLE DOT) is the middle dot of 설명회·보고회 등 too; a full stop is not."""
+    for name in ("설명회\u2219보고회 등", "설명회\u30fb보고회 등", "설명회·보고회\n등"):
+        assert contract.name_key(name) == "설명회·보고회등"
+    assert contract.name_key("설명회.보고회 등") != "설명회·보고회등"

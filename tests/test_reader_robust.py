@@ -103,6 +103,18 @@ def test_spaced_out_label_cell_is_a_label() -> None:
     assert (card.header.budget, card.header.completion) == ("비예산", "임기후")
 
 
+def test_labels_and_headings_compare_by_the_models_label_rule() -> None:
+    """A zero-width space inside a label or heading (copied from a web page or a PDF) does not hide
+    it: labels and headings compare by model.label_key, white space aside."""
+    lines = render_text(read_text(CARD_2403)).splitlines()
+    index = lines.index("소요예산\t비예산\t완료시기\t임기후")
+    lines[index] = "소요\u200b예산\t비예산\t완료시기\t임기후"
+    lines[lines.index("□ 사업개요")] = "□ 사업\u200b개요"
+    lines[lines.index("【기대효과】")] = "【기대\u200b효과】"
+    card = parse_lines(lines, "card.txt")
+    assert card == read_text(CARD_2403)
+
+
 def _pipe_table(lines: list[str]) -> list[str]:
     """The card as Word→markdown gives it: TAB rows as ``| a | b |`` with a ``|---|`` rule after the first."""
     out: list[str] = []

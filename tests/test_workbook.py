@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from reportgen import model as m
 from reportgen import workbook_contract as contract
-from reportgen.errors import CardError, InputError
+from reportgen.errors import CardError, InputError, Problems
+from reportgen.readers.cells import Sheet, no_saved_value
 from reportgen.readers.text import read_text
-from reportgen.readers.workbook import header_key, read_workbook
+from reportgen.readers.workbook import header_key, read_workbook, workbook_from_sheets
 from reportgen.writers.workbook import empty_workbook, write_workbook
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -200,6 +201,14 @@ def test_writer_refuses_plan_years_unlike_the_term() -> None:
     card.annual_plan.years = [2018, 2019, 2020, 2021, 2022]
     with pytest.raises(CardError, match="3-1"):
         write_workbook(m.Workbook(settings(), [card]))
+
+
+def test_writer_drops_what_xml_cannot_hold_and_keeps_line_breaks(tmp_path: Path) -> None:
+    """A lone surrogate, U+FFFE and control characters go (they crashed the writer before); a vertical
+    tab (Word's line break) and a carriage return read back as line breaks."""
+    card = m.Card(id="3-1", title="반쪽\ud83d 글\ufffe자\x01", area="줄\x0b바꿈\r끝")
+    wb = read_workbook(save(tmp_path, m.Workbook(settings(), [card])))
+    assert (wb.cards[0].title, wb.cards[0].area) == ("반쪽 글자", "줄\n바꿈\n끝")
 
 
 # ── cell forms ────────────────────────────────────────────────────────────
@@ -488,3 +497,90 @@ def test_any_cell_value_gives_a_workbook_or_an_input_error(
         read_workbook(mutated(tmp_path, change))
     except InputError as error:
         assert error.problems and all(problem.where or problem.file for problem in error.problems)
+
+
+# ── the contract mapping on rows from any tabular source ─────────────────
+def plain_sheets() -> dict[str, list[list[object]]]:
+    """A small master workbook as plain rows of Python values (no xlsx)."""
+    header = {name: list(columns) for name, columns in contract.SHEET_COLUMNS.items()}
+    return {
+        contract.SHEET_SETTINGS: [header[contract.SHEET_SETTINGS], ["기관명", "부산광역시 사하구"], ["민선", "8기"],
+                                  ["임기 시작 연도", 2022], ["임기 종료 연도", "2023년"],
+                                  ["기준일", dt.datetime(2024, 12, 31)], ["상태 목록", "추진 중, 완료"]],
+        contract.SHEET_CARDS: [header[contract.SHEET_CARDS],
+                               ["3-1", "3. 경제도시", "낙동강 테크노밸리 조성", "신규사업", "구", "2022년~2026년",
+                                "추진중", "60%", "비예산", "임기내", "전략사업과", "최재봉", "5021"]],
+        contract.SHEET_COOPERATION: [header[contract.SHEET_COOPERATION], ["3-1", "市", "산업입지과", "박정화", "888-4932"]],
+        contract.SHEET_BULLETS: [header[contract.SHEET_BULLETS], ["3-1", "사업추진목표", 1, "스마트 산단"],
+                                 ["3-1", "사업 추진 목표", "※", "임기 내 목표"]],
+        contract.SHEET_PLAN: [["관리번호", "세부추진내용", "2022년", 2023, "임기 후"], ["3-1", "목표(%)", 40, "100%", None],
+                              ["3-1", "조례 개정", "검토", "시행", "운영"]],
+        contract.SHEET_ACHIEVEMENTS: [header[contract.SHEET_ACHIEVEMENTS],
+                                      ["3-1", "산단 조성", "공모", dt.datetime(2023, 4, 1), 1, "후보지 선정"],
+                                      ["3-1", "산단 조성", "공모", None, 3, "사업내용 : 기반시설"]],
+        contract.SHEET_COMMUNICATION: [header[contract.SHEET_COMMUNICATION], ["3-1", 2, "1회", None, "-", 0]],
+        contract.SHEET_CHANGES: [header[contract.SHEET_CHANGES],
+                                 ["3-1", dt.datetime(2024, 5, 2), "사업기간 연장", "예산 확보", "심의"]],
+    }
+
+
+def as_xlsx(tmp_path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    """The same rows typed into an .xlsx with openpyxl (dates get a date format)."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    path = tmp_path / "plain.xlsx"
+    book.save(path)
+    return path
+
+
+def from_rows(path: Path, sheets: dict[str, list[list[object]]]) -> m.Workbook:
+    return workbook_from_sheets({name: Sheet.of_rows(rows) for name, rows in sheets.items()}, Problems(str(path)))
+
+
+def test_the_contract_mapping_reads_plain_rows_as_the_xlsx_path_reads_the_same_values(tmp_path: Path) -> None:
+    sheets = plain_sheets()
+    path = as_xlsx(tmp_path, sheets)
+    plain = from_rows(path, sheets)
+    assert plain == read_workbook(path)
+    card = plain.cards[0]
+    assert (plain.settings.term_start, plain.settings.term_end, plain.settings.as_of) == (2022, 2023, "2024-12-31")
+    assert (card.header.status, card.header.progress) == ("추진 중", 60)  # 추진중 is 상태 목록's 추진 중
+    assert card.header.cooperation == [m.Contact("산업입지과", "박정화", "888-4932", "市")]
+    assert card.bullets[m.GOAL] == [m.BulletLine(m.MARK_L1, "스마트 산단"), m.BulletLine(m.MARK_NOTE, "임기 내 목표")]
+    assert card.annual_plan == m.AnnualPlan(years=[2022, 2023], targets=[40, 100], after_term_target=None,
+                                            rows=[m.PlanRow("조례 개정", ["검토", "시행"], "운영")])
+    item = card.achievements[0].groups[0].items[0]
+    assert (item.date, item.text, item.details) == ("2023. 04.", "후보지 선정",
+                                                   [m.BulletLine(m.MARK_L3, "사업내용 : 기반시설")])
+    assert card.communication == [2, 1, None, None, 0]
+    assert card.changes == [m.ChangeRecord("2024. 05. 02.", "사업기간 연장", "예산 확보", "심의")]
+
+
+def test_the_contract_mapping_names_the_same_cells_for_plain_rows_as_for_the_xlsx(tmp_path: Path) -> None:
+    sheets = plain_sheets()
+    sheets[contract.SHEET_CARDS][1][7] = "많이"  # 추진율, column H
+    sheets[contract.SHEET_ACHIEVEMENTS][1][3] = "4월쯤"  # 일자, column D
+    sheets[contract.SHEET_COMMUNICATION].append(["9-9", 1, None, None, None, None])
+    path = as_xlsx(tmp_path, sheets)
+    with pytest.raises(InputError) as plain:
+        from_rows(path, sheets)
+    with pytest.raises(InputError) as xlsx:
+        read_workbook(path)
+    assert plain.value.problems == xlsx.value.problems
+    # the bad 일자 drops its entry, so the detail line below it (수준 3, E3) has none before it
+    assert [problem.where for problem in plain.value.problems] == [
+        "공약목록!H2", "추진실적!D2", "추진실적!E3", "구민소통!A3"]
+
+
+def test_plain_rows_past_the_header_search_keep_only_the_columns_read(tmp_path: Path) -> None:
+    """A source that gives every column (unlike the xlsx stream) is read the same: a formula without a
+    value in a column reportgen does not read is no problem, and a row holding only such cells is no row."""
+    sheets = plain_sheets()
+    for _ in range(12):
+        sheets[contract.SHEET_BULLETS].append([None, None, None, None, no_saved_value("A1*2")])
+    plain = from_rows(tmp_path / "plain.xlsx", sheets)
+    assert plain.cards[0].bullets[m.GOAL] == [m.BulletLine(m.MARK_L1, "스마트 산단"), m.BulletLine(m.MARK_NOTE, "임기 내 목표")]

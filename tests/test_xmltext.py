@@ -23,3 +23,11 @@ def test_excel_unescape_is_the_inverse_for_what_a_cell_keeps() -> None:
     assert x.excel_unescape("_x005F_x0041_") == "_x0041_"
     assert x.excel_unescape("a_x0001_b\r\nc\x0bd") == "ab\nc\nd"
     assert x.excel_unescape("plain") == "plain"
+
+
+def test_excel_literal_escapes_every_literal_escape_even_overlapping_ones() -> None:
+    assert x.excel_literal("코드 _x0041_") == "코드 _x005F_x0041_"
+    # _x0041_x0042_ holds two escapes sharing an underscore: both are kept literal
+    assert x.excel_literal("_x0041_x0042_") == "_x005F_x0041_x005F_x0042_"
+    assert x.excel_unescape("_x005F_x0041_x005F_x0042_") == "_x0041_x0042_"
+    assert x.excel_literal("_x41_ and _X0041_") == "_x41_ and _X0041_"  # no escape: four hex digits, lower-case x
