@@ -17,14 +17,20 @@ import jinja2
 
 from reportgen.document import (
     STYLE_ID,
+    Block,
+    Box,
     Cell,
     ContentsEntry,
     DatedLine,
     Document,
     Heading,
+    Image,
+    PageBreak,
     Paragraph,
+    Section,
     Table,
     TableOfContents,
+    Title,
     walk,
 )
 from reportgen.documents import card_document
@@ -38,7 +44,9 @@ DETAIL_INDENT = INDENT * 2  # the lines under a dated line or in a box
 
 def clean(text: str) -> str:
     """One physical line per printed line: no line breaks, no surrounding spaces."""
-    return " ".join(text.replace("\r", "\n").split("\n")).strip()
+    if "\n" in text or "\r" in text:
+        text = " ".join(text.replace("\r", "\n").split("\n"))
+    return text.strip()
 
 
 def marked(marker: str, text: str) -> str:
@@ -67,6 +75,8 @@ def cell_text(item: Cell) -> str:
     """A cell's lines on one line. A line in brackets goes on the line before it (a contact's
     ``(담당자 ☎…)``); the parts are separated by spaces when each has its bracket, else by
     ``, `` (so ``부서, 부서 (담당 ☎1)`` reads back as two contacts)."""
+    if len(item.lines) < 2:
+        return clean(item.lines[0]) if item.lines else ""
     parts: list[str] = []
     bracketed: list[bool] = []
     for text in (clean(text) for text in item.lines):
@@ -88,7 +98,8 @@ def cell_places(table: Table) -> Iterator[tuple[int, int, Cell]]:
             while (row_index, col) in taken:
                 col += 1
             yield row_index, col, item
-            taken.update((row_index + r, col + c) for r in range(item.rowspan) for c in range(item.colspan))
+            if item.rowspan > 1:
+                taken.update((row_index + r, col + c) for r in range(1, item.rowspan) for c in range(item.colspan))
             col += item.colspan
 
 
@@ -96,10 +107,11 @@ def table_rows(table: Table) -> list[str]:
     """The table as TAB-joined lines (a ``관리번호`` box: one cell a line, as the card prints it)."""
     if table.style == STYLE_ID:
         return [cell_text(item) for row in table.rows for item in row.cells if item.lines]
-    width = max([len(table.shares)] + [col + item.colspan for _r, col, item in cell_places(table)])
-    grid = [[""] * width for _ in table.rows]
+    grid: list[list[str]] = [[""] * len(table.shares) for _ in table.rows]
     for row, col, item in cell_places(table):
-        grid[row][col] = cell_text(item)
+        cells = grid[row]
+        cells.extend([""] * (col + 1 - len(cells)))  # a row with more cells than columns keeps them
+        cells[col] = cell_text(item)
     return ["\t".join(cells) for cells in grid]
 
 
@@ -112,7 +124,29 @@ def contents(doc: Document, toc: TableOfContents) -> list[str]:
 
 def kind(block: object) -> str:
     """The template's name for a block: its class name in lower case."""
-    return type(block).__name__.lower()
+    name = _KINDS.get(type(block))
+    return name if name is not None else type(block).__name__.lower()
+
+
+_KINDS = {block_type: block_type.__name__.lower() for block_type in (Title, Heading, Paragraph, DatedLine, Box, Table, PageBreak,
+                                                    Image, TableOfContents, Section)}
+
+
+def lines(block: Block) -> str:
+    """A line block as the standard text prints it: a dated line or a box with its lines under it,
+    a bullet line (empty for other blocks)."""
+    if isinstance(block, DatedLine):
+        return "\n".join([dated(block), *[detail(item) for item in block.details]])
+    if isinstance(block, Paragraph):
+        return line(block)
+    if isinstance(block, Box):
+        return "\n".join([clean(block.title), *[detail(item) for item in block.lines]])
+    return ""
+
+
+def kinds(blocks: tuple[Block, ...]) -> list[tuple[str, Block, str]]:
+    """(kind, block, its lines as :func:`lines` prints them) of each block, for the template's loop."""
+    return [(kind(block), block, lines(block)) for block in blocks]
 
 
 @cache
@@ -127,7 +161,7 @@ def render_document(doc: Document, options: WriterOptions | None = None) -> str:
     """Any document as plain text: lines without trailing spaces, at most one blank line in a row."""
     template = _template(template_path(TEMPLATE, options))
     text = template.render(
-        doc=doc, kind=kind, clean=clean, line=line, dated=dated, detail=detail, table_rows=table_rows,
+        doc=doc, kind=kind, kinds=kinds, clean=clean, line=line, dated=dated, detail=detail, table_rows=table_rows,
         contents=lambda toc: contents(doc, toc))
     lines = [row.rstrip() for row in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
