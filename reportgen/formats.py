@@ -10,7 +10,6 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 from reportgen.document import Document
 from reportgen.documents import card_document
@@ -25,21 +24,16 @@ class Writer:
     """A format: its file suffix and the writer module that renders a document.
 
     A writer module has ``render_document(doc, options=None) -> bytes | str``; a card reaches it
-    as :func:`reportgen.documents.card_document`. TRANSITION (issue 10, removed when every writer
-    renders documents): ``card`` names the module's old card function (``card -> bytes | str``).
+    as :func:`reportgen.documents.card_document`.
     """
 
     name: str
     suffix: str
     module: str
-    card: str = ""
-
-    def _module(self) -> ModuleType:
-        return importlib.import_module(self.module)
 
     def load(self) -> Callable[..., bytes | str]:
-        """The module's renderer (raises ImportError when the format is not installed)."""
-        return getattr(self._module(), self.card or "render_document")
+        """The module's ``render_document`` (raises ImportError when the format is not installed)."""
+        return importlib.import_module(self.module).render_document
 
     def render_document(self, doc: Document, options: WriterOptions | None = None) -> bytes:
         """Any document (a card, the 총괄표, 변동사항, the council package) as this format's bytes."""
@@ -47,8 +41,6 @@ class Writer:
 
     def render(self, card: Card, options: WriterOptions | None = None) -> bytes:
         """The standard pledge card as this format's bytes."""
-        if self.card:
-            return _as_bytes(self.load()(card))
         return self.render_document(card_document(card), options)
 
 
@@ -58,9 +50,9 @@ def _as_bytes(out: bytes | str) -> bytes:
 
 #: every format a card or a report can be written in; a new format is one line here
 WRITERS = {
-    "txt": Writer("txt", ".txt", "reportgen.writers.text", "render_text"),
+    "txt": Writer("txt", ".txt", "reportgen.writers.text"),
     "docx": Writer("docx", ".docx", "reportgen.writers.docx"),
-    "xlsx": Writer("xlsx", ".xlsx", "reportgen.writers.xlsx", "render_xlsx"),
+    "xlsx": Writer("xlsx", ".xlsx", "reportgen.writers.xlsx"),
     "hwpx": Writer("hwpx", ".hwpx", "reportgen.writers.hwpx"),
     "hwp": Writer("hwp", ".hwp", "reportgen.writers.hwp"),
     "html": Writer("html", ".html", "reportgen.writers.html"),
