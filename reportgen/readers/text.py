@@ -24,6 +24,7 @@ helpers they share (:func:`table_lines`, :func:`indent_lead`,
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -232,8 +233,10 @@ def _is_markdown(lines: list[str]) -> bool:
     return not has_circle and any(line.startswith("- ") for line in lines)
 
 
+@functools.lru_cache(maxsize=4096)
 def _fold(text: str) -> str:
-    """A heading or label as compared: the model's label rule, any white space aside."""
+    """A heading or label as compared: the model's label rule, any white space aside (cached:
+    the same labels come on every card)."""
     return m.label_key(_WHITE_SPACE.sub("", text))
 
 
