@@ -1,4 +1,4 @@
-"""의회 제출 자료 (council package): the zip, the combined DOCX/HWPX/XLSX, the PDF, the manifest."""
+"""의회 제출 자료 (council package): the package document, the zip, the combined files, the PDF."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -15,22 +16,39 @@ from pathlib import Path
 import pytest
 from hwpx.tools.package_validator import validate_package
 from hwpx.tools.validator import validate_document
-from lxml import etree
 from openpyxl import load_workbook
 
 from reportgen import __version__, package
 from reportgen import model as m
+from reportgen.document import (
+    Box,
+    DatedLine,
+    Document,
+    Heading,
+    PageBreak,
+    Paragraph,
+    Section,
+    Table,
+    TableOfContents,
+    Title,
+    walk,
+)
 from reportgen.errors import InputError
-from reportgen.package import make_package, report_title, unique_member
+from reportgen.package import (
+    make_package,
+    package_contents,
+    package_document,
+    page_starts,
+    report_title,
+    unique_member,
+)
 from reportgen.readers.text import read_text
-from reportgen.writers.xlsx import unique_sheet_name
+from reportgen.writers import pdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from make_corpus import make_corpus  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-HP = "{http://www.hancom.co.kr/hwpml/2011/paragraph}"
 AREA = "3. 일자리가 넘치는 경제도시"
 TITLE_31 = "신평·장림산업단지 「낙동강 테크노밸리」 조성"
 TITLE_32 = "서부산스마트밸리 「낙동강 테크노밸리」 조성"
@@ -38,6 +56,9 @@ CHANGE = m.ChangeRecord("2024. 05. 02.", "사업기간 2027년 → 2028년", "�
 LATE_CHANGE = m.ChangeRecord("2025. 02. 10.", "명칭 정비 예정안", "조례 개정", "의회 보고")
 STEM = "공약사업_추진상황_보고_2024-12-31"
 FORMATS = ("docx", "hwp", "hwpx", "txt", "xlsx")
+DAY = dt.date(2024, 12, 31)
+needs_pdf_tools = pytest.mark.skipif(pdf.missing() != "" or shutil.which("pdftotext") is None,
+                                     reason="LibreOffice or poppler-utils is not installed")
 
 
 def _book() -> m.Workbook:
@@ -51,6 +72,133 @@ def _book() -> m.Workbook:
     return m.Workbook(settings, [first, second])
 
 
+def _document(book: m.Workbook | None = None, pages: list[int] | None = None) -> Document:
+    return package_document(package_contents(book or _book(), DAY), pages)
+
+
+def _sections(doc: Document) -> list[Section]:
+    return [block for block in doc.blocks if isinstance(block, Section)]
+
+
+def _texts(blocks: tuple) -> list[str]:
+    """Every text a reader sees in ``blocks``."""
+    out: list[str] = []
+    for block in walk(blocks):
+        if isinstance(block, Title | Heading | Paragraph):
+            out.append(block.text)
+        elif isinstance(block, DatedLine):
+            out += [block.date, block.text, *(p.text for p in block.details)]
+        elif isinstance(block, Box):
+            out += [block.title, *(p.text for p in block.lines)]
+        elif isinstance(block, Table):
+            out += [line for row in block.rows for item in row.cells for line in item.lines]
+            out += [block.caption, block.name, *block.notes]
+        elif isinstance(block, TableOfContents):
+            out += [block.title, *(entry.text for entry in block.entries)]
+    return [text for text in out if text]
+
+
+# ── the package as one document ───────────────────────────────────────────
+def test_cover_then_contents_on_the_next_page() -> None:
+    doc = _document()
+    cut = doc.blocks.index(PageBreak())
+    shown = [block for block in doc.blocks[:cut] if block != Paragraph("")]
+    assert shown == [Paragraph("부산광역시 사하구", align="center"), Title("민선 8기 공약사업 추진상황 보고"),
+                     Paragraph("기준일: 2024. 12. 31.", align="center"), Paragraph("공약사업 2건", align="center")]
+    assert isinstance(doc.blocks[cut + 1], TableOfContents)
+    assert doc.title == "민선 8기 공약사업 추진상황 보고"
+
+
+def test_contents_entries_with_and_without_pages() -> None:
+    toc = next(b for b in _document().blocks if isinstance(b, TableOfContents))
+    assert toc.title == "목차"
+    assert [(e.text, e.page) for e in toc.entries] == [
+        ("총괄표", None), ("변경이력", None), (f"3-1 {TITLE_31}", None), (f"3-2 {TITLE_32}", None)]
+    toc = next(b for b in _document(pages=[3, 4, 5, 8]).blocks if isinstance(b, TableOfContents))
+    assert [e.page for e in toc.entries] == [3, 4, 5, 8]
+
+
+def test_page_starts_from_page_counts() -> None:
+    # cover+목차 2 pages, 총괄표 1, 변경이력 1, card 3-1 3 pages, card 3-2 2 pages
+    assert page_starts([2, 1, 1, 3, 2]) == [3, 4, 5, 8]
+    assert page_starts([2]) == []
+
+
+def test_summary_landscape_changes_then_a_section_per_card() -> None:
+    sections = _sections(_document())
+    assert [(s.name, s.orientation) for s in sections] == [
+        ("총괄표", "landscape"), ("변경이력", "landscape"), ("3-1", "portrait"), ("3-2", "portrait")]
+    summary = sections[0]
+    assert summary.blocks[0] == Heading("총괄표", 1)
+    captions = [b.caption for b in summary.blocks if isinstance(b, Table)]
+    assert captions == ["분야별", "부서별", "완료시기별", "사업주체별"]
+    assert Title(TITLE_31) in sections[2].blocks and Title(TITLE_32) in sections[3].blocks
+
+
+def test_summary_figures_in_the_document() -> None:
+    """The 분야별 row against figures computed by hand: 계 2, 추진 중 2, 평균 (40+60)/2 = 50.0, 완료율 0.0."""
+    table = next(b for b in _sections(_document())[0].blocks if isinstance(b, Table) and b.caption == "분야별")
+    row = next(r for r in table.rows if r.cells[0].lines == (AREA,))
+    assert [c.lines[0] if c.lines else "" for c in row.cells] == [AREA, "2", "-", "-", "-", "2", "-", "-", "-",
+                                                                  "50.0", "0.0"]
+
+
+def test_changes_table_up_to_the_day() -> None:
+    changes = _sections(_document())[1]
+    assert changes.blocks[0] == Heading("변경이력", 1)
+    table = changes.blocks[1]
+    assert isinstance(table, Table) and table.header_rows == 1
+    rows = [[item.lines[0] if item.lines else "" for item in row.cells] for row in table.rows]
+    assert rows == [["관리번호", "사업명", "변경일", "변경내용", "변경사유", "변경절차"],
+                    ["3-2", TITLE_32, "2024. 05. 02.", "사업기간 2027년 → 2028년", "국비 공모 일정 연기", "구청장 방침"]]
+    assert "명칭 정비 예정안" not in _texts(_document().blocks)  # after the 기준일
+
+
+def test_no_changes_still_has_its_page() -> None:
+    book = _book()
+    book.cards[1].changes = []
+    changes = _sections(_document(book))[1]
+    assert changes.blocks == (Heading("변경이력", 1), Paragraph("변경 사항 없음"))
+    assert changes.name == "변경이력"
+
+
+def test_package_texts_are_korean_only() -> None:
+    """Cover, 목차, 총괄표 (its notes included) and 변경이력 print no English (card texts are the user's)."""
+    doc = _document()
+    ours = tuple(b for b in doc.blocks if not (isinstance(b, Section) and b.orientation == "portrait"))
+    english = [text for text in _texts(ours) if re.search(r"[A-Za-z]", text)]
+    assert english == []
+    assert any(text.startswith("※ 평균 추진율") for text in _texts(ours))
+
+
+def test_the_summary_title_does_not_repeat() -> None:
+    texts = _texts(_document().blocks)
+    assert [text for text in texts if text.startswith("총괄표")] == ["총괄표", "총괄표"]  # 목차 entry, heading
+
+
+def test_card_that_cannot_be_drawn_gets_a_korean_page() -> None:
+    book = _book()
+    book.cards[0].annual_plan.rows[0].cells.append("여섯째 해")  # more cells than term years
+    contents = package_contents(book, DAY)
+    assert [(f.card_id, f.format) for f in contents.failures] == [("3-1", "package")]
+    card = _sections(package_document(contents))[2]
+    assert card.blocks == (Title(TITLE_31), Paragraph(package.L_NOT_DRAWN))
+    assert not re.search(r"[A-Za-z]", package.L_NOT_DRAWN)
+
+
+def test_report_title() -> None:
+    assert report_title(m.Settings(term="8기")) == "민선 8기 공약사업 추진상황 보고"
+    assert report_title(m.Settings(term="민선 8기")) == "민선 8기 공약사업 추진상황 보고"
+    assert report_title(m.Settings()) == "공약사업 추진상황 보고"
+
+
+def test_member_names_stay_unique() -> None:
+    taken: set[str] = set()
+    assert [unique_member(n, taken) for n in ("cards/a.txt", "cards/A.txt", "cards/a.txt")] == [
+        "cards/a.txt", "cards/A (2).txt", "cards/a (3).txt"]
+
+
+# ── the zip ───────────────────────────────────────────────────────────────
 @pytest.fixture(scope="module")
 def result() -> package.PackageResult:
     return make_package(_book(), soffice=False)
@@ -62,37 +210,26 @@ def members(result: package.PackageResult) -> dict[str, bytes]:
         return {info.filename: archive.read(info) for info in archive.infolist()}
 
 
-def _xml(package_bytes: bytes, part: str) -> etree._Element:
-    with zipfile.ZipFile(io.BytesIO(package_bytes)) as archive:
-        return etree.fromstring(archive.read(part))
+def _zip_text(data: bytes, suffix: str) -> str:
+    """Every text node of the members whose name ends in ``suffix``, in member order."""
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        roots = [etree.fromstring(archive.read(name)) for name in archive.namelist() if name.endswith(suffix)]
+    return " ".join(node.text or "" for root in roots for node in root.iter() if node.tag.endswith("}t"))
 
 
-def _docx_events(body: etree._Element) -> list[str]:
-    """The body in order as 'break', 'section' (a section ends) and the text of each top-level paragraph."""
-    events = []
-    for element in body:
-        if element.tag != f"{W}p":
-            continue
-        if element.find(f".//{W}br[@{W}type='page']") is not None:
-            events.append("break")
-        text = "".join(t.text or "" for t in element.iter(f"{W}t"))
-        if text:
-            events.append(text)
-        if element.find(f"{W}pPr/{W}sectPr") is not None:
-            events.append("section")
-    return events
-
-
-def _text(root: etree._Element, tag: str) -> str:
-    return " ".join(t.text or "" for t in root.iter(tag))
-
-
-# ── the zip ───────────────────────────────────────────────────────────────
 def test_members(members: dict[str, bytes]) -> None:
     cards = {f"cards/{card_id}_{title}.{fmt}" for card_id, title in (("3-1", TITLE_31), ("3-2", TITLE_32))
              for fmt in FORMATS}
     combined = {f"{STEM}.docx", f"{STEM}.hwpx", f"{STEM}.xlsx"}
-    assert set(members) == cards | combined | {"manifest.json"}
+    assert set(members) == cards | combined | {"manifest.json", "참고.txt"}
+
+
+def test_result_counts_every_member(result: package.PackageResult, members: dict[str, bytes]) -> None:
+    """10 card files + 3 combined files + manifest.json + 참고.txt = 15 (the files alone are 13)."""
+    assert result.members == len(members) == 15
+    assert len(result.files) == 13
 
 
 def test_members_sorted_and_dated_1980(result: package.PackageResult) -> None:
@@ -105,9 +242,8 @@ def test_members_sorted_and_dated_1980(result: package.PackageResult) -> None:
 def test_korean_names_carry_the_utf8_flag(result: package.PackageResult) -> None:
     with zipfile.ZipFile(io.BytesIO(result.data)) as archive:
         korean = [i for i in archive.infolist() if not i.filename.isascii()]
-    assert len(korean) == 2 * len(FORMATS) + 3
+    assert len(korean) == 2 * len(FORMATS) + 3 + 1  # cards, combined files, 참고.txt
     assert all(info.flag_bits & 0x800 for info in korean)
-    # the raw central directory holds the UTF-8 bytes of the name
     assert f"{STEM}.docx".encode() in result.data
 
 
@@ -124,7 +260,8 @@ def test_corpus_workbook_same_bytes_in_parallel() -> None:
 
 def test_manifest(members: dict[str, bytes]) -> None:
     entries = json.loads(members["manifest.json"])["files"]
-    assert [e["file"] for e in entries] == sorted(name for name in members if name != "manifest.json")
+    listed = sorted(name for name in members if name not in ("manifest.json", "참고.txt"))
+    assert [e["file"] for e in entries] == listed
     for entry in entries:
         data = members[entry["file"]]
         assert entry["bytes"] == len(data)
@@ -135,10 +272,10 @@ def test_manifest(members: dict[str, bytes]) -> None:
         assert entry["관리번호"] == (entry["file"][6:9] if entry["file"].startswith("cards/") else "")
 
 
-def test_member_names_stay_unique() -> None:
-    taken: set[str] = set()
-    assert [unique_member(n, taken) for n in ("cards/a.txt", "cards/A.txt", "cards/a.txt")] == [
-        "cards/a.txt", "cards/A (2).txt", "cards/a (3).txt"]
+def test_notes_file_without_pdf_says_why_and_that_the_contents_has_no_numbers(
+        result: package.PackageResult, members: dict[str, bytes]) -> None:
+    assert result.notes == [package.NOT_ASKED, package.NO_PAGE_NUMBERS]
+    assert members["참고.txt"].decode("utf-8") == f"※ {package.NOT_ASKED}\n※ {package.NO_PAGE_NUMBERS}\n"
 
 
 def test_cards_with_the_same_file_name_both_packed() -> None:
@@ -151,78 +288,19 @@ def test_cards_with_the_same_file_name_both_packed() -> None:
     assert f"cards/3_1_{TITLE_31} (2).txt" in names
 
 
-# ── combined DOCX ─────────────────────────────────────────────────────────
-def test_docx_cover_contents_summary_changes_then_cards(members: dict[str, bytes]) -> None:
-    body = _xml(members[f"{STEM}.docx"], "word/document.xml").find(f"{W}body")
-    events = _docx_events(body)
-    cover = events[: events.index("break")]
-    assert cover == ["부산광역시 사하구", "민선 8기 공약사업 추진상황 보고", "기준일: 2024. 12. 31.", "공약사업 2건"]
-    text = _text(body, f"{W}t")
-    for label in ("목차", "총괄표", "변경이력", "평균 추진율(%)", "완료율(%)", "■ 분야별", "■ 부서별"):
-        assert label in text
-    # 목차: 관리번호, 사업명, 추진상황 of each card
-    assert f"3-1 {TITLE_31} 추진 중(40%)" in text
-    assert f"3-2 {TITLE_32} 추진 중(60%)" in text
-    assert "3-2 " + TITLE_32 + " 2024. 05. 02. 사업기간 2027년 → 2028년 국비 공모 일정 연기 구청장 방침" in text
+# ── the combined files: the package document through each writer ──────────
+def test_docx_holds_cover_contents_summary_changes_and_cards(members: dict[str, bytes]) -> None:
+    text = _zip_text(members[f"{STEM}.docx"], "word/document.xml")
+    for expected in ("부산광역시 사하구", "민선 8기 공약사업 추진상황 보고", "기준일: 2024. 12. 31.", "공약사업 2건", "목차",
+                     f"3-1 {TITLE_31}", "평균 추진율(%)", "분야별", "사업기간 2027년 → 2028년", TITLE_32):
+        assert expected in text
     assert "명칭 정비 예정안" not in text  # the change after the 기준일 is left out
+    with zipfile.ZipFile(io.BytesIO(members[f"{STEM}.docx"])) as archive:
+        body = archive.read("word/document.xml").decode()
+    assert 'w:orient="landscape"' in body  # the 총괄표 and 변경이력 section
 
 
-def test_docx_summary_figures(members: dict[str, bytes]) -> None:
-    """The 분야별 row, cell by cell, against figures computed by hand."""
-    body = _xml(members[f"{STEM}.docx"], "word/document.xml").find(f"{W}body")
-    rows = [["".join(t.text or "" for t in tc.iter(f"{W}t")) for tc in tr.iter(f"{W}tc")]
-            for tr in body.iter(f"{W}tr")]
-    area_row = next(row for row in rows if row[0] == AREA)
-    # 계 2; 완료 -, 이행후 계속추진 -, 정상추진 -, 추진 중 2, 일부추진 -, 보류 -, 폐기 -; 50.0; 0.0
-    assert area_row == [AREA, "2", "-", "-", "-", "2", "-", "-", "-", "50.0", "0.0"]
-
-
-def test_docx_every_card_on_its_own_page(members: dict[str, bytes]) -> None:
-    body = _xml(members[f"{STEM}.docx"], "word/document.xml").find(f"{W}body")
-    events = _docx_events(body)
-    first, second = events.index(TITLE_31), events.index(TITLE_32)
-    assert "section" in events[:first]  # the landscape 총괄표 section ends before the first card
-    assert events.index("section", events.index("총괄표")) < first
-    assert "break" in events[first:second]
-    assert events.count("break") >= 2
-
-
-def test_docx_summary_section_is_landscape(members: dict[str, bytes]) -> None:
-    body = _xml(members[f"{STEM}.docx"], "word/document.xml").find(f"{W}body")
-    sections = [p.find(f"{W}pPr/{W}sectPr") for p in body.iter(f"{W}p") if p.find(f"{W}pPr/{W}sectPr") is not None]
-    orient = [s.find(f"{W}pgSz").get(f"{W}orient") for s in sections]
-    assert orient == [None, "landscape"]  # cover + 목차 portrait, 총괄표 landscape; the cards: the final sectPr
-    final = body[-1]
-    assert final.tag == f"{W}sectPr" and final.find(f"{W}pgSz").get(f"{W}orient") is None
-
-
-def test_docx_contents_link_to_the_cards(members: dict[str, bytes]) -> None:
-    root = _xml(members[f"{STEM}.docx"], "word/document.xml")
-    anchors = [h.get(f"{W}anchor") for h in root.iter(f"{W}hyperlink")]
-    bookmarks = [b.get(f"{W}name") for b in root.iter(f"{W}bookmarkStart")]
-    assert anchors == bookmarks == ["card_0", "card_1"]
-
-
-def test_docx_opens_in_python_docx(members: dict[str, bytes]) -> None:
-    from docx import Document
-
-    doc = Document(io.BytesIO(members[f"{STEM}.docx"]))
-    text = "\n".join(p.text for p in doc.paragraphs)
-    assert TITLE_31 in text and TITLE_32 in text
-    assert len(doc.sections) == 3
-
-
-def test_docx_without_changes_has_no_change_table() -> None:
-    book = _book()
-    book.cards[1].changes = []
-    with zipfile.ZipFile(io.BytesIO(make_package(book, soffice=False).data)) as archive:
-        docx = archive.read(f"{STEM}.docx")
-    text = _text(_xml(docx, "word/document.xml"), f"{W}t")
-    assert "총괄표" in text and "변경이력" not in text
-
-
-# ── combined HWPX ─────────────────────────────────────────────────────────
-def test_hwpx_validates(members: dict[str, bytes], tmp_path: Path) -> None:
+def test_hwpx_validates_and_its_summary_is_landscape(members: dict[str, bytes], tmp_path: Path) -> None:
     data = members[f"{STEM}.hwpx"]
     report = validate_document(data)
     assert report.ok, report.issues
@@ -230,56 +308,22 @@ def test_hwpx_validates(members: dict[str, bytes], tmp_path: Path) -> None:
     path.write_bytes(data)
     checked = validate_package(path)
     assert checked.ok, checked.errors
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("Contents/section")]
+    summary = next(part for part in parts if "평균 추진율(%)" in part)
+    assert 'landscape="NARROWLY"' in summary  # Hancom's word for a turned (landscape) page
+    text = _zip_text(data, ".xml")
+    assert "변경이력" in text and TITLE_31 in text and "명칭 정비 예정안" not in text
 
 
-def test_hwpx_cover_summary_and_a_new_page_per_card(members: dict[str, bytes]) -> None:
-    section = _xml(members[f"{STEM}.hwpx"], "Contents/section0.xml")
-    events = []
-    for paragraph in section.findall(f"{HP}p"):  # top-level paragraphs only
-        if paragraph.get("pageBreak") == "1":
-            events.append("break")
-        text = "".join(t.text or "" for t in paragraph.findall(f"{HP}run/{HP}t"))
-        if text:
-            events.append(text)
-    assert events[:4] == ["부산광역시 사하구", "민선 8기 공약사업 추진상황 보고", "기준일: 2024. 12. 31.", "공약사업 2건"]
-    for heading in ("목차", "총괄표", "변경이력"):
-        assert events.index(heading) == events.index("break", events.index(heading) - 1) + 1
-    first, second = events.index(TITLE_31), events.index(TITLE_32)
-    assert events.index("변경이력") < first
-    assert events[first - 1] == "break" and events[second - 1] == "break"  # the 관리번호 box starts the page
-    everything = _text(section, f"{HP}t")
-    assert "50.0" in everything and "추진 중(60%)" in everything
-    assert "명칭 정비 예정안" not in everything
-
-
-# ── XLSX ──────────────────────────────────────────────────────────────────
-def test_xlsx_summary_then_one_sheet_per_card(members: dict[str, bytes]) -> None:
+def test_xlsx_a_sheet_per_part(members: dict[str, bytes]) -> None:
     book = load_workbook(io.BytesIO(members[f"{STEM}.xlsx"]))
-    assert book.sheetnames == ["총괄표", "변경이력", "3-1", "3-2"]
-    summary = [row for row in book["총괄표"].iter_rows(values_only=True)]
+    assert book.sheetnames == ["목차", "총괄표", "변경이력", "3-1", "3-2"]
+    summary = list(book["총괄표"].iter_rows(values_only=True))
     area_row = next(row for row in summary if row[0] == AREA)
     assert area_row == (AREA, 2, "-", "-", "-", 2, "-", "-", "-", 50, 0)
-    assert book["총괄표"].cell(summary.index(area_row) + 1, 10).number_format == "0.0"
-    assert book["3-1"]["A2"].value == TITLE_31
-    assert book["3-2"]["A2"].value == TITLE_32
-    assert book["3-2"].print_title_rows == "$1:$2"
     changes = [row for row in book["변경이력"].iter_rows(values_only=True) if row[0] == "3-2"]
     assert changes == [("3-2", TITLE_32, CHANGE.date, CHANGE.content, CHANGE.reason, CHANGE.procedure)]
-
-
-def test_sheet_names_unique_and_excel_safe() -> None:
-    taken = {"총괄표"}
-    names = [unique_sheet_name(n, taken) for n in ("1/1", "1:1", "총괄표", "History", "x" * 40, "x" * 40)]
-    assert names == ["1_1", "1_1(2)", "총괄표(2)", "History(2)", "x" * 31, "x" * 28 + "(2)"]
-
-
-def test_xlsx_cards_with_clashing_ids() -> None:
-    book = _book()
-    book.cards[0].id, book.cards[1].id = "3/1", "3:1"
-    data = make_package(book, soffice=False).data
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        sheets = load_workbook(io.BytesIO(archive.read(f"{STEM}.xlsx"))).sheetnames
-    assert sheets == ["총괄표", "변경이력", "3_1", "3_1(2)"]
 
 
 # ── 기준일 ────────────────────────────────────────────────────────────────
@@ -304,59 +348,66 @@ def test_as_of_from_settings_and_bad_settings() -> None:
         assert "공약사업_추진상황_보고.docx" in archive.namelist()
 
 
-def test_report_title() -> None:
-    assert report_title(m.Settings(term="8기")) == "민선 8기 공약사업 추진상황 보고"
-    assert report_title(m.Settings(term="민선 8기")) == "민선 8기 공약사업 추진상황 보고"
-    assert report_title(m.Settings()) == "공약사업 추진상황 보고"
-
-
-# ── a card a writer cannot express ────────────────────────────────────────
 def test_card_that_cannot_be_drawn_is_noted_and_the_rest_packed() -> None:
     book = _book()
     book.cards[0].annual_plan.rows[0].cells.append("여섯째 해")  # more cells than term years
     result = make_package(book, soffice=False)
     failed = {(f.card_id, f.format) for f in result.failures}
-    assert ("3-1", "docx") in failed and ("3-1", "package-docx") in failed and ("3-1", "package-hwpx") in failed
+    assert ("3-1", "docx") in failed and ("3-1", "package") in failed
     assert all(card_id == "3-1" for card_id, _ in failed)
     assert any("3-1" in note and "docx" in note for note in result.notes)
     with zipfile.ZipFile(io.BytesIO(result.data)) as archive:
         names = archive.namelist()
         assert validate_document(archive.read(f"{STEM}.hwpx")).ok
-    assert f"cards/3-1_{TITLE_31}.docx" not in names
-    assert f"cards/3-1_{TITLE_31}.txt" in names and f"cards/3-2_{TITLE_32}.docx" in names
+        assert package.L_NOT_DRAWN in _zip_text(archive.read(f"{STEM}.docx"), "word/document.xml")
+        assert "3-1" in archive.read("참고.txt").decode()
+    assert [n for n in names if n.startswith("cards/3-1_")] == []  # every card format draws card_document
+    assert {n for n in names if n.startswith("cards/3-2_")} == {f"cards/3-2_{TITLE_32}.{fmt}" for fmt in FORMATS}
 
 
-# ── PDF ───────────────────────────────────────────────────────────────────
-def test_no_soffice_gives_a_note_and_no_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(package.shutil, "which", lambda _name: None)
+# ── the PDF and the 목차 page numbers ─────────────────────────────────────
+def test_no_soffice_gives_notes_and_no_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf.shutil, "which", lambda _name: None)
     result = make_package(_book())
-    assert any(note.startswith("PDF 없음") and "LibreOffice" in note and "no PDF" in note for note in result.notes)
+    assert result.notes == [pdf.NO_SOFFICE, package.NO_PAGE_NUMBERS]
     with zipfile.ZipFile(io.BytesIO(result.data)) as archive:
         assert not [name for name in archive.namelist() if name.endswith(".pdf")]
 
 
-def test_pdf_not_asked(result: package.PackageResult) -> None:
-    assert result.notes == [package.NOT_ASKED]
+def _pdf_pages(data: bytes, tmp_path: Path) -> list[str]:
+    path = tmp_path / "p.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, timeout=60).stdout.decode()
+    return ["".join(page.split()) for page in text.split("\f")[:-1]]
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-                    reason="LibreOffice (soffice) or poppler-utils (pdftotext) is not installed")
-def test_pdf_of_the_combined_docx(tmp_path: Path) -> None:
+@needs_pdf_tools
+def test_contents_page_numbers_are_the_pages_of_the_pdf(tmp_path: Path) -> None:
+    contents = package_contents(_book(), DAY)
+    data, pages = package.pdf_and_pages(contents)
+    assert pages[:2] == [3, 4]  # cover, 목차: one page each; 총괄표 (landscape) one page
+    texts = _pdf_pages(data, tmp_path)
+    assert len(texts) > pages[-1]
+    assert texts[pages[0] - 1].startswith("총괄표") and texts[pages[1] - 1].startswith("변경이력")
+    for title, page in ((TITLE_31, pages[2]), (TITLE_32, pages[3])):  # the 관리번호 box, then the 사업명
+        assert "".join(title.split()) in texts[page - 1][:40], (title, page)
+        assert "".join(title.split()) not in texts[page - 2], (title, page)
+    squeezed = ["".join(title.split()) for title in (TITLE_31, TITLE_32)]
+    toc = re.sub(r"\.{3,}", "", texts[1])  # the 목차 shows the numbers (dot leaders removed)
+    assert toc == f"목차총괄표3변경이력43-1{squeezed[0]}{pages[2]}3-2{squeezed[1]}{pages[3]}"
+    # the parts converted alone lay out as the whole DOCX does: same pages, same text on each
+    whole = pdf.convert([package.WRITERS["docx"].render_document(package_document(contents, pages))])[0]
+    assert _pdf_pages(whole, tmp_path) == texts
+
+
+@needs_pdf_tools
+def test_package_with_pdf_and_numbered_contents() -> None:
     result = make_package(_book())
-    assert result.notes == []
+    assert result.notes == [package.PAGES_FROM_LIBREOFFICE]
     with zipfile.ZipFile(io.BytesIO(result.data)) as archive:
-        pdf = archive.read(f"{STEM}.pdf")
-    assert pdf.startswith(b"%PDF")
-    (tmp_path / "p.pdf").write_bytes(pdf)
-    text = subprocess.run(["pdftotext", str(tmp_path / "p.pdf"), "-"], check=True, capture_output=True,
-                          timeout=60).stdout.decode()
-    squeezed = "".join(text.split())
-    for expected in ("부산광역시사하구", "총괄표", "변경이력", "".join(TITLE_31.split()), "".join(TITLE_32.split())):
-        assert expected in squeezed
-
-
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
-def test_pdf_timeout_gives_a_note() -> None:
-    pdf, note = package.docx_to_pdf(b"PK not a real docx", timeout=0.01)
-    assert pdf is None
-    assert note.startswith("PDF 없음") and "0.01" in note
+        assert archive.read(f"{STEM}.pdf").startswith(b"%PDF")
+        docx_text = _zip_text(archive.read(f"{STEM}.docx"), "word/document.xml")
+        hwpx_text = _zip_text(archive.read(f"{STEM}.hwpx"), ".xml")
+    assert "총괄표 3" in docx_text and "변경이력 4" in docx_text  # entry, tab, page: text nodes joined by a space
+    assert "총괄표" in hwpx_text and "3" in hwpx_text
+    assert result.members == 16
