@@ -1,9 +1,14 @@
 """Peer baseline: the same HWPX card built call by call with python-hwpx's document API.
 
-``build_card_generic(card)`` makes what ``reportgen.writers.hwpx.render_hwpx``
-makes (same styles, same paragraphs, same merged tables), but the way a
-python-hwpx user would: a new document per card, every shape, paragraph,
-table, merge and cell set by a call. ``bench/bench_writers.py`` compares the two.
+``build_card_generic(card)`` walks :func:`reportgen.documents.card_document` and
+makes what the HWPX writer makes (same shapes from ``templates/make_card_hwpx.py``,
+same paragraphs and texts, same tables with the same merges, widths, shaded
+labels, repeating header rows and unsplit rows), but the way a python-hwpx user
+would: a new document per card, every paragraph, table, merge and cell set by a
+call. Texts, shapes and table grids come from the writer's public helpers
+(:func:`~reportgen.writers.hwpx.table_cells`, ``table_widths``, ``bullet_text``,
+``dated_text``, ``paragraph_shape``, ``cell_paragraphs``), so both build the
+same content. ``bench/bench_writers.py`` compares the two.
 
 Run as a script to print ms/card of both over N cards:
 ``.venv/bin/python bench/peer_hwpx.py [N]``.
@@ -14,16 +19,27 @@ from __future__ import annotations
 import importlib.util
 import sys
 import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
+from reportgen import document as d
 from reportgen import model as m
+from reportgen.documents import card_document
+from reportgen.formats import WRITERS
 from reportgen.resources import template_path
 from reportgen.writers import hwpx as writer
+from reportgen.xmltext import one_line
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
+HP = "{http://www.hancom.co.kr/hwpml/2011/paragraph}"
+#: (paragraph shape, character shape) of a heading by level, as the writer draws them
+HEADINGS = {1: ("heading", "heading"), 2: ("subheading", "subheading"), 3: ("group", "group")}
+#: hp:pos@horzAlign of a table by its document alignment
+HORZ_ALIGN = {"left": "LEFT", "center": "CENTER", "right": "RIGHT", "": "LEFT"}
 
 
 @cache
@@ -37,7 +53,7 @@ def _template_maker() -> ModuleType:
 
 
 class GenericCard:
-    """One card as a python-hwpx document, built call by call."""
+    """One document as a python-hwpx document, built call by call."""
 
     def __init__(self) -> None:
         self.doc, ids = _template_maker().build_document()
@@ -48,103 +64,89 @@ class GenericCard:
                                   footer=writer.MARGIN_HEADER)
 
     def paragraph(self, text: str, para: str, char: str = "body") -> None:
-        self.doc.add_paragraph(writer.clean(text), para_pr_id_ref=self.para[para],
+        """One paragraph of one run in the given shapes."""
+        self.doc.add_paragraph(one_line(text), para_pr_id_ref=self.para[para],
                                char_pr_id_ref=self.char[char], inherit_style=False)
 
-    def table(self, cells: list[writer.Cell], widths: list[int], anchor: str = "anchor",
-              border: str = "cell") -> None:
+    def table(self, cells: list[writer.Cell], widths: list[int], anchor: str = "anchor", border: str = "cell",
+              *, header_rows: int = 0, keep_rows: bool = True, align: str = "left", offset: int = 0) -> None:
+        """A flowing table: merges first, then every cell's paragraphs and label shading."""
         rows = max(c.row + c.row_span for c in cells)
         table = self.doc.add_table(rows, len(widths), width=sum(widths), border_fill_id_ref=self.border[border],
                                    para_pr_id_ref=self.para[anchor])
         table.set_column_widths(widths)
+        table.set_treat_as_char(False)
+        table.element.set("pageBreak", "TABLE" if keep_rows else "CELL")
+        table.element.set("repeatHeader", "1" if header_rows else "0")
+        position = table.element.find(f"{HP}pos")
+        position.set("horzAlign", HORZ_ALIGN.get(align, "LEFT"))
+        position.set("horzOffset", str(offset))
         for cell in cells:
             if cell.row_span > 1 or cell.col_span > 1:
                 table.merge_cells(cell.row, cell.col, cell.row + cell.row_span - 1, cell.col + cell.col_span - 1)
         for cell in cells:
-            self._fill(table, cell, border)
+            self._fill(table, cell, cell.row < header_rows)
 
-    def _fill(self, table: object, cell: writer.Cell, border: str) -> None:
-        target = table.cell(cell.row, cell.col)  # type: ignore[attr-defined]
-        default = ("cell_left" if cell.left else "cell", "label" if cell.label else "cell")
-        lines = cell.lines or [""]
-        shapes = cell.shapes or [default] * len(lines)
+    def _fill(self, table: Any, cell: writer.Cell, header: bool) -> None:
+        target = table.cell(cell.row, cell.col)
+        (first_line, (para, char)), *rest = writer.cell_paragraphs(cell)
         first = target.paragraphs[0]
-        first.text = writer.clean(lines[0])
-        first.para_pr_id_ref, first.char_pr_id_ref = self.para[shapes[0][0]], self.char[shapes[0][1]]
-        for line, (para, char) in zip(lines[1:], shapes[1:], strict=True):
-            target.add_paragraph(writer.clean(line), para_pr_id_ref=self.para[para], char_pr_id_ref=self.char[char])
+        first.text = one_line(first_line)
+        first.para_pr_id_ref, first.char_pr_id_ref = self.para[para], self.char[char]
+        for line, (para, char) in rest:
+            target.add_paragraph(one_line(line), para_pr_id_ref=self.para[para], char_pr_id_ref=self.char[char])
+        if header:
+            target.element.set("header", "1")
         if cell.label:
-            table.set_cell_border_fill(cell.row, cell.col, self.border["label"])  # type: ignore[attr-defined]
+            table.set_cell_border_fill(cell.row, cell.col, self.border["label"])
 
-    def bullet(self, line: m.BulletLine) -> None:
-        para = "plain" if line.marker == m.MARK_PLAIN else {1: "level1", 2: "level2", 3: "level3"}[line.level]
-        self.paragraph(writer.bullet_text(line.marker, line.text), para, "detail" if line.level == 3 else "body")
+    def bullet(self, line: d.Paragraph) -> None:
+        self.paragraph(writer.bullet_text(line.marker, line.text), *writer.paragraph_shape(line))
 
+    def block(self, block: d.Block) -> None:
+        """Draw one of the card's blocks."""
+        if isinstance(block, d.Title):
+            self.paragraph(block.text, "title", "title")
+        elif isinstance(block, d.Heading):
+            self.paragraph(block.text, *HEADINGS.get(block.level, HEADINGS[3]))
+        elif isinstance(block, d.Paragraph):
+            self.bullet(block)
+        elif isinstance(block, d.DatedLine):
+            self.paragraph(writer.dated_text(block), "level1")
+            for detail in block.details:
+                self.bullet(detail)
+        elif isinstance(block, d.Box):
+            self.box(block)
+        elif isinstance(block, d.Table):
+            self.document_table(block)
+        else:
+            raise ValueError(f"the peer baseline draws a card's blocks only, not {type(block).__name__}")
 
-def _front(doc: GenericCard, card: m.Card) -> None:
-    if card.id:
-        doc.table([writer.Cell([m.L_ID], 0, 0, label=True), writer.Cell([card.id], 0, 1)], list(writer.ID_WIDTHS))
-    doc.paragraph(card.title, "title", "title")
-    cells = []
-    for row, (left, right) in enumerate(m.HEADER_ROWS):
-        for col, label in ((0, left), (2, right)):
-            cells.append(writer.Cell([label], row, col, label=True))
-            cells.append(writer.Cell(writer._header_value(card.header, label), row, col + 1, left=True))
-    doc.table(cells, list(writer.HEADER_WIDTHS))
+    def box(self, box: d.Box) -> None:
+        """The framed box: a one-cell table, indented as level-1 text."""
+        lines = [box.title] + [writer.bullet_text(line.marker, line.text) for line in box.lines]
+        shapes = [("box_title", "group")] + [("box_line", "body")] * len(box.lines)
+        self.table([writer.Cell(lines, 0, 0, shapes=shapes)], [writer.TEXT_WIDTH - writer.BOX_INDENT],
+                   "box_anchor", "box", offset=writer.BOX_INDENT)
 
-
-def _body(doc: GenericCard, card: m.Card) -> None:
-    doc.paragraph(m.H_PLAN, "heading", "heading")
-    for key, title in m.PLAN_SUBHEADINGS.items():
-        doc.paragraph(f"{m.MARK_SUBHEADING} {title}", "subheading", "subheading")
-        for line in card.bullets.get(key, []):
-            doc.bullet(line)
-    doc.paragraph(f"{m.MARK_SUBHEADING} {m.SUB_ANNUAL_PLAN}", "subheading", "subheading")
-    if card.annual_plan.years:
-        doc.table(writer.plan_table_cells(card), writer.plan_widths(len(card.annual_plan.years)))
-    doc.paragraph(m.H_ACHIEVEMENTS, "heading", "heading")
-    for part in card.achievements:
-        doc.paragraph(f"{m.MARK_SUBHEADING} {part.title}", "subheading", "subheading")
-        for group in part.groups:
-            if group.title:
-                doc.paragraph(f"{m.GROUP_OPEN}{group.title}{m.GROUP_CLOSE}", "group", "group")
-            for item in group.items:
-                _achievement(doc, item)
-
-
-def _achievement(doc: GenericCard, item: m.Achievement) -> None:
-    if writer.is_box(item):
-        lines = [item.text] + [writer.bullet_text(d.marker, d.text) for d in item.details]
-        shapes = [("box_title", "group")] + [("box_line", "body")] * len(item.details)
-        doc.table([writer.Cell(lines, 0, 0, shapes=shapes)], [writer.BOX_WIDTH], "box_anchor", "box")
-        return
-    free = not item.date and item.marker == m.MARK_PLAIN
-    doc.paragraph(writer.entry_text(item), "free" if free else "level1")
-    for detail in item.details:
-        doc.bullet(detail)
-
-
-def _tail(doc: GenericCard, card: m.Card) -> None:
-    doc.paragraph(m.H_FUTURE, "heading", "heading")
-    for line in card.bullets.get(m.FUTURE_PLAN, []):
-        doc.bullet(line)
-    doc.paragraph(m.H_COMMUNICATION, "heading", "heading")
-    labels = m.COMMUNICATION_LABELS
-    cells = [writer.Cell([label], 0, col, label=True) for col, label in enumerate(labels)]
-    counts = (list(card.communication) + [None] * 5)[: len(labels)]
-    cells += [writer.Cell([m.count_text(n)], 1, col) for col, n in enumerate(counts)]
-    doc.table(cells, [writer.TEXT_WIDTH // len(labels)] * len(labels))
-    doc.paragraph(m.H_EFFECTS, "heading", "heading")
-    for line in card.bullets.get(m.EFFECTS, []):
-        doc.bullet(line)
+    def document_table(self, table: d.Table) -> None:
+        """A table with its caption above and notes below."""
+        if not table.rows:
+            return
+        if table.caption:
+            self.paragraph(table.caption, "caption", "group")
+        self.table(writer.table_cells(table), writer.table_widths(table, writer.TEXT_WIDTH),
+                   "anchor_keep" if table.notes else "anchor", header_rows=table.header_rows,
+                   keep_rows=all(row.keep for row in table.rows), align=table.align)
+        for index, note in enumerate(table.notes):
+            self.paragraph(note, "note" if index < len(table.notes) - 1 else "note_end", "detail")
 
 
 def build_card_generic(card: m.Card) -> bytes:
     """The card as HWPX bytes, built call by call with python-hwpx (not byte-stable: it draws random ids)."""
     doc = GenericCard()
-    _front(doc, card)
-    _body(doc, card)
-    _tail(doc, card)
+    for block in card_document(card).blocks:
+        doc.block(block)
     return doc.doc.to_bytes()
 
 
@@ -154,19 +156,19 @@ def _cards() -> list[m.Card]:
     return [read_text(FIXTURES / "3-1_2024-03_from-docx.txt"), read_text(FIXTURES / "3-1_2024-12_from-hwp.txt")]
 
 
-def ms_per_card(build: object, cards: list[m.Card], n: int) -> float:
+def ms_per_card(build: Callable[[m.Card], bytes], cards: list[m.Card], n: int) -> float:
     """Mean milliseconds per card over *n* cards (after one warm-up card)."""
-    build(cards[0])  # type: ignore[operator]
+    build(cards[0])
     start = time.perf_counter()
     for index in range(n):
-        build(cards[index % len(cards)])  # type: ignore[operator]
+        build(cards[index % len(cards)])
     return (time.perf_counter() - start) * 1000 / n
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     cards = _cards()
-    ours = ms_per_card(writer.render_hwpx, cards, n)
+    ours = ms_per_card(WRITERS["hwpx"].render, cards, n)
     generic = ms_per_card(build_card_generic, cards, n)
     print(f"HWPX, {n} cards: reportgen template {ours:.2f} ms/card, "
           f"python-hwpx call by call {generic:.1f} ms/card ({generic / ours:.0f}x)")

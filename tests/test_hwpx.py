@@ -263,8 +263,6 @@ def test_part_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "50 MB" in message and "Contents/" in message
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="bench/peer_hwpx.py still calls the card internals the document writer replaced")
 def test_reader_reads_a_card_built_by_python_hwpx(tmp_path: Path) -> None:
     """A package our writer did not make: the peer baseline's call-by-call python-hwpx build."""
     spec = importlib.util.spec_from_file_location("peer_hwpx", Path(__file__).parents[1] / "bench" / "peer_hwpx.py")
