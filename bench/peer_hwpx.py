@@ -17,13 +17,17 @@ Run as a script to print ms/card of both over N cards:
 from __future__ import annotations
 
 import importlib.util
+import io
 import sys
 import time
+import zipfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from lxml import etree
 
 from reportgen import document as d
 from reportgen import model as m
@@ -150,6 +154,45 @@ def build_card_generic(card: m.Card) -> bytes:
     return doc.doc.to_bytes()
 
 
+def _cell_layout(tc: Any) -> tuple[Any, ...]:
+    """A cell as drawn, less its height: place, spans, width, header flag, border and paragraphs."""
+    addr, span = tc.find(f"{HP}cellAddr"), tc.find(f"{HP}cellSpan")
+    paragraphs = tuple((p.get("paraPrIDRef"), tuple(r.get("charPrIDRef") for r in p.findall(f"{HP}run")),
+                        "".join(t.text or "" for t in p.iter(f"{HP}t")))
+                       for p in tc.find(f"{HP}subList").findall(f"{HP}p"))
+    return (int(addr.get("rowAddr")), int(addr.get("colAddr")), span.get("rowSpan"), span.get("colSpan"),
+            tc.find(f"{HP}cellSz").get("width"), tc.get("header"), tc.get("borderFillIDRef"), paragraphs)
+
+
+def section_layout(hwpx: bytes) -> list[tuple[Any, ...]]:
+    """The first section of an HWPX package as compared content: each paragraph's shapes and text,
+    each table's attributes, position and cells (ids and row heights left out: the peer cannot
+    set the ones the writer estimates)."""
+    with zipfile.ZipFile(io.BytesIO(hwpx)) as package:
+        root = etree.fromstring(package.read("Contents/section0.xml"))
+    out: list[tuple[Any, ...]] = []
+    for para in root.findall(f"{HP}p"):
+        table = para.find(f".//{HP}tbl")
+        if table is None and para.find(f".//{HP}secPr") is not None and not para.findtext(f".//{HP}t"):
+            continue  # python-hwpx's blank document starts with an empty paragraph holding the page setup
+        if table is None:
+            runs = [r for r in para.findall(f"{HP}run") if "".join(t.text or "" for t in r.iter(f"{HP}t"))]
+            out.append(("p", para.get("paraPrIDRef"), tuple(r.get("charPrIDRef") for r in runs),
+                        "".join(t.text or "" for t in para.iter(f"{HP}t"))))
+            continue
+        pos = table.find(f"{HP}pos")
+        out.append(("table", para.get("paraPrIDRef"),
+                    *(table.get(a) for a in ("pageBreak", "repeatHeader", "rowCnt", "colCnt", "borderFillIDRef")),
+                    *(pos.get(a) for a in ("treatAsChar", "horzAlign", "horzOffset")),
+                    tuple(sorted(_cell_layout(tc) for tc in table.iter(f"{HP}tc")))))
+    return out
+
+
+def same_layout(card: m.Card) -> bool:
+    """Whether the peer draws ``card`` as the writer does (same paragraphs, tables, merges, shapes)."""
+    return section_layout(WRITERS["hwpx"].render(card)) == section_layout(build_card_generic(card))
+
+
 def _cards() -> list[m.Card]:
     from reportgen.readers.text import read_text
 
@@ -168,6 +211,8 @@ def ms_per_card(build: Callable[[m.Card], bytes], cards: list[m.Card], n: int) -
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     cards = _cards()
+    if not all(same_layout(card) for card in cards):
+        print("warning: the peer does not draw the cards as the writer does", file=sys.stderr)
     ours = ms_per_card(WRITERS["hwpx"].render, cards, n)
     generic = ms_per_card(build_card_generic, cards, n)
     print(f"HWPX, {n} cards: reportgen template {ours:.2f} ms/card, "
