@@ -19,7 +19,7 @@ import functools
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
@@ -36,6 +36,9 @@ HEADER_SEARCH_ROWS = 10
 #: how many row numbers or cells a notice names
 SHOWN_IN_NOTICE = 5
 
+
+#: the columns a reader of a sheet keeps, given its header row (0-based column → value)
+ReadColumns = Callable[[dict[int, object]], set[int]]
 
 _SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
 _ISO_DATE = re.compile(r"^\s*(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\s*\.?\s*$")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from reportgen.readers.cells import (
     SHOWN_IN_NOTICE,
     BadValue,
     NoValue,
+    ReadColumns,
     Sheet,
     as_count,
     as_iso_date,
@@ -151,7 +152,7 @@ def _missing_sheet(name: str, problems: Problems) -> None:
 _SETTINGS_COLUMNS = frozenset({0, 1})
 
 
-def read_columns(name: str) -> Callable[[dict[int, object]], set[int]]:
+def read_columns(name: str) -> ReadColumns:
     """For a contract sheet: header row → the (0-based) columns reportgen reads."""
     if name == contract.SHEET_SETTINGS:
         return lambda header: set(_SETTINGS_COLUMNS)

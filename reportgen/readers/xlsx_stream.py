@@ -33,6 +33,7 @@ from reportgen.readers.cells import (
     MARKED,
     MAX_CELL_CHARS,
     Percent,
+    ReadColumns,
     Sheet,
     clean_text,
     error_value,
@@ -47,9 +48,6 @@ from reportgen.readers.file_kind import (
     foreign_problem,
 )
 from reportgen.xmlsafe import MAX_XML_TAGS, DoctypeError, TooManyTags, parse_xml, stream_xml
-
-#: the columns a caller reads in a sheet, given its header row (0-based column → value)
-ReadColumns = Callable[[dict[int, object]], set[int]]
 
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # refuse zip bombs
 MAX_ROWS, MAX_COLUMNS = 1048576, 16384  # Excel's sheet size
