@@ -511,6 +511,7 @@ def package(
     as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD")] = None,
     pdf: Annotated[bool, typer.Option(help="LibreOffice로 PDF도 만듦 / also a PDF via LibreOffice")] = True,
     jobs: Annotated[int, typer.Option("-j", "--jobs", help="동시 작업 수 / worker processes (0: CPU 수)")] = 0,
+    templates: Templates = None,
 ) -> None:
     """의회 제출 묶음(zip)을 만듭니다 / build the council submission package."""
     from reportgen.package import make_package
@@ -521,9 +522,10 @@ def package(
             str(path), "", "제출 묶음은 .zip 파일입니다", "the package is a .zip file",
             "-o 이름을 .zip 으로 끝내세요", "end the -o name in .zip"))
         workers = _jobs(jobs)
+        options = _writer_options(templates)
         book = _read_workbook(source)
         day = batch.parse_as_of(as_of)
-        result = make_package(book, day, soffice=pdf, jobs=workers, on_step=_say)
+        result = make_package(book, day, soffice=pdf, jobs=workers, on_step=_say, options=options)
         write_bytes_atomic(target, result.data)
     for note in result.notes:
         _say(f"  ※ {note}")

@@ -231,12 +231,6 @@ def as_of_line(s: Summary) -> str:
     return who or day
 
 
-def title_line(s: Summary) -> str:
-    """TRANSITION (issue 10): the package's old 총괄표 line, until package.py uses summary_blocks."""
-    about = as_of_line(s)
-    return f"{TITLE} — {about}" if about else TITLE
-
-
 def notes(s: Summary) -> list[str]:
     """How the figures are computed, printed under the tables."""
     done = ", ".join(s.done_statuses)

@@ -323,15 +323,26 @@ def test_templates_option_reaches_the_build_workers(jobs: str, master: Path, tmp
     assert (out / f"3-1_{TITLE_2412}.txt").read_text(encoding="utf-8").startswith("사하구 서식\n")
 
 
-@pytest.mark.parametrize("command", ["summary", "diff", "build"])
+def test_templates_option_reaches_the_package_cards(master: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    target = tmp_path / "의회제출.zip"
+    result = run("package", master, "-o", target, "--no-pdf", "--templates", _own_templates(tmp_path))
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(target) as archive:
+        cards = [name for name in archive.namelist() if name.endswith(f"3-1_{TITLE_2412}.txt")]
+        assert cards and all(archive.read(name).decode("utf-8").startswith("사하구 서식\n") for name in cards)
+
+
+@pytest.mark.parametrize("command", ["summary", "diff", "build", "package"])
 def test_a_missing_templates_folder_is_refused(command: str, tmp_path: Path) -> None:
     master, target = SAMPLE / "master.xlsx", tmp_path / "out.txt"
     args = {"summary": (master, "-o", target), "diff": (master, master, "-o", target),
-            "build": (master, "-o", tmp_path / "out")}[command]
+            "build": (master, "-o", tmp_path / "out"), "package": (master, "-o", tmp_path / "p.zip")}[command]
     result = run(command, *args, "--templates", tmp_path / "없는 폴더")
     assert result.exit_code == 2, result.output
     assert "no such templates folder" in result.output and "없는 폴더" in result.output
-    assert not target.exists() and not (tmp_path / "out").exists()
+    assert not target.exists() and not (tmp_path / "out").exists() and not (tmp_path / "p.zip").exists()
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdfinfo") is None,

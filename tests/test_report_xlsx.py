@@ -19,7 +19,7 @@ from reportgen import model as m
 from reportgen.diff import changes_document, diff_workbooks
 from reportgen.document import STYLE_FIGURES, Document, Row, Table, cell
 from reportgen.formats import REPORT_FORMATS
-from reportgen.package import combined_xlsx, package_contents
+from reportgen.package import package_contents, package_document
 from reportgen.summary import summarize, summary_document
 from reportgen.writers.xlsx import render_xlsx
 from reportgen.xmltext import excel_unescape
@@ -126,7 +126,8 @@ def _diff(texts: list[str]) -> bytes:
 
 
 def _package(texts: list[str]) -> bytes:
-    return combined_xlsx(package_contents(_quarters(texts)[1], None))
+    """The council package's combined XLSX (cover, 총괄표, 변경이력, every card)."""
+    return _xlsx(package_document(package_contents(_quarters(texts)[1], None)))
 
 
 def _card_xlsx(texts: list[str]) -> bytes:
