@@ -15,7 +15,8 @@ which includes ``card_document``) render the same cards: the two fixture cards
 the order swapped each round; each measurement is the CPU time
 (``time.process_time``) of one pass over the cards, per card. Also timed:
 ``card_document(card)`` alone and the whole ``--format all`` path of one card
-(every format but PDF). Prints one Markdown table: medians with min–max over the
+(every format but PDF; as a build does it, one ``card_document`` per format, and
+with one ``card_document`` for all). Prints one Markdown table: medians with min–max over the
 rounds and the new/old ratio of the medians.
 """
 
@@ -180,13 +181,21 @@ def all_formats(renders: dict[str, Render]) -> Render:
     return render
 
 
+def one_document(card: m.Card) -> None:
+    """One card in every format from one ``card_document`` (what a build could do instead)."""
+    doc = card_document(card)
+    for name in ALL_FORMATS:
+        WRITERS[name].render_document(doc)
+
+
 def cases_for(label: str, old: dict[str, Render]) -> list[Case]:
     """Every path timed on one set of cards."""
     new = {name: WRITERS[name].render for name in ALL_FORMATS}
     cases = [Case(name, label, new[name], old.get(name)) for name in ALL_FORMATS]
     cases.append(Case("card_document", label, card_document))
-    formats = f"all ({' '.join(ALL_FORMATS)})"
-    cases.append(Case(formats, label, all_formats(new), all_formats(old) if set(old) == set(new) else None))
+    old_all = all_formats(old) if set(old) == set(new) else None
+    cases.append(Case(f"all ({' '.join(ALL_FORMATS)})", label, all_formats(new), old_all))
+    cases.append(Case("all, one card_document", label, one_document, old_all))
     return cases
 
 

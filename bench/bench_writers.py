@@ -3,11 +3,15 @@
 Usage: python bench/bench_writers.py [--n 200] [--peer-n N]
 
 The cards are the sample card (tests/fixtures/3-1_2024-12_from-hwp.txt read
-with the text reader) with varied 관리번호. Each writer that imports is timed
-after one warm-up card (templates are parsed once and cached, as in a batch
-build); the peer baselines render the same cards: docxtpl from an equivalent
-Word template (bench-only extra: ``pip install docxtpl``) and, when
-bench/peer_hwpx.py exists, its ``build_card_generic(card)``.
+with the text reader) with varied 관리번호. Each format of ``--format all``
+whose writer imports is timed on the card path a build takes
+(``formats.WRITERS[name].render(card)``: ``card_document`` and the writer's
+``render_document``) after one warm-up card (templates are parsed once and
+cached, as in a batch build); the peer baselines render the same cards: docxtpl
+from an equivalent Word template (bench-only extra: ``pip install docxtpl``)
+and bench/peer_hwpx.py's ``build_card_generic(card)`` (python-hwpx call by
+call, checked to draw the same paragraphs and tables as the HWPX writer).
+For old against new, see bench/bench_before_after.py.
 """
 
 from __future__ import annotations
@@ -26,18 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from reportgen import model as m
+from reportgen.formats import ON_REQUEST, WRITERS
 from reportgen.readers.text import read_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "fixtures" / "3-1_2024-12_from-hwp.txt"
 SAMPLE_TITLE = "신평·장림산업단지 「낙동강 테크노밸리」 조성"
-WRITERS = {
-    "txt": "reportgen.writers.text:render_text",
-    "docx": "reportgen.writers.docx:render_docx",
-    "xlsx": "reportgen.writers.xlsx:render_xlsx",
-    "hwpx": "reportgen.writers.hwpx:render_hwpx",
-    "hwp": "reportgen.writers.hwp:render_hwp",
-}
 PEER_HWPX = Path(__file__).resolve().parent / "peer_hwpx.py"
 
 Writer = Callable[[m.Card], Any]
@@ -55,14 +53,15 @@ def sample_cards(n: int) -> list[m.Card]:
     return cards
 
 
-def load(spec: str) -> Writer | None:
-    """``module:function`` → the function, or None when it does not import."""
-    module_name, _, name = spec.partition(":")
+def load(name: str) -> Writer | None:
+    """The card path of format ``name``, or None when its writer does not import."""
+    writer = WRITERS[name]
     try:
-        return getattr(importlib.import_module(module_name), name)
+        writer.load()
     except Exception as exc:  # noqa: BLE001 — a missing writer is reported and skipped
-        print(f"  skip {spec}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"  skip {name} ({writer.module}): {type(exc).__name__}: {exc}", file=sys.stderr)
         return None
+    return writer.render
 
 
 def peak_rss_mb() -> float:
@@ -194,17 +193,20 @@ def docxtpl_writer(folder: Path, years: int) -> Writer | None:
     return render
 
 
-def peer_hwpx_writer() -> Writer | None:
-    if not PEER_HWPX.exists():
-        return None
+def peer_hwpx_writer(card: m.Card) -> Writer | None:
+    """bench/peer_hwpx.py's build, when it imports and draws ``card`` as the HWPX writer does."""
     spec = importlib.util.spec_from_file_location("peer_hwpx", PEER_HWPX)
     try:
         module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
         spec.loader.exec_module(module)  # type: ignore[union-attr]
-        return module.build_card_generic
+        same = module.same_layout(card)
     except Exception as exc:  # noqa: BLE001 — the peer is optional
         print(f"  skip peer hwpx: {type(exc).__name__}: {exc}", file=sys.stderr)
         return None
+    if not same:
+        print("  skip peer hwpx: it does not draw the card as the HWPX writer does", file=sys.stderr)
+        return None
+    return module.build_card_generic
 
 
 def main() -> None:
@@ -222,11 +224,12 @@ def main() -> None:
         ms, size = time_writer(write, batch)
         results[name] = (ms, size, peak_rss_mb(), len(batch))
 
-    for fmt, spec in WRITERS.items():
-        run(fmt, load(spec), cards)
+    for name in WRITERS:
+        if name not in ON_REQUEST:
+            run(name, load(name), cards)
     with tempfile.TemporaryDirectory() as folder:
         run("docxtpl (peer)", docxtpl_writer(Path(folder), len(cards[0].annual_plan.years)), peer_cards)
-    run("python-hwpx generic (peer)", peer_hwpx_writer(), peer_cards)
+    run("python-hwpx generic (peer)", peer_hwpx_writer(cards[0]), peer_cards)
 
     print(f"{'writer':<28} {'cards':>6} {'ms/card':>9} {'cards/s':>9} {'KB/card':>8} {'peak RSS MB':>12}")
     for name, (ms, size, rss, count) in results.items():
