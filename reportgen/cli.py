@@ -19,13 +19,12 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import replace as dataclasses_replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from reportgen import __version__, batch, model
+from reportgen import __version__, batch, collect, model
 from reportgen.document import Document
 from reportgen.errors import CardError, InputError, Problem
 from reportgen.fileio import OutputError, card_filename, write_bytes_atomic
@@ -242,20 +241,11 @@ def _one_card_for_identity(paths: list[Path], card_id: str | None, title: str | 
 
 def _fill_identity(card: model.Card, path: Path, card_id: str | None, title: str | None, area: str | None,
                    known: dict[str, model.Card]) -> None:
-    """관리번호, 사업명 and 분야 from the options, else the card, else the workbook's card of that 관리번호.
-
-    A card file holds no 분야 and no 변경이력 (only the workbook does) and a legacy card may lack its
-    사업명: the workbook's are kept, so that importing a department's card loses nothing of the office's.
-    """
-    card.id = card_id or card.id
-    old = known.get(fold(card.id))
-    card.title = title or card.title or (old.title if old else "")
-    card.area = area or card.area or (old.area if old else "")
-    if old and not card.changes:
-        card.changes = list(old.changes)
-    missing = [name for name, value in (("--id", card.id), ("--title", card.title)) if not value.strip()]
+    """관리번호, 사업명 and 분야 from the options, else the card, else the workbook's card
+    (:func:`reportgen.collect.fill_identity`); a card still without them is an input error."""
+    missing = collect.fill_identity(card, known, card_id, title, area)
     if missing:
-        what = " / ".join(missing)
+        what = " / ".join(f"--{name}" for name in missing)
         raise InputError(Problem(str(path), "", f"카드에 관리번호·사업명이 없습니다: {what} 옵션으로 주세요",
                                  f"the card has no 관리번호/사업명: give {what}",
                                  f"예: reportgen import {path.name} --id 3-1 --title \"사업명\" -o WORKBOOK",
@@ -283,24 +273,6 @@ def _read_cards(paths: list[Path], card_id: str | None, title: str | None, area:
     return read
 
 
-def _passes_check(data: bytes, target: Path) -> None:
-    """What `import` is about to write is read back by the rules of `check`; a workbook it
-    would reject is never written (the import is refused with its problems)."""
-    from reportgen.readers.workbook import read_workbook
-
-    with tempfile.TemporaryDirectory(prefix="reportgen-import-") as folder:
-        written = Path(folder) / target.name
-        written.write_bytes(data)
-        try:
-            read_workbook(written)
-        except InputError as exc:
-            raise InputError([dataclasses_replace(problem, file=str(target)) for problem in exc.problems] + [
-                Problem(str(target), "", "가져온 결과가 검사를 통과하지 못해 워크북을 바꾸지 않았습니다",
-                        "the workbook after the import would not pass `check`, so it was left as it was",
-                        "위 문제를 알려 주세요 (reportgen 의 결함입니다)", "please report the problems above (a reportgen bug)")
-            ]) from None
-
-
 @app.command("import")
 def import_(
     cards: Annotated[list[str], typer.Argument(help="카드 파일 / card files (.txt .docx .hwpx .hwp)")],
@@ -318,7 +290,6 @@ def import_(
     Two card files with the same 관리번호 in one import are refused.
     """
     from reportgen.writers.workbook import empty_workbook
-    from reportgen.writers.workbook_edit import merge_cards
 
     with _guarded():
         target = _workbook_path(output, "-o")
@@ -333,12 +304,11 @@ def import_(
         book = _read_workbook(target) if existing else model.Workbook()  # only a valid workbook is edited
         read = _read_cards(paths, card_id, title, area, {fold(card.id): card for card in book.cards})
         source = target.read_bytes() if existing else empty_workbook(_settings_for(read, as_of, agency, term))
-        result = merge_cards(source, [(str(path), card) for path, card in read], str(target), book.cards)
+        result = collect.merged(source, [(str(path), card) for path, card in read], str(target), book.cards)
         for replaced_id, path in result.replaced:
             _say(f"관리번호 {replaced_id}: {path} 의 카드로 바꿉니다 / replaced by the card from {path}")
         for notice in result.notices:
             _say(f"알림 / notice: {notice}")
-        _passes_check(result.data, target)
         write_bytes_atomic(target, result.data)
     _say(f"{len(read)}장을 가져왔습니다 / imported {len(read)} card(s) → {target} ({result.cards} cards)")
 
@@ -509,7 +479,7 @@ def package(
     workbook: Annotated[str, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
     output: Annotated[str, typer.Option("-o", "--output", help="제출 묶음 zip")] = "output/의회제출.zip",
     as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD")] = None,
-    pdf: Annotated[bool, typer.Option(help="LibreOffice로 PDF도 만듦 / also a PDF via LibreOffice")] = True,
+    pdf: Annotated[bool, typer.Option(help="LibreOffice로 PDF와 목차 쪽 번호도 만듦 / also the PDF and the 목차 page numbers (LibreOffice, poppler-utils)")] = True,
     jobs: Annotated[int, typer.Option("-j", "--jobs", help="동시 작업 수 / worker processes (0: CPU 수)")] = 0,
     templates: Templates = None,
 ) -> None:
@@ -529,9 +499,26 @@ def package(
         write_bytes_atomic(target, result.data)
     for note in result.notes:
         _say(f"  ※ {note}")
-    _say(f"썼습니다 / written: {target} ({len(result.files)} files)")
+    _say(f"썼습니다 / written: {target} ({result.members}개 파일 / {result.members} files)")
     if result.failures:
         raise typer.Exit(1)
+
+
+@app.command()
+def web(
+    workspace: Annotated[str | None, typer.Argument(help="작업 폴더 / workspace folder (기본 / default: ~/reportgen)")] = None,
+    host: Annotated[str, typer.Option(help="주소 / address (127.0.0.1: 이 컴퓨터만 / this computer only)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="포트 / port")] = 8765,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="브라우저를 열지 않음 / do not open the browser")] = False,
+    password_file: Annotated[str | None, typer.Option("--password-file", help="비밀번호 파일 / password file "
+                                                      "(127.0.0.1 이 아닐 때 필요 / needed on another address)")] = None,
+) -> None:
+    """웹 화면(현황·카드·검사·취합·만들기)을 엽니다 / run the web application."""
+    from reportgen.web import serve
+
+    with _guarded():
+        serve(_path(workspace, "WORKSPACE") if workspace is not None else None, host, port, not no_browser,
+              _path(password_file, "--password-file") if password_file is not None else None)
 
 
 def _internal_error(exc: BaseException) -> int:
