@@ -132,12 +132,10 @@ class Template:
     """The parsed reference document: the parts kept as they are, the style ids and the pages."""
 
     head: str  # document.xml up to and including <w:body>
-    tail: str  # the final <w:sectPr> and the closing tags
     members: tuple[Member, ...]  # every part in package order, compressed
     styles: dict[str, str]  # STYLE_NAMES key → style id
     label_fill: str
-    text_width: int  # twips between the page margins
-    pages: dict[str, Page]  # "portrait"/"landscape" → the reference's page turned so
+    pages: dict[str, Page]  # "": the reference's page; "portrait"/"landscape": turned so
     core: tuple[str, str] = ("", "")  # docProps/core.xml before and after the title text
     core_part: str = ""  # "" when the reference has no core properties
     content_types: str = ""  # [Content_Types].xml, for documents with pictures
@@ -219,8 +217,8 @@ def _declare_namespaces(path: Path, head: str, root: etree._Element) -> str:
     return head[: opening.end() - 1] + missing + head[opening.end() - 1:]
 
 
-def _split_document(path: Path, data: bytes) -> tuple[str, str, dict[str, Page]]:
-    """(head, tail, pages) of the template's document.xml."""
+def _split_document(path: Path, data: bytes) -> tuple[str, dict[str, Page]]:
+    """(head, pages) of the template's document.xml."""
     text = data.decode("utf-8")
     opening = re.search(r"<w:body(\s[^>]*)?>", text)
     root = parse_xml(data)
@@ -229,9 +227,8 @@ def _split_document(path: Path, data: bytes) -> tuple[str, str, dict[str, Page]]
         raise _template_problem(path, "본문 끝에 구역 설정(w:sectPr)이 없습니다",
                                 "word/document.xml has no final w:sectPr")
     section = body[-1]
-    tail = etree.tostring(section, encoding="unicode") + "</w:body></w:document>"
     pages = {"": _turned(section, None), PORTRAIT: _turned(section, PORTRAIT), LANDSCAPE: _turned(section, LANDSCAPE)}
-    return _declare_namespaces(path, text[: opening.end()], root), tail, pages
+    return _declare_namespaces(path, text[: opening.end()], root), pages
 
 
 def _core(parts: dict[str, bytes]) -> tuple[str, tuple[str, str]]:
@@ -277,14 +274,14 @@ def _load_template(path: Path, stamp: tuple[int, int]) -> Template:
     if DOCUMENT_PART not in parts:
         raise _template_problem(path, "word/document.xml이 없습니다", "no word/document.xml")
     try:
-        head, tail, pages = _split_document(path, parts[DOCUMENT_PART])
+        head, pages = _split_document(path, parts[DOCUMENT_PART])
         styles, fill = _style_ids(parts.get("word/styles.xml"))
         core_part, core = _core(parts)
         image_types = _image_types(parts.get(CONTENT_TYPES))
     except (etree.XMLSyntaxError, UnicodeDecodeError, ValueError) as exc:
         raise _template_problem(path, "XML이 깨졌습니다", f"broken XML ({exc})") from exc
     kept = tuple(Member.deflated(name, data, PART_LEVEL) for name, data in members)
-    return Template(head, tail, kept, styles, fill, pages[""].text_width, pages, core, core_part,
+    return Template(head, kept, styles, fill, pages, core, core_part,
                     parts.get(CONTENT_TYPES, b"").decode("utf-8"), parts.get(DOCUMENT_RELS, b"").decode("utf-8"),
                     image_types)
 
@@ -429,7 +426,7 @@ class _Body:
         self.out: list[str] = []
         self.images: list[tuple[str, Image]] = []  # (relationship id, picture)
         self.styles_by_line: dict[tuple[str, int], str] = {}
-        self.top = self.page = Page("", template.text_width, template.pages[""].text_height)  # the reference's page
+        self.page = template.pages[""]
         self.draw: dict[type, Callable[..., None]] = {
             Title: self.title, Heading: self.heading, Paragraph: self.paragraph, DatedLine: self.dated_line,
             Box: self.box, Table: self.table, PageBreak: self.page_break, Image: self.image,
@@ -442,7 +439,7 @@ class _Body:
         final = self.t.pages[""].sect_pr
         for index, (orientation, blocks) in enumerate(segments):
             page = self.t.pages[orientation]
-            self.page = page if orientation else self.top
+            self.page = page
             self.blocks(blocks)
             if index < len(segments) - 1:
                 self.out.append(f"<w:p><w:pPr>{_HAIRLINE}{page.sect_pr}</w:pPr></w:p>")
@@ -668,36 +665,3 @@ def render_document(doc: Document, options: WriterOptions | None = None) -> byte
 def render_docx(card: m.Card, options: WriterOptions | None = None) -> bytes:
     """The standard pledge card as DOCX bytes."""
     return render_document(card_document(card), options)
-
-
-# ── TRANSITION (issue 10): the names package.py still uses, deleted when it renders documents ──
-def card_body_xml(card: m.Card, template: Template) -> str:
-    """The body XML of one card (its paragraphs and tables, no section properties)."""
-    return _Body(template, card_document(card)).body()[0]
-
-
-def label_cell(template: Template, width: int, text: str, span: int = 1) -> str:
-    """A shaded label cell in the template's label style."""
-    return cell(width, para(template.styles["label"], text), span, fill=template.label_fill)
-
-
-def table(style: str, widths: list[int], rows: list[str], align_left: bool = False, header_rows: int = 0) -> str:
-    """A table of ``<w:tc>`` rows that never split; the first ``header_rows`` repeat on each page."""
-    return grid_table(style, widths, [row(cells, True, index < header_rows) for index, cells in enumerate(rows)],
-                      "left" if align_left else "center")
-
-
-def docx_from_body(body: str, template: Template) -> bytes:
-    """A DOCX package whose body is ``body`` (XML built with the template's styles)."""
-    return docx_from_parts([body], template)
-
-
-def docx_from_parts(parts: Iterable[str], template: Template) -> bytes:
-    """A DOCX package whose body is the concatenation of ``parts``, compressed as they come."""
-    return _package(template, _framed(parts, template))
-
-
-def _framed(parts: Iterable[str], template: Template) -> Iterator[str]:
-    yield template.head
-    yield from parts
-    yield template.tail
