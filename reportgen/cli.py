@@ -29,6 +29,7 @@ from reportgen.document import Document
 from reportgen.errors import CardError, InputError, Problem
 from reportgen.fileio import OutputError, card_filename, write_bytes_atomic
 from reportgen.formats import REPORT_FORMATS, WRITERS, parse_formats, read_card
+from reportgen.model import fold, label_key
 from reportgen.periods import period_end
 from reportgen.resources import WriterOptions
 from reportgen.safeguard import (
@@ -40,7 +41,7 @@ from reportgen.safeguard import (
     output_name,
     read_error,
 )
-from reportgen.workbook_contract import LIST_SEPARATOR, fold, status_key
+from reportgen.workbook_contract import LIST_SEPARATOR
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="공약 관리카드 생성기 / pledge card generator")
@@ -198,13 +199,13 @@ def _settings_for(read: list[tuple[Path, model.Card]], as_of: str | None, agency
     if years:
         settings.term_start, settings.term_end = years[0], years[-1]
     settings.as_of = as_of or _latest_month_end(cards)
-    known = {status_key(s) for s in settings.statuses}
+    known = {label_key(s) for s in settings.statuses}
     for path, card in read:
         status = card.header.status
-        if status and status_key(status) not in known:
+        if status and label_key(status) not in known:
             _listable_status(path, status)
             settings.statuses.append(status)
-            known.add(status_key(status))
+            known.add(label_key(status))
     return settings
 
 

@@ -146,11 +146,6 @@ def _name_key(text: str) -> str:
 _cached_name_key = functools.lru_cache(maxsize=4096)(_name_key)
 
 
-def status_key(status: str) -> str:
-    """A status as compared with 상태 목록: the model's one label rule (``추진중`` = ``추진 중``)."""
-    return m.label_key(status)
-
-
 def split_list(text: str) -> list[str]:
     """A 설정 list (``완료, 이행후 계속추진``, or one item per line) → its folded items."""
     text = fold(text).replace("\n", LIST_SEPARATOR)

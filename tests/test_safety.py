@@ -34,6 +34,7 @@ from reportgen import model as m
 from reportgen.cli import app
 from reportgen.errors import InputError
 from reportgen.fileio import MAX_NAME_BYTES, card_filename, inside, safe_filename
+from reportgen.formats import REPORT_FORMATS
 from reportgen.readers.docx import read_docx
 from reportgen.readers.hwpx import read_hwpx
 from reportgen.readers.text import read_text
@@ -445,8 +446,9 @@ def _xlsx_outputs(tmp_path: Path) -> dict[str, bytes]:
     return {
         "card": render_xlsx(new.cards[0]),
         "workbook": new_path.read_bytes(),
-        "summary": summary.summary_xlsx(summary.summarize(read_workbook(new_path))),
-        "diff": diff.diff_xlsx(diff.diff_workbooks(read_workbook(old_path), read_workbook(new_path))),
+        "summary": REPORT_FORMATS[".xlsx"].render_document(summary.summary_document(summary.summarize(read_workbook(new_path)))),
+        "diff": REPORT_FORMATS[".xlsx"].render_document(
+            diff.changes_document(diff.diff_workbooks(read_workbook(old_path), read_workbook(new_path)))),
     }
 
 

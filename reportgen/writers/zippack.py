@@ -53,8 +53,13 @@ class Member:
         return cls(name, DEFLATED, crc, size, b"".join(parts))
 
 
+MADE_BY_UNIX = (3 << 8) | 20  # "version made by": Unix, zip 2.0
+FILE_MODE = 0o100644 << 16  # external attributes: a regular file, rw-r--r--
+
+
 def zip_members(members: Iterable[Member]) -> bytes:
-    """A zip archive of ``members`` in order (made by MS-DOS v2.0, no extra fields or comments)."""
+    """A zip archive of ``members`` in order (made by Unix v2.0 with mode 0644, so that Info-ZIP's
+    unzip honours the UTF-8 flag of Korean names; no extra fields or comments)."""
     out, central = bytearray(), bytearray()
     count = 0
     for member in members:
@@ -62,7 +67,8 @@ def zip_members(members: Iterable[Member]) -> bytes:
         flags = 0 if name.isascii() else UTF8_NAMES
         fields = struct.pack("<HHHHHIIIHH", 20, flags, member.method, DOS_TIME, DOS_DATE, member.crc,
                              len(member.data), member.size, len(name), 0)
-        central += struct.pack("<IH", 0x02014B50, 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, len(out)) + name
+        central += (struct.pack("<IH", 0x02014B50, MADE_BY_UNIX) + fields
+                    + struct.pack("<HHHII", 0, 0, 0, FILE_MODE, len(out)) + name)
         out += struct.pack("<I", 0x04034B50) + fields + name + member.data
         count += 1
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), len(out), 0)
@@ -83,8 +89,8 @@ def repack(data: bytes, change: Callable[[str, bytes], bytes] = _unchanged) -> b
         for info in source.infolist():
             member = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             member.compress_type = zipfile.ZIP_DEFLATED
-            member.create_system = 0  # the same bytes whichever system packs it
-            member.external_attr = 0
+            member.create_system = 3  # the same bytes whichever system packs it (see zip_members)
+            member.external_attr = FILE_MODE
             target.writestr(member, change(info.filename, source.read(info.filename)))
     return out.getvalue()
 
