@@ -197,3 +197,19 @@ def walk(blocks: tuple[Block, ...]) -> Iterator[Block]:
         yield block
         if isinstance(block, Section):
             yield from walk(block.blocks)
+
+
+def cell_places(table: Table) -> Iterator[tuple[int, int, Cell]]:
+    """(row, column, cell) of each cell on the table's grid, the one rule every writer places by:
+    a cell takes the first grid column its row leaves free and covers its spans (the places a cell
+    spanning rows covers below it are skipped). Places past the last column are the caller's to refuse."""
+    taken: set[tuple[int, int]] = set()
+    for row_index, row in enumerate(table.rows):
+        col = 0
+        for item in row.cells:
+            while (row_index, col) in taken:
+                col += 1
+            yield row_index, col, item
+            if item.rowspan > 1:
+                taken.update((row_index + r, col + c) for r in range(1, item.rowspan) for c in range(item.colspan))
+            col += item.colspan

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reportgen import model as m
+from reportgen.documents import card_document
 from reportgen.errors import CardError, InputError
 from reportgen.readers import hwp as hwp_reader
 from reportgen.readers.hwp import hwp_lines, read_hwp
@@ -20,7 +21,7 @@ from reportgen.readers.text import read_text
 from reportgen.writers import hwp as hwp_writer
 from reportgen.writers import hwpx as hwpx_writer
 from reportgen.writers.hwp import render_hwp, render_hwp_via_hwpx
-from reportgen.writers.hwpx import SECTION_PART, load_template, render_hwpx, render_section
+from reportgen.writers.hwpx import SECTION_PART, document_parts, load_template, render_hwpx
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = FIXTURES / "hwp-samples"
@@ -268,8 +269,13 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
 _UNKNOWN = b'<hp:p id="9999"><hp:run charPrIDRef="0"><hp:noSuchThing/></hp:run></hp:p></hs:sec>'
 
 
+def _section(card: m.Card) -> bytes:
+    """``Contents/section0.xml`` of the card as the HWPX writer draws it."""
+    return document_parts(card_document(card)).sections[0]
+
+
 def _with_unknown(card: m.Card) -> bytes:
-    return render_section(card).replace(b"</hs:sec>", _UNKNOWN)
+    return _section(card).replace(b"</hs:sec>", _UNKNOWN)
 
 
 def _parts_with(section: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -423,4 +429,4 @@ def test_long_way_is_taken_when_the_template_needs_it(card_2403: m.Card, monkeyp
     monkeypatch.setattr(hwp_writer, "template_streams", lambda _style: None)
     monkeypatch.setattr(writer, "write_hwp5", lambda files: taken.append(files) or b"long")
     assert render_hwp(card_2403) == b"long"
-    assert taken[0][SECTION_PART] == render_section(card_2403)
+    assert taken[0][SECTION_PART] == _section(card_2403)

@@ -20,6 +20,7 @@ from reportgen.document import (
     TableOfContents,
     Title,
     cell,
+    cell_places,
 )
 from reportgen.resources import WriterOptions
 from reportgen.writers.text import cell_text, render_document
@@ -105,3 +106,15 @@ def test_the_template_folder_comes_from_the_options(tmp_path: Path) -> None:
     doc = Document("사무실 양식", (Title("x"), PageBreak()))
     assert render_document(doc, WriterOptions(templates=tmp_path)) == "사무실 양식\ntitle\npagebreak\n"
     assert render_document(doc) == "x\n"
+
+
+def test_cell_places_put_each_cell_in_the_first_column_its_row_leaves_free() -> None:
+    a, b, c = cell("a", rowspan=3), cell("b", colspan=2), cell("c", rowspan=2, colspan=2)
+    d, e, f, g = cell("d"), cell("e"), cell("f"), cell("g")
+    table = Table((Row((a, b, d)),  # a covers column 0 of rows 1 and 2
+                   Row((c, e)),  # c starts at column 1 (a covers 0) and covers 1-2 of row 2
+                   Row((f, g))),  # f goes past a and c to column 3; g lands past the grid
+                  (250, 250, 250, 250))
+    places = [(row, col, item.lines[0]) for row, col, item in cell_places(table)]
+    assert places == [(0, 0, "a"), (0, 1, "b"), (0, 3, "d"), (1, 1, "c"), (1, 3, "e"), (2, 3, "f"), (2, 4, "g")]
+    assert render_document(Document("x", (table,))) == "a\tb\t\td\n\tc\t\te\n\t\t\tf\tg\n"

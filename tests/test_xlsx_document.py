@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from reportgen.document import (
+    STYLE_FIELDS,
     STYLE_FIGURES,
     Box,
     ContentsEntry,
@@ -165,3 +166,18 @@ def test_every_block_kind_on_the_sheets() -> None:
     values = [c.value for row in second.iter_rows() for c in row if c.value]
     assert values == ["총괄표", "표 제목", "분야", "실적", "상반기", "하반기", "계", "경제", "1", "2", "3", "주석 줄"]
     assert second.print_title_rows == "$1:$5"  # gap, heading, caption, then the table's 2 heading rows
+
+
+def test_label_value_tables_read_left_aligned_in_their_value_cells() -> None:
+    fields = Table((Row((cell("항목", label=True), cell("변경 전", label=True), cell("변경 후", label=True))),
+                    Row((cell("추진상황"), cell("정상추진"), cell("완료"))),
+                    Row((cell("사업기간", label=True), cell("2022~2026"), cell("12")))),
+                   (200, 400, 400), header_rows=1, style=STYLE_FIELDS)
+    plain = Table((Row((cell("분야", label=True), cell("경제"), cell("12"))),), (200, 400, 400))
+    ws = book(Document("변동사항", (fields, plain))).active
+    aligned = [[ws.cell(row, col).alignment.horizontal for col in (1, 2, 3)] for row in (1, 2, 3, 5)]
+    assert aligned == [["center"] * 3,  # the heading labels stay centred and shaded
+                       ["left", "left", "left"],  # every value cell of the fields table, the first too
+                       ["center", "left", "left"],  # a label in a value row stays a centred label
+                       ["center", "center", "center"]]  # a table without a style keeps its values centred
+    assert ws["B2"].border.left.style == "thin" and ws["C3"].data_type == "s"  # framed, and text (not a figure)

@@ -81,8 +81,7 @@ _NS = (
     'xmlns:epub="http://www.idpf.org/2007/ops" '
     'xmlns:config="urn:oasis:names:tc:opendocument:xmlns:config:1.0"'
 )
-SECTION_HEAD = f'<?xml version="1.0" encoding="UTF-8" standalone="yes" ?><hs:sec {_NS}>'.encode()
-SECTION_TAIL = b"</hs:sec>"
+_SECTION_HEAD = f'<?xml version="1.0" encoding="UTF-8" standalone="yes" ?><hs:sec {_NS}>'.encode()
 
 
 @cache
@@ -313,14 +312,7 @@ class Section:
         """The whole section part (an empty section still carries its page setup)."""
         if self.first:
             self.paragraph("", "free")
-        return SECTION_HEAD + "".join(self.parts).encode() + SECTION_TAIL
-
-    def drain(self) -> bytes:
-        """The XML of the paragraphs added since the last drain, which are then let go
-        (to write a long section piece by piece between :data:`SECTION_HEAD` and :data:`SECTION_TAIL`)."""
-        body = "".join(self.parts).encode()
-        self.parts.clear()
-        return body
+        return _SECTION_HEAD + "".join(self.parts).encode() + b"</hs:sec>"
 
 
 def printed(text: str) -> str:
@@ -430,27 +422,22 @@ def _cell_look(table: d.Table, cell: d.Cell, col: int) -> bool:
 
 
 def table_cells(table: d.Table) -> list[Cell]:
-    """The table's cells placed on its grid (spans skip covered places; a gap gets an empty cell)."""
+    """The table's cells placed on its grid by :func:`reportgen.document.cell_places` (spans end at the
+    table's edges; a place no cell covers gets an empty cell)."""
     columns, rows = len(table.shares), len(table.rows)
     if all(len(row.cells) == columns and all(c.rowspan == c.colspan == 1 for c in row.cells) for row in table.rows):
         return [Cell(list(item.lines), r, col, 1, 1, item.label, _cell_look(table, item, col))
                 for r, row in enumerate(table.rows) for col, item in enumerate(row.cells)]
-    taken: set[tuple[int, int]] = set()
+    covered: set[tuple[int, int]] = set()
     cells: list[Cell] = []
-    for r, row in enumerate(table.rows):
-        col = 0
-        for item in row.cells:
-            while (r, col) in taken:
-                col += 1
-            if col >= columns:
-                raise CardError(f"표의 칸이 열({columns}개)보다 많습니다 / a table row has more cells than its "
-                                f"{columns} columns: {' '.join(item.lines)}")
-            span_c, span_r = min(item.colspan, columns - col), min(item.rowspan, rows - r)
-            taken.update((r + i, col + j) for i in range(span_r) for j in range(span_c))
-            cells.append(Cell(list(item.lines), r, col, span_r, span_c, item.label, _cell_look(table, item, col)))
-            col += span_c
-        cells += [Cell([], r, c) for c in range(columns) if (r, c) not in taken]
-        taken.update((r, c) for c in range(columns))
+    for r, col, item in d.cell_places(table):
+        if col >= columns:
+            raise CardError(f"표의 칸이 열({columns}개)보다 많습니다 / a table row has more cells than its "
+                            f"{columns} columns: {' '.join(item.lines)}")
+        span_c, span_r = min(item.colspan, columns - col), min(item.rowspan, rows - r)
+        covered.update((r + i, col + j) for i in range(span_r) for j in range(span_c))
+        cells.append(Cell(list(item.lines), r, col, span_r, span_c, item.label, _cell_look(table, item, col)))
+    cells += [Cell([], r, c) for r in range(rows) for c in range(columns) if (r, c) not in covered]
     cells.sort(key=lambda c: (c.row, c.col))
     return cells
 
@@ -705,28 +692,3 @@ def render_document(doc: d.Document, options: WriterOptions | None = None) -> by
 def render_hwpx(card: m.Card, options: WriterOptions | None = None) -> bytes:
     """The standard pledge card as HWPX bytes."""
     return render_document(card_document(card), options)
-
-
-def render_section(card: m.Card, style: Template | None = None) -> bytes:
-    """``Contents/section0.xml`` of the card."""
-    return document_parts(card_document(card), style=style).sections[0]
-
-
-# ── TRANSITION (issue 10): package.py's combined HWPX until it renders a Document ──
-def add_card(section: Section, card: m.Card) -> None:
-    """Append the whole card to ``section`` (one card of a document of many)."""
-    doc = card_document(card)
-    for block in doc.blocks:
-        _block(section, block, doc, [])
-
-
-def hwpx_from_section(chunks: Iterable[bytes], title: str, preview: list[str]) -> bytes:
-    """An HWPX package whose one section is ``chunks`` (between :data:`SECTION_HEAD` and
-    :data:`SECTION_TAIL`), compressed as they come, titled ``title``, previewing ``preview``."""
-    style = load_template()
-    fresh = {
-        SECTION_PART: Member.streamed(SECTION_PART, chunks),
-        PREVIEW_PART: part_member(PREVIEW_PART, "\r\n".join(one_line(line) for line in preview).encode("utf-8")),
-        MANIFEST_PART: part_member(MANIFEST_PART, manifest(style.raw[MANIFEST_PART], title)),
-    }
-    return zip_members([fresh.get(part.name, part) for part in style.members])

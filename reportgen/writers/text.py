@@ -9,7 +9,6 @@ card's text reads back to the same card.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from reportgen.document import (
     Table,
     TableOfContents,
     Title,
+    cell_places,
     walk,
 )
 from reportgen.documents import card_document
@@ -86,21 +86,6 @@ def cell_text(item: Cell) -> str:
             parts.append(text)
             bracketed.append(False)
     return (" " if all(bracketed) else ", ").join(parts)
-
-
-def cell_places(table: Table) -> Iterator[tuple[int, int, Cell]]:
-    """(row, column, cell) on the table's grid: a cell takes the first grid column its row
-    leaves free, spans as it says (rows spanned from above are skipped)."""
-    taken: set[tuple[int, int]] = set()
-    for row_index, row in enumerate(table.rows):
-        col = 0
-        for item in row.cells:
-            while (row_index, col) in taken:
-                col += 1
-            yield row_index, col, item
-            if item.rowspan > 1:
-                taken.update((row_index + r, col + c) for r in range(1, item.rowspan) for c in range(item.colspan))
-            col += item.colspan
 
 
 def table_rows(table: Table) -> list[str]:

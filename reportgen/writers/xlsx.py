@@ -23,6 +23,7 @@ from typing import NamedTuple
 from xml.sax.saxutils import quoteattr
 
 from reportgen.document import (
+    STYLE_FIELDS,
     STYLE_FIGURES,
     Block,
     Box,
@@ -37,13 +38,13 @@ from reportgen.document import (
     Table,
     TableOfContents,
     Title,
+    cell_places,
     walk,
 )
 from reportgen.documents import card_document
 from reportgen.errors import CardError
 from reportgen.model import L_ID, MARKER_LEVEL, Card
 from reportgen.resources import WriterOptions
-from reportgen.writers.text import cell_places
 from reportgen.writers.zippack import Member, zip_members
 from reportgen.xmltext import escape, excel_escape
 
@@ -111,6 +112,7 @@ S_SUBHEADING = _Style(font="bold")
 S_TITLE = _Style(font="title", border="all", align="center")
 S_LABEL = _Style(font="bold", shaded=True, border="all", align="center")
 S_CELL = _Style(border="all", align="center")
+S_VALUE = _Style(border="all")  # a label/value table's value: left-aligned
 S_PAGE = _Style(align="right")
 
 
@@ -372,11 +374,14 @@ def _edges(table: Table, grid: tuple[float, ...]) -> list[int]:
 
 
 # ── blocks → rows ──────────────────────────────────────────────────────────
-def _cell_style(text: str, label: bool, figures: bool) -> _Style:
-    """A table cell's style: a shaded label, a number of a figures table, or a bordered text."""
+def _cell_style(text: str, label: bool, style: str) -> _Style:
+    """A table cell's style: a shaded label, a number of a figures table, a label/value table's
+    value (left-aligned, as the DOCX, HWPX and HTML cards read), or a centred bordered text."""
     if label:
         return S_LABEL
-    if figures and (code := number_format(text)):
+    if style == STYLE_FIELDS:
+        return S_VALUE
+    if style == STYLE_FIGURES and (code := number_format(text)):
         return _Style(border="all", align="center", number=code, figure=True)
     return S_CELL
 
@@ -478,7 +483,7 @@ class _Layout:
             raise CardError(f"표의 칸이 열 수({len(block.shares)})보다 많습니다 / "
                             f"a table row has more cells than its {len(block.shares)} columns")
         first, last = edges[col], edges[min(col + span, len(block.shares))] - 1
-        return first, last, text, _cell_style(text, label, block.style == STYLE_FIGURES), down
+        return first, last, text, _cell_style(text, label, block.style), down
 
     def pagebreak(self, _block: PageBreak) -> None:
         self.sheet.page_break()
@@ -560,21 +565,6 @@ _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _RESERVED_SHEET_NAMES = {"history"}  # Excel keeps this name for itself
 
 
-@dataclass(frozen=True)
-class SheetPart:
-    """One finished worksheet of a workbook."""
-
-    name: str
-    xml: bytes
-    rows: int
-    last_col: int
-    title_rows: int  # rows repeated at the top of every printed page (0: none)
-
-
-def sheet_part(name: str, sheet: _Sheet) -> SheetPart:
-    return SheetPart(name, _sheet_xml(sheet).encode(), len(sheet.rows), sheet.last_col, sheet.title_rows)
-
-
 def unique_sheet_name(wanted: str, taken: set[str]) -> str:
     """``wanted`` made a valid sheet name (no ``[]:*?/\\``, ≤ 31 characters, not ``history``)
     not in ``taken`` (compared case-insensitively); adds it to ``taken``."""
@@ -596,16 +586,16 @@ def _section_name(section: Section, doc: Document) -> str:
     return first or doc.name or doc.title
 
 
-def _workbook_xml(sheets: list[SheetPart]) -> str:
+def _workbook_xml(sheets: list[tuple[str, _Sheet]]) -> str:
     entries, names = [], []
-    for index, part in enumerate(sheets):
-        entries.append(f'<sheet name={quoteattr(part.name)} sheetId="{index + 1}" r:id="rId{index + 1}"/>')
-        quoted = "'" + part.name.replace("'", "''") + "'"
-        area = f"{quoted}!$A$1:${_column_name(part.last_col)}${max(part.rows, 1)}"
+    for index, (name, sheet) in enumerate(sheets):
+        entries.append(f'<sheet name={quoteattr(name)} sheetId="{index + 1}" r:id="rId{index + 1}"/>')
+        quoted = "'" + name.replace("'", "''") + "'"
+        area = f"{quoted}!$A$1:${_column_name(sheet.last_col)}${max(len(sheet.rows), 1)}"
         names.append((0, index, f'<definedName name="_xlnm.Print_Area" localSheetId="{index}">{escape(area)}'
                       "</definedName>"))
-        if part.title_rows:
-            titles = f"{quoted}!$1:${part.title_rows}"
+        if sheet.title_rows:
+            titles = f"{quoted}!$1:${sheet.title_rows}"
             names.append((1, index, f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">'
                           f"{escape(titles)}</definedName>"))
     names.sort()  # Excel wants the defined names sorted by name, then by sheet
@@ -626,11 +616,8 @@ def _core_xml(title: str) -> str:
     )
 
 
-def render_book(sheets: list[SheetPart], title: str) -> bytes:
-    """An .xlsx of ``sheets`` in order (names must be unique: see :func:`unique_sheet_name`).
-
-    Same sheets in → same bytes out.
-    """
+def _book(sheets: list[tuple[str, _Sheet]], title: str) -> bytes:
+    """An .xlsx of the (unique name, sheet) pairs in order; same sheets in, same bytes out."""
     count = len(sheets)
     types = _CONTENT_TYPES.format(sheets="".join(
         f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_SHEET_TYPE}"/>'
@@ -648,7 +635,8 @@ def render_book(sheets: list[SheetPart], title: str) -> bytes:
                         (_XML_DECL + f'<Relationships xmlns="{_NS_PKG_REL}">{rels}</Relationships>').encode()),
         _STATIC["xl/styles.xml"],
     ]
-    members += [Member.deflated(f"xl/worksheets/sheet{i}.xml", part.xml) for i, part in enumerate(sheets, 1)]
+    members += [Member.deflated(f"xl/worksheets/sheet{i}.xml", _sheet_xml(sheet).encode())
+                for i, (_name, sheet) in enumerate(sheets, 1)]
     return zip_members(members)
 
 
@@ -659,45 +647,16 @@ def render_document(doc: Document, options: WriterOptions | None = None) -> byte
     taken: set[str] = set()
     sections = [block for block in doc.blocks if isinstance(block, Section)]
     loose = tuple(block for block in doc.blocks if not isinstance(block, Section))
-    parts = []
+    sheets = []
     if loose or not sections:
-        name = unique_sheet_name(doc.name or doc.title, taken)
-        parts.append(sheet_part(name, layout(loose, doc_blocks=doc.blocks)))
+        sheets.append((unique_sheet_name(doc.name or doc.title, taken), layout(loose, doc_blocks=doc.blocks)))
     for section in sections:
         name = unique_sheet_name(_section_name(section, doc), taken)
-        parts.append(sheet_part(name, layout(section.blocks, section.orientation, doc.blocks)))
-    return render_book(parts, doc.title)
+        sheets.append((name, layout(section.blocks, section.orientation, doc.blocks)))
+    return _book(sheets, doc.title)
 
 
 def render_xlsx(card: Card, options: WriterOptions | None = None) -> bytes:
     """The standard pledge card as a workbook of one sheet laid out like the printed card."""
     return render_document(card_document(card), options)
 
-
-# ── TRANSITION (issue 10): the council package's sheets until it renders documents ──
-def card_sheet(card: Card, name: str) -> SheetPart:
-    """The card laid out as in :func:`render_xlsx`, as a sheet named ``name``."""
-    doc = card_document(card)
-    return sheet_part(name, layout(doc.blocks, doc_blocks=doc.blocks))
-
-
-def table_sheet(name: str, title: str, tables: list[tuple[str, list[str], list[list[str]]]],
-                notes: list[str], key_width: float = 24.0) -> SheetPart:
-    """A landscape sheet of titled tables: (heading, column labels, rows) each, then the notes.
-
-    The first cell of each row is a label; the others that are plain numbers are numbers.
-    """
-    columns = max((len(labels) for _, labels, _ in tables), default=2)
-    sheet = _Sheet([key_width] + [10.0] * (columns - 1), "landscape")
-    sheet.line(title, S_HEADING)
-    for heading, labels, rows in tables:
-        sheet.gap()
-        if heading:
-            sheet.line(heading, S_SUBHEADING)
-        sheet.row([(col, col, text, S_LABEL, 1) for col, text in enumerate(labels)])
-        for cells in rows:
-            sheet.row([(col, col, text, _cell_style(text, col == 0, True), 1) for col, text in enumerate(cells)])
-    sheet.gap()
-    for note in notes:
-        sheet.line(note)
-    return sheet_part(name, sheet)
