@@ -14,7 +14,8 @@ which includes ``card_document``) render the same cards: the two fixture cards
 ``--cards`` cards from ``bench/make_corpus.py``. Rounds interleave A B A B … with
 the order swapped each round; each measurement is the CPU time
 (``time.process_time``) of one pass over the cards, per card. Also timed:
-``card_document(card)`` alone and the whole ``--format all`` path of one card
+each new writer alone (``render_document`` of a document built beforehand,
+against the same old card path), ``card_document(card)`` alone and the whole ``--format all`` path of one card
 (every format but PDF; as a build does it, one ``card_document`` per format, and
 with one ``card_document`` for all). Prints one Markdown table: medians with min–max over the
 rounds and the new/old ratio of the medians.
@@ -188,10 +189,19 @@ def one_document(card: m.Card) -> None:
         WRITERS[name].render_document(doc)
 
 
-def cases_for(label: str, old: dict[str, Render]) -> list[Case]:
+def given_document(name: str, cards: list[m.Card]) -> Render:
+    """Format ``name``'s ``render_document`` on each card's document, built beforehand (the writer alone)."""
+    documents = {id(card): card_document(card) for card in cards}
+    writer = WRITERS[name]
+    return lambda card: writer.render_document(documents[id(card)])
+
+
+def cases_for(label: str, cards: list[m.Card], old: dict[str, Render]) -> list[Case]:
     """Every path timed on one set of cards."""
     new = {name: WRITERS[name].render for name in ALL_FORMATS}
     cases = [Case(name, label, new[name], old.get(name)) for name in ALL_FORMATS]
+    cases += [Case(f"{name}, document given", label, given_document(name, cards), old.get(name))
+              for name in ALL_FORMATS]
     cases.append(Case("card_document", label, card_document))
     old_all = all_formats(old) if set(old) == set(new) else None
     cases.append(Case(f"all ({' '.join(ALL_FORMATS)})", label, all_formats(new), old_all))
@@ -266,7 +276,7 @@ def main() -> None:
         old = {name: getattr(package.load(module), function) for name, (module, function) in OLD_WRITERS.items()}
         print(f"old from {args.old}: {', '.join(sorted(package.old))} and templates/; "
               f"current (unchanged since): {', '.join(sorted(package.current)) or '-'}", file=sys.stderr)
-        cases = [case for label in sets for case in cases_for(label, old)]
+        cases = [case for label, (cards, _) in sets.items() for case in cases_for(label, cards, old)]
         start = machine()
         run_rounds(sets, cases, args.rounds)
     print(f"before: {args.old}; {args.rounds} rounds; CPU time per card\n")
