@@ -8,10 +8,14 @@ The zip holds, for the cards as of the 기준일 (:func:`reportgen.batch.as_of_v
   of its own (``변경 사항 없음`` when there are none), then every card from a new page;
 * every card in every format under ``cards/``, ``manifest.json`` and the notes (``참고.txt``).
 
-목차 page numbers are counted, not Word fields: each part (cover and 목차, 총괄표, 변경이력, each
-card) is converted to PDF in one LibreOffice run, its pages counted, and the 목차 converted again
-with the numbers; the PDF is those parts joined. The same numbers go into the DOCX and HWPX 목차:
-they are LibreOffice's layout of the DOCX (the notes say so). Without a PDF the 목차 has no numbers.
+목차 page numbers are counted, not Word fields: one LibreOffice run converts the cover and 목차
+(stand-in numbers) and everything after it; each part's first page is found in the page texts
+(pdftotext), the cover and 목차 are converted again with the numbers, and the PDF is those pages
+joined to the rest (:func:`one_run_pdf`). When that cannot be checked (a part not found, a page
+that looks like a part's first, the 목차 changing its length), each part is converted alone and
+its pages counted instead (:func:`parts_pdf`, slower; the notes say so). The same numbers go into
+the DOCX and HWPX 목차: they are LibreOffice's layout of the DOCX (the notes say so). Without a
+PDF the 목차 has no numbers.
 
 Members are sorted by name and dated 1980-01-01, so the same workbook gives the same bytes (the
 PDF aside: LibreOffice stamps its own dates).
@@ -24,6 +28,7 @@ import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from reportgen import model as m
 from reportgen.batch import (
@@ -90,8 +95,12 @@ PDF_TIMEOUT = pdf.PDF_TIMEOUT
 STORED_SUFFIXES = (".docx", ".xlsx", ".hwpx", ".pdf")
 #: blank lines above the cover's first line and between its title and the 기준일
 COVER_TOP, COVER_GAP = 12, 6
-#: how often the 목차 is converted again when its numbers change its own length
+#: how often the parts method converts the 목차 again when its numbers change its own length
 RENUMBER_ROUNDS = 3
+#: a guess of a part's pages, for the width of the 목차's stand-in numbers in the first layout
+PAGES_PER_PART = 4
+#: a part's first page is found by the text of at most this many of its first blocks
+MARKER_BLOCKS = 3
 
 CHANGE_LABELS = (m.L_ID, COL_TITLE, COL_CHANGE_DATE, COL_CHANGE_CONTENT, COL_CHANGE_REASON, COL_CHANGE_PROCEDURE)
 CHANGE_SHARES = (80, 200, 110, 300, 200, 110)
@@ -259,6 +268,23 @@ def package_document(contents: PackageContents, pages: Sequence[int] | None = No
 
 
 # ── the PDF and the 목차 page numbers ─────────────────────────────────────
+class PackagePdf(NamedTuple):
+    """The package as PDF, the first page of each 목차 entry in it, and a note when it was made
+    the slow way (the parts one by one)."""
+
+    data: bytes
+    pages: list[int]
+    note: str = ""
+
+
+class LayoutUnchecked(Exception):
+    """The one-run PDF could not be checked; ``ko`` and ``en`` say why."""
+
+    def __init__(self, ko: str, en: str) -> None:
+        super().__init__(f"{ko} / {en}")
+        self.ko, self.en = ko, en
+
+
 def page_starts(counts: Sequence[int]) -> list[int]:
     """The first page of every part but the first, from each part's page count."""
     starts, page = [], 1
@@ -268,34 +294,131 @@ def page_starts(counts: Sequence[int]) -> list[int]:
     return starts
 
 
-def _to_pdf(parts: list[tuple[Block, ...]], title: str, timeout: float, options: WriterOptions | None
-            ) -> list[bytes]:
-    """Each part as a DOCX converted to PDF, all in one LibreOffice run."""
-    docx = WRITERS["docx"]
-    return pdf.convert([docx.render_document(Document(title, blocks), options) for blocks in parts], timeout)
+def placeholder_pages(entries: int) -> list[int]:
+    """Stand-in 목차 numbers for the first layout, as wide as the real ones are likely to be
+    (a guess of PAGES_PER_PART pages a part; the check after the real numbers go in decides)."""
+    return [int("8" * len(str(PAGES_PER_PART * (entries + 1))))] * entries
 
 
-def pdf_and_pages(contents: PackageContents, timeout: float = PDF_TIMEOUT, options: WriterOptions | None = None
-                  ) -> tuple[bytes, list[int]]:
-    """The package as PDF, and the first page of each 목차 entry in it (raises PdfError).
+def squeezed(text: str) -> str:
+    """``text`` without white space and characters that print nothing (as compared with a PDF's text)."""
+    return "".join(ch for ch in text if ch.isprintable() and not ch.isspace())
 
-    Every part starts on a new page and the pages have no running page numbers, so a part's
-    pages are the same converted alone as in the whole document.
+
+def printed_texts(block: Block) -> list[str]:
+    """What a title, heading, paragraph or table prints, in order (other blocks: nothing)."""
+    if isinstance(block, Title | Heading):
+        return [block.text]
+    if isinstance(block, Paragraph):
+        return [block.marker, block.text]
+    if isinstance(block, Table):
+        return [block.caption, *(line for row in block.rows for item in row.cells for line in item.lines),
+                *block.notes]
+    return []
+
+
+def part_marker(section: Section) -> str:
+    """The text a part's first page starts with: its blocks up to its first title or heading (a
+    card's 관리번호 box and 사업명, the 총괄표 heading), squeezed."""
+    texts: list[str] = []
+    for block in section.blocks[:MARKER_BLOCKS]:
+        texts += printed_texts(block)
+        if isinstance(block, Title | Heading):
+            break
+    return squeezed("".join(texts))
+
+
+def _signature(text: str, length: int) -> str:
+    """The first ``length`` characters of ``text``, sorted: the same for a page that opens with a
+    part's marker read in another order (the cells of one row, a box and the line beside it)."""
+    return "".join(sorted(text[:length]))
+
+
+def find_starts(pages: Sequence[str], sections: Sequence[Section]) -> list[int]:
+    """The page (1 = the first of ``pages``) where each part starts, found by its marker in order:
+    the first part on the first page, each next one on the first page after that opens with its
+    marker. Raises LayoutUnchecked when a part is not found, or when a page that starts no part
+    opens with any part's marker (the markers could not tell the parts apart)."""
+    texts = [squeezed(page) for page in pages]
+    markers = [part_marker(section) for section in sections]
+    starts: list[int] = []
+    for section, marker in zip(sections, markers, strict=True):
+        wanted = _signature(marker, len(marker))
+        candidates = range(starts[-1], len(texts)) if starts else range(min(1, len(texts)))
+        found = next((i for i in candidates if marker and _signature(texts[i], len(marker)) == wanted), None)
+        if found is None:
+            raise LayoutUnchecked(f"{section.name}의 첫 쪽을 찾지 못했습니다",
+                                  f"the first page of {section.name} was not found")
+        starts.append(found + 1)
+    by_length: dict[int, set[str]] = {}
+    for marker in markers:
+        by_length.setdefault(len(marker), set()).add(_signature(marker, len(marker)))
+    taken = set(starts)
+    for number, text in enumerate(texts, 1):
+        if number not in taken and any(_signature(text, n) in signs for n, signs in by_length.items()):
+            raise LayoutUnchecked(f"{number}쪽이 어느 부분의 첫 쪽인지 가릴 수 없습니다",
+                                  f"page {number} opens like the first page of a part")
+    return starts
+
+
+def _docx(blocks: tuple[Block, ...], title: str, options: WriterOptions | None) -> bytes:
+    return WRITERS["docx"].render_document(Document(title, blocks), options)
+
+
+def one_run_pdf(contents: PackageContents, timeout: float = PDF_TIMEOUT, options: WriterOptions | None = None
+                ) -> PackagePdf:
+    """The package as PDF from one layout of everything after the 목차 (raises PdfError, LayoutUnchecked).
+
+    One LibreOffice run converts the cover and 목차 (with stand-in numbers) and the rest (every
+    part from a new page); each part's first page is found in the rest's page texts
+    (:func:`find_starts`); the cover and 목차 are converted again with the numbers, which must
+    leave them as many pages as the stand-ins did; the PDF is those pages, then the rest's.
     """
+    title, sections = contents.cover.title, body_sections(contents)
+    front, rest = pdf.convert([_docx(front_blocks(contents, placeholder_pages(len(sections))), title, options),
+                               _docx(tuple(sections), title, options)], timeout)
+    front_count = pdf.page_count(front)
+    pages = [front_count + start for start in find_starts(pdf.page_texts(rest), sections)]
+    numbered = pdf.convert([_docx(front_blocks(contents, pages), title, options)], timeout)[0]
+    count = pdf.page_count(numbered)
+    if count != front_count:
+        raise LayoutUnchecked(f"목차가 쪽 번호를 넣자 {front_count}쪽에서 {count}쪽이 되었습니다",
+                              f"the cover and 목차 went from {front_count} to {count} pages with the numbers")
+    return PackagePdf(pdf.join([numbered, rest]), pages)
+
+
+def parts_pdf(contents: PackageContents, timeout: float = PDF_TIMEOUT, options: WriterOptions | None = None
+              ) -> PackagePdf:
+    """The package as PDF with each part converted alone (raises PdfError): slower, but needs no
+    text to be found. Every part starts on a new page and the pages have no running page
+    numbers, so a part's pages are the same converted alone as in the whole document."""
     title = contents.cover.title
     parts = [front_blocks(contents, None), *((section,) for section in body_sections(contents))]
-    pdfs = _to_pdf(parts, title, timeout, options)
+    pdfs = pdf.convert([_docx(blocks, title, options) for blocks in parts], timeout)
     counts = [pdf.page_count(data) for data in pdfs]
     pages = page_starts(counts)
     front = pdfs[0]
     for _ in range(RENUMBER_ROUNDS):  # the numbers may lengthen the 목차 (rarely): count again
-        front = _to_pdf([front_blocks(contents, pages)], title, timeout, options)[0]
+        front = pdf.convert([_docx(front_blocks(contents, pages), title, options)], timeout)[0]
         count = pdf.page_count(front)
         if count == counts[0]:
             break
         counts[0] = count
         pages = page_starts(counts)
-    return pdf.join([front, *pdfs[1:]]), pages
+    return PackagePdf(pdf.join([front, *pdfs[1:]]), pages)
+
+
+def pdf_and_pages(contents: PackageContents, timeout: float = PDF_TIMEOUT, options: WriterOptions | None = None
+                  ) -> PackagePdf:
+    """The package as PDF and the first page of each 목차 entry in it (raises PdfError): from one
+    layout (:func:`one_run_pdf`), or part by part when that could not be checked (with a note)."""
+    try:
+        return one_run_pdf(contents, timeout, options)
+    except LayoutUnchecked as why:
+        made = parts_pdf(contents, timeout, options)
+        return made._replace(note=f"목차 쪽 번호: 한 번에 배치한 PDF를 확인하지 못해({why.ko}) 부분별로 따로 "
+                                  f"변환했습니다(더 오래 걸림) / 목차 page numbers: the PDF laid out in one run "
+                                  f"could not be checked ({why.en}); the parts were converted one by one (slower)")
 
 
 def combined_files(contents: PackageContents, soffice: bool, pdf_timeout: float, notes_out: list[str],
@@ -306,8 +429,9 @@ def combined_files(contents: PackageContents, soffice: bool, pdf_timeout: float,
     why, pages = (pdf.missing() if soffice else NOT_ASKED), None
     if not why:
         try:
-            data, pages = pdf_and_pages(contents, pdf_timeout, options)
+            data, pages, note = pdf_and_pages(contents, pdf_timeout, options)
             made.append((f"{stem}.pdf", "", "pdf", data))
+            notes_out += [note] if note else []
         except pdf.PdfError as exc:
             why = str(exc)
     notes_out += [why, NO_PAGE_NUMBERS] if why else [PAGES_FROM_LIBREOFFICE]

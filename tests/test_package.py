@@ -35,10 +35,14 @@ from reportgen.document import (
 )
 from reportgen.errors import InputError
 from reportgen.package import (
+    LayoutUnchecked,
+    find_starts,
     make_package,
     package_contents,
     package_document,
     page_starts,
+    part_marker,
+    placeholder_pages,
     report_title,
     unique_member,
 )
@@ -381,10 +385,52 @@ def _pdf_pages(data: bytes, tmp_path: Path) -> list[str]:
     return ["".join(page.split()) for page in text.split("\f")[:-1]]
 
 
+def test_part_markers_are_the_first_printed_texts() -> None:
+    """총괄표 and 변경이력: their heading; a card: 관리번호 box (label, id) then the 사업명, no blanks."""
+    sections = _sections(_document())
+    assert [part_marker(section) for section in sections] == [
+        "총괄표", "변경이력", "관리번호3-1신평·장림산업단지「낙동강테크노밸리」조성",
+        "관리번호3-2서부산스마트밸리「낙동강테크노밸리」조성"]
+
+
+def test_placeholder_pages_as_wide_as_a_guess_of_four_pages_a_part() -> None:
+    assert placeholder_pages(4) == [88] * 4  # 4 × (4 + 1) = 20: two digits
+    assert placeholder_pages(102) == [888] * 102  # 4 × 103 = 412: three digits
+
+
+#: page texts as pdftotext gives them for 총괄표 (2 pages), 변경이력, card 3-1 (2 pages), card 3-2:
+#: card 3-1's box read value first, 3-2's title broken over two lines
+PAGE_TEXTS = ["총괄표\n분야별\n분야 계 완료", "부서별\n부서 계", "변경이력\n관리번호 사업명 변경일\n3-2",
+              f"3-1\n관리번호\n{TITLE_31}\n사업구분", "○ 2023. 06. ~ 07. : 혁신계획",
+              "관리번호 3-2\n서부산스마트밸리 「낙동강\n테크노밸리」 조성\n사업구분"]
+
+
+def test_find_starts_in_order_whatever_the_reading_order_of_the_box() -> None:
+    assert find_starts(PAGE_TEXTS, _sections(_document())) == [1, 3, 4, 6]
+
+
+@pytest.mark.parametrize(("pages", "said"), [
+    (PAGE_TEXTS[:5], "3-2의 첫 쪽을 찾지 못했습니다"),  # card 3-2's page is not there
+    (["표지", *PAGE_TEXTS], "총괄표의 첫 쪽을 찾지 못했습니다"),  # the 총괄표 must be the first page
+    ([*PAGE_TEXTS[:4], PAGE_TEXTS[5], *PAGE_TEXTS[4:]], "7쪽이 어느 부분의 첫 쪽인지"),  # 3-2 opens twice
+    ([*PAGE_TEXTS[:3], PAGE_TEXTS[5], *PAGE_TEXTS[3:5]], "3-2의 첫 쪽을 찾지 못했습니다"),  # 3-2 before 3-1
+    ([*PAGE_TEXTS[:3], "변경이력 관리번호 사업명", *PAGE_TEXTS[3:]], "4쪽이 어느 부분의 첫 쪽인지"),
+])
+def test_find_starts_refuses_what_it_cannot_check(pages: list[str], said: str) -> None:
+    with pytest.raises(LayoutUnchecked, match=said):
+        find_starts(pages, _sections(_document()))
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
 @needs_pdf_tools
 def test_contents_page_numbers_are_the_pages_of_the_pdf(tmp_path: Path) -> None:
     contents = package_contents(_book(), DAY)
-    data, pages = package.pdf_and_pages(contents)
+    made = package.pdf_and_pages(contents)
+    data, pages = made.data, made.pages
+    assert made.note == ""  # found in the one-run layout: no parts converted one by one
     assert pages[:2] == [3, 4]  # cover, 목차: one page each; 총괄표 (landscape) one page
     texts = _pdf_pages(data, tmp_path)
     assert len(texts) > pages[-1]
@@ -395,9 +441,55 @@ def test_contents_page_numbers_are_the_pages_of_the_pdf(tmp_path: Path) -> None:
     squeezed = ["".join(title.split()) for title in (TITLE_31, TITLE_32)]
     toc = re.sub(r"\.{3,}", "", texts[1])  # the 목차 shows the numbers (dot leaders removed)
     assert toc == f"목차총괄표3변경이력43-1{squeezed[0]}{pages[2]}3-2{squeezed[1]}{pages[3]}"
-    # the parts converted alone lay out as the whole DOCX does: same pages, same text on each
+    # the PDF is the whole DOCX laid out in one piece: same pages, same text on each
     whole = pdf.convert([package.WRITERS["docx"].render_document(package_document(contents, pages))])[0]
     assert _pdf_pages(whole, tmp_path) == texts
+
+
+@needs_pdf_tools
+def test_one_run_pdf_splices_the_numbered_front_to_the_rest(tmp_path: Path) -> None:
+    """Six corpus cards (some of several pages): the spliced PDF has the whole DOCX's pages and
+    text, the 목차 its numbers, and each number is the page where that part's text starts."""
+    contents = package_contents(make_corpus(6), DAY)
+    made = package.one_run_pdf(contents)
+    texts = _pdf_pages(made.data, tmp_path)
+    whole = pdf.convert([package.WRITERS["docx"].render_document(package_document(contents, made.pages))])[0]
+    whole_texts = _pdf_pages(whole, tmp_path)
+    assert len(texts) == len(whole_texts) == pdf.page_count(made.data) and texts == whole_texts
+    assert texts[0].startswith("부산광역시사하구") and texts[1].startswith("목차")
+    assert len(made.pages) == 8 and made.pages[0] == 3 and made.pages == sorted(set(made.pages))
+    for card, page in zip(contents.book.cards, made.pages[2:], strict=True):
+        first = texts[page - 1]
+        assert _squeezed(card.title) in first[:60] and card.id in first[:20], (card.id, page)
+        assert first[:60].count("관리번호") == 1
+        assert re.search(rf"{re.escape(_squeezed(card.title))}\.*{page}", texts[1])  # entry, leaders, page
+
+
+@needs_pdf_tools
+def test_parts_method_when_a_first_page_cannot_be_found(tmp_path: Path) -> None:
+    """A 사업명 longer than a page: card 3-1's first page cannot hold its marker, so the one-run
+    layout fails its check; the parts are converted one by one, the notes say so, and the 목차
+    numbers still are the pages where the parts start."""
+    book = _book()
+    book.cards[0].title = "아주 긴 사업명 " * 300
+    contents = package_contents(book, DAY)
+    with pytest.raises(LayoutUnchecked, match="3-1의 첫 쪽을 찾지 못했습니다"):
+        package.one_run_pdf(contents)
+    result = make_package(book)
+    assert result.notes[0].startswith("목차 쪽 번호: 한 번에 배치한 PDF를 확인하지 못해(3-1의 첫 쪽을 찾지 못했습니다)")
+    assert "the parts were converted one by one" in result.notes[0]
+    assert result.notes[1:] == [package.PAGES_FROM_LIBREOFFICE]
+    with zipfile.ZipFile(io.BytesIO(result.data)) as archive:
+        assert result.notes[0] in archive.read("참고.txt").decode("utf-8")
+        texts = _pdf_pages(archive.read(f"{STEM}.pdf"), tmp_path)
+    toc = re.sub(r"\.{3,}", "", "".join(texts[1:texts.index(next(t for t in texts if t.startswith("총괄표")))]))
+    shown = re.fullmatch(rf"목차총괄표(\d+)변경이력(\d+)3-1(?:아주긴사업명)+(\d+)3-2{_squeezed(TITLE_32)}(\d+)", toc)
+    assert shown, toc
+    summary, changes, first, second = (int(number) for number in shown.groups())
+    assert texts[summary - 1].startswith("총괄표") and texts[changes - 1].startswith("변경이력")
+    assert "관리번호" in texts[first - 1][:20] and "3-1" in texts[first - 1][:20]
+    assert _squeezed(TITLE_32) in texts[second - 1][:40] and "3-2" in texts[second - 1][:20]
+    assert _squeezed(TITLE_32) not in texts[second - 2]
 
 
 @needs_pdf_tools

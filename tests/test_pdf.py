@@ -83,17 +83,32 @@ def test_no_soffice_is_a_card_error_saying_what_to_install(monkeypatch: pytest.M
     assert "libreoffice-writer-nogui" in str(caught.value) and "PDF 없음" in str(caught.value)
 
 
-def test_no_poppler_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pdf.shutil, "which", lambda name: None if name == "pdfinfo" else f"/usr/bin/{name}")
+@pytest.mark.parametrize("absent", ["pdfinfo", "pdftotext", "pdfunite"])
+def test_no_poppler_is_said(monkeypatch: pytest.MonkeyPatch, absent: str) -> None:
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None if name == absent else f"/usr/bin/{name}")
     assert pdf.missing() == pdf.NO_POPPLER
+    assert absent in pdf.NO_POPPLER
     with pytest.raises(pdf.PdfError, match="poppler-utils"):
-        pdf.page_count(b"%PDF")
+        {"pdfinfo": pdf.page_count, "pdftotext": pdf.page_texts, "pdfunite": pdf.join}[absent](b"%PDF")
 
 
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils is not installed")
 def test_page_count_of_a_broken_pdf_is_a_clear_error() -> None:
     with pytest.raises(pdf.PdfError, match="pdfinfo"):
         pdf.page_count(b"not a pdf at all")
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
+def test_page_texts_of_a_broken_pdf_is_a_clear_error() -> None:
+    with pytest.raises(pdf.PdfError, match="PDF 없음: pdftotext"):
+        pdf.page_texts(b"not a pdf at all")
+
+
+@needs_tools
+def test_page_texts_one_a_page_in_order() -> None:
+    """Four pages, the third empty: four texts, in order (a page with no text is an empty one)."""
+    data = pdf.convert([_word(["첫쪽 가나", "둘쪽", "", "넷쪽"])])[0]
+    assert ["".join(text.split()) for text in pdf.page_texts(data)] == ["첫쪽가나", "둘쪽", "", "넷쪽"]
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")

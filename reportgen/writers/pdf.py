@@ -2,8 +2,8 @@
 
 ``soffice --headless --convert-to pdf`` runs under a guard process (:func:`pdf_guard`) in a temp
 folder that also holds its profile and temp files; on every way out, reportgen's death included,
-no LibreOffice process and nothing of that folder is left. Page counts and joining PDFs use
-poppler-utils (``pdfinfo``, ``pdfunite``). A missing program, a failed conversion or a timeout
+no LibreOffice process and nothing of that folder is left. Page counts, page texts and joining
+PDFs use poppler-utils (``pdfinfo``, ``pdftotext``, ``pdfunite``). A missing program, a failed conversion or a timeout
 raises :class:`PdfError`, a :class:`~reportgen.errors.CardError` with a Korean / English message.
 """
 
@@ -29,12 +29,12 @@ from reportgen.writers import docx
 
 PDF_TIMEOUT = 600.0  # seconds LibreOffice may take for one run (a whole council package)
 POPPLER_TIMEOUT = 120.0  # seconds pdfinfo or pdfunite may take
-SOFFICE, PDFINFO, PDFUNITE = "soffice", "pdfinfo", "pdfunite"
+SOFFICE, PDFINFO, PDFTOTEXT, PDFUNITE = "soffice", "pdfinfo", "pdftotext", "pdfunite"
 NO_SOFFICE = ("PDF 없음: LibreOffice(soffice)가 설치되어 있지 않습니다 — libreoffice-writer-nogui 를 "
               "설치하면 PDF도 만듭니다 / no PDF: LibreOffice (soffice) is not installed — install "
               "libreoffice-writer-nogui to get the PDF")
-NO_POPPLER = ("PDF 없음: poppler-utils(pdfinfo, pdfunite)가 설치되어 있지 않습니다 — poppler-utils 를 "
-              "설치하면 PDF도 만듭니다 / no PDF: poppler-utils (pdfinfo, pdfunite) is not installed — "
+NO_POPPLER = ("PDF 없음: poppler-utils(pdfinfo, pdftotext, pdfunite)가 설치되어 있지 않습니다 — poppler-utils 를 "
+              "설치하면 PDF도 만듭니다 / no PDF: poppler-utils (pdfinfo, pdftotext, pdfunite) is not installed — "
               "install poppler-utils to get the PDF")
 _FONTS_CONF = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
@@ -70,7 +70,7 @@ def missing() -> str:
     """Why no PDF can be made here (LibreOffice or poppler-utils not installed), or ""."""
     if shutil.which(SOFFICE) is None:
         return NO_SOFFICE
-    if shutil.which(PDFINFO) is None or shutil.which(PDFUNITE) is None:
+    if any(shutil.which(name) is None for name in (PDFINFO, PDFTOTEXT, PDFUNITE)):
         return NO_POPPLER
     return ""
 
@@ -101,17 +101,31 @@ def join(pdfs: Sequence[bytes], timeout: float = POPPLER_TIMEOUT) -> bytes:
 
 def page_count(pdf: bytes, timeout: float = POPPLER_TIMEOUT) -> int:
     """How many pages ``pdf`` has (``pdfinfo``); raises PdfError."""
-    pdfinfo = _program(PDFINFO, NO_POPPLER)
-    try:
-        done = subprocess.run([pdfinfo, "fd://0"], input=pdf, capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise _timed_out("pdfinfo", timeout) from None
-    except OSError as exc:
-        raise _failed("pdfinfo", exc.strerror or type(exc).__name__) from None
-    found = _PAGES.search(done.stdout)
-    if done.returncode or found is None:
-        raise _failed("pdfinfo", done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}")
+    found = _PAGES.search(_poppler(PDFINFO, [], pdf, timeout))
+    if found is None:
+        raise _failed(PDFINFO, "no page count")
     return int(found.group(1))
+
+
+def page_texts(pdf: bytes, timeout: float = POPPLER_TIMEOUT) -> list[str]:
+    """The text of each page of ``pdf`` in reading order (``pdftotext``); raises PdfError."""
+    text = _poppler(PDFTOTEXT, ["-enc", "UTF-8"], pdf, timeout, "-").decode("utf-8", "replace")
+    return text.split("\f")[:-1]  # pdftotext ends every page with a form feed
+
+
+def _poppler(name: str, options: list[str], pdf: bytes, timeout: float, *output: str) -> bytes:
+    """What poppler's ``name`` prints for ``pdf`` (given on its stdin); raises PdfError."""
+    program = _program(name, NO_POPPLER)
+    try:
+        done = subprocess.run([program, *options, "fd://0", *output], input=pdf, capture_output=True,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise _timed_out(name, timeout) from None
+    except OSError as exc:
+        raise _failed(name, exc.strerror or type(exc).__name__) from None
+    if done.returncode:
+        raise _failed(name, done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}")
+    return done.stdout
 
 
 def _program(name: str, absent: str) -> str:
