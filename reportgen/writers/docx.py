@@ -24,9 +24,10 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -128,6 +129,15 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """The measures of every paragraph style in one layout, and the direct ``w:spacing`` that draws each
+    style so (none in the standard layout)."""
+
+    looks: dict[str, Look]
+    spacing: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Template:
     """The parsed reference document: the parts kept as they are, the style ids and the pages."""
 
@@ -136,6 +146,8 @@ class Template:
     styles: dict[str, str]  # STYLE_NAMES key → style id
     label_fill: str
     pages: dict[str, Page]  # "": the reference's page; "portrait"/"landscape": turned so
+    layouts: tuple[Layout, ...]  # the standard layout, then the tighter ones (TIGHTER)
+    margins: dict[str, tuple[int, int, int, int]]  # table style id → cell margins (top, bottom, left, right)
     core: tuple[str, str] = ("", "")  # docProps/core.xml before and after the title text
     core_part: str = ""  # "" when the reference has no core properties
     content_types: str = ""  # [Content_Types].xml, for documents with pictures
@@ -151,13 +163,13 @@ def _template_problem(path: Path, ko: str, en: str) -> InputError:
                               "regenerate it with templates/make_card_docx.py or re-save it from Word as .docx"))
 
 
-def _style_ids(styles_xml: bytes | None) -> tuple[dict[str, str], str]:
+def _style_ids(root: etree._Element | None) -> tuple[dict[str, str], str]:
     """Map STYLE_NAMES keys to the template's style ids, and read the label fill."""
     ids = {key: re.sub(r"[^A-Za-z0-9]", "", name) for key, name in STYLE_NAMES.items()}
-    if styles_xml is None:
+    if root is None:
         return ids, DEFAULT_FILL
     by_name = {}
-    for style in parse_xml(styles_xml).iter(f"{_W}style"):
+    for style in root.iter(f"{_W}style"):
         name = style.find(f"{_W}name")
         if name is not None:
             by_name[name.get(f"{_W}val")] = style
@@ -275,13 +287,15 @@ def _load_template(path: Path, stamp: tuple[int, int]) -> Template:
         raise _template_problem(path, "word/document.xml이 없습니다", "no word/document.xml")
     try:
         head, pages = _split_document(path, parts[DOCUMENT_PART])
-        styles, fill = _style_ids(parts.get("word/styles.xml"))
+        styles_root = parse_xml(parts["word/styles.xml"]) if "word/styles.xml" in parts else None
+        styles, fill = _style_ids(styles_root)
+        looks, margins = _looks(styles_root)
         core_part, core = _core(parts)
         image_types = _image_types(parts.get(CONTENT_TYPES))
     except (etree.XMLSyntaxError, UnicodeDecodeError, ValueError) as exc:
         raise _template_problem(path, "XML이 깨졌습니다", f"broken XML ({exc})") from exc
     kept = tuple(Member.deflated(name, data, PART_LEVEL) for name, data in members)
-    return Template(head, kept, styles, fill, pages, core, core_part,
+    return Template(head, kept, styles, fill, pages, _layouts(looks, styles), margins, core, core_part,
                     parts.get(CONTENT_TYPES, b"").decode("utf-8"), parts.get(DOCUMENT_RELS, b"").decode("utf-8"),
                     image_types)
 
@@ -400,6 +414,231 @@ def _label_cell(opening: str, label: str, keep: str, lines: tuple[str, ...]) -> 
     return f"{opening}{label}{keep}</w:pPr>{lines_run(lines)}</w:p></w:tc>"
 
 
+# ── the page model ───────────────────────────────────────────────────────
+#: a line's height at single spacing, in ems: NanumGothic's ascent + descent, the font LibreOffice draws
+#: 맑은 고딕 with here (Word's own 맑은 고딕 is taller, 1.34 em)
+LINE_EM = 1.15
+#: advance widths in ems (NanumGothic): space, other ASCII (digits 0.6, punctuation 0.3), other 2-byte UTF-8
+#: (·, é), Hangul and the rest of the 3-byte characters, and the narrow ones among them (「」‧․【】〈〉《》)
+EM_SPACE, EM_ASCII, EM_NARROW, EM_WIDE, EM_PUNCTUATION = 0.27, 0.5, 0.5, 0.94, 0.36
+_NARROW_WIDE = re.compile("[「」『』‧․【】〈〉《》]")
+RULE = 10  # twips a table's horizontal rule takes (½ pt)
+NEARLY_EMPTY = 5  # a last page filled less than 1/NEARLY_EMPTY of its height is nearly empty
+#: the tighter layouts tried, mildest first: (space before/after kept, per mille; body line spacing in 240ths,
+#: 0: as the style has it); fonts, indents and margins never change, tables are drawn as they are
+TIGHTER = ((500, 0), (500, 240), (250, 240))
+#: style keys kept as they are in a tighter layout: the table cells'
+UNTIGHTENED = frozenset({"id", "label", "cell", "value", "table", "box"})
+
+
+@dataclass(frozen=True)
+class Look:
+    """A paragraph style's measures (twips): space before and after, one line's height, indents."""
+
+    before: int
+    after: int
+    height: int  # one line
+    size: int  # the font size
+    left: int  # text indent from the margin
+    hanging: int  # the first line starts this much further left
+    line: int  # w:line (240ths of a line with lineRule auto)
+    auto: bool  # lineRule auto: ``height`` is the font's line times line/240
+    keep: bool = False  # the style keeps with the next paragraph
+
+
+#: a style the reference lacks: 11 pt, single spacing
+DEFAULT_LOOK = Look(0, 0, round(220 * LINE_EM), 22, 0, 0, 240, True)
+
+
+class Unit(NamedTuple):
+    """One thing the page model stacks: a paragraph (split between its lines) or a row (never split)."""
+
+    before: int
+    line: int  # one line's height; a row's whole height
+    lines: int
+    after: int
+    keep: bool = False  # stays on the page of what follows
+    split: bool = True
+    header: int = 0  # height of the table's header rows, repeated on each page the row starts
+    new_page: bool = False  # a page break before it
+
+
+@dataclass(frozen=True)
+class Pages:
+    """What the page model found: the number of pages and the height used on the last one (twips)."""
+
+    count: int
+    last: int
+
+
+def text_width(text: str) -> float:
+    """Width of ``text`` in ems, roughly (NanumGothic's widths); counted from its UTF-8 length."""
+    size, ascii_ = len(text), len(text.encode("ascii", "ignore"))
+    spaces = text.count(" ")
+    if size == ascii_:
+        return EM_ASCII * (size - spaces) + EM_SPACE * spaces
+    wide = len(text.encode("utf-8", "surrogatepass")) - 2 * size + ascii_
+    narrow = len(_NARROW_WIDE.findall(text))
+    return (EM_ASCII * (ascii_ - spaces) + EM_SPACE * spaces + EM_NARROW * (size - ascii_ - wide)
+            + EM_WIDE * wide - (EM_WIDE - EM_PUNCTUATION) * narrow)
+
+
+def wrapped_lines(text: str, room: float, first: float = 0.0) -> int:
+    """Lines ``text`` takes in ``room`` ems (the first line ``first`` ems more), wrapped at spaces; a word
+    wider than a line breaks anywhere."""
+    free = room + first
+    if text_width(text) <= free:
+        return 1
+    lines, used = 1, -EM_SPACE  # -EM_SPACE: nothing on the line yet
+    for word in text.split(" "):
+        width = text_width(word)
+        if used + EM_SPACE + width <= free:
+            used += EM_SPACE + width
+            continue
+        if used > -EM_SPACE:  # the word starts the next line
+            lines, free = lines + 1, room
+        if width <= free:
+            used = width
+            continue
+        full, rest = divmod(width, room)
+        lines += int(full) - (0 if rest else 1)
+        used, free = (rest if rest else room), room
+    return lines
+
+
+def _look(spacing: dict[str, str], size: int, indent: dict[str, str], keep: bool = False) -> Look:
+    """A style's measures from its resolved ``w:spacing``, ``w:sz`` and ``w:ind`` attributes."""
+    line, rule = _number(spacing, "line") or 240, spacing.get("lineRule", "auto")
+    single = round(size * 10 * LINE_EM)
+    height = single * line // 240 if rule == "auto" else line if rule == "exact" else max(line, single)
+    return Look(_number(spacing, "before"), _number(spacing, "after"), height, size,
+                _number(indent, "left") or _number(indent, "start"), _number(indent, "hanging"), line, rule == "auto", keep)
+
+
+def _number(values: dict[str, str], name: str, default: int = 0) -> int:
+    try:
+        return int(values.get(name, default))
+    except ValueError:
+        return default
+
+
+def _merged(nodes: list[etree._Element], path: str) -> dict[str, str]:
+    """The attributes of ``path`` under each of ``nodes``, the later ones overriding (no namespaces)."""
+    out: dict[str, str] = {}
+    for node in nodes:
+        found = node.find(path)
+        if found is not None:
+            out.update((etree.QName(key).localname, value) for key, value in found.attrib.items())
+    return out
+
+
+def _flag(nodes: list[etree._Element], path: str) -> bool:
+    """Whether the last of ``nodes`` that has the on/off element ``path`` turns it on."""
+    on = False
+    for node in nodes:
+        found = node.find(path)
+        if found is not None:
+            on = found.get(f"{_W}val", "1") not in ("0", "false", "off")
+    return on
+
+
+def _chain(styles: dict[str, etree._Element], sid: str | None) -> list[etree._Element]:
+    """The style ``sid`` and the styles it is based on, the base first."""
+    out: list[etree._Element] = []
+    while sid in styles and all(node is not styles[sid] for node in out):
+        out.append(styles[sid])
+        based = styles[sid].find(f"{_W}basedOn")
+        sid = None if based is None else based.get(f"{_W}val")
+    return out[::-1]
+
+
+def _looks(root: etree._Element | None) -> tuple[dict[str, Look], dict[str, tuple[int, int, int, int]]]:
+    """Each paragraph style's :class:`Look` and each table style's cell margins (top, bottom, left, right),
+    from the document defaults down its ``basedOn`` chain."""
+    if root is None:
+        return {}, {}
+    styles = {style.get(f"{_W}styleId"): style for style in root.iter(f"{_W}style")}
+    defaults = [node for node in (root.find(f"{_W}docDefaults/{_W}pPrDefault"),
+                                  root.find(f"{_W}docDefaults/{_W}rPrDefault")) if node is not None]
+    looks, margins = {}, {}
+    for sid, style in styles.items():
+        nodes = [*defaults, *_chain(styles, sid)]
+        if style.get(f"{_W}type") == "paragraph":
+            size = _number(_merged(nodes, f"{_W}rPr/{_W}sz"), "val", 20)
+            looks[sid] = _look(_merged(nodes, f"{_W}pPr/{_W}spacing"), size, _merged(nodes, f"{_W}pPr/{_W}ind"),
+                               _flag(nodes, f"{_W}pPr/{_W}keepNext"))
+        elif style.get(f"{_W}type") == "table":
+            cell_margins = f"{_W}tblPr/{_W}tblCellMar/{_W}"
+            margins[sid] = tuple(_number(_merged(nodes, cell_margins + side), "w")
+                                 for side in ("top", "bottom", "left", "right"))
+    return looks, margins
+
+
+def _layouts(looks: dict[str, Look], ids: dict[str, str]) -> tuple[Layout, ...]:
+    """The standard layout and the :data:`TIGHTER` ones: every style but the table cells' tightened."""
+    looks = {sid: looks.get(sid, DEFAULT_LOOK) for sid in ids.values()} | looks
+    tightened = {ids[key] for key in STYLE_NAMES if key not in UNTIGHTENED}
+    out = [Layout(looks, {})]
+    for kept, line in TIGHTER:
+        tight = {sid: tighter(look, kept, line) if sid in tightened else look for sid, look in looks.items()}
+        out.append(Layout(tight, {sid: spacing_xml(tight[sid]) for sid in tightened}))
+    return tuple(out)
+
+
+def tighter(look: Look, kept: int, line: int) -> Look:
+    """``look`` with ``kept`` per mille of its space before and after and, when it is set (240ths) and
+    tighter, that line spacing; the font and the indents stay."""
+    line = line if line and look.auto and look.line > line else look.line
+    height = look.height * line // look.line if look.auto else look.height
+    return replace(look, before=look.before * kept // 1000, after=look.after * kept // 1000, height=height,
+                   line=line)
+
+
+def spacing_xml(look: Look) -> str:
+    """Direct ``w:spacing`` drawing a paragraph with ``look``'s space and line spacing."""
+    line = f' w:line="{look.line}" w:lineRule="auto"' if look.auto else ""
+    return f'<w:spacing w:before="{look.before}" w:after="{look.after}"{line}/>'
+
+
+def paginate(units: list[Unit], height: int) -> Pages:
+    """Stack ``units`` on pages ``height`` twips high, as LibreOffice lays out a Word document: between two
+    paragraphs the larger of the space after and the space before; a unit kept with the next moves with it;
+    a row that does not fit starts the next page (under its table's header rows); a paragraph splits
+    between its lines."""
+    count, used, after = 1, 0, 0
+    for index, unit in enumerate(units):
+        if unit.new_page:
+            count, used, after = count + 1, 0, 0
+            continue
+        gap = max(after, unit.before) if used else unit.before
+        need = _kept_height(units, index, gap)
+        if used and used + need > height >= need:
+            count, used, gap = count + 1, unit.header, unit.before
+        if not unit.split:
+            if used and used + gap + unit.line > height:
+                count, used, gap = count + 1, unit.header, unit.before
+            used += gap + unit.line
+        else:
+            used += gap
+            for _ in range(unit.lines):
+                if used and used + unit.line > height:
+                    count, used = count + 1, 0
+                used += unit.line
+        after = unit.after
+    return Pages(count, min(used, height))
+
+
+def _kept_height(units: list[Unit], index: int, gap: int) -> int:
+    """Height of ``units[index]`` (``gap`` above it) with the units it keeps with, up to the first line of
+    the last one."""
+    total = gap
+    while units[index].keep and index + 1 < len(units) and not units[index + 1].new_page:
+        unit, following = units[index], units[index + 1]
+        total += unit.line * unit.lines + max(unit.after, following.before)
+        index += 1
+    return total + units[index].line
+
+
 # ── the document ─────────────────────────────────────────────────────────
 def _segments(blocks: tuple[Block, ...], orientation: str) -> Iterator[tuple[str, list[Block]]]:
     """Runs of blocks laid out on one page kind: each section is a run of its own."""
@@ -416,6 +655,160 @@ def _segments(blocks: tuple[Block, ...], orientation: str) -> Iterator[tuple[str
         yield orientation, run
 
 
+def line_style(styles: dict[str, str], marker: str, level: int) -> str:
+    """A line's style id: its marker's own style at the marker's own depth, else the style of the depth."""
+    if m.MARKER_LEVEL.get(marker) == level:
+        return styles[marker]
+    level = min(max(level, 0), 3)
+    return styles[m.MARK_L2 if level == 2 and marker else LEVEL_STYLES[level]]
+
+
+def picture_size(block: Image, page: Page) -> tuple[int, int]:
+    """(width, height) of a picture in twips: ``width`` per mille of the text width, at most 9/10 of the
+    text height."""
+    pixels_wide, pixels_high = image_size(block)
+    width = page.text_width * block.width // 1000
+    height = width * pixels_high // pixels_wide
+    if height > page.text_height * 9 // 10:
+        width, height = width * page.text_height * 9 // 10 // height, page.text_height * 9 // 10
+    return width, height
+
+
+class _Measure:
+    """The page model's units of a run of blocks on one page kind, drawn in one layout."""
+
+    def __init__(self, template: Template, doc: Document, page: Page, looks: dict[str, Look]):
+        self.t, self.s, self.doc, self.page, self.looks = template, template.styles, doc, page, looks
+        self.units: list[Unit] = []
+        self.measure: dict[type, Callable[..., None]] = {
+            Title: self.title, Heading: self.heading, Paragraph: self.paragraph, DatedLine: self.dated_line,
+            Box: self.box, Table: self.table, PageBreak: self.page_break, Image: self.image,
+            TableOfContents: self.contents,
+        }
+
+    def of(self, blocks: Iterable[Block]) -> list[Unit]:
+        """The units of ``blocks``."""
+        measure = self.measure
+        for block in blocks:
+            measure[type(block)](block)
+        return self.units
+
+    def para(self, style: str, text: str, keep: bool = False, width: int = 0) -> Unit:
+        """A paragraph of ``text`` in ``style``, wrapped in ``width`` twips (default: the text width)."""
+        look = self.looks.get(style, DEFAULT_LOOK)
+        em = look.size * 10
+        room = max(1.0, ((width or self.page.text_width) - look.left) / em)
+        lines = wrapped_lines(text, room, look.hanging / em)
+        return Unit(look.before, look.height, lines, look.after, keep or look.keep)
+
+    def title(self, block: Title) -> None:
+        self.units.append(self.para(self.s["title"], block.text))
+
+    def heading(self, block: Heading) -> None:
+        self.units.append(self.para(self.s[HEADING_STYLES.get(block.level, "group")], block.text, True))
+
+    def line(self, marker: str, level: int, text: str, width: int = 0) -> Unit:
+        return self.para(line_style(self.s, marker, level), f"{marker} {text}" if marker else text, width=width)
+
+    def paragraph(self, block: Paragraph) -> None:
+        self.units.append(self.line(block.marker, block.level, block.text))
+
+    def dated_line(self, block: DatedLine) -> None:
+        text = f"{block.date} : {block.text}" if block.date else block.text
+        self.units.append(self.line(block.marker, m.MARKER_LEVEL.get(block.marker, 1), text))
+        self.units += [self.line(detail.marker, detail.level, detail.text) for detail in block.details]
+
+    def box(self, block: Box) -> None:
+        """A one-cell table that does not split: its margins, title and lines."""
+        top, bottom, left, right = self.t.margins.get(self.s["box"], (0, 0, 0, 0))
+        width = self.page.text_width - left - right
+        content = [self.para(self.s["box_title"], block.title, width=width),
+                   *[self.line(line.marker, line.level, line.text, width) for line in block.lines]]
+        height = top + bottom + 2 * RULE + sum(u.before + u.line * u.lines + u.after for u in content)
+        self.units.append(Unit(0, height, 1, 0, split=False))
+
+    def page_break(self, _block: PageBreak) -> None:
+        self.units.append(Unit(0, 0, 0, 0, new_page=True))
+
+    def table(self, block: Table) -> None:
+        """The caption, the rows (none splits; the header rows repeat) and the notes."""
+        if block.caption:
+            self.units.append(self.para(self.s["caption"], block.caption, True))
+        widths = shares(self.page.text_width * block.width // 1000, block.shares)
+        heights = self.row_heights(block, widths)
+        if not heights:
+            return
+        heights[0] += RULE  # the table's top rule
+        header = sum(heights[:block.header_rows])
+        kept = len(heights) - ROWS_KEPT_WITH_NOTES if block.notes else len(heights)
+        self.units += [Unit(0, height, 1, 0, index >= kept, False, header if index >= block.header_rows else 0)
+                       for index, height in enumerate(heights)]
+        notes = block.notes
+        self.units += [self.para(self.s["table_note"], note, index < len(notes) - 1) for index, note in enumerate(notes)]
+
+    def row_heights(self, block: Table, widths: list[int]) -> list[int]:
+        """Each row's height: its tallest cell (a cell spanning rows shares its height between them)."""
+        value = self.s["value" if block.style == STYLE_FIELDS else "id" if block.style == STYLE_ID else "cell"]
+        top, bottom, left, right = self.t.margins.get(self.s["table"], (0, 0, 0, 0))
+        pending: dict[int, tuple[int, int]] = {}  # grid column → (columns spanned, rows still covered)
+        heights = []
+        for item in block.rows:
+            covered = pending
+            pending = {column: (span, rows - 1) for column, (span, rows) in covered.items() if rows > 1}
+            column, tallest = 0, 0
+            for item_cell in item.cells:
+                while column in covered:
+                    column += covered[column][0]
+                width = sum(widths[column:column + item_cell.colspan]) - left - right
+                look = self.looks.get(self.s["label"] if item_cell.label else value, DEFAULT_LOOK)
+                room = max(1.0, width / (look.size * 10))
+                lines = sum(wrapped_lines(line, room) for line in item_cell.lines) or 1
+                height = top + bottom + look.before + look.height * lines + look.after
+                if item_cell.rowspan > 1:
+                    pending[column] = (item_cell.colspan, item_cell.rowspan - 1)
+                    height //= item_cell.rowspan
+                tallest = max(tallest, height)
+                column += item_cell.colspan
+            heights.append(tallest + RULE)
+        return heights
+
+    def image(self, block: Image) -> None:
+        look = self.looks.get(self.s["free"], DEFAULT_LOOK)
+        self.units.append(Unit(look.before, picture_size(block, self.page)[1], 1, look.after, split=False))
+
+    def contents(self, block: TableOfContents) -> None:
+        self.units.append(self.para(self.s["title"], block.title, True))
+        style = self.s["contents"]
+        if block.entries:
+            self.units += [self.para(style, entry.text if entry.page is None else f"{entry.text} {entry.page}")
+                           for entry in block.entries]
+            return
+        self.units += [self.para(style, heading.text) for heading in walk(self.doc.blocks)
+                       if isinstance(heading, Heading) and heading.level <= block.depth]
+
+
+def layout_for(template: Template, doc: Document, blocks: list[Block], page: Page) -> Layout:
+    """The standard layout, or the mildest tighter one that saves the page when the last page of
+    ``blocks`` would be nearly empty."""
+    standard, *tighter_layouts = template.layouts
+    pages = paginate(_Measure(template, doc, page, standard.looks).of(blocks), page.text_height)
+    if pages.count < 2 or pages.last * NEARLY_EMPTY >= page.text_height:
+        return standard
+    for layout in tighter_layouts:
+        if paginate(_Measure(template, doc, page, layout.looks).of(blocks), page.text_height).count < pages.count:
+            return layout
+    return standard
+
+
+def page_estimate(doc: Document, options: WriterOptions | None = None, layout: int = 0) -> list[Pages]:
+    """The page model's pages of each run of ``doc``'s blocks on one page kind (each section), drawn in
+    layout ``layout`` (0: the standard one, then the :data:`TIGHTER` ones)."""
+    template = load_template(None, options)
+    looks = template.layouts[layout].looks
+    return [paginate(_Measure(template, doc, template.pages[orientation], looks).of(blocks),
+                     template.pages[orientation].text_height) for orientation, blocks in _segments(doc.blocks, "")]
+
+
 class _Body:
     """Builds the body XML of one document with the template's styles."""
 
@@ -427,6 +820,7 @@ class _Body:
         self.images: list[tuple[str, Image]] = []  # (relationship id, picture)
         self.styles_by_line: dict[tuple[str, int], str] = {}
         self.page = template.pages[""]
+        self.spacing: dict[str, str] = {}  # style id → direct spacing of the layout chosen for the run
         self.draw: dict[type, Callable[..., None]] = {
             Title: self.title, Heading: self.heading, Paragraph: self.paragraph, DatedLine: self.dated_line,
             Box: self.box, Table: self.table, PageBreak: self.page_break, Image: self.image,
@@ -440,6 +834,7 @@ class _Body:
         for index, (orientation, blocks) in enumerate(segments):
             page = self.t.pages[orientation]
             self.page = page
+            self.spacing = layout_for(self.t, self.doc, blocks, page).spacing
             self.blocks(blocks)
             if index < len(segments) - 1:
                 self.out.append(f"<w:p><w:pPr>{_HAIRLINE}{page.sect_pr}</w:pPr></w:p>")
@@ -453,25 +848,24 @@ class _Body:
             draw[type(block)](block)
 
     # paragraphs
+    def para(self, style: str, text: str, keep: bool = False) -> str:
+        """A paragraph in ``style`` (kept with the next one) in the run's layout."""
+        return para(style, text, ("<w:keepNext/>" if keep else "") + self.spacing.get(style, ""))
+
     def title(self, block: Title) -> None:
-        self.out.append(para(self.s["title"], block.text))
+        self.out.append(self.para(self.s["title"], block.text))
 
     def heading(self, block: Heading) -> None:
-        style = self.s[HEADING_STYLES.get(block.level, "group")]
-        self.out.append(para(style, block.text, "<w:keepNext/>"))
-
-    def line_style(self, marker: str, level: int) -> str:
-        """A marker's own style at its own depth, else the style of the depth."""
-        if m.MARKER_LEVEL.get(marker) == level:
-            return self.s[marker]
-        level = min(max(level, 0), 3)
-        return self.s[m.MARK_L2 if level == 2 and marker else LEVEL_STYLES[level]]
+        self.out.append(self.para(self.s[HEADING_STYLES.get(block.level, "group")], block.text, True))
 
     def line(self, marker: str, level: int, text: str, props: str = "") -> str:
-        """A bullet line: its marker written before the text, in the style of its marker and depth."""
+        """A bullet line: its marker written before the text, in the style of its marker and depth (and
+        the run's layout); ``props`` follow the spacing."""
         style = self.styles_by_line.get((marker, level))
         if style is None:
-            style = self.styles_by_line[marker, level] = self.line_style(marker, level)
+            style = self.styles_by_line[marker, level] = line_style(self.s, marker, level)
+        if self.spacing:
+            props = self.spacing.get(style, "") + props
         return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{props}</w:pPr>{run(f"{marker} {text}" if marker else text)}</w:p>'
 
     def paragraph(self, block: Paragraph) -> None:
@@ -487,7 +881,7 @@ class _Body:
 
     def box(self, block: Box) -> None:
         """A framed one-cell table: the bold title line and its lines."""
-        outer, self.out = self.out, [para(self.s["box_title"], block.title)]
+        outer, self.out = self.out, [self.para(self.s["box_title"], block.title)]
         for line in block.lines:
             self.paragraph(line)
         content, self.out = "".join(self.out), outer
@@ -500,13 +894,13 @@ class _Body:
     # tables
     def table(self, block: Table) -> None:
         if block.caption:
-            self.out.append(para(self.s["caption"], block.caption, "<w:keepNext/>"))
+            self.out.append(self.para(self.s["caption"], block.caption, True))
         widths = shares(self.page.text_width * block.width // 1000, block.shares)
         self.out.append(grid_table(self.s["table"], widths, self.table_rows(block, widths), block.align or "center",
                                    block.caption or block.name))
         notes = block.notes
         for index, note in enumerate(notes):
-            self.out.append(para(self.s["table_note"], note, "<w:keepNext/>" if index < len(notes) - 1 else ""))
+            self.out.append(self.para(self.s["table_note"], note, index < len(notes) - 1))
 
     def table_rows(self, block: Table, widths: list[int]) -> Iterator[str]:
         """The rows on the grid: spans as gridSpan, a cell spanning rows as vMerge restart/continue."""
@@ -576,16 +970,13 @@ class _Body:
         number = len(self.images) + 1
         rel = f"rIdReportgenImage{number}"
         self.images.append((rel, block))
-        pixels_wide, pixels_high = image_size(block)
-        width = self.page.text_width * block.width // 1000
-        height = width * pixels_high // pixels_wide
-        if height > self.page.text_height * 9 // 10:
-            width, height = width * self.page.text_height * 9 // 10 // height, self.page.text_height * 9 // 10
+        width, height = picture_size(block, self.page)
         cx, cy = width * EMU_PER_TWIP, height * EMU_PER_TWIP
         alt = escape_attribute(one_line(block.alt))
         name = f"그림 {number}"
         self.out.append(
-            f'<w:p><w:pPr><w:pStyle w:val="{self.s["free"]}"/><w:jc w:val="center"/></w:pPr><w:r><w:drawing>'
+            f'<w:p><w:pPr><w:pStyle w:val="{self.s["free"]}"/>{self.spacing.get(self.s["free"], "")}<w:jc w:val="center"/>'
+            '</w:pPr><w:r><w:drawing>'
             f'<wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/>'
             f'<wp:docPr id="{number}" name="{name}" descr="{alt}"/>'
             '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>'
@@ -599,17 +990,17 @@ class _Body:
     def contents(self, block: TableOfContents) -> None:
         """목차: the title, then each entry with its page right-aligned behind dots (plain text, no
         field); without entries, the headings down to ``depth`` without pages."""
-        self.out.append(para(self.s["title"], block.title, "<w:keepNext/>"))
+        self.out.append(self.para(self.s["title"], block.title, True))
         style = self.s["contents"]
         if not block.entries:
             for heading in walk(self.doc.blocks):
                 if isinstance(heading, Heading) and heading.level <= block.depth:
-                    self.out.append(para(style, heading.text))
+                    self.out.append(self.para(style, heading.text))
             return
         tabs = f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{self.page.text_width}"/></w:tabs>'
         for entry in block.entries:
             page = "" if entry.page is None else f'<w:tab/><w:t xml:space="preserve">{entry.page}</w:t>'
-            self.out.append(f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{tabs}</w:pPr>'
+            self.out.append(f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{tabs}{self.spacing.get(style, "")}</w:pPr>'
                             f'<w:r><w:t xml:space="preserve">{esc(entry.text)}</w:t>{page}</w:r></w:p>')
 
 
