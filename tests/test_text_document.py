@@ -23,7 +23,7 @@ from reportgen.document import (
     cell_places,
 )
 from reportgen.resources import WriterOptions
-from reportgen.writers.text import cell_text, render_document
+from reportgen.writers.text import cell_text, clean, render_document
 
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -118,3 +118,27 @@ def test_cell_places_put_each_cell_in_the_first_column_its_row_leaves_free() -> 
     places = [(row, col, item.lines[0]) for row, col, item in cell_places(table)]
     assert places == [(0, 0, "a"), (0, 1, "b"), (0, 3, "d"), (1, 1, "c"), (1, 3, "e"), (2, 3, "f"), (2, 4, "g")]
     assert render_document(Document("x", (table,))) == "a\tb\t\td\n\tc\t\te\n\t\t\tf\tg\n"
+
+
+def test_an_office_template_gets_each_blocks_kind_and_printed_text_and_the_clean_filter(tmp_path: Path) -> None:
+    (tmp_path / "card.txt.j2").write_text(
+        "{{ doc.title | clean }}  \n\n\n\n{% for name, block, text in kinds(doc.blocks) %}{{ name }}={{ text }}\n"
+        "{% endfor %}", encoding="utf-8")
+    doc = Document("사무실\n양식", (Heading(" □ 제목\n둘째 ", 2), Paragraph("줄", "-", 2),
+                                   Table((Row((cell("가"), cell(""), cell(""))),), (1, 1, 1))))
+    # the writer drops the title line's trailing spaces and keeps one blank line of the four;
+    # the table's row ends in two empty cells, whose TABs go as trailing white space
+    assert render_document(doc, WriterOptions(templates=tmp_path)) == \
+        "사무실 양식\n\nheading=□ 제목 둘째\nparagraph=    - 줄\ntable=가\n"
+
+
+def test_clean_puts_a_text_on_one_line() -> None:
+    assert clean("  가\r\n나\r다\n ") == "가  나 다"  # CR LF is two breaks, each a space
+
+
+class Note(Paragraph):
+    """A paragraph of an office's own kind."""
+
+
+def test_a_subclass_of_a_block_is_drawn_as_its_base() -> None:
+    assert render_document(Document("x", (Note("메모", "※", 1), Paragraph("끝")))) == "  ※ 메모\n끝\n"
