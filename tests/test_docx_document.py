@@ -41,7 +41,17 @@ from reportgen.documents import card_document
 from reportgen.errors import CardError
 from reportgen.readers.text import read_text
 from reportgen.resources import WriterOptions
-from reportgen.writers.docx import load_template, render_document, render_docx
+from reportgen.writers import pdf as pdf_writer
+from reportgen.writers.docx import (
+    Look,
+    Pages,
+    load_template,
+    page_estimate,
+    render_document,
+    render_docx,
+    text_width,
+    wrapped_lines,
+)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
@@ -371,3 +381,123 @@ def test_pdf_pages_orientation_and_contents(tmp_path: Path) -> None:
         assert re.search(r"번호\s+내용", page)
     assert "90번째" in squeezed[-1] and "89번째" in squeezed[-1]  # the note is with the last rows
     assert squeezed[-1].endswith("주:시험용표입니다")
+
+
+# ── the page model ───────────────────────────────────────────────────────
+# By hand from templates/card.docx (A4, margins 851 twips top and bottom: 16838 - 2 × 851 = 15136 twips of
+# text) and LINE_EM 1.15 (NanumGothic's ascent + descent, LibreOffice's 맑은 고딕 here):
+# Card Bullet 1 — 11 pt: one line 220 × 1.15 = 253 twips, at 264/240 → 278; space after 40, before 0;
+#   LibreOffice keeps the larger of after and before between two paragraphs: 40.
+# Card Table Text — 10 pt: 230 twips at 240/240, 20 before and after, cell margins 40 + 40, a ½ pt rule (10):
+#   a row 40 + 20 + 230 + 20 + 40 + 10 = 360, the first row 10 more for the table's top rule.
+PAGE_TEXT_HEIGHT = 15136
+BULLET_LINE, BULLET_GAP, ROW = 278, 40, 360
+
+
+def bullets(count: int) -> Document:
+    return Document("줄", tuple(Paragraph(f"{number}번째 줄", "○", 1) for number in range(1, count + 1)))
+
+
+def test_bullet_style_measures_from_the_reference() -> None:
+    looks = load_template().layouts[0].looks
+    assert looks["CardBullet1"] == Look(before=0, after=40, height=278, size=22, left=580, hanging=280, line=264,
+                                        auto=True, keep=False)
+    # Card Heading: 13 pt, 280 before, 100 after, keeps with next: 260 × 1.15 = 299 → × 264/240 = 328
+    assert looks["CardHeading"] == Look(280, 100, 328, 26, 0, 0, 264, True, True)
+
+
+def test_text_width_and_wrapping_by_hand() -> None:
+    assert text_width("2024. 10.") == pytest.approx(8 * 0.5 + 0.27)  # 8 ASCII signs, a space
+    assert text_width("「가」") == pytest.approx(0.94 + 2 * 0.36)  # Hangul, two narrow brackets
+    assert text_width("산·학") == pytest.approx(2 * 0.94 + 0.5)  # the middle dot is a 2-byte letter
+    # "가나다 라마": 2.82 + 0.27 + 1.88 = 4.97 ems
+    assert wrapped_lines("가나다 라마", 5.0) == 1
+    assert wrapped_lines("가나다 라마", 4.9) == 2
+    assert wrapped_lines("가나다 라마", 4.0, 1.0) == 1  # the first line has 1 em more (a hanging indent)
+    assert wrapped_lines("가" * 10, 4.0) == 3  # 9.4 ems, no space: broken anywhere, 4 + 4 + 1.4
+
+
+def test_one_line_paragraphs_fill_pages_by_hand() -> None:
+    # n paragraphs: 278 + (n - 1) × 318 ≤ 15136 → n ≤ 47.7: 47 on a page (LibreOffice prints 47 too)
+    assert page_estimate(bullets(47)) == [Pages(1, BULLET_LINE + 46 * (BULLET_GAP + BULLET_LINE))]
+    assert page_estimate(bullets(48)) == [Pages(2, BULLET_LINE)]
+    assert page_estimate(bullets(47 + 10)) == [Pages(2, BULLET_LINE + 9 * (BULLET_GAP + BULLET_LINE))]
+    # the first tighter layout keeps half the space after (20): 278 + 47 × 298 = 14284, 48 on a page
+    assert page_estimate(bullets(48), layout=1) == [Pages(1, BULLET_LINE + 47 * (20 + BULLET_LINE))]
+
+
+def test_table_rows_and_repeated_header_by_hand() -> None:
+    def table(rows: int, header_rows: int) -> Document:
+        return Document("표", (Table(tuple(Row((cell(f"{n}"), cell("값"))) for n in range(rows)), (500, 500),
+                                     header_rows=header_rows),))
+    # 370 + (n - 1) × 360 ≤ 15136 → n ≤ 42.0: 42 rows on a page
+    assert page_estimate(table(42, 0)) == [Pages(1, ROW + 10 + 41 * ROW)]
+    assert page_estimate(table(43, 0)) == [Pages(2, ROW)]
+    assert page_estimate(table(43, 1)) == [Pages(2, ROW + 10 + ROW)]  # the header row again, then row 43
+
+
+def test_page_breaks_and_sections_count_pages() -> None:
+    doc = Document("쪽", (Paragraph("가"), PageBreak(), Paragraph("나"),
+                         Section((Paragraph("다"),), orientation="landscape")))
+    free = BULLET_LINE  # Normal: 11 pt at 264/240, like the bullets
+    assert page_estimate(doc) == [Pages(2, free), Pages(1, free)]
+
+
+def spacing_of(data: bytes) -> dict[str, set[str]]:
+    """Style id → the direct w:spacing of its paragraphs (as attribute strings; "" for none)."""
+    out: dict[str, set[str]] = {}
+    for p in body(data).iter(f"{W}p"):
+        found = p.find(f"{W}pPr/{W}spacing")
+        attributes = "" if found is None else " ".join(f"{etree.QName(k).localname}={v}"
+                                                     for k, v in sorted(found.attrib.items()))
+        out.setdefault(style(p), set()).add(attributes)
+    return out
+
+
+def test_nearly_empty_last_page_gets_the_tighter_spacing() -> None:
+    # 48 bullets: the 48th alone on page 2 (278 of 15136 twips); half the space after saves that page
+    doc = Document("줄", (Table((Row((cell("구분", label=True), cell("값"))),), (300, 700)), *bullets(48).blocks))
+    spacing = spacing_of(render_document(doc))
+    assert spacing["CardBullet1"] == {"after=20 before=0 line=264 lineRule=auto"}
+    assert spacing["CardTableLabel"] == {""} and spacing["CardTableText"] == {""}  # tables as they are
+
+
+def test_fuller_last_page_keeps_the_standard_spacing() -> None:
+    assert spacing_of(render_document(bullets(47)))["CardBullet1"] == {""}  # one page
+    assert spacing_of(render_document(bullets(47 + 10)))["CardBullet1"] == {""}  # 10 lines: 3140 > 15136 / 5
+
+
+def test_nearly_empty_page_that_no_tighter_layout_saves_keeps_the_standard_spacing() -> None:
+    # a heading over 43 table rows: row 43 alone on page 2, and tables are never tightened
+    doc = Document("표", (Heading("가. 표", 1), Table(tuple(Row((cell(f"{n}"), cell("값"))) for n in range(43)),
+                                                      (500, 500))))
+    assert page_estimate(doc)[0].count == 2
+    assert spacing_of(render_document(doc))["CardHeading"] == {""}
+
+
+def test_tighter_layout_keeps_fonts_and_indents() -> None:
+    standard, *tighter_layouts = load_template().layouts
+    for layout in tighter_layouts:
+        for sid, look in layout.looks.items():
+            before = standard.looks[sid]
+            assert (look.size, look.left, look.hanging) == (before.size, before.left, before.hanging)
+            assert look.before <= before.before and look.after <= before.after and look.line >= 240
+
+
+def test_sample_cards_last_page_decision() -> None:
+    """The 2024-12 card printed 3 pages, the third with only 구민소통 and 기대효과; the 2024-03 card
+    ends with a full page."""
+    tight = spacing_of(render_docx(read_text(FIXTURE)))
+    assert tight["CardHeading"] == {"after=50 before=140 line=264 lineRule=auto"}
+    standard = spacing_of(render_docx(read_text(FIXTURE.with_name("3-1_2024-03_from-docx.txt"))))
+    assert all(found == {""} for found in standard.values())
+
+
+@pytest.mark.skipif(pdf_writer.missing() != "", reason="LibreOffice (soffice) or poppler-utils is not installed; "
+                    "install libreoffice-writer-nogui and poppler-utils (scripts/preview.sh does)")
+def test_sample_card_pdf_does_not_end_with_only_communication_and_effects() -> None:
+    pages = pdf_writer.page_texts(pdf_writer.render_document(card_document(read_text(FIXTURE))))
+    last = "".join(pages[-1].split())
+    ahead = last.split("【구민소통실적】")[0] if "【구민소통실적】" in last else last.split("【기대효과】")[0]
+    assert len(ahead) > 100  # the last page holds more than the last two sections
+    assert len(pages) == 2
