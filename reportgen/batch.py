@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from reportgen import __version__
+from reportgen.document import Document
+from reportgen.documents import card_document
 from reportgen.errors import CardError, InputError, Problem, Problems
 from reportgen.fileio import (
     FolderInTheWay,
@@ -174,12 +176,25 @@ def failure_of(card: Card, fmt: str, exc: Exception) -> Failure:
     return Failure(card.id, fmt, message)
 
 
-def render_one(card: Card, fmt: str, options: WriterOptions | None = None) -> bytes | Failure:
-    """The card in one format, or the failure when the writer cannot express it."""
+def render_one(card: Card, fmt: str, options: WriterOptions | None = None, doc: Document | None = None
+               ) -> bytes | Failure:
+    """The card in one format (from ``doc``, its document, when already built), or the failure when
+    the writer cannot express it."""
     try:
+        if doc is not None:
+            return WRITERS[fmt].render_document(doc, options)
         return WRITERS[fmt].render(card, options)
     except Exception as exc:  # noqa: BLE001 - one bad card must not stop the batch
         return failure_of(card, fmt, exc)
+
+
+def shared_document(card: Card) -> Document | None:
+    """The card's document, built once for all its formats; ``None`` when it cannot be built (each
+    format then reports the reason as its own failure)."""
+    try:
+        return card_document(card)
+    except Exception:  # noqa: BLE001 - render_one reports it per format
+        return None
 
 
 def render_card(card: Card, formats: list[str], out_dir: Path, options: WriterOptions | None = None
@@ -190,8 +205,9 @@ def render_card(card: Card, formats: list[str], out_dir: Path, options: WriterOp
     cannot be written at all raises :class:`OutputError` and stops the build.
     """
     files, failures = [], []
+    doc = shared_document(card) if len(formats) > 1 else None
     for name in formats:
-        data = render_one(card, name, options)
+        data = render_one(card, name, options, doc)
         if isinstance(data, Failure):
             failures.append(data)
             continue

@@ -15,6 +15,7 @@ import pytest
 from cardfiles import assert_complete
 
 from reportgen import batch
+from reportgen.documents import card_document
 from reportgen.errors import CardError
 from reportgen.fileio import write_bytes_atomic
 from reportgen.formats import WRITERS
@@ -122,3 +123,27 @@ def test_killed_build_leaves_only_complete_files(tmp_path: Path) -> None:
     assert subprocess.run(command, capture_output=True).returncode == 0
     assert not list(out.glob(".*"))
     assert len([p for p in out.iterdir() if p.suffix != ".json"]) == 300 * len(FORMATS)
+
+
+def test_a_card_document_is_built_once_for_all_its_formats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Six formats of one card: one card_document, six files (each the writer's bytes for that document)."""
+    card = make_corpus(1).cards[0]
+    built = []
+
+    def counting(c: object) -> object:
+        built.append(c)
+        return card_document(c)
+
+    monkeypatch.setattr(batch, "card_document", counting)
+    names = ["txt", "docx", "xlsx", "hwpx", "hwp", "html"]
+    files, failures = batch.render_card(card, names, tmp_path)
+    assert len(built) == 1 and not failures and len(files) == 6
+    assert (tmp_path / files[0].file).read_bytes() == WRITERS["txt"].render(card)
+
+
+def test_a_card_whose_document_cannot_be_built_fails_in_every_format(tmp_path: Path) -> None:
+    card = make_corpus(1).cards[0]
+    card.annual_plan.years = []  # rows but no years: the 연차별 추진계획 cannot be drawn
+    files, failures = batch.render_card(card, ["txt", "docx"], tmp_path)
+    assert not files and [f.format for f in failures] == ["txt", "docx"]
+    assert all("연도가 없습니다" in f.message for f in failures)
