@@ -483,15 +483,26 @@ def text_width(text: str) -> float:
             + EM_WIDE * wide - (EM_WIDE - EM_PUNCTUATION) * narrow)
 
 
+@lru_cache(maxsize=1 << 16)
+def word_width(word: str) -> float:
+    """:func:`text_width` of a word, remembered (a card's words recur: dates, 추진, 사업 …)."""
+    return text_width(word)
+
+
 def wrapped_lines(text: str, room: float, first: float = 0.0) -> int:
     """Lines ``text`` takes in ``room`` ems (the first line ``first`` ems more), wrapped at spaces; a word
     wider than a line breaks anywhere."""
     free = room + first
-    if text_width(text) <= free:
+    size = len(text)
+    if size <= free:  # no sign but % is wider than an em
+        return 1
+    if EM_WIDE * size - (EM_WIDE - EM_ASCII) * len(text.encode("ascii", "ignore")) <= free:
+        return 1  # fits even if every sign but ASCII were as wide as Hangul
+    widths = [word_width(word) for word in text.split(" ")]
+    if sum(widths) + EM_SPACE * (len(widths) - 1) <= free:
         return 1
     lines, used = 1, -EM_SPACE  # -EM_SPACE: nothing on the line yet
-    for word in text.split(" "):
-        width = text_width(word)
+    for width in widths:
         if used + EM_SPACE + width <= free:
             used += EM_SPACE + width
             continue
@@ -611,7 +622,7 @@ def paginate(units: list[Unit], height: int) -> Pages:
             count, used, after = count + 1, 0, 0
             continue
         gap = max(after, unit.before) if used else unit.before
-        need = _kept_height(units, index, gap)
+        need = _kept_height(units, index, gap) if unit.keep else gap + unit.line
         if used and used + need > height >= need:
             count, used, gap = count + 1, unit.header, unit.before
         if not unit.split:
@@ -680,6 +691,8 @@ class _Measure:
     def __init__(self, template: Template, doc: Document, page: Page, looks: dict[str, Look]):
         self.t, self.s, self.doc, self.page, self.looks = template, template.styles, doc, page, looks
         self.units: list[Unit] = []
+        self.shapes: dict[tuple[str, int], tuple[int, int, int, bool, float, float]] = {}
+        self.line_shapes: dict[tuple[str, int, int], tuple[int, int, int, bool, float, float]] = {}
         self.measure: dict[type, Callable[..., None]] = {
             Title: self.title, Heading: self.heading, Paragraph: self.paragraph, DatedLine: self.dated_line,
             Box: self.box, Table: self.table, PageBreak: self.page_break, Image: self.image,
@@ -687,19 +700,38 @@ class _Measure:
         }
 
     def of(self, blocks: Iterable[Block]) -> list[Unit]:
-        """The units of ``blocks``."""
-        measure = self.measure
+        """The units of ``blocks`` (a card's many dated and bullet lines measured inline: the model must cost
+        little next to drawing the XML)."""
+        measure, units, line, levels = self.measure, self.units, self.line, m.MARKER_LEVEL
         for block in blocks:
-            measure[type(block)](block)
-        return self.units
+            kind = type(block)
+            if kind is DatedLine:
+                date = block.date
+                units.append(line(block.marker, levels.get(block.marker, 1),
+                                  f"{date} : {block.text}" if date else block.text))
+                if block.details:
+                    units += [line(detail.marker, detail.level, detail.text) for detail in block.details]
+            elif kind is Paragraph:
+                units.append(line(block.marker, block.level, block.text))
+            else:
+                measure[kind](block)
+        return units
 
     def para(self, style: str, text: str, keep: bool = False, width: int = 0) -> Unit:
         """A paragraph of ``text`` in ``style``, wrapped in ``width`` twips (default: the text width)."""
+        shape = self.shapes.get((style, width))
+        if shape is None:
+            shape = self.shapes[style, width] = self.shape(style, width)
+        before, height, after, kept, room, first = shape
+        return tuple.__new__(Unit, (before, height, wrapped_lines(text, room, first), after, keep or kept, True, 0,
+                                    False))
+
+    def shape(self, style: str, width: int) -> tuple[int, int, int, bool, float, float]:
+        """(before, line height, after, keep, room in ems, first line's extra ems) of ``style``."""
         look = self.looks.get(style, DEFAULT_LOOK)
         em = look.size * 10
         room = max(1.0, ((width or self.page.text_width) - look.left) / em)
-        lines = wrapped_lines(text, room, look.hanging / em)
-        return Unit(look.before, look.height, lines, look.after, keep or look.keep)
+        return look.before, look.height, look.after, look.keep, room, look.hanging / em
 
     def title(self, block: Title) -> None:
         self.units.append(self.para(self.s["title"], block.text))
@@ -708,7 +740,14 @@ class _Measure:
         self.units.append(self.para(self.s[HEADING_STYLES.get(block.level, "group")], block.text, True))
 
     def line(self, marker: str, level: int, text: str, width: int = 0) -> Unit:
-        return self.para(line_style(self.s, marker, level), f"{marker} {text}" if marker else text, width=width)
+        """A bullet line (its marker, a space, its text) in the style of its marker and depth."""
+        shape = self.line_shapes.get((marker, level, width))
+        if shape is None:
+            shape = self.line_shapes[marker, level, width] = self.shape(line_style(self.s, marker, level), width)
+        if len(text) + len(marker) < shape[4] + shape[5]:  # one line, at once
+            return tuple.__new__(Unit, (shape[0], shape[1], 1, shape[2], shape[3], True, 0, False))
+        lines = wrapped_lines(f"{marker} {text}" if marker else text, shape[4], shape[5])
+        return tuple.__new__(Unit, (shape[0], shape[1], lines, shape[2], shape[3], True, 0, False))
 
     def paragraph(self, block: Paragraph) -> None:
         self.units.append(self.line(block.marker, block.level, block.text))
@@ -748,29 +787,40 @@ class _Measure:
 
     def row_heights(self, block: Table, widths: list[int]) -> list[int]:
         """Each row's height: its tallest cell (a cell spanning rows shares its height between them)."""
-        value = self.s["value" if block.style == STYLE_FIELDS else "id" if block.style == STYLE_ID else "cell"]
+        value = self.looks.get(self.s["value" if block.style == STYLE_FIELDS else "id" if block.style == STYLE_ID
+                                      else "cell"], DEFAULT_LOOK)
+        label = self.looks.get(self.s["label"], DEFAULT_LOOK)
         top, bottom, left, right = self.t.margins.get(self.s["table"], (0, 0, 0, 0))
+        inner = [width - left - right for width in widths]
         pending: dict[int, tuple[int, int]] = {}  # grid column → (columns spanned, rows still covered)
         heights = []
         for item in block.rows:
-            covered = pending
-            pending = {column: (span, rows - 1) for column, (span, rows) in covered.items() if rows > 1}
-            column, tallest = 0, 0
-            for item_cell in item.cells:
-                while column in covered:
-                    column += covered[column][0]
-                width = sum(widths[column:column + item_cell.colspan]) - left - right
-                look = self.looks.get(self.s["label"] if item_cell.label else value, DEFAULT_LOOK)
-                room = max(1.0, width / (look.size * 10))
-                lines = sum(wrapped_lines(line, room) for line in item_cell.lines) or 1
-                height = top + bottom + look.before + look.height * lines + look.after
-                if item_cell.rowspan > 1:
-                    pending[column] = (item_cell.colspan, item_cell.rowspan - 1)
-                    height //= item_cell.rowspan
-                tallest = max(tallest, height)
-                column += item_cell.colspan
-            heights.append(tallest + RULE)
+            cells = item.cells
+            if not pending and len(cells) == len(inner) and all(c.colspan == c.rowspan == 1 for c in cells):
+                tallest = max(_cell_height(c, width, label if c.label else value) for c, width in zip(cells, inner, strict=True))
+            else:
+                tallest, pending = self.spanned_row(cells, widths, pending, label, value)
+            heights.append(tallest + top + bottom + RULE)
         return heights
+
+    def spanned_row(self, cells: tuple[Cell, ...], widths: list[int], pending: dict[int, tuple[int, int]],
+                    label: Look, value: Look) -> tuple[int, dict[int, tuple[int, int]]]:
+        """(the tallest cell, the columns covered from above for the next row) of a row with spans."""
+        _, _, left, right = self.t.margins.get(self.s["table"], (0, 0, 0, 0))
+        covered = pending
+        pending = {column: (span, rows - 1) for column, (span, rows) in covered.items() if rows > 1}
+        column, tallest = 0, 0
+        for item in cells:
+            while column in covered:
+                column += covered[column][0]
+            width = sum(widths[column:column + item.colspan]) - left - right
+            height = _cell_height(item, width, label if item.label else value)
+            if item.rowspan > 1:
+                pending[column] = (item.colspan, item.rowspan - 1)
+                height //= item.rowspan
+            tallest = max(tallest, height)
+            column += item.colspan
+        return tallest, pending
 
     def image(self, block: Image) -> None:
         look = self.looks.get(self.s["free"], DEFAULT_LOOK)
@@ -785,6 +835,23 @@ class _Measure:
             return
         self.units += [self.para(style, heading.text) for heading in walk(self.doc.blocks)
                        if isinstance(heading, Heading) and heading.level <= block.depth]
+
+
+_CELL_HEIGHTS: dict[tuple[tuple[str, ...], int, int, int, int], int] = {}
+
+
+def _cell_height(item: Cell, width: int, look: Look) -> int:
+    """Height of a cell's paragraph (its lines broken by ``w:br``) in ``width`` twips, margins aside;
+    remembered (every card has the same labels, years and counts)."""
+    key = (item.lines, width, look.size, look.height, look.before + look.after)
+    height = _CELL_HEIGHTS.get(key)
+    if height is None:
+        if len(_CELL_HEIGHTS) > 4096:
+            _CELL_HEIGHTS.clear()
+        room = max(1.0, width / (look.size * 10))
+        count = sum(wrapped_lines(line, room) for line in item.lines)
+        height = _CELL_HEIGHTS[key] = look.before + look.height * (count or 1) + look.after
+    return height
 
 
 def layout_for(template: Template, doc: Document, blocks: list[Block], page: Page) -> Layout:
