@@ -617,25 +617,27 @@ def paginate(units: list[Unit], height: int) -> Pages:
     a row that does not fit starts the next page (under its table's header rows); a paragraph splits
     between its lines."""
     count, used, after = 1, 0, 0
-    for index, unit in enumerate(units):
-        if unit.new_page:
+    for index, (before, line, lines, unit_after, keep, split, header, new_page) in enumerate(units):
+        if new_page:
             count, used, after = count + 1, 0, 0
             continue
-        gap = max(after, unit.before) if used else unit.before
-        need = _kept_height(units, index, gap) if unit.keep else gap + unit.line
+        gap = (after if after > before else before) if used else before
+        need = _kept_height(units, index, gap) if keep else gap + line
         if used and used + need > height >= need:
-            count, used, gap = count + 1, unit.header, unit.before
-        if not unit.split:
-            if used and used + gap + unit.line > height:
-                count, used, gap = count + 1, unit.header, unit.before
-            used += gap + unit.line
+            count, used, gap = count + 1, header, before
+        if not split:
+            if used and used + gap + line > height:
+                count, used, gap = count + 1, header, before
+            used += gap + line
+        elif used + gap + line * lines <= height:  # the whole paragraph fits
+            used += gap + line * lines
         else:
             used += gap
-            for _ in range(unit.lines):
-                if used and used + unit.line > height:
+            for _ in range(lines):
+                if used and used + line > height:
                     count, used = count + 1, 0
-                used += unit.line
-        after = unit.after
+                used += line
+        after = unit_after
     return Pages(count, min(used, height))
 
 
@@ -780,7 +782,9 @@ class _Measure:
         heights[0] += RULE  # the table's top rule
         header = sum(heights[:block.header_rows])
         kept = len(heights) - ROWS_KEPT_WITH_NOTES if block.notes else len(heights)
-        self.units += [Unit(0, height, 1, 0, index >= kept, False, header if index >= block.header_rows else 0)
+        header_rows = block.header_rows
+        self.units += [tuple.__new__(Unit, (0, height, 1, 0, index >= kept, False,
+                                            header if index >= header_rows else 0, False))
                        for index, height in enumerate(heights)]
         notes = block.notes
         self.units += [self.para(self.s["table_note"], note, index < len(notes) - 1) for index, note in enumerate(notes)]
