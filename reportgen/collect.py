@@ -24,7 +24,7 @@ import fcntl
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_field
 from pathlib import Path
@@ -71,14 +71,14 @@ def fill_identity(card: model.Card, known: dict[str, model.Card], card_id: str |
     return [name for name, value in (("id", card.id), ("title", card.title)) if not value.strip()]
 
 
-def passes_check(data: bytes, target: str) -> None:
-    """``data`` (a workbook about to be written as ``target``) is read back by the rules of
-    `check`; one it would reject raises InputError with its problems, naming ``target``."""
+def passes_check(data: bytes, target: str) -> model.Workbook:
+    """``data`` (a workbook about to be written as ``target``) read back by the rules of `check`:
+    the workbook it is; one `check` would reject raises InputError with its problems, naming ``target``."""
     with tempfile.TemporaryDirectory(prefix="reportgen-check-") as folder:
         written = Path(folder) / (Path(target).name or "master.xlsx")
         written.write_bytes(data)
         try:
-            read_workbook(written)
+            return read_workbook(written)
         except InputError as exc:
             raise InputError([replace_field(problem, file=target) for problem in exc.problems]
                              + [Problem(target, "", *_MERGE_BUG)]) from None
@@ -88,9 +88,14 @@ def merged(source: bytes, cards: Sequence[tuple[str, model.Card]], target: str,
            previous: Sequence[model.Card] = ()) -> MergeResult:
     """``cards`` — (card file, card) — merged into the workbook bytes ``source`` in place and checked
     as `check` would; nothing is written here."""
+    return checked_merge(source, cards, target, previous)[0]
+
+
+def checked_merge(source: bytes, cards: Sequence[tuple[str, model.Card]], target: str,
+                  previous: Sequence[model.Card] = ()) -> tuple[MergeResult, model.Workbook]:
+    """:func:`merged` with the workbook its result reads as (read once, by the check)."""
     result = merge_cards(source, list(cards), target, previous)
-    passes_check(result.data, target)
-    return result
+    return result, passes_check(result.data, target)
 
 
 # ── one uploaded file ─────────────────────────────────────────────────────
@@ -245,6 +250,24 @@ def _install(master: Path, history: Path, data: bytes) -> str:
 
 
 @dataclass(frozen=True)
+class Checked:
+    """A workbook that `check` passed: its bytes and the workbook they read as."""
+
+    data: bytes
+    book: model.Workbook
+
+
+def check_workbook(uploaded: Path, name: str) -> Checked:
+    """The workbook ``uploaded`` (called ``name`` by the user) read by the rules of `check`;
+    InputError with its problems (file ``name``) when it does not pass."""
+    data = uploaded.read_bytes()
+    try:
+        return Checked(data, read_workbook(uploaded))
+    except InputError as exc:
+        raise InputError(_named(exc.problems, name)) from None
+
+
+@dataclass(frozen=True)
 class Replaced:
     """A new master was installed: how many cards it has and where the old one went."""
 
@@ -252,38 +275,36 @@ class Replaced:
     saved: str  # name in history/ of the master it replaced ("" for none)
 
 
-def replace_master(master: Path, history: Path, uploaded: Path, name: str) -> Replaced:
-    """A workbook (``uploaded``, called ``name`` by the user) becomes the master when `check`
-    passes it; otherwise InputError with its problems (file ``name``) and the master untouched."""
-    try:
-        book = read_workbook(uploaded)
-    except InputError as exc:
-        raise InputError(_named(exc.problems, name)) from None
-    data = uploaded.read_bytes()
+def replace_master(master: Path, history: Path, checked: Checked) -> Replaced:
+    """A workbook `check` passed (:func:`check_workbook`) becomes the master; the old one goes to
+    ``history/``."""
     with master_lock(master):
-        saved = _install(master, history, data)
-    return Replaced(len(book.cards), saved)
+        saved = _install(master, history, checked.data)
+    return Replaced(len(checked.book.cards), saved)
 
 
 @dataclass(frozen=True)
 class Accepted:
-    """Cards merged into the master."""
+    """Cards merged into the master, and the new master as `check` read it."""
 
     result: MergeResult
     saved: str  # name in history/ of the master before
+    book: model.Workbook
 
 
-def accept(master: Path, history: Path, cards: Sequence[tuple[str, model.Card]]) -> Accepted:
+def accept(master: Path, history: Path, cards: Sequence[tuple[str, model.Card]],
+           read: Callable[[Path], model.Workbook] = read_workbook) -> Accepted:
     """``cards`` — (file name, card) — merged into ``master`` in place and checked; the previous
-    master goes to ``history/`` first. InputError leaves everything as it was."""
+    master goes to ``history/`` first. InputError leaves everything as it was. ``read`` reads the
+    current master (a reader that remembers the masters it read saves reading it again)."""
     with master_lock(master):
         try:
-            book = read_workbook(master)
+            book = read(master)
         except InputError as exc:
             raise InputError(exc.problems) from None
-        result = merged(master.read_bytes(), cards, master.name, book.cards)
+        result, checked = checked_merge(master.read_bytes(), cards, master.name, book.cards)
         saved = _install(master, history, result.data)
-    return Accepted(result, saved)
+    return Accepted(result, saved, checked)
 
 
 def _no_undo(ko: str, en: str) -> InputError:

@@ -74,9 +74,14 @@ def test_an_unreadable_upload_is_named_by_the_users_file_name(office_master: Pat
 def test_accept_merges_in_place_keeping_the_offices_sheet_column_and_comment(office_master: Path, tmp_path: Path) -> None:
     history = tmp_path / "history"
     before = office_master.read_bytes()
-    accepted = collect.accept(office_master, history, [("3-1.hwpx", _changed_card(office_master, 85))])
+    card = _changed_card(office_master, 85)
+    read: list[Path] = []
+    accepted = collect.accept(office_master, history, [("3-1.hwpx", card)],
+                              lambda path: read.append(path) or read_workbook(path))
+    assert read == [office_master]  # the current master is read through the reader given
     book = read_workbook(office_master)
     assert [c.header.progress for c in book.cards] == [85]
+    assert accepted.book == book  # what the check read the merged workbook as: the new master
     merged = openpyxl.load_workbook(office_master)
     assert merged["메모"]["A1"].value == "분기 점검 메모"
     assert merged["공약목록"].cell(1, 14).value == "비고"
@@ -115,18 +120,15 @@ def test_undo_is_refused_when_the_master_changed_after_the_acceptance(office_mas
     assert "바뀌어" in caught.value.problems[0].ko
 
 
-def test_replace_master_refuses_a_broken_workbook_naming_sheet_and_cell(office_master: Path, tmp_path: Path) -> None:
+def test_check_workbook_refuses_a_broken_workbook_naming_sheet_and_cell(tmp_path: Path) -> None:
     broken = tmp_path / "upload.xlsx"
     book = openpyxl.load_workbook(SAMPLE)
     book["공약목록"]["H2"] = "육십"
     book.save(broken)
-    before = office_master.read_bytes()
     with pytest.raises(InputError) as caught:
-        collect.replace_master(office_master, tmp_path / "history", broken, "4분기.xlsx")
+        collect.check_workbook(broken, "4분기.xlsx")
     places = [(p.file, p.where) for p in caught.value.problems]
     assert ("4분기.xlsx", "공약목록!H2") in places
-    assert office_master.read_bytes() == before
-    assert collect.versions(tmp_path / "history") == []
 
 
 def test_replace_master_keeps_the_old_master_in_history(office_master: Path, tmp_path: Path) -> None:
@@ -134,7 +136,9 @@ def test_replace_master_keeps_the_old_master_in_history(office_master: Path, tmp
     before = office_master.read_bytes()
     upload = tmp_path / "upload.xlsx"
     upload.write_bytes(SAMPLE.read_bytes())
-    done = collect.replace_master(office_master, history, upload, "새마스터.xlsx")
+    checked = collect.check_workbook(upload, "새마스터.xlsx")
+    assert checked.data == SAMPLE.read_bytes() and [c.id for c in checked.book.cards] == ["3-1"]
+    done = collect.replace_master(office_master, history, checked)
     assert done.cards == 1
     assert office_master.read_bytes() == SAMPLE.read_bytes()
     assert (history / done.saved).read_bytes() == before

@@ -345,3 +345,73 @@ def test_a_new_workspace_gets_the_sample(tmp_path: Path) -> None:
     space = Workspace.open(tmp_path / "new")
     assert space.master.read_bytes() == SAMPLE.read_bytes()
     assert (space.history / "2024-03.xlsx").read_bytes() == SAMPLE_HISTORY.read_bytes()
+
+
+# ── reading the master once ───────────────────────────────────────────────
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every workbook read from here on (the checks of collect.py and the workspace's reads)."""
+    from reportgen import collect
+    from reportgen.web import workspace
+
+    read: list[Path] = []
+
+    def counted(path: Path) -> object:
+        read.append(Path(path))
+        return read_workbook(path)
+
+    monkeypatch.setattr(collect, "read_workbook", counted)
+    monkeypatch.setattr(workspace, "read_workbook", counted)
+    return read
+
+
+def _workbook_with_progress(progress: int) -> bytes:
+    book = openpyxl.load_workbook(SAMPLE)
+    book["공약목록"]["H2"] = progress
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_check_then_install_reads_the_upload_once(client: TestClient, space: Workspace,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    before = space.master.read_bytes()
+    read = _count_reads(monkeypatch)
+    csrf = {"csrf": client.headers["x-csrf-token"]}
+    checked = client.post("/check", files={"file": ("4분기.xlsx", _workbook_with_progress(45))}, data=csrf)
+    assert checked.status_code == 200 and "문제가 없습니다: 4분기.xlsx (카드 1장)" in checked.text
+    token = checked.text.split('action="/check/')[1].split("/install")[0]
+    assert list(space.uploads.iterdir()) == []  # checked in memory, not left on disk
+    installed = client.post(f"/check/{token}/install", data=csrf, follow_redirects=False)
+    assert installed.status_code == 303 and installed.headers["location"] == "/"
+    assert client.get("/api/cards").json()[0]["progress"] == 45
+    assert "새 마스터 워크북입니다 (카드 1장)" in client.get("/").text
+    assert len(read) == 1  # the check's read serves the install and the pages after it
+    saved = client.get("/api/history").json()[0]["name"]
+    assert (space.history / saved).read_bytes() == before
+    again = client.post(f"/check/{token}/install", data=csrf)
+    assert again.status_code == 404 and "검사한 파일이 없습니다" in again.text  # a token is used once
+
+
+def test_workbook_api_and_accept_read_once_and_undo_reads_nothing(client: TestClient, space: Workspace,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    assert client.get("/api/cards").json()[0]["progress"] == 60  # the master read before counting
+    read = _count_reads(monkeypatch)
+    assert client.post("/api/workbook", files={"file": ("4분기.xlsx", _workbook_with_progress(70))}).status_code == 200
+    assert client.get("/api/cards").json()[0]["progress"] == 70
+    assert len(read) == 1
+    key = client.post("/api/collect", files=[("files", ("a.hwpx", _card_file(85)))]).json()["collection"]
+    assert client.post(f"/api/collect/{key}/accept", json={"ids": ["3-1"]}).status_code == 200
+    assert client.get("/api/cards").json()[0]["progress"] == 85
+    assert len(read) == 2  # the check of the merged workbook only
+    assert client.post("/api/undo").status_code == 200
+    assert client.get("/api/cards").json()[0]["progress"] == 70
+    assert len(read) == 2  # the master put back was read before: kept in memory
+
+
+def test_a_master_changed_outside_is_read_again(client: TestClient, space: Workspace) -> None:
+    assert client.get("/api/cards").json()[0]["progress"] == 60
+    space.master.write_bytes(_workbook_with_progress(30))  # saved from Excel while the server runs
+    assert client.get("/api/cards").json()[0]["progress"] == 30
+    assert client.get("/cards/3-1").status_code == 200

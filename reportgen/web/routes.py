@@ -27,7 +27,6 @@ from reportgen.summary import Summary, rate_text, summarize
 from reportgen.web import security
 from reportgen.web.workspace import (
     ALLOWED_COLLECT,
-    ALLOWED_WORKBOOK,
     Product,
     Workspace,
     remove_quietly,
@@ -258,39 +257,33 @@ async def check_page(request: Request) -> Response:
     return page(request, "check.html.j2", result=None)
 
 
-async def _checked_upload(request: Request) -> tuple[str, Path, int]:
-    """The uploaded workbook saved under .uploads/ and checked: (name, path, cards); else InputError."""
+async def _checked_upload(request: Request) -> tuple[str, str, collect.Checked]:
+    """The uploaded workbook checked: (the user's file name, its token, the checked workbook); else InputError."""
     [(name, data)] = (await _uploads(request, "file"))[:1]
-    path = _workspace(request).save_upload(name, data, ALLOWED_WORKBOOK)
-    try:
-        book = await blocking(collect.read_workbook, path)
-    except InputError as exc:
-        remove_quietly(path)
-        raise InputError([Problem(name, p.where, p.ko, p.en, p.fix_ko, p.fix_en) for p in exc.problems]) from None
-    return name, path, len(book.cards)
+    token, checked = await blocking(_workspace(request).check, name, data)
+    return name, token, checked
 
 
 @changes_state
 async def check_upload(request: Request) -> Response:
     """검사: problems grouped by sheet, or a valid workbook that may become the master."""
     try:
-        name, path, count = await _checked_upload(request)
+        name, token, checked = await _checked_upload(request)
     except InputError as exc:
         return page(request, "check.html.j2", 422, result={"groups": by_sheet(exc.problems), "count": None})
-    return page(request, "check.html.j2", result={"name": name, "count": count, "token": path.stem, "groups": []})
+    return page(request, "check.html.j2", result={"name": name, "count": len(checked.book.cards), "token": token,
+                                                  "groups": []})
 
 
 @changes_state
 async def check_install(request: Request) -> Response:
     space = _workspace(request)
-    path = space.pending(request.path_params["token"])
-    if path is None:
+    checked = space.take_checked(request.path_params["token"])
+    if checked is None:
         raise NotFound(Problem("upload", "", "검사한 파일이 없습니다 (오래되었거나 이미 썼습니다)",
                                  "the checked file is gone (too old or used already)",
                                  "파일을 다시 올리세요", "upload the file again"))
-    name = _text(request.state.form.get("name")) if request.state.form else ""
-    done = await blocking(collect.replace_master, space.master, space.history, path, name or "upload.xlsx")
-    remove_quietly(path)
+    done = await blocking(space.install, checked)
     request.state.session.flash = f"새 마스터 워크북입니다 (카드 {done.cards}장). 이전 마스터는 기록에 {done.saved or '없음'} 으로 두었습니다."
     return RedirectResponse("/", status_code=303)
 
@@ -298,12 +291,10 @@ async def check_install(request: Request) -> Response:
 @changes_state
 async def workbook_json(request: Request) -> Response:
     """``POST /api/workbook``: a valid workbook becomes the master (200, card count); else 422."""
-    name, path, _count = await _checked_upload(request)
+    _name, token, checked = await _checked_upload(request)
     space = _workspace(request)
-    try:
-        done = await blocking(collect.replace_master, space.master, space.history, path, name)
-    finally:
-        remove_quietly(path)
+    space.take_checked(token)
+    done = await blocking(space.install, checked)
     return JSONResponse({"ok": True, "cards": done.cards, "saved": done.saved})
 
 
@@ -379,8 +370,7 @@ def _accept(request: Request, ids: list[str] | None) -> collect.Accepted:
         raise InputError(Problem("ids", "", f"이 취합에 없는 관리번호입니다: {listed}",
                                  f"not among the collected cards: {listed}",
                                  "취합 결과에 나온 관리번호를 고르세요", "choose 관리번호 shown in the collection"))
-    space = _workspace(request)
-    return collect.accept(space.master, space.history, [(item.file, item.card) for item in chosen if item.card])
+    return _workspace(request).accept([(item.file, item.card) for item in chosen if item.card])
 
 
 @changes_state

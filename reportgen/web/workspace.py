@@ -7,6 +7,7 @@ known suffixes): a user's file name is shown, never used as a path.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import threading
@@ -17,7 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportgen import model
-from reportgen.collect import CARD_SUFFIXES, WORKBOOK_SUFFIX, Collected
+from reportgen.collect import (
+    CARD_SUFFIXES,
+    WORKBOOK_SUFFIX,
+    Accepted,
+    Checked,
+    Collected,
+    Replaced,
+    accept,
+    check_workbook,
+    replace_master,
+)
 from reportgen.errors import InputError, Problem
 from reportgen.fileio import inside, write_bytes_atomic
 from reportgen.readers.workbook import read_workbook
@@ -31,8 +42,14 @@ SAMPLE = Path(__file__).resolve().parent.parent.parent / "input"
 #: what a file must start with to be what its suffix says (type checked by content)
 _MAGIC = {".xlsx": (b"PK\x03\x04",), ".docx": (b"PK\x03\x04",), ".hwpx": (b"PK\x03\x04",),
           ".hwp": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)}
+ALLOWED_COLLECT = (*CARD_SUFFIXES, WORKBOOK_SUFFIX)
+ALLOWED_WORKBOOK = (WORKBOOK_SUFFIX,)
 #: collections and finished jobs kept in memory at most (the oldest go first)
 KEEP = 20
+#: workbooks kept read in memory: the master, the one before (undo) and one more
+BOOKS = 3
+#: checked uploads waiting to become the master (each holds a whole workbook in memory)
+KEEP_CHECKED = 3
 
 
 def default_workspace() -> Path:
@@ -117,7 +134,10 @@ class Workspace:
         self.output = self.root / OUTPUT
         self.uploads = self.root / UPLOADS
         self._lock = threading.Lock()
-        self._book: tuple[tuple[int, int, int], model.Workbook] | None = None
+        self._books: OrderedDict[str, model.Workbook] = OrderedDict()  # by the hash of the file's bytes
+        self._seen: tuple[tuple[int, int, int], str] | None = None  # the master's stat and hash as last read
+        self._index: tuple[model.Workbook, dict[str, model.Card]] | None = None
+        self._checked: OrderedDict[str, Checked] = OrderedDict()
         self.collections: OrderedDict[str, list[Collected]] = OrderedDict()
         self.jobs: OrderedDict[str, Job] = OrderedDict()
 
@@ -136,24 +156,81 @@ class Workspace:
         return workspace
 
     def book(self) -> model.Workbook:
-        """The master as read; read again only when its file changed. InputError when invalid."""
+        """The master as read; read again only when its bytes changed. InputError when invalid."""
         try:
-            stat = self.master.stat()
+            return self.read(self.master)
         except FileNotFoundError:
             raise InputError(Problem(MASTER, "", "작업 폴더에 마스터 워크북이 없습니다",
                                      "the workspace has no master workbook",
                                      "검사 화면에서 마스터 워크북을 올리세요",
                                      "upload a master workbook on the 검사 page")) from None
-        key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+    def read(self, path: Path) -> model.Workbook:
+        """The workbook at ``path`` (the master): from memory when these bytes were read before
+        (:data:`BOOKS` are kept), else read (one read at a time). InputError when invalid."""
+        key = _stat_key(path)
         with self._lock:
-            if self._book is None or self._book[0] != key:
-                self._book = (key, read_workbook(self.master))
-            return self._book[1]
+            if self._seen is not None and self._seen[0] == key and self._seen[1] in self._books:
+                return self._books[self._seen[1]]
+            digest = _digest(path.read_bytes())
+            book = self._books.get(digest) or read_workbook(path)
+            if _stat_key(path) == key:  # unchanged while it was read: the book is of these bytes
+                self._keep(digest, book)
+                self._seen = (key, digest)
+            return book
+
+    def adopt(self, data: bytes, book: model.Workbook) -> None:
+        """A workbook just written as the master (``data``) and what `check` read it as: the next
+        page needs no reading."""
+        with self._lock:
+            self._keep(_digest(data), book)
+
+    def _keep(self, digest: str, book: model.Workbook) -> None:
+        self._books[digest] = book
+        self._books.move_to_end(digest)
+        while len(self._books) > BOOKS:
+            self._books.popitem(last=False)
 
     def card(self, card_id: str) -> model.Card | None:
         """The master's card of this 관리번호 (compared by :func:`reportgen.model.fold`)."""
-        key = model.fold(card_id)
-        return next((card for card in self.book().cards if model.fold(card.id) == key), None)
+        book = self.book()
+        with self._lock:
+            if self._index is None or self._index[0] is not book:
+                self._index = (book, {model.fold(card.id): card for card in reversed(book.cards)})
+            return self._index[1].get(model.fold(card_id))
+
+    def check(self, name: str, data: bytes) -> tuple[str, Checked]:
+        """An uploaded workbook checked (its type by content, then every cell): its token and the
+        checked workbook, kept for :meth:`install` (the last :data:`KEEP_CHECKED`). InputError
+        (naming ``name``) when it does not pass."""
+        path = self.save_upload(name, data, ALLOWED_WORKBOOK)
+        try:
+            checked = check_workbook(path, name)
+        finally:
+            remove_quietly(path)
+        token = secrets.token_hex(12)
+        with self._lock:
+            self._checked[token] = checked
+            while len(self._checked) > KEEP_CHECKED:
+                self._checked.popitem(last=False)
+        return token, checked
+
+    def take_checked(self, token: str) -> Checked | None:
+        """The checked upload of this token, given once (None when unknown, too old or used)."""
+        with self._lock:
+            return self._checked.pop(token, None)
+
+    def install(self, checked: Checked) -> Replaced:
+        """A checked workbook becomes the master (the old one to history/); it is not read again."""
+        done = replace_master(self.master, self.history, checked)
+        self.adopt(checked.data, checked.book)
+        return done
+
+    def accept(self, cards: list[tuple[str, model.Card]]) -> Accepted:
+        """Collected cards merged into the master: read once, by the check of the merged workbook."""
+        done = accept(self.master, self.history, cards, self.read)
+        self.adopt(done.result.data, done.book)
+        return done
 
     def save_upload(self, name: str, data: bytes, allowed: tuple[str, ...]) -> Path:
         """An upload written under ``.uploads/`` by a name the server makes; its type checked first."""
@@ -161,13 +238,6 @@ class Workspace:
         path = inside(self.uploads, f"{secrets.token_hex(12)}{suffix}")
         write_bytes_atomic(path, data)
         return path
-
-    def pending(self, token: str) -> Path | None:
-        """A checked workbook upload waiting to become the master (by its token)."""
-        if not token.isalnum():
-            return None
-        path = self.uploads / f"{token}{WORKBOOK_SUFFIX}"
-        return path if path.is_file() else None
 
     def remember(self, items: list[Collected]) -> str:
         """Keep a collection for its acceptance; returns its id."""
@@ -187,6 +257,16 @@ class Workspace:
                 self.jobs.popitem(last=False)
         threading.Thread(target=_run, args=(job, work), daemon=True, name=f"reportgen-job-{job.id}").start()
         return job
+
+
+def _stat_key(path: Path) -> tuple[int, int, int]:
+    """What changes when a file is written again (an atomic write makes a new inode)."""
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _run(job: Job, work: Callable[[Callable[[str], None]], Product]) -> None:
@@ -209,10 +289,6 @@ def internal_problem(exc: BaseException) -> Problem:
                    f"an internal error happened ({type(exc).__name__})",
                    "다시 해 보고, 되풀이되면 이 화면과 올린 파일을 담당자에게 알려 주세요",
                    "try again; if it repeats, report this page and the uploaded file")
-
-
-ALLOWED_COLLECT = (*CARD_SUFFIXES, WORKBOOK_SUFFIX)
-ALLOWED_WORKBOOK = (WORKBOOK_SUFFIX,)
 
 
 def remove_quietly(path: Path) -> None:
