@@ -10,6 +10,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 # ── bullet markers ────────────────────────────────────────────────────────
 MARK_SUBHEADING = "□"
@@ -89,6 +90,14 @@ COUNT_NONE = "-"
 COUNT_UNIT = "회"
 
 DEFAULT_STATUSES = ("완료", "이행후 계속추진", "정상추진", "추진 중", "일부추진", "보류", "폐기")
+#: 공약가계부 재원 when 설정 has no 재원 목록
+DEFAULT_SOURCES = ("국비", "시·도비", "시·군·구비", "기타")
+#: the rates a 총괄표 can show (설정 `총괄표 지표` chooses and orders them)
+RATE_COMPLETION = "완료율"
+RATE_MEAN_PROGRESS = "평균 추진율"
+RATE_IN_TERM = "이행률(임기내)"
+RATE_TARGET = "목표달성률"
+RATES = (RATE_COMPLETION, RATE_MEAN_PROGRESS, RATE_IN_TERM, RATE_TARGET)
 
 
 @dataclass
@@ -216,14 +225,31 @@ class Settings:
     as_of: str = ""  # 기준일, ISO date
     statuses: list[str] = field(default_factory=lambda: list(DEFAULT_STATUSES))
     done_statuses: list[str] = field(default_factory=lambda: ["완료", "이행후 계속추진"])
+    sources: list[str] = field(default_factory=lambda: list(DEFAULT_SOURCES))  # 재원 목록
+    rates: list[str] = field(default_factory=lambda: list(RATES))  # 총괄표 지표, in this order
+
+
+@dataclass
+class FinanceRow:
+    """A 재정계획 (공약가계부) row: one 재원's amounts for a card in 백만원; ``year`` None is the
+    whole term. An amount left empty is None. ``place`` names the row for messages (``재정계획!5``)."""
+
+    card_id: str
+    year: int | None
+    source: str
+    planned: Decimal | None = None  # 계획
+    secured: Decimal | None = None  # 확보
+    spent: Decimal | None = None  # 집행
+    place: str = ""
 
 
 @dataclass
 class Workbook:
-    """Everything a master workbook holds: settings and cards in sheet order."""
+    """Everything a master workbook holds: settings, cards in sheet order, the optional 재정계획."""
 
     settings: Settings = field(default_factory=Settings)
     cards: list[Card] = field(default_factory=list)
+    finance: list[FinanceRow] = field(default_factory=list)
     #: what the reader noticed but did not refuse (e.g. hidden rows built like any other), bilingual
     notices: list[str] = field(default_factory=list)
 
