@@ -415,3 +415,58 @@ def test_a_master_changed_outside_is_read_again(client: TestClient, space: Works
     space.master.write_bytes(_workbook_with_progress(30))  # saved from Excel while the server runs
     assert client.get("/api/cards").json()[0]["progress"] == 30
     assert client.get("/cards/3-1").status_code == 200
+
+
+# ── a long card list ──────────────────────────────────────────────────────
+
+
+def _many_cards(space: Workspace, count: int) -> None:
+    """The master made of ``count`` copies of the sample card (1-1 … 1-N; every 4th in 복지정책과)."""
+    from reportgen import model
+    from reportgen.writers.workbook import write_workbook
+
+    sample = read_workbook(SAMPLE)
+    cards = []
+    for number in range(1, count + 1):
+        card = copy.deepcopy(sample.cards[0])
+        card.id, card.title = f"1-{number}", f"시범사업 {number}호"
+        if number % 4 == 0:
+            card.header.department.department = "복지정책과"
+        cards.append(card)
+    space.master.write_bytes(write_workbook(model.Workbook(sample.settings, cards)))
+
+
+def _row_ids(html: str) -> list[str]:
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    return [part.split("</td>")[0] for part in body.split("<tr>\n      <td>")[1:]]
+
+
+def test_card_list_is_paged_by_100_keeping_the_filters(client: TestClient, space: Workspace) -> None:
+    _many_cards(space, 250)
+    first = client.get("/cards").text
+    assert "250장 중 250장 · 1–100번째 (1/3쪽)" in first
+    assert _row_ids(first)[:2] == ["1-1", "1-2"] and len(_row_ids(first)) == 100
+    assert first.count('<nav class="pager" aria-label="카드 목록 쪽') == 2  # above and below the table
+    assert 'href="/cards?page=2" rel="next">다음' in first and 'rel="prev"' not in first
+    assert 'href="/cards?page=1" aria-current="page"' in first
+    last = client.get("/cards", params={"page": "3"}).text
+    assert "201–250번째 (3/3쪽)" in last and _row_ids(last)[-1] == "1-250" and len(_row_ids(last)) == 50
+    assert 'href="/cards?page=2" rel="prev">이전' in last and 'rel="next"' not in last
+    assert "201–250번째 (3/3쪽)" in client.get("/cards", params={"page": "99"}).text  # past the end: the last
+    assert "1–100번째 (1/3쪽)" in client.get("/cards", params={"page": "둘"}).text
+    welfare = client.get("/cards", params={"department": "복지정책과"}).text  # 62 cards: one page, no pager
+    assert "250장 중 62장</p>" in welfare and 'class="pager"' not in welfare
+    assert _row_ids(welfare)[:2] == ["1-4", "1-8"]
+    found = client.get("/cards", params={"q": "호", "status": "추진 중"}).text
+    assert "/cards?status=%EC%B6%94%EC%A7%84+%EC%A4%91&amp;q=%ED%98%B8&amp;page=2" in found
+
+
+def test_pager_shows_the_ends_and_three_either_side() -> None:
+    from reportgen.web.routes import pager
+
+    wide = pager(20, 40, {"area": "", "q": "가"})
+    assert [number for number, _href in wide.links] == [1, None, 17, 18, 19, 20, 21, 22, 23, None, 40]
+    assert wide.previous == "/cards?q=%EA%B0%80&page=19" and wide.next == "/cards?q=%EA%B0%80&page=21"
+    assert [number for number, _href in pager(2, 40, {}).links] == [1, 2, 3, 4, 5, None, 40]
+    assert [number for number, _href in pager(1, 15, {}).links] == list(range(1, 16))
+    assert pager(15, 15, {}).next == "" and pager(1, 2, {}).previous == ""

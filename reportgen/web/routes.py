@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import cache, wraps
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import anyio
 import jinja2
@@ -43,6 +44,8 @@ MEDIA = {".txt": "text/plain; charset=utf-8", ".html": "text/html; charset=utf-8
 #: the card page's own policy: the HTML writer's page has its style inline and no script
 _CARD_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 WHOLE_FILE = "(파일 전체)"
+#: rows of the card list per page
+PAGE_ROWS = 100
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -205,17 +208,56 @@ def _choices(rows: list[dict[str, Any]], key: str) -> list[str]:
     return sorted({row[key] for row in rows if row[key]})
 
 
+def _page_number(text: str, pages: int) -> int:
+    """The page asked for (``?page=``), kept between 1 and ``pages``."""
+    number = int(text) if text.isdigit() and len(text) < 7 else 1
+    return min(max(number, 1), pages)
+
+
+@dataclass(frozen=True)
+class Pager:
+    """The card list's pages: (page number or None for a gap, its address), and the addresses
+    of the previous and next page ("" at either end)."""
+
+    links: list[tuple[int | None, str]]
+    previous: str
+    next: str
+
+
+def pager(current: int, pages: int, given: dict[str, str]) -> Pager:
+    """Every page when few, else the first, the last and three either side of the current one."""
+    query = {key: value for key, value in given.items() if value}
+
+    def href(number: int) -> str:
+        return "/cards?" + urlencode({**query, "page": number})
+
+    near = {1, pages, *range(current - 3, current + 4)}
+    links: list[tuple[int | None, str]] = []
+    previous = 0
+    for number in (n for n in range(1, pages + 1) if pages <= 15 or n in near):
+        if number - previous > 1:
+            links.append((None, ""))
+        links.append((number, href(number)))
+        previous = number
+    return Pager(links, href(current - 1) if current > 1 else "", href(current + 1) if current < pages else "")
+
+
 async def cards_page(request: Request) -> Response:
     rows = [card_row(card) for card in (await _book(request)).cards]
     given = {key: request.query_params.get(key, "").strip() for key in ("area", "department", "status", "q")}
-    shown = [row for row in rows if _matches(row, given["area"], given["department"], given["status"], given["q"])]
-    return page(request, "cards.html.j2", rows=shown, total=len(rows), given=given,
+    found = [row for row in rows if _matches(row, given["area"], given["department"], given["status"], given["q"])]
+    pages = max(1, -(-len(found) // PAGE_ROWS))
+    current = _page_number(request.query_params.get("page", ""), pages)
+    first = (current - 1) * PAGE_ROWS
+    return page(request, "cards.html.j2", rows=found[first:first + PAGE_ROWS], found=len(found), first=first, page_number=current,
+                total=len(rows), given=given, pages=pages,
+                pager=pager(current, pages, given) if pages > 1 else None,
                 areas=_choices(rows, "area"), departments=_choices(rows, "department"),
                 statuses=_choices(rows, "status"))
 
 
-def _card_or_404(request: Request, card_id: str) -> model.Card:
-    card = _workspace(request).card(card_id)
+async def _card_or_404(request: Request, card_id: str) -> model.Card:
+    card = await blocking(_workspace(request).card, card_id)
     if card is None:
         raise NotFound(Problem(card_id, "", f"관리번호 {card_id}인 카드가 없습니다", f"no card {card_id}",
                                  "카드 목록에서 고르세요", "choose from the card list"))
@@ -223,7 +265,7 @@ def _card_or_404(request: Request, card_id: str) -> model.Card:
 
 
 async def card_page(request: Request) -> Response:
-    card = _card_or_404(request, request.path_params["card_id"])
+    card = await _card_or_404(request, request.path_params["card_id"])
     return page(request, "card.html.j2", card=card, formats=CARD_FORMATS)
 
 
@@ -234,8 +276,8 @@ async def card_file(request: Request) -> Response:
         raise NotFound(Problem(request.path_params["name"], "", f"알 수 없는 형식입니다: {fmt}",
                                  f"unknown format: {fmt}", f"{', '.join(CARD_FORMATS)} 중에서 고르세요",
                                  f"choose one of {', '.join(CARD_FORMATS)}"))
-    card = _card_or_404(request, card_id)
-    data = render_one(card, fmt)
+    card = await _card_or_404(request, card_id)
+    data = await blocking(render_one, card, fmt)
     if not isinstance(data, bytes):
         raise InputError(Problem(card.id, "", f"이 카드를 {fmt} 로 만들 수 없습니다: {data.message}",
                                  f"this card cannot be written as {fmt}", "다른 형식을 고르세요",

@@ -136,7 +136,6 @@ class Workspace:
         self._lock = threading.Lock()
         self._books: OrderedDict[str, model.Workbook] = OrderedDict()  # by the hash of the file's bytes
         self._seen: tuple[tuple[int, int, int], str] | None = None  # the master's stat and hash as last read
-        self._index: tuple[model.Workbook, dict[str, model.Card]] | None = None
         self._checked: OrderedDict[str, Checked] = OrderedDict()
         self.collections: OrderedDict[str, list[Collected]] = OrderedDict()
         self.jobs: OrderedDict[str, Job] = OrderedDict()
@@ -193,11 +192,8 @@ class Workspace:
 
     def card(self, card_id: str) -> model.Card | None:
         """The master's card of this 관리번호 (compared by :func:`reportgen.model.fold`)."""
-        book = self.book()
-        with self._lock:
-            if self._index is None or self._index[0] is not book:
-                self._index = (book, {model.fold(card.id): card for card in reversed(book.cards)})
-            return self._index[1].get(model.fold(card_id))
+        key = model.fold(card_id)
+        return next((card for card in self.book().cards if model.fold(card.id) == key), None)
 
     def check(self, name: str, data: bytes) -> tuple[str, Checked]:
         """An uploaded workbook checked (its type by content, then every cell): its token and the
