@@ -1,20 +1,29 @@
-"""A/B bench of the DOCX card path: this tree's writer against an old commit's, interleaved.
+"""A/B bench of the DOCX writer, interleaved in one process; its byte-for-byte check; its page model
+against LibreOffice.
 
-Usage: python bench/bench_docx_document.py [--n 200] [--rounds 9] [--old 7dcc078]
-       python bench/bench_docx_document.py --pages [--n 30]
+Usage: python bench/bench_docx_document.py [--n 100] [--rounds 11] [--old 7dcc078] [--base COMMIT|FILE]
+       python bench/bench_docx_document.py --same COMMIT|FILE [--n 400]
+       python bench/bench_docx_document.py --pages [--n 102]
 
-The old ``reportgen/writers/docx.py`` is taken with ``git show OLD:…`` into a
-temporary file and imported under another name; both render the same cards of
-the generated corpus (bench/make_corpus.py) in one process, in rounds
-A B A B …, after one warm-up card each. Prints ms/card per round, the medians,
-min–max and the ratio new/old (CPU time of this process: other work on the machine
-counts less).
+Timing: the card path of ``--old`` (``render_docx(card)`` of that commit's writer with
+that commit's templates, loaded as bench/bench_before_after.py does), the writer
+``--base`` (a commit or a saved ``docx.py`` with ``render_document``; optional) and
+this tree's writer, the last two given each card's document built beforehand (the
+writer alone). The same cards of the generated corpus (bench/make_corpus.py), in
+rounds A B C …, the order reversed every other round, after one warm-up card
+each; each measurement is the CPU time of one pass, per card. Prints one Markdown
+table: medians, min–max and the ratios to the old and the base medians.
+
+``--same`` renders ``--n`` corpus cards and the fixture cards with this tree's
+writer and with the given one and says which DOCX files differ (none should,
+byte for byte), and which cards are written in a tighter layout.
 
 ``--pages`` checks the writer's page model against LibreOffice instead: the two
 fixture cards and ``--n`` corpus cards, each drawn in the standard layout and in
 the layout the writer chooses, converted to PDF in one LibreOffice run; it prints
-how often the model's page count is LibreOffice's, and how many cards end with a
-nearly empty page (text on less than a fifth of it, by ``pdftotext -bbox``).
+how often the model's page count is LibreOffice's, how many cards end with a
+nearly empty page (text on less than a fifth of it, by ``pdftotext -bbox``) and
+which cards get a tighter layout.
 """
 
 from __future__ import annotations
@@ -31,39 +40,89 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from reportgen import model as m
-from reportgen.document import Block, Document
+from reportgen.document import Document
 from reportgen.documents import card_document
 from reportgen.readers.text import read_text
 from reportgen.writers import docx as new
 from reportgen.writers import pdf
-from reportgen.writers.docx import load_template
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_before_after import OldPackage  # noqa: E402
 from make_corpus import make_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ("3-1_2024-12_from-hwp.txt", "3-1_2024-03_from-docx.txt")
 
 
-def old_module(commit: str, folder: Path) -> ModuleType:
-    """The DOCX writer as it was at ``commit``, imported as ``old_docx``."""
-    source = subprocess.run(["git", "show", f"{commit}:reportgen/writers/docx.py"], cwd=ROOT, check=True,
-                            capture_output=True).stdout
-    path = folder / "old_docx.py"
-    path.write_bytes(source)
-    spec = importlib.util.spec_from_file_location("old_docx", path)
+def writer_module(source: str, folder: Path) -> ModuleType:
+    """The DOCX writer in file ``source``, or as it was at commit ``source``, imported as ``base_docx``
+    (it must render documents: the modules it imports are this tree's)."""
+    path = Path(source)
+    if not path.is_file():
+        path = folder / "base_docx.py"
+        path.write_bytes(subprocess.run(["git", "show", f"{source}:reportgen/writers/docx.py"], cwd=ROOT,
+                                        check=True, capture_output=True).stdout)
+    spec = importlib.util.spec_from_file_location("base_docx", path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules["old_docx"] = module
+    sys.modules["base_docx"] = module
     spec.loader.exec_module(module)
     return module
 
 
-def per_card(render: Callable[[m.Card], bytes], cards: list[m.Card]) -> float:
-    """CPU ms per card of one pass over ``cards``."""
+def per_card(render: Callable[[object], bytes], items: list) -> float:
+    """CPU ms per item of one pass over ``items``."""
     start = time.process_time()
-    for card in cards:
-        render(card)
-    return (time.process_time() - start) * 1000 / len(cards)
+    for item in items:
+        render(item)
+    return (time.process_time() - start) * 1000 / len(items)
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.3f} ({min(values):.3f}–{max(values):.3f})"
+
+
+def timing(n: int, rounds: int, old_commit: str, base: str | None) -> None:
+    """The interleaved rounds and their table."""
+    cards = make_corpus(n).cards
+    docs = [card_document(card) for card in cards]
+    with tempfile.TemporaryDirectory() as folder:
+        package = OldPackage(old_commit, Path(folder))
+        package.build(["writers.docx"])
+        old = package.load("writers.docx")
+        sides: dict[str, tuple[Callable[[object], bytes], list]] = {
+            f"{old_commit} render_docx(card)": (old.render_docx, cards)}
+        if base:
+            sides[f"{base} render_document(doc)"] = (writer_module(base, Path(folder)).render_document, docs)
+        sides["this tree render_document(doc)"] = (new.render_document, docs)
+        for render, items in sides.values():
+            render(items[0])
+        times: dict[str, list[float]] = {name: [] for name in sides}
+        for index in range(rounds):
+            for name in list(sides) if index % 2 == 0 else list(sides)[::-1]:
+                render, items = sides[name]
+                times[name].append(per_card(render, items))
+            print(f"round {index + 1}: " + "  ".join(f"{times[name][-1]:.3f}" for name in sides), file=sys.stderr)
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print(f"{len(cards)} corpus cards, {rounds} rounds, CPU ms/card\n")
+    print("| writer | median (min–max) | / " + " | / ".join(sides) + " |")
+    print("| --- | ---: |" + " ---: |" * len(sides))
+    for name in sides:
+        ratios = " | ".join(f"{medians[name] / medians[other]:.2f}" for other in sides)
+        print(f"| {name} | {spread(times[name])} | {ratios} |")
+
+
+def same_bytes(n: int, source: str) -> None:
+    """This tree's DOCX files against writer ``source``'s, byte for byte."""
+    docs = [card_document(read_text(ROOT / "tests" / "fixtures" / name)) for name in FIXTURES]
+    docs += [card_document(card) for card in make_corpus(n).cards]
+    with tempfile.TemporaryDirectory() as folder:
+        base = writer_module(source, Path(folder))
+        different = [index for index, doc in enumerate(docs) if base.render_document(doc) != new.render_document(doc)]
+    tighter = [index for index, doc in enumerate(docs) if any(new.chosen_layouts(doc))]
+    print(f"{len(docs)} cards (2 fixtures, then {n} corpus cards): {len(different)} DOCX files differ "
+          f"{different}; {len(tighter)} in a tighter layout {tighter}")
+    if different:
+        raise SystemExit(1)
 
 
 def last_page_fill(pdf_data: bytes) -> tuple[int, float]:
@@ -79,59 +138,47 @@ def last_page_fill(pdf_data: bytes) -> tuple[int, float]:
     return len(pages), (lowest - top) / height
 
 
-def standard_layout(template: new.Template, _doc: Document, _blocks: list[Block], _page: new.Page) -> new.Layout:
-    return template.layouts[0]
+def standard_files(docs: list[Document]) -> list[bytes]:
+    """``docs`` written in the standard layout (no run is ever tightened)."""
+    nearly_empty = new.nearly_empty
+    new.nearly_empty = lambda _pages, _height: False
+    try:
+        return [new.render_document(doc) for doc in docs]
+    finally:
+        new.nearly_empty = nearly_empty
 
 
 def pages_report(n: int) -> None:
     """The page model against LibreOffice, in the standard layout and in the layout the writer chooses."""
-    fixtures = ROOT / "tests" / "fixtures"
-    cards = [read_text(fixtures / name) for name in ("3-1_2024-12_from-hwp.txt", "3-1_2024-03_from-docx.txt")]
+    cards = [read_text(ROOT / "tests" / "fixtures" / name) for name in FIXTURES]
     docs = [card_document(card) for card in [*cards, *make_corpus(n).cards]]
-    template = load_template()
-    chosen = new.layout_for
-    for label, choose in (("standard", standard_layout), ("chosen", chosen)):
-        layouts = [template.layouts.index(choose(template, doc, list(doc.blocks), template.pages[""]))
-                   for doc in docs]
-        new.layout_for = choose
-        try:
-            files = [new.render_document(doc) for doc in docs]
-        finally:
-            new.layout_for = chosen
+    chosen = [new.chosen_layouts(doc)[0] for doc in docs]
+    for label, layouts, files in (("standard", [0] * len(docs), standard_files(docs)),
+                                  ("chosen", chosen, [new.render_document(doc) for doc in docs])):
         model = [new.page_estimate(doc, None, layout)[0].count for doc, layout in zip(docs, layouts, strict=True)]
         printed = [last_page_fill(data) for data in pdf.convert(files)]
         same = sum(count == pages for count, (pages, _) in zip(model, printed, strict=True))
         nearly = sum(pages > 1 and fill < 1 / new.NEARLY_EMPTY for pages, fill in printed)
-        tighter = sum(layout > 0 for layout in layouts)
+        tighter = [index for index, layout in enumerate(layouts) if layout > 0]
         print(f"{label}: model pages = LibreOffice pages for {same}/{len(docs)} cards; last page nearly empty "
-              f"in LibreOffice: {nearly}/{len(docs)}; tighter layout: {tighter}")
+              f"in LibreOffice: {nearly}/{len(docs)}; tighter layout: {len(tighter)} {tighter}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--n", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--old", default="7dcc078")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=None, help="corpus cards (100; --same 400, --pages 102)")
+    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--old", default="7dcc078", help="commit whose card path is timed (its own templates)")
+    parser.add_argument("--base", help="a commit or a saved docx.py with render_document, timed too")
+    parser.add_argument("--same", metavar="COMMIT|FILE", help="check the bytes against this writer")
     parser.add_argument("--pages", action="store_true", help="the page model against LibreOffice")
     args = parser.parse_args()
     if args.pages:
-        pages_report(args.n)
-        return
-    cards = make_corpus(args.n).cards
-    with tempfile.TemporaryDirectory() as folder:
-        old = old_module(args.old, Path(folder))
-        writers = {"old": old.render_docx, "new": new.render_docx}
-        times: dict[str, list[float]] = {name: [] for name in writers}
-        for render in writers.values():
-            render(cards[0])
-        for index in range(args.rounds):
-            for name, render in writers.items():
-                times[name].append(per_card(render, cards))
-            print(f"round {index + 1}: " + "  ".join(f"{name} {times[name][-1]:.3f}" for name in writers))
-    for name, values in times.items():
-        print(f"{name}: median {statistics.median(values):.3f} ms/card, min–max {min(values):.3f}–{max(values):.3f}")
-    ratio = statistics.median(times["new"]) / statistics.median(times["old"])
-    print(f"new/old (medians): {ratio:.2f}")
+        pages_report(args.n or 102)
+    elif args.same:
+        same_bytes(args.n or 400, args.same)
+    else:
+        timing(args.n or 100, args.rounds, args.old, args.base)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -153,6 +153,15 @@ class Template:
     content_types: str = ""  # [Content_Types].xml, for documents with pictures
     document_rels: str = ""  # word/_rels/document.xml.rels ("" when the reference has none)
     image_types: frozenset[str] = frozenset()  # extensions [Content_Types].xml declares
+    shape_tables: dict[tuple[int, int], Shapes] = field(default_factory=dict, compare=False, repr=False)
+
+    def shapes(self, layout: int, width: int) -> Shapes:
+        """The paragraph shapes of layout number ``layout`` at ``width`` twips (made once, then shared by
+        every document)."""
+        found = self.shape_tables.get((layout, width))
+        if found is None:
+            found = self.shape_tables[layout, width] = Shapes(self.styles, self.layouts[layout], width)
+        return found
 
 
 # ── template loading ─────────────────────────────────────────────────────
@@ -687,158 +696,60 @@ def picture_size(block: Image, page: Page) -> tuple[int, int]:
     return width, height
 
 
-class _Measure:
-    """The page model's units of a run of blocks on one page kind, drawn in one layout."""
+class Shape(NamedTuple):
+    """A paragraph style in one layout at one text width: how its paragraphs open in XML and what one of
+    them measures (made once per template, layout and width: see :meth:`Template.shapes`)."""
 
-    def __init__(self, template: Template, doc: Document, page: Page, looks: dict[str, Look]):
-        self.t, self.s, self.doc, self.page, self.looks = template, template.styles, doc, page, looks
-        self.units: list[Unit] = []
-        self.shapes: dict[tuple[str, int], tuple[int, int, int, bool, float, float]] = {}
-        self.line_shapes: dict[tuple[str, int, int], tuple[int, int, int, bool, float, float]] = {}
-        self.measure: dict[type, Callable[..., None]] = {
-            Title: self.title, Heading: self.heading, Paragraph: self.paragraph, DatedLine: self.dated_line,
-            Box: self.box, Table: self.table, PageBreak: self.page_break, Image: self.image,
-            TableOfContents: self.contents,
-        }
+    opening: str  # <w:p><w:pPr><w:pStyle …/> and the layout's direct spacing
+    kept: str  # the same with <w:keepNext/> before the spacing
+    look: Look
+    room: float  # ems a line holds
+    first: float  # ems the first line holds more (a hanging indent)
+    free: float  # room + first: a text of fewer signs is one line (no sign but % is wider than an em)
+    one: Unit  # a paragraph of one line
+    one_kept: Unit  # the same, kept with the next paragraph
 
-    def of(self, blocks: Iterable[Block]) -> list[Unit]:
-        """The units of ``blocks`` (a card's many dated and bullet lines measured inline: the model must cost
-        little next to drawing the XML)."""
-        measure, units, line, levels = self.measure, self.units, self.line, m.MARKER_LEVEL
-        for block in blocks:
-            kind = type(block)
-            if kind is DatedLine:
-                date = block.date
-                units.append(line(block.marker, levels.get(block.marker, 1),
-                                  f"{date} : {block.text}" if date else block.text))
-                if block.details:
-                    units += [line(detail.marker, detail.level, detail.text) for detail in block.details]
-            elif kind is Paragraph:
-                units.append(line(block.marker, block.level, block.text))
-            else:
-                measure[kind](block)
-        return units
+    def measure(self, text: str, keep: bool = False) -> Unit:
+        """The unit of a paragraph of ``text`` in this style."""
+        lines = wrapped_lines(text, self.room, self.first)
+        if lines == 1:
+            return self.one_kept if keep else self.one
+        look = self.look
+        return Unit(look.before, look.height, lines, look.after, keep or look.keep)
 
-    def para(self, style: str, text: str, keep: bool = False, width: int = 0) -> Unit:
-        """A paragraph of ``text`` in ``style``, wrapped in ``width`` twips (default: the text width)."""
-        shape = self.shapes.get((style, width))
+
+def _shape(sid: str, layout: Layout, width: int) -> Shape:
+    look = layout.looks.get(sid, DEFAULT_LOOK)
+    spacing = layout.spacing.get(sid, "")
+    opening = f'<w:p><w:pPr><w:pStyle w:val="{sid}"/>'
+    em = look.size * 10
+    room, first = max(1.0, (width - look.left) / em), look.hanging / em
+    return Shape(opening + spacing, f"{opening}<w:keepNext/>{spacing}", look, room, first, room + first,
+                 Unit(look.before, look.height, 1, look.after, look.keep),
+                 Unit(look.before, look.height, 1, look.after, True))
+
+
+class Shapes:
+    """The :class:`Shape` of each paragraph style in one layout at one text width, by style id and by a
+    line's (marker, depth); each made when first asked."""
+
+    def __init__(self, styles: dict[str, str], layout: Layout, width: int):
+        self.styles, self.layout, self.width = styles, layout, width
+        self.by_style: dict[str, Shape] = {}
+        self.by_line: dict[tuple[str, int], Shape] = {}
+
+    def style(self, sid: str) -> Shape:
+        shape = self.by_style.get(sid)
         if shape is None:
-            shape = self.shapes[style, width] = self.shape(style, width)
-        before, height, after, kept, room, first = shape
-        return tuple.__new__(Unit, (before, height, wrapped_lines(text, room, first), after, keep or kept, True, 0,
-                                    False))
+            shape = self.by_style[sid] = _shape(sid, self.layout, self.width)
+        return shape
 
-    def shape(self, style: str, width: int) -> tuple[int, int, int, bool, float, float]:
-        """(before, line height, after, keep, room in ems, first line's extra ems) of ``style``."""
-        look = self.looks.get(style, DEFAULT_LOOK)
-        em = look.size * 10
-        room = max(1.0, ((width or self.page.text_width) - look.left) / em)
-        return look.before, look.height, look.after, look.keep, room, look.hanging / em
-
-    def title(self, block: Title) -> None:
-        self.units.append(self.para(self.s["title"], block.text))
-
-    def heading(self, block: Heading) -> None:
-        self.units.append(self.para(self.s[HEADING_STYLES.get(block.level, "group")], block.text, True))
-
-    def line(self, marker: str, level: int, text: str, width: int = 0) -> Unit:
-        """A bullet line (its marker, a space, its text) in the style of its marker and depth."""
-        shape = self.line_shapes.get((marker, level, width))
+    def line(self, marker: str, level: int) -> Shape:
+        """The shape of a bullet line with ``marker`` at depth ``level`` (see :func:`line_style`)."""
+        shape = self.by_line.get((marker, level))
         if shape is None:
-            shape = self.line_shapes[marker, level, width] = self.shape(line_style(self.s, marker, level), width)
-        if len(text) + len(marker) < shape[4] + shape[5]:  # one line, at once
-            return tuple.__new__(Unit, (shape[0], shape[1], 1, shape[2], shape[3], True, 0, False))
-        lines = wrapped_lines(f"{marker} {text}" if marker else text, shape[4], shape[5])
-        return tuple.__new__(Unit, (shape[0], shape[1], lines, shape[2], shape[3], True, 0, False))
-
-    def paragraph(self, block: Paragraph) -> None:
-        self.units.append(self.line(block.marker, block.level, block.text))
-
-    def dated_line(self, block: DatedLine) -> None:
-        text = f"{block.date} : {block.text}" if block.date else block.text
-        self.units.append(self.line(block.marker, m.MARKER_LEVEL.get(block.marker, 1), text))
-        self.units += [self.line(detail.marker, detail.level, detail.text) for detail in block.details]
-
-    def box(self, block: Box) -> None:
-        """A one-cell table that does not split: its margins, title and lines."""
-        top, bottom, left, right = self.t.margins.get(self.s["box"], (0, 0, 0, 0))
-        width = self.page.text_width - left - right
-        content = [self.para(self.s["box_title"], block.title, width=width),
-                   *[self.line(line.marker, line.level, line.text, width) for line in block.lines]]
-        height = top + bottom + 2 * RULE + sum(u.before + u.line * u.lines + u.after for u in content)
-        self.units.append(Unit(0, height, 1, 0, split=False))
-
-    def page_break(self, _block: PageBreak) -> None:
-        self.units.append(Unit(0, 0, 0, 0, new_page=True))
-
-    def table(self, block: Table) -> None:
-        """The caption, the rows (none splits; the header rows repeat) and the notes."""
-        if block.caption:
-            self.units.append(self.para(self.s["caption"], block.caption, True))
-        widths = shares(self.page.text_width * block.width // 1000, block.shares)
-        heights = self.row_heights(block, widths)
-        if not heights:
-            return
-        heights[0] += RULE  # the table's top rule
-        header = sum(heights[:block.header_rows])
-        kept = len(heights) - ROWS_KEPT_WITH_NOTES if block.notes else len(heights)
-        header_rows = block.header_rows
-        self.units += [tuple.__new__(Unit, (0, height, 1, 0, index >= kept, False,
-                                            header if index >= header_rows else 0, False))
-                       for index, height in enumerate(heights)]
-        notes = block.notes
-        self.units += [self.para(self.s["table_note"], note, index < len(notes) - 1) for index, note in enumerate(notes)]
-
-    def row_heights(self, block: Table, widths: list[int]) -> list[int]:
-        """Each row's height: its tallest cell (a cell spanning rows shares its height between them)."""
-        value = self.looks.get(self.s["value" if block.style == STYLE_FIELDS else "id" if block.style == STYLE_ID
-                                      else "cell"], DEFAULT_LOOK)
-        label = self.looks.get(self.s["label"], DEFAULT_LOOK)
-        top, bottom, left, right = self.t.margins.get(self.s["table"], (0, 0, 0, 0))
-        inner = [width - left - right for width in widths]
-        pending: dict[int, tuple[int, int]] = {}  # grid column → (columns spanned, rows still covered)
-        heights = []
-        for item in block.rows:
-            cells = item.cells
-            if not pending and len(cells) == len(inner) and all(c.colspan == c.rowspan == 1 for c in cells):
-                tallest = max(_cell_height(c, width, label if c.label else value) for c, width in zip(cells, inner, strict=True))
-            else:
-                tallest, pending = self.spanned_row(cells, widths, pending, label, value)
-            heights.append(tallest + top + bottom + RULE)
-        return heights
-
-    def spanned_row(self, cells: tuple[Cell, ...], widths: list[int], pending: dict[int, tuple[int, int]],
-                    label: Look, value: Look) -> tuple[int, dict[int, tuple[int, int]]]:
-        """(the tallest cell, the columns covered from above for the next row) of a row with spans."""
-        _, _, left, right = self.t.margins.get(self.s["table"], (0, 0, 0, 0))
-        covered = pending
-        pending = {column: (span, rows - 1) for column, (span, rows) in covered.items() if rows > 1}
-        column, tallest = 0, 0
-        for item in cells:
-            while column in covered:
-                column += covered[column][0]
-            width = sum(widths[column:column + item.colspan]) - left - right
-            height = _cell_height(item, width, label if item.label else value)
-            if item.rowspan > 1:
-                pending[column] = (item.colspan, item.rowspan - 1)
-                height //= item.rowspan
-            tallest = max(tallest, height)
-            column += item.colspan
-        return tallest, pending
-
-    def image(self, block: Image) -> None:
-        look = self.looks.get(self.s["free"], DEFAULT_LOOK)
-        self.units.append(Unit(look.before, picture_size(block, self.page)[1], 1, look.after, split=False))
-
-    def contents(self, block: TableOfContents) -> None:
-        self.units.append(self.para(self.s["title"], block.title, True))
-        style = self.s["contents"]
-        if block.entries:
-            self.units += [self.para(style, entry.text if entry.page is None else f"{entry.text} {entry.page}")
-                           for entry in block.entries]
-            return
-        self.units += [self.para(style, heading.text) for heading in walk(self.doc.blocks)
-                       if isinstance(heading, Heading) and heading.level <= block.depth]
+            shape = self.by_line[marker, level] = self.style(line_style(self.styles, marker, level))
+        return shape
 
 
 _CELL_HEIGHTS: dict[tuple[tuple[str, ...], int, int, int, int], int] = {}
@@ -858,40 +769,45 @@ def _cell_height(item: Cell, width: int, look: Look) -> int:
     return height
 
 
-def layout_for(template: Template, doc: Document, blocks: list[Block], page: Page) -> Layout:
-    """The standard layout, or the mildest tighter one that saves the page when the last page of
-    ``blocks`` would be nearly empty."""
-    standard, *tighter_layouts = template.layouts
-    pages = paginate(_Measure(template, doc, page, standard.looks).of(blocks), page.text_height)
-    if pages.count < 2 or pages.last * NEARLY_EMPTY >= page.text_height:
-        return standard
-    for layout in tighter_layouts:
-        if paginate(_Measure(template, doc, page, layout.looks).of(blocks), page.text_height).count < pages.count:
-            return layout
-    return standard
+def nearly_empty(pages: Pages, height: int) -> bool:
+    """Whether a run's last page of ``height`` twips is nearly empty (less than 1/NEARLY_EMPTY used) after
+    a full one: then a tighter layout is tried."""
+    return pages.count > 1 and pages.last * NEARLY_EMPTY < height
 
 
 def page_estimate(doc: Document, options: WriterOptions | None = None, layout: int = 0) -> list[Pages]:
     """The page model's pages of each run of ``doc``'s blocks on one page kind (each section), drawn in
     layout ``layout`` (0: the standard one, then the :data:`TIGHTER` ones)."""
     template = load_template(None, options)
-    looks = template.layouts[layout].looks
-    return [paginate(_Measure(template, doc, template.pages[orientation], looks).of(blocks),
-                     template.pages[orientation].text_height) for orientation, blocks in _segments(doc.blocks, "")]
+    body = _Body(template, doc)
+    return [body.run(blocks, template.pages[orientation], layout)[1]
+            for orientation, blocks in _segments(doc.blocks, "")]
+
+
+def chosen_layouts(doc: Document, options: WriterOptions | None = None) -> list[int]:
+    """The layout each run of ``doc``'s blocks is written in (0: the standard one, then the :data:`TIGHTER`
+    ones)."""
+    body = _Body(load_template(None, options), doc)
+    body.body()
+    return body.chosen
 
 
 class _Body:
-    """Builds the body XML of one document with the template's styles."""
+    """Builds the body XML of one document with the template's styles, and the page model's units of what
+    it draws as it draws it (one walk: each block's units come with its XML)."""
 
     def __init__(self, template: Template, doc: Document):
         self.t = template
         self.s = template.styles
         self.doc = doc
         self.out: list[str] = []
+        self.units: list[Unit] = []
         self.images: list[tuple[str, Image]] = []  # (relationship id, picture)
-        self.styles_by_line: dict[tuple[str, int], str] = {}
+        self.chosen: list[int] = []  # the layout of each run drawn by body()
         self.page = template.pages[""]
-        self.spacing: dict[str, str] = {}  # style id → direct spacing of the layout chosen for the run
+        self.layout_number = 0
+        self.layout = template.layouts[0]
+        self.shapes = template.shapes(0, self.page.text_width)
         self.draw: dict[type, Callable[..., None]] = {
             Title: self.title, Heading: self.heading, Paragraph: self.paragraph, DatedLine: self.dated_line,
             Box: self.box, Table: self.table, PageBreak: self.page_break, Image: self.image,
@@ -901,97 +817,150 @@ class _Body:
     def body(self) -> tuple[str, str]:
         """(body XML, final section properties): the blocks, a section break after each page kind."""
         segments = list(_segments(self.doc.blocks, ""))
+        out = []
         final = self.t.pages[""].sect_pr
         for index, (orientation, blocks) in enumerate(segments):
             page = self.t.pages[orientation]
-            self.page = page
-            self.spacing = layout_for(self.t, self.doc, blocks, page).spacing
-            self.blocks(blocks)
+            out.append(self.best_run(blocks, page))
             if index < len(segments) - 1:
-                self.out.append(f"<w:p><w:pPr>{_HAIRLINE}{page.sect_pr}</w:pPr></w:p>")
+                out.append(f"<w:p><w:pPr>{_HAIRLINE}{page.sect_pr}</w:pPr></w:p>")
             else:
                 final = page.sect_pr
-        return "".join(self.out) or "<w:p/>", final
+        return "".join(out) or "<w:p/>", final
 
-    def blocks(self, blocks: Iterable[Block]) -> None:
+    def best_run(self, blocks: list[Block], page: Page) -> str:
+        """A run of blocks drawn in the standard layout, or, when its last page would be nearly empty, in
+        the mildest tighter layout that saves that page (drawn again: a few cards in a hundred)."""
+        pictures = len(self.images)
+        xml, pages = self.run(blocks, page, 0)
+        if nearly_empty(pages, page.text_height):
+            for number in range(1, len(self.t.layouts)):
+                del self.images[pictures:]  # the same pictures again, under the same numbers
+                tight, tight_pages = self.run(blocks, page, number)
+                if tight_pages.count < pages.count:
+                    self.chosen.append(number)
+                    return tight
+        self.chosen.append(0)
+        return xml
+
+    def run(self, blocks: list[Block], page: Page, layout: int) -> tuple[str, Pages]:
+        """(XML, pages) of ``blocks`` drawn on ``page`` in layout number ``layout``."""
+        self.page, self.layout_number, self.layout = page, layout, self.t.layouts[layout]
+        self.shapes = self.t.shapes(layout, page.text_width)
+        self.out, self.units = [], []
         draw = self.draw
         for block in blocks:
             draw[type(block)](block)
+        return "".join(self.out), paginate(self.units, page.text_height)
 
     # paragraphs
-    def para(self, style: str, text: str, keep: bool = False) -> str:
+    def para(self, style: str, text: str, keep: bool = False) -> None:
         """A paragraph in ``style`` (kept with the next one) in the run's layout."""
-        return para(style, text, ("<w:keepNext/>" if keep else "") + self.spacing.get(style, ""))
+        shape = self.shapes.style(style)
+        self.out.append(f"{shape.kept if keep else shape.opening}</w:pPr>{run(text)}</w:p>")
+        self.units.append(shape.measure(text, keep))
 
     def title(self, block: Title) -> None:
-        self.out.append(self.para(self.s["title"], block.text))
+        self.para(self.s["title"], block.text)
 
     def heading(self, block: Heading) -> None:
-        self.out.append(self.para(self.s[HEADING_STYLES.get(block.level, "group")], block.text, True))
+        self.para(self.s[HEADING_STYLES.get(block.level, "group")], block.text, True)
 
-    def line(self, marker: str, level: int, text: str, props: str = "") -> str:
+    def line(self, marker: str, level: int, text: str, props: str = "") -> None:
         """A bullet line: its marker written before the text, in the style of its marker and depth (and
         the run's layout); ``props`` follow the spacing."""
-        style = self.styles_by_line.get((marker, level))
-        if style is None:
-            style = self.styles_by_line[marker, level] = line_style(self.s, marker, level)
-        if self.spacing:
-            props = self.spacing.get(style, "") + props
-        return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{props}</w:pPr>{run(f"{marker} {text}" if marker else text)}</w:p>'
+        shape = self.shapes.by_line.get((marker, level)) or self.shapes.line(marker, level)
+        body = f"{marker} {text}" if marker else text
+        self.out.append(f"{shape.opening}{props}</w:pPr>{run(body)}</w:p>")
+        # most lines are shorter than a line holds: one line without measuring (marker and space < 2 ems)
+        self.units.append(shape.one if len(text) + len(marker) < shape.free else shape.measure(body))
 
     def paragraph(self, block: Paragraph) -> None:
-        jc = f'<w:jc w:val="{block.align}"/>' if block.align else ""
-        self.out.append(self.line(block.marker, block.level, block.text, jc))
+        self.line(block.marker, block.level, block.text, f'<w:jc w:val="{block.align}"/>' if block.align else "")
 
     def dated_line(self, block: DatedLine) -> None:
-        text = f"{block.date} : {block.text}" if block.date else block.text
-        out = self.out
-        out.append(self.line(block.marker, m.MARKER_LEVEL.get(block.marker, 1), text))
+        self.line(block.marker, m.MARKER_LEVEL.get(block.marker, 1),
+                  f"{block.date} : {block.text}" if block.date else block.text)
         for detail in block.details:
-            out.append(self.line(detail.marker, detail.level, detail.text))
+            self.line(detail.marker, detail.level, detail.text)
 
     def box(self, block: Box) -> None:
-        """A framed one-cell table: the bold title line and its lines."""
-        outer, self.out = self.out, [self.para(self.s["box_title"], block.title)]
+        """A framed one-cell table that does not split: the bold title line and its lines, measured in
+        the cell's width."""
+        top, bottom, left, right = self.t.margins.get(self.s["box"], (0, 0, 0, 0))
+        width = self.page.text_width
+        outer = self.out, self.units, self.shapes
+        self.out, self.units = [], []
+        self.shapes = self.t.shapes(self.layout_number, width - left - right)
+        self.para(self.s["box_title"], block.title)
         for line in block.lines:
             self.paragraph(line)
-        content, self.out = "".join(self.out), outer
-        width = self.page.text_width
+        content, inside = "".join(self.out), self.units
+        self.out, self.units, self.shapes = outer
         self.out.append(grid_table(self.s["box"], [width], [row(cell(width, content))]))
+        height = top + bottom + 2 * RULE + sum(u.before + u.line * u.lines + u.after for u in inside)
+        self.units.append(Unit(0, height, 1, 0, split=False))
 
     def page_break(self, _block: PageBreak) -> None:
         self.out.append(f'<w:p><w:pPr>{_HAIRLINE}</w:pPr><w:r><w:br w:type="page"/></w:r></w:p>')
+        self.units.append(Unit(0, 0, 0, 0, new_page=True))
 
     # tables
     def table(self, block: Table) -> None:
+        """The caption, the rows (none splits; the header rows repeat) and the notes."""
         if block.caption:
-            self.out.append(self.para(self.s["caption"], block.caption, True))
+            self.para(self.s["caption"], block.caption, True)
         widths = shares(self.page.text_width * block.width // 1000, block.shares)
-        self.out.append(grid_table(self.s["table"], widths, self.table_rows(block, widths), block.align or "center",
+        rows, heights = self.table_rows(block, widths)
+        self.out.append(grid_table(self.s["table"], widths, rows, block.align or "center",
                                    block.caption or block.name))
+        self.row_units(block, heights)
         notes = block.notes
         for index, note in enumerate(notes):
-            self.out.append(self.para(self.s["table_note"], note, index < len(notes) - 1))
+            self.para(self.s["table_note"], note, index < len(notes) - 1)
 
-    def table_rows(self, block: Table, widths: list[int]) -> Iterator[str]:
-        """The rows on the grid: spans as gridSpan, a cell spanning rows as vMerge restart/continue."""
+    def row_units(self, block: Table, heights: list[int]) -> None:
+        """The rows' units: none splits, the last ones keep with the notes, the header rows repeat."""
+        if not heights:
+            return
+        heights[0] += RULE  # the table's top rule
+        header_rows = block.header_rows
+        header = sum(heights[:header_rows])
+        kept = len(heights) - ROWS_KEPT_WITH_NOTES if block.notes else len(heights)
+        self.units += [Unit(0, height, 1, 0, index >= kept, False, header if index >= header_rows else 0)
+                       for index, height in enumerate(heights)]
+
+    def table_rows(self, block: Table, widths: list[int]) -> tuple[list[str], list[int]]:
+        """The rows on the grid (spans as gridSpan, a cell spanning rows as vMerge restart/continue) and each
+        row's height: its tallest cell (a cell spanning rows shares its height between them)."""
         value = self.s["value" if block.style == STYLE_FIELDS else "id" if block.style == STYLE_ID else "cell"]
+        looks = self.layout.looks
+        value_look, label_look = looks.get(value, DEFAULT_LOOK), looks.get(self.s["label"], DEFAULT_LOOK)
+        top, bottom, left, right = self.t.margins.get(self.s["table"], (0, 0, 0, 0))
+        inner = [width - left - right for width in widths]
         label = (f'<w:shd w:val="clear" w:color="auto" w:fill="{self.t.label_fill}"/><w:vAlign w:val="center"/>'
                  f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="{self.s["label"]}"/>')
         plain = f'<w:vAlign w:val="center"/></w:tcPr><w:p><w:pPr><w:pStyle w:val="{value}"/>'
         opening = [f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>' for width in widths]
         above: dict[int, tuple[Cell, int]] = {}  # grid column → (cell spanning down, rows still to cover)
+        pending: dict[int, tuple[int, int]] = {}  # the same for the heights: (columns spanned, rows)
         kept = len(block.rows) - ROWS_KEPT_WITH_NOTES if block.notes else len(block.rows)
+        rows, heights = [], []
         for index, item in enumerate(block.rows):
             keep = "<w:keepNext/>" if index >= kept else ""
             cells = item.cells
             if above or len(cells) != len(widths) or any(c.colspan > 1 or c.rowspan > 1 for c in cells):
                 xml = self.row_cells(item, widths, above, value, keep)
+                tallest, pending = self.spanned_row(cells, widths, pending, label_look, value_look)
             else:  # one cell a column: the common row, drawn straight; a label as every card has it
                 xml = "".join(_label_cell(opening[column], label, keep, c.lines) if c.label else
                               f"{opening[column]}{plain}{keep}</w:pPr>{lines_run(c.lines)}</w:p></w:tc>"
                               for column, c in enumerate(cells))
-            yield row(xml, item.keep, index < block.header_rows)
+                tallest = max(_cell_height(c, width, label_look if c.label else value_look)
+                              for c, width in zip(cells, inner, strict=True))
+            rows.append(row(xml, item.keep, index < block.header_rows))
+            heights.append(tallest + top + bottom + RULE)
+        return rows, heights
 
     def row_cells(self, item: Row, widths: list[int], above: dict[int, tuple[Cell, int]], value: str,
                   keep: str) -> str:
@@ -1035,6 +1004,25 @@ class _Body:
                   f'{"" if merge == "continue" else lines_run(item.lines)}</w:p>'
         return cell(width, content, span, merge, self.t.label_fill if item.label else None)
 
+    def spanned_row(self, cells: tuple[Cell, ...], widths: list[int], pending: dict[int, tuple[int, int]],
+                    label: Look, value: Look) -> tuple[int, dict[int, tuple[int, int]]]:
+        """(the tallest cell, the columns covered from above for the next row) of a row with spans."""
+        _, _, left, right = self.t.margins.get(self.s["table"], (0, 0, 0, 0))
+        covered = pending
+        pending = {column: (span, rows - 1) for column, (span, rows) in covered.items() if rows > 1}
+        column, tallest = 0, 0
+        for item in cells:
+            while column in covered:
+                column += covered[column][0]
+            width = sum(widths[column:column + item.colspan]) - left - right
+            height = _cell_height(item, width, label if item.label else value)
+            if item.rowspan > 1:
+                pending[column] = (item.colspan, item.rowspan - 1)
+                height //= item.rowspan
+            tallest = max(tallest, height)
+            column += item.colspan
+        return tallest, pending
+
     # pictures and contents
     def image(self, block: Image) -> None:
         """An inline picture, centred, ``width`` per mille of the text width, its alt text as ``descr``."""
@@ -1045,9 +1033,9 @@ class _Body:
         cx, cy = width * EMU_PER_TWIP, height * EMU_PER_TWIP
         alt = escape_attribute(one_line(block.alt))
         name = f"그림 {number}"
+        shape = self.shapes.style(self.s["free"])
         self.out.append(
-            f'<w:p><w:pPr><w:pStyle w:val="{self.s["free"]}"/>{self.spacing.get(self.s["free"], "")}<w:jc w:val="center"/>'
-            '</w:pPr><w:r><w:drawing>'
+            f'{shape.opening}<w:jc w:val="center"/></w:pPr><w:r><w:drawing>'
             f'<wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/>'
             f'<wp:docPr id="{number}" name="{name}" descr="{alt}"/>'
             '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>'
@@ -1057,22 +1045,25 @@ class _Body:
             f'</pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
             '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
             "</wp:inline></w:drawing></w:r></w:p>")
+        self.units.append(Unit(shape.look.before, height, 1, shape.look.after, split=False))
 
     def contents(self, block: TableOfContents) -> None:
         """목차: the title, then each entry with its page right-aligned behind dots (plain text, no
         field); without entries, the headings down to ``depth`` without pages."""
-        self.out.append(self.para(self.s["title"], block.title, True))
+        self.para(self.s["title"], block.title, True)
         style = self.s["contents"]
         if not block.entries:
             for heading in walk(self.doc.blocks):
                 if isinstance(heading, Heading) and heading.level <= block.depth:
-                    self.out.append(self.para(style, heading.text))
+                    self.para(style, heading.text)
             return
+        shape = self.shapes.style(style)
         tabs = f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{self.page.text_width}"/></w:tabs>'
+        opening = f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{tabs}{self.layout.spacing.get(style, "")}</w:pPr>'
         for entry in block.entries:
             page = "" if entry.page is None else f'<w:tab/><w:t xml:space="preserve">{entry.page}</w:t>'
-            self.out.append(f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{tabs}{self.spacing.get(style, "")}</w:pPr>'
-                            f'<w:r><w:t xml:space="preserve">{esc(entry.text)}</w:t>{page}</w:r></w:p>')
+            self.out.append(f'{opening}<w:r><w:t xml:space="preserve">{esc(entry.text)}</w:t>{page}</w:r></w:p>')
+            self.units.append(shape.measure(entry.text if entry.page is None else f"{entry.text} {entry.page}"))
 
 
 # ── the package ──────────────────────────────────────────────────────────
