@@ -1,0 +1,164 @@
+"""reportgen export: the CSV written byte for byte (BOM, CRLF, quoting, formula-looking text), the JSON
+against docs/export-schema.json, 목표 달성 by hand, and the command's refusals. Expected lines are
+written by hand below, never produced by reportgen."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reportgen.cli import app
+from reportgen.model import AnnualPlan, Card, Contact, Header, Settings, Workbook
+from reportgen.writers.workbook import write_workbook
+
+REPO = Path(__file__).resolve().parent.parent
+SCHEMA = json.loads((REPO / "docs" / "export-schema.json").read_text(encoding="utf-8"))
+runner = CliRunner()
+
+
+def two_cards() -> Workbook:
+    """1-1: 2024 목표 100, 추진율 100 → 달성 (2023: 목표 50 → 달성).
+    2-1: 2024 목표 40, 추진율 30 → 미달 (2023: 목표 10 → 달성).
+    사업명 of 1-1 holds a comma (quoted), of 2-1 starts with + (a formula to Excel); 소요예산 "-" too."""
+    first = Card("1-1", "CCTV 설치, 확대", "1. 안전한 도시", Header(
+        category="신규사업", executor="구", period="2023년~2024년", status="완료", progress=100,
+        budget="1,200백만원", completion="임기내", department=Contact("안전총괄과", "홍길동", "051-220-1234"),
+        cooperation=[Contact("교통과", "김철수", "888-5678", "市")]),
+        annual_plan=AnnualPlan([2023, 2024, 2025, 2026], [50, 100, None, None]))
+    second = Card("2-1", "+청년 일자리", "2. 경제", Header(
+        category="계속사업", executor="시/구", period="2022년~", status="추진 중", progress=30, budget="-",
+        completion="임기후", department=Contact("일자리경제과")),
+        annual_plan=AnnualPlan([2023, 2024, 2025, 2026], [10, 40, 70, 100]))
+    settings = Settings(agency="가나구", term="8기", term_start=2023, term_end=2026, as_of="2024-12-31")
+    return Workbook(settings, [first, second])
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    path = tmp_path / "master.xlsx"
+    path.write_bytes(write_workbook(two_cards()))
+    return path
+
+
+def run(*args: str | Path):
+    return runner.invoke(app, ["export", *(str(a) for a in args)])
+
+
+HEADER = "관리번호,분야,사업명,사업구분,사업주체,사업기간,추진상황,추진율,완료시기,추진부서,협조부서,소요예산,목표연도,목표(%),목표 달성,기준일"
+ROW_1 = '1-1,1. 안전한 도시,"CCTV 설치, 확대",신규사업,구,2023년~2024년,완료,100,임기내,안전총괄과,市 교통과,"1,200백만원",2024,100,달성,2024-12-31'
+ROW_2 = "2-1,2. 경제,'+청년 일자리,계속사업,시/구,2022년~,추진 중,30,임기후,일자리경제과,,'-,2024,40,미달,2024-12-31"
+
+
+def test_csv_byte_for_byte(workbook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "공약.csv"
+    result = run(workbook, "-o", out)
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
+    assert data.decode("utf-8") == "\ufeff" + "".join(line + "\r\n" for line in (HEADER, ROW_1, ROW_2))
+
+
+def test_csv_never_holds_contacts(workbook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "공약.csv"
+    assert run(workbook, "-o", out).exit_code == 0
+    text = out.read_text(encoding="utf-8-sig")
+    for secret in ("홍길동", "김철수", "1234", "5678", "☎"):
+        assert secret not in text
+
+
+def test_as_of_chooses_the_target_year(workbook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "공약.json"
+    assert run(workbook, "-o", out, "--as-of", "2023-06-30").exit_code == 0
+    rows = json.loads(out.read_text(encoding="utf-8"))["공약"]
+    # 2023: 1-1 100 ≥ 50 달성; 2-1 30 ≥ 10 달성
+    assert [(r["목표연도"], r["목표(%)"], r["목표 달성"]) for r in rows] == [(2023, 50, "달성"), (2023, 10, "달성")]
+    # 2027 is outside the plan's years: no target
+    assert run(workbook, "-o", out, "--as-of", "2027-01-31").exit_code == 0
+    rows = json.loads(out.read_text(encoding="utf-8"))["공약"]
+    assert [(r["목표(%)"], r["목표 달성"]) for r in rows] == [(None, "목표 없음"), (None, "목표 없음")]
+
+
+def test_json_values_and_schema(workbook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "공약.json"
+    assert run(workbook, "-o", out).exit_code == 0
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert validate(document, SCHEMA) == []
+    assert (document["기관명"], document["민선"], document["기준일"], document["공약 수"]) == ("가나구", "8기", "2024-12-31", 2)
+    second = document["공약"][1]
+    assert second["사업명"] == "+청년 일자리"  # JSON holds the value itself: no apostrophe
+    assert (second["추진율"], second["목표(%)"], second["목표 달성"], second["협조부서"]) == (30, 40, "미달", "")
+    assert list(document["공약"][0]) == HEADER.split(",")
+
+
+def test_schema_validator_finds_faults() -> None:
+    """The validator used above can fail: each broken document is refused at the right place."""
+    good = {"기관명": "", "민선": "", "기준일": "", "공약 수": 0, "공약": []}
+    assert validate(good, SCHEMA) == []
+    row = dict.fromkeys(HEADER.split(","), "")
+    row.update({"관리번호": "1", "추진율": None, "목표연도": None, "목표(%)": None, "목표 달성": "달성"})
+    assert validate({**good, "공약": [row]}, SCHEMA) == []
+    assert validate({**good, "공약": [{**row, "목표 달성": "완료"}]}, SCHEMA) == ["$.공약[0].목표 달성: enum"]
+    assert validate({**good, "공약": [{**row, "추진율": "60"}]}, SCHEMA) == ["$.공약[0].추진율: type"]
+    assert validate({**good, "공약": [{**row, "추진율": 120}]}, SCHEMA) == ["$.공약[0].추진율: maximum"]
+    assert validate({**good, "기준일": "2024/12/31"}, SCHEMA) == ["$.기준일: pattern"]
+    assert validate({**good, "extra": 1}, SCHEMA) == ["$: additional extra"]
+    del row["기준일"]
+    assert validate({**good, "공약": [row]}, SCHEMA) == ["$.공약[0]: required 기준일"]
+
+
+def test_refusals(workbook: Path, tmp_path: Path) -> None:
+    for target, words in ((tmp_path / "공약.txt", "csv"), (workbook, "csv"), (tmp_path / "x.csv", None)):
+        if words is None:  # the input given as -o under another name: a hard link
+            target.hardlink_to(workbook)
+        result = run(workbook, "-o", target)
+        assert result.exit_code == 2, result.output
+        assert "아무 파일도 쓰지 않았습니다" in result.output
+    assert run(workbook, "-o", tmp_path / "y.csv", "--as-of", "2024-13-01").exit_code == 2
+    assert not (tmp_path / "y.csv").exists()
+
+
+# ── a small JSON Schema validator: the keywords docs/export-schema.json uses ──
+_TYPES = {"object": dict, "array": list, "string": str, "null": type(None)}
+
+
+def _is(value: object, name: str) -> bool:
+    if name == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, _TYPES[name])
+
+
+def validate(value: object, schema: dict, where: str = "$") -> list[str]:
+    """Every fault of ``value`` against ``schema`` (type, required, properties, additionalProperties,
+    items, enum, pattern, minLength, minimum, maximum), as ``path: keyword``."""
+    types = schema.get("type")
+    if types is not None and not any(_is(value, t) for t in ([types] if isinstance(types, str) else types)):
+        return [f"{where}: type"]
+    faults = []
+    if "enum" in schema and value not in schema["enum"]:
+        faults.append(f"{where}: enum")
+    if isinstance(value, str):
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            faults.append(f"{where}: pattern")
+        if len(value) < schema.get("minLength", 0):
+            faults.append(f"{where}: minLength")
+    if isinstance(value, int) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            faults.append(f"{where}: minimum")
+        if "maximum" in schema and value > schema["maximum"]:
+            faults.append(f"{where}: maximum")
+    if isinstance(value, dict):
+        faults += [f"{where}: required {key}" for key in schema.get("required", []) if key not in value]
+        properties = schema.get("properties", {})
+        if schema.get("additionalProperties") is False:
+            faults += [f"{where}: additional {key}" for key in value if key not in properties]
+        for key, sub in properties.items():
+            if key in value:
+                faults += validate(value[key], sub, f"{where}.{key}")
+    if isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            faults += validate(item, schema["items"], f"{where}[{index}]")
+    return faults
