@@ -470,3 +470,36 @@ def test_pager_shows_the_ends_and_three_either_side() -> None:
     assert [number for number, _href in pager(2, 40, {}).links] == [1, 2, 3, 4, 5, None, 40]
     assert [number for number, _href in pager(1, 15, {}).links] == list(range(1, 16))
     assert pager(15, 15, {}).next == "" and pager(1, 2, {}).previous == ""
+
+
+# ── many problems ─────────────────────────────────────────────────────────
+
+
+def test_alike_problems_are_one_row_naming_every_cell() -> None:
+    from reportgen.errors import Problem
+    from reportgen.web.routes import Alike, by_sheet
+
+    h2, h3 = (Problem("a.xlsx", f"공약목록!H{row}", "추진율이 아닙니다", "not a rate", "60", "60") for row in (2, 3))
+    other = Problem("a.xlsx", "공약목록!C4", "사업명이 없습니다", "no title", "쓰세요", "write it")
+    whole = Problem("a.xlsx", "", "시트가 없습니다", "no sheet")
+    assert by_sheet([h2, other, whole, h3]) == [
+        ("공약목록", [Alike(h2, ["공약목록!H2", "공약목록!H3"]), Alike(other, ["공약목록!C4"])]),
+        ("(파일 전체)", [Alike(whole, [""])])]
+
+
+def test_check_page_names_every_cell_of_a_problem_repeated_in_many(client: TestClient) -> None:
+    book = openpyxl.load_workbook(SAMPLE)
+    sheet = book["공약목록"]
+    for row in range(3, 15):  # 12 more cards, each with a wrong 추진율
+        for column in range(1, sheet.max_column + 1):
+            sheet.cell(row, column, sheet.cell(2, column).value)
+        sheet.cell(row, 1, f"3-{row}")
+        sheet.cell(row, 8, "육십")
+    out = io.BytesIO()
+    book.save(out)
+    page_ = client.post("/check", files={"file": ("부서.xlsx", out.getvalue())},
+                        data={"csrf": client.headers["x-csrf-token"]}).text
+    section = page_.split('class="problems"')[1]
+    assert "고칠 곳 12건" in section and section.count("<tr>") == 2  # the header row and one problem row
+    assert "12곳:" in section and "나머지 2곳 보기" in section
+    assert all(f"공약목록!H{row}" in section for row in range(3, 15))

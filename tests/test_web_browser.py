@@ -25,10 +25,12 @@ if not CHROMIUM.exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
 uvicorn = pytest.importorskip("uvicorn")
 
+from reportgen import model  # noqa: E402
 from reportgen.formats import WRITERS  # noqa: E402
 from reportgen.readers.workbook import read_workbook  # noqa: E402
 from reportgen.web import create_app  # noqa: E402
 from reportgen.web.workspace import Workspace  # noqa: E402
+from reportgen.writers.workbook import write_workbook  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "input" / "master.xlsx"
@@ -49,7 +51,25 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Work
     (root / "history").mkdir(parents=True)
     (root / "master.xlsx").write_bytes(SAMPLE.read_bytes())
     (root / "history" / "2024-03.xlsx").write_bytes((REPO / "input" / "history" / "2024-03.xlsx").read_bytes())
-    space = Workspace.open(root)
+    yield from _serve(Workspace.open(root))
+
+
+@pytest.fixture(scope="module")
+def long_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Workspace]]:
+    """A master of 250 cards (1-1 … 1-250, copies of the sample card)."""
+    root = tmp_path_factory.mktemp("long") / "ws"
+    root.mkdir()
+    sample = read_workbook(SAMPLE)
+    cards = []
+    for number in range(1, 251):
+        card = copy.deepcopy(sample.cards[0])
+        card.id, card.title = f"1-{number}", f"시범사업 {number}호"
+        cards.append(card)
+    (root / "master.xlsx").write_bytes(write_workbook(model.Workbook(sample.settings, cards)))
+    yield from _serve(Workspace.open(root))
+
+
+def _serve(space: Workspace) -> Iterator[tuple[str, Workspace]]:
     port = _free_port()
     config = uvicorn.Config(create_app(space), host="127.0.0.1", port=port, log_level="warning")
     running = uvicorn.Server(config)
@@ -164,3 +184,42 @@ def test_download_the_package(server: tuple[str, Workspace], page: object) -> No
     data = Path(waiting.value.path()).read_bytes()
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert "manifest.json" in names and waiting.value.suggested_filename == "의회제출.zip"
+
+
+def test_a_long_list_pages_by_keyboard_and_alike_problems_fold(long_server: tuple[str, Workspace], page: object,
+                                                               tmp_path: Path) -> None:
+    base, _space = long_server
+    page.goto(base + "/cards")
+    assert page.locator("table.cards tbody tr").count() == 100
+    assert "250장 중 250장 · 1–100번째 (1/3쪽)" in page.locator("p[role=status]").inner_text()
+    nav = page.get_by_role("navigation", name="카드 목록 쪽 (위)")
+    nav.get_by_role("link", name="다음").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(base + "/cards?page=2")
+    assert page.locator("table.cards tbody tr td").first.inner_text() == "1-101"
+    assert nav.get_by_role("link", name="2쪽 (지금 쪽)").get_attribute("aria-current") == "page"
+    _shot(page, "cards-long-page-2")
+    page.set_viewport_size({"width": 390, "height": 844})
+    _shot(page, "cards-long-phone")
+    region = page.get_by_role("region", name="카드 목록 표")
+    assert region.evaluate("e => e.scrollWidth > e.clientWidth")  # a phone scrolls the table sideways
+    book = openpyxl.load_workbook(SAMPLE)
+    sheet = book["공약목록"]
+    for row in range(3, 26):  # 23 more cards, each with a wrong 추진율
+        for column in range(1, sheet.max_column + 1):
+            sheet.cell(row, column, sheet.cell(2, column).value)
+        sheet.cell(row, 1, f"3-{row}")
+        sheet.cell(row, 8, "육십")
+    upload = tmp_path / "많은_문제.xlsx"
+    book.save(upload)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(base + "/check")
+    page.set_input_files("#file", str(upload))
+    page.get_by_role("button", name="검사하기").click()
+    page.wait_for_selector(".problems")
+    assert page.locator(".problems tbody tr").count() == 1
+    assert not page.get_by_text("공약목록!H25").is_visible()
+    page.locator(".problems summary").focus()
+    page.keyboard.press("Enter")  # 나머지 13곳 보기 opens by keyboard
+    assert page.get_by_text("공약목록!H25").is_visible()
+    _shot(page, "check-many-problems")

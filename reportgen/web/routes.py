@@ -46,6 +46,8 @@ _CARD_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; fr
 WHOLE_FILE = "(파일 전체)"
 #: rows of the card list per page
 PAGE_ROWS = 100
+#: the longest bar of the 현황 chart (px of its 420-wide drawing: a phone shows it at 13px text)
+BAR_WIDTH = 220
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -63,6 +65,7 @@ def _environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["url"] = lambda text: quote(str(text), safe="")
     env.filters["rate"] = rate_text
+    env.filters["count"] = "{:,}".format
     return env
 
 
@@ -82,13 +85,24 @@ def problem_json(problem: Problem) -> dict[str, str]:
     return {"file": problem.file, "place": problem.where, "message": f"{problem.ko} / {problem.en}", "fix": fix}
 
 
-def by_sheet(problems: list[Problem]) -> list[tuple[str, list[Problem]]]:
-    """Problems grouped by the sheet their place names (``추진실적!D17`` → 추진실적), in first-seen order."""
-    groups: dict[str, list[Problem]] = {}
+@dataclass(frozen=True)
+class Alike:
+    """Problems of one sheet that differ only in their place: one row of the problem list."""
+
+    problem: Problem  # the first of them
+    places: list[str]
+
+
+def by_sheet(problems: list[Problem]) -> list[tuple[str, list[Alike]]]:
+    """Problems grouped by the sheet their place names (``추진실적!D17`` → 추진실적), in first-seen
+    order; within a sheet, the same message and fix in many cells is one row naming every cell."""
+    groups: dict[str, dict[tuple[str, ...], Alike]] = {}
     for problem in problems:
         sheet = problem.where.split("!", 1)[0] if "!" in problem.where else WHOLE_FILE
-        groups.setdefault(sheet, []).append(problem)
-    return list(groups.items())
+        same = (problem.file, problem.ko, problem.en, problem.fix_ko, problem.fix_en)
+        row = groups.setdefault(sheet, {}).setdefault(same, Alike(problem, []))
+        row.places.append(problem.where)
+    return [(sheet, list(rows.values())) for sheet, rows in groups.items()]
 
 
 def problem_response(request: Request, problems: list[Problem], status: int) -> Response:
@@ -176,7 +190,7 @@ def _bars(s: Summary) -> list[dict[str, Any]]:
     """The chart: cards per status, as bar lengths (px) for an SVG drawn by the template."""
     total = s.tables[0].total
     most = max(total.status_counts, default=0) or 1
-    return [{"label": label, "count": count, "width": round(360 * count / most)}
+    return [{"label": label, "count": count, "width": round(BAR_WIDTH * count / most)}
             for label, count in zip(s.statuses, total.status_counts, strict=True)]
 
 
