@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
+from decimal import Decimal
 
 from reportgen import model as m
 from reportgen.model import fold
@@ -22,7 +24,9 @@ SHEET_PLAN = "연차별계획"
 SHEET_ACHIEVEMENTS = "추진실적"
 SHEET_COMMUNICATION = "구민소통"
 SHEET_CHANGES = "변경이력"
-#: every sheet in workbook order; 변경이력 may be missing
+SHEET_FINANCE = "재정계획"
+#: the sheets a card has rows in, in workbook order; 변경이력 may be missing (the in-place editor
+#: rewrites a card's rows in these; 재정계획 is not a card's: an import leaves it as it is)
 SHEETS = (
     SHEET_SETTINGS,
     SHEET_CARDS,
@@ -33,7 +37,10 @@ SHEETS = (
     SHEET_COMMUNICATION,
     SHEET_CHANGES,
 )
-OPTIONAL_SHEETS = (SHEET_CHANGES,)
+#: every sheet the reader reads and the writer writes, in workbook order: the card sheets, then
+#: the optional 재정계획 (공약가계부)
+BOOK_SHEETS = (*SHEETS, SHEET_FINANCE)
+OPTIONAL_SHEETS = (SHEET_CHANGES, SHEET_FINANCE)
 
 # ── the contract: column names (model constants where the card shares them) ─
 COL_ID = m.L_ID
@@ -63,6 +70,13 @@ COL_CHANGE_DATE = "변경일"
 COL_CHANGE_CONTENT = "변경내용"
 COL_CHANGE_REASON = "변경사유"
 COL_CHANGE_PROCEDURE = "변경절차"
+COL_YEAR = "연도"
+COL_SOURCE = "재원"
+COL_PLANNED = "계획"
+COL_SECURED = "확보"
+COL_SPENT = "집행"
+#: the amount columns of 재정계획 (백만원), in contract order
+FINANCE_AMOUNTS = (COL_PLANNED, COL_SECURED, COL_SPENT)
 #: 설정 is key/value: the header row of columns A/B (C is free notes)
 COL_SETTING_KEY = "항목"
 COL_SETTING_VALUE = "값"
@@ -98,6 +112,7 @@ SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
         COL_CHANGE_REASON,
         COL_CHANGE_PROCEDURE,
     ),
+    SHEET_FINANCE: (COL_ID, COL_YEAR, COL_SOURCE, *FINANCE_AMOUNTS),
 }
 
 # ── the contract: 설정 keys ───────────────────────────────────────────────
@@ -108,6 +123,8 @@ KEY_TERM_END = "임기 종료 연도"
 KEY_AS_OF = "기준일"
 KEY_STATUSES = "상태 목록"
 KEY_DONE_STATUSES = "완료 상태"  # extension: statuses that count as done
+KEY_SOURCES = "재원 목록"  # extension: the 재원 of 재정계획
+KEY_RATES = "총괄표 지표"  # extension: the rates the 총괄표 shows, in order
 SETTING_KEYS = (
     KEY_AGENCY,
     KEY_TERM,
@@ -116,6 +133,8 @@ SETTING_KEYS = (
     KEY_AS_OF,
     KEY_STATUSES,
     KEY_DONE_STATUSES,
+    KEY_SOURCES,
+    KEY_RATES,
 )
 LIST_SEPARATOR = ","
 #: 수준 of a new 추진실적 entry
@@ -150,3 +169,44 @@ def split_list(text: str) -> list[str]:
     """A 설정 list (``완료, 이행후 계속추진``, or one item per line) → its folded items."""
     text = fold(text).replace("\n", LIST_SEPARATOR)
     return [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
+
+
+# ── 공약가계부: a card's term amounts and its 소요예산 ──────────────────────
+AMOUNT_UNIT = "백만원"
+BUDGET_PREFIX = "총"
+
+
+def term_amount(rows: Iterable[m.FinanceRow], column: str) -> Decimal | None:
+    """A card's amount (``column``: 계획, 확보 or 집행) over the whole term, never counting a
+    재원 twice: per 재원, the whole-term rows (연도 empty) when one of them gives the amount,
+    else the sum of its year rows; the 재원 added up. None when no row gives the amount."""
+    whole: dict[str, list[Decimal]] = {}
+    yearly: dict[str, list[Decimal]] = {}
+    for row in rows:
+        amount = _amount_of(row, column)
+        if amount is not None:
+            (whole if row.year is None else yearly).setdefault(m.label_key(row.source), []).append(amount)
+    parts = [sum(whole.get(source) or yearly[source], Decimal(0)) for source in whole.keys() | yearly.keys()]
+    return sum(parts, Decimal(0)) if parts else None
+
+
+def _amount_of(row: m.FinanceRow, column: str) -> Decimal | None:
+    return {COL_PLANNED: row.planned, COL_SECURED: row.secured, COL_SPENT: row.spent}[column]
+
+
+def budget_text(amount: Decimal) -> str:
+    """소요예산 as the card prints a 재정계획 total: ``총 12,345백만원``, ``총 1,234.5백만원``
+    (thousands separators; decimals only when the amount has them)."""
+    return f"{BUDGET_PREFIX} {_grouped(amount)}{AMOUNT_UNIT}"
+
+
+def _grouped(amount: Decimal) -> str:
+    """``12,345``; ``1,234.5``; trailing zeros of the decimals dropped."""
+    return f"{amount.normalize():,f}"
+
+
+def card_budget(rows: Iterable[m.FinanceRow]) -> str:
+    """The 소요예산 a card without a typed one prints: the term total of 계획 of its 재정계획 rows
+    (:func:`term_amount`), or "" when they plan no amount."""
+    total = term_amount(rows, COL_PLANNED)
+    return "" if total is None else budget_text(total)

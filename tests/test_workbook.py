@@ -154,7 +154,7 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
 
 def test_layout_of_written_workbook(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(save(tmp_path, full_workbook()))
-    assert book.sheetnames == list(contract.SHEETS)
+    assert book.sheetnames == list(contract.BOOK_SHEETS)
     cards = book[contract.SHEET_CARDS]
     assert cards.freeze_panes == "A2" and cards.auto_filter.ref == "A1:M3"
     assert cards["A1"].font.b and cards["A1"].fill.fgColor.rgb.endswith("DDEBF7")
@@ -178,7 +178,7 @@ def test_empty_workbook_reads_back_with_example_settings(tmp_path: Path) -> None
     assert wb.cards == [] and wb.settings.term_start == 2026 and wb.settings.term_end == 2030
     assert wb.settings.statuses == list(m.DEFAULT_STATUSES)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == list(contract.SHEETS)
+    assert book.sheetnames == list(contract.BOOK_SHEETS)
     assert book[contract.SHEET_CARDS].data_validations.dataValidation
     assert empty_workbook() == empty_workbook(m.Settings())
 

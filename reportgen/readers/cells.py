@@ -21,6 +21,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from openpyxl.utils import get_column_letter
 
@@ -41,6 +42,10 @@ SHOWN_IN_NOTICE = 5
 ReadColumns = Callable[[dict[int, object]], set[int]]
 
 _SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+#: an amount typed as text: ``1234``, ``1,234``, ``1,234.5`` (a leading minus is read, then refused as < 0)
+_AMOUNT = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+#: significant digits Excel keeps of a number (a float's longer tail is binary noise: 0.1+0.2)
+_EXCEL_DIGITS = 15
 _ISO_DATE = re.compile(r"^\s*(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\s*\.?\s*$")
 
 
@@ -223,6 +228,25 @@ def as_year(value: object) -> int | None:
     if not 1900 <= year <= 2200:
         raise BadValue(value)
     return year
+
+
+def as_amount(value: object) -> Decimal | None:
+    """An amount (재정계획, 백만원): 1234, 1234.5, ``1,234``, ``1,234.5``; blank → None. A negative
+    amount is returned (the mapping refuses it naming the rule); anything else is a BadValue."""
+    if value is None or isinstance(value, NoValue):
+        return None
+    if isinstance(value, bool | Percent):
+        raise BadValue(value)
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(f"{value:.{_EXCEL_DIGITS}g}")
+    text = m.fold(cell_text(value)).replace(" ", "")
+    if not text:
+        return None
+    if not _AMOUNT.match(text):
+        raise BadValue(value)
+    return Decimal(text.replace(",", ""))
 
 
 def split_list(value: object) -> list[str]:

@@ -27,6 +27,7 @@ import functools
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
@@ -43,6 +44,7 @@ from reportgen.readers.cells import (
     NoValue,
     ReadColumns,
     Sheet,
+    as_amount,
     as_count,
     as_iso_date,
     as_marker,
@@ -381,7 +383,41 @@ def _read_settings(sheet: Sheet | None, problems: Problems, notices: list[str]) 
         done = split_list(values[contract.KEY_DONE_STATUSES][0])
         settings.done_statuses = done or settings.done_statuses
         _check_done_statuses(settings, values[contract.KEY_DONE_STATUSES][1], problems)
+    settings.sources = _distinct(split_list(values.get(contract.KEY_SOURCES, (None,))[0])) or list(m.DEFAULT_SOURCES)
+    if contract.KEY_RATES in values:
+        settings.rates = _rates(*values[contract.KEY_RATES], problems) or list(m.RATES)
     return settings
+
+
+def _distinct(items: list[str]) -> list[str]:
+    """The items without a repeat (by :func:`~reportgen.model.label_key`), in their order."""
+    kept: dict[str, str] = {}
+    for item in items:
+        kept.setdefault(m.label_key(item), item)
+    return list(kept.values())
+
+
+_RATES = {m.label_key(rate): rate for rate in m.RATES}
+
+
+def _rates(value: object, where: str, problems: Problems) -> list[str]:
+    """총괄표 지표: the model's rate names in the order typed (spaces and the kind of middle dot
+    do not matter); an unknown name is a problem listing the valid ones."""
+    chosen = []
+    for name in split_list(value):
+        rate = _RATES.get(m.label_key(name))
+        if rate is None:
+            valid = ", ".join(m.RATES)
+            odd_ko, odd_en = _odd_note(name)
+            _bad_cell(
+                problems,
+                where,
+                (f"총괄표 지표 '{name}'을(를) 알 수 없습니다{odd_ko}", f"unknown 총괄표 지표 '{name}'{odd_en}"),
+                (f"다음 중에서 쉼표로 골라 쓰세요: {valid}", f"choose from, comma separated: {valid}"),
+            )
+        elif rate not in chosen:
+            chosen.append(rate)
+    return chosen
 
 
 def _setting_year(
@@ -431,7 +467,10 @@ def _check_term(
 
 
 def _check_done_statuses(settings: m.Settings, where: str, problems: Problems) -> None:
-    known = {m.label_key(status) for status in settings.statuses}
+    """Each 완료 상태 must be in 상태 목록 (by :func:`~reportgen.model.label_key`); it is kept in
+    the list's spelling (``이행후계속추진`` → ``이행후 계속추진``)."""
+    known = {m.label_key(status): status for status in settings.statuses}
+    settings.done_statuses = [known.get(m.label_key(status), status) for status in settings.done_statuses]
     for status in settings.done_statuses:
         if m.label_key(status) not in known:
             odd_ko, odd_en = _odd_note(status)
@@ -454,6 +493,8 @@ class _Context:
     settings: m.Settings
     problems: Problems
     cards: dict[str, m.Card] = field(default_factory=dict)
+    finance: list[m.FinanceRow] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
     #: (sheet, unknown 관리번호) → (index of its problem, rows with it): one problem per sheet and id
     unknown: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
 
@@ -873,6 +914,123 @@ def _read_achievements(table: _Table, ctx: _Context) -> None:
             )
 
 
+# ── 재정계획 (공약가계부) ────────────────────────────────────────────────────
+_BAD = object()  # a cell read with a problem
+
+
+def _read_finance(table: _Table, ctx: _Context) -> None:
+    """재정계획 rows → :class:`~reportgen.model.FinanceRow` (amounts in 백만원); 집행 > 확보 is a notice."""
+    sources = {m.label_key(source): source for source in ctx.settings.sources}
+    for row in table.rows:
+        card = ctx.card_of(row)
+        year = _finance_year(row, ctx.settings, ctx.problems)
+        source = _finance_source(row, sources, ctx.problems)
+        amounts = [_amount(row, column, ctx.problems) for column in contract.FINANCE_AMOUNTS]
+        if card is None or year is _BAD or source is None or _BAD in amounts:
+            continue
+        finance = m.FinanceRow(card.id, year, source, *amounts, place=row.where(contract.COL_ID))  # type: ignore[arg-type]
+        _notice_overspent(row, finance, ctx.notices)
+        ctx.finance.append(finance)
+
+
+def _finance_year(row: _Row, settings: m.Settings, problems: Problems) -> object:
+    """연도: a year of the term, or None (blank: the whole term); :data:`_BAD` after a problem."""
+    value = row.raw(contract.COL_YEAR)
+    if isinstance(value, NoValue):
+        return _BAD
+    try:
+        year = as_year(value)
+    except BadValue:
+        year = -1
+    start, end = settings.term_start, settings.term_end
+    outside = year is not None and start is not None and end is not None and not start <= year <= end
+    if year != -1 and not outside:
+        return year
+    term = f"{start}~{end}" if start is not None and end is not None else ""
+    _bad_cell(
+        problems,
+        row.where(contract.COL_YEAR),
+        (f"연도 '{cell_text(value)}'이(가) 임기({term}) 안의 연도가 아닙니다" if outside
+         else f"연도가 아닙니다 ({cell_text(value)})",
+         f"연도 '{cell_text(value)}' is not a year of the term ({term})" if outside
+         else f"연도 is not a year ({cell_text(value)})"),
+        ("임기 안의 연도(예: 2024)를 쓰거나, 임기 전체의 금액이면 비우세요",
+         "type a year of the term (e.g. 2024), or leave it blank for the whole term"),
+    )
+    return _BAD
+
+
+def _finance_source(row: _Row, sources: dict[str, str], problems: Problems) -> str | None:
+    """재원 in 설정's 재원 목록 (its spelling there), or None after a problem."""
+    if row.reported(contract.COL_SOURCE):
+        return None
+    typed = m.fold(row.text(contract.COL_SOURCE))
+    known = sources.get(m.label_key(typed))
+    if known is None:
+        listed = ", ".join(sources.values())
+        odd_ko, odd_en = _odd_note(typed)
+        _bad_cell(
+            problems,
+            row.where(contract.COL_SOURCE),
+            (f"재원 '{typed}'이(가) 설정의 재원 목록에 없습니다{odd_ko}" if typed else "재원이 비어 있습니다",
+             f"the 재원 '{typed}' is not in 설정 재원 목록{odd_en}" if typed else "재원 (funding source) is empty"),
+            (f"다음 중 하나를 쓰세요: {listed} (또는 설정의 재원 목록에 더하세요)",
+             f"use one of: {listed} (or add it to 설정 재원 목록)"),
+        )
+    return known
+
+
+def _amount(row: _Row, column: str, problems: Problems) -> object:
+    """계획/확보/집행 in 백만원 (None when blank); :data:`_BAD` after a problem."""
+    value = row.raw(column)
+    if isinstance(value, NoValue):
+        return _BAD
+    try:
+        amount = as_amount(value)
+    except BadValue:
+        amount = None
+        what = (f"금액이 숫자가 아닙니다 ({cell_text(value)})", f"the amount is not a number ({cell_text(value)})")
+    else:
+        if amount is None or amount >= 0:
+            return amount
+        what = (f"금액이 0보다 작습니다 ({cell_text(value)})", f"the amount is less than 0 ({cell_text(value)})")
+    _bad_cell(
+        problems,
+        row.where(column),
+        what,
+        ("백만원 단위의 0 이상인 수를 쓰세요 (예: 1234 또는 1,234.5); 없으면 비우세요",
+         "type a number of 백만원 (million won), 0 or more (e.g. 1234 or 1,234.5); leave it blank for none"),
+    )
+    return _BAD
+
+
+def _notice_overspent(row: _Row, finance: m.FinanceRow, notices: list[str]) -> None:
+    """집행 more than 확보 is read, with a notice naming the 집행 cell (a warning, not an error)."""
+    secured, spent = finance.secured, finance.spent
+    if secured is None or spent is None or spent <= secured:
+        return
+    where = row.where(contract.COL_SPENT)
+    notices.append(
+        f"{where}: 집행({_plain(spent)})이 확보({_plain(secured)})보다 많습니다 — 금액을 확인하세요 / "
+        f"{where}: 집행 ({_plain(spent)}) is more than 확보 ({_plain(secured)}); check the amounts"
+    )
+
+
+def _plain(amount: Decimal) -> str:
+    return f"{amount.normalize():,f}"
+
+
+def _finance_budgets(cards: list[m.Card], finance: list[m.FinanceRow]) -> None:
+    """A card whose 소요예산 is empty prints the 재정계획 total of 계획
+    (:func:`~reportgen.workbook_contract.card_budget`): the card model is what the card prints."""
+    rows: dict[str, list[m.FinanceRow]] = {}
+    for row in finance:
+        rows.setdefault(row.card_id, []).append(row)
+    for card in cards:
+        if not card.header.budget and card.id in rows:
+            card.header.budget = contract.card_budget(rows[card.id])
+
+
 # ── the reader ────────────────────────────────────────────────────────────
 _DETAIL_READERS = (
     (contract.SHEET_COOPERATION, _read_cooperation),
@@ -881,6 +1039,7 @@ _DETAIL_READERS = (
     (contract.SHEET_ACHIEVEMENTS, _read_achievements),
     (contract.SHEET_COMMUNICATION, _read_communication),
     (contract.SHEET_CHANGES, _read_changes),
+    (contract.SHEET_FINANCE, _read_finance),
 )
 
 
@@ -888,16 +1047,17 @@ def read_workbook(path: Path) -> m.Workbook:
     """Read and validate a master workbook; raise InputError listing every problem."""
     path = Path(path)
     problems = Problems(str(path))
-    return workbook_from_sheets(read_sheets(path, problems, contract.SHEETS, read_columns), problems)
+    return workbook_from_sheets(read_sheets(path, problems, contract.BOOK_SHEETS, read_columns), problems)
 
 
 def workbook_from_sheets(sheets: Mapping[str, Sheet], problems: Problems) -> m.Workbook:
     """The workbook of the contract sheets given as rows of cell values (keyed by sheet name as
-    in :data:`~reportgen.workbook_contract.SHEETS`); raise InputError listing every problem
-    (``problems`` may hold some already: they are reported together)."""
+    in :data:`~reportgen.workbook_contract.BOOK_SHEETS`; 변경이력 and 재정계획 may be missing);
+    raise InputError listing every problem (``problems`` may hold some already: they are
+    reported together)."""
     notices: list[str] = []
     settings = _read_settings(sheets.get(contract.SHEET_SETTINGS), problems, notices)
-    ctx = _Context(settings, problems)
+    ctx = _Context(settings, problems, notices=notices)
     cards_table = _table(contract.SHEET_CARDS, sheets.get(contract.SHEET_CARDS), problems, notices)
     if cards_table is not None:
         _read_cards(cards_table, ctx)
@@ -906,4 +1066,6 @@ def workbook_from_sheets(sheets: Mapping[str, Sheet], problems: Problems) -> m.W
         if table is not None and cards_table is not None:
             reader(table, ctx)
     problems.raise_if_any()
-    return m.Workbook(settings=settings, cards=list(ctx.cards.values()), notices=notices)
+    cards = list(ctx.cards.values())
+    _finance_budgets(cards, ctx.finance)
+    return m.Workbook(settings=settings, cards=cards, finance=ctx.finance, notices=notices)

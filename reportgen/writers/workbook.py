@@ -68,6 +68,8 @@ WIDTHS = {
     contract.COL_SETTING_KEY: 18,
     contract.COL_SETTING_VALUE: 50,
     contract.COL_SETTING_NOTE: 60,
+    contract.COL_YEAR: 8,
+    contract.COL_SOURCE: 14,
 }
 YEAR_WIDTH = 22
 #: columns whose cells are numbers (all others are text, cell format "@")
@@ -83,6 +85,8 @@ SETTING_NOTES = {
     contract.KEY_AS_OF: "보고서 기준일, 예: 2024-12-31 (이후 일자의 추진실적은 빠짐)",
     contract.KEY_STATUSES: "추진상황에 쓸 수 있는 값, 쉼표로 구분",
     contract.KEY_DONE_STATUSES: "완료로 셀 상태, 쉼표로 구분 (상태 목록 안에서)",
+    contract.KEY_SOURCES: "재정계획의 재원에 쓸 수 있는 값, 쉼표로 구분",
+    contract.KEY_RATES: "총괄표에 보일 지표와 순서, 쉼표로 구분 (" + ", ".join(m.RATES) + " 중에서)",
 }
 LEVEL_CHOICES = ("1", "2", "3", m.MARK_NOTE, m.MARK_BOX)
 
@@ -226,8 +230,10 @@ def _joined(items: list[str], what: str) -> str:
     return ", ".join(items)
 
 
-def _settings_rows(settings: m.Settings) -> list[tuple[str, object]]:
-    return [
+def _settings_rows(settings: m.Settings, every_key: bool) -> list[tuple[str, object]]:
+    """설정 rows; 재원 목록 and 총괄표 지표 only when ``every_key`` (a new workbook shows every
+    key) or when they differ from their defaults (a workbook written before them keeps its rows)."""
+    rows: list[tuple[str, object]] = [
         (contract.KEY_AGENCY, settings.agency),
         (contract.KEY_TERM, settings.term),
         (contract.KEY_TERM_START, settings.term_start),
@@ -236,11 +242,16 @@ def _settings_rows(settings: m.Settings) -> list[tuple[str, object]]:
         (contract.KEY_STATUSES, _joined(settings.statuses, contract.KEY_STATUSES)),
         (contract.KEY_DONE_STATUSES, _joined(settings.done_statuses, contract.KEY_DONE_STATUSES)),
     ]
+    if every_key or settings.sources != list(m.DEFAULT_SOURCES):
+        rows.append((contract.KEY_SOURCES, _joined(settings.sources, contract.KEY_SOURCES)))
+    if every_key or settings.rates != list(m.RATES):
+        rows.append((contract.KEY_RATES, _joined(settings.rates, contract.KEY_RATES)))
+    return rows
 
 
-def _write_settings(book: Book, settings: m.Settings) -> None:
+def _write_settings(book: Book, settings: m.Settings, every_key: bool) -> None:
     ws = _sheet(book, contract.SHEET_SETTINGS, contract.SHEET_COLUMNS[contract.SHEET_SETTINGS])
-    for key, value in _settings_rows(settings):
+    for key, value in _settings_rows(settings, every_key):
         _append(ws, [key, value if value != "" else None, SETTING_NOTES[key]])
     _finish(ws)
 
@@ -401,11 +412,64 @@ def _columns(name: str, years: list[int]) -> tuple[str, ...]:
 def _write_cards(book: Book, wb: m.Workbook, years: list[int]) -> None:
     """Every card sheet, with its drop-downs, filled from the cards."""
     sheets = {name: _sheet(book, name, _columns(name, years)) for name in contract.SHEETS[1:]}
+    budgets = _derived_budgets(wb)
     for card in wb.cards:
+        if card.header.budget and budgets.get(card.id) == card.header.budget:
+            card = replace(card, header=replace(card.header, budget=""))
         _write_card(sheets, card, years)
     _validations(sheets, wb.settings)
     for ws in sheets.values():
         _finish(ws)
+
+
+def _derived_budgets(wb: m.Workbook) -> dict[str, str]:
+    """관리번호 → the 소요예산 the reader gives a card with an empty one (the 재정계획 total):
+    a card holding exactly that is written with 소요예산 empty, so that the total follows 재정계획."""
+    rows: dict[str, list[m.FinanceRow]] = {}
+    for row in wb.finance:
+        rows.setdefault(row.card_id, []).append(row)
+    return {card_id: contract.card_budget(own) for card_id, own in rows.items()}
+
+
+def _write_finance(book: Book, wb: m.Workbook) -> None:
+    """재정계획: one row per FinanceRow (amounts as numbers in 백만원), 재원 from 설정's 재원 목록."""
+    ws = _sheet(book, contract.SHEET_FINANCE, contract.SHEET_COLUMNS[contract.SHEET_FINANCE])
+    for row in wb.finance:
+        _append(ws, [row.card_id, row.year, row.source, row.planned, row.secured, row.spent], row.card_id)
+    _drop_down(ws, contract.COL_SOURCE, wb.settings.sources)
+    settings = wb.settings
+    if settings.term_start is not None and settings.term_end is not None:
+        _year_check(ws, settings.term_start, settings.term_end)
+    for column in contract.FINANCE_AMOUNTS:
+        _amount_check(ws, column)
+    _finish(ws)
+
+
+def _year_check(ws: Worksheet, start: int, end: int) -> None:
+    """재정계획 연도: a whole year of the term (blank: the whole term)."""
+    _apply(ws, contract.COL_YEAR, DataValidation(
+        type="whole",
+        operator="between",
+        formula1=str(start),
+        formula2=str(end),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=contract.COL_YEAR,
+        error=f"임기 안의 연도 {start}~{end} (임기 전체면 비움) / a year from {start} to {end} (blank: the whole term)",
+    ))
+
+
+def _amount_check(ws: Worksheet, column: str) -> None:
+    """An amount in 백만원: a number, 0 or more."""
+    _apply(ws, column, DataValidation(
+        type="decimal",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=column,
+        error="백만원 단위의 0 이상인 수 (예: 1234.5) / a number of 백만원, 0 or more (e.g. 1234.5)",
+    ))
 
 
 def _write_card(sheets: dict[str, Worksheet], card: m.Card, years: list[int]) -> None:
@@ -425,11 +489,12 @@ def _validations(sheets: dict[str, Worksheet], settings: m.Settings) -> None:
     _drop_down(sheets[contract.SHEET_ACHIEVEMENTS], contract.COL_LEVEL, LEVEL_CHOICES)
 
 
-def _book(wb: m.Workbook) -> Book:
+def _book(wb: m.Workbook, every_key: bool = False) -> Book:
     book = Book()
     book.remove(book.active)
-    _write_settings(book, wb.settings)
+    _write_settings(book, wb.settings, every_key)
     _write_cards(book, wb, plan_years(wb))
+    _write_finance(book, wb)
     book.active = 1 if len(book.sheetnames) > 1 else 0
     props = book.properties
     props.creator, props.lastModifiedBy = "reportgen", None
@@ -461,7 +526,8 @@ def write_workbook(wb: m.Workbook) -> bytes:
 
 
 def empty_workbook(settings: m.Settings | None = None) -> bytes:
-    """A blank master workbook for ``reportgen init``: every sheet, headers, drop-downs, 설정 filled.
+    """A blank master workbook for ``reportgen init``: every sheet (재정계획 too), headers,
+    drop-downs, 설정 filled.
 
     Settings without term years get the example term (민선 9기, 2026–2030) so that
     연차별계획 has its year columns.
@@ -475,4 +541,4 @@ def empty_workbook(settings: m.Settings | None = None) -> bytes:
             term_start=example.term_start,
             term_end=example.term_end,
         )
-    return write_workbook(m.Workbook(settings=chosen, cards=[]))
+    return _to_bytes(_book(m.Workbook(settings=chosen, cards=[]), every_key=True))
