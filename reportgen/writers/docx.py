@@ -373,12 +373,18 @@ def row(cells: str, keep: bool = True, header: bool = False) -> str:
 
 def grid_table(style: str, widths: list[int], rows: Iterable[str], align: str = "center", name: str = "") -> str:
     """A fixed-layout table with the given column widths and ``<w:tr>`` rows."""
+    return f"{_table_head(style, tuple(widths), align, name)}{''.join(rows)}</w:tbl>"
+
+
+@lru_cache(maxsize=256)
+def _table_head(style: str, widths: tuple[int, ...], align: str, name: str) -> str:
+    """A table's properties and grid (every card has the same tables, so drawn once)."""
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     caption = f'<w:tblCaption w:val="{escape_attribute(one_line(name))}"/>' if name else ""
     props = (f'<w:tblStyle w:val="{style}"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="{align}"/>'
              '<w:tblLayout w:type="fixed"/><w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" '
              f'w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>{caption}')
-    return f"<w:tbl><w:tblPr>{props}</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+    return f"<w:tbl><w:tblPr>{props}</w:tblPr><w:tblGrid>{grid}</w:tblGrid>"
 
 
 def shares(total: int, parts: list[int] | tuple[int, ...]) -> list[int]:
@@ -737,12 +743,22 @@ class Shapes:
         self.styles, self.layout, self.width = styles, layout, width
         self.by_style: dict[str, Shape] = {}
         self.by_line: dict[tuple[str, int], Shape] = {}
+        self.grids: dict[tuple[tuple[int, ...], str], Grid] = {}
 
     def style(self, sid: str) -> Shape:
         shape = self.by_style.get(sid)
         if shape is None:
             shape = self.by_style[sid] = _shape(sid, self.layout, self.width)
         return shape
+
+    def grid(self, template: Template, widths: tuple[int, ...], value: str) -> Grid:
+        """The :class:`Grid` of a table's columns with ``value`` the style of its other cells."""
+        grid = self.grids.get((widths, value))
+        if grid is None:
+            if len(self.grids) > 256:
+                self.grids.clear()
+            grid = self.grids[widths, value] = Grid(template, self.layout.looks, widths, value)
+        return grid
 
     def line(self, marker: str, level: int) -> Shape:
         """The shape of a bullet line with ``marker`` at depth ``level`` (see :func:`line_style`)."""
@@ -752,7 +768,101 @@ class Shapes:
         return shape
 
 
+class Grid:
+    """The columns of a table in one layout: how its cells open in XML and how tall a cell is (a table's
+    rows and cells are drawn and measured here; every card has the same tables, so made once per width)."""
+
+    def __init__(self, template: Template, looks: dict[str, Look], widths: tuple[int, ...], value: str):
+        styles = template.styles
+        self.widths, self.value, self.label_style, self.fill = widths, value, styles["label"], template.label_fill
+        self.value_look, self.label_look = looks.get(value, DEFAULT_LOOK), looks.get(styles["label"], DEFAULT_LOOK)
+        top, bottom, left, right = template.margins.get(styles["table"], (0, 0, 0, 0))
+        self.padding, self.margins = top + bottom + RULE, left + right
+        self.inner = [width - left - right for width in widths]
+        self.label = (f'<w:shd w:val="clear" w:color="auto" w:fill="{self.fill}"/><w:vAlign w:val="center"/>'
+                      f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="{self.label_style}"/>')
+        self.plain = f'<w:vAlign w:val="center"/></w:tcPr><w:p><w:pPr><w:pStyle w:val="{value}"/>'
+        self.opening = [f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>' for width in widths]
+        # a cell of one line no longer than its column's room (signs: see wrapped_lines) is one line high
+        self.rooms = [(max(1.0, width / (self.label_look.size * 10)), max(1.0, width / (self.value_look.size * 10)))
+                      for width in self.inner]
+        self.one_label, self.one_value = _one_line_cell(self.label_look), _one_line_cell(self.value_look)
+
+    def plain_row(self, cells: tuple[Cell, ...], keep: str) -> tuple[str, int]:
+        """(XML, tallest cell) of a row of one cell a column: the common row, drawn straight; a label as
+        every card has it."""
+        parts, tallest = [], 0
+        opening, rooms, inner = self.opening, self.rooms, self.inner
+        for column, item in enumerate(cells):
+            lines = item.lines
+            if item.label:
+                parts.append(_label_cell(opening[column], self.label, keep, lines))
+                height = self.one_label if len(lines) == 1 and len(lines[0]) <= rooms[column][0] else \
+                    _cell_height(item, inner[column], self.label_look)
+            else:
+                parts.append(f"{opening[column]}{self.plain}{keep}</w:pPr>{lines_run(lines)}</w:p></w:tc>")
+                height = self.one_value if len(lines) == 1 and len(lines[0]) <= rooms[column][1] else \
+                    _cell_height(item, inner[column], self.value_look)
+            if height > tallest:
+                tallest = height
+        return "".join(parts), tallest
+
+    def spanned_row(self, item: Row, above: dict[int, tuple[Cell, int]], keep: str) -> tuple[str, int]:
+        """(XML, tallest cell) of a row with spans or cells continued from ``above``: spans as gridSpan, a
+        cell spanning rows as vMerge restart/continue, counted in its first row with its height shared
+        between its rows."""
+        widths = self.widths
+        out = []
+        cells = iter(item.cells)
+        column, tallest = 0, 0
+        while column < len(widths):
+            if column in above:
+                origin, left = above[column]
+                out.append(self.cell_xml(origin, column, keep, "continue"))
+                above[column] = (origin, left - 1)
+                if left <= 1:
+                    del above[column]
+                column += origin.colspan
+                continue
+            item_cell = next(cells, None)
+            if item_cell is None:
+                out.append(cell(widths[column], para(self.value, "", keep)))
+                column += 1
+                continue
+            span = item_cell.colspan
+            if column + span > len(widths):
+                raise CardError(f"표의 칸이 열 수({len(widths)})보다 많습니다 / a table row has more cells "
+                                f"than its {len(widths)} columns")
+            merge = None
+            height = _cell_height(item_cell, sum(widths[column:column + span]) - self.margins,
+                                  self.label_look if item_cell.label else self.value_look)
+            if item_cell.rowspan > 1:
+                above[column] = (item_cell, item_cell.rowspan - 1)
+                merge = "restart"
+                height //= item_cell.rowspan
+            tallest = max(tallest, height)
+            out.append(self.cell_xml(item_cell, column, keep, merge))
+            column += span
+        if next(cells, None) is not None:
+            raise CardError(f"표의 칸이 열 수({len(widths)})보다 많습니다 / a table row has more cells "
+                            f"than its {len(widths)} columns")
+        return "".join(out), tallest
+
+    def cell_xml(self, item: Cell, column: int, keep: str, merge: str | None) -> str:
+        span = item.colspan
+        width = sum(self.widths[column:column + span]) if span > 1 else self.widths[column]
+        style = self.label_style if item.label else self.value
+        content = f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{keep}</w:pPr>' \
+                  f'{"" if merge == "continue" else lines_run(item.lines)}</w:p>'
+        return cell(width, content, span, merge, self.fill if item.label else None)
+
+
 _CELL_HEIGHTS: dict[tuple[tuple[str, ...], int, int, int, int], int] = {}
+
+
+def _one_line_cell(look: Look) -> int:
+    """Height of a cell's paragraph of one line (see :func:`_cell_height`)."""
+    return look.before + look.height + look.after
 
 
 def _cell_height(item: Cell, width: int, look: Look) -> int:
@@ -927,101 +1037,28 @@ class _Body:
         header_rows = block.header_rows
         header = sum(heights[:header_rows])
         kept = len(heights) - ROWS_KEPT_WITH_NOTES if block.notes else len(heights)
-        self.units += [Unit(0, height, 1, 0, index >= kept, False, header if index >= header_rows else 0)
+        self.units += [tuple.__new__(Unit, (0, height, 1, 0, index >= kept, False,  # Unit(…) without its keywords
+                                            header if index >= header_rows else 0, False))
                        for index, height in enumerate(heights)]
 
     def table_rows(self, block: Table, widths: list[int]) -> tuple[list[str], list[int]]:
-        """The rows on the grid (spans as gridSpan, a cell spanning rows as vMerge restart/continue) and each
-        row's height: its tallest cell (a cell spanning rows shares its height between them)."""
+        """The rows on the grid and each row's height (see :class:`Grid`)."""
         value = self.s["value" if block.style == STYLE_FIELDS else "id" if block.style == STYLE_ID else "cell"]
-        looks = self.layout.looks
-        value_look, label_look = looks.get(value, DEFAULT_LOOK), looks.get(self.s["label"], DEFAULT_LOOK)
-        top, bottom, left, right = self.t.margins.get(self.s["table"], (0, 0, 0, 0))
-        inner = [width - left - right for width in widths]
-        label = (f'<w:shd w:val="clear" w:color="auto" w:fill="{self.t.label_fill}"/><w:vAlign w:val="center"/>'
-                 f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="{self.s["label"]}"/>')
-        plain = f'<w:vAlign w:val="center"/></w:tcPr><w:p><w:pPr><w:pStyle w:val="{value}"/>'
-        opening = [f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>' for width in widths]
+        grid = self.shapes.grid(self.t, tuple(widths), value)
         above: dict[int, tuple[Cell, int]] = {}  # grid column → (cell spanning down, rows still to cover)
-        pending: dict[int, tuple[int, int]] = {}  # the same for the heights: (columns spanned, rows)
+        spans = any(c.colspan > 1 or c.rowspan > 1 for item in block.rows for c in item.cells)
         kept = len(block.rows) - ROWS_KEPT_WITH_NOTES if block.notes else len(block.rows)
         rows, heights = [], []
         for index, item in enumerate(block.rows):
             keep = "<w:keepNext/>" if index >= kept else ""
             cells = item.cells
-            if above or len(cells) != len(widths) or any(c.colspan > 1 or c.rowspan > 1 for c in cells):
-                xml = self.row_cells(item, widths, above, value, keep)
-                tallest, pending = self.spanned_row(cells, widths, pending, label_look, value_look)
-            else:  # one cell a column: the common row, drawn straight; a label as every card has it
-                xml = "".join(_label_cell(opening[column], label, keep, c.lines) if c.label else
-                              f"{opening[column]}{plain}{keep}</w:pPr>{lines_run(c.lines)}</w:p></w:tc>"
-                              for column, c in enumerate(cells))
-                tallest = max(_cell_height(c, width, label_look if c.label else value_look)
-                              for c, width in zip(cells, inner, strict=True))
+            if above or len(cells) != len(widths) or (spans and any(c.colspan > 1 or c.rowspan > 1 for c in cells)):
+                xml, tallest = grid.spanned_row(item, above, keep)
+            else:
+                xml, tallest = grid.plain_row(cells, keep)
             rows.append(row(xml, item.keep, index < block.header_rows))
-            heights.append(tallest + top + bottom + RULE)
+            heights.append(tallest + grid.padding)
         return rows, heights
-
-    def row_cells(self, item: Row, widths: list[int], above: dict[int, tuple[Cell, int]], value: str,
-                  keep: str) -> str:
-        out = []
-        cells = iter(item.cells)
-        column = 0
-        while column < len(widths):
-            if column in above:
-                origin, left = above[column]
-                out.append(self.cell_xml(origin, widths, column, value, keep, "continue"))
-                above[column] = (origin, left - 1)
-                if left <= 1:
-                    del above[column]
-                column += origin.colspan
-                continue
-            item_cell = next(cells, None)
-            if item_cell is None:
-                out.append(cell(widths[column], para(value, "", keep)))
-                column += 1
-                continue
-            if column + item_cell.colspan > len(widths):
-                raise CardError(f"표의 칸이 열 수({len(widths)})보다 많습니다 / a table row has more cells "
-                                f"than its {len(widths)} columns")
-            merge = None
-            if item_cell.rowspan > 1:
-                above[column] = (item_cell, item_cell.rowspan - 1)
-                merge = "restart"
-            out.append(self.cell_xml(item_cell, widths, column, value, keep, merge))
-            column += item_cell.colspan
-        if next(cells, None) is not None:
-            raise CardError(f"표의 칸이 열 수({len(widths)})보다 많습니다 / a table row has more cells "
-                            f"than its {len(widths)} columns")
-        return "".join(out)
-
-    def cell_xml(self, item: Cell, widths: list[int], column: int, value: str, keep: str,
-                 merge: str | None) -> str:
-        span = item.colspan
-        width = sum(widths[column:column + span]) if span > 1 else widths[column]
-        style = self.s["label"] if item.label else value
-        content = f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{keep}</w:pPr>' \
-                  f'{"" if merge == "continue" else lines_run(item.lines)}</w:p>'
-        return cell(width, content, span, merge, self.t.label_fill if item.label else None)
-
-    def spanned_row(self, cells: tuple[Cell, ...], widths: list[int], pending: dict[int, tuple[int, int]],
-                    label: Look, value: Look) -> tuple[int, dict[int, tuple[int, int]]]:
-        """(the tallest cell, the columns covered from above for the next row) of a row with spans."""
-        _, _, left, right = self.t.margins.get(self.s["table"], (0, 0, 0, 0))
-        covered = pending
-        pending = {column: (span, rows - 1) for column, (span, rows) in covered.items() if rows > 1}
-        column, tallest = 0, 0
-        for item in cells:
-            while column in covered:
-                column += covered[column][0]
-            width = sum(widths[column:column + item.colspan]) - left - right
-            height = _cell_height(item, width, label if item.label else value)
-            if item.rowspan > 1:
-                pending[column] = (item.colspan, item.rowspan - 1)
-                height //= item.rowspan
-            tallest = max(tallest, height)
-            column += item.colspan
-        return tallest, pending
 
     # pictures and contents
     def image(self, block: Image) -> None:
