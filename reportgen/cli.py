@@ -529,6 +529,30 @@ def export(
 
 
 @app.command()
+def site(
+    workbook: Annotated[str, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
+    output: Annotated[str, typer.Option("-o", "--output", help="사이트 폴더 / site folder")] = "output/site",
+    hide_contacts: Annotated[bool, typer.Option("--hide-contacts", help="담당자 이름·전화번호를 뺌 / leave out "
+                                                "officers' names and phone numbers")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD")] = None,
+    templates: Templates = None,
+) -> None:
+    """누리집에 올릴 공약 이행 현황 페이지(정적 폴더)를 만듭니다 / the static public site."""
+    from reportgen.site import INDEX, plan_site, site_files, site_paths, write_site
+
+    with _guarded():
+        source, folder = _path(workbook, "WORKBOOK"), _path(output, "-o")
+        output_folder(folder)
+        options = _writer_options(templates)
+        book = _read_workbook(source)
+        day = batch.parse_as_of(as_of) or batch.parse_as_of(book.settings.as_of, f"{workbook} 설정!기준일")
+        files = site_files(plan_site(book, day, hide_contacts), options)
+        guard_outputs(site_paths(folder, files), [source], fix=_NEW_FOLDER)
+        written = write_site(folder, files)
+    _say(f"{len(written)}개 파일 / files → {folder} (첫 페이지 / start page: {folder / INDEX})")
+
+
+@app.command()
 def web(
     workspace: Annotated[str | None, typer.Argument(help="작업 폴더 / workspace folder (기본 / default: ~/reportgen)")] = None,
     host: Annotated[str, typer.Option(help="주소 / address (127.0.0.1: 이 컴퓨터만 / this computer only)")] = "127.0.0.1",
