@@ -938,22 +938,20 @@ def _finance_year(row: _Row, settings: m.Settings, problems: Problems) -> object
     value = row.raw(contract.COL_YEAR)
     if isinstance(value, NoValue):
         return _BAD
+    start, end = settings.term_start, settings.term_end
+    term = f"{start}~{end}" if start is not None and end is not None else ""
     try:
         year = as_year(value)
     except BadValue:
-        year = -1
-    start, end = settings.term_start, settings.term_end
-    outside = year is not None and start is not None and end is not None and not start <= year <= end
-    if year != -1 and not outside:
-        return year
-    term = f"{start}~{end}" if start is not None and end is not None else ""
+        what = (f"연도가 아닙니다 ({cell_text(value)})", f"연도 is not a year ({cell_text(value)})")
+    else:
+        if year is None or not term or start <= year <= end:  # type: ignore[operator]
+            return year
+        what = (f"연도 '{year}'이(가) 임기({term}) 안의 연도가 아닙니다", f"연도 {year} is not a year of the term ({term})")
     _bad_cell(
         problems,
         row.where(contract.COL_YEAR),
-        (f"연도 '{cell_text(value)}'이(가) 임기({term}) 안의 연도가 아닙니다" if outside
-         else f"연도가 아닙니다 ({cell_text(value)})",
-         f"연도 '{cell_text(value)}' is not a year of the term ({term})" if outside
-         else f"연도 is not a year ({cell_text(value)})"),
+        what,
         ("임기 안의 연도(예: 2024)를 쓰거나, 임기 전체의 금액이면 비우세요",
          "type a year of the term (e.g. 2024), or leave it blank for the whole term"),
     )
