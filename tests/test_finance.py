@@ -281,3 +281,16 @@ def test_a_typed_budget_is_written_as_typed(tmp_path: Path) -> None:
     path.write_bytes(write_workbook(wb))
     assert openpyxl.load_workbook(path)[contract.SHEET_CARDS]["I3"].value == "비예산"
     assert read_workbook(path) == wb
+
+
+def test_an_import_keeps_the_finance_rows(tmp_path: Path) -> None:
+    """reportgen import / the web 취합 rewrite a card's rows in the card sheets only: 재정계획 stays."""
+    from reportgen.writers.workbook_edit import merge_cards
+
+    rows = [m.FinanceRow("3-1", None, "국비", D("1234.5"), place="재정계획!A2")]
+    data = write_workbook(m.Workbook(term_settings(), cards(), rows))
+    path = tmp_path / "merged.xlsx"
+    path.write_bytes(merge_cards(data, [("a.txt", m.Card("3-1", "새 제목"))], "m.xlsx").data)
+    wb = read_workbook(path)
+    assert wb.finance == rows and wb.cards[0].title == "새 제목"
+    assert wb.cards[0].header.budget == "총 1,234.5백만원"
