@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -637,6 +637,10 @@ def paginate(units: list[Unit], height: int) -> Pages:
             count, used, after = count + 1, 0, 0
             continue
         gap = (after if after > before else before) if used else before
+        if split and not keep and used + gap + line * lines <= height:  # the common paragraph: it fits
+            used += gap + line * lines
+            after = unit_after
+            continue
         need = _kept_height(units, index, gap) if keep else gap + line
         if used and used + need > height >= need:
             count, used, gap = count + 1, header, before
@@ -715,6 +719,10 @@ class Shape(NamedTuple):
     one: Unit  # a paragraph of one line
     one_kept: Unit  # the same, kept with the next paragraph
 
+    def paragraph(self, text: str, keep: bool = False) -> tuple[str, Unit]:
+        """The XML and the unit of a paragraph of ``text`` (kept with the next one)."""
+        return f"{self.kept if keep else self.opening}</w:pPr>{run(text)}</w:p>", self.measure(text, keep)
+
     def measure(self, text: str, keep: bool = False) -> Unit:
         """The unit of a paragraph of ``text`` in this style."""
         lines = wrapped_lines(text, self.room, self.first)
@@ -744,6 +752,7 @@ class Shapes:
         self.by_style: dict[str, Shape] = {}
         self.by_line: dict[tuple[str, int], Shape] = {}
         self.grids: dict[tuple[tuple[int, ...], str], Grid] = {}
+        self.headings: dict[tuple[str, int], tuple[str, Unit]] = {}  # (text, level) → (XML, unit)
 
     def style(self, sid: str) -> Shape:
         shape = self.by_style.get(sid)
@@ -800,7 +809,8 @@ class Grid:
                 height = self.one_label if len(lines) == 1 and len(lines[0]) <= rooms[column][0] else \
                     _cell_height(item, inner[column], self.label_look)
             else:
-                parts.append(f"{opening[column]}{self.plain}{keep}</w:pPr>{lines_run(lines)}</w:p></w:tc>")
+                text = run(lines[0]) if len(lines) == 1 else lines_run(lines)
+                parts.append(f"{opening[column]}{self.plain}{keep}</w:pPr>{text}</w:p></w:tc>")
                 height = self.one_value if len(lines) == 1 and len(lines[0]) <= rooms[column][1] else \
                     _cell_height(item, inner[column], self.value_look)
             if height > tallest:
@@ -918,11 +928,6 @@ class _Body:
         self.layout_number = 0
         self.layout = template.layouts[0]
         self.shapes = template.shapes(0, self.page.text_width)
-        self.draw: dict[type, Callable[..., None]] = {
-            Title: self.title, Heading: self.heading, Paragraph: self.paragraph, DatedLine: self.dated_line,
-            Box: self.box, Table: self.table, PageBreak: self.page_break, Image: self.image,
-            TableOfContents: self.contents,
-        }
 
     def body(self) -> tuple[str, str]:
         """(body XML, final section properties): the blocks, a section break after each page kind."""
@@ -958,23 +963,32 @@ class _Body:
         self.page, self.layout_number, self.layout = page, layout, self.t.layouts[layout]
         self.shapes = self.t.shapes(layout, page.text_width)
         self.out, self.units = [], []
-        draw = self.draw
+        draw = _DRAW
         for block in blocks:
-            draw[type(block)](block)
+            draw[type(block)](self, block)
         return "".join(self.out), paginate(self.units, page.text_height)
 
     # paragraphs
     def para(self, style: str, text: str, keep: bool = False) -> None:
         """A paragraph in ``style`` (kept with the next one) in the run's layout."""
-        shape = self.shapes.style(style)
-        self.out.append(f"{shape.kept if keep else shape.opening}</w:pPr>{run(text)}</w:p>")
-        self.units.append(shape.measure(text, keep))
+        xml, unit = self.shapes.style(style).paragraph(text, keep)
+        self.out.append(xml)
+        self.units.append(unit)
 
     def title(self, block: Title) -> None:
         self.para(self.s["title"], block.text)
 
     def heading(self, block: Heading) -> None:
-        self.para(self.s[HEADING_STYLES.get(block.level, "group")], block.text, True)
+        """A heading, kept with what follows (the same headings on every card: each drawn once a layout)."""
+        key = (block.text, block.level)
+        drawn = self.shapes.headings.get(key)
+        if drawn is None:
+            if len(self.shapes.headings) > 1024:
+                self.shapes.headings.clear()
+            style = self.shapes.style(self.s[HEADING_STYLES.get(block.level, "group")])
+            drawn = self.shapes.headings[key] = style.paragraph(block.text, True)
+        self.out.append(drawn[0])
+        self.units.append(drawn[1])
 
     def line(self, marker: str, level: int, text: str, props: str = "") -> None:
         """A bullet line: its marker written before the text, in the style of its marker and depth (and
@@ -1101,6 +1115,14 @@ class _Body:
             page = "" if entry.page is None else f'<w:tab/><w:t xml:space="preserve">{entry.page}</w:t>'
             self.out.append(f'{opening}<w:r><w:t xml:space="preserve">{esc(entry.text)}</w:t>{page}</w:r></w:p>')
             self.units.append(shape.measure(entry.text if entry.page is None else f"{entry.text} {entry.page}"))
+
+
+#: the method of :class:`_Body` drawing each kind of block
+_DRAW: dict[type, Callable[[_Body, Any], None]] = {
+    Title: _Body.title, Heading: _Body.heading, Paragraph: _Body.paragraph, DatedLine: _Body.dated_line,
+    Box: _Body.box, Table: _Body.table, PageBreak: _Body.page_break, Image: _Body.image,
+    TableOfContents: _Body.contents,
+}
 
 
 # ── the package ──────────────────────────────────────────────────────────
