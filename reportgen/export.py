@@ -6,7 +6,8 @@ with one of :data:`reportgen.writers.xlsx.FORMULA_START`: ``= + - @``, their ful
 CR, LF) is written with a leading apostrophe ``'``, so that Excel shows it as text. JSON holds the
 values as they are (no apostrophe), numbers as numbers, an empty number as ``null``.
 
-담당자 names and phone numbers are never exported: open data names departments only.
+담당자 names and phone numbers are never exported: open data names departments only. 목표 달성 is
+:func:`reportgen.rates.check_target` for the 기준일's year.
 """
 
 from __future__ import annotations
@@ -18,31 +19,8 @@ import json
 from dataclasses import dataclass
 
 from reportgen.model import Card, Contact, Workbook, contact_text
+from reportgen.rates import check_target
 from reportgen.writers.xlsx import looks_like_formula
-
-# ── 목표 달성 (until reportgen/rates.py holds the one rule) ───────────────
-TARGET_MET = "달성"
-TARGET_MISSED = "미달"
-TARGET_NONE = "목표 없음"
-
-
-def target_of(card: Card, year: int | None) -> int | None:
-    """The card's 목표(%) for ``year`` in 연차별 추진계획; None when the plan has none."""
-    plan = card.annual_plan
-    if year is None or year not in plan.years:
-        return None
-    index = plan.years.index(year)
-    return plan.targets[index] if index < len(plan.targets) else None
-
-
-def target_outcome(card: Card, year: int | None) -> str:
-    """달성 when 추진율 ≥ the year's 목표(%), 미달 when below or 추진율 is empty, 목표 없음 without one."""
-    target = target_of(card, year)
-    if target is None:
-        return TARGET_NONE
-    progress = card.header.progress
-    return TARGET_MET if progress is not None and progress >= target else TARGET_MISSED
-
 
 # ── the fields ────────────────────────────────────────────────────────────
 F_ID, F_AREA, F_TITLE, F_CATEGORY, F_EXECUTOR, F_PERIOD = "관리번호", "분야", "사업명", "사업구분", "사업주체", "사업기간"
@@ -52,8 +30,6 @@ F_TARGET_YEAR, F_TARGET, F_OUTCOME, F_AS_OF = "목표연도", "목표(%)", "목�
 #: every field of a row, in CSV column order (docs/export-schema.md describes each)
 FIELDS = (F_ID, F_AREA, F_TITLE, F_CATEGORY, F_EXECUTOR, F_PERIOD, F_STATUS, F_PROGRESS, F_COMPLETION,
           F_DEPARTMENT, F_COOPERATION, F_BUDGET, F_TARGET_YEAR, F_TARGET, F_OUTCOME, F_AS_OF)
-#: the fields holding a whole number or null
-NUMBER_FIELDS = frozenset({F_PROGRESS, F_TARGET_YEAR, F_TARGET})
 #: 협조부서 are joined by this in one field
 COOPERATION_SEPARATOR = "; "
 #: JSON: the top-level keys
@@ -88,13 +64,13 @@ def cooperation_text(card: Card) -> str:
 def card_row(card: Card, as_of: dt.date | None) -> Row:
     """One pledge's fields (:data:`FIELDS`)."""
     h = card.header
-    year = as_of.year if as_of else None
+    target = check_target(card, as_of.year if as_of else None)
     return {
         F_ID: card.id, F_AREA: card.area, F_TITLE: card.title, F_CATEGORY: h.category,
         F_EXECUTOR: h.executor, F_PERIOD: h.period, F_STATUS: h.status, F_PROGRESS: h.progress,
         F_COMPLETION: h.completion, F_DEPARTMENT: department_text(card), F_COOPERATION: cooperation_text(card),
-        F_BUDGET: h.budget, F_TARGET_YEAR: year, F_TARGET: target_of(card, year),
-        F_OUTCOME: target_outcome(card, year), F_AS_OF: as_of.isoformat() if as_of else "",
+        F_BUDGET: h.budget, F_TARGET_YEAR: target.year, F_TARGET: target.target,
+        F_OUTCOME: target.state, F_AS_OF: as_of.isoformat() if as_of else "",
     }
 
 

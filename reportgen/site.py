@@ -24,13 +24,13 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from reportgen import export
 from reportgen.batch import as_of_view
 from reportgen.document import Block, Image
 from reportgen.errors import InputError, Problem
 from reportgen.fileio import inside, safe_filename, write_bytes_atomic
 from reportgen.formats import WRITERS
 from reportgen.model import Card, Workbook, label_key, status_text
+from reportgen.rates import check_target
 from reportgen.resources import WriterOptions, template_path
 from reportgen.summary import L_UNSET, Summary, as_of_line, summarize, summary_blocks
 from reportgen.writers.html import data_uri, kind, table_view
@@ -127,7 +127,7 @@ def plan_site(book: Workbook, as_of: dt.date | None, hide_contacts: bool = False
     if hide_contacts:
         cards = [hidden_contacts(card) for card in cards]
     year = as_of.year if as_of else None
-    entries = tuple(Entry(card, f"{CARDS}/{name}", export.target_outcome(card, year))
+    entries = tuple(Entry(card, f"{CARDS}/{name}", check_target(card, year).state)
                     for card, name in zip(cards, page_names(cards), strict=True))
     s = summarize(book)
     settings = book.settings

@@ -82,6 +82,19 @@ def test_as_of_chooses_the_target_year(workbook: Path, tmp_path: Path) -> None:
     assert [(r["목표(%)"], r["목표 달성"]) for r in rows] == [(None, "목표 없음"), (None, "목표 없음")]
 
 
+def test_no_progress_is_no_target() -> None:
+    """A card with a 2024 목표 but no 추진율 is 목표 없음 (the 총괄표's rule), its 목표 still given."""
+    import datetime as dt
+
+    from reportgen.export import card_row
+
+    card = two_cards().cards[1]
+    card.header.progress = None
+    row = card_row(card, dt.date(2024, 12, 31))
+    assert (row["추진율"], row["목표연도"], row["목표(%)"], row["목표 달성"]) == (None, 2024, 40, "목표 없음")
+    assert card_row(card, None)["목표 달성"] == "목표 없음"
+
+
 def test_json_values_and_schema(workbook: Path, tmp_path: Path) -> None:
     out = tmp_path / "공약.json"
     assert run(workbook, "-o", out).exit_code == 0
