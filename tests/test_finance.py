@@ -267,6 +267,9 @@ def test_write_read_round_trips_finance(tmp_path: Path) -> None:
     path.write_bytes(write_workbook(wb))
     back = read_workbook(path)
     assert back.finance == rows
+    sheet = openpyxl.load_workbook(path)[contract.SHEET_FINANCE]
+    # shown with thousands separators and the amount's own decimals: 1,234.5 / 1,000 / 0.1
+    assert [sheet[ref].number_format for ref in ("D2", "E2", "D3")] == ["#,##0.0", "#,##0", "#,##0.0"]
     # 3-1: 1234.5 + 0.1 = 1234.6; 3-3 plans nothing: its 소요예산 stays empty
     assert [card.header.budget for card in back.cards] == ["총 1,234.6백만원", "비예산", ""]
     # the derived 소요예산 is not typed into 공약목록: written again, the cell stays empty

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from decimal import Decimal
 
 from lxml import etree
 from openpyxl import Workbook as Book
@@ -436,6 +437,9 @@ def _write_finance(book: Book, wb: m.Workbook) -> None:
     ws = _sheet(book, contract.SHEET_FINANCE, contract.SHEET_COLUMNS[contract.SHEET_FINANCE])
     for row in wb.finance:
         _append(ws, [row.card_id, row.year, row.source, row.planned, row.secured, row.spent], row.card_id)
+        for cell in ws[ws.max_row][3:]:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = _amount_format(cell.value)
     _drop_down(ws, contract.COL_SOURCE, wb.settings.sources)
     settings = wb.settings
     if settings.term_start is not None and settings.term_end is not None:
@@ -443,6 +447,13 @@ def _write_finance(book: Book, wb: m.Workbook) -> None:
     for column in contract.FINANCE_AMOUNTS:
         _amount_check(ws, column)
     _finish(ws)
+
+
+def _amount_format(amount: Decimal) -> str:
+    """Thousands separators, and as many decimals as the amount has: ``#,##0`` or ``#,##0.0``."""
+    exponent = amount.normalize().as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return "#,##0" + ("." + "0" * places if places else "")
 
 
 def _year_check(ws: Worksheet, start: int, end: int) -> None:
