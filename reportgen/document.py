@@ -133,16 +133,26 @@ class PageBreak:
 
 @dataclass(frozen=True)
 class Image:
-    """An embedded picture: its bytes, media type and the text read in its place."""
+    """An embedded picture: its bytes, media type and the text read in its place (``alt``: what the
+    picture shows, in words — a chart's figures, and where the table with its numbers is).
+
+    A chart also carries ``svg``, the same picture as an SVG document that a format drawing vector
+    graphics (HTML) shows instead of ``data``, and ``caption``, its title: the PNG has the title
+    drawn in it, the SVG has not (a page prints ``caption`` under it as text).
+    """
 
     data: bytes
     mime: str
     alt: str
     width: int = 1000  # per mille of the text width
+    svg: str = ""
+    caption: str = ""
 
     def __post_init__(self) -> None:
         if self.mime not in IMAGE_TYPES:
             raise ValueError(f"image type {self.mime!r} is not one of {', '.join(IMAGE_TYPES)}")
+        if self.svg and "<svg" not in self.svg[:4096]:
+            raise ValueError("svg must be an SVG document (<svg …>)")
 
 
 @dataclass(frozen=True)

@@ -306,8 +306,9 @@ def test_row_headers_span_rows_and_body_labels_are_row_scoped() -> None:
     lambda: Table((), ()),
     lambda: Table((Row((cell("x"),)),), (1,), header_rows=2),
     lambda: Image(b"<svg/>", "image/svg+xml", "svg"),
+    lambda: Image(PNG_1PX, "image/png", "그림", svg="<html>not a picture</html>"),
     lambda: Section((), "sideways"),
-], ids=["span 0", "no columns", "header rows > rows", "svg image", "orientation"])
+], ids=["span 0", "no columns", "header rows > rows", "svg image", "svg not svg", "orientation"])
 def test_model_refuses_impossible_blocks(make) -> None:
     with pytest.raises(ValueError):
         make()
@@ -416,3 +417,44 @@ def test_landscape_sections_print_on_a_named_landscape_page_and_figures_align() 
     assert re.search(r"section\.landscape\s*\{[^}]*page:\s*landscape", css)
     figures = re.search(r"table\.figures td\s*\{([^}]*)\}", css).group(1)
     assert "text-align: right" in figures and "tabular-nums" in figures
+
+
+# ── charts: the SVG with its caption and text alternative ────────────────
+CHART_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="10pt" height="5pt" viewBox="0 0 10 5" '
+             'role="img" aria-label="막대"><title>막대</title><rect id="bar-0-0" width="6" height="5" '
+             'style="fill: #0072b2"/></svg>')
+
+
+def test_a_chart_shows_its_svg_with_caption_and_alt() -> None:
+    from urllib.parse import unquote
+
+    chart = Image(PNG_1PX, "image/png", "분야별 추진상황: 1. 안전 계 3건 <완료 & 보류>", width=800,
+                  svg=CHART_SVG, caption="분야별 추진상황")
+    root = page(render_document(Document("총괄표", (Image(PNG_1PX, "image/png", "그림"), chart))))
+    plain, figure = root.xpath("//figure")
+    assert plain.get("class") == "image" and plain.xpath("figcaption") == []
+    assert plain.xpath("img/@src")[0].startswith("data:image/png;base64,")
+    assert figure.get("class") == "image chart" and figure.get("style") == "width: 80.0%"
+    assert figure.xpath("figcaption/text()") == ["분야별 추진상황"]
+    [img] = figure.xpath("img")
+    assert img.get("alt") == "분야별 추진상황: 1. 안전 계 3건 <완료 & 보류>"  # escaped, read back whole
+    prefix = "data:image/svg+xml;charset=utf-8,"
+    src = img.get("src")
+    assert src.startswith(prefix) and unquote(src.removeprefix(prefix)) == CHART_SVG
+    assert not {'"', "<", ">", "#"} & set(src.removeprefix(prefix))  # each percent-encoded
+
+
+def test_summary_charts_on_a_page_have_text_alternatives() -> None:
+    from reportgen.charts import summary_charts
+    from reportgen.summary import summarize
+
+    cards = [m.Card(id=f"1-{n}", title="사업", area="1. 안전한 도시", header=m.Header(status="완료", progress=100))
+             for n in (1, 2)]
+    charts = summary_charts(summarize(m.Workbook(cards=cards)))
+    root = page(render_document(Document("총괄표", tuple(charts))))
+    images = root.xpath("//figure/img")
+    assert len(images) == 2
+    for img, block in zip(images, charts, strict=True):
+        assert img.get("alt") == block.alt and "1. 안전한 도시" in block.alt
+        assert img.get("src").startswith("data:image/svg+xml;charset=utf-8,%3C")
+    assert root.xpath("//figure/figcaption/text()") == ["분야별 추진상황", "분야별 완료율·평균 추진율"]

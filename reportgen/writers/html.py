@@ -12,17 +12,28 @@ import base64
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
 from reportgen import model as m
-from reportgen.document import Cell, ContentsEntry, Document, Heading, Table, TableOfContents, walk
+from reportgen.document import (
+    Cell,
+    ContentsEntry,
+    Document,
+    Heading,
+    Image,
+    Table,
+    TableOfContents,
+    walk,
+)
 from reportgen.documents import card_document
 from reportgen.resources import WriterOptions, template_path
 
 PAGE_TEMPLATE = "page.html.j2"
 STYLE_SHEET = "page.css"
+SVG_TYPE = "image/svg+xml"
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,25 @@ def data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+def image_source(block: Image) -> str:
+    """The picture a page shows: a chart's SVG (sharp at any zoom and in print) when it has one,
+    else its bytes; as a ``data:`` URI, so that the page needs no other file and the SVG's ids
+    cannot meet another picture's ids."""
+    if block.svg:
+        return svg_uri(block.svg)
+    return data_uri(block.data, block.mime)
+
+
+#: what an SVG ``data:`` URI keeps as it is (the rest is percent-encoded): printable ASCII but
+#: ``"``, ``%``, ``<``, ``>``, ``#`` and the backslash
+SVG_URI_SAFE = " !$&'()*+,-./:;=?@[]^_`{|}~"
+
+
+def svg_uri(svg: str) -> str:
+    """An SVG document as a ``data:`` URI, percent-encoded (a tenth longer, where base64 is a third)."""
+    return f"data:{SVG_TYPE};charset=utf-8,{quote(svg, safe=SVG_URI_SAFE)}"
+
+
 def kind(block: object) -> str:
     """The template macro drawing a block: its class name in lower case."""
     return type(block).__name__.lower()
@@ -145,7 +175,7 @@ def render_document(doc: Document, options: WriterOptions | None = None) -> str:
     ids, notes = anchors(doc), note_ids(doc)
     return _page(template_path(PAGE_TEMPLATE, options)).render(
         doc=doc, css=_style(template_path(STYLE_SHEET, options)), kind=kind, table_view=table_view,
-        data_uri=data_uri, anchor=lambda block: ids[id(block)], contents=lambda toc: contents(doc, toc, ids),
+        data_uri=data_uri, image_source=image_source, anchor=lambda block: ids[id(block)], contents=lambda toc: contents(doc, toc, ids),
         notes_id=lambda block: notes.get(id(block), ""),
     )
 
