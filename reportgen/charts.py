@@ -217,11 +217,13 @@ def _value_label(axes: Any, x: float, y: float, text: str, ha: str = "center") -
 
 
 def _drop_labels_outside(figure: Any, pairs: list[tuple[Any, Any]]) -> None:
-    """Remove a segment's count that is wider than its segment (the 계 and the table still say it)."""
+    """Remove a segment's count whose white box is wider than its segment (the 계, the alt text and
+    the table still say it)."""
     figure.draw_without_rendering()
     renderer = figure.canvas.get_renderer()
     for text, patch in pairs:
-        if text.get_window_extent(renderer).width > patch.get_window_extent(renderer).width:
+        box = text.get_bbox_patch().get_window_extent(renderer)
+        if box.width > patch.get_window_extent(renderer).width:
             text.remove()
 
 

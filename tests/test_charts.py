@@ -232,3 +232,20 @@ def test_many_long_areas_keep_their_labels_apart() -> None:
             assert all(box.x0 >= 0 for box in boxes)  # inside the picture
     ticks = [drawn(g) for key, g in groups(parse_xml(rates.svg.encode()), "ytick_").items()]
     assert "12. 아이 키우기좋은 교육·보육 도시…" in ticks  # the two lines, the full name in the table
+
+
+def test_a_count_wider_than_its_segment_is_left_to_the_table() -> None:
+    # A: 완료 40, 정상추진 15, 보류 1 → axis to 56 × 1.12 = 62.7; the 보류 segment is 1/62.7 of the
+    # ~5.2 in axis ≈ 0.08 in (12 px), narrower than a boxed '1' at 9 pt (≈ 0.12 in): not written,
+    # while '40' and '15' are; the 계 and the words keep the 1
+    rows = [(AREA_A, "완료", 100)] * 40 + [(AREA_A, "정상추진", 50)] * 15 + [(AREA_A, "보류", None)]
+    [status, _] = charts.summary_charts(_summary(rows))
+    root = parse_xml(status.svg.encode("utf-8"))
+    assert sorted(groups(root, "segment-")) == ["segment-0-0", "segment-0-2", "segment-0-5"]
+    assert {key: drawn(g) for key, g in groups(root, "count-").items()} == {"count-0-0": "40", "count-0-2": "15"}
+    assert drawn(groups(root, "total-")["total-0"]) == "계 56"
+    assert "계 56건(완료 40건, 정상추진 15건, 보류 1건)" in status.alt
+
+
+def test_no_cards_no_charts() -> None:
+    assert charts.summary_charts(_summary([])) == []
