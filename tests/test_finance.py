@@ -297,3 +297,19 @@ def test_an_import_keeps_the_finance_rows(tmp_path: Path) -> None:
     wb = read_workbook(path)
     assert wb.finance == rows and wb.cards[0].title == "새 제목"
     assert wb.cards[0].header.budget == "총 1,234.5백만원"
+
+
+def test_check_prints_the_warning_and_passes(tmp_path: Path) -> None:
+    """`reportgen check`: 집행 > 확보 is printed as a notice naming the cell; the workbook passes (exit 0)."""
+    from typer.testing import CliRunner
+
+    from reportgen.cli import app
+
+    path = workbook_file(tmp_path, [["3-1", 2023, "국비", 200, 100, 120]])
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "알림 / notice: 재정계획!F2: 집행(120)이 확보(100)보다 많습니다" in result.output
+    assert "OK: 3 cards" in result.output
+    bad = workbook_file(tmp_path, [["3-1", 2023, "국비", -3, None, None]])
+    result = CliRunner().invoke(app, ["check", str(bad)])
+    assert result.exit_code == 2 and "재정계획!D2" in result.output
