@@ -32,8 +32,8 @@ from reportgen.formats import WRITERS
 from reportgen.model import Card, Workbook, label_key, status_text
 from reportgen.rates import check_target
 from reportgen.resources import WriterOptions, template_path
-from reportgen.summary import L_UNSET, Summary, as_of_line, summarize, summary_blocks
-from reportgen.writers.html import data_uri, kind, table_view
+from reportgen.summary import L_AS_OF, L_UNSET, Summary, summarize, summary_blocks
+from reportgen.writers.html import image_source, kind, table_view
 
 INDEX = "index.html"
 CARDS = "cards"
@@ -41,7 +41,7 @@ PAGE_TEMPLATE = "site/index.html.j2"
 STYLE_SHEET = "site/site.css"
 TITLE = "공약 이행 현황"
 #: the link a card page gets above the card, back to the index
-BACK_LINK = ('<nav class="site-back" aria-label="사이트 메뉴" style="margin: 1em auto; max-width: 210mm">'
+BACK_LINK = ('<nav class="site-back" aria-label="사이트 메뉴" style="margin: 1em auto; padding: 0 1rem; max-width: 210mm">'
              '<a href="../index.html">← 공약 이행 현황 목록으로</a></nav>\n')
 
 
@@ -132,7 +132,7 @@ def plan_site(book: Workbook, as_of: dt.date | None, hide_contacts: bool = False
     s = summarize(book)
     settings = book.settings
     who = " ".join(part for part in (settings.agency, f"민선 {settings.term}" if settings.term else "") if part)
-    return Site(title=f"{who} {TITLE}".strip(), about=as_of_line(s), summary=tuple(summary_blocks(s)),
+    return Site(title=f"{who} {TITLE}".strip(), about=f"{L_AS_OF} {s.as_of}" if s.as_of else "", summary=tuple(summary_blocks(s)),
                 charts=_charts(s), entries=entries,
                 areas=_groups(entries, lambda card: card.area, "area"),
                 statuses=_groups(entries, lambda card: card.header.status, "status", settings.statuses))
@@ -151,7 +151,7 @@ def _page(site: Site, options: WriterOptions | None, group: Group | None = None,
     css = template_path(STYLE_SHEET, options).read_text(encoding="utf-8").replace("</", "<\\/")
     html = _template(template_path(PAGE_TEMPLATE, options)).render(
         site=site, group=group, what=what, css=Markup(css), kind=kind, table_view=table_view,
-        data_uri=data_uri, status_text=lambda card: status_text(card.header))
+        image_source=image_source, status_text=lambda card: status_text(card.header))
     return html.encode("utf-8")
 
 
