@@ -147,3 +147,12 @@ def test_nothing_written_over_the_input_or_outside(workbook: Path, tmp_path: Pat
     result = runner.invoke(app, ["site", str(workbook), "-o", str(other)])
     assert result.exit_code == 2, result.output
     assert list(outside.iterdir()) == [] and not (other / "index.html").exists()
+
+
+def test_page_names_are_safe_and_distinct() -> None:
+    """A slash, dots or a device name never leave cards/; names equal but for case (a Windows server)
+    or after cleaning get _2 in workbook order."""
+    from reportgen.site import page_names
+
+    cards = [Card(card_id, "") for card_id in ("3/1", "3_1", "A-1", "a-1", "../x", "CON")]
+    assert page_names(cards) == ["3_1.html", "3_1_2.html", "A-1.html", "a-1_2.html", "_x.html", "_CON.html"]
