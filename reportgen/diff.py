@@ -12,7 +12,11 @@ from Hangul does not count as a change. What is printed is the new text
   their □/<…> group, and the ▷/▪ lines of a kept entry that changed; renamed
   □/<…> headings;
 * bullet sections (금후계획 …): removed and added lines;
-* 연차별 추진계획 cells and targets; 구민소통 counts.
+* 연차별 추진계획 cells and targets; 구민소통 counts;
+* 목표 대비 뒤처진 카드: a card in both quarters (paired by 관리번호) that reached the target of
+  the old 기준일's year in the old quarter and misses the target of the new 기준일's year in the
+  new one (:mod:`reportgen.rates`), or whose 추진율 fell; a card without a target or 추진율 in
+  either quarter can only fall behind by its 추진율 falling.
 
 The 변동사항 is :func:`changes_document`, a :class:`reportgen.document.Document` that every
 format writes; there is no format code here.
@@ -24,6 +28,7 @@ import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from reportgen import rates
 from reportgen.document import (
     STYLE_FIELDS,
     Block,
@@ -51,6 +56,7 @@ from reportgen.model import (
     L_COOPERATION,
     L_DEPARTMENT,
     L_EXECUTOR,
+    L_ID,
     L_PERIOD,
     L_STATUS,
     L_TARGET_ROW,
@@ -83,6 +89,13 @@ L_NEW = "변경 후"
 L_HEADINGS = "제목"
 YEAR_SUFFIX = "년"
 TITLE = "변동사항"
+TITLE_BEHIND = "목표 대비 뒤처진 카드"
+NONE_BEHIND = "목표 대비 뒤처진 카드 없음"
+L_BEFORE, L_AFTER = "변경 전", "변경 후"
+L_TARGET = "목표"
+L_REASON = "사유"
+REASON_MISSED = "목표 달성 → 미달"
+REASON_FELL = "추진율 하락"
 NOTHING_CHANGED = "변경 사항 없음"
 ADDED, REMOVED, CHANGED = "신규", "삭제", "변경"
 PLUS, MINUS, TILDE = "+", "-", "~"
@@ -153,14 +166,39 @@ class CardDiff:
         return self.kind != CHANGED or any(parts)
 
 
+@dataclass(frozen=True)
+class FellBehind:
+    """A card behind its target since the old quarter: both quarters' 목표 달성 checks and why."""
+
+    id: str
+    title: str
+    old: rates.TargetCheck
+    new: rates.TargetCheck
+
+    @property
+    def missed(self) -> bool:
+        """달성 in the old quarter, 미달 in the new one."""
+        return self.old.state == rates.REACHED and self.new.state == rates.MISSED
+
+    @property
+    def fell(self) -> bool:
+        """추진율 lower than in the old quarter (both given)."""
+        before, after = self.old.progress, self.new.progress
+        return before is not None and after is not None and after < before
+
+
 @dataclass
 class Diff:
-    """The 변동사항 between two workbooks: changed cards only, in new-workbook order."""
+    """The 변동사항 between two workbooks: changed cards only, in new-workbook order, and the cards
+    that fell behind their target (new-workbook order)."""
 
     old_as_of: str
     new_as_of: str
     cards: list[CardDiff]
     unchanged: int
+    behind: list[FellBehind] = field(default_factory=list)
+    old_year: int | None = None  # the old 기준일's year (its targets)
+    new_year: int | None = None
 
     def count(self, kind: str) -> int:
         """How many cards are of ``kind`` (신규, 삭제 or 변경)."""
@@ -393,7 +431,28 @@ def diff_workbooks(old: Workbook, new: Workbook) -> Diff:
             unchanged += 1
     for rest in by_id.values():
         cards.extend(CardDiff(c.id.strip(), tidy(c.title), REMOVED) for c in rest)
-    return Diff(old.settings.as_of, new.settings.as_of, cards, unchanged)
+    return Diff(old.settings.as_of, new.settings.as_of, cards, unchanged, fell_behind(old, new),
+                rates.target_year(old.settings), rates.target_year(new.settings))
+
+
+def fell_behind(old: Workbook, new: Workbook) -> list[FellBehind]:
+    """Cards of both quarters (paired by 관리번호, a repeated one in sheet order) that reached the old
+    기준일 year's target and miss the new 기준일 year's, or whose 추진율 fell; new-workbook order."""
+    by_id: dict[str, list[Card]] = {}
+    for card in old.cards:
+        by_id.setdefault(card.id.strip(), []).append(card)
+    old_year, new_year = rates.target_year(old.settings), rates.target_year(new.settings)
+    behind = []
+    for card in new.cards:
+        olds = by_id.get(card.id.strip())
+        if not olds:
+            continue
+        before = olds.pop(0)
+        item = FellBehind(card.id.strip(), tidy(card.title or before.title), rates.check_target(before, old_year),
+                          rates.check_target(card, new_year))
+        if item.missed or item.fell:
+            behind.append(item)
+    return behind
 
 
 # ── the document ──────────────────────────────────────────────────────────
@@ -497,12 +556,54 @@ def card_blocks(cd: CardDiff) -> list[Block]:
     return [Heading(card_line(cd), 1), *([table] if table else [])]
 
 
+#: 관리번호, 사업명, 추진율 and 목표 before and after, 사유 (per mille)
+BEHIND_SHARES = (90, 250, 100, 130, 100, 130, 200)
+
+
+def _year_label(year: int | None) -> str:
+    return f"{L_TARGET}({year}{YEAR_SUFFIX})" if year is not None else L_TARGET
+
+
+def behind_notes(d: Diff) -> list[str]:
+    """The rule of 목표 대비 뒤처진 카드, in Korean."""
+    def year(value: int | None) -> str:
+        return f"{value}{YEAR_SUFFIX}" if value is not None else "기준일 연도"
+
+    return [f"※ {TITLE_BEHIND} = 두 분기에 모두 있는 카드(관리번호로 짝지음) 중 {L_BEFORE} {year(d.old_year)} "
+            f"목표를 달성했으나 {L_AFTER} {year(d.new_year)} 목표에 미달한 카드, 또는 추진율이 낮아진 카드",
+            "※ 달성 = 추진율이 그해 목표(연차별 추진계획의 목표(%)) 이상; 목표나 추진율이 없으면 달성도 미달도 아님",
+            "※ 신규·삭제 카드는 제외"]
+
+
+def behind_reason(item: FellBehind) -> str:
+    """``목표 달성 → 미달``, ``추진율 하락``, or both."""
+    return ", ".join(text for text, yes in ((REASON_MISSED, item.missed), (REASON_FELL, item.fell)) if yes)
+
+
+def behind_blocks(d: Diff) -> list[Block]:
+    """The 목표 대비 뒤처진 카드 section: its heading and a table (관리번호, 사업명, 추진율 and 목표
+    before and after, 사유) with the rule under it; ``목표 대비 뒤처진 카드 없음`` and the rule when none."""
+    notes = behind_notes(d)
+    if not d.behind:
+        return [Heading(TITLE_BEHIND, 1), Paragraph(NONE_BEHIND), *(Paragraph(note) for note in notes)]
+    labels = (L_ID, L_TITLE, f"{L_BEFORE} {L_PROGRESS}", f"{L_BEFORE} {_year_label(d.old_year)}",
+              f"{L_AFTER} {L_PROGRESS}", f"{L_AFTER} {_year_label(d.new_year)}", L_REASON)
+    head = Row(tuple(cell(text, label=True) for text in labels))
+    body = [Row(tuple(cell(text) for text in (
+        item.id, item.title, percent_text(item.old.progress) or "-", percent_text(item.old.target) or "-",
+        percent_text(item.new.progress) or "-", percent_text(item.new.target) or "-", behind_reason(item))))
+        for item in d.behind]
+    table = Table((head, *body), BEHIND_SHARES, header_rows=1, name=TITLE_BEHIND, notes=tuple(notes))
+    return [Heading(TITLE_BEHIND, 1), table]
+
+
 def changes_document(d: Diff) -> Document:
-    """The 변동사항 as a document: title, counts, 기준일, then each card's changes (A4 landscape);
-    ``변경 사항 없음`` when no card changed."""
+    """The 변동사항 as a document: title, counts, 기준일, then each card's changes (A4 landscape),
+    ``변경 사항 없음`` when no card changed, and last the 목표 대비 뒤처진 카드."""
     blocks: list[Block] = [Title(TITLE), Paragraph(count_line(d)), Paragraph(context_line(d))]
     if not d.cards:
         blocks.append(Paragraph(NOTHING_CHANGED))
     for cd in d.cards:
         blocks += card_blocks(cd)
+    blocks += behind_blocks(d)
     return Document(TITLE, (Section(tuple(blocks), "landscape", TITLE),), name=TITLE)

@@ -4,8 +4,10 @@ The zip holds, for the cards as of the 기준일 (:func:`reportgen.batch.as_of_v
 
 * one document (:func:`package_document`) written by the DOCX, HWPX and XLSX writers and, when
   LibreOffice and poppler-utils are installed, as PDF: a cover (기관명, 보고 제목, 기준일, 건수),
-  목차 (총괄표, 변경이력, every card, with page numbers), the 총괄표 (landscape), 변경이력 on a page
-  of its own (``변경 사항 없음`` when there are none), then every card from a new page;
+  목차 (총괄표, 공약가계부, 목표 미달 카드, 변경이력, every card, with page numbers), the 총괄표
+  (landscape; its rates, 목표 달성 tables included), the 공약가계부 (landscape, when the workbook has
+  재정계획 rows), the 목표 미달 카드 of the 기준일's year, 변경이력 on a page of its own (``변경 사항
+  없음`` when there are none), then every card from a new page;
 * every card in every format under ``cards/``, ``manifest.json`` and the notes (``참고.txt``).
 
 목차 page numbers are counted, not Word fields: one LibreOffice run converts the cover and 목차
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from reportgen import model as m
+from reportgen import rates
 from reportgen.batch import (
     MANIFEST,
     BuiltFile,
@@ -63,7 +66,15 @@ from reportgen.fileio import card_filename, safe_filename
 from reportgen.formats import WRITERS, available_writers
 from reportgen.periods import is_after
 from reportgen.resources import WriterOptions
-from reportgen.summary import L_AS_OF, L_TERM, Summary, summarize, summary_blocks
+from reportgen.summary import (
+    L_AS_OF,
+    L_TERM,
+    Summary,
+    finance_blocks,
+    summarize,
+    summary_blocks,
+    year_text,
+)
 from reportgen.summary import TITLE as SUMMARY_TITLE
 from reportgen.workbook_contract import (
     COL_CHANGE_CONTENT,
@@ -101,6 +112,12 @@ RENUMBER_ROUNDS = 3
 PAGES_PER_PART = 4
 #: a part's first page is found by the text of at most this many of its first blocks
 MARKER_BLOCKS = 3
+
+L_FINANCE = "공약가계부"
+L_MISSED = "목표 미달 카드"
+L_NONE_MISSED = "목표 미달 카드 없음"
+MISSED_LABELS = (m.L_ID, COL_TITLE, "추진율", "목표")
+MISSED_SHARES = (150, 550, 150, 150)
 
 CHANGE_LABELS = (m.L_ID, COL_TITLE, COL_CHANGE_DATE, COL_CHANGE_CONTENT, COL_CHANGE_REASON, COL_CHANGE_PROCEDURE)
 CHANGE_SHARES = (80, 200, 110, 300, 200, 110)
@@ -195,7 +212,7 @@ def package_contents(book: m.Workbook, as_of: dt.date | None) -> PackageContents
         view.changes = _changes_as_of(card.changes, as_of)
         views.append(view)
     settings = replace(book.settings, as_of=as_of.isoformat() if as_of else book.settings.as_of)
-    shown = m.Workbook(settings, views)
+    shown = m.Workbook(settings, views, list(book.finance))
     cover = Cover(settings.agency, report_title(settings),
                   f"{L_AS_OF}: {date_text(as_of)}" if as_of else "", f"{L_CARD_COUNT} {len(views)}건")
     contents = PackageContents(shown, cover, summarize(shown), as_of)
@@ -228,8 +245,9 @@ def card_entry(card: m.Card) -> str:
 
 
 def contents_entries(contents: PackageContents, pages: Sequence[int] | None) -> tuple[ContentsEntry, ...]:
-    """목차: 총괄표, 변경이력 and every card, each with its first page when ``pages`` are known."""
-    texts = [SUMMARY_TITLE, SHEET_CHANGES, *(card_entry(card) for card in contents.book.cards)]
+    """목차: 총괄표, 공약가계부 (with 재정계획 rows), 목표 미달 카드, 변경이력 and every card, each with
+    its first page when ``pages`` are known."""
+    texts = [text for text, _ in parts(contents)]
     numbers: Sequence[int | None] = pages if pages is not None else [None] * len(texts)
     return tuple(ContentsEntry(text, page) for text, page in zip(texts, numbers, strict=True))
 
@@ -241,8 +259,32 @@ def front_blocks(contents: PackageContents, pages: Sequence[int] | None) -> tupl
 
 
 def summary_section(s: Summary) -> Section:
-    """총괄표: its heading and tables, landscape (11 columns)."""
-    return Section((Heading(SUMMARY_TITLE, 1), *summary_blocks(s)), "landscape", SUMMARY_TITLE)
+    """총괄표: its heading and tables, landscape (11 columns); the 공약가계부 is a part of its own."""
+    return Section((Heading(SUMMARY_TITLE, 1), *summary_blocks(s, finance=False)), "landscape", SUMMARY_TITLE)
+
+
+def finance_section(s: Summary) -> Section | None:
+    """공약가계부 (by 재원 and by 분야, the notes under them), landscape; None without 재정계획 rows."""
+    blocks = finance_blocks(s)
+    return Section((Heading(L_FINANCE, 1), *blocks), "landscape", L_FINANCE) if blocks else None
+
+
+def missed_section(book: m.Workbook, s: Summary) -> Section:
+    """목표 미달 카드: the cards whose 추진율 is below the 기준일 year's target (관리번호, 사업명, 추진율,
+    목표), the count line above and the rule under them; ``목표 미달 카드 없음`` when there are none."""
+    checks = rates.target_checks(book)
+    count, year = rates.count_targets(checks), year_text(s)
+    line = Paragraph(f"{year} 목표 기준: 미달 {count.missed}건, 달성 {count.reached}건, 목표 없음 {count.no_target}건")
+    missed = [check for check in checks if check.state == rates.MISSED]
+    if not missed:
+        return Section((Heading(L_MISSED, 1), line, Paragraph(L_NONE_MISSED)), name=L_MISSED)
+    head = Row(tuple(cell(label, label=True) for label in MISSED_LABELS))
+    rows = [Row(tuple(cell(text) for text in (c.card.id, c.card.title, m.percent_text(c.progress),
+                                               m.percent_text(c.target)))) for c in missed]
+    notes = (f"※ 미달 = 추진율이 {year} 목표(연차별 추진계획의 목표(%))보다 낮은 카드",
+             f"※ {year} 목표나 추진율이 없는 카드는 목표 없음으로 따로 셈")
+    table = Table((head, *rows), MISSED_SHARES, header_rows=1, name=L_MISSED, notes=notes)
+    return Section((Heading(L_MISSED, 1), line, table), name=L_MISSED)
 
 
 def changes_section(cards: list[m.Card]) -> Section:
@@ -256,9 +298,20 @@ def changes_section(cards: list[m.Card]) -> Section:
     return Section((Heading(SHEET_CHANGES, 1), shown), "landscape", SHEET_CHANGES)
 
 
+def parts(contents: PackageContents) -> list[tuple[str, Section]]:
+    """What follows the 목차, each part from a new page, with its 목차 entry: 총괄표, 공약가계부
+    (with 재정계획 rows), 목표 미달 카드, 변경이력, every card."""
+    finance = finance_section(contents.summary)
+    return [(SUMMARY_TITLE, summary_section(contents.summary)),
+            *([(L_FINANCE, finance)] if finance else []),
+            (L_MISSED, missed_section(contents.book, contents.summary)),
+            (SHEET_CHANGES, changes_section(contents.book.cards)),
+            *((card_entry(card), section) for card, section in zip(contents.book.cards, contents.cards, strict=True))]
+
+
 def body_sections(contents: PackageContents) -> list[Section]:
-    """What follows the 목차, each part from a new page: 총괄표, 변경이력, every card."""
-    return [summary_section(contents.summary), changes_section(contents.book.cards), *contents.cards]
+    """What follows the 목차, each part from a new page (:func:`parts`)."""
+    return [section for _, section in parts(contents)]
 
 
 def package_document(contents: PackageContents, pages: Sequence[int] | None = None) -> Document:

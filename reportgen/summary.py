@@ -1,13 +1,17 @@
-"""총괄표 (summary tables) of a workbook: counts per status, 평균 추진율, 완료율.
+"""총괄표 (summary tables) of a workbook: counts per status, 평균 추진율, 완료율, the rates 설정
+chose, 목표 달성 by 분야 and 부서 and, when the workbook has 재정계획 rows, the 공약가계부.
 
-Formulas (also printed under the tables):
+Formulas (also printed under the tables; the figures come from :mod:`reportgen.rates`):
 
 * 평균 추진율 = mean of the cards' 추진율, rounded half-up to one decimal;
   cards without 추진율 are left out of the mean (and the count of those is stated).
 * 완료율 = cards whose status is one of ``설정`` 완료 statuses (default 완료 and
   이행후 계속추진) ÷ all cards × 100, rounded half-up to one decimal.
+* 이행률(임기내), 목표달성률 and the 공약가계부 rules: see :mod:`reportgen.rates`.
 * Status labels are compared with all spaces removed (``이행 후 계속추진`` =
-  ``이행후계속추진``). Zero counts print as ``-``.
+  ``이행후계속추진``). Zero counts print as ``-``; amounts print in 백만원 with thousands
+  separators; a rate whose divisor is 0 prints ``-``. Every 소계 and 합계 is the sum of the
+  rows above it.
 
 :func:`summary_document` is the 총괄표 as a :class:`reportgen.document.Document` (every
 format writes it); :func:`summary_blocks` are its tables alone, for a document that
@@ -18,11 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 
+from reportgen import rates as r
 from reportgen.document import (
     STYLE_FIGURES,
     Block,
+    Cell,
     Document,
     Paragraph,
     Row,
@@ -37,10 +43,15 @@ from reportgen.model import (
     L_COMPLETION,
     L_DEPARTMENT,
     L_EXECUTOR,
+    RATE_COMPLETION,
+    RATE_IN_TERM,
+    RATE_MEAN_PROGRESS,
+    RATE_TARGET,
     Card,
     Workbook,
     label_key,
 )
+from reportgen.rates import half_up
 
 # ── labels of the summary (not card labels, so they live here) ────────────
 TITLE = "총괄표"
@@ -57,15 +68,20 @@ TABLE_DEPARTMENT = "부서별"
 TABLE_COMPLETION = "완료시기별"
 TABLE_EXECUTOR = "사업주체별"
 
-_TENTH = Decimal("0.1")
-
-
-def half_up(numerator: int, denominator: int) -> Decimal:
-    """``numerator / denominator`` rounded half-up to one decimal (62.25 → 62.3)."""
-    with localcontext() as ctx:
-        ctx.prec = 60  # exact enough that no repeating fraction looks like .x5
-        value = Decimal(numerator) / Decimal(denominator)
-        return value.quantize(_TENTH, rounding=ROUND_HALF_UP)
+TABLE_RATES = "주요 지표"
+L_RATE = "지표"
+L_VALUE = "값(%)"
+L_WORKING = "산출"
+TABLE_TARGET_AREA = "목표 달성(분야별)"
+TABLE_TARGET_DEPARTMENT = "목표 달성(부서별)"
+L_TARGET_RATE = f"{RATE_TARGET}(%)"
+TABLE_FINANCE_SOURCE = "공약가계부(재원별)"
+TABLE_FINANCE_AREA = "공약가계부(분야별)"
+L_SOURCE = "재원"
+L_SUBTOTAL = "소계"
+L_MILLION = "(백만원)"
+L_PLANNED, L_SECURED, L_SPENT = (f"{word}{L_MILLION}" for word in ("계획", "확보", "집행"))
+L_SECURED_RATE, L_SPENT_RATE = "확보율(%)", "집행률(%)"
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,43 @@ class SummaryTable:
 
 
 @dataclass(frozen=True)
+class TargetRow:
+    """One row of a 목표 달성 table: a 분야 (부서, or 합계) and its 달성 / 미달 / 목표 없음."""
+
+    label: str
+    count: r.TargetCount
+
+
+@dataclass(frozen=True)
+class TargetTable:
+    """목표 달성 by 분야 or by 부서, with the 합계 row."""
+
+    title: str
+    key_label: str
+    rows: tuple[TargetRow, ...]
+    total: TargetRow
+
+
+@dataclass(frozen=True)
+class AreaFinance:
+    """A 분야's 공약가계부: its amounts per 재원 and their 소계."""
+
+    label: str
+    sources: tuple[tuple[str, r.Amounts], ...]
+    subtotal: r.Amounts
+
+
+@dataclass(frozen=True)
+class FinanceSummary:
+    """The 공약가계부: per 재원 (with the 합계) and per 분야 (with 소계 and the 합계)."""
+
+    by_source: tuple[tuple[str, r.Amounts], ...]
+    total: r.Amounts  # sum of the by_source rows
+    by_area: tuple[AreaFinance, ...]
+    area_total: r.Amounts  # sum of the 분야 소계 rows
+
+
+@dataclass(frozen=True)
 class Summary:
     """Everything a 총괄표 prints."""
 
@@ -103,6 +156,10 @@ class Summary:
     tables: tuple[SummaryTable, ...]
     cards: int
     cards_without_progress: int
+    rates: tuple[r.Rate, ...] = ()  # 설정 `총괄표 지표`, in its order
+    target_year: int | None = None  # the 기준일's year, whose 목표(%) the cards are checked against
+    target_tables: tuple[TargetTable, ...] = ()  # 목표 달성 by 분야, by 부서
+    finance: FinanceSummary | None = None  # None when the workbook has no 재정계획 rows
 
 
 # ── computing ─────────────────────────────────────────────────────────────
@@ -168,13 +225,55 @@ def _table(
     return SummaryTable(title, key_label, rows, _row(L_TOTAL_ROW, wb.cards, columns, done))
 
 
+def _area(card: Card) -> str:
+    return card.area
+
+
+def _department(card: Card) -> str:
+    return card.header.department.department
+
+
+def target_table(title: str, key_label: str, wb: Workbook, key_of: Callable[[Card], str]) -> TargetTable:
+    """목표 달성 grouped by ``key_of`` (as the 분야별 and 부서별 tables group), the 합계 of all cards."""
+    year = r.target_year(wb.settings)
+    rows = tuple(TargetRow(label, r.count_targets(r.check_target(card, year) for card in cards))
+                 for label, cards in _grouped(wb.cards, key_of))
+    return TargetTable(title, key_label, rows, TargetRow(L_TOTAL_ROW, r.count_targets(r.target_checks(wb))))
+
+
+def _area_finance(label: str, items: Sequence[r.CardFinance], names: Sequence[str]) -> AreaFinance:
+    rows = tuple(r.by_source(items, names))
+    return AreaFinance(label, rows, r.total(amounts for _, amounts in rows))
+
+
+def finance_summary(wb: Workbook) -> FinanceSummary | None:
+    """The 공약가계부 of ``wb`` (None without 재정계획 rows): the term amounts of each card and
+    재원 (:func:`reportgen.rates.card_finance`) summed per 재원 and per 분야 (a row whose card is
+    not in the workbook under (미입력)); every 소계 and 합계 is the sum of the rows it closes."""
+    if not wb.finance:
+        return None
+    names, items = r.sources(wb), r.card_finance(wb)
+    labels = {label_key(cards[0].area): label for label, cards in _grouped(wb.cards, _area)}
+    area_of: dict[str, str] = {}
+    for card in wb.cards:
+        area_of.setdefault(card.id.strip(), label_key(card.area))
+    groups: dict[str, list[r.CardFinance]] = {key: [] for key in labels}
+    for item in items:
+        groups.setdefault(area_of.get(item.card_id, ""), []).append(item)
+    areas = tuple(_area_finance(labels.get(key, L_UNSET), mine, names) for key, mine in groups.items())
+    by_source = tuple(r.by_source(items, names))
+    return FinanceSummary(by_source, r.total(amounts for _, amounts in by_source), areas,
+                          r.total(area.subtotal for area in areas))
+
+
 def summarize(wb: Workbook) -> Summary:
-    """The 총괄표 of ``wb``: 분야별, 부서별, 완료시기별 and 사업주체별 tables with totals."""
+    """The 총괄표 of ``wb``: 분야별, 부서별, 완료시기별 and 사업주체별 tables with totals, the chosen
+    rates, 목표 달성 by 분야 and 부서, and the 공약가계부 when there are 재정계획 rows."""
     labels, columns = _status_columns(wb)
     done = {label_key(s) for s in wb.settings.done_statuses}
     tables = (
-        _table(TABLE_AREA, L_AREA, wb, lambda c: c.area, columns, done),
-        _table(TABLE_DEPARTMENT, L_DEPARTMENT, wb, lambda c: c.header.department.department, columns, done),
+        _table(TABLE_AREA, L_AREA, wb, _area, columns, done),
+        _table(TABLE_DEPARTMENT, L_DEPARTMENT, wb, _department, columns, done),
         _table(TABLE_COMPLETION, L_COMPLETION, wb, lambda c: c.header.completion, columns, done, COMPLETIONS),
         _table(TABLE_EXECUTOR, L_EXECUTOR, wb, lambda c: c.header.executor, columns, done),
     )
@@ -188,6 +287,11 @@ def summarize(wb: Workbook) -> Summary:
         tables=tables,
         cards=len(wb.cards),
         cards_without_progress=sum(1 for c in wb.cards if c.header.progress is None),
+        rates=tuple(r.rates(wb)),
+        target_year=r.target_year(settings),
+        target_tables=(target_table(TABLE_TARGET_AREA, L_AREA, wb, _area),
+                       target_table(TABLE_TARGET_DEPARTMENT, L_DEPARTMENT, wb, _department)),
+        finance=finance_summary(wb),
     )
 
 
@@ -263,11 +367,166 @@ def summary_table(s: Summary, table: SummaryTable, notes_under: Sequence[str] = 
                  style=STYLE_FIGURES, notes=tuple(notes_under))
 
 
-def summary_blocks(s: Summary) -> list[Block]:
-    """The 총괄표's tables (분야별, 부서별, 완료시기별, 사업주체별), the notes under the last one;
-    no title, so that a document may put them under a heading of its own."""
+# ── 주요 지표 ───────────────────────────────────────────────────────────
+def year_text(s: Summary) -> str:
+    """``2024년``: the year whose 목표(%) the cards are checked against; ``기준일 연도`` without one."""
+    return f"{s.target_year}년" if s.target_year is not None else "기준일 연도"
+
+
+def working_text(rate: r.Rate) -> str:
+    """How a rate is worked out, with its numbers: ``2 ÷ 7 × 100``, ``329 ÷ 6`` (a mean)."""
+    times = "" if rate.name == RATE_MEAN_PROGRESS else " × 100"
+    return f"{rate.numerator} ÷ {rate.denominator}{times}"
+
+
+def rate_note(s: Summary, name: str) -> str:
+    """The Korean formula of one rate."""
+    no_target = s.target_tables[0].total.count.no_target if s.target_tables else 0
+    formulas = {
+        RATE_COMPLETION: f"완료 카드 수 ÷ 전체 카드 수 × 100 (완료: {', '.join(s.done_statuses)})",
+        RATE_MEAN_PROGRESS: f"추진율 합 ÷ 추진율이 입력된 카드 수 (추진율 없는 카드 {s.cards_without_progress}건 제외)",
+        RATE_IN_TERM: "완료시기가 임기내인 카드 중 완료 카드 수 ÷ 완료시기가 임기내인 카드 수 × 100",
+        RATE_TARGET: f"달성 카드 수 ÷ (달성 + 미달) 카드 수 × 100 ({year_text(s)} 목표 기준, "
+                     f"목표 없는 카드 {no_target}건 제외)",
+    }
+    return f"※ {name} = {formulas[name]}"
+
+
+def rate_notes(s: Summary) -> list[str]:
+    """The formula of every rate shown, in the table's order, and how they are rounded."""
+    return [*(rate_note(s, rate.name) for rate in s.rates),
+            "※ 소수 첫째 자리 반올림(0.05 올림), 나누는 수가 0이면 '-'"]
+
+
+def rates_table(s: Summary) -> Table | None:
+    """주요 지표: each rate 설정 chose (지표, 값, 산출), its formula under the table; None when none is chosen."""
+    if not s.rates:
+        return None
+    head = Row(tuple(cell(text, label=True) for text in (L_RATE, L_VALUE, L_WORKING)))
+    body = [Row((cell(rate.name, label=True), cell(rate_text(rate.value)), cell(working_text(rate))))
+            for rate in s.rates]
+    return Table((head, *body), (400, 250, 350), header_rows=1, caption=TABLE_RATES, width=600,
+                 style=STYLE_FIGURES, notes=tuple(rate_notes(s)))
+
+
+# ── 목표 달성 ───────────────────────────────────────────────────────────
+def target_notes(s: Summary) -> list[str]:
+    """How 목표 달성 is decided, printed under its tables."""
+    year = year_text(s)
+    lines = [f"※ 달성 = 추진율이 {year} 목표(연차별 추진계획의 목표(%)) 이상인 카드, 미달 = 목표보다 낮은 카드",
+             f"※ 목표 없음 = {year} 목표나 추진율이 없는 카드(달성·미달과 따로 셈)",
+             f"※ {RATE_TARGET} = 달성 ÷ (달성 + 미달) × 100, 소수 첫째 자리 반올림(0.05 올림), "
+             "달성과 미달이 모두 0이면 '-'"]
+    if s.target_year is None:
+        lines.append("※ 기준일이 없어 연도를 정할 수 없으므로 모든 카드를 목표 없음으로 셈")
+    return lines
+
+
+def target_row_cells(row: TargetRow) -> list[str]:
+    """달성, 미달, 목표 없음 and 목표달성률 of one row, as printed."""
+    count = row.count
+    return [row.label, figure_text(count.reached), figure_text(count.missed), figure_text(count.no_target),
+            rate_text(count.rate)]
+
+
+def target_block(table: TargetTable, notes_under: Sequence[str] = ()) -> Table:
+    """One 목표 달성 table: 달성 / 미달 / 목표 없음 / 목표달성률 per 분야 (부서) and the 합계 row."""
+    head = Row(tuple(cell(text, label=True) for text in (table.key_label, r.REACHED, r.MISSED, r.NO_TARGET,
+                                                         L_TARGET_RATE)))
+    body = []
+    for row in (*table.rows, table.total):
+        label, *figures = target_row_cells(row)
+        body.append(Row((cell(label, label=True), *(cell(text) for text in figures))))
+    return Table((head, *body), (400, 150, 150, 150, 150), header_rows=1, caption=table.title, width=800,
+                 style=STYLE_FIGURES, notes=tuple(notes_under))
+
+
+def target_blocks(s: Summary) -> list[Block]:
+    """The 목표 달성 tables (분야별, 부서별), the notes under the last."""
+    last = len(s.target_tables) - 1
+    return [target_block(table, target_notes(s) if index == last else ())
+            for index, table in enumerate(s.target_tables)]
+
+
+# ── 공약가계부 ──────────────────────────────────────────────────────────
+#: the amount columns of a 공약가계부 table
+FINANCE_HEAD = (L_PLANNED, L_SECURED, L_SPENT, L_SECURED_RATE, L_SPENT_RATE)
+
+
+def amount_text(value: Decimal | None) -> str:
+    """An amount in 백만원 as printed: ``12,345``, ``1,234.5``; ``-`` when no row gives it."""
+    if value is None:
+        return COUNT_NONE
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value.normalize():,f}"
+
+
+def amount_cells(amounts: r.Amounts) -> list[Cell]:
+    """계획, 확보, 집행, 확보율, 집행률 of one row."""
+    texts = [amount_text(amounts.planned), amount_text(amounts.secured), amount_text(amounts.spent),
+             rate_text(amounts.secured_rate), rate_text(amounts.spent_rate)]
+    return [cell(text) for text in texts]
+
+
+def finance_notes() -> list[str]:
+    """How the 공약가계부 is summed, printed under its tables."""
+    return [
+        "※ 금액은 재정계획 시트의 금액(백만원)을 카드·재원별로 모아 더함, 금액이 없으면 '-'",
+        "※ 한 카드·재원의 계획·확보·집행은 각각 연도가 빈 행(임기 전체)에 금액이 있으면 그 금액, "
+        "없으면 연도별 행의 합(같은 금액을 두 번 더하지 않음)",
+        "※ 확보율 = 확보 ÷ 계획 × 100, 집행률 = 집행 ÷ 확보 × 100, 소수 첫째 자리 반올림(0.05 올림), "
+        "나누는 금액이 0이거나 없으면 '-'",
+        "※ 소계는 그 분야 재원별 행의 합, 합계는 위 행들의 합(입력한 합계가 아니라 계산한 값)",
+    ]
+
+
+def finance_source_table(f: FinanceSummary, notes_under: Sequence[str] = ()) -> Table:
+    """공약가계부(재원별): a row per 재원 (설정 order) and the 합계 row."""
+    head = Row(tuple(cell(text, label=True) for text in (L_SOURCE, *FINANCE_HEAD)))
+    body = [Row((cell(name, label=True), *amount_cells(amounts)))
+            for name, amounts in (*f.by_source, (L_TOTAL_ROW, f.total))]
+    return Table((head, *body), (250, 150, 150, 150, 150, 150), header_rows=1, caption=TABLE_FINANCE_SOURCE,
+                 style=STYLE_FIGURES, notes=tuple(notes_under))
+
+
+def _area_rows(area: AreaFinance) -> list[Row]:
+    """A 분야's rows: its 재원 and the 소계, the 분야 cell spanning them."""
+    lines = [*area.sources, (L_SUBTOTAL, area.subtotal)]
+    rows = []
+    for index, (name, amounts) in enumerate(lines):
+        first = (cell(area.label, label=True, rowspan=len(lines)),) if index == 0 else ()
+        rows.append(Row((*first, cell(name, label=True), *amount_cells(amounts))))
+    return rows
+
+
+def finance_area_table(f: FinanceSummary, notes_under: Sequence[str] = ()) -> Table:
+    """공약가계부(분야별): each 분야's 재원 rows and 소계, then the 합계 row."""
+    head = Row(tuple(cell(text, label=True) for text in (L_AREA, L_SOURCE, *FINANCE_HEAD)))
+    body = [row for area in f.by_area for row in _area_rows(area)]
+    body.append(Row((cell(L_TOTAL_ROW, label=True, colspan=2), *amount_cells(f.area_total))))
+    return Table((head, *body), (225, 125, 130, 130, 130, 130, 130), header_rows=1, caption=TABLE_FINANCE_AREA,
+                 style=STYLE_FIGURES, notes=tuple(notes_under))
+
+
+def finance_blocks(s: Summary) -> list[Block]:
+    """The 공약가계부 tables (재원별, 분야별) with the notes under the last; none without 재정계획 rows."""
+    if s.finance is None:
+        return []
+    return [finance_source_table(s.finance), finance_area_table(s.finance, finance_notes())]
+
+
+# ── the 총괄표 ──────────────────────────────────────────────────────────
+def summary_blocks(s: Summary, finance: bool = True) -> list[Block]:
+    """The 총괄표's tables: 주요 지표, 분야별, 부서별, 완료시기별, 사업주체별 (notes under the last),
+    목표 달성 by 분야 and 부서, and (``finance``, when there are 재정계획 rows) the 공약가계부; no
+    title, so that a document may put them under a heading of its own."""
     last = len(s.tables) - 1
-    return [summary_table(s, table, notes(s) if index == last else ()) for index, table in enumerate(s.tables)]
+    rates = rates_table(s)
+    return [*([rates] if rates else []),
+            *(summary_table(s, table, notes(s) if index == last else ()) for index, table in enumerate(s.tables)),
+            *target_blocks(s),
+            *(finance_blocks(s) if finance else [])]
 
 
 def summary_document(s: Summary) -> Document:

@@ -172,7 +172,7 @@ def test_document_by_hand():
     assert _rows(table) == EXPECTED_ROWS
     assert [c.label for c in table.rows[0].cells] == [True, True, True]
     assert table.rows[5].cells[2] == Cell(("2024. 03. : 최종 지정", "▷ 세부사업 19개"))  # one line each
-    assert blocks[5:] == (Heading("[신규] 3-1 새 사업", 1), Heading("[삭제] 2-1 없어진 사업", 1))
+    assert blocks[5:] == (Heading("[신규] 3-1 새 사업", 1), Heading("[삭제] 2-1 없어진 사업", 1), *NONE_BEHIND)
 
 
 def test_document_is_korean_only():
@@ -212,12 +212,86 @@ def test_identical_workbooks_have_no_changes():
         Paragraph("변동 카드 0건: 신규 0, 삭제 0, 변경 0"),
         Paragraph("기준일 2024-03-31 → 2024-03-31, 변동 없음 3건"),
         Paragraph("변경 사항 없음"),
+        *NONE_BEHIND,
     )
 
 
 def test_no_days_no_day_line_part():
     d = diff_workbooks(Workbook(), Workbook())
-    assert _blocks(changes_document(d))[2:] == (Paragraph("변동 없음 0건"), Paragraph("변경 사항 없음"))
+    assert _blocks(changes_document(d))[2:4] == (Paragraph("변동 없음 0건"), Paragraph("변경 사항 없음"))
+    # without a 기준일 there is no year: the rule names the 기준일 연도
+    assert _blocks(changes_document(d))[6] == Paragraph(
+        "※ 목표 대비 뒤처진 카드 = 두 분기에 모두 있는 카드(관리번호로 짝지음) 중 변경 전 기준일 연도 목표를 "
+        "달성했으나 변경 후 기준일 연도 목표에 미달한 카드, 또는 추진율이 낮아진 카드")
+
+
+# ── 목표 대비 뒤처진 카드 ─────────────────────────────────────────────────
+#: the rule, as printed for two quarters of 2024
+BEHIND_RULE_2024 = (
+    "※ 목표 대비 뒤처진 카드 = 두 분기에 모두 있는 카드(관리번호로 짝지음) 중 변경 전 2024년 목표를 달성했으나 "
+    "변경 후 2024년 목표에 미달한 카드, 또는 추진율이 낮아진 카드",
+    "※ 달성 = 추진율이 그해 목표(연차별 추진계획의 목표(%)) 이상; 목표나 추진율이 없으면 달성도 미달도 아님",
+    "※ 신규·삭제 카드는 제외",
+)
+#: the section when no card fell behind (_quarters: 1-1 went from 40 % < 60 %, 미달, to 60 % ≥ 60 %,
+#: 달성; 4-1 has no target and stays at 100 %)
+NONE_BEHIND = (Heading("목표 대비 뒤처진 카드", 1), Paragraph("목표 대비 뒤처진 카드 없음"),
+               *(Paragraph(note) for note in BEHIND_RULE_2024))
+
+
+def _planned(cid: str, progress: int | None, target_2024: int | None, target_2025: int | None) -> Card:
+    targets = [10, 30, target_2024, target_2025, 100]
+    plan = AnnualPlan(years=[2022, 2023, 2024, 2025, 2026], targets=targets) if target_2024 or target_2025 else AnnualPlan()
+    return Card(id=cid, title=f"사업 {cid}", header=Header(status="추진 중", progress=progress), annual_plan=plan)
+
+
+def _behind_quarters() -> tuple[Workbook, Workbook]:
+    """Old quarter on 2024-09-30 (2024 targets), new on 2025-03-31 (2025 targets). By hand:
+
+    5-1: 60 ≥ 60 달성 → 60 < 80 미달                  listed: 목표 달성 → 미달
+    5-2: 70 ≥ 60 달성 → 50 < 80 미달, and 70 → 50     listed: both
+    5-3: 30 < 60 미달 → 20 < 80 미달, 30 → 20          listed: 추진율 하락
+    5-4: 50 ≥ 40 달성 → 90 ≥ 80 달성                  not listed
+    5-5: 40 < 60 미달 → 50 < 80 미달, rose             not listed (behind, but not newly)
+    5-6: no 추진율 (목표 없음) → 10 < 80 미달           not listed (was never 달성)
+    5-7: no plan, 100 → 90                             listed: 추진율 하락, targets '-'
+    5-8: new card                                       not listed
+    """
+    old = [_planned("5-1", 60, 60, 80), _planned("5-2", 70, 60, 80), _planned("5-3", 30, 60, 80),
+           _planned("5-4", 50, 40, 80), _planned("5-5", 40, 60, 80), _planned("5-6", None, 60, 80),
+           _planned("5-7", 100, None, None)]
+    new = copy.deepcopy(old)
+    for card, progress in zip(new, (60, 50, 20, 90, 50, 10, 90), strict=True):
+        card.header.progress = progress
+    new.append(_planned("5-8", 0, 60, 80))
+    return Workbook(Settings(as_of="2024-09-30"), old), Workbook(Settings(as_of="2025-03-31"), new)
+
+
+def test_fell_behind_by_hand():
+    d = diff_workbooks(*_behind_quarters())
+    assert [(b.id, b.missed, b.fell) for b in d.behind] == [
+        ("5-1", True, False), ("5-2", True, True), ("5-3", False, True), ("5-7", False, True)]
+    heading, table = _blocks(changes_document(d))[-2:]
+    assert heading == Heading("목표 대비 뒤처진 카드", 1)
+    assert isinstance(table, Table) and table.header_rows == 1
+    assert _rows(table) == [
+        ["관리번호", "사업명", "변경 전 추진율", "변경 전 목표(2024년)", "변경 후 추진율", "변경 후 목표(2025년)", "사유"],
+        ["5-1", "사업 5-1", "60%", "60%", "60%", "80%", "목표 달성 → 미달"],
+        ["5-2", "사업 5-2", "70%", "60%", "50%", "80%", "목표 달성 → 미달, 추진율 하락"],
+        ["5-3", "사업 5-3", "30%", "60%", "20%", "80%", "추진율 하락"],
+        ["5-7", "사업 5-7", "100%", "-", "90%", "-", "추진율 하락"],
+    ]
+    assert table.notes[0] == (
+        "※ 목표 대비 뒤처진 카드 = 두 분기에 모두 있는 카드(관리번호로 짝지음) 중 변경 전 2024년 목표를 달성했으나 "
+        "변경 후 2025년 목표에 미달한 카드, 또는 추진율이 낮아진 카드")
+    assert not [note for note in table.notes if re.search("[A-Za-z]", note)]
+
+
+def test_fell_behind_can_fail_when_the_target_is_met_exactly():
+    """60 % against a 2025 target of 60 % is 달성: the card is not behind (≥, not >)."""
+    old, new = _behind_quarters()
+    new.cards[0].annual_plan.targets[3] = 60
+    assert [b.id for b in diff_workbooks(old, new).behind] == ["5-2", "5-3", "5-7"]
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), [

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -117,9 +118,10 @@ def test_contents_entries_with_and_without_pages() -> None:
     toc = next(b for b in _document().blocks if isinstance(b, TableOfContents))
     assert toc.title == "목차"
     assert [(e.text, e.page) for e in toc.entries] == [
-        ("총괄표", None), ("변경이력", None), (f"3-1 {TITLE_31}", None), (f"3-2 {TITLE_32}", None)]
-    toc = next(b for b in _document(pages=[3, 4, 5, 8]).blocks if isinstance(b, TableOfContents))
-    assert [e.page for e in toc.entries] == [3, 4, 5, 8]
+        ("총괄표", None), ("목표 미달 카드", None), ("변경이력", None), (f"3-1 {TITLE_31}", None),
+        (f"3-2 {TITLE_32}", None)]
+    toc = next(b for b in _document(pages=[3, 5, 6, 7, 10]).blocks if isinstance(b, TableOfContents))
+    assert [e.page for e in toc.entries] == [3, 5, 6, 7, 10]
 
 
 def test_page_starts_from_page_counts() -> None:
@@ -131,12 +133,13 @@ def test_page_starts_from_page_counts() -> None:
 def test_summary_landscape_changes_then_a_section_per_card() -> None:
     sections = _sections(_document())
     assert [(s.name, s.orientation) for s in sections] == [
-        ("총괄표", "landscape"), ("변경이력", "landscape"), ("3-1", "portrait"), ("3-2", "portrait")]
+        ("총괄표", "landscape"), ("목표 미달 카드", "portrait"), ("변경이력", "landscape"), ("3-1", "portrait"),
+        ("3-2", "portrait")]
     summary = sections[0]
     assert summary.blocks[0] == Heading("총괄표", 1)
     captions = [b.caption for b in summary.blocks if isinstance(b, Table)]
-    assert captions == ["분야별", "부서별", "완료시기별", "사업주체별"]
-    assert Title(TITLE_31) in sections[2].blocks and Title(TITLE_32) in sections[3].blocks
+    assert captions == ["주요 지표", "분야별", "부서별", "완료시기별", "사업주체별", "목표 달성(분야별)", "목표 달성(부서별)"]
+    assert Title(TITLE_31) in sections[3].blocks and Title(TITLE_32) in sections[4].blocks
 
 
 def test_summary_figures_in_the_document() -> None:
@@ -148,7 +151,7 @@ def test_summary_figures_in_the_document() -> None:
 
 
 def test_changes_table_up_to_the_day() -> None:
-    changes = _sections(_document())[1]
+    changes = _sections(_document())[2]
     assert changes.blocks[0] == Heading("변경이력", 1)
     table = changes.blocks[1]
     assert isinstance(table, Table) and table.header_rows == 1
@@ -161,15 +164,19 @@ def test_changes_table_up_to_the_day() -> None:
 def test_no_changes_still_has_its_page() -> None:
     book = _book()
     book.cards[1].changes = []
-    changes = _sections(_document(book))[1]
+    changes = _sections(_document(book))[2]
     assert changes.blocks == (Heading("변경이력", 1), Paragraph("변경 사항 없음"))
     assert changes.name == "변경이력"
 
 
 def test_package_texts_are_korean_only() -> None:
-    """Cover, 목차, 총괄표 (its notes included) and 변경이력 print no English (card texts are the user's)."""
-    doc = _document()
-    ours = tuple(b for b in doc.blocks if not (isinstance(b, Section) and b.orientation == "portrait"))
+    """Cover, 목차, 총괄표 (its notes included), 공약가계부, 목표 미달 카드 and 변경이력 print no English
+    (card texts are the user's)."""
+    book = _finance_book()
+    book.cards[0].title = "신평·장림산업단지 조성"  # 목표 미달 카드 lists it: a title without letters
+    doc = _document(book)
+    ours = tuple(b for b in doc.blocks if not (isinstance(b, Section) and b.name in ("3-1", "3-2")))
+    assert [b.name for b in ours if isinstance(b, Section)] == ["총괄표", "공약가계부", "목표 미달 카드", "변경이력"]
     english = [text for text in _texts(ours) if re.search(r"[A-Za-z]", text)]
     assert english == []
     assert any(text.startswith("※ 평균 추진율") for text in _texts(ours))
@@ -185,9 +192,60 @@ def test_card_that_cannot_be_drawn_gets_a_korean_page() -> None:
     book.cards[0].annual_plan.rows[0].cells.append("여섯째 해")  # more cells than term years
     contents = package_contents(book, DAY)
     assert [(f.card_id, f.format) for f in contents.failures] == [("3-1", "package")]
-    card = _sections(package_document(contents))[2]
+    card = _sections(package_document(contents))[3]
     assert card.blocks == (Title(TITLE_31), Paragraph(package.L_NOT_DRAWN))
     assert not re.search(r"[A-Za-z]", package.L_NOT_DRAWN)
+
+
+def _finance_book() -> m.Workbook:
+    """_book with 재정계획 rows: 3-1 2024 국비 1,000 | 600 | 300; 3-2 whole term 시·도비 500 | 500 | 125."""
+    book = _book()
+    book.finance = [m.FinanceRow("3-1", 2024, "국비", Decimal(1000), Decimal(600), Decimal(300)),
+                    m.FinanceRow("3-2", None, "시·도비", Decimal(500), Decimal(500), Decimal(125))]
+    return book
+
+
+def _rows(table: Table) -> list[list[str]]:
+    return [["\n".join(item.lines) for item in row.cells] for row in table.rows]
+
+
+def test_finance_part_after_the_summary_and_in_the_contents() -> None:
+    """국비 1,000 | 600 | 300: 60.0, 50.0; 시·도비 500 | 500 | 125: 100.0, 25.0;
+    합계 1,500 | 1,100 | 425: 1100 ÷ 1500 = 73.33… → 73.3, 425 ÷ 1100 = 38.63… → 38.6."""
+    doc = _document(_finance_book())
+    sections = _sections(doc)
+    assert [(s.name, s.orientation) for s in sections][:4] == [
+        ("총괄표", "landscape"), ("공약가계부", "landscape"), ("목표 미달 카드", "portrait"), ("변경이력", "landscape")]
+    assert not [b for b in sections[0].blocks if isinstance(b, Table) and b.caption.startswith("공약가계부")]
+    finance = sections[1]
+    assert finance.blocks[0] == Heading("공약가계부", 1)
+    tables = [b for b in finance.blocks if isinstance(b, Table)]
+    assert [t.caption for t in tables] == ["공약가계부(재원별)", "공약가계부(분야별)"]
+    assert _rows(tables[0])[1:] == [["국비", "1,000", "600", "300", "60.0", "50.0"],
+                                    ["시·도비", "500", "500", "125", "100.0", "25.0"],
+                                    ["합계", "1,500", "1,100", "425", "73.3", "38.6"]]
+    assert tables[1].notes and not tables[0].notes
+    toc = next(b for b in doc.blocks if isinstance(b, TableOfContents))
+    assert [e.text for e in toc.entries][:4] == ["총괄표", "공약가계부", "목표 미달 카드", "변경이력"]
+
+
+def test_missed_cards_list_by_hand() -> None:
+    """기준일 2024-12-31, 2024 targets 60 %: 3-1 at 40 % 미달, 3-2 at 60 % 달성 (exactly)."""
+    missed = _sections(_document())[1]
+    assert missed.blocks[:2] == (Heading("목표 미달 카드", 1),
+                                 Paragraph("2024년 목표 기준: 미달 1건, 달성 1건, 목표 없음 0건"))
+    table = missed.blocks[2]
+    assert isinstance(table, Table) and table.header_rows == 1
+    assert _rows(table) == [["관리번호", "사업명", "추진율", "목표"], ["3-1", TITLE_31, "40%", "60%"]]
+    assert table.notes[0] == "※ 미달 = 추진율이 2024년 목표(연차별 추진계획의 목표(%))보다 낮은 카드"
+
+
+def test_no_missed_card_says_so() -> None:
+    book = _book()
+    book.cards[0].header.progress = 61  # above its 2024 target of 60
+    missed = _sections(_document(book))[1]
+    assert missed.blocks == (Heading("목표 미달 카드", 1), Paragraph("2024년 목표 기준: 미달 0건, 달성 2건, 목표 없음 0건"),
+                             Paragraph("목표 미달 카드 없음"))
 
 
 def test_report_title() -> None:
@@ -322,7 +380,7 @@ def test_hwpx_validates_and_its_summary_is_landscape(members: dict[str, bytes], 
 
 def test_xlsx_a_sheet_per_part(members: dict[str, bytes]) -> None:
     book = load_workbook(io.BytesIO(members[f"{STEM}.xlsx"]))
-    assert book.sheetnames == ["목차", "총괄표", "변경이력", "3-1", "3-2"]
+    assert book.sheetnames == ["목차", "총괄표", "목표 미달 카드", "변경이력", "3-1", "3-2"]
     summary = list(book["총괄표"].iter_rows(values_only=True))
     area_row = next(row for row in summary if row[0] == AREA)
     assert area_row == (AREA, 2, "-", "-", "-", 2, "-", "-", "-", 50, 0)
@@ -386,10 +444,11 @@ def _pdf_pages(data: bytes, tmp_path: Path) -> list[str]:
 
 
 def test_part_markers_are_the_first_printed_texts() -> None:
-    """총괄표 and 변경이력: their heading; a card: 관리번호 box (label, id) then the 사업명, no blanks."""
+    """총괄표, 목표 미달 카드 and 변경이력: their heading; a card: 관리번호 box (label, id) then the 사업명,
+    no blanks."""
     sections = _sections(_document())
     assert [part_marker(section) for section in sections] == [
-        "총괄표", "변경이력", "관리번호3-1신평·장림산업단지「낙동강테크노밸리」조성",
+        "총괄표", "목표미달카드", "변경이력", "관리번호3-1신평·장림산업단지「낙동강테크노밸리」조성",
         "관리번호3-2서부산스마트밸리「낙동강테크노밸리」조성"]
 
 
@@ -398,23 +457,25 @@ def test_placeholder_pages_as_wide_as_a_guess_of_four_pages_a_part() -> None:
     assert placeholder_pages(102) == [888] * 102  # 4 × 103 = 412: three digits
 
 
-#: page texts as pdftotext gives them for 총괄표 (2 pages), 변경이력, card 3-1 (2 pages), card 3-2:
-#: card 3-1's box read value first, 3-2's title broken over two lines
-PAGE_TEXTS = ["총괄표\n분야별\n분야 계 완료", "부서별\n부서 계", "변경이력\n관리번호 사업명 변경일\n3-2",
+#: page texts as pdftotext gives them for 총괄표 (2 pages), 목표 미달 카드, 변경이력, card 3-1 (2 pages),
+#: card 3-2: card 3-1's box read value first, 3-2's title broken over two lines
+PAGE_TEXTS = ["총괄표\n분야별\n분야 계 완료", "부서별\n부서 계", "목표 미달 카드\n2024년 목표 기준",
+              "변경이력\n관리번호 사업명 변경일\n3-2",
               f"3-1\n관리번호\n{TITLE_31}\n사업구분", "○ 2023. 06. ~ 07. : 혁신계획",
               "관리번호 3-2\n서부산스마트밸리 「낙동강\n테크노밸리」 조성\n사업구분"]
 
 
 def test_find_starts_in_order_whatever_the_reading_order_of_the_box() -> None:
-    assert find_starts(PAGE_TEXTS, _sections(_document())) == [1, 3, 4, 6]
+    assert find_starts(PAGE_TEXTS, _sections(_document())) == [1, 3, 4, 5, 7]
 
 
 @pytest.mark.parametrize(("pages", "said"), [
-    (PAGE_TEXTS[:5], "3-2의 첫 쪽을 찾지 못했습니다"),  # card 3-2's page is not there
+    (PAGE_TEXTS[:6], "3-2의 첫 쪽을 찾지 못했습니다"),  # card 3-2's page is not there
     (["표지", *PAGE_TEXTS], "총괄표의 첫 쪽을 찾지 못했습니다"),  # the 총괄표 must be the first page
-    ([*PAGE_TEXTS[:4], PAGE_TEXTS[5], *PAGE_TEXTS[4:]], "7쪽이 어느 부분의 첫 쪽인지"),  # 3-2 opens twice
-    ([*PAGE_TEXTS[:3], PAGE_TEXTS[5], *PAGE_TEXTS[3:5]], "3-2의 첫 쪽을 찾지 못했습니다"),  # 3-2 before 3-1
-    ([*PAGE_TEXTS[:3], "변경이력 관리번호 사업명", *PAGE_TEXTS[3:]], "4쪽이 어느 부분의 첫 쪽인지"),
+    ([*PAGE_TEXTS[:5], PAGE_TEXTS[6], *PAGE_TEXTS[5:]], "8쪽이 어느 부분의 첫 쪽인지"),  # 3-2 opens twice
+    ([*PAGE_TEXTS[:4], PAGE_TEXTS[6], *PAGE_TEXTS[4:6]], "3-2의 첫 쪽을 찾지 못했습니다"),  # 3-2 before 3-1
+    ([*PAGE_TEXTS[:4], "변경이력 관리번호 사업명", *PAGE_TEXTS[4:]], "5쪽이 어느 부분의 첫 쪽인지"),
+    ([*PAGE_TEXTS[:2], *PAGE_TEXTS[3:]], "목표 미달 카드의 첫 쪽을 찾지 못했습니다"),
 ])
 def test_find_starts_refuses_what_it_cannot_check(pages: list[str], said: str) -> None:
     with pytest.raises(LayoutUnchecked, match=said):
@@ -431,16 +492,18 @@ def test_contents_page_numbers_are_the_pages_of_the_pdf(tmp_path: Path) -> None:
     made = package.pdf_and_pages(contents)
     data, pages = made.data, made.pages
     assert made.note == ""  # found in the one-run layout: no parts converted one by one
-    assert pages[:2] == [3, 4]  # cover, 목차: one page each; 총괄표 (landscape) one page
+    assert pages[0] == 3  # cover, 목차: one page each
     texts = _pdf_pages(data, tmp_path)
     assert len(texts) > pages[-1]
-    assert texts[pages[0] - 1].startswith("총괄표") and texts[pages[1] - 1].startswith("변경이력")
-    for title, page in ((TITLE_31, pages[2]), (TITLE_32, pages[3])):  # the 관리번호 box, then the 사업명
+    for title, page in zip(("총괄표", "목표미달카드", "변경이력"), pages, strict=False):
+        assert texts[page - 1].startswith(title), (title, page)
+    for title, page in ((TITLE_31, pages[3]), (TITLE_32, pages[4])):  # the 관리번호 box, then the 사업명
         assert "".join(title.split()) in texts[page - 1][:40], (title, page)
         assert "".join(title.split()) not in texts[page - 2], (title, page)
     squeezed = ["".join(title.split()) for title in (TITLE_31, TITLE_32)]
     toc = re.sub(r"\.{3,}", "", texts[1])  # the 목차 shows the numbers (dot leaders removed)
-    assert toc == f"목차총괄표3변경이력43-1{squeezed[0]}{pages[2]}3-2{squeezed[1]}{pages[3]}"
+    assert toc == (f"목차총괄표3목표미달카드{pages[1]}변경이력{pages[2]}3-1{squeezed[0]}{pages[3]}"
+                   f"3-2{squeezed[1]}{pages[4]}")
     # the PDF is the whole DOCX laid out in one piece: same pages, same text on each
     whole = pdf.convert([package.WRITERS["docx"].render_document(package_document(contents, pages))])[0]
     assert _pdf_pages(whole, tmp_path) == texts
@@ -457,8 +520,8 @@ def test_one_run_pdf_splices_the_numbered_front_to_the_rest(tmp_path: Path) -> N
     whole_texts = _pdf_pages(whole, tmp_path)
     assert len(texts) == len(whole_texts) == pdf.page_count(made.data) and texts == whole_texts
     assert texts[0].startswith("부산광역시사하구") and texts[1].startswith("목차")
-    assert len(made.pages) == 8 and made.pages[0] == 3 and made.pages == sorted(set(made.pages))
-    for card, page in zip(contents.book.cards, made.pages[2:], strict=True):
+    assert len(made.pages) == 9 and made.pages[0] == 3 and made.pages == sorted(set(made.pages))
+    for card, page in zip(contents.book.cards, made.pages[3:], strict=True):
         first = texts[page - 1]
         assert _squeezed(card.title) in first[:60] and card.id in first[:20], (card.id, page)
         assert first[:60].count("관리번호") == 1
@@ -483,10 +546,12 @@ def test_parts_method_when_a_first_page_cannot_be_found(tmp_path: Path) -> None:
         assert result.notes[0] in archive.read("참고.txt").decode("utf-8")
         texts = _pdf_pages(archive.read(f"{STEM}.pdf"), tmp_path)
     toc = re.sub(r"\.{3,}", "", "".join(texts[1:texts.index(next(t for t in texts if t.startswith("총괄표")))]))
-    shown = re.fullmatch(rf"목차총괄표(\d+)변경이력(\d+)3-1(?:아주긴사업명)+(\d+)3-2{_squeezed(TITLE_32)}(\d+)", toc)
+    shown = re.fullmatch(rf"목차총괄표(\d+)목표미달카드(\d+)변경이력(\d+)3-1(?:아주긴사업명)+(\d+)"
+                         rf"3-2{_squeezed(TITLE_32)}(\d+)", toc)
     assert shown, toc
-    summary, changes, first, second = (int(number) for number in shown.groups())
+    summary, missed, changes, first, second = (int(number) for number in shown.groups())
     assert texts[summary - 1].startswith("총괄표") and texts[changes - 1].startswith("변경이력")
+    assert texts[missed - 1].startswith("목표미달카드")
     assert "관리번호" in texts[first - 1][:20] and "3-1" in texts[first - 1][:20]
     assert _squeezed(TITLE_32) in texts[second - 1][:40] and "3-2" in texts[second - 1][:20]
     assert _squeezed(TITLE_32) not in texts[second - 2]
@@ -500,6 +565,7 @@ def test_package_with_pdf_and_numbered_contents() -> None:
         assert archive.read(f"{STEM}.pdf").startswith(b"%PDF")
         docx_text = _zip_text(archive.read(f"{STEM}.docx"), "word/document.xml")
         hwpx_text = _zip_text(archive.read(f"{STEM}.hwpx"), ".xml")
-    assert "총괄표 3" in docx_text and "변경이력 4" in docx_text  # entry, tab, page: text nodes joined by a space
+    numbers = re.search(r"총괄표 3 목표 미달 카드 (\d+) 변경이력 (\d+)", docx_text)  # entry, tab, page: joined by a space
+    assert numbers and 3 < int(numbers[1]) < int(numbers[2])
     assert "총괄표" in hwpx_text and "3" in hwpx_text
     assert result.members == 16

@@ -4,6 +4,9 @@ input/master.xlsx): Korean only, and written by every report format (formats.REP
 The sample has one card, 3-1 (추진 중, 추진율 60 %, 임기후, 시 / 구, 전략사업과 스마트산업담당,
 분야 3. 일자리가 넘치는 경제도시; read from tests/fixtures/3-1_2024-12_from-hwp.txt). By hand:
 계 1, 추진 중 1, every other status ``-``, 평균 추진율 60.0, 완료율 0 ÷ 1 = 0.0.
+3-1's 연차별 추진계획 targets 2024 at 60 %: on 2024-12-31 its 60 % reaches it exactly (달성,
+목표달성률 1 ÷ 1 = 100.0); on 2024-03-31 its 40 % did not (미달). No card is 임기내:
+이행률(임기내) 0 ÷ 0 prints ``-``. The sample has no 재정계획 rows: no 공약가계부.
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent / "input"
 AREA = "3. 일자리가 넘치는 경제도시"
 STATUSES = ["완료", "이행후 계속추진", "정상추진", "추진 중", "일부추진", "보류", "폐기"]
 HEAD = ["분야", "계", *STATUSES, "평균 추진율(%)", "완료율(%)"]
+#: 주요 지표 of the sample, by hand (see above)
+RATES = [["지표", "값(%)", "산출"], ["완료율", "0.0", "0 ÷ 1 × 100"], ["평균 추진율", "60.0", "60 ÷ 1"],
+         ["이행률(임기내)", "-", "0 ÷ 0 × 100"], ["목표달성률", "100.0", "1 ÷ 1 × 100"]]
+TARGET_HEAD = ["달성", "미달", "목표 없음", "목표달성률(%)"]
 #: the 분야별 row of 3-1 and the 합계 row, by hand (see above)
 AREA_ROW = [AREA, "1", "-", "-", "-", "1", "-", "-", "-", "60.0", "0.0"]
 TOTAL_ROW = ["합계", "1", "-", "-", "-", "1", "-", "-", "-", "60.0", "0.0"]
@@ -109,12 +116,15 @@ def table_rows(doc: Document) -> list[list[list[str]]]:
 
 # ── the documents ─────────────────────────────────────────────────────────
 def test_summary_document_of_the_sample_by_hand(summary_doc: Document) -> None:
-    tables = table_rows(summary_doc)
+    rates, *tables, by_area, by_department = table_rows(summary_doc)
+    assert rates == RATES
     assert len(tables) == 4
     assert tables[0] == [HEAD, AREA_ROW, TOTAL_ROW]
     assert tables[1][1] == ["전략사업과 스마트산업담당", *AREA_ROW[1:]]
     assert tables[2][1:] == [["임기내", *["-"] * 10], ["임기후", *AREA_ROW[1:]], TOTAL_ROW]
     assert tables[3][1] == ["시 / 구", *AREA_ROW[1:]]
+    assert by_area == [["분야", *TARGET_HEAD], [AREA, "1", "-", "-", "100.0"], ["합계", "1", "-", "-", "100.0"]]
+    assert by_department[1] == ["전략사업과 스마트산업담당", "1", "-", "-", "100.0"]
 
 
 def test_changes_document_of_the_sample(changes_doc: Document) -> None:
@@ -178,9 +188,10 @@ def test_docx_report(summary_doc: Document, changes_doc: Document) -> None:
     from docx import Document as Docx
 
     book = Docx(io.BytesIO(_render(summary_doc, ".docx")))
-    assert len(book.tables) == 4
-    assert [c.text for c in book.tables[0].rows[0].cells] == HEAD
-    assert [c.text for c in book.tables[0].rows[1].cells] == AREA_ROW
+    assert len(book.tables) == 7  # 주요 지표, 4 status tables, 목표 달성 by 분야 and 부서
+    assert [[c.text for c in row.cells] for row in book.tables[0].rows] == RATES
+    assert [c.text for c in book.tables[1].rows[0].cells] == HEAD
+    assert [c.text for c in book.tables[1].rows[1].cells] == AREA_ROW
     body = "\n".join(p.text for p in book.paragraphs)
     assert body.count("총괄표") == 1 and "부산광역시 사하구 민선 8기 (기준일 2024-12-31)" in body
     assert "※ 상태는 띄어쓰기를 무시하고 비교, 0건은 '-'" in body
@@ -197,7 +208,7 @@ def test_docx_report(summary_doc: Document, changes_doc: Document) -> None:
 
 def test_html_report(summary_doc: Document) -> None:
     page = _render(summary_doc, ".html").decode("utf-8")
-    assert '<html lang="ko">' in page and page.count("<table") == 4
+    assert '<html lang="ko">' in page and page.count("<table") == 7
     assert "<caption>분야별</caption>" in page
     assert "추진율 없는 카드 0건은 평균에서 제외" in page
 

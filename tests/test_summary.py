@@ -9,8 +9,18 @@ from decimal import Decimal
 import pytest
 
 from reportgen.document import STYLE_FIGURES, Paragraph, Section, Table, Title, walk
-from reportgen.model import Card, Contact, Header, Settings, Workbook, count_text
+from reportgen.model import (
+    AnnualPlan,
+    Card,
+    Contact,
+    FinanceRow,
+    Header,
+    Settings,
+    Workbook,
+    count_text,
+)
 from reportgen.summary import (
+    amount_text,
     as_of_line,
     figure_text,
     half_up,
@@ -142,12 +152,16 @@ def test_result_object_figures():
     assert s.cards == 7 and s.cards_without_progress == 1
 
 
-def test_blocks_are_the_four_figure_tables_and_no_title():
+STATUS_TABLES = ["분야별", "부서별", "완료시기별", "사업주체별"]
+CAPTIONS = ["주요 지표", *STATUS_TABLES, "목표 달성(분야별)", "목표 달성(부서별)"]
+
+
+def test_blocks_are_the_figure_tables_and_no_title():
     blocks = summary_blocks(summarize(_workbook()))
     assert all(isinstance(b, Table) for b in blocks)
-    assert [b.caption for b in blocks] == ["분야별", "부서별", "완료시기별", "사업주체별"]
+    assert [b.caption for b in blocks] == CAPTIONS  # no 공약가계부 without 재정계획 rows
     assert {(b.style, b.header_rows) for b in blocks} == {(STYLE_FIGURES, 1)}
-    for table in blocks:
+    for table in blocks[1:5]:
         assert [c.label for c in table.rows[0].cells] == [True] * 11  # the heading row
         for row in table.rows[1:]:  # each 분야 (…, 합계) is a row heading, its figures are values
             assert [c.label for c in row.cells] == [True] + [False] * 10
@@ -156,8 +170,8 @@ def test_blocks_are_the_four_figure_tables_and_no_title():
 
 def test_notes_are_korean_under_the_last_table_only():
     blocks = summary_blocks(summarize(_workbook()))
-    assert [b.notes for b in blocks[:-1]] == [(), (), ()]
-    notes = blocks[-1].notes
+    assert [b.notes for b in blocks[1:4]] == [(), (), ()]
+    notes = blocks[4].notes
     assert notes == (
         "※ 평균 추진율 = 추진율이 입력된 카드의 추진율 평균, 소수 첫째 자리 반올림(0.05 올림); "
         "추진율 없는 카드 1건은 평균에서 제외",
@@ -173,7 +187,7 @@ def test_document_title_is_printed_once():
     [section] = doc.blocks
     assert isinstance(section, Section) and (section.orientation, section.name) == ("landscape", "총괄표")
     assert section.blocks[:2] == (Title("총괄표"), Paragraph("부산광역시 사하구 민선 8기 (기준일 2024-12-31)"))
-    assert [b.caption for b in section.blocks[2:]] == ["분야별", "부서별", "완료시기별", "사업주체별"]
+    assert [b.caption for b in section.blocks[2:]] == CAPTIONS
     texts = [b.text for b in walk(doc.blocks) if isinstance(b, Title | Paragraph)]
     assert sum("총괄표" in text for text in texts) == 1
 
@@ -202,7 +216,7 @@ def test_done_statuses_configurable():
     rows = _table(_workbook(done_statuses=["완 료"]), "분야별")
     assert rows[1][-1] == "25.0"
     assert rows[3][-1] == "14.3"
-    assert "※ 완료율 = (완 료) 카드 수" in summary_blocks(summarize(_workbook(done_statuses=["완 료"])))[-1].notes[1]
+    assert "※ 완료율 = (완 료) 카드 수" in _tables(_workbook(done_statuses=["완 료"]))["사업주체별"].notes[1]
 
 
 def test_status_order_from_settings_and_unlisted_status_appended():
@@ -228,3 +242,185 @@ def test_mean_small_cases(progress, expected):
     rows = [(f"9-{i}", "9. 시험", "정상추진", p, "임기내", "구", "과") for i, p in enumerate(progress)]
     wb = Workbook(cards=_cards(rows))
     assert _table(wb, "분야별")[1][-2] == expected
+
+
+# ── 주요 지표 ─────────────────────────────────────────────────────────────
+def _targeted() -> Workbook:
+    """_workbook with 2024 targets (기준일 2024-12-31). By hand, 추진율 against the 2024 목표:
+
+    1-1 100 ≥ 100 달성 (exactly at it)   1-2 85 < 90 미달   1-3 40 ≥ 40 달성 (exactly)
+    1-4 24, no plan: 목표 없음            2-1 55 ≥ 50 달성   2-2 25 < 30 미달
+    2-3 no 추진율 (목표 50): 목표 없음
+    분야 A: 달성 2, 미달 1, 목표 없음 1, 2 ÷ 3 × 100 = 66.66… → 66.7
+    분야 B: 달성 1, 미달 1, 목표 없음 1, 1 ÷ 2 × 100 = 50.0
+    합계: 달성 3, 미달 2, 목표 없음 2, 3 ÷ 5 × 100 = 60.0
+    """
+    wb = _workbook()
+    for card, target in zip(wb.cards, (100, 90, 40, None, 50, 30, 50), strict=True):
+        if target is not None:
+            card.annual_plan = AnnualPlan(years=[2022, 2023, 2024, 2025, 2026], targets=[10, 20, target, 80, 100])
+    return wb
+
+
+def test_rates_table_by_hand():
+    # 완료율 2 ÷ 7 × 100 = 28.57… → 28.6; 평균 329 ÷ 6 = 54.83… → 54.8;
+    # 이행률(임기내): 임기내 1-1, 1-2, 2-1, done 1-1, 1-2: 2 ÷ 3 × 100 = 66.66… → 66.7; 목표달성률 3 ÷ 5 = 60.0
+    table = _tables(_targeted())["주요 지표"]
+    assert _rows(table) == [
+        ["지표", "값(%)", "산출"],
+        ["완료율", "28.6", "2 ÷ 7 × 100"],
+        ["평균 추진율", "54.8", "329 ÷ 6"],
+        ["이행률(임기내)", "66.7", "2 ÷ 3 × 100"],
+        ["목표달성률", "60.0", "3 ÷ 5 × 100"],
+    ]
+    assert table.notes == (
+        "※ 완료율 = 완료 카드 수 ÷ 전체 카드 수 × 100 (완료: 완료, 이행후 계속추진)",
+        "※ 평균 추진율 = 추진율 합 ÷ 추진율이 입력된 카드 수 (추진율 없는 카드 1건 제외)",
+        "※ 이행률(임기내) = 완료시기가 임기내인 카드 중 완료 카드 수 ÷ 완료시기가 임기내인 카드 수 × 100",
+        "※ 목표달성률 = 달성 카드 수 ÷ (달성 + 미달) 카드 수 × 100 (2024년 목표 기준, 목표 없는 카드 2건 제외)",
+        "※ 소수 첫째 자리 반올림(0.05 올림), 나누는 수가 0이면 '-'",
+    )
+
+
+def test_rates_follow_the_settings_order():
+    wb = _targeted()
+    wb.settings.rates = ["목표달성률", "완료율"]
+    table = _tables(wb)["주요 지표"]
+    assert [row[0] for row in _rows(table)[1:]] == ["목표달성률", "완료율"]
+    assert [note.split(" = ")[0] for note in table.notes[:2]] == ["※ 목표달성률", "※ 완료율"]
+    wb.settings.rates = []
+    assert "주요 지표" not in _tables(wb)
+
+
+def test_target_tables_by_hand():
+    tables = _tables(_targeted())
+    assert _rows(tables["목표 달성(분야별)"]) == [
+        ["분야", "달성", "미달", "목표 없음", "목표달성률(%)"],
+        [AREA_A, "2", "1", "1", "66.7"],
+        [AREA_B, "1", "1", "1", "50.0"],
+        ["합계", "3", "2", "2", "60.0"],
+    ]
+    # 안전총괄과 1-1 달성, 1-2 미달: 1 ÷ 2 = 50.0; 전략사업과 1-3 달성, 1-4 없음, 2-1 달성: 2 ÷ 2 = 100.0;
+    # 일자리경제과 2-2 미달, 2-3 없음: 0 ÷ 1 = 0.0
+    assert _rows(tables["목표 달성(부서별)"])[1:] == [
+        ["안전총괄과", "1", "1", "-", "50.0"],
+        ["전략사업과", "2", "-", "1", "100.0"],
+        ["일자리경제과", "-", "1", "1", "0.0"],
+        ["합계", "3", "2", "2", "60.0"],
+    ]
+    assert tables["목표 달성(분야별)"].notes == ()
+    assert tables["목표 달성(부서별)"].notes[0] == (
+        "※ 달성 = 추진율이 2024년 목표(연차별 추진계획의 목표(%)) 이상인 카드, 미달 = 목표보다 낮은 카드")
+
+
+def test_target_rate_dash_when_no_card_has_a_target():
+    rows = _table(_workbook(), "목표 달성(분야별)")  # no card has a plan: every card 목표 없음
+    assert rows[1:] == [[AREA_A, "-", "-", "4", "-"], [AREA_B, "-", "-", "3", "-"], ["합계", "-", "-", "7", "-"]]
+
+
+# ── 공약가계부 ────────────────────────────────────────────────────────────
+def _money(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _finance_book(rows) -> Workbook:
+    """Three cards in two 분야 (1-1, 1-2 in A; 2-1 in B) and the 재정계획 ``rows``."""
+    cards = [Card(id=cid, title=f"사업 {cid}", area=area) for cid, area in (("1-1", AREA_A), ("1-2", AREA_A),
+                                                                            ("2-1", AREA_B))]
+    finance = [FinanceRow(cid, year, source, _money(p), _money(s), _money(x)) for cid, year, source, p, s, x in rows]
+    return Workbook(Settings(as_of="2024-12-31"), cards, finance)
+
+
+#: (관리번호, 연도, 재원, 계획, 확보, 집행); None 연도 = the whole term
+FINANCE = [
+    ("1-1", 2023, "국비", 100, 100, 80),
+    ("1-1", 2024, "국비", 200, 150, 50),
+    ("1-1", None, "국비", 500, None, None),  # the term's 계획; 확보, 집행 from the years
+    ("1-1", 2024, "시·군·구비", 50, 50, 25),
+    ("1-2", None, "시·도비", 300, 120, 0),
+    ("2-1", 2024, "국비", 1000, 400, 100),
+    ("2-1", 2025, "국비", 1000, None, None),
+    ("2-1", 2024, "시·군·구비", 250, 250, 250),
+    ("2-1", 2024, "시ㆍ도비", 0, 0, 0),  # another middle dot: the same 재원
+    ("2-1", 2024, "기타", 12.5, None, None),
+]
+FINANCE_HEAD = ["계획(백만원)", "확보(백만원)", "집행(백만원)", "확보율(%)", "집행률(%)"]
+
+
+def test_finance_by_source_by_hand():
+    """Per card and 재원 (the term row's amount where it has one, else the years'):
+    1-1 국비 500 | 100+150 = 250 | 80+50 = 130;  1-1 시·군·구비 50 | 50 | 25;  1-2 시·도비 300 | 120 | 0;
+    2-1 국비 1000+1000 = 2000 | 400 | 100;  2-1 시·도비 0 | 0 | 0;  2-1 시·군·구비 250 | 250 | 250;
+    2-1 기타 12.5 | - | -.
+    국비 2,500 | 650 | 230: 650 ÷ 2500 = 26.0, 230 ÷ 650 = 35.38… → 35.4
+    시·도비 300 | 120 | 0: 40.0, 0.0;  시·군·구비 300 | 300 | 275: 100.0, 91.66… → 91.7;  기타 12.5 | - | -
+    합계 3,112.5 | 1,070 | 505: 1070 ÷ 3112.5 = 34.377… → 34.4, 505 ÷ 1070 = 47.19… → 47.2
+    """
+    table = _tables(_finance_book(FINANCE))["공약가계부(재원별)"]
+    assert _rows(table) == [
+        ["재원", *FINANCE_HEAD],
+        ["국비", "2,500", "650", "230", "26.0", "35.4"],
+        ["시·도비", "300", "120", "0", "40.0", "0.0"],
+        ["시·군·구비", "300", "300", "275", "100.0", "91.7"],
+        ["기타", "12.5", "-", "-", "-", "-"],
+        ["합계", "3,112.5", "1,070", "505", "34.4", "47.2"],
+    ]
+
+
+def test_finance_by_area_by_hand():
+    """분야 A (1-1, 1-2): 국비 500 | 250 | 130 (50.0, 52.0); 시·도비 300 | 120 | 0 (40.0, 0.0);
+    시·군·구비 50 | 50 | 25 (100.0, 50.0); 소계 850 | 420 | 155: 420 ÷ 850 = 49.41… → 49.4, 155 ÷ 420 = 36.90… → 36.9.
+    분야 B (2-1): 국비 2,000 | 400 | 100 (20.0, 25.0); 시·도비 0 | 0 | 0 (-, -); 시·군·구비 250 | 250 | 250
+    (100.0, 100.0); 기타 12.5 | - | -; 소계 2,262.5 | 650 | 350: 650 ÷ 2262.5 = 28.72… → 28.7, 350 ÷ 650 = 53.84… → 53.8.
+    합계 = 850 + 2,262.5 = 3,112.5 | 420 + 650 = 1,070 | 155 + 350 = 505 (34.4, 47.2)."""
+    table = _tables(_finance_book(FINANCE))["공약가계부(분야별)"]
+    assert _rows(table) == [
+        ["분야", "재원", *FINANCE_HEAD],
+        [AREA_A, "국비", "500", "250", "130", "50.0", "52.0"],
+        ["시·도비", "300", "120", "0", "40.0", "0.0"],
+        ["시·군·구비", "50", "50", "25", "100.0", "50.0"],
+        ["소계", "850", "420", "155", "49.4", "36.9"],
+        [AREA_B, "국비", "2,000", "400", "100", "20.0", "25.0"],
+        ["시·도비", "0", "0", "0", "-", "-"],
+        ["시·군·구비", "250", "250", "250", "100.0", "100.0"],
+        ["기타", "12.5", "-", "-", "-", "-"],
+        ["소계", "2,262.5", "650", "350", "28.7", "53.8"],
+        ["합계", "3,112.5", "1,070", "505", "34.4", "47.2"],
+    ]
+    spans = [(row.cells[0].lines, row.cells[0].rowspan, row.cells[0].colspan) for row in table.rows
+             if row.cells[0].rowspan > 1 or row.cells[0].colspan > 1]
+    assert spans == [((AREA_A,), 4, 1), ((AREA_B,), 5, 1), (("합계",), 1, 2)]
+
+
+def test_a_published_table_whose_typed_total_is_wrong():
+    """A published 공약가계부 printed 국비 1,234 / 시·도비 567 / 시·군·구비 89 and a typed 계 of 1,900.
+    The real sum is 1,234 + 567 + 89 = 1,890: our 합계 is the sum of the rows, never a typed figure."""
+    book = _finance_book([("1-1", None, "국비", 1234, None, None), ("1-2", None, "시·도비", 567, None, None),
+                          ("2-1", None, "시·군·구비", 89, None, None)])
+    for caption in ("공약가계부(재원별)", "공약가계부(분야별)"):
+        total = _table(book, caption)[-1]
+        assert total[0] == "합계" and total[-5] == "1,890" and "1,900" not in total
+
+
+def test_finance_only_with_finance_rows_and_korean_notes():
+    assert not [c for c in _tables(_workbook()) if c.startswith("공약가계부")]
+    blocks = summary_blocks(summarize(_finance_book(FINANCE)))
+    assert [b.caption for b in blocks][-2:] == ["공약가계부(재원별)", "공약가계부(분야별)"]
+    assert blocks[-2].notes == ()
+    assert blocks[-1].notes[1] == ("※ 한 카드·재원의 계획·확보·집행은 각각 연도가 빈 행(임기 전체)에 금액이 있으면 "
+                                   "그 금액, 없으면 연도별 행의 합(같은 금액을 두 번 더하지 않음)")
+    assert [b.caption for b in summary_blocks(summarize(_finance_book(FINANCE)), finance=False)] == CAPTIONS
+
+
+def test_every_note_of_the_summary_is_korean():
+    notes = [note for b in summary_blocks(summarize(_finance_book(FINANCE))) for note in b.notes]
+    notes += [note for b in summary_blocks(summarize(_targeted())) for note in b.notes]
+    assert len(notes) == 26  # each book: 5 rates, 3 status, 3 목표 달성 = 11; the first also 4 공약가계부
+    assert not [note for note in notes if re.search("[A-Za-z]", note)]
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (None, "-"), (Decimal(0), "0"), (Decimal("12345"), "12,345"), (Decimal("1234.50"), "1,234.5"),
+    (Decimal("1E+3"), "1,000"), (Decimal("0.25"), "0.25")])
+def test_amount_text(value, text):
+    assert amount_text(value) == text
