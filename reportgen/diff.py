@@ -560,8 +560,10 @@ def card_blocks(cd: CardDiff) -> list[Block]:
 BEHIND_SHARES = (90, 250, 100, 130, 100, 130, 200)
 
 
-def _year_label(year: int | None) -> str:
-    return f"{L_TARGET}({year}{YEAR_SUFFIX})" if year is not None else L_TARGET
+def _target_head(when: str, year: int | None) -> Cell:
+    """A target column's heading: ``변경 전 목표`` over ``(2024년)``."""
+    lines = (f"{when} {L_TARGET}", f"({year}{YEAR_SUFFIX})") if year is not None else (f"{when} {L_TARGET}",)
+    return Cell(lines, label=True)
 
 
 def behind_notes(d: Diff) -> list[str]:
@@ -586,9 +588,9 @@ def behind_blocks(d: Diff) -> list[Block]:
     notes = behind_notes(d)
     if not d.behind:
         return [Heading(TITLE_BEHIND, 1), Paragraph(NONE_BEHIND), *(Paragraph(note) for note in notes)]
-    labels = (L_ID, L_TITLE, f"{L_BEFORE} {L_PROGRESS}", f"{L_BEFORE} {_year_label(d.old_year)}",
-              f"{L_AFTER} {L_PROGRESS}", f"{L_AFTER} {_year_label(d.new_year)}", L_REASON)
-    head = Row(tuple(cell(text, label=True) for text in labels))
+    head = Row((cell(L_ID, label=True), cell(L_TITLE, label=True), cell(f"{L_BEFORE} {L_PROGRESS}", label=True),
+                _target_head(L_BEFORE, d.old_year), cell(f"{L_AFTER} {L_PROGRESS}", label=True),
+                _target_head(L_AFTER, d.new_year), cell(L_REASON, label=True)))
     body = [Row(tuple(cell(text) for text in (
         item.id, item.title, percent_text(item.old.progress) or "-", percent_text(item.old.target) or "-",
         percent_text(item.new.progress) or "-", percent_text(item.new.target) or "-", behind_reason(item))))
