@@ -280,9 +280,11 @@ def _image_types(content_types: bytes | None) -> frozenset[str]:
 
 
 @lru_cache(maxsize=8)
-def _load_template(path: Path, stamp: tuple[int, int]) -> Template:
-    """Read the reference docx (cached per path and modification time)."""
+def _load_template(absolute: str, stamp: tuple[int, int]) -> Template:
+    """Read the reference docx (cached per absolute path and modification time: a string, cheaper to look
+    up than a Path once per document)."""
     del stamp  # part of the cache key only
+    path = Path(absolute)
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -319,7 +321,7 @@ def load_template(path: Path | None = None, options: WriterOptions | None = None
         info = target.stat()
     except OSError as exc:
         raise _template_problem(target, "파일이 없습니다", "file not found") from exc
-    return _load_template(Path(os.path.abspath(target)), (info.st_mtime_ns, info.st_size))
+    return _load_template(os.path.abspath(target), (info.st_mtime_ns, info.st_size))
 
 
 # ── XML building blocks ──────────────────────────────────────────────────
@@ -423,12 +425,6 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-@lru_cache(maxsize=1024)
-def _label_cell(opening: str, label: str, keep: str, lines: tuple[str, ...]) -> str:
-    """A label cell (the same labels on every card, so drawn once)."""
-    return f"{opening}{label}{keep}</w:pPr>{lines_run(lines)}</w:p></w:tc>"
-
-
 # ── the page model ───────────────────────────────────────────────────────
 #: a line's height at single spacing, in ems: NanumGothic's ascent + descent, the font LibreOffice draws
 #: 맑은 고딕 with here (Word's own 맑은 고딕 is taller, 1.34 em)
@@ -513,7 +509,7 @@ def wrapped_lines(text: str, room: float, first: float = 0.0) -> int:
         return 1
     if EM_WIDE * size - (EM_WIDE - EM_ASCII) * len(text.encode("ascii", "ignore")) <= free:
         return 1  # fits even if every sign but ASCII were as wide as Hangul
-    widths = [word_width(word) for word in text.split(" ")]
+    widths = list(map(word_width, text.split(" ")))
     if sum(widths) + EM_SPACE * (len(widths) - 1) <= free:
         return 1
     lines, used = 1, -EM_SPACE  # -EM_SPACE: nothing on the line yet
@@ -792,30 +788,39 @@ class Grid:
                       f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="{self.label_style}"/>')
         self.plain = f'<w:vAlign w:val="center"/></w:tcPr><w:p><w:pPr><w:pStyle w:val="{value}"/>'
         self.opening = [f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>' for width in widths]
-        # a cell of one line no longer than its column's room (signs: see wrapped_lines) is one line high
-        self.rooms = [(max(1.0, width / (self.label_look.size * 10)), max(1.0, width / (self.value_look.size * 10)))
-                      for width in self.inner]
-        self.one_label, self.one_value = _one_line_cell(self.label_look), _one_line_cell(self.value_look)
+        # a value cell of one line no longer than its column's room (signs: see wrapped_lines) is one line high
+        self.rooms = [max(1.0, width / (self.value_look.size * 10)) for width in self.inner]
+        self.one_value = self.value_look.before + self.value_look.height + self.value_look.after
+        self.labels: dict[tuple[int, str, tuple[str, ...]], tuple[str, int]] = {}  # (column, keep, lines) → drawn
 
     def plain_row(self, cells: tuple[Cell, ...], keep: str) -> tuple[str, int]:
-        """(XML, tallest cell) of a row of one cell a column: the common row, drawn straight; a label as
-        every card has it."""
+        """(XML, tallest cell) of a row of one cell a column: the common row, drawn straight."""
         parts, tallest = [], 0
-        opening, rooms, inner = self.opening, self.rooms, self.inner
+        opening, rooms, inner, labels = self.opening, self.rooms, self.inner, self.labels
         for column, item in enumerate(cells):
             lines = item.lines
             if item.label:
-                parts.append(_label_cell(opening[column], self.label, keep, lines))
-                height = self.one_label if len(lines) == 1 and len(lines[0]) <= rooms[column][0] else \
-                    _cell_height(item, inner[column], self.label_look)
+                drawn = labels.get((column, keep, lines))
+                if drawn is None:
+                    drawn = self.label_cell(column, keep, item)
+                parts.append(drawn[0])
+                height = drawn[1]
             else:
                 text = run(lines[0]) if len(lines) == 1 else lines_run(lines)
                 parts.append(f"{opening[column]}{self.plain}{keep}</w:pPr>{text}</w:p></w:tc>")
-                height = self.one_value if len(lines) == 1 and len(lines[0]) <= rooms[column][1] else \
+                height = self.one_value if len(lines) == 1 and len(lines[0]) <= rooms[column] else \
                     _cell_height(item, inner[column], self.value_look)
             if height > tallest:
                 tallest = height
         return "".join(parts), tallest
+
+    def label_cell(self, column: int, keep: str, item: Cell) -> tuple[str, int]:
+        """(XML, height) of a label cell in a plain row, remembered (the same labels on every card)."""
+        if len(self.labels) > 1024:
+            self.labels.clear()
+        xml = f"{self.opening[column]}{self.label}{keep}</w:pPr>{lines_run(item.lines)}</w:p></w:tc>"
+        drawn = self.labels[column, keep, item.lines] = (xml, _cell_height(item, self.inner[column], self.label_look))
+        return drawn
 
     def spanned_row(self, item: Row, above: dict[int, tuple[Cell, int]], keep: str) -> tuple[str, int]:
         """(XML, tallest cell) of a row with spans or cells continued from ``above``: spans as gridSpan, a
@@ -868,11 +873,6 @@ class Grid:
 
 
 _CELL_HEIGHTS: dict[tuple[tuple[str, ...], int, int, int, int], int] = {}
-
-
-def _one_line_cell(look: Look) -> int:
-    """Height of a cell's paragraph of one line (see :func:`_cell_height`)."""
-    return look.before + look.height + look.after
 
 
 def _cell_height(item: Cell, width: int, look: Look) -> int:
