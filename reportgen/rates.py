@@ -37,6 +37,7 @@ from reportgen.model import (
     Workbook,
     label_key,
 )
+from reportgen.workbook_contract import COL_PLANNED, COL_SECURED, COL_SPENT, term_amount
 
 _TENTH = Decimal("0.1")
 #: the 완료시기 of a card due within the term
@@ -228,18 +229,11 @@ def total(amounts: Iterable[Amounts]) -> Amounts:
     return result
 
 
-def _amounts(row: FinanceRow) -> Amounts:
-    return Amounts(row.planned, row.secured, row.spent)
-
-
 def term_amounts(rows: Sequence[FinanceRow]) -> Amounts:
     """One card's and one 재원's amounts for the whole term: each amount from the whole-term rows
-    when one of them has it, else the sum of the year rows (never both)."""
-    term = total(_amounts(row) for row in rows if row.year is None)
-    years = total(_amounts(row) for row in rows if row.year is not None)
-    return Amounts(term.planned if term.planned is not None else years.planned,
-                   term.secured if term.secured is not None else years.secured,
-                   term.spent if term.spent is not None else years.spent)
+    when one of them has it, else the sum of the year rows (never both) — the rule the card's
+    소요예산 is summed by (:func:`reportgen.workbook_contract.term_amount`)."""
+    return Amounts(*(term_amount(rows, column) for column in (COL_PLANNED, COL_SECURED, COL_SPENT)))
 
 
 @dataclass(frozen=True)

@@ -486,7 +486,7 @@ def finance_source_table(f: FinanceSummary, notes_under: Sequence[str] = ()) -> 
     head = Row(tuple(cell(text, label=True) for text in (L_SOURCE, *FINANCE_HEAD)))
     body = [Row((cell(name, label=True), *amount_cells(amounts)))
             for name, amounts in (*f.by_source, (L_TOTAL_ROW, f.total))]
-    return Table((head, *body), (250, 150, 150, 150, 150, 150), header_rows=1, caption=TABLE_FINANCE_SOURCE,
+    return Table((head, *body), (350, 130, 130, 130, 130, 130), header_rows=1, caption=TABLE_FINANCE_SOURCE,
                  style=STYLE_FIGURES, notes=tuple(notes_under))
 
 
