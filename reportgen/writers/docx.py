@@ -792,6 +792,7 @@ class Grid:
         self.rooms = [max(1.0, width / (self.value_look.size * 10)) for width in self.inner]
         self.one_value = self.value_look.before + self.value_look.height + self.value_look.after
         self.labels: dict[tuple[int, str, tuple[str, ...]], tuple[str, int]] = {}  # (column, keep, lines) → drawn
+        self.spanned: dict[tuple[int, str, str | None, int, bool, tuple[str, ...]], tuple[str, int]] = {}
 
     def plain_row(self, cells: tuple[Cell, ...], keep: str) -> tuple[str, int]:
         """(XML, tallest cell) of a row of one cell a column: the common row, drawn straight."""
@@ -833,7 +834,7 @@ class Grid:
         while column < len(widths):
             if column in above:
                 origin, left = above[column]
-                out.append(self.cell_xml(origin, column, keep, "continue"))
+                out.append(self.spanned_cell(origin, column, keep, "continue")[0])
                 above[column] = (origin, left - 1)
                 if left <= 1:
                     del above[column]
@@ -844,32 +845,47 @@ class Grid:
                 out.append(cell(widths[column], para(self.value, "", keep)))
                 column += 1
                 continue
-            span = item_cell.colspan
-            if column + span > len(widths):
+            if column + item_cell.colspan > len(widths):
                 raise CardError(f"표의 칸이 열 수({len(widths)})보다 많습니다 / a table row has more cells "
                                 f"than its {len(widths)} columns")
             merge = None
-            height = _cell_height(item_cell, sum(widths[column:column + span]) - self.margins,
-                                  self.label_look if item_cell.label else self.value_look)
             if item_cell.rowspan > 1:
                 above[column] = (item_cell, item_cell.rowspan - 1)
                 merge = "restart"
-                height //= item_cell.rowspan
-            tallest = max(tallest, height)
-            out.append(self.cell_xml(item_cell, column, keep, merge))
-            column += span
+            xml, height = self.spanned_cell(item_cell, column, keep, merge)
+            out.append(xml)
+            tallest = max(tallest, height // item_cell.rowspan if merge else height)
+            column += item_cell.colspan
         if next(cells, None) is not None:
             raise CardError(f"표의 칸이 열 수({len(widths)})보다 많습니다 / a table row has more cells "
                             f"than its {len(widths)} columns")
         return "".join(out), tallest
 
-    def cell_xml(self, item: Cell, column: int, keep: str, merge: str | None) -> str:
+    def spanned_cell(self, item: Cell, column: int, keep: str, merge: str | None) -> tuple[str, int]:
+        """(XML, height) of a cell in a row with spans; label cells and cells continued from above are
+        remembered (a table's head, as the plan table's, is the same on every card)."""
+        if not item.label and merge != "continue":
+            return self.draw_cell(item, column, keep, merge)
+        key = (column, keep, merge, item.colspan, item.label, () if merge == "continue" else item.lines)
+        drawn = self.spanned.get(key)
+        if drawn is None:
+            if len(self.spanned) > 1024:
+                self.spanned.clear()
+            drawn = self.spanned[key] = self.draw_cell(item, column, keep, merge)
+        return drawn
+
+    def draw_cell(self, item: Cell, column: int, keep: str, merge: str | None) -> tuple[str, int]:
+        """(XML, height) of a cell spanning ``item.colspan`` columns from ``column`` (no text and no height
+        when it continues a cell from above)."""
         span = item.colspan
         width = sum(self.widths[column:column + span]) if span > 1 else self.widths[column]
         style = self.label_style if item.label else self.value
         content = f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{keep}</w:pPr>' \
                   f'{"" if merge == "continue" else lines_run(item.lines)}</w:p>'
-        return cell(width, content, span, merge, self.fill if item.label else None)
+        xml = cell(width, content, span, merge, self.fill if item.label else None)
+        if merge == "continue":
+            return xml, 0
+        return xml, _cell_height(item, width - self.margins, self.label_look if item.label else self.value_look)
 
 
 _CELL_HEIGHTS: dict[tuple[tuple[str, ...], int, int, int, int], int] = {}
