@@ -69,6 +69,7 @@ from reportgen.resources import WriterOptions
 from reportgen.summary import (
     L_AS_OF,
     L_TERM,
+    LANDSCAPE_CHART_WIDTH,
     Summary,
     finance_blocks,
     summarize,
@@ -260,7 +261,8 @@ def front_blocks(contents: PackageContents, pages: Sequence[int] | None) -> tupl
 
 def summary_section(s: Summary) -> Section:
     """총괄표: its heading and tables, landscape (11 columns); the 공약가계부 is a part of its own."""
-    return Section((Heading(SUMMARY_TITLE, 1), *summary_blocks(s, finance=False)), "landscape", SUMMARY_TITLE)
+    return Section((Heading(SUMMARY_TITLE, 1), *summary_blocks(s, finance=False, charts=LANDSCAPE_CHART_WIDTH)),
+                   "landscape", SUMMARY_TITLE)
 
 
 def finance_section(s: Summary) -> Section | None:

@@ -517,20 +517,31 @@ def finance_blocks(s: Summary) -> list[Block]:
 
 
 # ── the 총괄표 ──────────────────────────────────────────────────────────
-def summary_blocks(s: Summary, finance: bool = True) -> list[Block]:
+def summary_blocks(s: Summary, finance: bool = True, charts: int | None = None) -> list[Block]:
     """The 총괄표's tables: 주요 지표, 분야별, 부서별, 완료시기별, 사업주체별 (notes under the last),
-    목표 달성 by 분야 and 부서, and (``finance``, when there are 재정계획 rows) the 공약가계부; no
-    title, so that a document may put them under a heading of its own."""
+    목표 달성 by 분야 and 부서, and (``finance``, when there are 재정계획 rows) the 공약가계부; with
+    ``charts`` (their width in per mille of the text width) the two 분야 charts follow the 분야별
+    table. No title, so that a document may put them under a heading of its own."""
     last = len(s.tables) - 1
     rates = rates_table(s)
-    return [*([rates] if rates else []),
-            *(summary_table(s, table, notes(s) if index == last else ()) for index, table in enumerate(s.tables)),
-            *target_blocks(s),
-            *(finance_blocks(s) if finance else [])]
+    blocks: list[Block] = [rates] if rates else []
+    for index, table in enumerate(s.tables):
+        blocks.append(summary_table(s, table, notes(s) if index == last else ()))
+        if charts is not None and table.title == TABLE_AREA:
+            from reportgen.charts import summary_charts  # charts imports this module
+
+            blocks += summary_charts(s, charts)
+    return [*blocks, *target_blocks(s), *(finance_blocks(s) if finance else [])]
+
+
+#: chart width on the landscape 총괄표 page (per mille of the text width): the charts' 9 pt text
+#: prints at about 9 pt there, as on a portrait page at full width
+LANDSCAPE_CHART_WIDTH = 650
 
 
 def summary_document(s: Summary) -> Document:
     """The 총괄표 as a document: its title, the office and 기준일 line, the tables (A4 landscape)."""
     about = as_of_line(s)
-    blocks: list[Block] = [Title(TITLE), *([Paragraph(about)] if about else []), *summary_blocks(s)]
+    blocks: list[Block] = [Title(TITLE), *([Paragraph(about)] if about else []),
+                           *summary_blocks(s, charts=LANDSCAPE_CHART_WIDTH)]
     return Document(TITLE, (Section(tuple(blocks), "landscape", TITLE),), name=TITLE)

@@ -187,7 +187,11 @@ def test_document_title_is_printed_once():
     [section] = doc.blocks
     assert isinstance(section, Section) and (section.orientation, section.name) == ("landscape", "총괄표")
     assert section.blocks[:2] == (Title("총괄표"), Paragraph("부산광역시 사하구 민선 8기 (기준일 2024-12-31)"))
-    assert [b.caption for b in section.blocks[2:]] == CAPTIONS
+    assert [b.caption for b in section.blocks[2:] if isinstance(b, Table)] == CAPTIONS
+    # the two 분야 charts stand right after the 분야별 table
+    after_area = section.blocks[2 + CAPTIONS.index("분야별") + 1:][:2]
+    assert [type(b).__name__ for b in after_area] == ["Image", "Image"]
+    assert [b.caption for b in after_area] == ["분야별 추진상황", "분야별 완료율·평균 추진율"]
     texts = [b.text for b in walk(doc.blocks) if isinstance(b, Title | Paragraph)]
     assert sum("총괄표" in text for text in texts) == 1
 
