@@ -45,7 +45,9 @@ from reportgen.writers import pdf as pdf_writer
 from reportgen.writers.docx import (
     Look,
     Pages,
+    chosen_layouts,
     load_template,
+    nearly_empty,
     page_estimate,
     render_document,
     render_docx,
@@ -501,3 +503,81 @@ def test_sample_card_pdf_does_not_end_with_only_communication_and_effects() -> N
     ahead = last.split("【구민소통실적】")[0] if "【구민소통실적】" in last else last.split("【기대효과】")[0]
     assert len(ahead) > 100  # the last page holds more than the last two sections
     assert len(pages) == 2
+
+
+# ── one walk: the units come with the XML; a run drawn again in a tighter layout ─────────────────────
+def test_nearly_empty_by_hand() -> None:
+    # 15136 / 5 = 3027.2: a last page holding 3027 twips is nearly empty, 3028 is not; one page never is
+    assert nearly_empty(Pages(2, 3027), PAGE_TEXT_HEIGHT)
+    assert not nearly_empty(Pages(2, 3028), PAGE_TEXT_HEIGHT)
+    assert not nearly_empty(Pages(1, 10), PAGE_TEXT_HEIGHT)
+
+
+def test_chosen_layouts_of_the_sample_cards() -> None:
+    # the 2024-12 card's third page is saved by the first tighter layout (see test_sample_cards_last_page_decision)
+    assert chosen_layouts(card_document(read_text(FIXTURE))) == [1]
+    assert chosen_layouts(card_document(read_text(FIXTURE.with_name("3-1_2024-03_from-docx.txt")))) == [0]
+    assert chosen_layouts(bullets(48)) == [1] and chosen_layouts(bullets(47)) == [0]
+
+
+def test_box_height_by_hand() -> None:
+    # Card Box: cell margins 85 above and below, a ½ pt rule above and below (2 × 10); Card Box Title 40 before,
+    # 278, 60 after; the ▪ line in Card Box Item 0 before, 278, 40 after: 170 + 20 + 378 + 318 = 886 twips;
+    # then Normal's line (nothing between: the box has no space after, Normal none before)
+    doc = Document("상자", (Box("인허가 현황", (Paragraph("총 12개소", "▪", 2),)), Paragraph("끝")))
+    assert page_estimate(doc) == [Pages(1, 886 + BULLET_LINE)]
+
+
+def test_picture_in_a_run_drawn_again_is_written_once() -> None:
+    # the picture: 9638 × 500 / 1000 = 4819 twips wide, 2409 high, Normal's 40 after; 40 bullets fill page 1
+    # (2409 + 40 × 318 = 15129), the 41st alone on page 2; half the space after (20) holds all 41
+    # (2409 + 41 × 298 = 14627): the run is drawn again in the first tighter layout, the picture still once
+    doc = Document("그림", (Image(png(2, 1), "image/png", "막대 그림", width=500), *bullets(41).blocks))
+    assert page_estimate(doc) == [Pages(2, BULLET_LINE)]
+    assert chosen_layouts(doc) == [1]
+    data = render_document(doc)
+    package = parts(data)
+    assert [name for name in package if name.startswith("word/media/")] == ["word/media/reportgen-image1.png"]
+    rels = etree.fromstring(package["word/_rels/document.xml.rels"])
+    assert [r.get("Id") for r in rels.iter(f"{REL}Relationship") if r.get("Type").endswith("/image")] == [
+        "rIdReportgenImage1"]
+    assert [pr.get("id") for pr in body(data).iter(f"{WP}docPr")] == ["1"]
+    assert spacing_of(data)["CardBullet1"] == {"after=20 before=0 line=264 lineRule=auto"}
+
+
+def cell_widths(tbl: etree._Element) -> list[tuple[int, bool, str]]:
+    """(width, keeps with next, vMerge) of each cell of a table, row by row."""
+    out = []
+    for tc in tbl.iter(f"{W}tc"):
+        merge = tc.find(f"{W}tcPr/{W}vMerge")
+        out.append((int(tc.find(f"{W}tcPr/{W}tcW").get(f"{W}w")), tc.find(f"{W}p/{W}pPr/{W}keepNext") is not None,
+                    "" if merge is None else merge.get(f"{W}val", "continue")))
+    return out
+
+
+def test_label_cells_remembered_per_column_width_and_keep() -> None:
+    # the same label in two tables: 9638 × 300 / 1000 = 2891 and the rest 6747; 500/500: 4819 and 4819; the
+    # second table's notes keep its last two rows (rows 2 and 3) with them
+    doc = Document("표", (
+        Table((Row((cell("구분", label=True), cell("가"))),), (300, 700), name="가 표"),
+        Table(tuple(Row((cell("구분", label=True), cell(str(n)))) for n in range(3)), (500, 500), name="나 표",
+              notes=("주: 시험",)),
+    ))
+    root = body(render_document(doc))
+    assert cell_widths(table_by_caption(root, "가 표")) == [(2891, False, ""), (6747, False, "")]
+    assert cell_widths(table_by_caption(root, "나 표")) == [(4819, False, ""), (4819, False, ""),
+                                                          (4819, True, ""), (4819, True, ""),
+                                                          (4819, True, ""), (4819, True, "")]
+
+
+def test_continued_cells_remembered_per_column_width() -> None:
+    # a label spanning two rows, in two tables of other shares: 9638 × 200 / 1000 = 1927 (rest 7711) and
+    # 9638 × 400 / 1000 = 3855 (rest 5783); the second row's first cell continues it
+    def spanned(name: str, shares: tuple[int, int]) -> Table:
+        return Table((Row((cell("항목", label=True, rowspan=2), cell("값", label=True))), Row((cell("1"),))),
+                     shares, name=name)
+    root = body(render_document(Document("표", (spanned("가 표", (200, 800)), spanned("나 표", (400, 600))))))
+    assert cell_widths(table_by_caption(root, "가 표")) == [(1927, False, "restart"), (7711, False, ""),
+                                                          (1927, False, "continue"), (7711, False, "")]
+    assert cell_widths(table_by_caption(root, "나 표")) == [(3855, False, "restart"), (5783, False, ""),
+                                                          (3855, False, "continue"), (5783, False, "")]

@@ -940,6 +940,7 @@ class _Body:
         self.units: list[Unit] = []
         self.images: list[tuple[str, Image]] = []  # (relationship id, picture)
         self.chosen: list[int] = []  # the layout of each run drawn by body()
+        self.tables: dict[tuple[int, int], tuple[str, list[Unit]]] = {}  # (id, text width) → drawn (see grid)
         self.page = template.pages[""]
         self.layout_number = 0
         self.layout = template.layouts[0]
@@ -1050,26 +1051,35 @@ class _Body:
         """The caption, the rows (none splits; the header rows repeat) and the notes."""
         if block.caption:
             self.para(self.s["caption"], block.caption, True)
-        widths = shares(self.page.text_width * block.width // 1000, block.shares)
-        rows, heights = self.table_rows(block, widths)
-        self.out.append(grid_table(self.s["table"], widths, rows, block.align or "center",
-                                   block.caption or block.name))
-        self.row_units(block, heights)
+        key = (id(block), self.page.text_width)
+        drawn = self.tables.get(key)
+        if drawn is None:
+            drawn = self.tables[key] = self.grid(block)
+        self.out.append(drawn[0])
+        self.units += drawn[1]
         notes = block.notes
         for index, note in enumerate(notes):
             self.para(self.s["table_note"], note, index < len(notes) - 1)
 
-    def row_units(self, block: Table, heights: list[int]) -> None:
+    def grid(self, block: Table) -> tuple[str, list[Unit]]:
+        """A table's XML and its rows' units: the same in every layout (table cells are never tightened),
+        so a run drawn again in a tighter layout takes them as they are."""
+        widths = shares(self.page.text_width * block.width // 1000, block.shares)
+        rows, heights = self.table_rows(block, widths)
+        return (grid_table(self.s["table"], widths, rows, block.align or "center", block.caption or block.name),
+                self.row_units(block, heights))
+
+    def row_units(self, block: Table, heights: list[int]) -> list[Unit]:
         """The rows' units: none splits, the last ones keep with the notes, the header rows repeat."""
         if not heights:
-            return
+            return []
         heights[0] += RULE  # the table's top rule
         header_rows = block.header_rows
         header = sum(heights[:header_rows])
         kept = len(heights) - ROWS_KEPT_WITH_NOTES if block.notes else len(heights)
-        self.units += [tuple.__new__(Unit, (0, height, 1, 0, index >= kept, False,  # Unit(…) without its keywords
-                                            header if index >= header_rows else 0, False))
-                       for index, height in enumerate(heights)]
+        return [tuple.__new__(Unit, (0, height, 1, 0, index >= kept, False,  # Unit(…) without its keywords
+                                     header if index >= header_rows else 0, False))
+                for index, height in enumerate(heights)]
 
     def table_rows(self, block: Table, widths: list[int]) -> tuple[list[str], list[int]]:
         """The rows on the grid and each row's height (see :class:`Grid`)."""
