@@ -581,3 +581,9 @@ def test_continued_cells_remembered_per_column_width() -> None:
                                                           (1927, False, "continue"), (7711, False, "")]
     assert cell_widths(table_by_caption(root, "나 표")) == [(3855, False, "restart"), (5783, False, ""),
                                                           (3855, False, "continue"), (5783, False, "")]
+    # two labels spanning two rows in one table, in columns of 1927 and 9638 - 1927 - 2891 = 4820 twips
+    both = Table((Row((cell("가", label=True, rowspan=2), cell("나", label=True), cell("다", label=True, rowspan=2))),
+                  Row((cell("1"),))), (200, 300, 500), name="다 표")
+    assert cell_widths(table_by_caption(body(render_document(Document("표", (both,)))), "다 표")) == [
+        (1927, False, "restart"), (2891, False, ""), (4820, False, "restart"),
+        (1927, False, "continue"), (2891, False, ""), (4820, False, "continue")]
