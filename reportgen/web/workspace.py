@@ -46,10 +46,11 @@ ALLOWED_COLLECT = (*CARD_SUFFIXES, WORKBOOK_SUFFIX)
 ALLOWED_WORKBOOK = (WORKBOOK_SUFFIX,)
 #: collections and finished jobs kept in memory at most (the oldest go first)
 KEEP = 20
-#: workbooks kept read in memory: the master, the one before (undo) and one more
-BOOKS = 3
+#: workbooks kept read in memory: the master and the one before it (undo). Few: each kept workbook
+#: makes later reads a little slower (the garbage collector walks its objects)
+BOOKS = 2
 #: checked uploads waiting to become the master (each holds a whole workbook in memory)
-KEEP_CHECKED = 3
+KEEP_CHECKED = 2
 
 
 def default_workspace() -> Path:
