@@ -645,10 +645,11 @@ def paginate(units: list[Unit], height: int) -> Pages:
             count, used, after = count + 1, 0, 0
             continue
         gap = (after if after > before else before) if used else before
-        if split and not keep and used + gap + line * lines <= height:  # the common paragraph: it fits
-            used += gap + line * lines
-            after = unit_after
-            continue
+        if not keep:  # the common paragraph or row: it fits
+            total = used + gap + line * lines
+            if total <= height:
+                used, after = total, unit_after
+                continue
         need = _kept_height(units, index, gap) if keep else gap + line
         if used and used + need > height >= need:
             count, used, gap = count + 1, header, before
