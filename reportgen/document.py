@@ -8,6 +8,7 @@ cells, a dated 추진실적 line), never how a format draws it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -16,8 +17,18 @@ IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
 ORIENTATIONS = ("portrait", "landscape")
 ALIGNMENTS = ("", "center", "right")
 #: table looks (``Table.style``): label/value rows whose values read left-aligned; the 관리번호
-#: box; a table of counts and rates (numbers in XLSX, figures aligned)
-STYLE_FIELDS, STYLE_ID, STYLE_FIGURES = "fields", "id", "figures"
+#: box; a table of counts and rates (numbers in XLSX, figures aligned); a list, one item a row
+#: (left-aligned text, e.g. pledges with links to their pages)
+STYLE_FIELDS, STYLE_ID, STYLE_FIGURES, STYLE_LIST = "fields", "id", "figures", "list"
+#: what starts a link that is not relative (a scheme such as ``https:`` or ``javascript:``, or ``//host``)
+_ABSOLUTE = re.compile(r"^\s*(?:[A-Za-z][A-Za-z0-9+.-]*:|[/\\]{2})")
+
+
+def check_link(link: str) -> None:
+    """A link must be relative (``cards/3-1.html``, ``../index.html``, ``#list``): a document
+    never points outside the folder it is written to."""
+    if _ABSOLUTE.match(link):
+        raise ValueError(f"link {link!r} is not a relative URL")
 
 
 @dataclass(frozen=True)
@@ -38,16 +49,19 @@ class Heading:
 @dataclass(frozen=True)
 class Paragraph:
     """A line of text with its bullet marker (``○``, ``-``, ``▷``, ``※``, ``▪`` or none) and depth;
-    ``align`` is empty (the text's natural side), ``center`` or ``right`` (a cover page's lines)."""
+    ``align`` is empty (the text's natural side), ``center`` or ``right`` (a cover page's lines);
+    ``link`` a relative URL the text leads to (a format without links prints the text alone)."""
 
     text: str
     marker: str = ""
     level: int = 0
     align: str = ""
+    link: str = ""
 
     def __post_init__(self) -> None:
         if self.align not in ALIGNMENTS:
             raise ValueError(f"align {self.align!r} is not one of {ALIGNMENTS}")
+        check_link(self.link)
 
 
 @dataclass(frozen=True)
@@ -70,21 +84,33 @@ class Box:
 
 @dataclass(frozen=True)
 class Cell:
-    """A table cell: its lines, spans, and whether it is a (shaded) label."""
+    """A table cell: its lines, spans, and whether it is a (shaded) label; ``link`` a relative URL
+    its text leads to (a format without links prints the text alone); ``verbatim``: text as
+    written, never read as a number even in a figures table (a 관리번호 ``12``, a year in a name)."""
 
     lines: tuple[str, ...] = ()
     rowspan: int = 1
     colspan: int = 1
     label: bool = False
+    link: str = ""
+    verbatim: bool = False
 
     def __post_init__(self) -> None:
         if self.rowspan < 1 or self.colspan < 1:
             raise ValueError(f"cell spans must be at least 1 (rowspan {self.rowspan}, colspan {self.colspan})")
+        check_link(self.link)
 
 
-def cell(text: str = "", *, label: bool = False, rowspan: int = 1, colspan: int = 1) -> Cell:
+def is_figure(table: Table, item: Cell) -> bool:
+    """Whether a cell is a figure (a number where its text is one): a figures table's cell that is
+    neither a label nor verbatim."""
+    return table.style == STYLE_FIGURES and not item.label and not item.verbatim
+
+
+def cell(text: str = "", *, label: bool = False, rowspan: int = 1, colspan: int = 1, link: str = "",
+         verbatim: bool = False) -> Cell:
     """A cell of one line (no line when ``text`` is empty)."""
-    return Cell((text,) if text else (), rowspan, colspan, label)
+    return Cell((text,) if text else (), rowspan, colspan, label, link, verbatim)
 
 
 @dataclass(frozen=True)
@@ -192,13 +218,16 @@ Block = Title | Heading | Paragraph | DatedLine | Box | Table | PageBreak | Imag
 
 @dataclass(frozen=True)
 class Document:
-    """A printable document: a title (the page and file title), its blocks, its language, and a
-    short ``name`` (e.g. the 관리번호) where a format wants one (an XLSX sheet name)."""
+    """A printable document: a title (the page and file title), its blocks, its language, a
+    short ``name`` (e.g. the 관리번호) where a format wants one (an XLSX sheet name), and ``nav``:
+    the lines leading to the other pages of a set of pages (a site's menu, the way back to its
+    index), shown before the content by a format with links (HTML) and left out by the others."""
 
     title: str
     blocks: tuple[Block, ...] = field(default_factory=tuple)
     lang: str = "ko"
     name: str = ""
+    nav: tuple[Paragraph, ...] = ()
 
 
 def walk(blocks: tuple[Block, ...]) -> Iterator[Block]:

@@ -1,10 +1,10 @@
-"""Open data: one row per pledge, as CSV (Excel-ready) or JSON (docs/export-schema.md, .json).
+"""Open data: one row per pledge, as a Document holding one table that the writers print.
 
-The fields and their order are :data:`FIELDS`. CSV is UTF-8 with a BOM (Excel reads the Korean),
-CRLF line ends, quoting only where needed; a text that Excel would read as a formula (it starts
-with one of :data:`reportgen.writers.xlsx.FORMULA_START`: ``= + - @``, their full-width forms, TAB,
-CR, LF) is written with a leading apostrophe ``'``, so that Excel shows it as text. JSON holds the
-values as they are (no apostrophe), numbers as numbers, an empty number as ``null``.
+The fields and their order are :data:`FIELDS`. :func:`export_document` builds the table (a header
+row, then one row per pledge; a figures table whose 추진율, 목표연도 and 목표(%) are numbers and
+whose other cells are text as written) and the report writers (:data:`reportgen.formats.REPORT_FORMATS`)
+print it: CSV (Excel-ready, formula-looking text made safe), JSON (docs/export-schema.md, .json),
+XLSX, HTML, text …
 
 담당자 names and phone numbers are never exported: open data names departments only. 목표 달성 is
 :func:`reportgen.rates.check_target` for the 기준일's year.
@@ -12,15 +12,16 @@ values as they are (no apostrophe), numbers as numbers, an empty number as ``nul
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from reportgen.document import STYLE_FIGURES, Cell, Document, Section, Table, Title, cell
+from reportgen.document import Row as TableRow
+from reportgen.errors import CardError, InputError, Problem
+from reportgen.formats import REPORT_FORMATS
 from reportgen.model import Card, Contact, Workbook, contact_text
 from reportgen.rates import check_target
-from reportgen.writers.xlsx import looks_like_formula
 
 # ── the fields ────────────────────────────────────────────────────────────
 F_ID, F_AREA, F_TITLE, F_CATEGORY, F_EXECUTOR, F_PERIOD = "관리번호", "분야", "사업명", "사업구분", "사업주체", "사업기간"
@@ -32,10 +33,15 @@ FIELDS = (F_ID, F_AREA, F_TITLE, F_CATEGORY, F_EXECUTOR, F_PERIOD, F_STATUS, F_P
           F_DEPARTMENT, F_COOPERATION, F_BUDGET, F_TARGET_YEAR, F_TARGET, F_OUTCOME, F_AS_OF)
 #: 협조부서 are joined by this in one field
 COOPERATION_SEPARATOR = "; "
-#: JSON: the top-level keys
-J_AGENCY, J_TERM, J_AS_OF, J_COUNT, J_ROWS = "기관명", "민선", "기준일", "공약 수", "공약"
-#: what a CSV cell that Excel would read as a formula is prefixed with
-TEXT_PREFIX = "'"
+#: the fields that are numbers (the others are text as written, even when they look like one)
+FIGURES = frozenset({F_PROGRESS, F_TARGET_YEAR, F_TARGET})
+#: each field's column width in per mille of the table
+SHARES = (45, 90, 160, 55, 45, 70, 55, 40, 45, 95, 95, 70, 45, 45, 50, 55)
+TITLE = "공약 이행 현황 공개 데이터"
+SHEET = "공약목록"
+NOTES = ("목표 달성 = 목표연도(기준일이 속한 해)의 목표(%)와 추진율이 둘 다 있을 때, 추진율 ≥ 목표(%) 이면 달성, "
+         "아니면 미달; 그해 목표나 추진율이 없으면 목표 없음",
+         "담당자 이름과 전화번호는 싣지 않습니다(추진부서·협조부서는 부서 이름만)")
 
 Row = dict[str, str | int | None]
 
@@ -81,32 +87,48 @@ def export_rows(book: Workbook, as_of: dt.date | None) -> Export:
     return Export(s.agency, s.term, day, tuple(card_row(card, as_of) for card in book.cards))
 
 
-# ── CSV ───────────────────────────────────────────────────────────────────
-def csv_cell(value: str | int | None) -> str:
-    """A value as its CSV text: a number as digits, None as empty, a formula-looking text with ``'``."""
-    if value is None:
-        return ""
-    text = str(value)
-    return TEXT_PREFIX + text if isinstance(value, str) and looks_like_formula(text) else text
+# ── the document ──────────────────────────────────────────────────────────
+def value_cell(name: str, value: str | int | None) -> Cell:
+    """A field's cell: a number field as its digits (empty when None), any other as verbatim text."""
+    text = "" if value is None else str(value)
+    return cell(text, verbatim=name not in FIGURES)
 
 
-def to_csv(data: Export) -> bytes:
-    """UTF-8 with BOM, CRLF, a header row of :data:`FIELDS` then one row per pledge."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(FIELDS)
-    for row in data.rows:
-        writer.writerow([csv_cell(row[name]) for name in FIELDS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+def export_table(data: Export) -> Table:
+    """The header row of :data:`FIELDS`, then one row per pledge."""
+    head = TableRow(tuple(cell(name, label=True) for name in FIELDS))
+    body = tuple(TableRow(tuple(value_cell(name, row[name]) for name in FIELDS), keep=False) for row in data.rows)
+    return Table((head, *body), SHARES, header_rows=1, name=SHEET, style=STYLE_FIGURES, notes=NOTES)
 
 
-# ── JSON ──────────────────────────────────────────────────────────────────
-def to_json(data: Export) -> bytes:
-    """``{"기관명", "민선", "기준일", "공약 수", "공약": [rows]}`` (docs/export-schema.json), UTF-8."""
-    document = {J_AGENCY: data.agency, J_TERM: data.term, J_AS_OF: data.as_of, J_COUNT: len(data.rows),
-                J_ROWS: [{name: row[name] for name in FIELDS} for row in data.rows]}
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+def export_title(data: Export) -> str:
+    """``가나구 민선 8기 공약 이행 현황 공개 데이터 (2024-12-31)``."""
+    who = " ".join(part for part in (data.agency, f"민선 {data.term}" if data.term else "") if part)
+    day = f" ({data.as_of})" if data.as_of else ""
+    return f"{who} {TITLE}".strip() + day
 
 
-#: output suffix → serializer
-SERIALIZERS = {".csv": to_csv, ".json": to_json}
+def export_document(data: Export) -> Document:
+    """The open data as a document: its title, then the table on a landscape page (sheet 공약목록)."""
+    title = export_title(data)
+    return Document(title, (Section((Title(title), export_table(data)), "landscape", SHEET),), name=SHEET)
+
+
+def serializer(suffix: str) -> Callable[[Export], bytes]:
+    """The export as the bytes of the report format of ``suffix``; a writer that cannot print it
+    (e.g. no LibreOffice for a PDF) is an input error: nothing is written."""
+    writer = REPORT_FORMATS[suffix]
+
+    def serialize(data: Export) -> bytes:
+        try:
+            return writer.render_document(export_document(data))
+        except CardError as exc:
+            raise InputError(Problem("-o", "", f"{suffix} 로 쓸 수 없습니다: {exc}", f"cannot write {suffix}: {exc}",
+                                     "다른 형식(.csv .json .xlsx)을 고르세요",
+                                     "choose another format (.csv .json .xlsx)")) from None
+
+    return serialize
+
+
+#: output suffix → serializer (every report format)
+SERIALIZERS = {suffix: serializer(suffix) for suffix in REPORT_FORMATS}

@@ -30,6 +30,7 @@ class Writer:
     name: str
     suffix: str
     module: str
+    card: bool = True  # a card format (``--format``, the package's cards); False: reports only
 
     def load(self) -> Callable[..., bytes | str]:
         """The module's ``render_document`` (raises ImportError when the format is not installed)."""
@@ -48,8 +49,8 @@ def _as_bytes(out: bytes | str) -> bytes:
     return out.encode("utf-8") if isinstance(out, str) else out
 
 
-#: every format a card or a report can be written in; a new format is one line here
-WRITERS = {
+#: every writer; a new format is one line here (``card=False``: a data format, for reports only)
+FORMATS = {
     "txt": Writer("txt", ".txt", "reportgen.writers.text"),
     "docx": Writer("docx", ".docx", "reportgen.writers.docx"),
     "xlsx": Writer("xlsx", ".xlsx", "reportgen.writers.xlsx"),
@@ -57,11 +58,16 @@ WRITERS = {
     "hwp": Writer("hwp", ".hwp", "reportgen.writers.hwp"),
     "html": Writer("html", ".html", "reportgen.writers.html"),
     "pdf": Writer("pdf", ".pdf", "reportgen.writers.pdf"),
+    "csv": Writer("csv", ".csv", "reportgen.writers.csv", card=False),
+    "json": Writer("json", ".json", "reportgen.writers.json", card=False),
 }
+#: the card formats (``--format``, ``all``, the package's and the web's cards): a card is no table
+#: of data, so CSV and JSON are not among them
+WRITERS = {name: writer for name, writer in FORMATS.items() if writer.card}
 #: formats ``--format all`` leaves out: PDF needs LibreOffice and takes a second a card
 ON_REQUEST = frozenset({"pdf"})
-#: formats of the 총괄표 and 변동사항 reports, by the output file's suffix
-REPORT_FORMATS = {writer.suffix: writer for writer in WRITERS.values() if writer.name != "hwp"}
+#: formats of the reports (총괄표, 변동사항, open data), by the output file's suffix
+REPORT_FORMATS = {writer.suffix: writer for writer in FORMATS.values() if writer.name != "hwp"}
 
 #: the --format name that means every format
 ALL = "all"

@@ -1,6 +1,6 @@
 """reportgen export: the CSV written byte for byte (BOM, CRLF, quoting, formula-looking text), the JSON
-against docs/export-schema.json, 목표 달성 by hand, and the command's refusals. Expected lines are
-written by hand below, never produced by reportgen."""
+against docs/export-schema.json, the same table as XLSX (numbers as numbers), 목표 달성 by hand, and
+the command's refusals. Expected lines are written by hand below, never produced by reportgen."""
 
 from __future__ import annotations
 
@@ -73,12 +73,12 @@ def test_csv_never_holds_contacts(workbook: Path, tmp_path: Path) -> None:
 def test_as_of_chooses_the_target_year(workbook: Path, tmp_path: Path) -> None:
     out = tmp_path / "공약.json"
     assert run(workbook, "-o", out, "--as-of", "2023-06-30").exit_code == 0
-    rows = json.loads(out.read_text(encoding="utf-8"))["공약"]
+    rows = json.loads(out.read_text(encoding="utf-8"))
     # 2023: 1-1 100 ≥ 50 달성; 2-1 30 ≥ 10 달성
     assert [(r["목표연도"], r["목표(%)"], r["목표 달성"]) for r in rows] == [(2023, 50, "달성"), (2023, 10, "달성")]
     # 2027 is outside the plan's years: no target
     assert run(workbook, "-o", out, "--as-of", "2027-01-31").exit_code == 0
-    rows = json.loads(out.read_text(encoding="utf-8"))["공약"]
+    rows = json.loads(out.read_text(encoding="utf-8"))
     assert [(r["목표(%)"], r["목표 달성"]) for r in rows] == [(None, "목표 없음"), (None, "목표 없음")]
 
 
@@ -100,31 +100,70 @@ def test_json_values_and_schema(workbook: Path, tmp_path: Path) -> None:
     assert run(workbook, "-o", out).exit_code == 0
     document = json.loads(out.read_text(encoding="utf-8"))
     assert validate(document, SCHEMA) == []
-    assert (document["기관명"], document["민선"], document["기준일"], document["공약 수"]) == ("가나구", "8기", "2024-12-31", 2)
-    second = document["공약"][1]
+    assert [row["관리번호"] for row in document] == ["1-1", "2-1"]
+    second = document[1]
     assert second["사업명"] == "+청년 일자리"  # JSON holds the value itself: no apostrophe
     assert (second["추진율"], second["목표(%)"], second["목표 달성"], second["협조부서"]) == (30, 40, "미달", "")
-    assert list(document["공약"][0]) == HEADER.split(",")
+    assert (second["소요예산"], second["기준일"]) == ("-", "2024-12-31")
+    assert list(document[0]) == HEADER.split(",")
+
+
+def test_a_number_like_id_stays_text(tmp_path: Path) -> None:
+    """관리번호 12 and 사업기간 2024 are text (verbatim cells), 추진율 is a number: in JSON and XLSX."""
+    from openpyxl import load_workbook
+
+    book = two_cards()
+    book.cards[0].id, book.cards[0].header.period = "12", "2024"
+    source = tmp_path / "master.xlsx"
+    source.write_bytes(write_workbook(book))
+    out = tmp_path / "공약.json"
+    assert run(source, "-o", out).exit_code == 0
+    first = json.loads(out.read_text(encoding="utf-8"))[0]
+    assert (first["관리번호"], first["사업기간"], first["추진율"]) == ("12", "2024", 100)
+    sheet_file = tmp_path / "공약.xlsx"
+    assert run(source, "-o", sheet_file).exit_code == 0
+    sheet = load_workbook(sheet_file).worksheets[0]
+    found = {c.value: c for row in sheet.iter_rows() for c in row if c.value in ("12", 12, "2024", 2024, 100, "100")}
+    assert {type(value) for value in found} == {str, int}  # "12", "2024" text; 100 a number
+    assert "12" in found and 12 not in found and "2024" in found and 100 in found
+
+
+def test_export_as_xlsx(workbook: Path, tmp_path: Path) -> None:
+    """The same table through the XLSX writer: the header row, then each pledge; 추진율 a number,
+    사업명 +청년 일자리 text (not a formula), no 담당자."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "공약.xlsx"
+    result = run(workbook, "-o", out)
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out).worksheets[0]
+    assert sheet.title == "공약목록"
+    rows = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
+    rows = [row for row in rows if row]
+    head = rows.index(HEADER.split(","))
+    assert rows[head + 1][:3] == ["1-1", "1. 안전한 도시", "CCTV 설치, 확대"]
+    assert rows[head + 2][2] == "+청년 일자리" and 30 in rows[head + 2] and "'-" not in rows[head + 2]
+    assert not any("홍길동" in str(v) for row in rows for v in row)
 
 
 def test_schema_validator_finds_faults() -> None:
     """The validator used above can fail: each broken document is refused at the right place."""
-    good = {"기관명": "", "민선": "", "기준일": "", "공약 수": 0, "공약": []}
-    assert validate(good, SCHEMA) == []
+    assert validate([], SCHEMA) == []
+    assert validate({}, SCHEMA) == ["$: type"]
     row = dict.fromkeys(HEADER.split(","), "")
     row.update({"관리번호": "1", "추진율": None, "목표연도": None, "목표(%)": None, "목표 달성": "달성"})
-    assert validate({**good, "공약": [row]}, SCHEMA) == []
-    assert validate({**good, "공약": [{**row, "목표 달성": "완료"}]}, SCHEMA) == ["$.공약[0].목표 달성: enum"]
-    assert validate({**good, "공약": [{**row, "추진율": "60"}]}, SCHEMA) == ["$.공약[0].추진율: type"]
-    assert validate({**good, "공약": [{**row, "추진율": 120}]}, SCHEMA) == ["$.공약[0].추진율: maximum"]
-    assert validate({**good, "기준일": "2024/12/31"}, SCHEMA) == ["$.기준일: pattern"]
-    assert validate({**good, "extra": 1}, SCHEMA) == ["$: additional extra"]
+    assert validate([row], SCHEMA) == []
+    assert validate([{**row, "목표 달성": "완료"}], SCHEMA) == ["$[0].목표 달성: enum"]
+    assert validate([{**row, "추진율": "60"}], SCHEMA) == ["$[0].추진율: type"]
+    assert validate([{**row, "추진율": 120}], SCHEMA) == ["$[0].추진율: maximum"]
+    assert validate([{**row, "기준일": "2024/12/31"}], SCHEMA) == ["$[0].기준일: pattern"]
+    assert validate([{**row, "extra": 1}], SCHEMA) == ["$[0]: additional extra"]
     del row["기준일"]
-    assert validate({**good, "공약": [row]}, SCHEMA) == ["$.공약[0]: required 기준일"]
+    assert validate([row], SCHEMA) == ["$[0]: required 기준일"]
 
 
 def test_refusals(workbook: Path, tmp_path: Path) -> None:
-    for target, words in ((tmp_path / "공약.txt", "csv"), (workbook, "csv"), (tmp_path / "x.csv", None)):
+    for target, words in ((tmp_path / "공약.odt", "csv"), (workbook, "csv"), (tmp_path / "x.csv", None)):
         if words is None:  # the input given as -o under another name: a hard link
             target.hardlink_to(workbook)
         result = run(workbook, "-o", target)

@@ -374,14 +374,15 @@ def _edges(table: Table, grid: tuple[float, ...]) -> list[int]:
 
 
 # ── blocks → rows ──────────────────────────────────────────────────────────
-def _cell_style(text: str, label: bool, style: str) -> _Style:
-    """A table cell's style: a shaded label, a number of a figures table, a label/value table's
-    value (left-aligned, as the DOCX, HWPX and HTML cards read), or a centred bordered text."""
+def _cell_style(text: str, label: bool, style: str, verbatim: bool = False) -> _Style:
+    """A table cell's style: a shaded label, a number of a figures table (not a verbatim cell), a
+    label/value table's value (left-aligned, as the DOCX, HWPX and HTML cards read), or a centred
+    bordered text."""
     if label:
         return S_LABEL
     if style == STYLE_FIELDS:
         return S_VALUE
-    if style == STYLE_FIGURES and (code := number_format(text)):
+    if style == STYLE_FIGURES and not verbatim and (code := number_format(text)):
         return _Style(border="all", align="center", number=code, figure=True)
     return S_CELL
 
@@ -459,7 +460,7 @@ class _Layout:
         for row, col, item in cell_places(block):
             rows_down = min(item.rowspan, len(block.rows) - row)
             put = self._put(block, self._edges(block), col, item.colspan, "\n".join(item.lines), item.label,
-                            rows_down)
+                            rows_down, item.verbatim)
             rows[row].append(put)
             rows[row + 1: row + rows_down] = [[*cells, (put[0], put[1], "", put[3], 1)]
                                               for cells in rows[row + 1: row + rows_down]]
@@ -478,12 +479,13 @@ class _Layout:
         return self.edges[id(block)]
 
     @staticmethod
-    def _put(block: Table, edges: list[int], col: int, span: int, text: str, label: bool, down: int) -> Put:
+    def _put(block: Table, edges: list[int], col: int, span: int, text: str, label: bool, down: int,
+             verbatim: bool = False) -> Put:
         if col >= len(block.shares):
             raise CardError(f"표의 칸이 열 수({len(block.shares)})보다 많습니다 / "
                             f"a table row has more cells than its {len(block.shares)} columns")
         first, last = edges[col], edges[min(col + span, len(block.shares))] - 1
-        return first, last, text, _cell_style(text, label, block.style), down
+        return first, last, text, _cell_style(text, label, block.style, verbatim), down
 
     def pagebreak(self, _block: PageBreak) -> None:
         self.sheet.page_break()
