@@ -1,7 +1,7 @@
 """A/B bench of the DOCX writer, interleaved in one process; its byte-for-byte check; its page model
 against LibreOffice.
 
-Usage: python bench/bench_docx_document.py [--n 100] [--rounds 11] [--old 7dcc078] [--base COMMIT|FILE]
+Usage: python bench/bench_docx_document.py [--n 100] [--rounds 11] [--old 7dcc078] [--base COMMIT|FILE] [--unique]
        python bench/bench_docx_document.py --same COMMIT|FILE [--n 400]
        python bench/bench_docx_document.py --pages [--n 102]
 
@@ -12,7 +12,9 @@ this tree's writer, the last two given each card's document built beforehand (th
 writer alone). The same cards of the generated corpus (bench/make_corpus.py), in
 rounds A B C …, the order reversed every other round, after one warm-up card
 each; each measurement is the CPU time of one pass, per card. Prints one Markdown
-table: medians, min–max and the ratios to the old and the base medians.
+table: medians, min–max and the ratios to the old and the base medians. ``--unique`` numbers
+every line and value cell of each document given (:func:`distinct`), so that nothing a writer
+remembers across documents is met again (the corpus repeats the reference card's lines).
 
 ``--same`` renders ``--n`` corpus cards and the fixture cards with this tree's
 writer and with the given one and says which DOCX files differ (none should,
@@ -37,10 +39,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
-from reportgen.document import Document
+from reportgen.document import Block, Box, DatedLine, Document, Paragraph, Section, Table
 from reportgen.documents import card_document
 from reportgen.readers.text import read_text
 from reportgen.writers import docx as new
@@ -69,6 +72,30 @@ def writer_module(source: str, folder: Path) -> ModuleType:
     return module
 
 
+def distinct(doc: Document, number: int) -> Document:
+    """``doc`` with ``number`` added to every text but its headings and table labels, so that no card shares
+    a line or a value cell with another (a worst case for what the writer remembers across documents: the
+    corpus repeats the reference card's lines)."""
+    def paragraph(item: Paragraph) -> Paragraph:
+        return replace(item, text=f"{item.text} {number}")
+
+    def block(item: Block) -> Block:
+        if isinstance(item, Paragraph):
+            return paragraph(item)
+        if isinstance(item, DatedLine):
+            return replace(item, text=f"{item.text} {number}", details=tuple(map(paragraph, item.details)))
+        if isinstance(item, Box):
+            return replace(item, lines=tuple(map(paragraph, item.lines)))
+        if isinstance(item, Table):
+            return replace(item, rows=tuple(replace(row, cells=tuple(
+                cell if cell.label else replace(cell, lines=tuple(f"{line} {number}" for line in cell.lines))
+                for cell in row.cells)) for row in item.rows))
+        if isinstance(item, Section):
+            return replace(item, blocks=tuple(map(block, item.blocks)))
+        return item
+    return replace(doc, blocks=tuple(map(block, doc.blocks)))
+
+
 def per_card(render: Callable[[object], bytes], items: list) -> float:
     """CPU ms per item of one pass over ``items``."""
     start = time.process_time()
@@ -81,10 +108,12 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} ({min(values):.3f}–{max(values):.3f})"
 
 
-def timing(n: int, rounds: int, old_commit: str, base: str | None) -> None:
+def timing(n: int, rounds: int, old_commit: str, base: str | None, unique: bool) -> None:
     """The interleaved rounds and their table."""
     cards = make_corpus(n).cards
     docs = [card_document(card) for card in cards]
+    if unique:  # the old card path renders the cards as they are: the same work but for the numbers
+        docs = [distinct(doc, number) for number, doc in enumerate(docs, 1)]
     with tempfile.TemporaryDirectory() as folder:
         package = OldPackage(old_commit, Path(folder))
         package.build(["writers.docx"])
@@ -103,7 +132,8 @@ def timing(n: int, rounds: int, old_commit: str, base: str | None) -> None:
                 times[name].append(per_card(render, items))
             print(f"round {index + 1}: " + "  ".join(f"{times[name][-1]:.3f}" for name in sides), file=sys.stderr)
     medians = {name: statistics.median(values) for name, values in times.items()}
-    print(f"{len(cards)} corpus cards, {rounds} rounds, CPU ms/card\n")
+    print(f"{len(cards)} corpus cards{' (distinct texts for the documents given)' if unique else ''}, {rounds} rounds, "
+          "CPU ms/card\n")
     print("| writer | median (min–max) | / " + " | / ".join(sides) + " |")
     print("| --- | ---: |" + " ---: |" * len(sides))
     for name in sides:
@@ -170,6 +200,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--old", default="7dcc078", help="commit whose card path is timed (its own templates)")
     parser.add_argument("--base", help="a commit or a saved docx.py with render_document, timed too")
+    parser.add_argument("--unique", action="store_true",
+                        help="number every card's lines and values (no text shared between documents)")
     parser.add_argument("--same", metavar="COMMIT|FILE", help="check the bytes against this writer")
     parser.add_argument("--pages", action="store_true", help="the page model against LibreOffice")
     args = parser.parse_args()
@@ -178,7 +210,7 @@ def main() -> None:
     elif args.same:
         same_bytes(args.n or 400, args.same)
     else:
-        timing(args.n or 100, args.rounds, args.old, args.base)
+        timing(args.n or 100, args.rounds, args.old, args.base, args.unique)
 
 
 if __name__ == "__main__":
