@@ -570,6 +570,17 @@ def test_label_cells_remembered_per_column_width_and_keep() -> None:
                                                           (4819, True, ""), (4819, True, "")]
 
 
+def test_same_text_as_label_and_as_value_in_one_column() -> None:
+    # cells are remembered by column and text: a label and a value of the same text stay apart (shaded or not,
+    # label or table-text style)
+    doc = Document("표", (Table((Row((cell("가", label=True), cell("가"))), Row((cell("가"), cell("가", label=True)))),
+                                (500, 500), name="가 표"),))
+    cells = [(tc.find(f"{W}tcPr/{W}shd") is not None, style(tc.find(f"{W}p")))
+             for tc in table_by_caption(body(render_document(doc)), "가 표").iter(f"{W}tc")]
+    assert cells == [(True, "CardTableLabel"), (False, "CardTableText"), (False, "CardTableText"),
+                     (True, "CardTableLabel")]
+
+
 def test_continued_cells_remembered_per_column_width() -> None:
     # a label spanning two rows, in two tables of other shares: 9638 × 200 / 1000 = 1927 (rest 7711) and
     # 9638 × 400 / 1000 = 3855 (rest 5783); the second row's first cell continues it

@@ -801,39 +801,32 @@ class Grid:
                       f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="{self.label_style}"/>')
         self.plain = f'<w:vAlign w:val="center"/></w:tcPr><w:p><w:pPr><w:pStyle w:val="{value}"/>'
         self.opening = [f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>' for width in widths]
-        # a value cell of one line no longer than its column's room (signs: see wrapped_lines) is one line high
-        self.rooms = [max(1.0, width / (self.value_look.size * 10)) for width in self.inner]
-        self.one_value = self.value_look.before + self.value_look.height + self.value_look.after
-        self.labels: dict[tuple[int, str, tuple[str, ...]], tuple[str, int]] = {}  # (column, keep, lines) → drawn
+        #: (column, keep, label, lines) → (XML, height) of the cells of plain rows met (see plain_row)
+        self.cells: dict[tuple[int, str, bool, tuple[str, ...]], tuple[str, int]] = {}
         self.spanned: dict[tuple[int, str, str | None, int, bool, tuple[str, ...]], tuple[str, int]] = {}
 
     def plain_row(self, cells: tuple[Cell, ...], keep: str) -> tuple[str, int]:
-        """(XML, tallest cell) of a row of one cell a column: the common row, drawn straight."""
+        """(XML, tallest cell) of a row of one cell a column: the common row. Its cells are remembered by
+        column and text: labels are the same on every card, and so are many values (사업구분, 소요예산,
+        years, targets and counts); a new text costs one dictionary entry more."""
         parts, tallest = [], 0
-        opening, rooms, inner, labels = self.opening, self.rooms, self.inner, self.labels
+        known = self.cells
         for column, item in enumerate(cells):
-            lines = item.lines
-            if item.label:
-                drawn = labels.get((column, keep, lines))
-                if drawn is None:
-                    drawn = self.label_cell(column, keep, item)
-                parts.append(drawn[0])
-                height = drawn[1]
-            else:
-                text = run(lines[0]) if len(lines) == 1 else lines_run(lines)
-                parts.append(f"{opening[column]}{self.plain}{keep}</w:pPr>{text}</w:p></w:tc>")
-                height = self.one_value if len(lines) == 1 and len(lines[0]) <= rooms[column] else \
-                    _cell_height(item, inner[column], self.value_look)
-            if height > tallest:
-                tallest = height
+            drawn = known.get((column, keep, item.label, item.lines))
+            if drawn is None:
+                drawn = self.plain_cell(column, keep, item)
+            parts.append(drawn[0])
+            if drawn[1] > tallest:
+                tallest = drawn[1]
         return "".join(parts), tallest
 
-    def label_cell(self, column: int, keep: str, item: Cell) -> tuple[str, int]:
-        """(XML, height) of a label cell in a plain row, remembered (the same labels on every card)."""
-        if len(self.labels) > 1024:
-            self.labels.clear()
-        xml = f"{self.opening[column]}{self.label}{keep}</w:pPr>{lines_run(item.lines)}</w:p></w:tc>"
-        drawn = self.labels[column, keep, item.lines] = (xml, _cell_height(item, self.inner[column], self.label_look))
+    def plain_cell(self, column: int, keep: str, item: Cell) -> tuple[str, int]:
+        """(XML, height) of a cell of a plain row, remembered (see :meth:`plain_row`)."""
+        if len(self.cells) > 1024:
+            self.cells.clear()
+        props, look = (self.label, self.label_look) if item.label else (self.plain, self.value_look)
+        xml = f"{self.opening[column]}{props}{keep}</w:pPr>{lines_run(item.lines)}</w:p></w:tc>"
+        drawn = self.cells[column, keep, item.label, item.lines] = (xml, _cell_height(item, self.inner[column], look))
         return drawn
 
     def spanned_row(self, item: Row, above: dict[int, tuple[Cell, int]], keep: str) -> tuple[str, int]:
