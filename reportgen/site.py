@@ -1,48 +1,57 @@
 """The public site (공약 이행 현황): a static folder an office uploads to its website.
 
-``index.html`` holds the 총괄표 (the tables of :func:`reportgen.summary.summary_blocks`), the charts
-(:mod:`reportgen.charts` when installed) and the list of pledges grouped by 분야 in ``<details>``;
-``area-N.html`` and ``status-N.html`` list the pledges of one 분야 / one 추진상황 (filtering without
-JavaScript); ``cards/관리번호.html`` is each card as the HTML writer prints it. Every page is one file
-with its style inside: no script, no external asset. ``hide_contacts`` clears 담당자 names and phone
-numbers from the cards before anything is printed.
-
-The pages' markup is ``templates/site/index.html.j2`` and ``templates/site/site.css``; this module
-decides what the pages hold and where the files go.
+Every page is a :class:`reportgen.document.Document` that the HTML writer prints, so the whole
+site has one look (``templates/page.html.j2``, restyled by ``templates/page.css``): ``index.html``
+holds the 총괄표 (the tables and charts of :func:`reportgen.summary.summary_blocks`) and the list of
+pledges, a heading and a table of links per 분야; ``area-N.html`` and ``status-N.html`` list the
+pledges of one 분야 / one 추진상황 (filtering without JavaScript); ``cards/관리번호.html`` is each
+card. The menu leading to these pages is the documents' ``nav`` (a card page's: the way back to the
+index). No script, no external asset. ``hide_contacts`` clears 담당자 names and phone numbers from
+the cards before anything is printed. This module decides what the pages hold and where the files go.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
-import importlib.util
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-import jinja2
-from markupsafe import Markup
-
 from reportgen.batch import as_of_view
-from reportgen.document import Block, Image
+from reportgen.document import (
+    STYLE_LIST,
+    Block,
+    Document,
+    Heading,
+    Paragraph,
+    Row,
+    Section,
+    Table,
+    Title,
+    cell,
+)
+from reportgen.documents import card_document
 from reportgen.errors import InputError, Problem
 from reportgen.fileio import inside, safe_filename, write_bytes_atomic
 from reportgen.formats import WRITERS
 from reportgen.model import Card, Workbook, label_key, status_text
 from reportgen.rates import check_target
-from reportgen.resources import WriterOptions, template_path
-from reportgen.summary import L_AS_OF, L_UNSET, Summary, summarize, summary_blocks
-from reportgen.writers.html import image_source, kind, table_view
+from reportgen.resources import WriterOptions
+from reportgen.summary import L_AS_OF, L_UNSET, summarize, summary_blocks
 
 INDEX = "index.html"
 CARDS = "cards"
-PAGE_TEMPLATE = "site/index.html.j2"
-STYLE_SHEET = "site/site.css"
 TITLE = "공약 이행 현황"
-#: the link a card page gets above the card, back to the index
-BACK_LINK = ('<nav class="site-back" aria-label="사이트 메뉴" style="margin: 1em auto; padding: 0 1rem; max-width: 210mm">'
-             '<a href="../index.html">← 공약 이행 현황 목록으로</a></nav>\n')
+#: a card page's way back to the index
+BACK = "← 공약 이행 현황 목록으로"
+#: what the list pages are grouped by
+BY_AREA, BY_STATUS = "분야", "추진상황"
+HINT = "분야나 추진상황만 보려면 위 메뉴에서 고르세요. 사업명을 누르면 공약 관리카드가 열립니다."
+#: the pledge list's columns (분야 only where the list is not of one 분야) and their widths (‰)
+LIST_COLUMNS = (("관리번호", 70), ("사업명", 330), ("추진상황(추진율)", 130), ("목표 달성", 90),
+                (BY_AREA, 160), ("추진부서", 170))
 
 
 @dataclass(frozen=True)
@@ -69,8 +78,7 @@ class Site:
 
     title: str
     about: str
-    summary: tuple[Block, ...]
-    charts: tuple[Image, ...]
+    summary: tuple[Block, ...]  # the 총괄표's tables, the 분야 charts after the 분야별 table
     entries: tuple[Entry, ...]
     areas: tuple[Group, ...]
     statuses: tuple[Group, ...]
@@ -112,15 +120,6 @@ def _groups(entries: tuple[Entry, ...], label_of: Callable[[Card], str], prefix:
     return tuple(Group(label, f"{prefix}-{index}.html", tuple(items)) for index, (label, items) in enumerate(kept, 1))
 
 
-def _charts(s: Summary) -> tuple[Image, ...]:
-    """The 총괄표 charts (:func:`reportgen.charts.summary_charts`) when that module is installed."""
-    if importlib.util.find_spec("reportgen.charts") is None:
-        return ()
-    from reportgen import charts
-
-    return tuple(charts.summary_charts(s))
-
-
 def plan_site(book: Workbook, as_of: dt.date | None, hide_contacts: bool = False) -> Site:
     """What the site of ``book`` shows as of ``as_of`` (추진실적 after that day left out, 목표 of its year)."""
     cards = [as_of_view(card, as_of) for card in book.cards]
@@ -132,46 +131,77 @@ def plan_site(book: Workbook, as_of: dt.date | None, hide_contacts: bool = False
     s = summarize(book)
     settings = book.settings
     who = " ".join(part for part in (settings.agency, f"민선 {settings.term}" if settings.term else "") if part)
-    return Site(title=f"{who} {TITLE}".strip(), about=f"{L_AS_OF} {s.as_of}" if s.as_of else "", summary=tuple(summary_blocks(s)),
-                charts=_charts(s), entries=entries,
+    return Site(title=f"{who} {TITLE}".strip(), about=f"{L_AS_OF} {s.as_of}" if s.as_of else "", summary=tuple(summary_blocks(s, charts=1000)),
+                entries=entries,
                 areas=_groups(entries, lambda card: card.area, "area"),
                 statuses=_groups(entries, lambda card: card.header.status, "status", settings.statuses))
 
 
 # ── pages ─────────────────────────────────────────────────────────────────
-@cache
-def _template(path: Path) -> jinja2.Template:
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                                     trim_blocks=True, lstrip_blocks=True)
-    return environment.from_string(path.read_text(encoding="utf-8"))
+def menu(site: Site) -> tuple[Paragraph, ...]:
+    """The site's menu: every pledge, then each 분야 and 추진상황 page with its count."""
+    lines = [Paragraph(f"전체 공약 ({len(site.entries)}건)", link=INDEX)]
+    for what, groups in ((BY_AREA, site.areas), (BY_STATUS, site.statuses)):
+        lines.append(Paragraph(f"{what}별"))
+        lines += [Paragraph(f"{g.label} ({len(g.entries)}건)", link=g.file) for g in groups]
+    return tuple(lines)
 
 
-def _page(site: Site, options: WriterOptions | None, group: Group | None = None, what: str = "") -> bytes:
-    """The index (``group`` None) or the list page of one group."""
-    css = template_path(STYLE_SHEET, options).read_text(encoding="utf-8").replace("</", "<\\/")
-    html = _template(template_path(PAGE_TEMPLATE, options)).render(
-        site=site, group=group, what=what, css=Markup(css), kind=kind, table_view=table_view,
-        image_source=image_source, status_text=lambda card: status_text(card.header))
-    return html.encode("utf-8")
+def pledge_table(entries: Iterable[Entry], caption: str, with_area: bool = True, name: str = "") -> Table:
+    """The pledges, a row each: 관리번호 (the row's heading), 사업명 linking to the card's page, …;
+    ``caption`` printed above, or ``name`` for screen readers when a heading already says it."""
+    columns = [(name, share) for name, share in LIST_COLUMNS if with_area or name != BY_AREA]
+    head = Row(tuple(cell(name, label=True) for name, _ in columns))
+    rows = [head]
+    for entry in entries:
+        card = entry.card
+        values = {"사업명": cell(card.title or card.id, link=entry.href),
+                  "추진상황(추진율)": cell(status_text(card.header)), "목표 달성": cell(entry.outcome),
+                  BY_AREA: cell(card.area), "추진부서": cell(card.header.department.department)}
+        rows.append(Row((cell(card.id, label=True), *(values[name] for name, _ in columns[1:])), keep=True))
+    return Table(tuple(rows), tuple(share for _, share in columns), header_rows=1, caption=caption, name=name,
+                 style=STYLE_LIST)
 
 
-def card_page(card: Card, options: WriterOptions | None = None) -> bytes:
-    """A card's page: the HTML writer's page with a link back to the index above the card."""
-    page = WRITERS["html"].render(card, options).decode("utf-8")
-    if page.count("<body>\n") == 1:
-        page = page.replace("<body>\n", "<body>\n" + BACK_LINK)
-    return page.encode("utf-8")
+def index_document(site: Site) -> Document:
+    """The index: the title and 기준일, the 총괄표 with its charts, the list by 분야."""
+    blocks: list[Block] = [Title(site.title), *([Paragraph(site.about)] if site.about else []),
+                           Heading("총괄표", 1), *site.summary,
+                           Heading(f"공약 목록 ({len(site.entries)}건)", 1), Paragraph(HINT)]
+    for group in site.areas:
+        blocks += [Heading(f"{group.label} ({len(group.entries)}건)", 2), pledge_table(group.entries, "", False, group.label)]
+    return Document(site.title, (Section(tuple(blocks), "landscape", TITLE),), nav=menu(site))
+
+
+def group_document(site: Site, group: Group, what: str) -> Document:
+    """The list page of one 분야 or 추진상황."""
+    heading = f"{what}: {group.label}"
+    blocks: tuple[Block, ...] = (Title(f"{heading} ({len(group.entries)}건)"),
+                                 *((Paragraph(site.about),) if site.about else ()),
+                                 pledge_table(group.entries, heading, what != BY_AREA))
+    return Document(f"{heading} - {site.title}", (Section(blocks, "landscape", group.label),), nav=menu(site))
+
+
+def card_page_document(card: Card) -> Document:
+    """A card's page: the standard card with the way back to the index before it."""
+    return dataclasses.replace(card_document(card), nav=(Paragraph(BACK, link=f"../{INDEX}"),))
+
+
+def site_documents(site: Site) -> dict[str, Document]:
+    """Every page of the site as a document, by its path in the site folder."""
+    pages = {INDEX: index_document(site)}
+    for what, groups in ((BY_AREA, site.areas), (BY_STATUS, site.statuses)):
+        for group in groups:
+            pages[group.file] = group_document(site, group, what)
+    for entry in site.entries:
+        pages[entry.href] = card_page_document(entry.card)
+    return pages
 
 
 def site_files(site: Site, options: WriterOptions | None = None) -> dict[str, bytes]:
     """Every file of the site by its path in the site folder (``index.html``, ``cards/3-1.html`` …)."""
-    files = {INDEX: _page(site, options)}
-    for what, groups in (("분야", site.areas), ("추진상황", site.statuses)):
-        for group in groups:
-            files[group.file] = _page(site, options, group, what)
-    for entry in site.entries:
-        files[entry.href] = card_page(entry.card, options)
-    return files
+    html = WRITERS["html"]
+    return {name: html.render_document(doc, options) for name, doc in site_documents(site).items()}
 
 
 def site_paths(folder: Path, names: Iterable[str]) -> list[Path]:

@@ -37,6 +37,7 @@ from reportgen.formats import WRITERS, parse_formats
 from reportgen.readers.text import read_text
 from reportgen.resources import WriterOptions, template_path
 from reportgen.writers.html import render_document, render_html
+from reportgen.writers.text import render_document as render_text_document
 from reportgen.writers.text import render_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -394,7 +395,9 @@ def test_table_notes_follow_the_table_and_describe_it() -> None:
                   notes=("추진율이 빈 카드 1건은 평균에서 뺐습니다.",))
     root = page(render_document(Document("t", (table,))))
     [html_table] = root.xpath("//table")
-    notes = html_table.getnext()
+    region = html_table.getparent()  # a figures table scrolls sideways in its own region (a phone)
+    assert (region.get("class"), region.get("role"), region.get("tabindex")) == ("table-scroll", "region", "0")
+    notes = region.getnext()
     assert notes.get("class") == "table-notes" and html_table.get("aria-describedby") == notes.get("id")
     assert notes.xpath("p/text()") == ["추진율이 빈 카드 1건은 평균에서 뺐습니다."]
     assert html_table.get("class") == "align-center figures"
@@ -458,3 +461,44 @@ def test_summary_charts_on_a_page_have_text_alternatives() -> None:
         assert img.get("alt") == block.alt and "1. 안전한 도시" in block.alt
         assert img.get("src").startswith("data:image/svg+xml;charset=utf-8,%3C")
     assert root.xpath("//figure/figcaption/text()") == ["분야별 추진상황", "분야별 완료율·평균 추진율"]
+
+
+def test_links_in_cells_and_lines() -> None:
+    """A cell's and a line's link is an <a> around its text (escaped); the text writer prints the
+    text alone; a link that is not relative is refused by the document model."""
+    table = Table((Row((cell("관리번호", label=True), cell("사업명", label=True))),
+                   Row((cell("3-1", label=True), cell("낙동강 <테크노밸리>", link="cards/3-1.html?a=1&b=2")))),
+                  (300, 700), header_rows=1)
+    doc = Document("t", (Paragraph("목록으로", link="../index.html"), table))
+    html = render_document(doc)
+    root = page(html)
+    assert [(a.get("href"), a.text_content()) for a in root.xpath("//main//a")] == [
+        ("../index.html", "목록으로"), ("cards/3-1.html?a=1&b=2", "낙동강 <테크노밸리>")]
+    assert root.xpath("//td/a/text()") == ["낙동강 <테크노밸리>"] and "&lt;테크노밸리&gt;" in html
+    assert 'href="cards/3-1.html?a=1&amp;b=2"' in html
+    text = render_text_document(doc)
+    assert "목록으로" in text and "낙동강 <테크노밸리>" in text and "cards/" not in text and "index.html" not in text
+    for bad in ("javascript:alert(1)", "https://example.org/", "//example.org/x", " JAVASCRIPT:x"):
+        with pytest.raises(ValueError, match="relative"):
+            cell("x", link=bad)
+        with pytest.raises(ValueError, match="relative"):
+            Paragraph("x", link=bad)
+
+
+def test_nav_before_the_content_with_a_skip_link() -> None:
+    """Document.nav: a skip link to #main first, then a menu of the lines (links, or labels), then
+    the content in <main id="main">; a document without nav has neither."""
+    nav = (Paragraph("전체 공약 (2건)", link="index.html"), Paragraph("분야별"), Paragraph("1. 안전 (1건)", link="area-1.html"))
+    root = page(render_document(Document("t", (Title("제목"),), nav=nav)))
+    body = root.xpath("//body/*")
+    assert [element.tag for element in body] == ["a", "nav", "main"]
+    assert (body[0].get("class"), body[0].get("href")) == ("skip", "#main")
+    assert body[1].get("class") == "menu" and body[1].get("aria-label")
+    assert [(li.get("class"), li.xpath("string(a/@href)"), li.text_content()) for li in body[1].xpath(".//li")] == [
+        (None, "index.html", "전체 공약 (2건)"), ("menu-label", "", "분야별"), (None, "area-1.html", "1. 안전 (1건)")]
+    assert body[2].get("id") == "main"
+    plain = page(render_document(Document("t", (Title("제목"),))))
+    assert not plain.xpath("//nav | //a[@class='skip'] | //main[@id]")
+    css = template_path("page.css").read_text(encoding="utf-8")
+    assert re.search(r"\.skip:focus\s*\{[^}]*top:", css)  # shown when the keyboard reaches it
+    assert re.search(r"@media print\s*\{[^}]*nav\.menu[^}]*display:\s*none", css)

@@ -19,6 +19,8 @@ from markupsafe import Markup
 
 from reportgen import model as m
 from reportgen.document import (
+    STYLE_FIGURES,
+    STYLE_LIST,
     Cell,
     ContentsEntry,
     Document,
@@ -146,6 +148,15 @@ def svg_uri(svg: str) -> str:
     return f"data:{SVG_TYPE};charset=utf-8,{quote(svg, safe=SVG_URI_SAFE)}"
 
 
+#: table looks that may be wider than a phone's screen: they scroll sideways in their own region
+SCROLLING = frozenset({STYLE_FIGURES, STYLE_LIST})
+
+
+def scrolls(table: Table) -> bool:
+    """Whether the page lets the table scroll sideways (a figures table or a list)."""
+    return table.style in SCROLLING
+
+
 def kind(block: object) -> str:
     """The template macro drawing a block: its class name in lower case."""
     return type(block).__name__.lower()
@@ -176,7 +187,7 @@ def render_document(doc: Document, options: WriterOptions | None = None) -> str:
     return _page(template_path(PAGE_TEMPLATE, options)).render(
         doc=doc, css=_style(template_path(STYLE_SHEET, options)), kind=kind, table_view=table_view,
         data_uri=data_uri, image_source=image_source, anchor=lambda block: ids[id(block)], contents=lambda toc: contents(doc, toc, ids),
-        notes_id=lambda block: notes.get(id(block), ""),
+        notes_id=lambda block: notes.get(id(block), ""), scrolls=scrolls,
     )
 
 
