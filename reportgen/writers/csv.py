@@ -3,7 +3,7 @@
 UTF-8 with a BOM (Excel reads the Korean), CRLF line ends, RFC 4180 quoting where needed. A table
 is its grid (:func:`reportgen.document.cell_places`): a cell's text at its place, the places its
 spans cover empty, its lines joined by a line break. A figure (:func:`reportgen.document.is_figure`)
-is written as it is; any other text that Excel would read as a formula (it starts with one of
+that is a plain number (``12``, ``-3``, ``62.3``) is written as it is; any other text that Excel would read as a formula (it starts with one of
 :data:`reportgen.writers.xlsx.FORMULA_START`) gets a leading ``'`` so that Excel shows it as text.
 One table is the whole file; several are each under a line with its caption (or name), a blank
 line between them. Other blocks (headings, lines, notes) are not data and are left out.
@@ -17,7 +17,7 @@ import io
 from reportgen.document import Cell, Document, Table, cell_places, is_figure, walk
 from reportgen.errors import CardError
 from reportgen.resources import WriterOptions
-from reportgen.writers.xlsx import looks_like_formula
+from reportgen.writers.xlsx import looks_like_formula, number_format
 
 BOM = "\ufeff"
 #: what a text cell that Excel would read as a formula is prefixed with
@@ -30,9 +30,9 @@ def text_value(text: str) -> str:
 
 
 def field(table: Table, item: Cell) -> str:
-    """A cell's CSV field: a figure as written, any other text made safe for Excel."""
+    """A cell's CSV field: a figure that is a plain number as written, any other text made safe for Excel."""
     text = "\n".join(item.lines)
-    return text if is_figure(table, item) else text_value(text)
+    return text if is_figure(table, item) and number_format(text) else text_value(text)
 
 
 def table_rows(table: Table) -> list[list[str]]:
