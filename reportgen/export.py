@@ -36,7 +36,7 @@ COOPERATION_SEPARATOR = "; "
 #: the fields that are numbers (the others are text as written, even when they look like one)
 FIGURES = frozenset({F_PROGRESS, F_TARGET_YEAR, F_TARGET})
 #: each field's column width in per mille of the table
-SHARES = (45, 90, 160, 55, 45, 70, 55, 40, 45, 95, 95, 70, 45, 45, 50, 55)
+SHARES = (45, 90, 150, 55, 45, 70, 55, 40, 45, 95, 95, 70, 55, 45, 50, 55)
 TITLE = "공약 이행 현황 공개 데이터"
 SHEET = "공약목록"
 NOTES = ("목표 달성 = 목표연도(기준일이 속한 해)의 목표(%)와 추진율이 둘 다 있을 때, 추진율 ≥ 목표(%) 이면 달성, "

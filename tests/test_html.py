@@ -476,6 +476,8 @@ def test_links_in_cells_and_lines() -> None:
         ("../index.html", "목록으로"), ("cards/3-1.html?a=1&b=2", "낙동강 <테크노밸리>")]
     assert root.xpath("//td/a/text()") == ["낙동강 <테크노밸리>"] and "&lt;테크노밸리&gt;" in html
     assert 'href="cards/3-1.html?a=1&amp;b=2"' in html
+    verbatim = Table((Row((cell("12", verbatim=True), cell("12"))),), (500, 500), style=STYLE_FIGURES)
+    assert page(render_document(Document("t", (verbatim,)))).xpath("//td/@class") == ["text"]  # read left-aligned
     text = render_text_document(doc)
     assert "목록으로" in text and "낙동강 <테크노밸리>" in text and "cards/" not in text and "index.html" not in text
     for bad in ("javascript:alert(1)", "https://example.org/", "//example.org/x", " JAVASCRIPT:x"):
