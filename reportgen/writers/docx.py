@@ -894,21 +894,12 @@ class Grid:
         return xml, _cell_height(item, width - self.margins, self.label_look if item.label else self.value_look)
 
 
-_CELL_HEIGHTS: dict[tuple[tuple[str, ...], int, int, int, int], int] = {}
-
-
 def _cell_height(item: Cell, width: int, look: Look) -> int:
-    """Height of a cell's paragraph (its lines broken by ``w:br``) in ``width`` twips, margins aside;
-    remembered (every card has the same labels, years and counts)."""
-    key = (item.lines, width, look.size, look.height, look.before + look.after)
-    height = _CELL_HEIGHTS.get(key)
-    if height is None:
-        if len(_CELL_HEIGHTS) > 4096:
-            _CELL_HEIGHTS.clear()
-        room = max(1.0, width / (look.size * 10))
-        count = sum(wrapped_lines(line, room) for line in item.lines)
-        height = _CELL_HEIGHTS[key] = look.before + look.height * (count or 1) + look.after
-    return height
+    """Height of a cell's paragraph (its lines broken by ``w:br``) in ``width`` twips, margins aside (the
+    cells met before are remembered by their :class:`Grid`)."""
+    room = max(1.0, width / (look.size * 10))
+    count = sum(wrapped_lines(line, room) for line in item.lines)
+    return look.before + look.height * (count or 1) + look.after
 
 
 def nearly_empty(pages: Pages, height: int) -> bool:
