@@ -373,9 +373,9 @@ def row(cells: str, keep: bool = True, header: bool = False) -> str:
     return f"<w:tr><w:trPr>{props}</w:trPr>{cells}</w:tr>" if props else f"<w:tr>{cells}</w:tr>"
 
 
-def grid_table(style: str, widths: list[int], rows: Iterable[str], align: str = "center", name: str = "") -> str:
+def grid_table(style: str, widths: tuple[int, ...], rows: Iterable[str], align: str = "center", name: str = "") -> str:
     """A fixed-layout table with the given column widths and ``<w:tr>`` rows."""
-    return f"{_table_head(style, tuple(widths), align, name)}{''.join(rows)}</w:tbl>"
+    return f"{_table_head(style, widths, align, name)}{''.join(rows)}</w:tbl>"
 
 
 @lru_cache(maxsize=256)
@@ -389,12 +389,14 @@ def _table_head(style: str, widths: tuple[int, ...], align: str, name: str) -> s
     return f"<w:tbl><w:tblPr>{props}</w:tblPr><w:tblGrid>{grid}</w:tblGrid>"
 
 
-def shares(total: int, parts: list[int] | tuple[int, ...]) -> list[int]:
-    """Split ``total`` twips in proportion to ``parts``; the last column takes the rounding."""
+@lru_cache(maxsize=256)
+def shares(total: int, parts: tuple[int, ...]) -> tuple[int, ...]:
+    """Split ``total`` twips in proportion to ``parts``; the last column takes the rounding (remembered: every
+    card has the same tables)."""
     whole = sum(parts)
     widths = [total * part // whole for part in parts]
     widths[-1] += total - sum(widths)
-    return widths
+    return tuple(widths)
 
 
 def image_size(image: Image) -> tuple[int, int]:
@@ -1035,7 +1037,7 @@ class _Body:
             self.paragraph(line)
         content, inside = "".join(self.out), self.units
         self.out, self.units, self.shapes = outer
-        self.out.append(grid_table(self.s["box"], [width], [row(cell(width, content))]))
+        self.out.append(grid_table(self.s["box"], (width,), [row(cell(width, content))]))
         height = top + bottom + 2 * RULE + sum(u.before + u.line * u.lines + u.after for u in inside)
         self.units.append(Unit(0, height, 1, 0, split=False))
 
@@ -1061,7 +1063,7 @@ class _Body:
     def grid(self, block: Table) -> tuple[str, list[Unit]]:
         """A table's XML and its rows' units: the same in every layout (table cells are never tightened),
         so a run drawn again in a tighter layout takes them as they are."""
-        widths = shares(self.page.text_width * block.width // 1000, block.shares)
+        widths = shares(self.page.text_width * block.width // 1000, tuple(block.shares))
         rows, heights = self.table_rows(block, widths)
         return (grid_table(self.s["table"], widths, rows, block.align or "center", block.caption or block.name),
                 self.row_units(block, heights))
@@ -1078,10 +1080,10 @@ class _Body:
                                      header if index >= header_rows else 0, False))
                 for index, height in enumerate(heights)]
 
-    def table_rows(self, block: Table, widths: list[int]) -> tuple[list[str], list[int]]:
+    def table_rows(self, block: Table, widths: tuple[int, ...]) -> tuple[list[str], list[int]]:
         """The rows on the grid and each row's height (see :class:`Grid`)."""
         value = self.s["value" if block.style == STYLE_FIELDS else "id" if block.style == STYLE_ID else "cell"]
-        grid = self.shapes.grid(self.t, tuple(widths), value)
+        grid = self.shapes.grid(self.t, widths, value)
         above: dict[int, tuple[Cell, int]] = {}  # grid column → (cell spanning down, rows still to cover)
         spans = any(c.colspan > 1 or c.rowspan > 1 for item in block.rows for c in item.cells)
         kept = len(block.rows) - ROWS_KEPT_WITH_NOTES if block.notes else len(block.rows)
