@@ -508,24 +508,23 @@ def package(
 @app.command()
 def export(
     workbook: Annotated[str, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
-    output: Annotated[str, typer.Option("-o", "--output", help="공개 데이터 파일 / open data file (.csv .json)")
+    output: Annotated[str, typer.Option("-o", "--output", help=f"공개 데이터 파일 / open data file ({_REPORT_HELP})")
                       ] = "output/공약목록.csv",
     as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD (목표 달성의 연도)")] = None,
+    templates: Templates = None,
 ) -> None:
-    """공약마다 한 줄인 공개 데이터(CSV·JSON)를 만듭니다 / open data, one row per pledge (CSV, JSON)."""
-    from reportgen.export import SERIALIZERS, export_rows
+    """공약마다 한 줄인 공개 데이터(CSV·JSON 등)를 만듭니다 / open data, one row per pledge (CSV, JSON, …)."""
+    from reportgen.export import export_document, export_rows
 
     with _guarded():
         source = _path(workbook, "WORKBOOK")
-        target = _output_file(output, [source], tuple(SERIALIZERS), lambda path, suffix: Problem(
-            str(path), "", f"공개 데이터 형식을 알 수 없습니다: {suffix or '(확장자 없음)'}",
-            f"unknown open data type {suffix or '(no suffix)'}",
-            "-o 이름을 .csv 나 .json 으로 끝내세요", "end the -o name in .csv or .json"))
+        target = _report_path(output, [source])
+        options = _writer_options(templates)
         book = _read_workbook(source)
         day = batch.parse_as_of(as_of) or batch.parse_as_of(book.settings.as_of, f"{workbook} 설정!기준일")
         data = export_rows(book, day)
-        write_bytes_atomic(target, SERIALIZERS[target.suffix.lower()](data))
-    _say(f"썼습니다 / written: {target} ({len(data.rows)}건 / {len(data.rows)} pledges)")
+        _write_report(target, export_document(data), options)
+    _say(f"{len(data.rows)}건 / {len(data.rows)} pledges")
 
 
 @app.command()

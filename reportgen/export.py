@@ -13,13 +13,10 @@ XLSX, HTML, text …
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportgen.document import STYLE_FIGURES, Cell, Document, Section, Table, Title, cell
 from reportgen.document import Row as TableRow
-from reportgen.errors import CardError, InputError, Problem
-from reportgen.formats import REPORT_FORMATS
 from reportgen.model import Card, Contact, Workbook, contact_text
 from reportgen.rates import check_target
 
@@ -112,23 +109,3 @@ def export_document(data: Export) -> Document:
     """The open data as a document: its title, then the table on a landscape page (sheet 공약목록)."""
     title = export_title(data)
     return Document(title, (Section((Title(title), export_table(data)), "landscape", SHEET),), name=SHEET)
-
-
-def serializer(suffix: str) -> Callable[[Export], bytes]:
-    """The export as the bytes of the report format of ``suffix``; a writer that cannot print it
-    (e.g. no LibreOffice for a PDF) is an input error: nothing is written."""
-    writer = REPORT_FORMATS[suffix]
-
-    def serialize(data: Export) -> bytes:
-        try:
-            return writer.render_document(export_document(data))
-        except CardError as exc:
-            raise InputError(Problem("-o", "", f"{suffix} 로 쓸 수 없습니다: {exc}", f"cannot write {suffix}: {exc}",
-                                     "다른 형식(.csv .json .xlsx)을 고르세요",
-                                     "choose another format (.csv .json .xlsx)")) from None
-
-    return serialize
-
-
-#: output suffix → serializer (every report format)
-SERIALIZERS = {suffix: serializer(suffix) for suffix in REPORT_FORMATS}

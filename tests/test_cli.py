@@ -287,10 +287,10 @@ def test_text_summary_of_the_sample(tmp_path: Path) -> None:
 
 
 def test_an_unknown_report_suffix_names_the_formats(tmp_path: Path) -> None:
-    target = tmp_path / "총괄표.csv"
+    target = tmp_path / "총괄표.odt"
     result = run("summary", SAMPLE / "master.xlsx", "-o", target)
     assert result.exit_code == 2 and not target.exists()
-    assert "unknown output type .csv" in result.output and ".hwpx" in result.output
+    assert "unknown output type .odt" in result.output and ".hwpx" in result.output
 
 
 def _own_templates(tmp_path: Path) -> Path:
