@@ -13,6 +13,14 @@ not split carry ``cantSplit``, header rows repeat (``tblHeader``), notes
 under a table keep with its last rows; a section starts a new page in its own
 orientation; a 목차 prints the page numbers it is given as plain text behind a
 dot leader, so Word shows them without a field update.
+
+A page model (:func:`paginate`, calibrated against LibreOffice) stacks the
+units of what is drawn — paragraph lines from text widths, table rows from
+their cells — as it is drawn: one walk gives each run of blocks its XML and
+its pages. A run whose last page would be nearly empty is drawn again in the
+mildest tighter layout that saves that page (a few cards in a hundred). What
+every card shares (paragraph shapes per style, table columns, label cells,
+headings) is made once per reference document and remembered.
 """
 
 from __future__ import annotations
