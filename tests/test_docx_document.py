@@ -419,6 +419,16 @@ def test_text_width_and_wrapping_by_hand() -> None:
     assert wrapped_lines("가" * 10, 4.0) == 3  # 9.4 ems, no space: broken anywhere, 4 + 4 + 1.4
 
 
+def test_two_and_three_line_texts_by_hand() -> None:
+    # "가나다 라마 바사": 2.82 + 0.27 + 1.88 + 0.27 + 1.88 = 7.12 ems
+    # in 5: "가나다 라마" (4.97), then "바사": 2 lines (what is left, 1.88, fits at once)
+    assert wrapped_lines("가나다 라마 바사", 5.0) == 2
+    # in 4.1: "가나다" (adding 라마 makes 4.97), then "라마 바사" (4.03): 2 lines, the words placed one by one
+    assert wrapped_lines("가나다 라마 바사", 4.1) == 2
+    # in 4: "가나다", "라마" (adding 바사 makes 4.03), "바사": 3 lines
+    assert wrapped_lines("가나다 라마 바사", 4.0) == 3
+
+
 def test_one_line_paragraphs_fill_pages_by_hand() -> None:
     # n paragraphs: 278 + (n - 1) × 318 ≤ 15136 → n ≤ 47.7: 47 on a page (LibreOffice prints 47 too)
     assert page_estimate(bullets(47)) == [Pages(1, BULLET_LINE + 46 * (BULLET_GAP + BULLET_LINE))]
