@@ -120,7 +120,7 @@ def requests(s: Setup, cards: int) -> list[tuple[str, float | None, Request]]:
         return lambda client: _expect(client.get(path), 200)
 
     return [
-        (f"GET /cards ({cards:,} rows)", GOAL_PAGE, get("/cards")),
+        (f"GET /cards ({cards:,} cards, first page)", GOAL_PAGE, get("/cards")),
         ("GET /cards?q=…&department=…", GOAL_PAGE, get(f"/cards?q=1호&department={s.department}")),
         ("GET /api/cards", GOAL_PAGE, get("/api/cards")),
         (f"GET /cards/{s.card_id} (card page)", GOAL_PAGE, get(f"/cards/{s.card_id}")),
