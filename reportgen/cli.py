@@ -305,7 +305,7 @@ def import_(
         book = _read_workbook(target) if existing else model.Workbook()  # only a valid workbook is edited
         read = _read_cards(paths, card_id, title, area, {fold(card.id): card for card in book.cards})
         source = target.read_bytes() if existing else empty_workbook(_settings_for(read, as_of, agency, term))
-        result = collect.merged(source, [(str(path), card) for path, card in read], str(target), book.cards)
+        result, _ = collect.checked_merge(source, [(str(path), card) for path, card in read], str(target), book.cards)
         for replaced_id, path in result.replaced:
             _say(f"관리번호 {replaced_id}: {path} 의 카드로 바꿉니다 / replaced by the card from {path}")
         for notice in result.notices:

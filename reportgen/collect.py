@@ -84,16 +84,10 @@ def passes_check(data: bytes, target: str) -> model.Workbook:
                              + [Problem(target, "", *_MERGE_BUG)]) from None
 
 
-def merged(source: bytes, cards: Sequence[tuple[str, model.Card]], target: str,
-           previous: Sequence[model.Card] = ()) -> MergeResult:
-    """``cards`` — (card file, card) — merged into the workbook bytes ``source`` in place and checked
-    as `check` would; nothing is written here."""
-    return checked_merge(source, cards, target, previous)[0]
-
-
 def checked_merge(source: bytes, cards: Sequence[tuple[str, model.Card]], target: str,
                   previous: Sequence[model.Card] = ()) -> tuple[MergeResult, model.Workbook]:
-    """:func:`merged` with the workbook its result reads as (read once, by the check)."""
+    """``cards`` — (card file, card) — merged into the workbook bytes ``source`` in place, and the
+    workbook the result reads as by the rules of `check` (read once); nothing is written here."""
     result = merge_cards(source, list(cards), target, previous)
     return result, passes_check(result.data, target)
 

@@ -35,6 +35,7 @@ from openpyxl.utils import get_column_letter
 from reportgen import model as m
 from reportgen import workbook_contract as contract
 from reportgen.errors import Problems
+from reportgen.gcpause import collector_paused
 from reportgen.periods import normalize_period
 from reportgen.readers.cells import (
     COVERED,
@@ -1045,7 +1046,8 @@ def read_workbook(path: Path) -> m.Workbook:
     """Read and validate a master workbook; raise InputError listing every problem."""
     path = Path(path)
     problems = Problems(str(path))
-    return workbook_from_sheets(read_sheets(path, problems, contract.BOOK_SHEETS, read_columns), problems)
+    with collector_paused():  # nothing read is garbage yet: see reportgen.gcpause
+        return workbook_from_sheets(read_sheets(path, problems, contract.BOOK_SHEETS, read_columns), problems)
 
 
 def workbook_from_sheets(sheets: Mapping[str, Sheet], problems: Problems) -> m.Workbook:
