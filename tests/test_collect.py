@@ -8,6 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.comments import Comment
+from test_finance import ROWS as FINANCE_ROWS
+from test_finance import workbook_file as finance_workbook
 
 from reportgen import collect
 from reportgen.errors import InputError
@@ -200,3 +202,21 @@ def read_workbook_bytes(data: bytes, folder: Path) -> set[int | None]:
     path = folder / "check.xlsx"
     path.write_bytes(data)
     return {card.header.progress for card in read_workbook(path).cards}
+
+
+def test_collect_and_accept_a_card_printed_with_the_finance_total(tmp_path: Path) -> None:
+    """The web's 취합: a card printed from a master whose 소요예산 comes from 재정계획 is shown without a
+    소요예산 change, and accepting it leaves the cell empty (the total keeps following 재정계획)."""
+    master = finance_workbook(tmp_path, FINANCE_ROWS)
+    card = copy.deepcopy(read_workbook(master).cards[0])
+    # 3-1: 국비 1,234.5 (whole term; its 2023 row of 600 is not counted) + 시·군·구비 5,000 + 6,110.5 = 12,345
+    assert card.header.budget == "총 12,345백만원"
+    card.header.progress = 35
+    [found] = collect.collect_file(_hwpx_of(card, tmp_path), "3-1.hwpx", read_workbook(master))
+    assert [(row.item, row.old, row.new) for row in found.changes] == [("추진율", "", "35%")]  # none before
+    history = tmp_path / "history"
+    accepted = collect.accept(master, history, [("3-1.hwpx", found.card)])
+    sheet = openpyxl.load_workbook(master)["공약목록"]
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.cell(2, header.index("소요예산") + 1).value is None
+    assert accepted.book.cards[0].header.budget == "총 12,345백만원" and accepted.book.cards[0].header.progress == 35

@@ -23,11 +23,17 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from test_finance import ROWS as FINANCE_ROWS
+from test_finance import workbook_file as finance_workbook
 from test_workbook import full_card, settings
+from typer.testing import CliRunner
 
 from reportgen import model as m
 from reportgen import workbook_contract as contract
+from reportgen.cli import app as cli_app
+from reportgen.collect import checked_merge
 from reportgen.errors import InputError
+from reportgen.formats import WRITERS, read_card
 from reportgen.readers.text import read_text
 from reportgen.readers.workbook import header_key as reader_header_key
 from reportgen.readers.workbook import read_workbook
@@ -784,3 +790,92 @@ def test_header_names_tell_middle_dots_apart_by_the_models_label_rule() -> None:
     for name in ("설명회\u2219보고회 등", "설명회\u30fb보고회 등", "설명회·보고회\n등"):
         assert contract.name_key(name) == "설명회·보고회등"
     assert contract.name_key("설명회.보고회 등") != "설명회·보고회등"
+
+
+# ── 소요예산 from 재정계획: an imported card never types the total into the master ─────────────
+def _printed_and_read(card: m.Card, fmt: str, folder: Path) -> m.Card:
+    """``card`` printed as a ``fmt`` card file and read back, as a department sends it."""
+    path = folder / f"{card.id}.{fmt}"
+    path.write_bytes(WRITERS[fmt].render(card))
+    return read_card(path)
+
+
+def _budget_cells(data: bytes) -> dict[str, object]:
+    """관리번호 → the 소요예산 cell of 공약목록 (None: empty), columns found by their headers."""
+    ws = load(data)[contract.SHEET_CARDS]
+    header = [cell.value for cell in ws[1]]
+    id_col, budget_col = header.index(contract.COL_ID), header.index(contract.COL_BUDGET)
+    return {row[id_col].value: row[budget_col].value for row in ws.iter_rows(min_row=2) if row[id_col].value}
+
+
+def _finance_master(tmp_path: Path, rows: list[list[object]]) -> tuple[bytes, m.Workbook]:
+    path = finance_workbook(tmp_path, rows)
+    return path.read_bytes(), read_workbook(path)
+
+
+@pytest.mark.parametrize("fmt", ["txt", "docx", "hwpx", "hwp"])
+def test_a_card_printed_with_the_finance_total_keeps_the_cell_empty(fmt: str, tmp_path: Path) -> None:
+    data, wb = _finance_master(tmp_path, FINANCE_ROWS)
+    # 3-1: 국비 1,234.5 (whole term; its 2023 row of 600 is not counted) + 시·군·구비 5,000 + 6,110.5 = 12,345
+    assert wb.cards[0].header.budget == "총 12,345백만원" and _budget_cells(data)["3-1"] is None
+    card = _printed_and_read(wb.cards[0], fmt, tmp_path)
+    assert card.header.budget == "총 12,345백만원"  # the print carries the total
+    card.header.progress = 40  # the department changed the card's 공약목록 row
+    result, merged = checked_merge(data, [(f"3-1.{fmt}", card)], "master.xlsx", wb.cards)
+    cells = _budget_cells(result.data)
+    assert cells["3-1"] is None and cells["3-2"] == "비예산"
+    assert merged.cards[0].header.progress == 40 and merged.cards[0].header.budget == "총 12,345백만원"
+
+
+def test_an_unchanged_card_with_the_total_leaves_its_rows_untouched(tmp_path: Path) -> None:
+    data, wb = _finance_master(tmp_path, FINANCE_ROWS)
+    card = _printed_and_read(wb.cards[0], "txt", tmp_path)
+    card.title, card.area = wb.cards[0].title, wb.cards[0].area
+    result = merge_cards(data, [("3-1.txt", card)], "master.xlsx", wb.cards)
+    part = sheet_part(data, contract.SHEET_CARDS)
+    assert members(result.data)[part] == members(data)[part]
+
+
+@pytest.mark.parametrize("budget", ["비예산", "총 999백만원", "총 12,345백만원 (추경 포함)"])
+def test_a_card_with_another_budget_writes_it(budget: str, tmp_path: Path) -> None:
+    data, wb = _finance_master(tmp_path, FINANCE_ROWS)
+    card = _printed_and_read(wb.cards[0], "txt", tmp_path)
+    card.header.budget = budget
+    result, merged = checked_merge(data, [("3-1.txt", card)], "master.xlsx", wb.cards)
+    assert _budget_cells(result.data)["3-1"] == budget and merged.cards[0].header.budget == budget
+
+
+def test_a_typed_budget_equal_to_the_total_stays_typed(tmp_path: Path) -> None:
+    """The office typed the total itself: the cell is the office's, and the merge keeps it."""
+    path = finance_workbook(tmp_path, FINANCE_ROWS)
+    book = openpyxl.load_workbook(path)
+    header = [cell.value for cell in book[contract.SHEET_CARDS][1]]
+    book[contract.SHEET_CARDS].cell(2, header.index(contract.COL_BUDGET) + 1, "총 12,345백만원")
+    data = save(book)
+    wb = read_back(tmp_path, data, "typed.xlsx")
+    card = _printed_and_read(wb.cards[0], "txt", tmp_path)
+    card.header.progress = 40
+    result, _ = checked_merge(data, [("3-1.txt", card)], "master.xlsx", wb.cards)
+    assert _budget_cells(result.data)["3-1"] == "총 12,345백만원"
+
+
+@pytest.mark.parametrize("budget", ["총 12,345백만원", ""])
+def test_a_master_without_finance_rows_takes_the_cards_budget(budget: str, tmp_path: Path) -> None:
+    data, wb = _finance_master(tmp_path, [])
+    assert wb.cards[0].header.budget == ""
+    card = _printed_and_read(wb.cards[0], "txt", tmp_path)
+    card.header.budget = budget
+    result, merged = checked_merge(data, [("3-1.txt", card)], "master.xlsx", wb.cards)
+    assert _budget_cells(result.data)["3-1"] == (budget or None) and merged.cards[0].header.budget == budget
+
+
+def test_cli_import_of_a_printed_card_keeps_the_total_following_finance(tmp_path: Path) -> None:
+    path = finance_workbook(tmp_path, FINANCE_ROWS)
+    card = _printed_and_read(read_workbook(path).cards[0], "hwpx", tmp_path)
+    card.header.progress = 40
+    card_file = tmp_path / "3-1_부서.txt"
+    card_file.write_bytes(WRITERS["txt"].render(card))
+    outcome = CliRunner().invoke(cli_app, ["import", str(card_file), "-o", str(path)])
+    assert outcome.exit_code == 0, outcome.output
+    assert _budget_cells(path.read_bytes())["3-1"] is None
+    assert read_workbook(path).cards[0].header.progress == 40

@@ -36,6 +36,10 @@ What changes:
   shrinks. Autofilter, tables, the used range, print area and data
   validations/formats over data rows grow over rows inserted below the last data
   row. Formulas get recalculated when the file is opened (``fullCalcOnLoad``).
+* 소요예산: the reader gives a card whose 소요예산 cell is empty the 재정계획 total (``총 12,345백만원``).
+  A card whose 소요예산 still reads that total (the card file was printed from the master) is
+  written with the cell left empty, so that the figure keeps following 재정계획; any other
+  소요예산 (``비예산``, another amount) is written as it is.
 * A status not in 설정 상태 목록 is added there and to the 추진상황 drop-down
   (while that inline list fits in 255 characters); a status with a comma cannot be
   listed and is refused.
@@ -66,7 +70,7 @@ import difflib
 import posixpath
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lxml import etree
 
@@ -192,6 +196,7 @@ class _Sheet:
     years: list[tuple[int, int]] = field(default_factory=list)  # 연차별계획: (year, column)
     ids: dict[str, list[int]] = field(default_factory=dict)  # folded 관리번호 → its rows
     data_rows: list[int] = field(default_factory=list)  # non-blank rows below the header
+    no_budget: set[str] = field(default_factory=set)  # 공약목록: folded 관리번호 whose 소요예산 cell is empty
 
 
 @dataclass
@@ -238,7 +243,7 @@ def _read_book(package: Package) -> _Book:
     for name, (exact, part) in located.items():
         header = {column: scanned_text(value, strings) for column, value in headers[name].header.items()}
         columns, years = _columns(name, header)
-        keys = (1, 2) if name == contract.SHEET_SETTINGS else (columns[contract.COL_ID],)
+        keys = _key_columns(name, columns)
         read = frozenset(keys) | frozenset(columns.values()) | frozenset(column for _, column in years)
         sheets[name] = _Sheet(exact, part, columns, scan_sheet(package, part, keys, strings, read), years)
     keys_wanted = {value.index for sheet in sheets.values() for row in sheet.scan.rows for value in row.keys
@@ -250,6 +255,15 @@ def _read_book(package: Package) -> _Book:
             _index_rows(book, sheet)
     book.settings = _settings(book)
     return book
+
+
+def _key_columns(name: str, columns: dict[str, int]) -> tuple[int, ...]:
+    """The columns whose values the scan keeps: 설정's key and value; 관리번호 (and in 공약목록 소요예산)."""
+    if name == contract.SHEET_SETTINGS:
+        return 1, 2
+    if name == contract.SHEET_CARDS:
+        return columns[contract.COL_ID], columns[contract.COL_BUDGET]
+    return (columns[contract.COL_ID],)
 
 
 def _columns(name: str, header: dict[int, str]) -> tuple[dict[str, int], list[tuple[int, int]]]:
@@ -276,7 +290,8 @@ def _columns(name: str, header: dict[int, str]) -> tuple[dict[str, int], list[tu
 
 
 def _index_rows(book: _Book, sheet: _Sheet) -> None:
-    """Rows by 관리번호, and the data rows; the scanned rows are let go."""
+    """Rows by 관리번호, and the data rows (in 공약목록 also which have 소요예산 empty); the scanned
+    rows are let go."""
     for row in sheet.scan.rows:
         if row.blank:
             continue
@@ -284,6 +299,8 @@ def _index_rows(book: _Book, sheet: _Sheet) -> None:
         card_id = m.fold(book.text(row.keys[0]))
         if card_id:
             sheet.ids.setdefault(card_id, []).append(row.number)
+            if len(row.keys) > 1 and not book.text(row.keys[1]).strip():
+                sheet.no_budget.add(card_id)
     sheet.scan.rows = []
 
 
@@ -321,6 +338,7 @@ class _Plan:
         self.column_edits: list[refs.Edit] = []
         self.years = self._years()
         self.statuses = self._statuses()
+        self.totals = _finance_totals(book, previous)
         rows = self._card_rows()
         if self.problems:
             raise InputError(self.problems)
@@ -436,7 +454,7 @@ class _Plan:
             if source in self.refused:
                 continue
             try:
-                rows = card_rows(card, self.years)
+                rows = card_rows(self._as_written(card), self.years)
             except CardError as exc:
                 ko, _, en = str(exc).partition(" / ")
                 self.problems.append(Problem(
@@ -448,6 +466,14 @@ class _Plan:
             if self._text_ok(source, rows):
                 found.append((source, m.fold(card.id), rows))
         return found
+
+    def _as_written(self, card: m.Card) -> m.Card:
+        """The card as its rows go into the master: a 소요예산 that reads as the master's 재정계획
+        total for the card (compared without spaces) is left empty, so that it keeps following 재정계획."""
+        total = self.totals.get(m.fold(card.id))
+        if total and m.label_key(card.header.budget) == m.label_key(total):
+            return replace(card, header=replace(card.header, budget=""))
+        return card
 
     def _text_ok(self, source: str, rows: dict[str, list[list[object]]]) -> bool:
         for name, sheet_rows in rows.items():
@@ -514,7 +540,7 @@ class _Plan:
         if old is None:
             return None
         try:
-            rows = card_rows(old, self.years).get(name, [])
+            rows = card_rows(self._as_written(old), self.years).get(name, [])
         except CardError:
             return None
         return [[_cell_value(value) for value in row] for row in rows]
@@ -530,6 +556,15 @@ class _Plan:
                               refs.AxisMap(list(column_edits), refs.LAST_COLUMN))
         status_column = sheet.columns.get(contract.COL_STATUS) if name == contract.SHEET_CARDS else None
         return SheetJob(blocks, maps, sheet.data_rows, sheet.scan.numbers, status_column, self.statuses)
+
+
+def _finance_totals(book: _Book, previous: dict[str, m.Card]) -> dict[str, str]:
+    """Folded 관리번호 → the 소요예산 the master's 재정계획 gives the card: the reader fills an empty
+    소요예산 cell with the 재정계획 total (``총 12,345백만원``), so a card of ``previous`` (the master as
+    read) whose cell is empty and whose 소요예산 is not holds that total."""
+    empty = book.sheets[contract.SHEET_CARDS].no_budget
+    return {card_id: card.header.budget for card_id, card in previous.items()
+            if card_id in empty and card.header.budget}
 
 
 def _aligned_blocks(start: int, old: list[list[object]], new: list[list[object]], rows: list[NewRow],
