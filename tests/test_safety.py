@@ -131,12 +131,24 @@ def test_the_checker_catches_an_unsafe_parser() -> None:
     assert len(_xml_call_faults(path, tree)) == 2 and len(_import_faults(path, tree)) == 1
 
 
-def test_no_csv_is_written() -> None:
-    """SECURITY.md says the project writes no CSV; a new CSV writer must revisit formula escaping."""
+def test_the_csv_writer_is_the_only_csv_and_keeps_formulas_text() -> None:
+    """SECURITY.md §5: one module writes CSV, and a text Excel would take for a formula gets a
+    leading ``'`` there (a plain number in a figures table stays a number)."""
     users = [path.name for path, tree in _sources() for node in ast.walk(tree)
              if isinstance(node, ast.Import | ast.ImportFrom)
              and any(a.name == "csv" for a in node.names) | (getattr(node, "module", "") == "csv")]
-    assert users == []
+    assert users == ["csv.py"]
+    from reportgen.document import STYLE_FIGURES, Document, Row, Table, cell
+    from reportgen.formats import REPORT_FORMATS
+
+    texts = ["=HYPERLINK(\"x\")", "+1+2", "-3-4", "@SUM(1)", "\t=1", "＝1+1"]
+    rows = (Row(tuple(cell(t) for t in texts)), Row(tuple(cell(t) for t in ["12", "-3", "6.5", "a", "b", "c"])))
+    data = REPORT_FORMATS[".csv"].render_document(Document("t", (Table(rows, (100,) * 6, style=STYLE_FIGURES),)))
+    # by hand: each formula-looking text gains a leading ' (the first is quoted for its quotes);
+    # the plain numbers of the figures table stay numbers
+    assert data.decode("utf-8-sig") == (
+        "\"'=HYPERLINK(\"\"x\"\")\",'+1+2,'-3-4,'@SUM(1),'\t=1,'＝1+1\r\n"
+        "12,-3,6.5,a,b,c\r\n")
 
 
 # ── XXE and billion laughs inside the files ───────────────────────────────
