@@ -9,8 +9,12 @@ import warnings
 import zipfile
 from pathlib import Path
 
+import lxml.html
 import openpyxl
 import pytest
+from lxml import etree
+from test_finance import ROWS as FINANCE_ROWS
+from test_finance import workbook_file as finance_workbook
 
 with warnings.catch_warnings():  # Starlette prefers httpx2; httpx is what this project pins
     warnings.simplefilter("ignore")
@@ -23,6 +27,7 @@ from reportgen.web import create_app, serve
 from reportgen.web.app import Limits, _refuse_open_address
 from reportgen.web.security import read_password
 from reportgen.web.workspace import Workspace
+from reportgen.writers.workbook import write_workbook
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "input" / "master.xlsx"
@@ -283,6 +288,48 @@ def test_pages_are_korean_and_label_their_fields(client: TestClient) -> None:
     cards = client.get("/cards").text
     for field in ("f-area", "f-department", "f-status", "f-q"):
         assert f'<label for="{field}">' in cards and f'id="{field}"' in cards
+
+
+def _status_page(tmp_path: Path, master: bytes) -> etree._Element:
+    root = tmp_path / "rated"
+    root.mkdir()
+    (root / "master.xlsx").write_bytes(master)
+    response = _client(Workspace.open(root)).get("/")
+    assert response.status_code == 200
+    return lxml.html.fromstring(response.text)
+
+
+def _texts(nodes: list[etree._Element]) -> list[str]:
+    return [" ".join(node.text_content().split()) for node in nodes]
+
+
+def test_status_page_follows_the_rates_settings_chose(tmp_path: Path) -> None:
+    sample = read_workbook(SAMPLE)
+    sample.settings.rates = ["목표달성률", "완료율"]  # 설정 `총괄표 지표`, in this order
+    page = _status_page(tmp_path, write_workbook(sample))
+    # the one card 3-1: 추진 중 (not 완료) → 완료율 0 ÷ 1 = 0.0; 추진율 60 ≥ its 2024 목표 60 → 1 ÷ 1 = 100.0
+    assert [_texts(tile.xpath("span")) for tile in page.xpath("//ul[@class='figures']/li")] == [
+        ["1", "공약사업 (건)"], ["0", "완료 (건)"], ["100.0", "목표달성률 (%)"], ["0.0", "완료율 (%)"]]
+    rates = page.xpath("//table[caption='주요 지표']")[0]
+    assert [_texts(row.xpath("th|td")) for row in rates.xpath(".//tr")] == [
+        ["지표", "값(%)", "산출"], ["목표달성률", "100.0", "1 ÷ 1 × 100"], ["완료율", "0.0", "0 ÷ 1 × 100"]]
+    area = page.xpath("//table[caption='분야별']")[0]
+    assert _texts(area.xpath("thead/tr/th"))[-2:] == ["폐기", "완료율(%)"]  # no 평균 추진율 column
+    formulas = _texts(page.xpath(f"//*[@id='{area.get('aria-describedby')}']/p"))
+    assert formulas[0].startswith("※ 완료율 = ") and not any("평균 추진율" in line for line in formulas)
+    assert not page.xpath("//h2[text()='공약가계부']")  # no 재정계획 rows
+
+
+def test_status_page_shows_the_finance_plan_with_its_headers(tmp_path: Path) -> None:
+    page = _status_page(tmp_path, finance_workbook(tmp_path, FINANCE_ROWS).read_bytes())
+    table = page.xpath("//table[caption='공약가계부(재원별)']")[0]
+    assert [(th.text, th.get("scope")) for th in table.xpath("thead/tr/th")] == [
+        ("재원", "col"), ("계획(백만원)", "col"), ("확보(백만원)", "col"), ("집행(백만원)", "col"),
+        ("확보율(%)", "col"), ("집행률(%)", "col")]
+    # 국비 1,234.5 (3-1's whole term) + 100 (3-2) = 1,334.5; 시·군·구비 5,000 + 6,110.5 = 11,110.5; 기타 1,234.5
+    # 합계 1,334.5 + 11,110.5 + 1,234.5 = 13,679.5; 확보 1,000 + 2,000 = 3,000 → 3,000 ÷ 13,679.5 = 21.93… → 21.9
+    assert _texts(table.xpath("tbody/tr[last()]/*")) == ["합계", "13,679.5", "3,000", "2,400", "21.9", "80.0"]
+    assert page.xpath("//table[caption='공약가계부(분야별)']//th[@scope='rowgroup']")
 
 
 def test_card_list_filters(client: TestClient) -> None:

@@ -13,6 +13,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from decimal import Decimal as D
 from pathlib import Path
 
 import openpyxl
@@ -66,6 +67,32 @@ def long_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         card.id, card.title = f"1-{number}", f"시범사업 {number}호"
         cards.append(card)
     (root / "master.xlsx").write_bytes(write_workbook(model.Workbook(sample.settings, cards)))
+    yield from _serve(Workspace.open(root))
+
+
+def finance_master() -> model.Workbook:
+    """Three copies of the sample card (its 2024 목표 is 60%) with 재정계획 rows, figures by hand below."""
+    sample = read_workbook(SAMPLE)
+    cards = []
+    for card_id, area, status, progress, completion in (
+            ("1-1", "1. 안전한 도시", "완료", 100, "임기내"), ("1-2", "1. 안전한 도시", "추진 중", 60, "임기내"),
+            ("2-1", "2. 경제도시", "추진 중", 40, "임기후")):
+        card = copy.deepcopy(sample.cards[0])
+        card.id, card.area, card.header.status, card.header.progress = card_id, area, status, progress
+        card.header.completion, card.header.budget = completion, ""
+        cards.append(card)
+    finance = [model.FinanceRow("1-1", None, "국비", D(1000), D(800), D(600)),
+               model.FinanceRow("1-2", 2023, "시·군·구비", D(500), D(500), D(100)),
+               model.FinanceRow("1-2", 2024, "시·군·구비", D(700), None, None),
+               model.FinanceRow("2-1", None, "국비", D(2000), D(1000), None)]
+    return model.Workbook(sample.settings, cards, finance=finance)
+
+
+@pytest.fixture(scope="module")
+def finance_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Workspace]]:
+    root = tmp_path_factory.mktemp("finance") / "ws"
+    root.mkdir()
+    (root / "master.xlsx").write_bytes(write_workbook(finance_master()))
     yield from _serve(Workspace.open(root))
 
 
@@ -223,3 +250,62 @@ def test_a_long_list_pages_by_keyboard_and_alike_problems_fold(long_server: tupl
     page.keyboard.press("Enter")  # 나머지 13곳 보기 opens by keyboard
     assert page.get_by_text("공약목록!H25").is_visible()
     _shot(page, "check-many-problems")
+
+
+def _cells(row: object) -> list[str]:
+    return [cell.inner_text().strip() for cell in row.locator("th, td").all()]
+
+
+def _table(page: object, caption: str) -> object:
+    return page.locator("table", has=page.locator(f"caption:text-is('{caption}')"))
+
+
+def test_status_page_shows_the_finance_plan_and_the_rates_with_their_formulas(
+        finance_server: tuple[str, Workspace], page: object) -> None:
+    base, _space = finance_server
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(base + "/")
+    rates = _table(page, "주요 지표")
+    assert [_cells(row) for row in rates.locator("tr").all()] == [
+        ["지표", "값(%)", "산출"],
+        ["완료율", "33.3", "1 ÷ 3 × 100"],  # 1-1 완료 of 3 cards: 33.33… → 33.3
+        ["평균 추진율", "66.7", "200 ÷ 3"],  # (100 + 60 + 40) ÷ 3 = 66.66… → 66.7
+        ["이행률(임기내)", "50.0", "1 ÷ 2 × 100"],  # 임기내: 1-1 (완료) and 1-2 → 1 ÷ 2
+        ["목표달성률", "66.7", "2 ÷ 3 × 100"],  # 2024 목표 60: 100 and 60 달성, 40 미달 → 2 ÷ 3
+    ]
+    assert rates.locator("thead th[scope=col]").count() == 3 and rates.locator("tbody th[scope=row]").count() == 4
+    formulas = page.locator("#" + rates.get_attribute("aria-describedby")).inner_text()
+    assert "※ 완료율 = 완료 카드 수 ÷ 전체 카드 수 × 100 (완료: 완료, 이행후 계속추진)" in formulas
+    assert "※ 평균 추진율 = 추진율 합 ÷ 추진율이 입력된 카드 수" in formulas
+    area = _table(page, "분야별")
+    assert _cells(area.locator("thead tr"))[-2:] == ["완료율(%)", "평균 추진율(%)"]  # 설정's order
+    assert _cells(area.locator("tfoot tr"))[-2:] == ["33.3", "66.7"]
+    assert "※ 완료율 = " in page.locator("#" + area.get_attribute("aria-describedby")).inner_text()
+    by_source = _table(page, "공약가계부(재원별)")
+    assert [_cells(row) for row in by_source.locator("tr").all()] == [
+        ["재원", "계획(백만원)", "확보(백만원)", "집행(백만원)", "확보율(%)", "집행률(%)"],
+        # 국비: 1,000 + 2,000 = 3,000 planned; 800 + 1,000 = 1,800 secured; 600 spent (2-1 has none)
+        # → 1,800 ÷ 3,000 = 60.0%, 600 ÷ 1,800 = 33.33… → 33.3%
+        ["국비", "3,000", "1,800", "600", "60.0", "33.3"],
+        # 시·군·구비 (1-2's years): 500 + 700 = 1,200; 500; 100 → 500 ÷ 1,200 = 41.66… → 41.7%, 100 ÷ 500 = 20.0%
+        ["시·군·구비", "1,200", "500", "100", "41.7", "20.0"],
+        # 합계: 4,200; 2,300; 700 → 2,300 ÷ 4,200 = 54.76… → 54.8%, 700 ÷ 2,300 = 30.43… → 30.4%
+        ["합계", "4,200", "2,300", "700", "54.8", "30.4"],
+    ]
+    assert by_source.locator("thead th[scope=col]").count() == 6
+    by_area = _table(page, "공약가계부(분야별)")
+    assert by_area.locator("th[scope=rowgroup]").all_inner_texts() == ["1. 안전한 도시", "2. 경제도시"]
+    # 1. 안전한 도시: 국비 1,000 / 800 / 600 and 시·군·구비 1,200 / 500 / 100 → 소계 2,200 / 1,300 / 700
+    assert _cells(by_area.locator("tr", has=page.locator("th:text-is('소계')")).first)[1:4] == [
+        "2,200", "1,300", "700"]
+    notes = page.locator("#" + by_area.get_attribute("aria-describedby")).inner_text()
+    assert "※ 확보율 = 확보 ÷ 계획 × 100, 집행률 = 집행 ÷ 확보 × 100" in notes
+    _shot(page, "status-finance")
+    page.set_viewport_size({"width": 390, "height": 844})
+    region = page.get_by_role("region", name="공약가계부(분야별) 표")
+    assert region.get_attribute("tabindex") == "0"
+    assert region.evaluate("e => e.scrollWidth > e.clientWidth")  # a phone scrolls the table sideways
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # the page itself does not
+    _shot(page, "status-finance-phone")
+    assert errors == []

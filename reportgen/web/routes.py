@@ -24,7 +24,25 @@ from reportgen.errors import InputError, Problem
 from reportgen.fileio import card_filename, inside, write_bytes_atomic
 from reportgen.formats import WRITERS
 from reportgen.resources import PACKAGED_TEMPLATES
-from reportgen.summary import Summary, rate_text, summarize
+from reportgen.summary import (
+    L_AVERAGE,
+    L_DONE_RATE,
+    TABLE_RATES,
+    Summary,
+    figure_text,
+    finance_area_table,
+    finance_notes,
+    finance_source_table,
+    notes,
+    rate_note,
+    rate_notes,
+    rate_text,
+    rates_table,
+    summarize,
+    target_block,
+    target_notes,
+    year_text,
+)
 from reportgen.web import security
 from reportgen.web.workspace import (
     ALLOWED_COLLECT,
@@ -33,6 +51,7 @@ from reportgen.web.workspace import (
     remove_quietly,
 )
 from reportgen.writers import zippack
+from reportgen.writers.html import TableView, table_view
 
 WEB = PACKAGED_TEMPLATES / "web"
 #: card formats offered for download, in this order
@@ -66,6 +85,7 @@ def _environment() -> jinja2.Environment:
     env.filters["url"] = lambda text: quote(str(text), safe="")
     env.filters["rate"] = rate_text
     env.filters["count"] = "{:,}".format
+    env.filters["figure"] = figure_text
     return env
 
 
@@ -194,10 +214,51 @@ def _bars(s: Summary) -> list[dict[str, Any]]:
             for label, count in zip(s.statuses, total.status_counts, strict=True)]
 
 
+#: the rates a row of the 분야별 (부서별) table has: 설정 `총괄표 지표` name → (its column, SummaryRow field)
+ROW_RATES = {model.RATE_COMPLETION: (L_DONE_RATE, "completion_rate"),
+             model.RATE_MEAN_PROGRESS: (L_AVERAGE, "average_progress")}
+
+
+@dataclass(frozen=True)
+class Tables:
+    """A part of the 현황 page: its heading and the 총괄표's tables under it (the HTML writer's views)."""
+
+    heading: str
+    views: list[TableView]
+
+
+def row_rates(s: Summary) -> list[tuple[str, str]]:
+    """(column, SummaryRow field) of the rates 설정 chose that a 분야 (부서) row has, in 설정's order."""
+    return [ROW_RATES[rate.name] for rate in s.rates if rate.name in ROW_RATES]
+
+
+def status_notes(s: Summary) -> list[str]:
+    """Under the 분야별 and 부서별 tables: the formulas of the rates they show, how rates are rounded
+    (the last line of :func:`~reportgen.summary.rate_notes`) and how statuses are compared (the last
+    line of the 총괄표's :func:`~reportgen.summary.notes`)."""
+    return [*(rate_note(s, rate.name) for rate in s.rates if rate.name in ROW_RATES), rate_notes(s)[-1],
+            notes(s)[-1]]
+
+
+def summary_parts(s: Summary) -> tuple[list[TableView], list[Tables]]:
+    """The 총괄표's 주요 지표 (none when 설정 chose no rate), and its 목표 달성 and 공약가계부 tables
+    (those only with 재정계획 rows), each table with its formulas under it."""
+    rates = rates_table(s)
+    parts = [Tables(f"목표 달성 ({year_text(s)} 목표 기준)",
+                    [table_view(target_block(table, target_notes(s))) for table in s.target_tables])]
+    if s.finance is not None:
+        parts.append(Tables("공약가계부", [table_view(finance_source_table(s.finance, finance_notes())),
+                                            table_view(finance_area_table(s.finance, finance_notes()))]))
+    return ([table_view(rates)] if rates else []), parts
+
+
 async def status_page(request: Request) -> Response:
     book = await _book(request)
     s = summarize(book)
-    return page(request, "status.html.j2", book=book, summary=s, total=s.tables[0].total, bars=_bars(s))
+    rates, parts = summary_parts(s)
+    return page(request, "status.html.j2", book=book, summary=s, total=s.tables[0].total, bars=_bars(s),
+                rates=rates, rates_heading=TABLE_RATES, row_rates=row_rates(s), status_notes=status_notes(s),
+                parts=parts)
 
 
 # ── 카드 ──────────────────────────────────────────────────────────────────
