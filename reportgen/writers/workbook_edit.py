@@ -152,6 +152,8 @@ def merge_cards(xlsx: bytes, cards: Sequence[tuple[str, m.Card]], workbook: str 
     them a replaced card's rows are matched line by line: lines that stay keep their
     rows — the office's cells, comments, heights — and only the lines that changed,
     came or went are edited. Without them the new rows take the old rows' places in order.
+    They also tell which 소요예산 is the master's 재정계획 total (a card's whose cell is empty), which
+    an imported card holding it does not type into the cell.
     """
     chosen: dict[str, tuple[str, m.Card]] = {}
     for source, card in cards:
