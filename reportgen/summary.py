@@ -8,6 +8,9 @@ Formulas (also printed under the tables; the figures come from :mod:`reportgen.r
 * 완료율 = cards whose status is one of ``설정`` 완료 statuses (default 완료 and
   이행후 계속추진) ÷ all cards × 100, rounded half-up to one decimal.
 * 이행률(임기내), 목표달성률 and the 공약가계부 rules: see :mod:`reportgen.rates`.
+* The status tables (분야별, 부서별, 완료시기별, 사업주체별) show of 완료율 and 평균 추진율 the
+  ones 설정 `총괄표 지표` chose, in its order, with their formulas (:func:`row_rates`,
+  :func:`status_notes`; the web 현황 page shows the same).
 * Status labels are compared with all spaces removed (``이행 후 계속추진`` =
   ``이행후계속추진``). Zero counts print as ``-``; amounts print in 백만원 with thousands
   separators; a rate whose divisor is 0 prints ``-``. Every 소계 and 합계 is the sum of the
@@ -314,15 +317,39 @@ def rate_text(value: Decimal | None) -> str:
     return COUNT_NONE if value is None else f"{value:.1f}"
 
 
+@dataclass(frozen=True)
+class RowRate:
+    """A rate that a row of a status table (분야별, 부서별, …) has: its 설정 name, its column heading
+    and its value in a row."""
+
+    name: str
+    heading: str
+    value: Callable[[SummaryRow], Decimal | None]
+
+
+#: the rates a status table's row has, by 설정 `총괄표 지표` name (이행률(임기내) and 목표달성률 are
+#: not per row: they stand in 주요 지표 and the 목표 달성 tables)
+ROW_RATES = {
+    RATE_COMPLETION: RowRate(RATE_COMPLETION, L_DONE_RATE, lambda row: row.completion_rate),
+    RATE_MEAN_PROGRESS: RowRate(RATE_MEAN_PROGRESS, L_AVERAGE, lambda row: row.average_progress),
+}
+
+
+def row_rates(s: Summary) -> tuple[RowRate, ...]:
+    """The rate columns of every status table, printed and on the web: the rates 설정 `총괄표 지표`
+    chose that a row has (완료율, 평균 추진율), in 설정's order; none when 설정 chose neither."""
+    return tuple(ROW_RATES[rate.name] for rate in s.rates if rate.name in ROW_RATES)
+
+
 def header_cells(s: Summary, table: SummaryTable) -> list[str]:
-    """Column headings of ``table``."""
-    return [table.key_label, L_TOTAL_COUNT, *s.statuses, L_AVERAGE, L_DONE_RATE]
+    """Column headings of ``table``: the key, 계, each status, the rates of :func:`row_rates`."""
+    return [table.key_label, L_TOTAL_COUNT, *s.statuses, *(rate.heading for rate in row_rates(s))]
 
 
-def row_cells(row: SummaryRow) -> list[str]:
-    """The printed cells of one row."""
+def row_cells(row: SummaryRow, rates: Sequence[RowRate]) -> list[str]:
+    """The printed cells of one row, with the values of ``rates`` (:func:`row_rates`)."""
     counts = [figure_text(n) for n in row.status_counts]
-    return [row.label, figure_text(row.total), *counts, rate_text(row.average_progress), rate_text(row.completion_rate)]
+    return [row.label, figure_text(row.total), *counts, *(rate_text(rate.value(row)) for rate in rates)]
 
 
 def as_of_line(s: Summary) -> str:
@@ -333,17 +360,6 @@ def as_of_line(s: Summary) -> str:
     if who and day:
         return f"{who} ({day})"
     return who or day
-
-
-def notes(s: Summary) -> list[str]:
-    """How the figures are computed, printed under the tables."""
-    done = ", ".join(s.done_statuses)
-    return [
-        f"※ 평균 추진율 = 추진율이 입력된 카드의 추진율 평균, 소수 첫째 자리 반올림(0.05 올림); "
-        f"추진율 없는 카드 {s.cards_without_progress}건은 평균에서 제외",
-        f"※ 완료율 = ({done}) 카드 수 ÷ 전체 카드 수 × 100, 소수 첫째 자리 반올림",
-        "※ 상태는 띄어쓰기를 무시하고 비교, 0건은 '-'",
-    ]
 
 
 def _shares(columns: int) -> tuple[int, ...]:
@@ -359,9 +375,9 @@ def summary_table(s: Summary, table: SummaryTable, notes_under: Sequence[str] = 
     in every format, even ``-1``; the figures beside them are the table's numbers.
     """
     head = Row(tuple(cell(text, label=True) for text in header_cells(s, table)))
-    body = []
+    rates, body = row_rates(s), []
     for row in (*table.rows, table.total):
-        label, *figures = row_cells(row)
+        label, *figures = row_cells(row, rates)
         body.append(Row((cell(label, label=True), *(cell(text) for text in figures))))
     return Table((head, *body), _shares(len(head.cells)), header_rows=1, caption=table.title,
                  style=STYLE_FIGURES, notes=tuple(notes_under))
@@ -392,10 +408,23 @@ def rate_note(s: Summary, name: str) -> str:
     return f"※ {name} = {formulas[name]}"
 
 
+#: how every rate is rounded, under each table that shows a rate
+ROUNDING_NOTE = "※ 소수 첫째 자리 반올림(0.05 올림), 나누는 수가 0이면 '-'"
+#: how the status tables count, under them
+STATUS_NOTE = "※ 상태는 띄어쓰기를 무시하고 비교, 0건은 '-'"
+
+
 def rate_notes(s: Summary) -> list[str]:
     """The formula of every rate shown, in the table's order, and how they are rounded."""
-    return [*(rate_note(s, rate.name) for rate in s.rates),
-            "※ 소수 첫째 자리 반올림(0.05 올림), 나누는 수가 0이면 '-'"]
+    return [*(rate_note(s, rate.name) for rate in s.rates), ROUNDING_NOTE]
+
+
+def status_notes(s: Summary) -> list[str]:
+    """Under the status tables (printed and on the web): the formula of each rate column they show
+    (:func:`row_rates`, in 설정's order), how rates are rounded (only with a rate column) and how
+    statuses are compared."""
+    formulas = [rate_note(s, rate.name) for rate in row_rates(s)]
+    return [*formulas, *([ROUNDING_NOTE] if formulas else []), STATUS_NOTE]
 
 
 def rates_table(s: Summary) -> Table | None:
@@ -526,7 +555,7 @@ def summary_blocks(s: Summary, finance: bool = True, charts: int | None = None) 
     rates = rates_table(s)
     blocks: list[Block] = [rates] if rates else []
     for index, table in enumerate(s.tables):
-        blocks.append(summary_table(s, table, notes(s) if index == last else ()))
+        blocks.append(summary_table(s, table, status_notes(s) if index == last else ()))
         if charts is not None and table.title == TABLE_AREA:
             from reportgen.charts import summary_charts  # charts imports this module
 

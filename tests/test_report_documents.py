@@ -3,7 +3,7 @@ input/master.xlsx): Korean only, and written by every report format (formats.REP
 
 The sample has one card, 3-1 (추진 중, 추진율 60 %, 임기후, 시 / 구, 전략사업과 스마트산업담당,
 분야 3. 일자리가 넘치는 경제도시; read from tests/fixtures/3-1_2024-12_from-hwp.txt). By hand:
-계 1, 추진 중 1, every other status ``-``, 평균 추진율 60.0, 완료율 0 ÷ 1 = 0.0.
+계 1, 추진 중 1, every other status ``-``, 완료율 0 ÷ 1 = 0.0, 평균 추진율 60 ÷ 1 = 60.0.
 3-1's 연차별 추진계획 targets 2024 at 60 %: on 2024-12-31 its 60 % reaches it exactly (달성,
 목표달성률 1 ÷ 1 = 100.0); on 2024-03-31 its 40 % did not (미달). No card is 임기내:
 이행률(임기내) 0 ÷ 0 prints ``-``. The sample has no 재정계획 rows: no 공약가계부.
@@ -40,14 +40,14 @@ from reportgen.summary import summarize, summary_document
 ROOT = Path(__file__).resolve().parent.parent / "input"
 AREA = "3. 일자리가 넘치는 경제도시"
 STATUSES = ["완료", "이행후 계속추진", "정상추진", "추진 중", "일부추진", "보류", "폐기"]
-HEAD = ["분야", "계", *STATUSES, "평균 추진율(%)", "완료율(%)"]
+HEAD = ["분야", "계", *STATUSES, "완료율(%)", "평균 추진율(%)"]  # 설정 `총괄표 지표` order (the default)
 #: 주요 지표 of the sample, by hand (see above)
 RATES = [["지표", "값(%)", "산출"], ["완료율", "0.0", "0 ÷ 1 × 100"], ["평균 추진율", "60.0", "60 ÷ 1"],
          ["이행률(임기내)", "-", "0 ÷ 0 × 100"], ["목표달성률", "100.0", "1 ÷ 1 × 100"]]
 TARGET_HEAD = ["달성", "미달", "목표 없음", "목표달성률(%)"]
 #: the 분야별 row of 3-1 and the 합계 row, by hand (see above)
-AREA_ROW = [AREA, "1", "-", "-", "-", "1", "-", "-", "-", "60.0", "0.0"]
-TOTAL_ROW = ["합계", "1", "-", "-", "-", "1", "-", "-", "-", "60.0", "0.0"]
+AREA_ROW = [AREA, "1", "-", "-", "-", "1", "-", "-", "-", "0.0", "60.0"]
+TOTAL_ROW = ["합계", "1", "-", "-", "-", "1", "-", "-", "-", "0.0", "60.0"]
 #: formats every installation writes (PDF needs LibreOffice)
 FORMATS = [".txt", ".xlsx", ".docx", ".html", ".hwpx"]
 
@@ -179,7 +179,7 @@ def test_text_report(summary_doc: Document, changes_doc: Document) -> None:
     assert sum("총괄표" in line for line in lines if not line.startswith("[그림]")) == 1
     for row in (HEAD, AREA_ROW, TOTAL_ROW):
         assert any(re.fullmatch(r"\s*".join(map(re.escape, row)), line.strip()) for line in lines), row
-    assert "추진율 없는 카드 0건은 평균에서 제외" in text
+    assert "추진율 없는 카드 0건 제외" in text
     changes = _render(changes_doc, ".txt").decode("utf-8")
     assert "변동 카드 1건: 신규 0, 삭제 0, 변경 1" in changes
     assert any(re.fullmatch(r"추진율\s*40%\s*60%", line.strip()) for line in changes.splitlines())
@@ -211,12 +211,12 @@ def test_html_report(summary_doc: Document) -> None:
     page = _render(summary_doc, ".html").decode("utf-8")
     assert '<html lang="ko">' in page and page.count("<table") == 7
     assert "<caption>분야별</caption>" in page
-    assert "추진율 없는 카드 0건은 평균에서 제외" in page
+    assert "추진율 없는 카드 0건 제외" in page
 
 
 def test_hwpx_report(summary_doc: Document, changes_doc: Document) -> None:
     xml = _zip_text(_render(summary_doc, ".hwpx"), "Contents/section")
-    for text in (*HEAD, AREA, "60.0", "추진율 없는 카드 0건은 평균에서 제외"):
+    for text in (*HEAD, AREA, "60.0", "추진율 없는 카드 0건 제외"):
         assert f">{text}<" in xml or text in xml, text
     assert '<hp:pagePr landscape="NARROWLY"' in xml  # Hancom's A4 turned: landscape (a card says WIDELY)
     changes = _zip_text(_render(changes_doc, ".hwpx"), "Contents/section")
@@ -230,4 +230,26 @@ def test_xlsx_report_sheet_and_numbers(summary_doc: Document) -> None:
     assert book.sheetnames == ["총괄표"]
     rows = [list(row) for row in book["총괄표"].iter_rows(values_only=True)]
     area = next(row for row in rows if row[0] == AREA)
-    assert area[:11] == [AREA, 1, "-", "-", "-", 1, "-", "-", "-", 60.0, 0.0]
+    assert area[:11] == [AREA, 1, "-", "-", "-", 1, "-", "-", "-", 0.0, 60.0]
+
+
+def test_settings_rates_choose_the_printed_rate_columns(quarters) -> None:
+    """설정 `목표달성률, 완료율`: the printed status tables have the 완료율 column alone (0 ÷ 1 = 0.0, by
+    hand) and its formula under them; the 평균 추진율 formula is printed nowhere."""
+    book = dataclasses.replace(quarters[1], settings=dataclasses.replace(quarters[1].settings,
+                                                                        rates=["목표달성률", "완료율"]))
+    doc = summary_document(summarize(book))
+    text = _render(doc, ".txt").decode("utf-8")
+    lines = [line.strip() for line in text.splitlines()]
+    head, area, total = HEAD[:-1], AREA_ROW[:-1], TOTAL_ROW[:-1]
+    for row in (head, area, total):
+        assert sum(bool(re.fullmatch(r"\s*".join(map(re.escape, row)), line)) for line in lines) >= 1, row
+    assert "평균 추진율(%)" not in text
+    assert "※ 완료율 = 완료 카드 수 ÷ 전체 카드 수 × 100 (완료: 완료, 이행후 계속추진)" in lines
+    assert not [line for line in lines if line.startswith("※ 평균 추진율")]
+
+    from docx import Document as Docx
+
+    tables = Docx(io.BytesIO(_render(doc, ".docx"))).tables
+    assert [[c.text for c in row.cells] for row in tables[1].rows] == [head, area, total]
+    assert [[c.text for c in row.cells][0] for row in tables[0].rows] == ["지표", "목표달성률", "완료율"]

@@ -86,7 +86,8 @@ def _table(wb: Workbook, title: str) -> list[list[str]]:
     return _rows(_tables(wb)[title])
 
 
-HEAD = ["계", "완료", "이행후 계속추진", "정상추진", "추진 중", "일부추진", "보류", "폐기", "평균 추진율(%)", "완료율(%)"]
+#: the status tables' headings after the key, the rates in 설정 `총괄표 지표`'s default order
+HEAD = ["계", "완료", "이행후 계속추진", "정상추진", "추진 중", "일부추진", "보류", "폐기", "완료율(%)", "평균 추진율(%)"]
 
 
 def test_half_up_rounds_point_five_up_unlike_round():
@@ -102,9 +103,9 @@ def test_area_table_by_hand():
     rows = _table(_workbook(), "분야별")
     assert rows == [
         ["분야", *HEAD],
-        [AREA_A, "4", "1", "1", "1", "1", "-", "-", "-", "62.3", "50.0"],
-        [AREA_B, "3", "-", "-", "1", "1", "-", "1", "-", "40.0", "0.0"],
-        ["합계", "7", "1", "1", "2", "2", "-", "1", "-", "54.8", "28.6"],
+        [AREA_A, "4", "1", "1", "1", "1", "-", "-", "-", "50.0", "62.3"],
+        [AREA_B, "3", "-", "-", "1", "1", "-", "1", "-", "0.0", "40.0"],
+        ["합계", "7", "1", "1", "2", "2", "-", "1", "-", "28.6", "54.8"],
     ]
 
 
@@ -113,10 +114,10 @@ def test_department_table_by_hand():
     # 일자리경제과 2-2,2-3: 25/1 = 25.0
     rows = _table(_workbook(), "부서별")
     assert rows[1:] == [
-        ["안전총괄과", "2", "1", "1", "-", "-", "-", "-", "-", "92.5", "100.0"],
-        ["전략사업과", "3", "-", "-", "1", "2", "-", "-", "-", "39.7", "0.0"],
-        ["일자리경제과", "2", "-", "-", "1", "-", "-", "1", "-", "25.0", "0.0"],
-        ["합계", "7", "1", "1", "2", "2", "-", "1", "-", "54.8", "28.6"],
+        ["안전총괄과", "2", "1", "1", "-", "-", "-", "-", "-", "100.0", "92.5"],
+        ["전략사업과", "3", "-", "-", "1", "2", "-", "-", "-", "0.0", "39.7"],
+        ["일자리경제과", "2", "-", "-", "1", "-", "-", "1", "-", "0.0", "25.0"],
+        ["합계", "7", "1", "1", "2", "2", "-", "1", "-", "28.6", "54.8"],
     ]
     assert rows[0][0] == "추진부서"
 
@@ -126,9 +127,9 @@ def test_completion_table_folds_spaces():
     # 임기후 1-3,1-4,2-2 ("임기 후"),2-3: 89/3 = 29.67 → 29.7
     rows = _table(_workbook(), "완료시기별")
     assert rows[1:] == [
-        ["임기내", "3", "1", "1", "-", "1", "-", "-", "-", "80.0", "66.7"],
-        ["임기후", "4", "-", "-", "2", "1", "-", "1", "-", "29.7", "0.0"],
-        ["합계", "7", "1", "1", "2", "2", "-", "1", "-", "54.8", "28.6"],
+        ["임기내", "3", "1", "1", "-", "1", "-", "-", "-", "66.7", "80.0"],
+        ["임기후", "4", "-", "-", "2", "1", "-", "1", "-", "0.0", "29.7"],
+        ["합계", "7", "1", "1", "2", "2", "-", "1", "-", "28.6", "54.8"],
     ]
 
 
@@ -137,9 +138,9 @@ def test_executor_table_half_up_and_spaces():
     # 시 / 구 (1-2, and 2-1 written 시/구): 140/2 = 70.0, done 1/2 = 50.0
     rows = _table(_workbook(), "사업주체별")
     assert rows[1:] == [
-        ["구", "5", "1", "-", "2", "1", "-", "1", "-", "47.3", "20.0"],
-        ["시 / 구", "2", "-", "1", "-", "1", "-", "-", "-", "70.0", "50.0"],
-        ["합계", "7", "1", "1", "2", "2", "-", "1", "-", "54.8", "28.6"],
+        ["구", "5", "1", "-", "2", "1", "-", "1", "-", "20.0", "47.3"],
+        ["시 / 구", "2", "-", "1", "-", "1", "-", "-", "-", "50.0", "70.0"],
+        ["합계", "7", "1", "1", "2", "2", "-", "1", "-", "28.6", "54.8"],
     ]
 
 
@@ -172,10 +173,10 @@ def test_notes_are_korean_under_the_last_table_only():
     blocks = summary_blocks(summarize(_workbook()))
     assert [b.notes for b in blocks[1:4]] == [(), (), ()]
     notes = blocks[4].notes
-    assert notes == (
-        "※ 평균 추진율 = 추진율이 입력된 카드의 추진율 평균, 소수 첫째 자리 반올림(0.05 올림); "
-        "추진율 없는 카드 1건은 평균에서 제외",
-        "※ 완료율 = (완료, 이행후 계속추진) 카드 수 ÷ 전체 카드 수 × 100, 소수 첫째 자리 반올림",
+    assert notes == (  # the formulas of the two rate columns, in 설정's default order; 2-3 has no 추진율
+        "※ 완료율 = 완료 카드 수 ÷ 전체 카드 수 × 100 (완료: 완료, 이행후 계속추진)",
+        "※ 평균 추진율 = 추진율 합 ÷ 추진율이 입력된 카드 수 (추진율 없는 카드 1건 제외)",
+        "※ 소수 첫째 자리 반올림(0.05 올림), 나누는 수가 0이면 '-'",
         "※ 상태는 띄어쓰기를 무시하고 비교, 0건은 '-'",
     )
     assert not any(re.search("[A-Za-z]", note) for note in notes)
@@ -218,9 +219,10 @@ def test_a_table_figure_is_not_a_communication_count():
 def test_done_statuses_configurable():
     # only 완료 counts as done: 분야 A 1/4 = 25.0, 합계 1/7 = 14.29 → 14.3
     rows = _table(_workbook(done_statuses=["완 료"]), "분야별")
-    assert rows[1][-1] == "25.0"
-    assert rows[3][-1] == "14.3"
-    assert "※ 완료율 = (완 료) 카드 수" in _tables(_workbook(done_statuses=["완 료"]))["사업주체별"].notes[1]
+    assert rows[0][-2] == "완료율(%)"
+    assert rows[1][-2] == "25.0"
+    assert rows[3][-2] == "14.3"
+    assert "(완료: 완 료)" in _tables(_workbook(done_statuses=["완 료"]))["사업주체별"].notes[0]
 
 
 def test_status_order_from_settings_and_unlisted_status_appended():
@@ -245,7 +247,57 @@ def test_empty_workbook_prints_dashes():
 def test_mean_small_cases(progress, expected):
     rows = [(f"9-{i}", "9. 시험", "정상추진", p, "임기내", "구", "과") for i, p in enumerate(progress)]
     wb = Workbook(cards=_cards(rows))
-    assert _table(wb, "분야별")[1][-2] == expected
+    assert _table(wb, "분야별")[1][-1] == expected
+
+
+# ── which rates the status tables show (설정 `총괄표 지표`) ───────────────────
+ROUNDING = "※ 소수 첫째 자리 반올림(0.05 올림), 나누는 수가 0이면 '-'"
+STATUS_LINE = "※ 상태는 띄어쓰기를 무시하고 비교, 0건은 '-'"
+DONE_FORMULA = "※ 완료율 = 완료 카드 수 ÷ 전체 카드 수 × 100 (완료: 완료, 이행후 계속추진)"
+MEAN_FORMULA = "※ 평균 추진율 = 추진율 합 ÷ 추진율이 입력된 카드 수 (추진율 없는 카드 1건 제외)"
+STATUS_COLUMNS = ["완료", "이행후 계속추진", "정상추진", "추진 중", "일부추진", "보류", "폐기"]
+
+
+def test_target_rate_and_completion_print_only_the_completion_column():
+    """설정 `목표달성률, 완료율`: of the two per-row rates only 완료율; by hand (see _cards):
+    분야 A 2 ÷ 4 = 50.0, B 0 ÷ 3 = 0.0, 합계 2 ÷ 7 = 28.57… → 28.6; 부서 안전총괄과 2 ÷ 2 = 100.0,
+    전략사업과 0 ÷ 3, 일자리경제과 0 ÷ 2 = 0.0; 임기내 2 ÷ 3 = 66.66… → 66.7, 임기후 0 ÷ 4 = 0.0;
+    구 1 ÷ 5 = 20.0, 시 / 구 1 ÷ 2 = 50.0."""
+    tables = _tables(_workbook(rates=["목표달성률", "완료율"]))
+    assert _rows(tables["분야별"]) == [
+        ["분야", "계", *STATUS_COLUMNS, "완료율(%)"],
+        [AREA_A, "4", "1", "1", "1", "1", "-", "-", "-", "50.0"],
+        [AREA_B, "3", "-", "-", "1", "1", "-", "1", "-", "0.0"],
+        ["합계", "7", "1", "1", "2", "2", "-", "1", "-", "28.6"],
+    ]
+    rates = {caption: [row[-1] for row in _rows(tables[caption])] for caption in STATUS_TABLES}
+    assert rates == {"분야별": ["완료율(%)", "50.0", "0.0", "28.6"],
+                     "부서별": ["완료율(%)", "100.0", "0.0", "0.0", "28.6"],
+                     "완료시기별": ["완료율(%)", "66.7", "0.0", "28.6"],
+                     "사업주체별": ["완료율(%)", "20.0", "50.0", "28.6"]}
+    assert {len(row.cells) for caption in STATUS_TABLES for row in tables[caption].rows} == {10}
+    assert tables["사업주체별"].notes == (DONE_FORMULA, ROUNDING, STATUS_LINE)
+
+
+def test_the_default_shows_both_rates_in_the_settings_order():
+    """Default 설정 (all four): 완료율 then 평균 추진율; 설정 `평균 추진율, 완료율` turns them round.
+    분야 A: 완료율 2 ÷ 4 = 50.0, 평균 (100 + 85 + 40 + 24) ÷ 4 = 62.25 → 62.3."""
+    default = _tables(_workbook())
+    assert _rows(default["분야별"])[0][-2:] == ["완료율(%)", "평균 추진율(%)"]
+    assert _rows(default["분야별"])[1][-2:] == ["50.0", "62.3"]
+    assert default["사업주체별"].notes == (DONE_FORMULA, MEAN_FORMULA, ROUNDING, STATUS_LINE)
+    turned = _tables(_workbook(rates=["평균 추진율", "이행률(임기내)", "완료율"]))
+    assert _rows(turned["분야별"])[0][-2:] == ["평균 추진율(%)", "완료율(%)"]
+    assert _rows(turned["분야별"])[1][-2:] == ["62.3", "50.0"]
+    assert turned["사업주체별"].notes == (MEAN_FORMULA, DONE_FORMULA, ROUNDING, STATUS_LINE)
+
+
+def test_no_rate_column_when_settings_chose_neither():
+    """설정 `목표달성률` alone: the status tables are the counts; no rounding rule without a rate."""
+    tables = _tables(_workbook(rates=["목표달성률"]))
+    assert _rows(tables["분야별"])[3] == ["합계", "7", "1", "1", "2", "2", "-", "1", "-"]
+    assert tables["사업주체별"].notes == (STATUS_LINE,)
+    assert sum(tables["분야별"].shares) == 1000
 
 
 # ── 주요 지표 ─────────────────────────────────────────────────────────────
@@ -419,7 +471,7 @@ def test_finance_only_with_finance_rows_and_korean_notes():
 def test_every_note_of_the_summary_is_korean():
     notes = [note for b in summary_blocks(summarize(_finance_book(FINANCE))) for note in b.notes]
     notes += [note for b in summary_blocks(summarize(_targeted())) for note in b.notes]
-    assert len(notes) == 26  # each book: 5 rates, 3 status, 3 목표 달성 = 11; the first also 4 공약가계부
+    assert len(notes) == 28  # each book: 5 rates, 4 status, 3 목표 달성 = 12; the first also 4 공약가계부
     assert not [note for note in notes if re.search("[A-Za-z]", note)]
 
 

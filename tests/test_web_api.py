@@ -316,7 +316,9 @@ def test_status_page_follows_the_rates_settings_chose(tmp_path: Path) -> None:
     area = page.xpath("//table[caption='분야별']")[0]
     assert _texts(area.xpath("thead/tr/th"))[-2:] == ["폐기", "완료율(%)"]  # no 평균 추진율 column
     formulas = _texts(page.xpath(f"//*[@id='{area.get('aria-describedby')}']/p"))
-    assert formulas[0].startswith("※ 완료율 = ") and not any("평균 추진율" in line for line in formulas)
+    assert formulas == [  # the printed 총괄표's notes under its status tables (summary.status_notes)
+        "※ 완료율 = 완료 카드 수 ÷ 전체 카드 수 × 100 (완료: 완료, 이행후 계속추진)",
+        "※ 소수 첫째 자리 반올림(0.05 올림), 나누는 수가 0이면 '-'", "※ 상태는 띄어쓰기를 무시하고 비교, 0건은 '-'"]
     assert not page.xpath("//h2[text()='공약가계부']")  # no 재정계획 rows
 
 

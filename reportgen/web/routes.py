@@ -25,19 +25,16 @@ from reportgen.fileio import card_filename, inside, write_bytes_atomic
 from reportgen.formats import WRITERS
 from reportgen.resources import PACKAGED_TEMPLATES
 from reportgen.summary import (
-    L_AVERAGE,
-    L_DONE_RATE,
     TABLE_RATES,
     Summary,
     figure_text,
     finance_area_table,
     finance_notes,
     finance_source_table,
-    notes,
-    rate_note,
-    rate_notes,
     rate_text,
     rates_table,
+    row_rates,
+    status_notes,
     summarize,
     target_block,
     target_notes,
@@ -214,30 +211,12 @@ def _bars(s: Summary) -> list[dict[str, Any]]:
             for label, count in zip(s.statuses, total.status_counts, strict=True)]
 
 
-#: the rates a row of the 분야별 (부서별) table has: 설정 `총괄표 지표` name → (its column, SummaryRow field)
-ROW_RATES = {model.RATE_COMPLETION: (L_DONE_RATE, "completion_rate"),
-             model.RATE_MEAN_PROGRESS: (L_AVERAGE, "average_progress")}
-
-
 @dataclass(frozen=True)
 class Tables:
     """A part of the 현황 page: its heading and the 총괄표's tables under it (the HTML writer's views)."""
 
     heading: str
     views: list[TableView]
-
-
-def row_rates(s: Summary) -> list[tuple[str, str]]:
-    """(column, SummaryRow field) of the rates 설정 chose that a 분야 (부서) row has, in 설정's order."""
-    return [ROW_RATES[rate.name] for rate in s.rates if rate.name in ROW_RATES]
-
-
-def status_notes(s: Summary) -> list[str]:
-    """Under the 분야별 and 부서별 tables: the formulas of the rates they show, how rates are rounded
-    (the last line of :func:`~reportgen.summary.rate_notes`) and how statuses are compared (the last
-    line of the 총괄표's :func:`~reportgen.summary.notes`)."""
-    return [*(rate_note(s, rate.name) for rate in s.rates if rate.name in ROW_RATES), rate_notes(s)[-1],
-            notes(s)[-1]]
 
 
 def summary_parts(s: Summary) -> tuple[list[TableView], list[Tables]]:
@@ -257,6 +236,7 @@ async def status_page(request: Request) -> Response:
     s = summarize(book)
     rates, parts = summary_parts(s)
     return page(request, "status.html.j2", book=book, summary=s, total=s.tables[0].total, bars=_bars(s),
+                # the 총괄표's rule for the status tables: the same rate columns and notes as in print
                 rates=rates, rates_heading=TABLE_RATES, row_rates=row_rates(s), status_notes=status_notes(s),
                 parts=parts)
 
