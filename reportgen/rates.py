@@ -245,30 +245,62 @@ class CardFinance:
     amounts: Amounts
 
 
+def _spellings(wb: Workbook, row_keys: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """label_key → spelling of each 재원: 설정's first, then those of ``row_keys`` ((label_key, 재원)
+    of each row, in row order)."""
+    seen: dict[str, str] = {}
+    for name in wb.settings.sources:
+        if name.strip():
+            seen.setdefault(label_key(name), name.strip())
+    for key, name in row_keys:
+        seen.setdefault(key, name.strip())  # a row's empty 재원 stays "" (the reader refuses it)
+    return seen
+
+
 def sources(wb: Workbook) -> list[str]:
     """The 재원 in 설정's order, then any other 재원 the rows name, in row order (compared by label_key)."""
-    seen: dict[str, str] = {}
-    for name in (*(s for s in wb.settings.sources if s.strip()), *(row.source for row in wb.finance)):
-        seen.setdefault(label_key(name), name.strip())  # a row's empty 재원 stays "" (the reader refuses it)
-    return list(seen.values())
+    return list(_spellings(wb, ((label_key(row.source), row.source) for row in wb.finance)).values())
+
+
+def _source_amount(amounts: Iterable[tuple[int | None, Decimal | None]]) -> Decimal | None:
+    """One card's and one 재원's amount over the term from (연도, amount) of its rows: the sum of the
+    whole-term amounts (연도 None) when a row gives one, else the sum of the year amounts; None when
+    no row gives the amount."""
+    whole: list[Decimal] = []
+    yearly: list[Decimal] = []
+    for year, amount in amounts:
+        if amount is not None:
+            (whole if year is None else yearly).append(amount)
+    return sum(whole or yearly, Decimal(0)) if whole or yearly else None
+
+
+def source_amounts(rows: Sequence[FinanceRow]) -> Amounts:
+    """:func:`term_amounts` of rows that share one 재원 (as :func:`card_finance` groups them): the
+    same per-재원 rule of :func:`reportgen.workbook_contract.term_amount`, without comparing 재원."""
+    return Amounts(_source_amount((row.year, row.planned) for row in rows),
+                   _source_amount((row.year, row.secured) for row in rows),
+                   _source_amount((row.year, row.spent) for row in rows))
 
 
 def card_finance(wb: Workbook) -> list[CardFinance]:
-    """Each card's term amounts per 재원 (:func:`term_amounts`), by card (first row's order), then
-    재원 in :func:`sources` order."""
-    spelled = {label_key(name): name for name in sources(wb)}
+    """Each card's term amounts per 재원 (:func:`source_amounts`), by card (first row's order), then
+    재원 in :func:`sources` order. One label_key per row; positions from dicts, so 3,000 rows sort
+    in linear lookups."""
+    keyed = [(label_key(row.source), row) for row in wb.finance]
+    spelled = _spellings(wb, ((key, row.source) for key, row in keyed))
     groups: dict[tuple[str, str], list[FinanceRow]] = {}
-    for row in wb.finance:
-        groups.setdefault((row.card_id.strip(), label_key(row.source)), []).append(row)
-    order = list(spelled)
-    cards = list(dict.fromkeys(card for card, _ in groups))
-    keys = sorted(groups, key=lambda key: (cards.index(key[0]), order.index(key[1])))
-    return [CardFinance(card, spelled[source], term_amounts(groups[(card, source)])) for card, source in keys]
+    for key, row in keyed:
+        groups.setdefault((row.card_id.strip(), key), []).append(row)
+    card_at = {card: index for index, card in enumerate(dict.fromkeys(card for card, _ in groups))}
+    source_at = {key: index for index, key in enumerate(spelled)}
+    keys = sorted(groups, key=lambda key: (card_at[key[0]], source_at[key[1]]))
+    return [CardFinance(card, spelled[source], source_amounts(groups[(card, source)])) for card, source in keys]
 
 
 def by_source(items: Iterable[CardFinance], names: Sequence[str]) -> list[tuple[str, Amounts]]:
     """The sums of ``items`` per 재원 in the order of ``names``; a 재원 without rows is left out."""
     sums: dict[str, Amounts] = {}
     for item in items:
-        sums[label_key(item.source)] = sums.get(label_key(item.source), Amounts()) + item.amounts
+        key = label_key(item.source)
+        sums[key] = sums.get(key, Amounts()) + item.amounts
     return [(name, sums[label_key(name)]) for name in names if label_key(name) in sums]

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from reportgen import rates as r
-from reportgen.model import AnnualPlan, Card, FinanceRow, Header, Settings, Workbook
+from reportgen.model import AnnualPlan, Card, FinanceRow, Header, Settings, Workbook, label_key
 
 YEARS = [2022, 2023, 2024, 2025, 2026]
 
@@ -182,3 +182,50 @@ def test_sources_in_settings_order_then_others_by_label_key():
     assert [(i.source, i.amounts.planned) for i in items] == [
         ("시·도비", Decimal(2)), ("구비", Decimal(1)), ("민자", Decimal(3))]
     assert [name for name, _ in r.by_source(items, r.sources(book))] == ["시·도비", "구비", "민자"]
+
+
+def test_card_finance_by_card_then_source_by_hand():
+    """Rows of two cards interleaved, 재원 spelled three ways. By hand, per card (first row's order:
+    2-1, then 1-1) and 재원 (설정 order 국비, 시·도비, 시·군·구비, 기타, then 민자):
+    2-1 국비: years 100 + 200 = 300 | 확보 50 | 집행 -;  2-1 시·도비 (시ㆍ도비 and 시 · 도비 rows): the term
+    row's 40 (not 40 + 7) | 확보 from the year row 7 | -;  1-1 국비: the term row's 500 | 20 | -;
+    1-1 기타 12.5 | - | -;  1-1 민자 (not in 설정) 3 | 3 | 1."""
+    book = Workbook(Settings(), finance=[
+        _row("2-1", 2024, "시ㆍ도비", 7, 7), _row("1-1", None, "기타", 12.5), _row("2-1", 2023, "국비", 100, 50),
+        _row("1-1", 2024, "국비", 30, 20), _row("1-1", 2023, "민자", 3, 3, 1), _row("2-1", None, "시 · 도비", 40),
+        _row("2-1", 2024, "국비", 200), _row("1-1", None, "국비", 500)])
+    assert [(item.card_id, item.source, item.amounts) for item in r.card_finance(book)] == [
+        ("2-1", "국비", r.Amounts(Decimal(300), Decimal(50))),
+        ("2-1", "시·도비", r.Amounts(Decimal(40), Decimal(7))),
+        ("1-1", "국비", r.Amounts(Decimal(500), Decimal(20))),
+        ("1-1", "기타", r.Amounts(Decimal("12.5"))),
+        ("1-1", "민자", r.Amounts(Decimal(3), Decimal(3), Decimal(1))),
+    ]
+
+
+def _term_amounts_sorted_by_index(book: Workbook) -> list[r.CardFinance]:
+    """card_finance as it was before position dicts: each group's term_amounts (the workbook's
+    term_amount rule), sorted by list.index of its card and 재원."""
+    groups: dict[tuple[str, str], list[FinanceRow]] = {}
+    for row in book.finance:
+        groups.setdefault((row.card_id.strip(), label_key(row.source)), []).append(row)
+    spelled = {label_key(name): name for name in r.sources(book)}
+    cards, order = list(dict.fromkeys(card for card, _ in groups)), list(spelled)
+    keys = sorted(groups, key=lambda key: (cards.index(key[0]), order.index(key[1])))
+    return [r.CardFinance(card, spelled[source], r.term_amounts(groups[(card, source)])) for card, source in keys]
+
+
+def test_card_finance_of_1000_cards_is_what_the_term_amount_rule_gives():
+    """1,000 cards, 3 rows each (a whole-term 국비 row, 시ㆍ도비 rows of two years, a 국비 year row that
+    the term row outweighs), cards in reverse order: the same items as each group's term_amounts."""
+    finance = []
+    for n in reversed(range(1000)):
+        finance += [_row(f"{n % 8}-{n}", None, "국비", 100 + n, 50, None),
+                    _row(f"{n % 8}-{n}", 2023, "시ㆍ도비", n % 7, None, n % 3),
+                    _row(f"{n % 8}-{n}", 2024, "국비" if n % 2 else "시·도비", 30, 30, 10)]
+    book = Workbook(Settings(), finance=finance)
+    items = r.card_finance(book)
+    assert len(items) == 2 * 1000  # every card: 국비 and 시·도비 (odd: 국비 twice, even: 시·도비 twice)
+    assert items == _term_amounts_sorted_by_index(book)
+    # card 999 (first): 국비 term row 1,099 (the year row's 30 not added) | 50 | the year row's 10
+    assert items[0] == r.CardFinance("7-999", "국비", r.Amounts(Decimal(1099), Decimal(50), Decimal(10)))
