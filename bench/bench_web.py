@@ -4,7 +4,8 @@ Usage: python bench/bench_web.py [--cards 1000] [--rounds 7] [--departments 32]
 
 A temp workspace gets a master of N varied cards (bench/make_corpus.py) spread over many 분야 and
 부서, a valid workbook and a broken one (every 추진율 out of range: one problem per card) to upload,
-and 10 updated cards (.hwpx) to collect. Each request is timed in rounds, the requests interleaved
+and 10 updated cards (.hwpx) to collect. A second workspace holds the same master with 3 재정계획
+rows per card, for the 현황 page with its 공약가계부. Each request is timed in rounds, the requests interleaved
 within a round: in-process through Starlette's TestClient (the server's time) and through a real
 uvicorn server on a free port (the time a browser on this computer waits). Prints one Markdown
 table: median with min–max in ms, and the goal of issue 11.
@@ -22,8 +23,9 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -53,6 +55,8 @@ AREAS = ["안전한 복지도시", "살기 좋은 환경도시", "일자리가 �
          "소통하는 열린 행정", "걷고 싶은 녹색도시", "함께 크는 아이도시", "건강한 생활도시"]
 GOAL_PAGE, GOAL_CHECK = 200.0, 3000.0
 Request = Callable[[httpx.Client], httpx.Response]
+#: the workspaces a request may go to: the master, and the master with 재정계획 rows
+MASTER, FINANCE = "master", "재정계획"
 
 
 def spread(book: model.Workbook, departments: int) -> model.Workbook:
@@ -71,6 +75,17 @@ def broken(book: model.Workbook) -> model.Workbook:
     return bad
 
 
+def with_finance(book: model.Workbook) -> model.Workbook:
+    """A copy with 3 재정계획 rows per card: the term's 국비, 시·도비 of 2023, 시·군·구비 of 2024."""
+    rich = copy.deepcopy(book)
+    for index, card in enumerate(rich.cards):
+        amount = Decimal(100 + index % 900)
+        rich.finance += [model.FinanceRow(card.id, None, "국비", amount * 10, amount * 4, amount),
+                         model.FinanceRow(card.id, 2023, "시·도비", amount, amount, amount / 2),
+                         model.FinanceRow(card.id, 2024, "시·군·구비", Decimal("12.5"), None, None)]
+    return rich
+
+
 def collected_cards(book: model.Workbook, count: int, progress: int) -> list[tuple[str, bytes]]:
     """``count`` cards of the master with a new 추진율, as department .hwpx files."""
     files = []
@@ -87,6 +102,7 @@ class Setup:
 
     valid: bytes
     broken: bytes
+    finance: bytes  # the valid master with 3 재정계획 rows per card
     collect: list[tuple[str, bytes]]
     card_id: str
     department: str
@@ -94,7 +110,7 @@ class Setup:
 
 def make_setup(book: model.Workbook) -> Setup:
     return Setup(bytes(write_workbook(book)), bytes(write_workbook(broken(book))),
-                 collected_cards(book, 10, 35), book.cards[len(book.cards) // 2].id,
+                 bytes(write_workbook(with_finance(book))), collected_cards(book, 10, 35), book.cards[len(book.cards) // 2].id,
                  book.cards[3].header.department.department)
 
 
@@ -105,8 +121,18 @@ def workspace(folder: Path, master: bytes) -> Workspace:
     return Workspace.open(root)
 
 
-def requests(s: Setup, cards: int) -> list[tuple[str, float | None, Request]]:
-    """(what, goal in ms, the request) in the order of the table."""
+@dataclass(frozen=True)
+class Timed:
+    """A row of the table: what, the goal in ms, the request, and the workspace it goes to."""
+
+    name: str
+    goal: float | None
+    send: Request
+    space: str = MASTER
+
+
+def requests(s: Setup, cards: int) -> list[Timed]:
+    """The requests in the order of the table."""
 
     def upload(data: bytes, expect: int) -> Request:
         def send(client: httpx.Client) -> httpx.Response:
@@ -119,20 +145,27 @@ def requests(s: Setup, cards: int) -> list[tuple[str, float | None, Request]]:
     def get(path: str) -> Request:
         return lambda client: _expect(client.get(path), 200)
 
+    def status_with_finance(client: httpx.Client) -> httpx.Response:
+        response = _expect(client.get("/"), 200)
+        if "공약가계부(재원별)" not in response.text:
+            raise SystemExit("GET / of the 재정계획 master shows no 공약가계부")
+        return response
+
     return [
-        (f"GET /cards ({cards:,} cards, first page)", GOAL_PAGE, get("/cards")),
-        ("GET /cards?q=…&department=…", GOAL_PAGE, get(f"/cards?q=1호&department={s.department}")),
-        ("GET /api/cards", GOAL_PAGE, get("/api/cards")),
-        (f"GET /cards/{s.card_id} (card page)", GOAL_PAGE, get(f"/cards/{s.card_id}")),
-        (f"GET /api/cards/{s.card_id}.html", GOAL_PAGE, get(f"/api/cards/{s.card_id}.html")),
-        ("GET / (현황)", GOAL_PAGE, get("/")),
-        (f"POST /check, valid {cards:,} cards", GOAL_CHECK, upload(s.valid, 200)),
-        (f"POST /check, broken ({cards:,} problems)", GOAL_CHECK, upload(s.broken, 422)),
-        ("POST /api/collect, 10 .hwpx cards", None, collect),
+        Timed(f"GET /cards ({cards:,} cards, first page)", GOAL_PAGE, get("/cards")),
+        Timed("GET /cards?q=…&department=…", GOAL_PAGE, get(f"/cards?q=1호&department={s.department}")),
+        Timed("GET /api/cards", GOAL_PAGE, get("/api/cards")),
+        Timed(f"GET /cards/{s.card_id} (card page)", GOAL_PAGE, get(f"/cards/{s.card_id}")),
+        Timed(f"GET /api/cards/{s.card_id}.html", GOAL_PAGE, get(f"/api/cards/{s.card_id}.html")),
+        Timed("GET / (현황)", GOAL_PAGE, get("/")),
+        Timed(f"GET / (현황), {3 * cards:,} 재정계획 rows (3 per card)", GOAL_PAGE, status_with_finance, FINANCE),
+        Timed(f"POST /check, valid {cards:,} cards", GOAL_CHECK, upload(s.valid, 200)),
+        Timed(f"POST /check, broken ({cards:,} problems)", GOAL_CHECK, upload(s.broken, 422)),
+        Timed("POST /api/collect, 10 .hwpx cards", None, collect),
     ]
 
 
-def flows(s: Setup) -> list[tuple[str, float | None, Request]]:
+def flows(s: Setup) -> list[Timed]:
     """What a user waits for across requests: an upload made the master, then the list."""
 
     def install(client: httpx.Client) -> httpx.Response:
@@ -145,8 +178,8 @@ def flows(s: Setup) -> list[tuple[str, float | None, Request]]:
         _expect(client.post(f"/api/collect/{key.json()['collection']}/accept", json={"ids": ids}), 200)
         return _expect(client.get("/cards"), 200)
 
-    return [("POST /api/workbook, then GET /cards", None, install),
-            ("collect 10 + accept, then GET /cards", None, accept)]
+    return [Timed("POST /api/workbook, then GET /cards", None, install),
+            Timed("collect 10 + accept, then GET /cards", None, accept)]
 
 
 def _expect(response: httpx.Response, status: int) -> httpx.Response:
@@ -184,19 +217,20 @@ def through_uvicorn(space: Workspace) -> Iterator[httpx.Client]:
         thread.join(10)
 
 
-def time_rounds(client: httpx.Client, todo: list[tuple[str, float | None, Request]],
-                rounds: int) -> dict[str, list[float]]:
-    """ms of each request, ``rounds`` times, interleaved (one of each per round) after one warm-up."""
-    client.headers["x-csrf-token"] = _expect(client.get("/api/csrf"), 200).json()["csrf"]
-    client.headers["origin"] = str(client.base_url).rstrip("/")
-    for _name, _goal, send in todo:
-        send(client)
-    times: dict[str, list[float]] = {name: [] for name, _goal, _send in todo}
+def time_rounds(clients: dict[str, httpx.Client], todo: list[Timed], rounds: int) -> dict[str, list[float]]:
+    """ms of each request, ``rounds`` times, interleaved (one of each per round) after one warm-up;
+    each request goes to the client of its workspace."""
+    for client in clients.values():
+        client.headers["x-csrf-token"] = _expect(client.get("/api/csrf"), 200).json()["csrf"]
+        client.headers["origin"] = str(client.base_url).rstrip("/")
+    for item in todo:
+        item.send(clients[item.space])
+    times: dict[str, list[float]] = {item.name: [] for item in todo}
     for _ in range(rounds):
-        for name, _goal, send in todo:
+        for item in todo:
             start = time.perf_counter()
-            send(client)
-            times[name].append((time.perf_counter() - start) * 1000)
+            item.send(clients[item.space])
+            times[item.name].append((time.perf_counter() - start) * 1000)
     return times
 
 
@@ -204,11 +238,12 @@ def cell(values: list[float]) -> str:
     return f"{statistics.median(values):,.0f} ({min(values):,.0f}–{max(values):,.0f})"
 
 
-def table(todo: list[tuple[str, float | None, Request]], runs: dict[str, dict[str, list[float]]]) -> str:
+def table(todo: list[Timed], runs: dict[str, dict[str, list[float]]]) -> str:
     lines = ["| request | in-process ms | uvicorn ms | goal |", "|---|---:|---:|---:|"]
-    for name, goal, _send in todo:
-        shown = "—" if goal is None else f"≤ {goal:,.0f} ms"
-        lines.append(f"| {name} | {cell(runs['in-process'][name])} | {cell(runs['uvicorn'][name])} | {shown} |")
+    for item in todo:
+        shown = "—" if item.goal is None else f"≤ {item.goal:,.0f} ms"
+        lines.append(f"| {item.name} | {cell(runs['in-process'][item.name])} | {cell(runs['uvicorn'][item.name])} "
+                     f"| {shown} |")
     return "\n".join(lines)
 
 
@@ -224,9 +259,11 @@ def main() -> None:
     runs = {}
     with tempfile.TemporaryDirectory(prefix="reportgen-bench-web-") as folder:
         for name, serve in (("in-process", in_process), ("uvicorn", through_uvicorn)):
-            space = workspace(Path(folder) / name, setup.valid)
-            with serve(space) as client:
-                runs[name] = time_rounds(client, todo, args.rounds)
+            masters = {MASTER: setup.valid, FINANCE: setup.finance}
+            with ExitStack() as stack:
+                clients = {space: stack.enter_context(serve(workspace(Path(folder) / name / space, data)))
+                           for space, data in masters.items()}
+                runs[name] = time_rounds(clients, todo, args.rounds)
     print(f"{args.cards} cards, {args.departments} 부서, {len(AREAS)} 분야; median (min–max) of "
           f"{args.rounds} rounds, ms\n")
     print(table(todo, runs))
