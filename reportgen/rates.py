@@ -37,7 +37,13 @@ from reportgen.model import (
     Workbook,
     label_key,
 )
-from reportgen.workbook_contract import COL_PLANNED, COL_SECURED, COL_SPENT, term_amount
+from reportgen.workbook_contract import (
+    COL_PLANNED,
+    COL_SECURED,
+    COL_SPENT,
+    source_amount,
+    term_amount,
+)
 
 _TENTH = Decimal("0.1")
 #: the 완료시기 of a card due within the term
@@ -262,24 +268,12 @@ def sources(wb: Workbook) -> list[str]:
     return list(_spellings(wb, ((label_key(row.source), row.source) for row in wb.finance)).values())
 
 
-def _source_amount(amounts: Iterable[tuple[int | None, Decimal | None]]) -> Decimal | None:
-    """One card's and one 재원's amount over the term from (연도, amount) of its rows: the sum of the
-    whole-term amounts (연도 None) when a row gives one, else the sum of the year amounts; None when
-    no row gives the amount."""
-    whole: list[Decimal] = []
-    yearly: list[Decimal] = []
-    for year, amount in amounts:
-        if amount is not None:
-            (whole if year is None else yearly).append(amount)
-    return sum(whole or yearly, Decimal(0)) if whole or yearly else None
-
-
 def source_amounts(rows: Sequence[FinanceRow]) -> Amounts:
-    """:func:`term_amounts` of rows that share one 재원 (as :func:`card_finance` groups them): the
-    same per-재원 rule of :func:`reportgen.workbook_contract.term_amount`, without comparing 재원."""
-    return Amounts(_source_amount((row.year, row.planned) for row in rows),
-                   _source_amount((row.year, row.secured) for row in rows),
-                   _source_amount((row.year, row.spent) for row in rows))
+    """:func:`term_amounts` of rows that share one 재원 (as :func:`card_finance` groups them), by
+    the one per-재원 rule :func:`reportgen.workbook_contract.source_amount`."""
+    return Amounts(source_amount((row.year, row.planned) for row in rows),
+                   source_amount((row.year, row.secured) for row in rows),
+                   source_amount((row.year, row.spent) for row in rows))
 
 
 def card_finance(wb: Workbook) -> list[CardFinance]:

@@ -178,16 +178,24 @@ BUDGET_PREFIX = "총"
 
 def term_amount(rows: Iterable[m.FinanceRow], column: str) -> Decimal | None:
     """A card's amount (``column``: 계획, 확보 or 집행) over the whole term, never counting a
-    재원 twice: per 재원, the whole-term rows (연도 empty) when one of them gives the amount,
-    else the sum of its year rows; the 재원 added up. None when no row gives the amount."""
-    whole: dict[str, list[Decimal]] = {}
-    yearly: dict[str, list[Decimal]] = {}
+    재원 twice: :func:`source_amount` of each 재원, added up. None when no row gives the amount."""
+    by_source: dict[str, list[tuple[int | None, Decimal | None]]] = {}
     for row in rows:
-        amount = _amount_of(row, column)
-        if amount is not None:
-            (whole if row.year is None else yearly).setdefault(m.label_key(row.source), []).append(amount)
-    parts = [sum(whole.get(source) or yearly[source], Decimal(0)) for source in whole.keys() | yearly.keys()]
+        by_source.setdefault(m.label_key(row.source), []).append((row.year, _amount_of(row, column)))
+    parts = [part for part in map(source_amount, by_source.values()) if part is not None]
     return sum(parts, Decimal(0)) if parts else None
+
+
+def source_amount(amounts: Iterable[tuple[int | None, Decimal | None]]) -> Decimal | None:
+    """One card's and one 재원's amount over the term from the (연도, amount) of its rows: the sum
+    of the whole-term amounts (연도 empty) when a row gives one, else the sum of the year amounts;
+    None when no row gives the amount. The one rule of the 공약가계부 and of 소요예산."""
+    whole: list[Decimal] = []
+    yearly: list[Decimal] = []
+    for year, amount in amounts:
+        if amount is not None:
+            (whole if year is None else yearly).append(amount)
+    return sum(whole or yearly, Decimal(0)) if whole or yearly else None
 
 
 def _amount_of(row: m.FinanceRow, column: str) -> Decimal | None:

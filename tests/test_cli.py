@@ -282,8 +282,9 @@ def test_text_summary_of_the_sample(tmp_path: Path) -> None:
     assert run("summary", SAMPLE / "master.xlsx", "-o", target).exit_code == 0
     rows = [line.split("\t") for line in target.read_text(encoding="utf-8").splitlines()]
     assert rows[0] == ["총괄표"]
-    assert ["3. 일자리가 넘치는 경제도시", "1", "-", "-", "-", "1", "-", "-", "-", "60.0", "0.0"] in rows
-    assert ["합계", "1", "-", "-", "-", "1", "-", "-", "-", "60.0", "0.0"] in rows
+    # the rate columns follow 설정's 총괄표 지표 (default: 완료율, then 평균 추진율)
+    assert ["3. 일자리가 넘치는 경제도시", "1", "-", "-", "-", "1", "-", "-", "-", "0.0", "60.0"] in rows
+    assert ["합계", "1", "-", "-", "-", "1", "-", "-", "-", "0.0", "60.0"] in rows
 
 
 def test_an_unknown_report_suffix_names_the_formats(tmp_path: Path) -> None:

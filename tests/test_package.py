@@ -147,7 +147,7 @@ def test_summary_figures_in_the_document() -> None:
     table = next(b for b in _sections(_document())[0].blocks if isinstance(b, Table) and b.caption == "분야별")
     row = next(r for r in table.rows if r.cells[0].lines == (AREA,))
     assert [c.lines[0] if c.lines else "" for c in row.cells] == [AREA, "2", "-", "-", "-", "2", "-", "-", "-",
-                                                                  "50.0", "0.0"]
+                                                                  "0.0", "50.0"]  # 완료율, 평균 추진율
 
 
 def test_changes_table_up_to_the_day() -> None:
@@ -383,7 +383,7 @@ def test_xlsx_a_sheet_per_part(members: dict[str, bytes]) -> None:
     assert book.sheetnames == ["목차", "총괄표", "목표 미달 카드", "변경이력", "3-1", "3-2"]
     summary = list(book["총괄표"].iter_rows(values_only=True))
     area_row = next(row for row in summary if row[0] == AREA)
-    assert area_row == (AREA, 2, "-", "-", "-", 2, "-", "-", "-", 50, 0)
+    assert area_row == (AREA, 2, "-", "-", "-", 2, "-", "-", "-", 0, 50)  # 완료율, 평균 추진율
     changes = [row for row in book["변경이력"].iter_rows(values_only=True) if row[0] == "3-2"]
     assert changes == [("3-2", TITLE_32, CHANGE.date, CHANGE.content, CHANGE.reason, CHANGE.procedure)]
 
