@@ -6,8 +6,11 @@ import contextlib
 import errno
 import os
 import re
+import signal
 import tempfile
+import threading
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
@@ -122,12 +125,14 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     :class:`FolderInTheWay`; a folder that cannot be written (full, read-only, no
     permission) raises :class:`OutputError`.
     """
+    tmp = ""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:50]}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise OutputError.of(path.parent, exc) from exc
-    try:
+        with stop_signals_held():  # a stop between making the temp file and this try would leave it
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:50]}.", suffix=".tmp", dir=path.parent)
+            except OSError as exc:
+                raise OutputError.of(path.parent, exc) from exc
         with os.fdopen(fd, "wb") as out:
             os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the mode a plain open() would
             out.write(data)
@@ -135,13 +140,32 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
             os.fsync(fd)
         os.replace(tmp, path)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         if isinstance(exc, IsADirectoryError):
             raise FolderInTheWay(str(path), exc.errno, exc.strerror or "") from exc
         if isinstance(exc, OSError):
             raise OutputError.of(path.parent, exc) from exc
         raise
+
+
+#: the signals that stop reportgen (Ctrl-C, kill, a closed terminal, a worker's parent gone)
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+@contextlib.contextmanager
+def stop_signals_held() -> Iterator[None]:
+    """Hold the stop signals (they arrive, and their handlers run, when the block ends) in the main
+    thread, where Python runs signal handlers; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -405,3 +405,35 @@ def test_atomic_write_replaces_a_dangling_link_without_creating_its_target(tmp_p
     assert not link.is_symlink() and link.read_bytes() == b"card"
     assert not (tmp_path / "nowhere").exists()
     assert os.listdir(tmp_path) == ["card.txt"]
+
+
+class _Stopped(Exception):
+    pass
+
+
+def test_a_stop_signal_while_the_temp_file_is_made_leaves_no_temp_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM arriving right after mkstemp made the file (before the write's cleanup guard): the
+    signal waits until the guard is in place, so the stop removes the temp file and the target
+    is never written."""
+    import signal
+    import tempfile
+
+    made = tempfile.mkstemp
+
+    def mkstemp_then_terminated(*args: object, **kwargs: object) -> tuple[int, str]:
+        result = made(*args, **kwargs)  # type: ignore[call-overload]
+        os.kill(os.getpid(), signal.SIGTERM)
+        return result
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise _Stopped
+
+    monkeypatch.setattr(fileio.tempfile, "mkstemp", mkstemp_then_terminated)
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with pytest.raises(_Stopped):
+            write_bytes_atomic(tmp_path / "card.txt", b"data")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
