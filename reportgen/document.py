@@ -9,8 +9,11 @@ cells, a dated 추진실적 line), never how a format draws it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import struct
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+
+from reportgen.errors import CardError
 
 #: image types a document may embed (what every browser and office program shows)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
@@ -252,3 +255,49 @@ def cell_places(table: Table) -> Iterator[tuple[int, int, Cell]]:
             if item.rowspan > 1:
                 taken.update((row_index + r, col + c) for r in range(1, item.rowspan) for c in range(item.colspan))
             col += item.colspan
+
+
+def page_runs(blocks: Iterable[Block], orientation: str) -> Iterator[tuple[str, list[Block]]]:
+    """(orientation, blocks) of each run laid out on one kind of page: a :class:`Section` is a run
+    of its own (a nested one too), and what follows it a new run in the outer ``orientation``."""
+    run: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Section):
+            if run:
+                yield orientation, run
+                run = []
+            yield from page_runs(block.blocks, block.orientation)
+        else:
+            run.append(block)
+    if run:
+        yield orientation, run
+
+
+def pixel_size(image: Image) -> tuple[int, int]:
+    """(width, height) in pixels from the picture's PNG, GIF or JPEG header; a CardError when it
+    cannot be read (a damaged picture is never drawn at a guessed size)."""
+    data = image.data
+    size = None
+    if image.mime == "image/png" and data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        size = struct.unpack(">II", data[16:24])
+    elif image.mime == "image/gif" and data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        size = struct.unpack("<HH", data[6:10])
+    elif image.mime == "image/jpeg" and data[:2] == b"\xff\xd8":
+        size = _jpeg_size(data)
+    if not size or not all(size):
+        raise CardError(f"그림 '{image.alt}'의 크기를 읽을 수 없습니다: 손상된 {image.mime} 파일입니다 / "
+                        f"cannot read the size of picture '{image.alt}': damaged {image.mime} data")
+    return size
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a JPEG's frame header (SOF0…SOF15 but DHT, JPG and DAC)."""
+    index = 2
+    while index + 9 <= len(data) and data[index] == 0xFF:
+        marker = data[index + 1]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", data[index + 5:index + 9])
+            return width, height
+        index += 2 + struct.unpack(">H", data[index + 2:index + 4])[0]
+    return None
+

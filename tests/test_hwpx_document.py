@@ -289,3 +289,15 @@ def test_table_cells_place_spans_clip_them_at_the_edges_and_fill_gaps() -> None:
     assert cells == [(0, 0, 3, 1, ["a"]), (0, 1, 1, 2, ["b"]),  # b's third column is past the grid
                      (1, 1, 1, 1, ["c"]), (1, 2, 1, 1, []),
                      (2, 1, 1, 1, ["e"]), (2, 2, 1, 1, ["f"])]
+
+
+def test_damaged_picture_is_a_card_error_as_in_the_docx() -> None:
+    """One rule for a picture's size (reportgen.document.pixel_size): a damaged PNG is refused, not
+    drawn at a guessed size."""
+    from reportgen.document import Document, Image
+    from reportgen.errors import CardError
+    from reportgen.writers.hwpx import render_document
+
+    broken = Image(b"\x89PNG\r\n\x1a\n" + b"\0" * 4, "image/png", "깨진 그림")
+    with pytest.raises(CardError, match="깨진 그림"):
+        render_document(Document("t", (broken,)))

@@ -28,10 +28,9 @@ from __future__ import annotations
 import copy
 import os
 import re
-import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -53,10 +52,11 @@ from reportgen.document import (
     PageBreak,
     Paragraph,
     Row,
-    Section,
     Table,
     TableOfContents,
     Title,
+    page_runs,
+    pixel_size,
     walk,
 )
 from reportgen.documents import card_document
@@ -407,34 +407,6 @@ def shares(total: int, parts: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(widths)
 
 
-def image_size(image: Image) -> tuple[int, int]:
-    """(width, height) in pixels from the picture's header; a CardError when it cannot be read."""
-    data = image.data
-    size = None
-    if image.mime == "image/png" and data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        size = struct.unpack(">II", data[16:24])
-    elif image.mime == "image/gif" and data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        size = struct.unpack("<HH", data[6:10])
-    elif image.mime == "image/jpeg" and data[:2] == b"\xff\xd8":
-        size = _jpeg_size(data)
-    if not size or not all(size):
-        raise CardError(f"그림 '{image.alt}'의 크기를 읽을 수 없습니다: 손상된 {image.mime} 파일입니다 / "
-                        f"cannot read the size of picture '{image.alt}': damaged {image.mime} data")
-    return size
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a JPEG's frame header (SOF0…SOF15 but DHT, JPG and DAC)."""
-    index = 2
-    while index + 9 <= len(data) and data[index] == 0xFF:
-        marker = data[index + 1]
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[index + 5:index + 9])
-            return width, height
-        index += 2 + struct.unpack(">H", data[index + 2:index + 4])[0]
-    return None
-
-
 # ── the page model ───────────────────────────────────────────────────────
 #: a line's height at single spacing, in ems: NanumGothic's ascent + descent, the font LibreOffice draws
 #: 맑은 고딕 with here (Word's own 맑은 고딕 is taller, 1.34 em)
@@ -691,21 +663,6 @@ def _kept_height(units: list[Unit], index: int, gap: int) -> int:
 
 
 # ── the document ─────────────────────────────────────────────────────────
-def _segments(blocks: tuple[Block, ...], orientation: str) -> Iterator[tuple[str, list[Block]]]:
-    """Runs of blocks laid out on one page kind: each section is a run of its own."""
-    run: list[Block] = []
-    for block in blocks:
-        if isinstance(block, Section):
-            if run:
-                yield orientation, run
-                run = []
-            yield from _segments(block.blocks, block.orientation)
-        else:
-            run.append(block)
-    if run:
-        yield orientation, run
-
-
 def line_style(styles: dict[str, str], marker: str, level: int) -> str:
     """A line's style id: its marker's own style at the marker's own depth, else the style of the depth."""
     if m.MARKER_LEVEL.get(marker) == level:
@@ -717,7 +674,7 @@ def line_style(styles: dict[str, str], marker: str, level: int) -> str:
 def picture_size(block: Image, page: Page) -> tuple[int, int]:
     """(width, height) of a picture in twips: ``width`` per mille of the text width, at most 9/10 of the
     text height."""
-    pixels_wide, pixels_high = image_size(block)
+    pixels_wide, pixels_high = pixel_size(block)
     width = page.text_width * block.width // 1000
     height = width * pixels_high // pixels_wide
     if height > page.text_height * 9 // 10:
@@ -924,7 +881,7 @@ def page_estimate(doc: Document, options: WriterOptions | None = None, layout: i
     template = load_template(None, options)
     body = _Body(template, doc)
     return [body.run(blocks, template.pages[orientation], layout)[1]
-            for orientation, blocks in _segments(doc.blocks, "")]
+            for orientation, blocks in page_runs(doc.blocks, "")]
 
 
 def chosen_layouts(doc: Document, options: WriterOptions | None = None) -> list[int]:
@@ -955,7 +912,7 @@ class _Body:
 
     def body(self) -> tuple[str, str]:
         """(body XML, final section properties): the blocks, a section break after each page kind."""
-        segments = list(_segments(self.doc.blocks, ""))
+        segments = list(page_runs(self.doc.blocks, ""))
         out = []
         final = self.t.pages[""].sect_pr
         for index, (orientation, blocks) in enumerate(segments):

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import re
-import struct
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -477,7 +476,7 @@ def _contents(section: Section, toc: d.TableOfContents, doc: d.Document) -> None
 
 
 def _block(section: Section, block: d.Block, doc: d.Document, images: list[BinaryItem]) -> None:
-    """Draw one block (sections are split off before: :func:`section_runs`)."""
+    """Draw one block (sections are split off before: :func:`reportgen.document.page_runs`)."""
     if isinstance(block, d.Paragraph):
         section.paragraph(bullet_text(block.marker, block.text), *paragraph_shape(block))
     elif isinstance(block, d.Table):
@@ -512,59 +511,17 @@ class BinaryItem:
 _SUFFIX = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
 
 
-def image_size(data: bytes, mime: str) -> tuple[int, int] | None:
-    """(width, height) in pixels from a PNG, GIF or JPEG header; None when it cannot be read."""
-    try:
-        if mime == "image/png" and data[12:16] == b"IHDR":
-            return struct.unpack(">II", data[16:24])
-        if mime == "image/gif":
-            return struct.unpack("<HH", data[6:10])
-        if mime == "image/jpeg":
-            return _jpeg_size(data)
-    except struct.error:
-        return None
-    return None
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """Scan the JPEG segments for a start-of-frame marker."""
-    at = 2
-    while at + 9 < len(data) and data[at] == 0xFF:
-        marker, length = data[at + 1], struct.unpack(">H", data[at + 2: at + 4])[0]
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[at + 5: at + 9])
-            return width, height
-        at += 2 + length
-    return None
-
-
 def _image(section: Section, image: d.Image, images: list[BinaryItem]) -> None:
     number = len(images) + 1
     item = BinaryItem(f"image{number}", f"BinData/image{number}.{_SUFFIX[image.mime]}", image.mime, image.data)
     images.append(item)
     width = section.text_width * min(image.width, 1000) // 1000
-    size = image_size(image.data, image.mime)
-    height = width * size[1] // size[0] if size and size[0] and size[1] else width
+    pixels_wide, pixels_high = d.pixel_size(image)
+    height = width * pixels_high // pixels_wide
     section.picture(item.id, max(width, 1), max(height, 1), "center")
 
 
 # ── the document's parts ──────────────────────────────────────────────────
-def section_runs(blocks: Iterable[d.Block], orientation: str = "portrait") -> Iterator[tuple[str, list[d.Block]]]:
-    """(orientation, blocks) of each run of the document: a :class:`~reportgen.document.Section` starts
-    a run of its own (a nested one too), and what follows it a new run in the outer orientation."""
-    run: list[d.Block] = []
-    for block in blocks:
-        if isinstance(block, d.Section):
-            if run:
-                yield orientation, run
-                run = []
-            yield from section_runs(block.blocks, block.orientation)
-        else:
-            run.append(block)
-    if run:
-        yield orientation, run
-
-
 @dataclass(frozen=True)
 class DocumentParts:
     """What a document adds to the template: its section parts, pictures, title and preview text
@@ -583,7 +540,7 @@ def document_parts(doc: d.Document, options: WriterOptions | None = None, style:
     style = style or load_template(options)
     images: list[BinaryItem] = []
     sections: list[Section] = []
-    for orientation, blocks in section_runs(doc.blocks):
+    for orientation, blocks in d.page_runs(doc.blocks, "portrait"):
         if sections and sections[-1].orientation == orientation:
             sections[-1].page_break()
         else:
