@@ -28,7 +28,7 @@ from reportgen import __version__, batch, collect, model
 from reportgen.document import Document
 from reportgen.errors import CardError, InputError, Problem
 from reportgen.fileio import OutputError, card_filename, write_bytes_atomic
-from reportgen.formats import REPORT_FORMATS, WRITERS, parse_formats, read_card
+from reportgen.formats import REPORT_FORMATS, WRITERS, parse_formats, read_card, read_workbook
 from reportgen.model import fold, label_key
 from reportgen.periods import period_end
 from reportgen.resources import WriterOptions
@@ -119,8 +119,6 @@ def _jobs(value: int) -> int:
 
 def _read_workbook(path: Path) -> model.Workbook:
     """Read a master workbook; print what the reader noticed (``알림 / notice``)."""
-    from reportgen.readers.workbook import read_workbook
-
     input_file(path, _NO_WORKBOOK)
     try:
         book = read_workbook(path)

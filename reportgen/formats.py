@@ -14,7 +14,7 @@ from pathlib import Path
 from reportgen.document import Document
 from reportgen.documents import card_document
 from reportgen.errors import InputError, Problem
-from reportgen.model import Card
+from reportgen.model import Card, Workbook
 from reportgen.resources import WriterOptions
 from reportgen.safeguard import input_file, is_folder, read_error
 
@@ -74,6 +74,12 @@ ALL = "all"
 
 #: the master workbook's reader (``path -> Workbook``)
 WORKBOOK_READER = "reportgen.readers.workbook:read_workbook"
+
+
+def read_workbook(path: Path) -> Workbook:
+    """Read and validate a master workbook with :data:`WORKBOOK_READER` (InputError listing every problem)."""
+    module, function = WORKBOOK_READER.split(":")
+    return getattr(importlib.import_module(module), function)(path)
 
 READERS = {
     ".txt": "reportgen.readers.text:read_text",
