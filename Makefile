@@ -35,9 +35,7 @@ preview: $(STAMP)
 
 bench: $(STAMP)
 	$(EDITABLE) '.[test,bench]'
-	$(BIN)/python bench/bench_writers.py
-	$(BIN)/python bench/bench_readers.py
-	$(BIN)/python bench/bench_batch.py
+	$(BIN)/python bench/bench_table.py
 
 # The sample input, made from the two reference cards (2024-12 = now, 2024-03 = the quarter before).
 samples: $(STAMP)

@@ -1,0 +1,186 @@
+"""`make bench`: ONE table (what | now | goal | from) of issue 13's figures, from the other benches.
+
+Usage: .venv/bin/python bench/bench_table.py [--full] [--writer-n 40] [--jobs 2]
+
+Runs, with small sizes so that the whole takes a few minutes on 2 cores:
+
+- ``bench_writers.py --n N``: ms/card of every writer and of its peers (docxtpl,
+  python-hwpx generic, hwpforge when a peer of that name is in its output);
+- ``bench_before_after.py`` with a small corpus and few rounds: the new HWP writer
+  alone ("hwp, document given", median and min–max of CPU time per card);
+- ``bench_scale.py`` (in this process: its steps are separate ``reportgen``
+  processes under a meter): check, build ``--format all -j 2``, import and
+  ``package --no-pdf`` at 100 and 1,000 cards (``--full``: also 5,000).
+
+Every row says which bench and which size it comes from; a goal row no bench
+measures yet says so. The writers' and the scale figures are single runs, not
+medians: they move with the machine's load (printed above the table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_scale  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+MIB = 1024
+#: a bench_writers.py row: name, cards, ms/card, cards/s, KB/card, peak RSS
+_WRITER_ROW = re.compile(r"^(?P<name>\S.*?)\s+(?P<cards>\d+)\s+(?P<ms>[\d.]+)\s+\d+\s+[\d.]+\s+\d+\s*$")
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    what: str
+    now: str
+    goal: str
+    source: str
+
+
+def run_bench(script: str, *args: str) -> str:
+    """stdout of ``bench/<script> args`` (empty when it fails: the rows then say not measured)."""
+    done = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True,
+                          check=False)
+    if done.returncode:
+        print(f"  {script} failed: {done.stderr.strip()[-500:]}", file=sys.stderr)
+        return ""
+    return done.stdout
+
+
+def writer_ms(output: str) -> dict[str, float]:
+    """name → ms/card of bench_writers.py's table."""
+    found = {}
+    for line in output.splitlines():
+        match = _WRITER_ROW.match(line)
+        if match:
+            found[match["name"].strip()] = float(match["ms"])
+    return found
+
+
+def peer_ms(ms: dict[str, float], word: str) -> tuple[str, float] | None:
+    """The first peer whose name holds ``word`` (e.g. ``hwpforge``), with its ms/card."""
+    for name, value in ms.items():
+        if word in name.lower() and "peer" in name.lower():
+            return name, value
+    return None
+
+
+def before_after_cell(output: str, path: str, cards: str) -> str | None:
+    """The new writer's 'median (min–max)' of one path of bench_before_after.py's table."""
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 4 and cells[0] == path and cells[1].startswith(cards):
+            return cells[3]
+    return None
+
+
+def writer_rows(ms: dict[str, float], n: int) -> list[Row]:
+    """The DOCX, HWPX and HWP rows from bench_writers.py."""
+    source = f"bench_writers.py --n {n} (one pass, ms/card)"
+    rows = []
+    docxtpl = peer_ms(ms, "docxtpl")
+    if "docx" in ms and docxtpl:
+        rows.append(Row("DOCX writer vs docxtpl", f"{ms['docx']:.2f} vs {docxtpl[1]:.2f} ms, "
+                        f"{docxtpl[1] / ms['docx']:.0f}×", "keep ≥ 50× with docxtpl on our own template", source))
+    else:
+        rows.append(Row("DOCX writer vs docxtpl", "not measured (docxtpl missing?)", "keep ≥ 50×", source))
+    for word, label in (("hwpforge", "HWPX writer vs hwpforge"), ("python-hwpx", "HWPX writer vs python-hwpx generic")):
+        peer = peer_ms(ms, word)
+        if "hwpx" in ms and peer:
+            rows.append(Row(label, f"{ms['hwpx']:.2f} vs {peer[1]:.2f} ms, **{peer[1] / ms['hwpx']:.1f}×**",
+                            "**≥ 4×**" if word == "hwpforge" else "—", source))
+        elif word == "hwpforge":
+            rows.append(Row(label, "not measured: no hwpforge peer in bench_writers.py yet", "**≥ 4×**", source))
+    if "hwp" in ms:
+        rows.append(Row("HWP writer (card path)", f"{ms['hwp']:.2f} ms", "≤ 3 ms", source))
+    return rows
+
+
+def scale_rows(measures: Sequence[bench_scale.Measure], sizes: Sequence[int], jobs: int) -> list[Row]:
+    """check, build, import and package rows from bench_scale.py, at the largest size run."""
+    by = {(m.step, m.cards): m for m in measures}
+    top = max(sizes)
+    source = f"bench_scale.py --sizes {' '.join(map(str, sizes))} (one run; RSS: largest process)"
+
+    def peak(step: str, n: int) -> str:
+        m = by.get((step, n))
+        return f"{m.peak_kb / MIB:.0f} MiB" if m else "—"
+
+    rows = []
+    build_1000 = by.get(("build", 1000))
+    if build_1000:
+        rows.append(Row(f"build 1,000 cards × all formats, `-j {jobs}`", f"{build_1000.wall_s:.1f} s",
+                        "≤ 8 s", source))
+    rows.append(Row(f"`check`, {top:,} cards, peak RSS", peak("check", top), "≤ 150 MiB (at 5,000)", source))
+    build = by.get(("build", top))
+    if build:
+        rows.append(Row(f"`build`, {top:,} cards, largest process",
+                        f"{build.peak_kb / MIB:.0f} MiB ({build.kb_per_card:.0f} KB per card)",
+                        "≤ 200 MiB, flat in N", source))
+    imports = " / ".join(peak("import", n) for n in sizes)
+    rows.append(Row(f"`import` one card into a workbook, {' / '.join(f'{n:,}' for n in sizes)} cards", imports,
+                    "≤ 250 MiB at 5,000", source))
+    package = by.get(("package", 1000))
+    if package:
+        rows.append(Row("package without PDF, 1,000 cards", f"{package.wall_s:.1f} s "
+                        f"({package.peak_kb / MIB:.0f} MiB)", "≤ 8 s", source))
+    return rows
+
+
+def unmeasured_rows() -> list[Row]:
+    """Goal rows of issue 13 that no bench of this folder measures yet."""
+    none = "not measured by `make bench`"
+    return [
+        Row("HWPX section XML built twice when HWPX and HWP are both asked", "—", "once", none),
+        Row("import 1,000 .hwp cards", "—", "≤ 20 s on 2 cores", none),
+        Row("package with PDF, 1,000 cards", "—", "≤ 50 s", none + " (LibreOffice, minutes)"),
+        Row("atomic writes, 5,000 files", "—", "keep crash-safety, halve the cost", none),
+    ]
+
+
+def markdown(rows: Sequence[Row]) -> str:
+    """The one table."""
+    lines = ["| what | now | goal | from |", "|---|---|---|---|"]
+    lines += [f"| {r.what} | {r.now} | {r.goal} | {r.source} |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="scale also at 5,000 cards (several minutes more)")
+    parser.add_argument("--writer-n", type=int, default=40, help="cards for bench_writers.py (default 40)")
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    sizes = [100, 1000, 5000] if args.full else [100, 1000]
+    start = bench_scale.header()
+    print("bench_writers.py …", file=sys.stderr)
+    ms = writer_ms(run_bench("bench_writers.py", "--n", str(args.writer_n)))
+    print("bench_before_after.py …", file=sys.stderr)
+    ba = run_bench("bench_before_after.py", "--cards", "20", "--rounds", "5", "--fixture-passes", "3")
+    print("bench_scale.py …", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as tmp:
+        measures = bench_scale.run(sizes, bench_scale.STEPS, args.jobs, Path(tmp))
+    rows = writer_rows(ms, args.writer_n)
+    hwp = before_after_cell(ba, "hwp, document given", "corpus")
+    if hwp:
+        rows.append(Row("HWP writer alone (document given)", f"{hwp} ms", "≤ 3 ms",
+                        "bench_before_after.py --cards 20 --rounds 5 (CPU, median (min–max))"))
+    rows += scale_rows(measures, sizes, args.jobs) + unmeasured_rows()
+    print(f"Start: {start}\nEnd: {bench_scale.header()}\n")
+    print(markdown(rows))
+    print("\nMemory in N (bench_scale.py, peak RSS of the largest process):")
+    print("\n".join(bench_scale.flatness(measures)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""bench/bench_scale.py's meter and bench/bench_table.py's reading of the other benches' output."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import bench_scale  # noqa: E402
+import bench_table  # noqa: E402
+
+WRITERS_OUT = """\
+writer                        cards   ms/card   cards/s  KB/card  peak RSS MB
+txt                              40      0.31      3226      2.1           80
+docx                             40      0.42      2381     14.0           82
+hwpx                             40      1.50       667     20.3           90
+hwp                              40      7.40       135     30.1           95
+docxtpl (peer)                   40     25.20        40     15.2          101
+python-hwpx generic (peer)       40      3.00       333     21.0          120
+docx: 0.42 ms/card vs docxtpl (peer) 25.20 ms/card → 60.0× faster
+(peak RSS is the process peak so far, after each writer)
+"""
+
+BEFORE_AFTER_OUT = """\
+| path | cards | old ms/card median (min–max) | new ms/card median (min–max) | new/old |
+| --- | --- | ---: | ---: | ---: |
+| hwp, document given | fixtures (2) | 5.097 (4.686–7.036) | 5.297 (4.721–8.064) | 1.04 |
+| hwp, document given | corpus (20) | 6.000 (5.900–6.500) | 6.100 (6.000–6.900) | 1.02 |
+"""
+
+
+def test_writer_rows_are_read_by_name():
+    ms = bench_table.writer_ms(WRITERS_OUT)
+    assert ms["hwp"] == 7.40
+    assert ms["python-hwpx generic (peer)"] == 3.00
+    assert "docx: 0.42 ms/card vs docxtpl (peer) 25.20 ms/card → 60.0× faster" not in ms
+    rows = {r.what: r.now for r in bench_table.writer_rows(ms, 40)}
+    assert rows["DOCX writer vs docxtpl"] == "0.42 vs 25.20 ms, 60×"
+    assert rows["HWPX writer vs python-hwpx generic"] == "1.50 vs 3.00 ms, **2.0×**"
+    assert rows["HWPX writer vs hwpforge"].startswith("not measured")
+    with_forge = {**ms, "hwpforge from_json (peer)": 4.5}
+    rows = {r.what: r.now for r in bench_table.writer_rows(with_forge, 40)}
+    assert rows["HWPX writer vs hwpforge"] == "1.50 vs 4.50 ms, **3.0×**"
+
+
+def test_before_after_cell_takes_the_new_column_of_the_corpus_row():
+    assert bench_table.before_after_cell(BEFORE_AFTER_OUT, "hwp, document given", "corpus") == "6.100 (6.000–6.900)"
+    assert bench_table.before_after_cell(BEFORE_AFTER_OUT, "hwpx", "corpus") is None
+
+
+def test_flatness_says_flat_or_grows():
+    rows = [bench_scale.Measure("check", 1000, 2.0, 100 * 1024, 0, True),
+            bench_scale.Measure("check", 5000, 9.0, 120 * 1024, 0, True),
+            bench_scale.Measure("import", 1000, 2.0, 500 * 1024, 0, True),
+            bench_scale.Measure("import", 5000, 9.0, 2400 * 1024, 0, True)]
+    check, imports = bench_scale.flatness(rows)
+    assert check.endswith(": flat") and "1.20× for 5× the cards" in check
+    assert imports.endswith(": grows with N") and "4.80×" in imports
+
+
+def test_meter_sees_the_peak_of_a_child_process():
+    """A child of the metered process that holds 80 MiB: the largest process peak is ≥ 80 MiB."""
+    grandchild = "b = bytearray(80 * 2**20); import time; time.sleep(0.3)"
+    command = [sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {grandchild!r}])"]
+    wall, peak_kb, tree_kb, ok = bench_scale.meter(command)
+    assert ok and wall >= 0.3
+    assert peak_kb >= 80 * 1024
+    assert tree_kb >= 80 * 1024
+    assert not bench_scale.meter([sys.executable, "-c", "raise SystemExit(3)"])[3]
