@@ -206,19 +206,30 @@ def render_card(card: Card, formats: list[str], out_dir: Path, options: WriterOp
     """
     files, failures = [], []
     doc = shared_document(card) if len(formats) > 1 else None
-    for name in formats:
-        data = render_one(card, name, options, doc)
-        if isinstance(data, Failure):
-            failures.append(data)
-            continue
-        target = inside(out_dir, card_filename(card.id, card.title, WRITERS[name].suffix))
-        try:
-            write_bytes_atomic(target, data)
-        except FolderInTheWay:
-            failures.append(Failure(card.id, name, folder_in_the_way(target)))
-            continue
-        files.append(BuiltFile(target.name, card.id, name, len(data), hashlib.sha256(data).hexdigest()))
+    with shared_parts(formats, doc):
+        for name in formats:
+            data = render_one(card, name, options, doc)
+            if isinstance(data, Failure):
+                failures.append(data)
+                continue
+            target = inside(out_dir, card_filename(card.id, card.title, WRITERS[name].suffix))
+            try:
+                write_bytes_atomic(target, data)
+            except FolderInTheWay:
+                failures.append(Failure(card.id, name, folder_in_the_way(target)))
+                continue
+            files.append(BuiltFile(target.name, card.id, name, len(data), hashlib.sha256(data).hexdigest()))
     return files, failures
+
+
+def shared_parts(formats: list[str], doc: Document | None) -> contextlib.AbstractContextManager[None]:
+    """Where the card's HWPX parts are drawn once for its .hwpx and its .hwp (both asked, its
+    document built): the HWPX writer's per-card memo; elsewhere nothing."""
+    if doc is None or not {"hwpx", "hwp"} <= set(formats):
+        return contextlib.nullcontext()
+    from reportgen.writers.hwpx import shared_parts as hwpx_shared_parts  # imported only when asked
+
+    return hwpx_shared_parts()
 
 
 def folder_in_the_way(path: Path) -> str:

@@ -147,3 +147,41 @@ def test_a_card_whose_document_cannot_be_built_fails_in_every_format(tmp_path: P
     files, failures = batch.render_card(card, ["txt", "docx"], tmp_path)
     assert not files and [f.format for f in failures] == ["txt", "docx"]
     assert all("연도가 없습니다" in f.message for f in failures)
+
+
+def test_hwpx_and_hwp_of_a_card_draw_its_hwpx_parts_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both formats asked: the section XML is drawn once per card (two cards: twice), the files are the
+    writers' own bytes, and the memo is gone after the card (a third card would draw again)."""
+    from reportgen.writers import hwp, hwpx
+
+    drawn: list[object] = []
+    draw = hwpx.draw_parts
+
+    def counting(doc: object, style: object) -> object:
+        drawn.append(doc)
+        return draw(doc, style)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hwpx, "draw_parts", counting)
+    cards = make_corpus(2).cards
+    for card in cards:
+        files, failures = batch.render_card(card, ["txt", "hwpx", "hwp"], tmp_path)
+        assert not failures and [f.format for f in files] == ["txt", "hwpx", "hwp"]
+    assert len(drawn) == 2 and drawn[0] is not drawn[1]
+    assert hwpx._SHARED.get() is None
+    name = batch.card_filename(cards[1].id, cards[1].title, ".hwp")
+    assert (tmp_path / name).read_bytes() == hwp.render_hwp(cards[1])
+    assert (tmp_path / name).with_suffix(".hwpx").read_bytes() == hwpx.render_hwpx(cards[1])
+    assert len(drawn) == 4  # outside a build, each writer draws its own
+
+
+def test_hwp_alone_draws_without_a_memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportgen.writers import hwpx
+
+    opened: list[int] = []
+    monkeypatch.setattr(hwpx, "shared_parts", lambda: opened.append(1) or batch.contextlib.nullcontext())
+    card = make_corpus(1).cards[0]
+    for formats in (["hwp"], ["txt", "hwp"], ["hwpx", "docx"]):
+        assert not batch.render_card(card, formats, tmp_path)[1]
+    assert opened == []
+    batch.render_card(card, ["hwp", "hwpx"], tmp_path)
+    assert opened == [1]

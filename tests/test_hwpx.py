@@ -359,3 +359,18 @@ def test_table_with_absurd_spans_reads_within_the_real_grid(tmp_path: Path) -> N
                 data = data.replace(b'colSpan="5" rowSpan="1"', b'colSpan="5" rowSpan="900000000"', 1)
             package.writestr(name, data)
     assert read_hwpx(path) == _card(CARD_2403)
+
+
+def test_shared_parts_draws_one_document_once_while_it_lasts() -> None:
+    from reportgen.documents import card_document
+    from reportgen.writers import hwpx
+
+    card = read_text(FIXTURES / "3-1_2024-12_from-hwp.txt")
+    doc, other = card_document(card), card_document(card)
+    with hwpx.shared_parts():
+        first = hwpx.document_parts(doc)
+        assert hwpx.document_parts(doc) is first  # the same object: drawn once
+        assert hwpx.document_parts(other) is not first and hwpx.document_parts(other) == first
+    assert hwpx.document_parts(doc) is not first and hwpx.document_parts(doc) == first  # the memo is gone
+    with hwpx.shared_parts():
+        assert hwpx.document_parts(doc) is not first  # a new block starts empty

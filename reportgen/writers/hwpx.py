@@ -26,6 +26,8 @@ import json
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import count
@@ -533,11 +535,41 @@ class DocumentParts:
     preview: bytes
 
 
+#: Within :func:`shared_parts`: the parts drawn so far, by the ids of their document and template
+#: (each kept with its parts, so neither id can be reused while the memo lives)
+_SHARED: ContextVar[dict[tuple[int, int], tuple[d.Document, Template, DocumentParts]] | None] = ContextVar(
+    "hwpx_shared_parts", default=None)
+
+
+@contextmanager
+def shared_parts() -> Iterator[None]:
+    """Within it, one document (the same object, with the same template) is drawn once for the
+    HWPX and the HWP writer; the memo goes when the block ends (a build opens one per card)."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
 def document_parts(doc: d.Document, options: WriterOptions | None = None, style: Template | None = None
                    ) -> DocumentParts:
+    """The parts of ``doc`` (:func:`draw_parts`), drawn once per document inside :func:`shared_parts`."""
+    style = style or load_template(options)
+    memo = _SHARED.get()
+    if memo is None:
+        return draw_parts(doc, style)
+    kept = memo.get((id(doc), id(style)))
+    if kept is None:
+        parts = draw_parts(doc, style)
+        memo[(id(doc), id(style))] = (doc, style, parts)
+        return parts
+    return kept[2]
+
+
+def draw_parts(doc: d.Document, style: Template) -> DocumentParts:
     """Draw every block of ``doc``; each change of orientation starts a new section part, and
     runs of the same orientation share a part, each from a new page."""
-    style = style or load_template(options)
     images: list[BinaryItem] = []
     sections: list[Section] = []
     for orientation, blocks in d.page_runs(doc.blocks, "portrait"):
