@@ -23,11 +23,15 @@ the step ends reads ``getrusage(RUSAGE_CHILDREN).ru_maxrss``:
 - ``peak RSS MiB``: ru_maxrss of the children — the largest peak RSS of any
   ONE process of the step (the main process or one worker; exact, from the
   kernel, but only for processes that were waited for, which all of ours are);
-- ``tree MiB``: the largest sum of VmRSS over the step's live processes seen
-  by the polls (main + workers at the same moment; a sample, it can miss a
-  short spike);
-- ``KB/card``: peak RSS per card; memory is flat in N when the peak hardly
-  grows from 1,000 to 5,000 cards (the ratio printed after the table).
+- ``tree MiB``: the largest sum of PSS (``/proc/PID/smaps_rollup``: pages
+  shared after fork are split between the processes, so the sum is the memory
+  the step really holds) over the step's live processes seen by the polls
+  (main + workers at the same moment; a sample, it can miss a short spike);
+- ``KB/card``: peak RSS per card (at 100 cards mostly the interpreter's
+  ~65 MiB). After the table, per step: the peak at the largest size against
+  the one before, and the marginal KB per added card between them; "flat"
+  when the peak grows < 1.25×, "sublinear" when it grows less than ¾ of the
+  card ratio, else "linear in N".
 """
 
 from __future__ import annotations
@@ -65,11 +69,11 @@ def children(pid):
     except OSError:
         return []
 
-def rss_kb(pid):
+def pss_kb(pid):
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith("Pss:"):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -79,7 +83,7 @@ def tree_kb(root):
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        total += rss_kb(pid)
+        total += pss_kb(pid)
         todo.extend(children(pid))
     return total
 
@@ -198,10 +202,11 @@ def flatness(rows: Sequence[Measure]) -> list[str]:
         a, b = mine[-2], mine[-1]
         growth = b.peak_kb / a.peak_kb
         cards = b.cards / a.cards
-        verdict = "flat" if growth < 1 + 0.25 * (cards - 1) else "grows with N"
+        verdict = "flat" if growth < 1.25 else "sublinear" if growth < 0.75 * cards else "linear in N"
+        marginal = (b.peak_kb - a.peak_kb) / (b.cards - a.cards)
         notes.append(f"- {step}: peak {a.peak_kb / 1024:.0f} → {b.peak_kb / 1024:.0f} MiB for "
                      f"{a.cards:,} → {b.cards:,} cards ({growth:.2f}× for {cards:.0f}× the cards; "
-                     f"{a.kb_per_card:.1f} → {b.kb_per_card:.1f} KB/card): {verdict}")
+                     f"{marginal:.0f} KB per added card): {verdict}")
     return notes
 
 

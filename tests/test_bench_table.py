@@ -52,10 +52,13 @@ def test_flatness_says_flat_or_grows():
     rows = [bench_scale.Measure("check", 1000, 2.0, 100 * 1024, 0, True),
             bench_scale.Measure("check", 5000, 9.0, 120 * 1024, 0, True),
             bench_scale.Measure("import", 1000, 2.0, 500 * 1024, 0, True),
-            bench_scale.Measure("import", 5000, 9.0, 2400 * 1024, 0, True)]
-    check, imports = bench_scale.flatness(rows)
-    assert check.endswith(": flat") and "1.20× for 5× the cards" in check
-    assert imports.endswith(": grows with N") and "4.80×" in imports
+            bench_scale.Measure("import", 5000, 9.0, 2400 * 1024, 0, True),
+            bench_scale.Measure("build", 1000, 2.0, 100 * 1024, 0, True),
+            bench_scale.Measure("build", 5000, 9.0, 300 * 1024, 0, True)]
+    check, imports, build = bench_scale.flatness(rows)
+    assert check.endswith(": flat") and "1.20× for 5× the cards; 5 KB per added card" in check
+    assert imports.endswith(": linear in N") and "4.80×" in imports and "; 486 KB per added card" in imports
+    assert build.endswith(": sublinear") and "3.00×" in build
 
 
 def test_meter_sees_the_peak_of_a_child_process():
