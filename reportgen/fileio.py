@@ -10,7 +10,7 @@ import signal
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
@@ -20,6 +20,7 @@ _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "
 MAX_NAME_BYTES = 255
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
+_PLAIN_MODE = 0o666 & ~_UMASK  # the mode a plain open() gives a new file
 
 
 #: errno → what is wrong with the output folder and what to do (ko, en, fix_ko, fix_en)
@@ -148,6 +149,125 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise OutputError.of(path.parent, exc) from exc
         raise
+
+
+#: most temp files a batch holds open at once (one descriptor each until its data is on disk)
+BATCH_OPEN_MAX = 64
+
+
+def write_files_atomic(items: Iterable[tuple[Path, bytes]]) -> list[FolderInTheWay]:
+    """Write several files atomically, each ``(path, data)`` as :func:`write_bytes_atomic` would,
+    at about half its cost per file; return the files not written because a folder has their name.
+
+    The same promise: a crash, power cut, stop signal or error leaves each ``path`` either as it
+    was or the whole new file, never a torn one, and no temp file. The order is what makes it
+    crash-safe and cheap (in groups of at most :data:`BATCH_OPEN_MAX` files):
+
+    1. every temp file is made beside its target and written (stop signals held while each is
+       made, as in :func:`write_bytes_atomic`);
+    2. one ``fdatasync`` pass: every temp file's data (and its size, which fdatasync flushes as
+       the data needs it) is durable before any rename. Written before the pass, the files
+       share the journal commits the pass forces, instead of one commit per file;
+    3. the renames (``os.replace``): each is atomic and only names a file whose data is on disk,
+       so after a power cut a name holds the old file or the whole new one;
+    4. one ``fsync`` of each folder, so the renames themselves are durable on return.
+
+    A failure before a group's renames removes all of its temp files and leaves every target as it
+    was; a failure during the renames leaves the files renamed so far new and whole, the others
+    old, and removes the remaining temp files. A folder that cannot be written raises
+    :class:`OutputError`. The mode is the one a plain ``open()`` gives (0666 less the umask).
+    """
+    skipped: list[FolderInTheWay] = []
+    group: list[tuple[Path, bytes]] = []
+    for item in items:
+        group.append(item)
+        if len(group) == BATCH_OPEN_MAX:
+            skipped += _write_group(group)
+            group = []
+    if group:
+        skipped += _write_group(group)
+    return skipped
+
+
+def _write_group(group: list[tuple[Path, bytes]]) -> list[FolderInTheWay]:
+    """Steps 1–4 of :func:`write_files_atomic` for at most :data:`BATCH_OPEN_MAX` files."""
+    pending: list[tuple[int, str, Path]] = []  # (fd or -1 once closed, temp name, target)
+    try:
+        for path, data in group:
+            _make_temp(path, pending)
+            _write_all(pending[-1][0], data)
+        for i, (fd, tmp, path) in enumerate(pending):
+            os.fdatasync(fd)
+            os.close(fd)
+            pending[i] = (-1, tmp, path)
+        skipped = _rename_all(pending)
+        _sync_folders({path.parent for path, _ in group})
+    except BaseException as exc:
+        _discard(pending)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise OutputError.of(group[0][0].parent, exc) from exc
+        raise
+    return skipped
+
+
+def _make_temp(path: Path, pending: list[tuple[int, str, Path]]) -> None:
+    """Make ``path``'s temp file with the mode of a plain open(), and record it in ``pending``."""
+    with stop_signals_held():  # recorded before a stop can arrive: the cleanup always sees it
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:50]}.", suffix=".tmp", dir=path.parent)
+        except OSError as exc:
+            raise OutputError.of(path.parent, exc) from exc
+        pending.append((fd, tmp, path))
+    if _PLAIN_MODE != 0o600:  # mkstemp makes 0600; a umask of 066 or 077 already gives that
+        os.fchmod(fd, _PLAIN_MODE)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (os.write may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _rename_all(pending: list[tuple[int, str, Path]]) -> list[FolderInTheWay]:
+    """Rename each durable temp file over its target; a folder in the way skips that file only.
+    Each renamed entry leaves ``pending`` so that a later failure does not remove it."""
+    skipped = []
+    while pending:
+        _, tmp, path = pending[0]
+        try:
+            os.replace(tmp, path)
+        except IsADirectoryError as exc:
+            os.unlink(tmp)
+            skipped.append(FolderInTheWay(str(path), exc.errno, exc.strerror or ""))
+        pending.pop(0)
+    return skipped
+
+
+def _sync_folders(folders: set[Path]) -> None:
+    """fsync each folder, making the renames in it durable (a file system that cannot fsync a
+    folder, EINVAL, has nothing more to flush)."""
+    for folder in folders:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:
+                raise
+        finally:
+            os.close(fd)
+
+
+def _discard(pending: list[tuple[int, str, Path]]) -> None:
+    """Close and remove the temp files not renamed yet."""
+    for fd, tmp, _ in pending:
+        with contextlib.suppress(OSError):
+            if fd >= 0:
+                os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    pending.clear()
 
 
 #: the signals that stop reportgen (Ctrl-C, kill, a closed terminal, a worker's parent gone)

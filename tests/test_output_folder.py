@@ -437,3 +437,151 @@ def test_a_stop_signal_while_the_temp_file_is_made_leaves_no_temp_file(
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+# ── write_files_atomic: several files, one fdatasync pass, the renames, one folder fsync ───────
+def _old_files(folder: Path, count: int) -> list[tuple[Path, bytes]]:
+    """``count`` card files already in ``folder`` ("old-i"), and the new content for each ("new-i")."""
+    items = []
+    for i in range(count):
+        path = folder / f"card{i}.txt"
+        path.write_bytes(f"old-{i}".encode())
+        items.append((path, f"new-{i}".encode() * 1000))
+    return items
+
+
+def test_write_files_atomic_replaces_every_file_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    items = _old_files(tmp_path, 3) + [(tmp_path / "fresh.txt", b"")]
+    assert fileio.write_files_atomic(items) == []
+    assert [p.read_bytes() for p, _ in items] == [b"new-0" * 1000, b"new-1" * 1000, b"new-2" * 1000, b""]
+    assert sorted(os.listdir(tmp_path)) == ["card0.txt", "card1.txt", "card2.txt", "fresh.txt"]
+
+
+def test_write_files_atomic_gives_the_mode_of_a_plain_open(tmp_path: Path) -> None:
+    (tmp_path / "plain.txt").write_bytes(b"x")
+    fileio.write_files_atomic([(tmp_path / "card.txt", b"x")])
+    plain_mode = (tmp_path / "plain.txt").stat().st_mode & 0o777
+    assert (tmp_path / "card.txt").stat().st_mode & 0o777 == plain_mode != 0o600  # not mkstemp's
+
+
+def test_a_umask_that_already_gives_0600_needs_no_fchmod(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """umask 077 (read once at import, as write_bytes_atomic does): mkstemp's 0600 is the mode."""
+    monkeypatch.setattr(fileio, "_PLAIN_MODE", 0o600)
+    monkeypatch.setattr(fileio.os, "fchmod", lambda fd, mode: pytest.fail("fchmod not needed"))
+    fileio.write_files_atomic([(tmp_path / "card.txt", b"x")])
+    assert (tmp_path / "card.txt").stat().st_mode & 0o777 == 0o600
+
+
+def test_write_files_atomic_syncs_all_data_before_any_rename_then_the_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The order that makes it crash-safe: every temp file durable, then renames, then the folder."""
+    calls: list[str] = []
+    real_fdatasync, real_replace, real_fsync = os.fdatasync, os.replace, os.fsync
+    monkeypatch.setattr(fileio.os, "fdatasync", lambda fd: (calls.append("data"), real_fdatasync(fd))[1])
+    monkeypatch.setattr(fileio.os, "replace", lambda a, b: (calls.append("rename"), real_replace(a, b))[1])
+    monkeypatch.setattr(fileio.os, "fsync", lambda fd: (calls.append("folder"), real_fsync(fd))[1])
+    fileio.write_files_atomic(_old_files(tmp_path, 3))
+    assert calls == ["data"] * 3 + ["rename"] * 3 + ["folder"]
+
+
+def test_a_failure_mid_batch_leaves_the_old_files_and_no_temp_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    items = _old_files(tmp_path, 4)
+    synced = []
+    real_fdatasync = os.fdatasync
+
+    def filling_disk(fd: int) -> None:
+        synced.append(fd)
+        if len(synced) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fdatasync(fd)
+
+    monkeypatch.setattr(fileio.os, "fdatasync", filling_disk)
+    with pytest.raises(OutputError) as raised:
+        fileio.write_files_atomic(items)
+    assert raised.value.code == errno.ENOSPC and "full disk" in str(raised.value)
+    assert [p.read_bytes() for p, _ in items] == [b"old-0", b"old-1", b"old-2", b"old-3"]
+    assert sorted(os.listdir(tmp_path)) == ["card0.txt", "card1.txt", "card2.txt", "card3.txt"]
+
+
+def test_a_stop_during_the_renames_leaves_each_file_old_or_whole_new(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    items = _old_files(tmp_path, 3)
+    renamed = []
+    real_replace = os.replace
+
+    def stopped_at_the_second(src: str, dst: Path) -> None:
+        renamed.append(dst)
+        if len(renamed) == 2:
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(fileio.os, "replace", stopped_at_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        fileio.write_files_atomic(items)
+    assert [p.read_bytes() for p, _ in items] == [b"new-0" * 1000, b"old-1", b"old-2"]
+    assert sorted(os.listdir(tmp_path)) == ["card0.txt", "card1.txt", "card2.txt"]
+
+
+def test_a_stop_signal_right_after_a_batch_temp_file_is_made_leaves_no_temp_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+    import tempfile
+
+    made = tempfile.mkstemp
+    count = []
+
+    def second_mkstemp_then_terminated(*args: object, **kwargs: object) -> tuple[int, str]:
+        result = made(*args, **kwargs)  # type: ignore[call-overload]
+        count.append(result)
+        if len(count) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return result
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise _Stopped
+
+    items = _old_files(tmp_path, 3)
+    monkeypatch.setattr(fileio.tempfile, "mkstemp", second_mkstemp_then_terminated)
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with pytest.raises(_Stopped):
+            fileio.write_files_atomic(items)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert len(count) == 2
+    assert [p.read_bytes() for p, _ in items] == [b"old-0", b"old-1", b"old-2"]
+    assert sorted(os.listdir(tmp_path)) == ["card0.txt", "card1.txt", "card2.txt"]
+
+
+def test_write_files_atomic_skips_only_the_file_a_folder_is_in_the_way_of(tmp_path: Path) -> None:
+    items = _old_files(tmp_path, 2)
+    (tmp_path / "taken.txt").mkdir()
+    skipped = fileio.write_files_atomic([items[0], (tmp_path / "taken.txt", b"x"), items[1]])
+    assert [type(s) for s in skipped] == [FolderInTheWay] and skipped[0].folder == str(tmp_path / "taken.txt")
+    assert [p.read_bytes() for p, _ in items] == [b"new-0" * 1000, b"new-1" * 1000]
+    assert (tmp_path / "taken.txt").is_dir() and os.listdir(tmp_path / "taken.txt") == []
+    assert sorted(os.listdir(tmp_path)) == ["card0.txt", "card1.txt", "taken.txt"]
+
+
+def test_write_files_atomic_in_groups_holds_few_files_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """5 files with at most 2 open: three groups, each synced, renamed, and its folder fsynced."""
+    monkeypatch.setattr(fileio, "BATCH_OPEN_MAX", 2)
+    folder_syncs = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(fileio.os, "fsync", lambda fd: (folder_syncs.append(fd), real_fsync(fd))[1])
+    items = _old_files(tmp_path, 5)
+    assert fileio.write_files_atomic(iter(items)) == []
+    assert [p.read_bytes() for p, _ in items] == [f"new-{i}".encode() * 1000 for i in range(5)]
+    assert len(folder_syncs) == 3 and len(os.listdir(tmp_path)) == 5
+
+
+def test_write_files_atomic_into_an_unwritable_folder_is_output_error(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_bytes(b"a file")
+    with pytest.raises(OutputError) as raised:
+        fileio.write_files_atomic([(not_a_folder / "card.txt", b"x")])
+    assert "not a folder" in str(raised.value)
+    assert not_a_folder.read_bytes() == b"a file"
