@@ -430,3 +430,61 @@ def test_long_way_is_taken_when_the_template_needs_it(card_2403: m.Card, monkeyp
     monkeypatch.setattr(writer, "write_hwp5", lambda files: taken.append(files) or b"long")
     assert render_hwp(card_2403) == b"long"
     assert taken[0][SECTION_PART] == _section(card_2403)
+
+
+_NS = 'xmlns:hp="http://www.hancom.co.kr/hwpml/2011/paragraph"'
+_P = '<hp:p id="{id}" paraPrIDRef="3" styleIDRef="0" pageBreak="{pb}" columnBreak="0" merged="0">{runs}</hp:p>'
+
+
+def _cell(body: str, col: int = 0, extra: str = "") -> str:
+    return (f'<hp:tc name="" header="0" hasMargin="0" protect="0" editable="0" dirty="0" borderFillIDRef="4">'
+            f'<hp:subList vertAlign="CENTER">{body}</hp:subList>{extra}<hp:cellAddr colAddr="{col}" rowAddr="0"/>'
+            f'<hp:cellSpan colSpan="1" rowSpan="1"/><hp:cellSz width="6412" height="1782"/>'
+            f'<hp:cellMargin left="510" right="510" top="141" bottom="141"/></hp:tc>')
+
+
+#: Paragraphs the fast steps take (plain runs) and those they leave to python-hwpx (a tab, a character
+#: style, a highlighter range over two paragraphs, a comment, a table), in cells and at the top
+_SECTION = (f'<hs:sec xmlns:hs="http://www.hancom.co.kr/hwpml/2011/section" {_NS}>'
+            + _P.format(id=1, pb=1, runs='<hp:run charPrIDRef="7"><hp:t>첫 줄</hp:t><hp:t/></hp:run>'
+                        '<hp:run charPrIDRef="8"><hp:t>a\tb\nc&#x9;</hp:t></hp:run><hp:run/><hp:run charPrIDRef="8"/>')
+            + _P.format(id=2, pb=1, runs='<hp:run charPrIDRef="7"><hp:t>탭<hp:tab width="4000"/>뒤</hp:t></hp:run>')
+            + _P.format(id=3, pb=0, runs='<hp:run charPrIDRef="7"><hp:t charStyleIDRef="1">스타일</hp:t></hp:run>')
+            + _P.format(id=4, pb=0, runs='<hp:run charPrIDRef="7"><hp:t>형광<hp:markpenBegin color="#FFFF00"/>펜'
+                        '</hp:t></hp:run>')
+            + _P.format(id=10, pb=0, runs='<hp:run charPrIDRef="7"><hp:t>형광펜 속 평문</hp:t></hp:run>')
+            + _P.format(id=5, pb=0, runs='<hp:run charPrIDRef="7"><hp:t>이어서</hp:t><hp:t>끝<hp:markpenEnd/></hp:t>'
+                        '</hp:run>')
+            + _P.format(id=6, pb=0, runs='<!-- note --><hp:run charPrIDRef="x"><hp:t>주석 뒤</hp:t></hp:run>')
+            + _P.format(id=7, pb=0, runs='<hp:run charPrIDRef="7"><hp:tbl rowCnt="1" colCnt="3"><hp:tr>'
+                        + _cell(_P.format(id=8, pb=0, runs='<hp:run charPrIDRef="14"><hp:t>관리번호</hp:t></hp:run>'))
+                        + _cell("", 1, '<hp:cellAddr colAddr="9" rowAddr="9"/>')
+                        + _cell(_P.format(id=9, pb=0, runs='<hp:run charPrIDRef="14"><hp:t>A<hp:tab/>B</hp:t>'
+                                          '</hp:run>') + "<!-- c -->", 2)
+                        + '</hp:tr></hp:tbl></hp:run>')
+            + '</hs:sec>')
+
+
+def test_fast_steps_give_python_hwpx_records() -> None:
+    """The plain-text paragraph and one-pass cell steps write the very records python-hwpx writes."""
+    from hwpx.hwp5 import records as rec
+    from hwpx.hwp5.section_writer import SectionRecords
+    from lxml import etree
+
+    root = etree.fromstring(_SECTION.encode())
+    ours, theirs = hwp_writer._Records(), SectionRecords()
+    assert rec.serialize_records(ours.section(root)) == rec.serialize_records(theirs.section(root))
+    assert ours.unsupported == theirs.unsupported
+
+
+def test_plain_runs_are_runs_of_plain_text_only() -> None:
+    from lxml import etree
+
+    def runs(xml: str) -> object:
+        return hwp_writer.plain_runs(etree.fromstring(f'<hp:p {_NS}>{xml}</hp:p>'))
+
+    assert runs('<hp:run charPrIDRef="7"><hp:t>가</hp:t><hp:t/></hp:run><hp:run/>') == [("7", ["가", ""]), (None, [])]
+    assert runs("") == []
+    for other in ('<hp:run><hp:t>a<hp:tab/></hp:t></hp:run>', '<hp:run><hp:t charStyleIDRef="1">a</hp:t></hp:run>',
+                  '<hp:run><hp:tbl/></hp:run>', '<hp:linesegarray/>', '<!-- c --><hp:run/>', '<hp:run><!-- c --></hp:run>'):
+        assert runs(other) is None, other

@@ -31,7 +31,10 @@ that refusal, like any other failure of the conversion, becomes a
 # - hwpx.hwp5.docinfo_writer: build_docinfo, set_bin_count, track_changes, forbidden_chars
 #   (DocInfo, built once from header.xml);
 # - hwpx.hwp5.section_writer.SectionRecords (section XML → BodyText records, per card), with
-#   its private _chars step replaced by a faster one giving the same bytes (tested);
+#   its private _chars step replaced by a faster one giving the same bytes (tested), and its
+#   paragraph step (for paragraphs of plain runs) and cell step (parts found in one pass) done
+#   the same way with its helpers _int, _number, _flag, _i16, _list_props, _local (tested
+#   against SectionRecords record for record);
 # - hwpx.hwp5.records: serialize_records, deflate; hwpx.hwp5.summary: compressed,
 #   SCRIPT_VERSION; hwpx.hwp5.cfb.build_compound_file (the .hwp container).
 
@@ -39,17 +42,29 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
 
+from hwpx.hwp5 import bodytext as bt
+from hwpx.hwp5 import controls as ct
 from hwpx.hwp5 import records as rec
 from hwpx.hwp5 import summary as sm
 from hwpx.hwp5 import writer as hwp5_writer
 from hwpx.hwp5.cfb import build_compound_file
 from hwpx.hwp5.docinfo_writer import build_docinfo, forbidden_chars, set_bin_count, track_changes
 from hwpx.hwp5.errors import Hwp5Error
-from hwpx.hwp5.section_writer import SectionRecords
+from hwpx.hwp5.section_writer import (
+    SectionRecords,
+    _flag,
+    _Highlights,
+    _i16,
+    _int,
+    _list_props,
+    _local,
+    _number,
+)
 from lxml import etree
 
 from reportgen import document as d
@@ -75,10 +90,103 @@ UNSUPPORTED = "hwp5-write-unsupported"
 _LOW_CHARS = re.compile(r"[\x00-\x1f]")
 #: Section XML comes from our own HWPX writer; parsed without entities or network all the same
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+#: A paragraph's header, one character shape (position, id) and the paragraph end, as python-hwpx packs them
+_PARA_HEADER, _SHAPE = struct.Struct("<IIHBBHHHIH"), struct.Struct("<II")
+_PARA_BREAK = struct.pack("<H", bt.PARA_BREAK)
+
+
+#: HWPX namespace of paragraphs, runs and text
+_HP = "http://www.hancom.co.kr/hwpml/2011/paragraph"
+_RUN, _TEXT, _SUB_LIST = f"{{{_HP}}}run", f"{{{_HP}}}t", f"{{{_HP}}}subList"
+_CELL_PARTS = tuple(f"{{{_HP}}}{name}" for name in ("cellAddr", "cellSpan", "cellSz", "cellMargin"))
+
+
+def plain_runs(paragraph: etree._Element) -> list[tuple[str | None, list[str]]] | None:
+    """The paragraph's runs (character shape id, texts) when it holds only runs of plain text
+    (``hp:t`` with no attributes and no children: no tabs, marks, controls, tables or line segments,
+    as the HWPX writer draws every paragraph but the first and those holding a table); else None."""
+    runs = []
+    for run in paragraph:
+        if run.tag != _RUN:
+            return None
+        texts = []
+        for text in run:
+            if text.tag != _TEXT or len(text) or text.attrib:
+                return None
+            texts.append(text.text or "")
+        runs.append((run.get("charPrIDRef"), texts))
+    return runs
+
+
+def _fresh(highlights: _Highlights | None) -> bool:
+    """Whether a paragraph list's range state is empty (nothing open or pending from the paragraph before)."""
+    return highlights is None or not (highlights.styles or highlights.open or highlights.ranges
+                                      or highlights.changes or highlights.changes_open)
 
 
 class _Records(SectionRecords):
-    """python-hwpx's section converter with a faster, byte-identical text step."""
+    """python-hwpx's section converter with faster, byte-identical steps for plain text: the
+    paragraphs of :func:`plain_runs` (most of a card: its lines and its table cells' text)."""
+
+    def paragraph(self, element: etree._Element, level: int, highlights: _Highlights | None = None, *,
+                  last: bool) -> list[rec.Record]:
+        runs = plain_runs(element) if _fresh(highlights) else None
+        if runs is None:
+            return super().paragraph(element, level, highlights, last=last)
+        return self._plain_paragraph(element, runs, level, last)
+
+    def cell(self, element: etree._Element, level: int) -> list[rec.Record]:
+        """``SectionRecords.cell`` with the cell's parts looked up in one pass (it finds each one)."""
+        found: dict[object, etree._Element] = {}
+        for child in element:
+            found.setdefault(child.tag, child)  # the first of each, as find() gives
+        sub_list = found.get(_SUB_LIST)
+        paragraphs = [p for p in sub_list if _local(p) == "p"] if sub_list is not None else []
+        if not paragraphs:
+            paragraphs = [etree.Element(f"{{{_HP}}}p")]
+        addr, span, size, margin = (found.get(tag) for tag in _CELL_PARTS)
+        flags = _flag(element, "hasMargin") | _flag(element, "protect") << 1 | _flag(element, "header") << 2
+        flags |= _flag(element, "editable") << 3 | _flag(element, "dirty") << 4
+        width = _int(size, "width")
+        cell = ct.CellHeader(
+            len(paragraphs), _list_props(sub_list), flags,
+            _int(addr, "colAddr"), _int(addr, "rowAddr"), _int(span, "colSpan", 1), _int(span, "rowSpan", 1),
+            width, _int(size, "height"),
+            tuple(_i16(_int(margin, side)) for side in ("left", "right", "top", "bottom")),  # type: ignore[arg-type]
+            _int(element, "borderFillIDRef", 1), width,
+            element.get("name", ""), bytes(8) if element.get("name") else bytes(9),
+        )
+        return [rec.Record(rec.LIST_HEADER, level, cell.encode()), *self.paragraph_list(paragraphs, level)]
+
+    def _plain_paragraph(self, element: etree._Element, runs: list[tuple[str | None, list[str]]], level: int,
+                         last: bool) -> list[rec.Record]:
+        """``SectionRecords.paragraph`` for plain runs: its steps with no control, mark or range."""
+        units = bytearray()
+        shapes: list[tuple[int, int]] = []
+        codes: set[int] = set()
+        for char_shape, texts in runs:
+            position, shape_id = len(units) // 2, _number(char_shape)
+            if shapes and shapes[-1][0] == position:
+                shapes[-1] = (position, shape_id)
+            elif not shapes or shapes[-1][1] != shape_id:
+                shapes.append((position, shape_id))
+            for text in texts:
+                self._chars(text, units, codes)
+        if not shapes:
+            shapes.append((0, 0))
+        units += _PARA_BREAK
+        count = len(units) // 2
+        mask = sum(1 << code for code in codes)
+        break_type = (4 if element.get("pageBreak") == "1" else 0) | (8 if element.get("columnBreak") == "1" else 0)
+        header = _PARA_HEADER.pack(
+            count | (0x80000000 if last else 0), mask, _int(element, "paraPrIDRef"),
+            _int(element, "styleIDRef") & 0xFF, break_type, len(shapes), 0, 0,
+            _int(element, "id") & 0xFFFFFFFF, _int(element, "merged"))
+        out = [rec.Record(rec.PARA_HEADER, level, header)]
+        if count > 1:
+            out.append(rec.Record(rec.PARA_TEXT, level + 1, bytes(units)))
+        out.append(rec.Record(rec.PARA_CHAR_SHAPE, level + 1, b"".join(_SHAPE.pack(*shape) for shape in shapes)))
+        return out
 
     def _chars(self, value: str, units: bytearray, codes: set[int]) -> None:
         # SectionRecords._chars encodes character by character (a fifth of the section's
