@@ -488,3 +488,15 @@ def test_plain_runs_are_runs_of_plain_text_only() -> None:
     for other in ('<hp:run><hp:t>a<hp:tab/></hp:t></hp:run>', '<hp:run><hp:t charStyleIDRef="1">a</hp:t></hp:run>',
                   '<hp:run><hp:tbl/></hp:run>', '<hp:linesegarray/>', '<!-- c --><hp:run/>', '<hp:run><!-- c --></hp:run>'):
         assert runs(other) is None, other
+
+
+def test_attribute_numbers_are_read_as_python_hwpx_reads_them() -> None:
+    from hwpx.hwp5.section_writer import _int
+    from lxml import etree
+
+    values = {"a": "5", "b": "-3", "c": "5.7", "d": "x", "e": "", "f": " 7", "g": "4294967295", "h": "1e3"}
+    element = etree.Element("e", values)
+    for name in [*values, "missing"]:
+        assert hwp_writer._attr(element, name, 9) == _int(element, name, 9), name
+    assert [hwp_writer._attr(element, n, 9) for n in "abcdefgh"] == [5, -3, 5, 9, 9, 7, 4294967295, 1000]
+    assert hwp_writer._attr(None, "a", 4) == 4 and hwp_writer._attr(element, "missing") == 0

@@ -33,7 +33,7 @@ that refusal, like any other failure of the conversion, becomes a
 # - hwpx.hwp5.section_writer.SectionRecords (section XML → BodyText records, per card), with
 #   its private _chars step replaced by a faster one giving the same bytes (tested), and its
 #   paragraph step (for paragraphs of plain runs) and cell step (parts found in one pass) done
-#   the same way with its helpers _int, _number, _flag, _i16, _list_props, _local (tested
+#   the same way with its helpers _number, _flag, _i16, _list_props, _local (tested
 #   against SectionRecords record for record);
 # - hwpx.hwp5.records: serialize_records, deflate; hwpx.hwp5.summary: compressed,
 #   SCRIPT_VERSION; hwpx.hwp5.cfb.build_compound_file (the .hwp container).
@@ -60,7 +60,6 @@ from hwpx.hwp5.section_writer import (
     _flag,
     _Highlights,
     _i16,
-    _int,
     _list_props,
     _local,
     _number,
@@ -118,6 +117,18 @@ def plain_runs(paragraph: etree._Element) -> list[tuple[str | None, list[str]]] 
     return runs
 
 
+def _attr(element: etree._Element | None, name: str, default: int = 0) -> int:
+    """python-hwpx's ``_int`` (an attribute as an integer; ``default`` when absent or not a number),
+    with the common case, a plain integer, in one call."""
+    value = None if element is None else element.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        return _number(value, default)
+
+
 def _fresh(highlights: _Highlights | None) -> bool:
     """Whether a paragraph list's range state is empty (nothing open or pending from the paragraph before)."""
     return highlights is None or not (highlights.styles or highlights.open or highlights.ranges
@@ -147,13 +158,13 @@ class _Records(SectionRecords):
         addr, span, size, margin = (found.get(tag) for tag in _CELL_PARTS)
         flags = _flag(element, "hasMargin") | _flag(element, "protect") << 1 | _flag(element, "header") << 2
         flags |= _flag(element, "editable") << 3 | _flag(element, "dirty") << 4
-        width = _int(size, "width")
+        width = _attr(size, "width")
         cell = ct.CellHeader(
             len(paragraphs), _list_props(sub_list), flags,
-            _int(addr, "colAddr"), _int(addr, "rowAddr"), _int(span, "colSpan", 1), _int(span, "rowSpan", 1),
-            width, _int(size, "height"),
-            tuple(_i16(_int(margin, side)) for side in ("left", "right", "top", "bottom")),  # type: ignore[arg-type]
-            _int(element, "borderFillIDRef", 1), width,
+            _attr(addr, "colAddr"), _attr(addr, "rowAddr"), _attr(span, "colSpan", 1), _attr(span, "rowSpan", 1),
+            width, _attr(size, "height"),
+            tuple(_i16(_attr(margin, side)) for side in ("left", "right", "top", "bottom")),  # type: ignore[arg-type]
+            _attr(element, "borderFillIDRef", 1), width,
             element.get("name", ""), bytes(8) if element.get("name") else bytes(9),
         )
         return [rec.Record(rec.LIST_HEADER, level, cell.encode()), *self.paragraph_list(paragraphs, level)]
@@ -179,9 +190,9 @@ class _Records(SectionRecords):
         mask = sum(1 << code for code in codes)
         break_type = (4 if element.get("pageBreak") == "1" else 0) | (8 if element.get("columnBreak") == "1" else 0)
         header = _PARA_HEADER.pack(
-            count | (0x80000000 if last else 0), mask, _int(element, "paraPrIDRef"),
-            _int(element, "styleIDRef") & 0xFF, break_type, len(shapes), 0, 0,
-            _int(element, "id") & 0xFFFFFFFF, _int(element, "merged"))
+            count | (0x80000000 if last else 0), mask, _attr(element, "paraPrIDRef"),
+            _attr(element, "styleIDRef") & 0xFF, break_type, len(shapes), 0, 0,
+            _attr(element, "id") & 0xFFFFFFFF, _attr(element, "merged"))
         out = [rec.Record(rec.PARA_HEADER, level, header)]
         if count > 1:
             out.append(rec.Record(rec.PARA_TEXT, level + 1, bytes(units)))
