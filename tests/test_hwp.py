@@ -500,3 +500,20 @@ def test_attribute_numbers_are_read_as_python_hwpx_reads_them() -> None:
         assert hwp_writer._attr(element, name, 9) == _int(element, name, 9), name
     assert [hwp_writer._attr(element, n, 9) for n in "abcdefgh"] == [5, -3, 5, 9, 9, 7, 4294967295, 1000]
     assert hwp_writer._attr(None, "a", 4) == 4 and hwp_writer._attr(element, "missing") == 0
+
+
+def test_fast_steps_give_python_hwpx_records_on_corpus_cards() -> None:
+    """Short and long corpus cards (merged plan cells, boxes, bullets): the same BodyText as python-hwpx's."""
+    import sys
+
+    from hwpx.hwp5 import records as rec
+    from hwpx.hwp5.section_writer import SectionRecords
+    from lxml import etree
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from make_corpus import make_corpus
+
+    for card in make_corpus(12).cards:
+        root = etree.fromstring(document_parts(card_document(card)).sections[0])
+        assert rec.serialize_records(hwp_writer._Records().section(root)) == rec.serialize_records(
+            SectionRecords().section(root)), card.id
