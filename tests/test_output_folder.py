@@ -480,8 +480,21 @@ def test_write_files_atomic_syncs_all_data_before_any_rename_then_the_folder(
     monkeypatch.setattr(fileio.os, "fdatasync", lambda fd: (calls.append("data"), real_fdatasync(fd))[1])
     monkeypatch.setattr(fileio.os, "replace", lambda a, b: (calls.append("rename"), real_replace(a, b))[1])
     monkeypatch.setattr(fileio.os, "fsync", lambda fd: (calls.append("folder"), real_fsync(fd))[1])
+    monkeypatch.setattr(fileio.os, "posix_fadvise", lambda *args: calls.append("start"), raising=False)
     fileio.write_files_atomic(_old_files(tmp_path, 3))
-    assert calls == ["data"] * 3 + ["rename"] * 3 + ["folder"]
+    assert calls == ["start"] * 3 + ["data"] * 3 + ["rename"] * 3 + ["folder"]
+
+
+def test_writeback_advice_that_fails_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    def refused(*args: object) -> None:
+        raise OSError(errno.ESPIPE, os.strerror(errno.ESPIPE))
+
+    monkeypatch.setattr(fileio.os, "posix_fadvise", refused, raising=False)
+    items = _old_files(tmp_path, 2)
+    assert fileio.write_files_atomic(items) == []
+    assert [p.read_bytes() for p, _ in items] == [b"new-0" * 1000, b"new-1" * 1000]
 
 
 def test_a_failure_mid_batch_leaves_the_old_files_and_no_temp_file(
