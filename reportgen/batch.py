@@ -46,7 +46,7 @@ from reportgen.fileio import (
     card_filename,
     inside,
     safe_filename,
-    write_bytes_atomic,
+    write_files_atomic,
     write_text_atomic,
 )
 from reportgen.formats import WRITERS
@@ -204,7 +204,8 @@ def render_card(card: Card, formats: list[str], out_dir: Path, options: WriterOp
     A folder where the card's file should go fails that file only; a folder that
     cannot be written at all raises :class:`OutputError` and stops the build.
     """
-    files, failures = [], []
+    failures: list[Failure] = []
+    ready: list[tuple[str, Path, bytes]] = []  # (format, file, bytes) of what rendered
     doc = shared_document(card) if len(formats) > 1 else None
     with shared_parts(formats, doc):
         for name in formats:
@@ -212,12 +213,14 @@ def render_card(card: Card, formats: list[str], out_dir: Path, options: WriterOp
             if isinstance(data, Failure):
                 failures.append(data)
                 continue
-            target = inside(out_dir, card_filename(card.id, card.title, WRITERS[name].suffix))
-            try:
-                write_bytes_atomic(target, data)
-            except FolderInTheWay:
-                failures.append(Failure(card.id, name, folder_in_the_way(target)))
-                continue
+            ready.append((name, inside(out_dir, card_filename(card.id, card.title, WRITERS[name].suffix)), data))
+    # the card's files written together: one flush pass, then the renames (fileio.write_files_atomic)
+    blocked = {skipped.folder for skipped in write_files_atomic((target, data) for _, target, data in ready)}
+    files = []
+    for name, target, data in ready:
+        if str(target) in blocked:
+            failures.append(Failure(card.id, name, folder_in_the_way(target)))
+        else:
             files.append(BuiltFile(target.name, card.id, name, len(data), hashlib.sha256(data).hexdigest()))
     return files, failures
 

@@ -91,15 +91,15 @@ def test_disk_full_stops_at_the_first_file(corpora: Path, tmp_path: Path, monkey
     assert _run("build", corpora / "corpus-5.xlsx", "-o", out, "--format", FORMATS, "-j", "1").exit_code == 0
     before = _digests(out)
     writes = []
-    real_fsync = os.fsync
+    real_fdatasync = os.fdatasync
 
     def filling_disk(fd: int) -> None:
         writes.append(fd)
-        if len(writes) > 7:  # the disk fills up while the 8th file is flushed
+        if len(writes) > 7:  # the disk fills up while the 8th file (card 2's last of 4) is flushed
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        real_fsync(fd)
+        real_fdatasync(fd)
 
-    monkeypatch.setattr(fileio.os, "fsync", filling_disk)
+    monkeypatch.setattr(fileio.os, "fdatasync", filling_disk)  # a card's files are flushed together
     result = _run("build", corpora / "corpus-60.xlsx", "-o", out, "--format", FORMATS, "-j", "1")
     monkeypatch.undo()
     _assert_one_clear_error(result, out, "full disk", "빈 공간")

@@ -373,25 +373,25 @@ def test_parent_death_signal_reaches_a_grandchild_when_its_parent_is_killed(tmp_
 
 
 def test_sigterm_during_a_serial_build_unwinds_the_write_at_hand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """-j 1: SIGTERM arrives while the 5th file is being flushed: that write is unwound (its temp
-    file removed), the build stops with a KeyboardInterrupt, the 4 files before it are whole and
-    the folder lock is released."""
+    """-j 1: SIGTERM arrives while the 5th file (card 3's first) is being flushed: card 3's writes
+    are unwound (their temp files removed), the build stops with a KeyboardInterrupt, the 4 files
+    of cards 1 and 2 are whole and the folder lock is released."""
     from reportgen import fileio
 
     flushes: list[int] = []
-    real_fsync = os.fsync
+    real_fdatasync = os.fdatasync
 
-    def fsync(fd: int) -> None:
+    def fdatasync(fd: int) -> None:  # a card's files are flushed together, then renamed
         flushes.append(fd)
-        if len(flushes) == 5:
+        if len(flushes) == 5:  # card 3's first file
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(5)  # the handler interrupts this
-        real_fsync(fd)
+        real_fdatasync(fd)
 
     def not_handled(_signum: int, _frame: object) -> None:
         raise AssertionError("build() did not handle SIGTERM")
 
-    monkeypatch.setattr(fileio.os, "fsync", fsync)
+    monkeypatch.setattr(fileio.os, "fdatasync", fdatasync)
     before = signal.signal(signal.SIGTERM, not_handled)  # a failing test must not kill pytest
     try:
         with pytest.raises(batch.Terminated):
