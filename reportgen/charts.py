@@ -33,16 +33,22 @@ from lxml import etree
 
 from reportgen.document import Block, Image
 from reportgen.errors import InputError, Problem
-from reportgen.summary import TABLE_AREA, Summary, SummaryTable, rate_text
+from reportgen.summary import (
+    ROW_RATES,
+    TABLE_AREA,
+    RowRate,
+    Summary,
+    SummaryTable,
+    rate_text,
+    row_rates,
+)
 from reportgen.xmlsafe import parse_xml
 
 # ── what the charts say ───────────────────────────────────────────────────
 CHART_STATUS = "분야별 추진상황"
-CHART_RATES = "분야별 완료율·평균 추진율"
+CHART_RATES = "분야별 완료율·평균 추진율"  # with both rates in the default order (rates_title)
 L_COUNT_AXIS = "공약 수(건)"
 L_RATE_AXIS = "비율(%)"
-L_COMPLETION = "완료율"
-L_PROGRESS = "평균 추진율"
 #: where the numbers of a chart are printed as a table (the chart's alternative, KWCAG)
 TABLE_NOTE = f"같은 수치는 총괄표의 '{TABLE_AREA}' 표에 있습니다."
 
@@ -180,16 +186,16 @@ def wrap_label(text: str, width: int = LABEL_WIDTH, lines: int = LABEL_LINES) ->
     return "\n".join(parts)
 
 
-def _figure(kind: str, rows: int) -> tuple[Any, Any]:
+def _figure(kind: str, rows: int, title: str = "") -> tuple[Any, Any]:
     """A figure (Agg canvas, constrained layout) as wide as the text and as high as ``rows`` bar
-    rows need, its title at the top left, and its axes."""
+    rows of chart ``kind`` need, its title (``kind`` unless given) at the top left, and its axes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     height = FRAME_INCHES + ROW_INCHES[kind] * max(rows, 1)
     figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    figure.suptitle(kind, x=0.01, ha="left", fontsize=FONT_SIZE + 2, fontweight="bold")
+    figure.suptitle(title or kind, x=0.01, ha="left", fontsize=FONT_SIZE + 2, fontweight="bold")
     axes = figure.add_subplot()
     axes.spines[["top", "right"]].set_visible(False)
     axes.grid(axis="x", color=GRID, linewidth=0.5, zorder=0)
@@ -265,13 +271,24 @@ def status_figure(s: Summary, table: SummaryTable) -> Any:
     return figure
 
 
-def rates_figure(table: SummaryTable) -> Any:
-    """The grouped bars of 분야별 완료율·평균 추진율, 합계 last (a figure, not yet saved)."""
+#: every row rate in its default order, each with its colour and hatch (the same whatever 설정 chose)
+ALL_ROW_RATES = tuple(ROW_RATES.values())
+
+
+def rates_title(rates: Sequence[RowRate]) -> str:
+    """``분야별 완료율·평균 추진율``: the rates drawn, in 설정's order."""
+    return "분야별 " + "·".join(rate.name for rate in rates)
+
+
+def rates_figure(table: SummaryTable, rates: Sequence[RowRate] = ALL_ROW_RATES) -> Any:
+    """The grouped bars of 분야별 ``rates`` (완료율, 평균 추진율 as 설정 chose), 합계 last (a figure,
+    not yet saved)."""
     rows = (*table.rows, table.total)
-    figure, axes = _figure(CHART_RATES, len(rows))
-    series = ((L_COMPLETION, lambda r: r.completion_rate, RATE_STYLES[0], -0.2),
-              (L_PROGRESS, lambda r: r.average_progress, RATE_STYLES[1], 0.2))
-    for number, (name, value_of, (color, hatch), shift) in enumerate(series):
+    figure, axes = _figure(CHART_RATES, len(rows), rates_title(rates))
+    shifts = (-0.2, 0.2) if len(rates) == 2 else (0.0,) * len(rates)
+    for number, (rate, shift) in enumerate(zip(rates, shifts, strict=True)):
+        name, value_of = rate.name, rate.value
+        color, hatch = RATE_STYLES[ALL_ROW_RATES.index(rate)]
         values = [value_of(row) for row in rows]
         places = [place + shift for place in range(len(rows))]
         bars = axes.barh(places, [float(v or 0) for v in values], height=0.38, color=color, hatch=hatch,
@@ -287,7 +304,7 @@ def rates_figure(table: SummaryTable) -> Any:
     axes.axhline(len(rows) - 1.5, color=EDGE, linewidth=0.6)
     axes.invert_yaxis()
     axes.set_xlabel(L_RATE_AXIS)
-    _legend(figure, axes, 2)
+    _legend(figure, axes, len(rates))
     set_fonts(figure)
     return figure
 
@@ -348,11 +365,11 @@ def _percent(value: Decimal | None) -> str:
     return "없음" if value is None else f"{rate_text(value)}%"
 
 
-def rates_alt(table: SummaryTable) -> str:
-    """The rate chart in words: each 분야's and the 합계's 완료율 and 평균 추진율."""
-    parts = [f"{row.label} {L_COMPLETION} {_percent(row.completion_rate)}, "
-             f"{L_PROGRESS} {_percent(row.average_progress)}" for row in (*table.rows, table.total)]
-    return f"{CHART_RATES} 막대그래프(0~100%): " + "; ".join(parts) + f". {TABLE_NOTE}"
+def rates_alt(table: SummaryTable, rates: Sequence[RowRate] = ALL_ROW_RATES) -> str:
+    """The rate chart in words: each 분야's and the 합계's ``rates``."""
+    parts = [f"{row.label} " + ", ".join(f"{rate.name} {_percent(rate.value(row))}" for rate in rates)
+             for row in (*table.rows, table.total)]
+    return f"{rates_title(rates)} 막대그래프(0~100%): " + "; ".join(parts) + f". {TABLE_NOTE}"
 
 
 # ── what a document inserts ───────────────────────────────────────────────
@@ -370,11 +387,12 @@ def status_chart(s: Summary, width: int = 1000) -> Image:
 
 
 def rates_chart(s: Summary, width: int = 1000) -> Image:
-    """분야별 완료율·평균 추진율 as an Image block."""
+    """분야별 완료율·평균 추진율 (the row rates 설정 chose, in its order) as an Image block."""
     table = area_table(s)
     assert table is not None
+    rates = row_rates(s)
     with _LOCK, _matplotlib().rc_context(_style()):
-        return _image(rates_figure(table), CHART_RATES, rates_alt(table), width)
+        return _image(rates_figure(table, rates), rates_title(rates), rates_alt(table, rates), width)
 
 
 def summary_charts(s: Summary, width: int = 1000) -> list[Block]:
@@ -383,5 +401,5 @@ def summary_charts(s: Summary, width: int = 1000) -> list[Block]:
     table = area_table(s)
     if table is None or not table.rows:
         return []
-    return [status_chart(s, width), rates_chart(s, width)]
+    return [status_chart(s, width), *([rates_chart(s, width)] if row_rates(s) else [])]
 

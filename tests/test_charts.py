@@ -126,6 +126,26 @@ def test_rate_bars_and_values(blocks) -> None:
     assert values == {"0-0": "60.0", "0-1": "80.0", "1-0": "25.0", "1-1": "65.0", "2-0": "44.4", "2-1": "75.7"}
 
 
+def test_the_rate_chart_draws_the_rates_settings_chose() -> None:
+    """설정 `총괄표 지표` 목표달성률, 평균 추진율: one bar per row (평균 추진율 only, in its own colour);
+    neither row rate chosen: no rate chart. Figures of _summary by hand: A 80.0, B 65.0, 합계 75.7."""
+    from reportgen.model import RATE_COMPLETION, RATE_MEAN_PROGRESS, RATE_TARGET
+
+    summary = _summary(settings=Settings(rates=[RATE_TARGET, RATE_MEAN_PROGRESS]))
+    [_, rates] = charts.summary_charts(summary)
+    assert rates.caption == "분야별 평균 추진율"
+    root = parse_xml(rates.svg.encode("utf-8"))
+    assert sorted(groups(root, "bar-")) == ["bar-0-0", "bar-1-0", "bar-2-0"]
+    values = {key.removeprefix("value-"): drawn(g) for key, g in groups(root, "value-").items()}
+    assert values == {"0-0": "80.0", "1-0": "65.0", "2-0": "75.7"}
+    assert "완료율" not in rates.alt and "1. 안전한 도시 평균 추진율 80.0%" in rates.alt
+    assert "#e69f00" in rates.svg.lower() and "#0072b2" not in rates.svg.lower()  # 평균 추진율's colour
+    reordered = charts.summary_charts(_summary(settings=Settings(rates=[RATE_MEAN_PROGRESS, RATE_COMPLETION])))
+    assert reordered[1].caption == "분야별 평균 추진율·완료율"
+    assert [b.caption for b in charts.summary_charts(_summary(settings=Settings(rates=[RATE_TARGET])))] == [
+        charts.CHART_STATUS]
+
+
 def test_a_row_without_progress_reads_dash() -> None:
     # one 분야, one 보류 card without 추진율: 완료율 0/1 = 0.0, 평균 추진율 none → '-'
     [_, rates] = charts.summary_charts(_summary([(AREA_A, "보류", None)]))
