@@ -129,6 +129,11 @@ def _read_workbook(path: Path) -> model.Workbook:
     return book
 
 
+
+def _as_of(text: str | None, book: model.Workbook, workbook: str) -> dt.date | None:
+    """The day of ``--as-of``, else the workbook's 설정 기준일 (None when it has neither)."""
+    return batch.parse_as_of(text) or batch.parse_as_of(book.settings.as_of, f"{workbook} 설정!기준일")
+
 #: the --templates option of every command that writes documents
 Templates = Annotated[str | None, typer.Option(
     "--templates", help="서식 폴더: 고친 templates 파일을 둔 폴더 / folder of the office's own template files")]
@@ -330,7 +335,7 @@ def build(
         options = _writer_options(templates)
         workers = _jobs(jobs)
         book = _read_workbook(source)
-        day = batch.parse_as_of(as_of) or batch.parse_as_of(book.settings.as_of, f"{workbook} 설정!기준일")
+        day = _as_of(as_of, book, workbook)
         selected = batch.select_cards(book, only, "--only")
         batch.check_file_names(selected, names, str(workbook))
         guard_outputs(_build_outputs(folder, selected, names), [source], fix=_NEW_FOLDER)
@@ -519,7 +524,7 @@ def export(
         target = _report_path(output, [source])
         options = _writer_options(templates)
         book = _read_workbook(source)
-        day = batch.parse_as_of(as_of) or batch.parse_as_of(book.settings.as_of, f"{workbook} 설정!기준일")
+        day = _as_of(as_of, book, workbook)
         data = export_rows(book, day)
         _write_report(target, export_document(data), options)
     _say(f"{len(data.rows)}건 / {len(data.rows)} pledges")
@@ -542,7 +547,7 @@ def site(
         output_folder(folder)
         options = _writer_options(templates)
         book = _read_workbook(source)
-        day = batch.parse_as_of(as_of) or batch.parse_as_of(book.settings.as_of, f"{workbook} 설정!기준일")
+        day = _as_of(as_of, book, workbook)
         files = site_files(plan_site(book, day, hide_contacts), options)
         guard_outputs(site_paths(folder, files), [source], fix=_NEW_FOLDER)
         written = write_site(folder, files)
