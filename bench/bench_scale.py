@@ -12,7 +12,11 @@ one separate ``reportgen`` process:
 - ``import``: ``reportgen import card.txt -o copy-of-corpus-N.xlsx``: one card
   file (``formats.WRITERS["txt"].render`` of the corpus's first card, so it
   replaces that card) into a fresh copy of the N-card workbook;
-- ``package``: ``reportgen package corpus-N.xlsx --no-pdf`` (its default ``-j``).
+- ``package``: ``reportgen package corpus-N.xlsx --no-pdf`` (its default ``-j``);
+- only when asked with ``--steps``: ``import-hwp``, ``reportgen import *.hwp -o new.xlsx -j JOBS``
+  of the N cards written once as .hwp files by ``reportgen build --format hwp`` (a new workbook;
+  ``-j`` only when ``import`` has it), and ``package-pdf``, ``reportgen package corpus-N.xlsx``
+  with its PDF (LibreOffice).
 
 What is measured: each step runs under a small fresh Python process (the
 "meter"), so that nothing of this big process is counted. The meter starts the
@@ -57,6 +61,8 @@ from reportgen.writers.workbook import write_workbook  # noqa: E402
 
 REPORTGEN = Path(sys.executable).with_name("reportgen")
 STEPS = ("check", "build", "import", "package")
+#: steps run only when asked (``--steps``): minutes each at 1,000 cards
+EXTRA_STEPS = ("import-hwp", "package-pdf")
 
 #: the meter: runs argv[1:], polls the tree's RSS, prints "wall ru_maxrss_kb tree_kb returncode"
 _METER = r"""
@@ -151,6 +157,22 @@ def import_card(folder: Path) -> Path:
     return path
 
 
+def hwp_cards(workbook: Path, folder: Path) -> list[Path]:
+    """The workbook's cards as .hwp files in ``folder/hwp-N``, built once (kept when there)."""
+    out = folder / f"hwp-{workbook.stem.rsplit('-', 1)[-1]}"
+    if not out.exists():
+        subprocess.run([str(REPORTGEN), "build", str(workbook), "--format", "hwp", "-o", str(out)],
+                       capture_output=True, check=True)
+    return sorted(out.glob("*.hwp"))
+
+
+def import_has_jobs() -> bool:
+    """Whether ``reportgen import`` takes ``-j`` (it did not before issue 13)."""
+    done = subprocess.run([str(REPORTGEN), "import", "--help"], capture_output=True, text=True, check=False,
+                          env={**os.environ, "COLUMNS": "200"})
+    return "--jobs" in done.stdout
+
+
 def step_command(step: str, workbook: Path, folder: Path, jobs: int) -> list[str]:
     """The reportgen command line of one step (``import`` writes into a fresh copy of the workbook)."""
     exe = str(REPORTGEN)
@@ -166,6 +188,13 @@ def step_command(step: str, workbook: Path, folder: Path, jobs: int) -> list[str
         return [exe, "import", str(import_card(folder)), "-o", str(target)]
     if step == "package":
         return [exe, "package", str(workbook), "-o", str(folder / "package.zip"), "--no-pdf"]
+    if step == "import-hwp":
+        target = folder / "import-hwp.xlsx"
+        target.unlink(missing_ok=True)
+        jobs_option = ["-j", str(jobs)] if import_has_jobs() else []
+        return [exe, "import", *map(str, hwp_cards(workbook, folder)), "-o", str(target), *jobs_option]
+    if step == "package-pdf":
+        return [exe, "package", str(workbook), "-o", str(folder / "package-pdf.zip")]
     raise ValueError(step)
 
 
@@ -223,7 +252,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument("--quick", action="store_true", help="100 and 1,000 cards only")
-    parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
+    parser.add_argument("--steps", nargs="+", choices=STEPS + EXTRA_STEPS, default=list(STEPS))
     parser.add_argument("--jobs", type=int, default=2, help="build -j (default 2)")
     parser.add_argument("--workdir", type=Path, help="keep corpora and outputs here (reused)")
     args = parser.parse_args()

@@ -10,7 +10,10 @@ Runs, with small sizes so that the whole takes a few minutes on 2 cores:
   alone ("hwp, document given", median and min–max of CPU time per card);
 - ``bench_scale.py`` (in this process: its steps are separate ``reportgen``
   processes under a meter): check, build ``--format all -j 2``, import and
-  ``package --no-pdf`` at 100 and 1,000 cards (``--full``: also 5,000).
+  ``package --no-pdf`` at 100 and 1,000 cards (``--full``: also 5,000), then at
+  1,000 cards the import of 1,000 .hwp card files (``-j 2``) and the package with
+  its PDF (``--no-pdf-step`` leaves that one out: LibreOffice, a minute or more);
+- ``bench_writes.py --rounds 3``: 5,000 atomic writes, per file against grouped.
 
 Every row says which bench and which size it comes from; a goal row no bench
 measures yet says so. The writers' and the scale figures are single runs, not
@@ -134,18 +137,46 @@ def scale_rows(measures: Sequence[bench_scale.Measure], sizes: Sequence[int], jo
     if package:
         rows.append(Row("package without PDF, 1,000 cards", f"{package.wall_s:.1f} s "
                         f"({package.peak_kb / MIB:.0f} MiB)", "≤ 8 s", source))
+    top_package = by.get(("package", top))
+    if top_package and top != 1000:
+        rows.append(Row(f"package without PDF, {top:,} cards, largest process",
+                        f"{top_package.peak_kb / MIB:.0f} MiB", "flat in N", source))
     return rows
 
 
-def unmeasured_rows() -> list[Row]:
-    """Goal rows of issue 13 that no bench of this folder measures yet."""
-    none = "not measured by `make bench`"
-    return [
-        Row("HWPX section XML built twice when HWPX and HWP are both asked", "—", "once", none),
-        Row("import 1,000 .hwp cards", "—", "≤ 20 s on 2 cores", none),
-        Row("package with PDF, 1,000 cards", "—", "≤ 50 s", none + " (LibreOffice, minutes)"),
-        Row("atomic writes, 5,000 files", "—", "keep crash-safety, halve the cost", none),
-    ]
+def extra_rows(measures: Sequence[bench_scale.Measure], jobs: int) -> list[Row]:
+    """The 1,000-card import of .hwp files and package with PDF, when measured."""
+    by = {m.step: m for m in measures}
+    source = "bench_scale.py --sizes 1000 --steps import-hwp package-pdf (one run)"
+    rows = []
+    hwp = by.get("import-hwp")
+    rows.append(Row("import 1,000 .hwp cards", f"{hwp.wall_s:.1f} s (`-j {jobs}`, {hwp.peak_kb / MIB:.0f} MiB)"
+                    if hwp and hwp.ok else "—", "≤ 20 s on 2 cores", source))
+    pdf = by.get("package-pdf")
+    rows.append(Row("package with PDF, 1,000 cards", f"{pdf.wall_s:.1f} s" if pdf and pdf.ok else
+                    "not measured (--no-pdf-step)" if pdf is None else "failed", "≤ 50 s", source))
+    return rows
+
+
+def writes_row(output: str) -> Row:
+    """bench_writes.py's grouped writes against one fsync per file."""
+    found = {}
+    for line in output.splitlines():
+        cells = line.split()
+        if len(cells) >= 4 and cells[0] in ("plain", "atomic", "batch-7", "batch-64"):
+            found[cells[0]] = (float(cells[1]), cells[3])
+    source = "bench_writes.py --rounds 3 (median s; ratio of medians)"
+    if "atomic" not in found or "batch-64" not in found:
+        return Row("atomic writes, 5,000 files", "not measured", "keep crash-safety, halve the cost", source)
+    plain, atomic, grouped = found.get("plain", (0.0, ""))[0], found["atomic"][0], found["batch-64"]
+    return Row("atomic writes, 5,000 files", f"{grouped[0]:.2f} s grouped by 64 vs {atomic:.2f} s one fsync "
+               f"per file ({grouped[1]}; plain {plain:.2f} s)", "keep crash-safety, halve the cost", source)
+
+
+def once_row() -> Row:
+    """The HWPX parts drawn once for HWPX and HWP: a test counts it, no timing needed."""
+    return Row("HWPX section XML built twice when HWPX and HWP are both asked", "once", "once",
+               "tests/test_batch.py::test_hwpx_and_hwp_of_a_card_draw_its_hwpx_parts_once")
 
 
 def markdown(rows: Sequence[Row]) -> str:
@@ -160,6 +191,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="scale also at 5,000 cards (several minutes more)")
     parser.add_argument("--writer-n", type=int, default=40, help="cards for bench_writers.py (default 40)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--no-pdf-step", action="store_true", help="leave out the package with PDF")
     args = parser.parse_args()
     sizes = [100, 1000, 5000] if args.full else [100, 1000]
     start = bench_scale.header()
@@ -168,14 +200,19 @@ def main() -> None:
     print("bench_before_after.py …", file=sys.stderr)
     ba = run_bench("bench_before_after.py", "--cards", "20", "--rounds", "5", "--fixture-passes", "3")
     print("bench_scale.py …", file=sys.stderr)
+    extra = ["import-hwp"] + ([] if args.no_pdf_step else ["package-pdf"])
     with tempfile.TemporaryDirectory() as tmp:
         measures = bench_scale.run(sizes, bench_scale.STEPS, args.jobs, Path(tmp))
+        extras = bench_scale.run([1000], extra, args.jobs, Path(tmp))
+    print("bench_writes.py …", file=sys.stderr)
+    writes = run_bench("bench_writes.py", "--rounds", "3")
     rows = writer_rows(ms, args.writer_n)
     hwp = before_after_cell(ba, "hwp, document given", "corpus")
     if hwp:
         rows.append(Row("HWP writer alone (document given)", f"{hwp} ms", "≤ 3 ms",
                         "bench_before_after.py --cards 20 --rounds 5 (CPU, median (min–max))"))
-    rows += scale_rows(measures, sizes, args.jobs) + unmeasured_rows()
+    rows += scale_rows(measures, sizes, args.jobs) + extra_rows(extras, args.jobs)
+    rows += [once_row(), writes_row(writes)]
     print(f"Start: {start}\nEnd: {bench_scale.header()}\n")
     print(markdown(rows))
     print("\nMemory in N (bench_scale.py, peak RSS of the largest process):")

@@ -70,3 +70,29 @@ def test_meter_sees_the_peak_of_a_child_process():
     assert peak_kb >= 80 * 1024
     assert tree_kb >= 80 * 1024
     assert not bench_scale.meter([sys.executable, "-c", "raise SystemExit(3)"])[3]
+
+
+WRITES_OUT = """\
+5000 files × 8192 B, 3 interleaved rounds
+way         median s     min–max s  vs atomic  per round
+plain          0.605  0.561–0.738       0.22×      0.22×
+atomic         2.800  2.250–2.994       1.00×      1.00×
+batch-7        2.071  1.524–2.146       0.74×      0.75×
+batch-64       1.765  1.353–1.867       0.63×      0.64×
+"""
+
+
+def test_writes_row_compares_grouped_with_one_fsync_per_file():
+    row = bench_table.writes_row(WRITES_OUT)
+    assert row.now == "1.76 s grouped by 64 vs 2.80 s one fsync per file (0.63×; plain 0.60 s)"
+    assert bench_table.writes_row("").now == "not measured"
+
+
+def test_extra_rows_say_what_was_not_measured():
+    hwp = bench_scale.Measure("import-hwp", 1000, 18.25, 150 * 1024, 0, True)
+    rows = {r.what: r.now for r in bench_table.extra_rows([hwp], 2)}
+    assert rows["import 1,000 .hwp cards"] == "18.2 s (`-j 2`, 150 MiB)"
+    assert rows["package with PDF, 1,000 cards"] == "not measured (--no-pdf-step)"
+    pdf = bench_scale.Measure("package-pdf", 1000, 47.04, 300 * 1024, 0, False)
+    rows = {r.what: r.now for r in bench_table.extra_rows([pdf], 2)}
+    assert rows["import 1,000 .hwp cards"] == "—" and rows["package with PDF, 1,000 cards"] == "failed"
