@@ -17,7 +17,7 @@ import logging
 import struct
 import warnings
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +56,13 @@ _CFB_HEADER_BYTES = 512
 #: a stream whole in memory, so a 3 MB deflate bomb would otherwise take gigabytes
 MAX_INFLATED_BYTES = 64 * 1024 * 1024
 _COMPRESSED_STORAGES = ("DocInfo", "BodyText")
+#: records whose decoded models are remembered (:func:`_memo_parse_model`): paragraph header,
+#: paragraph text, paragraph char shapes (it reads its parent's count), list header (cell, caption)
+_CHAR_SHAPES_TAG = 0x44
+_MEMO_TAGS = frozenset({0x42, 0x43, _CHAR_SHAPES_TAG, 0x48})
+#: at most this many remembered records (then forgotten all at once), each of at most this many bytes
+MAX_MEMO_RECORDS = 8192
+MAX_MEMO_PAYLOAD = 1024
 
 
 class _Malformed(Exception):
@@ -243,6 +250,72 @@ def _bound_pyhwp_arrays() -> None:
     bintype.resolve_value_from_stream = bounded
 
 
+def _memo_key(context: dict[str, Any], model: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What the parse of a paragraph header, text, char shapes or list header depends on:
+    the record's bytes, the file version, the parent's type (a list header becomes a table cell
+    or a caption by it), whether the parent table's body came yet, and for char shapes the
+    parent paragraph's count of them. None for any other record, or one too large to keep."""
+    payload = model.get("payload")
+    if model.get("tagid") not in _MEMO_TAGS or not isinstance(payload, bytes) or len(payload) > MAX_MEMO_PAYLOAD:
+        return None
+    parent_context, parent_model = context.get("parent", ({}, {}))
+    count = (parent_model.get("content") or {}).get("charshapes") if model["tagid"] == _CHAR_SHAPES_TAG else None
+    return (model["tagid"], context.get("version"), parent_model.get("type"),
+            parent_context.get("seen_table_body", False), count, payload)
+
+
+def _memo_parse_model(parse: Callable[[dict[str, Any], dict[str, Any]], None]
+                      ) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    """pyhwp's ``parse_model`` remembering the models of the records a card repeats.
+
+    pyhwp decodes every record through its generic struct reader (some 40 µs a
+    paragraph header); the cards of one office share most of their headers, char
+    shapes and cell headers, byte for byte. A record seen before, in the same
+    context (:func:`_memo_key`), gets the model decoded then — the same type, a
+    copy of its content's top level (pyhwp's later steps add and remove keys there,
+    never inside the values), the stream left where that decoding left it — and
+    the parent is told of it as pyhwp tells it. Records decoded with an error are
+    never kept.
+    """
+    memo: dict[tuple[Any, ...], tuple[Any, Any, int]] = {}
+
+    def parse_model(context: dict[str, Any], model: dict[str, Any]) -> None:
+        key = _memo_key(context, model)
+        known = memo.get(key) if key is not None else None
+        if known is None:
+            parse(context, model)
+            if key is not None:
+                if len(memo) >= MAX_MEMO_RECORDS:
+                    memo.clear()
+                memo[key] = (model["type"], dict(model["content"]), context["stream"].tell())
+            return
+        model["type"], content, offset = known
+        model["content"] = dict(content)
+        model["binevents"] = []
+        context["stream"].seek(offset)
+        _tell_parent(context, model)
+
+    parse_model.memo = memo  # type: ignore[attr-defined]
+    parse_model.original = parse  # type: ignore[attr-defined]
+    return parse_model
+
+
+def _tell_parent(context: dict[str, Any], model: dict[str, Any]) -> None:
+    """What pyhwp's ``resolve_model_events`` does last: the parent's ``on_child`` hook."""
+    parent_context, parent_model = context.get("parent", ({}, {}))
+    on_child = getattr(parent_model.get("type"), "on_child", None)
+    if on_child:
+        on_child(parent_model.get("content"), parent_context, (context, model))
+
+
+def _remember_pyhwp_models() -> None:
+    """Install :func:`_memo_parse_model` in pyhwp once per process."""
+    from hwp5 import binmodel
+
+    if getattr(binmodel.parse_model, "memo", None) is None:
+        binmodel.parse_model = _memo_parse_model(binmodel.parse_model)
+
+
 def _tree(events: Iterator[tuple[Any, tuple[Any, dict[str, Any], Any]]]) -> Node:
     """Nest pyhwp's flat start/end model events into a :class:`Node` tree (the attributes the reader uses)."""
     from hwp5.treeop import ENDEVENT, STARTEVENT
@@ -306,6 +379,7 @@ def _body_tree(path: Path) -> Node:
     _silence_pyhwp()
     _check_inflated_sizes(path)
     _bound_pyhwp_arrays()
+    _remember_pyhwp_models()
     from hwp5.errors import InvalidHwp5FileError
     from hwp5.xmlmodel import Hwp5File
 
