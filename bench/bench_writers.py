@@ -22,6 +22,7 @@ import importlib
 import importlib.util
 import io
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -209,11 +210,135 @@ def peer_hwpx_writer(card: m.Card) -> Writer | None:
     return module.build_card_generic
 
 
+# ── old against new: byte-identical .hwpx and .hwp ───────────────────────
+def old_writers(rev: str, folder: Path) -> tuple[Any, Any]:
+    """The HWPX and HWP writers as they were at ``rev`` (``git show``), loaded as modules of their own."""
+    import subprocess
+
+    def source(name: str) -> str:
+        return subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:reportgen/writers/{name}.py"],
+                              check=True, capture_output=True, text=True).stdout
+
+    modules = []
+    for name in ("hwpx", "hwp"):
+        path = folder / f"old_{name}_{rev}.py"
+        path.write_text(source(name).replace("from reportgen.writers.hwpx import", f"from old_hwpx_{rev} import"),
+                        encoding="utf-8")
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        sys.modules[path.stem] = module
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        modules.append(module)
+    return modules[0], modules[1]
+
+
+def identity_documents(corpus: int, workbook: Path | None) -> list[tuple[str, Any]]:
+    """(name, document) to compare: the fixture cards, ``corpus`` corpus cards (or a workbook's cards), and
+    the hand-made every-block document of the tests, whole and with one section and no picture."""
+    from reportgen import document as d
+    from reportgen.documents import card_document
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from make_corpus import make_corpus
+    from test_hwpx_document import every_block
+
+    cards = [read_text(path) for path in sorted((ROOT / "tests" / "fixtures").glob("*.txt"))]
+    if workbook is not None:
+        from reportgen.readers.workbook import read_workbook
+
+        cards += read_workbook(workbook).cards[:corpus]
+    else:
+        cards += make_corpus(corpus).cards
+    docs = [(f"card {card.id}", card_document(card)) for card in cards]
+    whole = every_block()
+    flat = d.Document(whole.title, tuple(b for b in whole.blocks if not isinstance(b, d.Image | d.Section)))
+    return [*docs, ("every block", whole), ("every block, one section", flat)]
+
+
+def same_as(rev: str, corpus: int, workbook: Path | None) -> int:
+    """Compare the .hwpx and .hwp of every identity document, old (``rev``) against new; the count of differences."""
+    from reportgen.writers import hwp, hwpx
+
+    with tempfile.TemporaryDirectory() as folder:
+        old_hwpx, old_hwp = old_writers(rev, Path(folder))
+    differ = 0
+    docs = identity_documents(corpus, workbook)
+    for name, doc in docs:
+        for kind, old, new in (("hwpx", old_hwpx, hwpx), ("hwp", old_hwp, hwp)):
+            if old.render_document(doc) != new.render_document(doc):
+                differ += 1
+                print(f"  DIFFERENT {kind}: {name}")
+        with hwpx.shared_parts():  # a build's way: both formats from one drawing
+            both = (hwpx.render_document(doc), hwp.render_document(doc))
+        if both != (old_hwpx.render_document(doc), old_hwp.render_document(doc)):
+            differ += 1
+            print(f"  DIFFERENT shared: {name}")
+    print(f"{len(docs)} documents × (hwpx, hwp, both shared) against {rev}: {differ} different")
+    return differ
+
+
+def _both(hwpx_module: Any, hwp_module: Any) -> Callable[[Any], tuple[bytes, bytes]]:
+    """A build's way to both formats: .hwpx and .hwp of one document drawn once."""
+
+    def render(doc: Any) -> tuple[bytes, bytes]:
+        with hwpx_module.shared_parts():
+            return hwpx_module.render_document(doc), hwp_module.render_document(doc)
+
+    return render
+
+
+def against(rev: str, n: int, rounds: int) -> None:
+    """HWPX, HWP and both, old (``rev``) and new, and hwpforge's encode of the same card: interleaved
+    rounds (A B A B …) in this process, ms/card medians (min–max) and ratios of medians."""
+    from reportgen.documents import card_document
+    from reportgen.writers import hwp, hwpx
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import peer_hwpforge as forge
+
+    with tempfile.TemporaryDirectory() as folder:
+        old_hwpx, old_hwp = old_writers(rev, Path(folder))
+    docs = [card_document(card) for card in sample_cards(n)]
+    runs: dict[str, tuple[Callable[[Any], Any], list[Any]]] = {
+        "hwpx old": (old_hwpx.render_document, docs), "hwpx new": (hwpx.render_document, docs),
+        "hwp old": (old_hwp.render_document, docs), "hwp new": (hwp.render_document, docs),
+        "hwpx+hwp old": (_both(old_hwpx, old_hwp), docs), "hwpx+hwp new": (_both(hwpx, hwp), docs),
+    }
+    texts = [forge.forge_json(doc) for doc in docs]
+    if forge.same_content(docs[0], texts[0]):
+        runs["hwpforge from_json"] = (forge.encode, texts)
+    else:
+        print("  skip hwpforge: its JSON does not hold the card as our HWPX does", file=sys.stderr)
+    times = forge.interleaved(runs, rounds)
+    print(f"{n} cards × {rounds} interleaved rounds, ms/card median (min–max)")
+    for name, values in times.items():
+        print(f"  {name:<20} {forge.spread(values)}")
+    median = {name: statistics.median(values) for name, values in times.items()}
+    for kind in ("hwpx", "hwp", "hwpx+hwp"):
+        print(f"  {kind}: new is {median[kind + ' old'] / median[kind + ' new']:.2f}× the old speed")
+    if "hwpforge from_json" in median:
+        for side in ("old", "new"):
+            ratios = [f / o for o, f in zip(times[f"hwpx {side}"], times["hwpforge from_json"], strict=True)]
+            print(f"  hwpforge / hwpx {side}: {median['hwpforge from_json'] / median[f'hwpx {side}']:.2f}× "
+                  f"(per round {min(ratios):.2f}–{max(ratios):.2f}×)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="cards per writer (default 200)")
     parser.add_argument("--peer-n", type=int, default=None, help="cards for the peer baselines (default --n)")
+    parser.add_argument("--same-as", metavar="REV", help="only check .hwpx/.hwp bytes against the writers at REV")
+    parser.add_argument("--corpus", type=int, default=150, help="corpus cards for --same-as (default 150)")
+    parser.add_argument("--workbook", type=Path, help="take --same-as's cards from this workbook instead")
+    parser.add_argument("--against", metavar="REV", help="only time HWPX/HWP old (REV) and new, and hwpforge")
+    parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds for --against (default 9)")
     args = parser.parse_args()
+    if args.against:
+        against(args.against, max(args.n, 1), max(args.rounds, 1))
+        return
+    if args.same_as:
+        sys.exit(1 if same_as(args.same_as, args.corpus, args.workbook) else 0)
     cards = sample_cards(max(args.n, 1))
     peer_cards = cards[: max(args.peer_n or args.n, 1)]
     results: dict[str, tuple[float, int, float, int]] = {}

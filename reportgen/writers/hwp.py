@@ -71,6 +71,7 @@ from reportgen import model as m
 from reportgen.documents import card_document
 from reportgen.errors import CardError
 from reportgen.resources import WriterOptions
+from reportgen.writers.hwp_records import plan_records, template_records
 from reportgen.writers.hwpx import (
     MANIFEST_PART,
     SECTION_PART,
@@ -288,6 +289,18 @@ def section_records(section_xml: bytes, known: Counter[str]) -> list[rec.Record]
     return records
 
 
+def section_body(parts: DocumentParts, style: Template, constant: TemplateStreams) -> bytes:
+    """The serialized BodyText records of a one-section document: from the HWPX writer's plan of the
+    section (:mod:`reportgen.writers.hwp_records`, no XML parsed) when it has one for that very part
+    and the template holds nothing HWP 5.0 refuses; else from the section XML."""
+    plan = parts.plans[0] if parts.plans else None
+    if plan is not None and plan.xml is parts.sections[0] and not constant.unsupported:
+        body = plan_records(plan, template_records(style))
+        if body is not None:
+            return body
+    return rec.serialize_records(section_records(parts.sections[0], constant.unsupported))
+
+
 def document_streams(parts: DocumentParts, style: Template, constant: TemplateStreams) -> list[tuple[str, bytes]]:
     """The streams of a one-section document's .hwp, in ``write_hwp5``'s order.
 
@@ -295,12 +308,12 @@ def document_streams(parts: DocumentParts, style: Template, constant: TemplateSt
     BinData streams arise; the template's manifest with the document's title (as
     in the .hwpx) gives the summary information.
     """
-    body = section_records(parts.sections[0], constant.unsupported)
+    body = section_body(parts, style, constant)
     summary = hwp5_writer._summary({MANIFEST_PART: manifest(style.raw[MANIFEST_PART], parts.title)})
     streams = [
         ("FileHeader", constant.file_header),
         ("DocInfo", constant.docinfo),
-        ("BodyText/Section0", rec.deflate(rec.serialize_records(body))),
+        ("BodyText/Section0", rec.deflate(body)),
         ("DocOptions/_LinkDoc", constant.link_doc),
         ("\x05HwpSummaryInformation", summary),
         ("Scripts/DefaultJScript", constant.scripts),

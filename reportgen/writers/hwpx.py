@@ -179,9 +179,88 @@ class Cell:
     shapes: list[tuple[str, str]] = field(default_factory=list)  # (para, char) per line, if not the default
 
 
+#: What the HWP writer needs of a drawn paragraph: (id, paragraph shape, character shape, escaped text,
+#: page break, orientation of the page setup it carries or "")
+PlanParagraph = tuple[int, str, str, str, bool, str]
+
+
+@dataclass(frozen=True)
+class PlanCell:
+    """A drawn table cell as the HWP writer needs it: the cell, its size, fill, header flag and paragraphs."""
+
+    cell: Cell
+    width: int
+    height: int
+    fill: str
+    header: bool
+    paragraphs: tuple[PlanParagraph, ...]
+
+
+@dataclass(frozen=True)
+class PlanTable:
+    """A drawn table (in its anchor paragraph) as the HWP writer needs it."""
+
+    anchor: PlanParagraph
+    table_id: int
+    rows: int
+    widths: tuple[int, ...]
+    height: int
+    border: str
+    header_rows: int
+    keep_rows: bool
+    align: str
+    offset: int
+    cells: tuple[PlanCell, ...]
+
+
+#: One top-level item of a section's plan: a paragraph, a table, or None for what the plan does not
+#: describe (a 목차 line, a picture): the HWP writer then reads the section XML instead
+PlanItem = PlanParagraph | PlanTable | None
+
+
+@dataclass(frozen=True)
+class SectionPlan:
+    """What a section part holds, item by item, for the HWP writer to write its records from (built with
+    the XML, so the HWP writer need not parse it); ``xml`` is the part it describes."""
+
+    orientation: str
+    items: tuple[PlanItem, ...]
+    xml: bytes
+
+
+class _Tags:
+    """A template's opening tags, built once: ``<hp:p …`` up to its id, and ``<hp:run …>`` per shape."""
+
+    def __init__(self, style: Template) -> None:
+        self.para = {name: f' paraPrIDRef="{ref}" styleIDRef="0" pageBreak="' for name, ref in style.para.items()}
+        self.run = {name: f'<hp:run charPrIDRef="{ref}">' for name, ref in style.char.items()}
+        self.fill = {name: (
+            f'" hasMargin="0" protect="0" editable="0" dirty="0" borderFillIDRef="{ref}"><hp:subList id="" '
+            'textDirection="HORIZONTAL" lineWrap="BREAK" vertAlign="CENTER" linkListIDRef="0" '
+            'linkListNextIDRef="0" textWidth="0" textHeight="0" hasTextRef="0" hasNumRef="0">')
+            for name, ref in style.border.items()}
+
+
+_P_TAIL = '" columnBreak="0" merged="0">'
+_TAGS: dict[int, tuple[Template, _Tags]] = {}
+
+
+def _tags(style: Template) -> _Tags:
+    """The opening tags of ``style`` (kept with it: ids are reused)."""
+    kept = _TAGS.get(id(style))
+    if kept is None or kept[0] is not style:
+        if len(_TAGS) > 8:
+            _TAGS.clear()
+        kept = _TAGS[id(style)] = (style, _Tags(style))
+    return kept[1]
+
+
 @dataclass
 class Section:
-    """Builds one section part paragraph by paragraph; its first paragraph carries the page setup."""
+    """Builds one section part paragraph by paragraph; its first paragraph carries the page setup.
+
+    Beside the XML it keeps its plan (:class:`SectionPlan`): what the HWP writer writes records from.
+    """
 
     style: Template
     parts: list[str] = field(default_factory=list)
@@ -189,6 +268,10 @@ class Section:
     first: bool = True
     break_next: bool = False  # the next paragraph starts a new page
     orientation: str = "portrait"
+    plan: list[PlanItem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.tags = _tags(self.style)
 
     @property
     def text_width(self) -> int:
@@ -202,27 +285,35 @@ class Section:
         pid = next(self.ids)
         page_break = int(self.break_next)
         self.break_next = False
-        return (f'<hp:p id="{pid}" paraPrIDRef="{self.style.para[para]}" styleIDRef="0" '
-                f'pageBreak="{page_break}" columnBreak="0" merged="0">')
+        return f'<hp:p id="{pid}"{self.tags.para[para]}{page_break}{_P_TAIL}'
 
     def _sec_pr(self) -> str:
         """The page setup, carried by the first paragraph."""
         if not self.first:
             return ""
         self.first = False
-        return f'<hp:run charPrIDRef="{self.style.char["body"]}">{sec_pr(self.orientation)}</hp:run>'
+        return f'{self.tags.run["body"]}{sec_pr(self.orientation)}</hp:run>'
 
-    def _run(self, text: str, char: str) -> str:
+    def _paragraph(self, text: str, para: str, char: str, plan: list[PlanParagraph]) -> str:
+        """One paragraph of one run, its plan added to ``plan``."""
+        pid = next(self.ids)
+        page_break, self.break_next = self.break_next, False
+        setup = ""
+        if self.first:
+            self.first = False
+            setup = self.orientation
         body = printed(text)
-        inner = f"<hp:t>{body}</hp:t>" if body else "<hp:t/>"
-        return f'<hp:run charPrIDRef="{self.style.char[char]}">{inner}</hp:run>'
+        plan.append((pid, para, char, body, page_break, setup))
+        return (f'<hp:p id="{pid}"{self.tags.para[para]}{int(page_break)}{_P_TAIL}'
+                f'{self.tags.run["body"] + sec_pr(setup) + "</hp:run>" if setup else ""}{self.tags.run[char]}'
+                f'{f"<hp:t>{body}</hp:t>" if body else "<hp:t/>"}</hp:run></hp:p>')
 
     def paragraph_xml(self, text: str, para: str, char: str) -> str:
-        """One paragraph of one run."""
-        return f"{self._open(para)}{self._sec_pr()}{self._run(text, char)}</hp:p>"
+        """One paragraph of one run (not in the plan)."""
+        return self._paragraph(text, para, char, [])
 
     def paragraph(self, text: str, para: str, char: str = "body") -> None:
-        self.parts.append(self.paragraph_xml(text, para, char))
+        self.parts.append(self._paragraph(text, para, char, self.plan))  # type: ignore[arg-type]
 
     def contents_line(self, text: str, page: int | None) -> None:
         """A 목차 line: the text, then the page number behind the dot-leader right tab."""
@@ -232,6 +323,7 @@ class Section:
         number = str(page)
         gap = max(0, self.text_width - int((text_width(text) + text_width(number)) * _CHAR_SIZE["body"]))
         tab = f'<hp:tab width="{gap}" leader="{TOC_LEADER}" type="{TOC_RIGHT}"/>'
+        self.plan.append(None)
         self.parts.append(
             f'{self._open("toc")}{self._sec_pr()}<hp:run charPrIDRef="{self.style.char["body"]}">'
             f'<hp:t>{printed(text)}{tab}{number}</hp:t></hp:run></hp:p>')
@@ -240,6 +332,7 @@ class Section:
         """An inline picture of the package's binary item ``item``, in a paragraph of its own."""
         pid = next(self.ids)
         para = {"": "picture", "center": "picture", "right": "right"}.get(align, "picture")
+        self.plan.append(None)
         self.parts.append(
             f'{self._open(para)}{self._sec_pr()}<hp:run charPrIDRef="{self.style.char["body"]}">'
             f'<hp:pic textWrap="TOP_AND_BOTTOM" textFlow="BOTH_SIDES" reverse="0" id="{pid}" zOrder="0" '
@@ -272,9 +365,11 @@ class Section:
         heights = row_heights(cells, widths)
         rows = len(heights)
         tid = next(self.ids)
+        anchor_plan: list[PlanParagraph] = []
+        opening = self._paragraph_open(anchor, anchor_plan)
         xml = [
-            self._open(anchor), self._sec_pr(),
-            f'<hp:run charPrIDRef="{self.style.char["body"]}">'
+            opening,
+            f'{self.tags.run["body"]}'
             f'<hp:tbl id="{tid}" zOrder="0" numberingType="TABLE" textWrap="TOP_AND_BOTTOM" '
             'textFlow="BOTH_SIDES" lock="0" dropcapstyle="None" '
             f'pageBreak="{"TABLE" if keep_rows else "CELL"}" repeatHeader="{1 if header_rows else 0}" '
@@ -287,23 +382,38 @@ class Section:
         by_row: list[list[Cell]] = [[] for _ in range(rows)]
         for c in cells:
             by_row[c.row].append(c)
+        planned: list[PlanCell] = []
         for row, row_cells in enumerate(by_row):
             xml.append("<hp:tr>")
-            xml.extend(self._cell(c, widths, heights, border, row < header_rows) for c in row_cells)
+            xml.extend(self._cell(c, widths, heights, border, row < header_rows, planned) for c in row_cells)
             xml.append("</hp:tr>")
         xml.append("</hp:tbl><hp:t/></hp:run></hp:p>")
         self.parts.append("".join(xml))
+        self.plan.append(PlanTable(anchor_plan[0], tid, rows, tuple(widths), sum(heights), border, header_rows,
+                                   keep_rows, align, offset, tuple(planned)))
 
-    def _cell(self, cell: Cell, widths: list[int], heights: list[int], border: str, header: bool) -> str:
-        fill = self.style.border["label" if cell.label else border]
-        paragraphs = "".join(self.paragraph_xml(line, *shape) for line, shape in cell_paragraphs(cell))
+    def _paragraph_open(self, para: str, plan: list[PlanParagraph]) -> str:
+        """A paragraph's opening tag and page setup (when it is the first), its plan (no text) added to ``plan``."""
+        pid = next(self.ids)
+        page_break, self.break_next = self.break_next, False
+        setup = ""
+        if self.first:
+            self.first = False
+            setup = self.orientation
+        plan.append((pid, para, "body", "", page_break, setup))
+        return (f'<hp:p id="{pid}"{self.tags.para[para]}{int(page_break)}{_P_TAIL}'
+                f'{self.tags.run["body"] + sec_pr(setup) + "</hp:run>" if setup else ""}')
+
+    def _cell(self, cell: Cell, widths: list[int], heights: list[int], border: str, header: bool,
+              planned: list[PlanCell]) -> str:
+        fill = "label" if cell.label else border
+        plan: list[PlanParagraph] = []
+        paragraphs = "".join([self._paragraph(line, *shape, plan) for line, shape in cell_paragraphs(cell)])
         width = sum(widths[cell.col: cell.col + cell.col_span])
         height = sum(heights[cell.row: cell.row + cell.row_span])
+        planned.append(PlanCell(cell, width, height, fill, header, tuple(plan)))
         return (
-            f'<hp:tc name="" header="{int(header)}" hasMargin="0" protect="0" editable="0" dirty="0" '
-            f'borderFillIDRef="{fill}"><hp:subList id="" textDirection="HORIZONTAL" lineWrap="BREAK" '
-            'vertAlign="CENTER" linkListIDRef="0" linkListNextIDRef="0" textWidth="0" textHeight="0" '
-            f'hasTextRef="0" hasNumRef="0">{paragraphs}</hp:subList>'
+            f'<hp:tc name="" header="{int(header)}{self.tags.fill[fill]}{paragraphs}</hp:subList>'
             f'<hp:cellAddr colAddr="{cell.col}" rowAddr="{cell.row}"/>'
             f'<hp:cellSpan colSpan="{cell.col_span}" rowSpan="{cell.row_span}"/>'
             f'<hp:cellSz width="{width}" height="{height}"/>{_CELL_MARGIN}</hp:tc>'
@@ -315,11 +425,29 @@ class Section:
             self.paragraph("", "free")
         return _SECTION_HEAD + "".join(self.parts).encode() + b"</hs:sec>"
 
+    def section_plan(self, xml: bytes) -> SectionPlan:
+        """The plan of the section part ``xml`` (made by :meth:`xml`)."""
+        return SectionPlan(self.orientation, tuple(self.plan), xml)
+
+
+
+#: what :func:`printed` must change: characters below U+0020, what XML cannot hold, ``& < >``
+_NOT_PLAIN = re.compile("[\x00-\x1f&<>\ud800-\udfff\ufffe\uffff]")
+#: what :func:`reportgen.xmltext.one_line` must change besides the surrounding spaces
+_NOT_ONE_LINE = re.compile("[\x00-\x1f\ud800-\udfff\ufffe\uffff]")
+
 
 def printed(text: str) -> str:
     """A line of text for an ``hp:t``: :func:`reportgen.xmltext.one_line`, then escaped (in one pass over
-    what XML cannot hold)."""
+    what XML cannot hold); plain text (most of it) is only trimmed."""
+    if _NOT_PLAIN.search(text) is None:
+        return text.strip()
     return escape(text.replace("\t", " ").replace("\r", " ").replace("\n", " ")).strip()
+
+
+def line_text(text: str) -> str:
+    """:func:`reportgen.xmltext.one_line`, with plain text (most of it) only trimmed."""
+    return text.strip() if _NOT_ONE_LINE.search(text) is None else one_line(text)
 
 
 def cell_paragraphs(cell: Cell) -> list[tuple[str, tuple[str, str]]]:
@@ -366,7 +494,7 @@ def cell_height(cell: Cell, width: int) -> int:
     for text, (para, char) in cell_paragraphs(cell):
         size = _CHAR_SIZE.get(char, 1000)
         room = max(1.0, (width - CELL_PADDING[0] - _PARA_LEFT.get(para, 0)) / size)
-        total += wrapped_lines(one_line(text), room) * size * _LINE_SPACING.get(para, 130) // 100
+        total += wrapped_lines(line_text(text), room) * size * _LINE_SPACING.get(para, 130) // 100
     return total
 
 
@@ -533,6 +661,7 @@ class DocumentParts:
     images: tuple[BinaryItem, ...]
     title: str
     preview: bytes
+    plans: tuple[SectionPlan, ...] = ()  # each section's plan, for the HWP writer
 
 
 #: Within :func:`shared_parts`: the parts drawn so far, by the ids of their document and template
@@ -579,8 +708,9 @@ def draw_parts(doc: d.Document, style: Template) -> DocumentParts:
             sections.append(Section(style, orientation=orientation))
         for block in blocks:
             _block(sections[-1], block, doc, images)
-    parts = tuple(section.xml() for section in sections) or (Section(style).xml(),)
-    return DocumentParts(parts, tuple(images), doc.title, preview_text(doc))
+    sections = sections or [Section(style)]
+    plans = tuple(section.section_plan(section.xml()) for section in sections)
+    return DocumentParts(tuple(plan.xml for plan in plans), tuple(images), doc.title, preview_text(doc), plans)
 
 
 def block_lines(block: d.Block) -> Iterator[str]:
@@ -610,7 +740,7 @@ def preview_text(doc: d.Document) -> bytes:
     lines, size = [], 0
     for block in d.walk(doc.blocks):
         for line in block_lines(block):
-            text = one_line(line)
+            text = line_text(line)
             if text:
                 lines.append(text)
                 size += len(text) + 2
