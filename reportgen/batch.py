@@ -41,6 +41,7 @@ from reportgen.document import Document
 from reportgen.documents import card_document
 from reportgen.errors import CardError, InputError, Problem, Problems
 from reportgen.fileio import (
+    BATCH_OPEN_MAX,
     FolderInTheWay,
     OutputError,
     card_filename,
@@ -197,15 +198,49 @@ def shared_document(card: Card) -> Document | None:
         return None
 
 
+#: most card files a worker flushes together (one fileio.write_files_atomic group): a build's cards
+#: go to the workers in chunks of about this many files
+FILES_PER_FLUSH = BATCH_OPEN_MAX
+
+#: one rendered file waiting for its flush: (index of its card in the chunk, format, target, bytes)
+_Ready = tuple[int, str, Path, bytes]
+
+
 def render_card(card: Card, formats: list[str], out_dir: Path, options: WriterOptions | None = None
                 ) -> tuple[list[BuiltFile], list[Failure]]:
-    """Render and write one card in each format (the unit of work of a worker).
+    """Render and write one card in each format (:func:`render_cards` of one card)."""
+    return render_cards([card], formats, out_dir, options)
 
-    A folder where the card's file should go fails that file only; a folder that
-    cannot be written at all raises :class:`OutputError` and stops the build.
+
+def render_cards(cards: list[Card], formats: list[str], out_dir: Path, options: WriterOptions | None = None
+                 ) -> tuple[list[BuiltFile], list[Failure]]:
+    """Render a chunk of cards in each format and write all their files in one flush (the unit of
+    work of a worker); return only what was written (name, size, sha256) and what failed, card by card.
+
+    A folder where a card's file should go fails that file only; a folder that cannot be written at
+    all raises :class:`OutputError` and stops the build. The chunk's files are written together by
+    :func:`write_files_atomic`: each is whole or as it was, and no temp file is left.
     """
+    failures: list[list[Failure]] = [[] for _ in cards]
+    ready: list[_Ready] = []
+    for index, card in enumerate(cards):
+        failures[index] += _render_into(index, card, formats, out_dir, options, ready)
+    blocked = {skipped.folder for skipped in write_files_atomic((target, data) for _, _, target, data in ready)}
+    files: list[list[BuiltFile]] = [[] for _ in cards]
+    for index, name, target, data in ready:
+        card_id = cards[index].id
+        if str(target) in blocked:
+            failures[index].append(Failure(card_id, name, folder_in_the_way(target)))
+        else:
+            files[index].append(BuiltFile(target.name, card_id, name, len(data), hashlib.sha256(data).hexdigest()))
+    return [f for each in files for f in each], [f for each in failures for f in each]
+
+
+def _render_into(index: int, card: Card, formats: list[str], out_dir: Path, options: WriterOptions | None,
+                 ready: list[_Ready]) -> list[Failure]:
+    """Render ``card`` in each format, its document built once; append what rendered to ``ready``
+    and return the formats that failed."""
     failures: list[Failure] = []
-    ready: list[tuple[str, Path, bytes]] = []  # (format, file, bytes) of what rendered
     doc = shared_document(card) if len(formats) > 1 else None
     with shared_parts(formats, doc):
         for name in formats:
@@ -213,16 +248,28 @@ def render_card(card: Card, formats: list[str], out_dir: Path, options: WriterOp
             if isinstance(data, Failure):
                 failures.append(data)
                 continue
-            ready.append((name, inside(out_dir, card_filename(card.id, card.title, WRITERS[name].suffix)), data))
-    # the card's files written together: one flush pass, then the renames (fileio.write_files_atomic)
-    blocked = {skipped.folder for skipped in write_files_atomic((target, data) for _, target, data in ready)}
-    files = []
-    for name, target, data in ready:
-        if str(target) in blocked:
-            failures.append(Failure(card.id, name, folder_in_the_way(target)))
-        else:
-            files.append(BuiltFile(target.name, card.id, name, len(data), hashlib.sha256(data).hexdigest()))
-    return files, failures
+            ready.append((index, name, inside(out_dir, card_filename(card.id, card.title, WRITERS[name].suffix)), data))
+    return failures
+
+
+def chunk_size(cards: int, formats: int, jobs: int) -> int:
+    """Cards per unit of work: about :data:`FILES_PER_FLUSH` files, but no more than an even share of
+    the cards per worker (a small build still keeps every worker busy); at least 1."""
+    per_flush = FILES_PER_FLUSH // max(1, formats)
+    share = -(-cards // max(1, jobs))  # ceil
+    return max(1, min(per_flush, share))
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter), read lazily."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def shared_parts(formats: list[str], doc: Document | None) -> contextlib.AbstractContextManager[None]:
@@ -534,19 +581,30 @@ def _write_cards(cards: list[Card], out_dir: Path, formats: list[str], as_of: dt
                  on_card: Callable[[], None] | None, options: WriterOptions | None = None) -> BuildReport:
     """Every card in every format; on any exception, the temp files of files cut off are swept."""
     report = BuildReport()
+    workers = min(jobs, len(cards))
     views = (as_of_view(card, as_of) for card in cards)
+    chunks = chunked(views, chunk_size(len(cards), len(formats), workers))
     try:
-        render = functools.partial(render_card, formats=formats, out_dir=out_dir, options=options)
-        for files, failures in ordered_map(render, views, min(jobs, len(cards))):
+        render = functools.partial(_render_chunk, formats=formats, out_dir=out_dir, options=options)
+        for files, failures, done in ordered_map(render, chunks, workers):
             report.files += files
             report.failures += failures
             if on_card:
-                on_card()
+                for _ in range(done):
+                    on_card()
     except BaseException:
         with contextlib.suppress(OSError):
             remove_stale_temp_files(out_dir)  # a file cut off between its temp file and its rename
         raise
     return report
+
+
+def _render_chunk(cards: list[Card], formats: list[str], out_dir: Path, options: WriterOptions | None
+                  ) -> tuple[list[BuiltFile], list[Failure], int]:
+    """:func:`render_cards` as the workers run it: what goes back is the small report and the
+    number of cards done (for the progress bar), never the files' bytes."""
+    files, failures = render_cards(cards, formats, out_dir, options)
+    return files, failures, len(cards)
 
 
 _TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]+\.tmp")  # write_bytes_atomic's: .{name}.{random}.tmp

@@ -111,7 +111,7 @@ def test_killed_build_leaves_only_complete_files(tmp_path: Path) -> None:
     command = [str(REPORTGEN), "build", str(workbook), "-o", str(out), "--format", ",".join(FORMATS), "-j", "2"]
     process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(out.glob("*"))) < 40:
+    while time.monotonic() < deadline and len(list(out.glob("[!.]*"))) < 40:
         time.sleep(0.02)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
@@ -185,3 +185,85 @@ def test_hwp_alone_draws_without_a_memo(tmp_path: Path, monkeypatch: pytest.Monk
     assert opened == []
     batch.render_card(card, ["hwp", "hwpx"], tmp_path)
     assert opened == [1]
+
+
+# ── chunks: what goes to a worker, what comes back, one flush per chunk ───
+def test_chunk_size_is_about_one_flush_of_files_and_an_even_share_per_worker() -> None:
+    assert batch.FILES_PER_FLUSH == 64
+    assert batch.chunk_size(1000, 6, 2) == 10  # 60 files a flush
+    assert batch.chunk_size(1000, 1, 1) == 64
+    assert batch.chunk_size(15, 6, 2) == 8  # 15 cards, 2 workers: 8 + 7, not 10 + 5
+    assert batch.chunk_size(3, 100, 1) == 1  # more formats than a flush holds: one card at a time
+    assert batch.chunk_size(0, 6, 0) == 1
+
+
+def test_chunked_keeps_the_order_and_reads_lazily() -> None:
+    assert list(batch.chunked(range(5), 2)) == [[0, 1], [2, 3], [4]]
+    assert list(batch.chunked([], 3)) == []
+    endless = batch.chunked(iter(int, 1), 3)  # an endless iterator: only what is asked is read
+    assert next(endless) == [0, 0, 0]
+
+
+def test_a_chunk_of_cards_is_written_in_one_flush(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """25 cards × 3 formats, -j 1: chunks of 21 cards (63 files) and 4 cards (12 files), each one
+    write_files_atomic call; the files are the ones a card-by-card build writes."""
+    cards = make_corpus(25).cards
+    for card in cards:  # card by card, one flush each
+        batch.render_card(card, ["txt", "docx", "html"], tmp_path / "one-by-one")
+    groups: list[int] = []
+    real = batch.write_files_atomic
+
+    def counting(items):  # type: ignore[no-untyped-def]
+        items = list(items)
+        groups.append(len(items))
+        return real(items)
+
+    monkeypatch.setattr(batch, "write_files_atomic", counting)
+    report = batch.build(cards, tmp_path / "chunks", ["txt", "docx", "html"], jobs=1)
+    assert groups == [63, 12]
+    assert len(report.files) == 75 and not report.failures
+    assert [f.관리번호 for f in report.files[:3]] == [cards[0].id] * 3  # card by card, formats in order
+    (tmp_path / "chunks" / batch.MANIFEST).unlink()
+    assert _digests(tmp_path / "chunks") == _digests(tmp_path / "one-by-one")
+
+
+def test_a_worker_sends_back_names_and_hashes_not_the_files(tmp_path: Path) -> None:
+    """What a worker returns for a chunk (pickled to the main process) holds no file bytes: a few
+    hundred bytes per file, whatever the files weigh."""
+    import pickle
+
+    cards = make_corpus(4).cards
+    result = batch._render_chunk(cards, ["docx", "xlsx", "html"], tmp_path, None)
+    files, failures, done = result
+    assert done == 4 and not failures and len(files) == 12
+    written = sum(f.bytes for f in files)
+    assert written > 12 * 5000
+    assert len(pickle.dumps(result)) < 12 * 400
+    assert not any(isinstance(value, bytes) for f in files for value in vars(f).values())
+
+
+def test_progress_advances_once_per_card_in_chunks(tmp_path: Path) -> None:
+    ticks: list[int] = []
+    batch.build(make_corpus(23).cards, tmp_path, ["txt", "docx", "xlsx"], jobs=2, on_card=lambda: ticks.append(1))
+    assert len(ticks) == 23
+
+
+def test_failures_are_listed_card_by_card_within_a_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Card 1 cannot be written as .txt (a folder has its name), card 2's writer fails: the failures
+    come card by card (1's, then 2's), as a card-by-card build lists them; card 3 is written whole."""
+    cards = make_corpus(3).cards
+    (tmp_path / batch.card_filename(cards[0].id, cards[0].title, ".txt")).mkdir()
+    broken = cards[1].id
+
+    class FailingWriter:
+        suffix = ".txt"
+
+        def render(self, card, options=None):  # type: ignore[no-untyped-def]
+            if card.id == broken:
+                raise CardError(f"{card.id}: 표현할 수 없음 / cannot express")
+            return b"ok"
+
+    monkeypatch.setitem(WRITERS, "txt", FailingWriter())
+    files, failures = batch.render_cards(cards, ["txt"], tmp_path)
+    assert [(f.card_id, "폴더" in f.message) for f in failures] == [(cards[0].id, True), (broken, False)]
+    assert [f.관리번호 for f in files] == [cards[2].id]

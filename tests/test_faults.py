@@ -95,17 +95,17 @@ def test_disk_full_stops_at_the_first_file(corpora: Path, tmp_path: Path, monkey
 
     def filling_disk(fd: int) -> None:
         writes.append(fd)
-        if len(writes) > 7:  # the disk fills up while the 8th file (card 2's last of 4) is flushed
+        if len(writes) > 7:  # the disk fills up while the 8th file (of the first 16 cards' 64) is flushed
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real_fdatasync(fd)
 
-    monkeypatch.setattr(fileio.os, "fdatasync", filling_disk)  # a card's files are flushed together
+    monkeypatch.setattr(fileio.os, "fdatasync", filling_disk)  # a chunk's files are flushed together
     result = _run("build", corpora / "corpus-60.xlsx", "-o", out, "--format", FORMATS, "-j", "1")
     monkeypatch.undo()
     _assert_one_clear_error(result, out, "full disk", "빈 공간")
     assert len(writes) == 8, "the build stopped at the first file that failed"
     assert _temp_files(out) == []
-    assert _digests(out) == before, "the first 5 cards come out the same; nothing else was left"
+    assert _digests(out) == before, "no file of the chunk was renamed: the folder is as the 5-card build left it"
     _assert_whole(out)
 
 
@@ -212,7 +212,7 @@ def test_interrupted_build_cleans_up(jobs: str, whole_group: bool, corpora: Path
     process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(out.glob("*"))) < 40:
+    while time.monotonic() < deadline and len(list(out.glob("[!.]*"))) < 40:
         time.sleep(0.01)
     if whole_group:
         os.killpg(process.pid, signal.SIGINT)

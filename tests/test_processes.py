@@ -157,7 +157,7 @@ def _temp_files(folder: Path) -> list[str]:
 def _mid_build(process: subprocess.Popen[str], out: Path) -> Run:
     """Wait until the build has written some files and its workers run; the run's processes."""
     def busy() -> bool:
-        return out.is_dir() and len(list(out.glob("*"))) >= 40
+        return out.is_dir() and len(list(out.glob("[!.]*"))) >= 40
     assert _wait_until(busy, 60), "the build did not start writing"
     run = _run_of(process.pid)
     assert len(run.members) >= 3, f"reportgen and its 2 workers: {run.names}"
@@ -373,17 +373,18 @@ def test_parent_death_signal_reaches_a_grandchild_when_its_parent_is_killed(tmp_
 
 
 def test_sigterm_during_a_serial_build_unwinds_the_write_at_hand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """-j 1: SIGTERM arrives while the 5th file (card 3's first) is being flushed: card 3's writes
-    are unwound (their temp files removed), the build stops with a KeyboardInterrupt, the 4 files
-    of cards 1 and 2 are whole and the folder lock is released."""
+    """-j 1: SIGTERM arrives while the 5th file of the second flush is being flushed (40 cards × 2
+    formats: cards 1–32 are the first chunk, 64 files flushed together; cards 33–40 the second): the
+    second chunk's writes are unwound (their temp files removed), the build stops with a
+    KeyboardInterrupt, the 64 files of the first chunk are whole and the folder lock is released."""
     from reportgen import fileio
 
     flushes: list[int] = []
     real_fdatasync = os.fdatasync
 
-    def fdatasync(fd: int) -> None:  # a card's files are flushed together, then renamed
+    def fdatasync(fd: int) -> None:  # a chunk's files are flushed together, then renamed
         flushes.append(fd)
-        if len(flushes) == 5:  # card 3's first file
+        if len(flushes) == 64 + 5:  # the second chunk's 5th file
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(5)  # the handler interrupts this
         real_fdatasync(fd)
@@ -395,13 +396,13 @@ def test_sigterm_during_a_serial_build_unwinds_the_write_at_hand(tmp_path: Path,
     before = signal.signal(signal.SIGTERM, not_handled)  # a failing test must not kill pytest
     try:
         with pytest.raises(batch.Terminated):
-            batch.build(make_corpus(3).cards, tmp_path, ["txt", "docx"], jobs=1)
+            batch.build(make_corpus(40).cards, tmp_path, ["txt", "docx"], jobs=1)
         assert signal.getsignal(signal.SIGTERM) is not_handled, "build() restores the handler it found"
     finally:
         signal.signal(signal.SIGTERM, before)
     monkeypatch.undo()
-    assert len(flushes) == 5
+    assert len(flushes) == 64 + 5
     assert _temp_files(tmp_path) == []
-    assert len(os.listdir(tmp_path)) == 4 and not (tmp_path / batch.LOCK_FILE).exists()
+    assert len(os.listdir(tmp_path)) == 64 and not (tmp_path / batch.LOCK_FILE).exists()
     for path in tmp_path.iterdir():
         assert_complete(path)
