@@ -671,8 +671,31 @@ def _shared_text(package: Package, strings: SharedStrings) -> Callable[[int], st
     return text
 
 
+class _KnownStyles(Styles):
+    """:class:`~reportgen.writers.xlsx_package.Styles` answering ``text`` and ``number`` once per
+    style: the answer for a style never changes (variants are only ever appended, and a variant
+    made once is found again), and working it out copies and canonicalises the format's XML —
+    10 of the 20 s that 1,000 new cards took to merge, asked 300,000 times about a few styles."""
+
+    def __init__(self, package: Package):
+        super().__init__(package)
+        self._known: dict[tuple[str, int], int] = {}
+
+    def text(self, index: int) -> int:
+        return self._remembered("text", index, super().text)
+
+    def number(self, index: int) -> int:
+        return self._remembered("number", index, super().number)
+
+    def _remembered(self, kind: str, index: int, work_out: Callable[[int], int]) -> int:
+        key = (kind, index)
+        if key not in self._known:
+            self._known[key] = work_out(index)
+        return self._known[key]
+
+
 def _apply(package: Package, book: _Book, plan: _Plan) -> bytes:
-    styles = Styles(package)
+    styles = _KnownStyles(package)
     jobs = {name: job for name in book.sheets if (job := plan.job(name)) is not None}
     maps = {book.sheets[name].name: job.maps for name, job in jobs.items()
             if not job.maps.identity or any(edit.append for edit in job.maps.rows.edits)}
