@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import os
 import sys
 import tempfile
@@ -256,14 +257,35 @@ def _fill_identity(card: model.Card, path: Path, card_id: str | None, title: str
                                  f"e.g. reportgen import {path.name} --id 3-1 --title \"…\" -o WORKBOOK"))
 
 
-def _read_cards(paths: list[Path], card_id: str | None, title: str | None, area: str | None,
-                known: dict[str, model.Card]) -> list[tuple[Path, model.Card]]:
-    """Every card file read, with its path; two files with one 관리번호 are refused, naming both."""
+def _read_file(path: Path) -> model.Card | list[Problem]:
+    """One card file read (in a worker process with ``-j``): its card, or the problems naming it."""
+    try:
+        return read_card(path)
+    except InputError as exc:
+        return exc.problems
+
+
+def _card_files(paths: list[Path], jobs: int) -> Iterator[tuple[Path, model.Card | list[Problem]]]:
+    """Every card file read, in input order, by ``jobs`` worker processes (one: in this process).
+
+    The workers are started by the first ``next``: before the caller reads the workbook, so that
+    no worker is forked from a process holding it. Workers end with the iterator, on Ctrl-C and
+    SIGTERM too (:func:`reportgen.batch.ordered_map`).
+    """
+    yield from zip(paths, batch.ordered_map(_read_file, paths, min(jobs, len(paths))), strict=True)
+
+
+def _read_cards(files: Iterator[tuple[Path, model.Card | list[Problem]]], card_id: str | None, title: str | None,
+                area: str | None, known: dict[str, model.Card]) -> list[tuple[Path, model.Card]]:
+    """The cards of ``files`` (read by :func:`_card_files`) with their identity filled in; the first
+    file in input order that cannot be read stops the import with its problems; two files with one
+    관리번호 are refused, naming both."""
     read: list[tuple[Path, model.Card]] = []
     first: dict[str, Path] = {}
     problems = []
-    for path in paths:
-        card = read_card(path)
+    for path, card in files:
+        if isinstance(card, list):
+            raise InputError(card)
         _fill_identity(card, path, card_id, title, area, known)
         other = first.setdefault(card.id, path)
         if other is not path:
@@ -277,6 +299,35 @@ def _read_cards(paths: list[Path], card_id: str | None, title: str | None, area:
     return read
 
 
+def _import_cards(target: Path, existing: bool, paths: list[Path],
+                  identity: tuple[str | None, str | None, str | None], jobs: int
+                  ) -> tuple[list[tuple[Path, model.Card]], list[model.Card]]:
+    """The imported cards, and the cards of the target workbook (when ``existing``) they replace.
+
+    The card files are read by worker processes while this one reads the workbook, which must be
+    valid to be edited (its problems come first, as without workers). Only the cards the merge
+    needs (:func:`reportgen.collect.replaced_cards`) are kept of it, so that the workbook read here
+    is gone before the merge's result is read back to be checked: never two whole workbooks at once.
+    """
+    files = _card_files(paths, jobs)
+    head = next(files, None)  # the workers start here, before the workbook is read
+    try:
+        book = _read_workbook(target) if existing else model.Workbook()  # only a valid workbook is edited
+        known = {fold(card.id): card for card in book.cards}
+        del book
+        read = _read_cards(itertools.chain([head] if head else [], files), *identity, known)
+    finally:
+        files.close()
+    return read, collect.replaced_cards(known.values(), [card for _, card in read])
+
+
+def _merge_source(target: Path, existing: bool, settings: Callable[[], model.Settings]) -> bytes:
+    """The workbook bytes the cards are merged into: the target's, or a new workbook's."""
+    from reportgen.writers.workbook import empty_workbook
+
+    return target.read_bytes() if existing else empty_workbook(settings())
+
+
 @app.command("import")
 def import_(
     cards: Annotated[list[str], typer.Argument(help="카드 파일 / card files (.txt .docx .hwpx .hwp)")],
@@ -287,28 +338,28 @@ def import_(
     as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD (새 워크북)")] = None,
     agency: Annotated[str, typer.Option(help="기관명 (새 워크북)")] = "",
     term: Annotated[str, typer.Option(help="민선, e.g. 8기 (새 워크북)")] = "",
+    jobs: Annotated[int, typer.Option("-j", "--jobs", help="동시 작업 수 / worker processes (0: CPU 수)")] = 0,
 ) -> None:
     """기존 카드를 마스터 워크북으로 가져옵니다 / import legacy cards into a workbook.
 
     An existing workbook keeps its cards; a card with the same 관리번호 is replaced.
-    Two card files with the same 관리번호 in one import are refused.
+    Two card files with the same 관리번호 in one import are refused. Card files are read by
+    ``-j`` worker processes (0: one per CPU); the workbook written is the same for any ``-j``.
     """
-    from reportgen.writers.workbook import empty_workbook
-
     with _guarded():
         target = _workbook_path(output, "-o")
         paths = [_path(card, "CARD") for card in cards]
         card_id, title, area = (_option_text(card_id, "--id"), _option_text(title, "--title"),
                                 _option_text(area, "--area"))
         _one_card_for_identity(paths, card_id, title)
+        workers = _jobs(jobs)
         output_name(target, _NEW_NAME)
         guard_outputs([target], paths, workbook_output=target, fix=_NEW_NAME)
         batch.parse_as_of(as_of)
         existing = exists(target)
-        book = _read_workbook(target) if existing else model.Workbook()  # only a valid workbook is edited
-        read = _read_cards(paths, card_id, title, area, {fold(card.id): card for card in book.cards})
-        source = target.read_bytes() if existing else empty_workbook(_settings_for(read, as_of, agency, term))
-        result, _ = collect.checked_merge(source, [(str(path), card) for path, card in read], str(target), book.cards)
+        read, previous = _import_cards(target, existing, paths, (card_id, title, area), workers)
+        result = collect.merged(_merge_source(target, existing, lambda: _settings_for(read, as_of, agency, term)),
+                                [(str(path), card) for path, card in read], str(target), previous)
         for replaced_id, path in result.replaced:
             _say(f"관리번호 {replaced_id}: {path} 의 카드로 바꿉니다 / replaced by the card from {path}")
         for notice in result.notices:

@@ -24,7 +24,7 @@ import fcntl
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_field
 from pathlib import Path
@@ -84,12 +84,32 @@ def passes_check(data: bytes, target: str) -> model.Workbook:
                              + [Problem(target, "", *_MERGE_BUG)]) from None
 
 
+def replaced_cards(book_cards: Iterable[model.Card], cards: Iterable[model.Card]) -> list[model.Card]:
+    """The workbook's cards that ``cards`` replace (the same folded 관리번호): all that
+    :func:`reportgen.writers.workbook_edit.merge_cards` needs of ``previous``, a few cards
+    instead of a whole workbook's."""
+    wanted = {fold(card.id) for card in cards}
+    return [card for card in book_cards if fold(card.id) in wanted]
+
+
 def checked_merge(source: bytes, cards: Sequence[tuple[str, model.Card]], target: str,
                   previous: Sequence[model.Card] = ()) -> tuple[MergeResult, model.Workbook]:
     """``cards`` — (card file, card) — merged into the workbook bytes ``source`` in place, and the
-    workbook the result reads as by the rules of `check` (read once); nothing is written here."""
+    workbook the result reads as by the rules of `check` (read once); nothing is written here.
+    ``source`` is let go before the result is read (a caller passing it without keeping it frees it)."""
     result = merge_cards(source, list(cards), target, previous)
+    del source
     return result, passes_check(result.data, target)
+
+
+def merged(source: bytes, cards: Sequence[tuple[str, model.Card]], target: str,
+           previous: Sequence[model.Card] = ()) -> MergeResult:
+    """:func:`checked_merge` for a caller that needs only the merge: the workbook read back to
+    check it is dropped as soon as it passed, so it never lives beside the next one."""
+    result = merge_cards(source, list(cards), target, previous)
+    del source
+    passes_check(result.data, target)
+    return result
 
 
 # ── one uploaded file ─────────────────────────────────────────────────────
@@ -293,10 +313,10 @@ def accept(master: Path, history: Path, cards: Sequence[tuple[str, model.Card]],
     current master (a reader that remembers the masters it read saves reading it again)."""
     with master_lock(master):
         try:
-            book = read(master)
+            previous = replaced_cards(read(master).cards, [card for _, card in cards])
         except InputError as exc:
             raise InputError(exc.problems) from None
-        result, checked = checked_merge(master.read_bytes(), cards, master.name, book.cards)
+        result, checked = checked_merge(master.read_bytes(), cards, master.name, previous)
         saved = _install(master, history, result.data)
     return Accepted(result, saved, checked)
 
