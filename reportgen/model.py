@@ -100,7 +100,7 @@ RATE_TARGET = "목표달성률"
 RATES = (RATE_COMPLETION, RATE_MEAN_PROGRESS, RATE_IN_TERM, RATE_TARGET)
 
 
-@dataclass
+@dataclass(slots=True)
 class BulletLine:
     """One line of a bullet section: ``○ text``, ``- text``, ``▷ text`` …"""
 
@@ -113,7 +113,7 @@ class BulletLine:
         return MARKER_LEVEL.get(self.marker, 1)
 
 
-@dataclass
+@dataclass(slots=True)
 class Contact:
     """추진부서 or one 협조부서: ``市 산업입지과 (박정화 ☎888-4932)``."""
 
@@ -123,7 +123,7 @@ class Contact:
     agency: str = ""  # 기관 prefix such as 市 (협조부서 only)
 
 
-@dataclass
+@dataclass(slots=True)
 class Header:
     """The header table above 【사업추진계획】."""
 
@@ -138,7 +138,7 @@ class Header:
     cooperation: list[Contact] = field(default_factory=list)  # 협조부서
 
 
-@dataclass
+@dataclass(slots=True)
 class PlanRow:
     """One 세부추진내용 row of the annual plan: text per term year, then 임기 후."""
 
@@ -147,7 +147,7 @@ class PlanRow:
     after_term: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class AnnualPlan:
     """연차별 추진계획: term years, yearly target %, and the plan rows."""
 
@@ -157,7 +157,7 @@ class AnnualPlan:
     rows: list[PlanRow] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Achievement:
     """One 추진실적 entry: ``○ 2023. 04. : text`` with its ▷/▪ sub-lines.
 
@@ -171,7 +171,7 @@ class Achievement:
     details: list[BulletLine] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class AchievementGroup:
     """A ``<…>`` subgroup under a □ heading; ``title == ""`` for items directly under □."""
 
@@ -179,7 +179,7 @@ class AchievementGroup:
     items: list[Achievement] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class AchievementSection:
     """A □ group of 【추진실적】."""
 
@@ -187,7 +187,7 @@ class AchievementSection:
     groups: list[AchievementGroup] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ChangeRecord:
     """A row of 변경이력 (changes to the pledge, for the council package)."""
 
@@ -197,7 +197,7 @@ class ChangeRecord:
     procedure: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Card:
     """A pledge card (공약 관리카드)."""
 
@@ -214,7 +214,7 @@ class Card:
     changes: list[ChangeRecord] = field(default_factory=list)  # 변경이력
 
 
-@dataclass
+@dataclass(slots=True)
 class Settings:
     """The workbook's 설정 sheet."""
 
@@ -229,7 +229,7 @@ class Settings:
     rates: list[str] = field(default_factory=lambda: list(RATES))  # 총괄표 지표, in this order
 
 
-@dataclass
+@dataclass(slots=True)
 class FinanceRow:
     """A 재정계획 (공약가계부) row: one 재원's amounts for a card in 백만원; ``year`` None is the
     whole term. An amount left empty is None. ``place`` names the row for messages (``재정계획!5``)."""
@@ -243,7 +243,7 @@ class FinanceRow:
     place: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Workbook:
     """Everything a master workbook holds: settings, cards in sheet order, the optional 재정계획."""
 

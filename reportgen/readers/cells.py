@@ -19,7 +19,7 @@ import functools
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -302,6 +302,11 @@ class Sheet:
     def header(self) -> dict[int, object]:
         return self.rows[0][1] if self.rows and self.rows[0][0] == 1 else {}
 
+    @property
+    def head(self) -> list[tuple[int, dict[int, object]]]:
+        """The rows up to :data:`HEADER_SEARCH_ROWS` (where a header row further down is looked for)."""
+        return [row for row in self.rows if row[0] <= HEADER_SEARCH_ROWS]
+
     @classmethod
     def of_rows(cls, rows: Iterable[Sequence[object]], hidden: Iterable[int] = ()) -> Sheet:
         """A sheet from plain rows (row 1 first, columns from A, ``None`` for an empty cell), as a
@@ -314,6 +319,30 @@ class Sheet:
                 if any(type(value) in MARKED for value in values.values()):
                     sheet.marked.add(number)
         return sheet
+
+
+@dataclass
+class StreamedSheet:
+    """A sheet read as it is used (an .xlsx read by :mod:`~reportgen.readers.xlsx_stream`):
+    ``head`` holds its rows up to :data:`HEADER_SEARCH_ROWS` (the header among them); ``rows``
+    gives every row once, ``head`` first, each parsed when it is asked for, so that a sheet's rows
+    are never all held. ``hidden`` and ``marked`` (as in :class:`Sheet`) hold a row's number when
+    the row is given; ``merges`` stand at the end of a sheet's part: complete once ``rows`` is done."""
+
+    head: list[tuple[int, dict[int, object]]] = field(default_factory=list)
+    rows: Iterator[tuple[int, dict[int, object]]] = field(default_factory=lambda: iter(()))
+    merges: list[tuple[str, int, int, int, int]] = field(default_factory=list)
+    hidden: set[int] = field(default_factory=set)
+    marked: set[int] = field(default_factory=set)
+    whole_up_to: int = HEADER_SEARCH_ROWS
+
+    @property
+    def header(self) -> dict[int, object]:
+        return self.head[0][1] if self.head and self.head[0][0] == 1 else {}
+
+
+#: a sheet held whole or read as it is used
+AnySheet = Sheet | StreamedSheet
 
 
 # ── cells reportgen cannot use ────────────────────────────────────────────

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -41,10 +41,11 @@ from reportgen.readers.cells import (
     COVERED,
     HEADER_SEARCH_ROWS,
     SHOWN_IN_NOTICE,
+    AnySheet,
     BadValue,
     NoValue,
     ReadColumns,
-    Sheet,
+    StreamedSheet,
     as_amount,
     as_count,
     as_iso_date,
@@ -59,7 +60,7 @@ from reportgen.readers.cells import (
     report_cells,
     split_list,
 )
-from reportgen.readers.xlsx_stream import read_sheets
+from reportgen.readers.xlsx_stream import open_xlsx, read_sheets
 
 _LOOKALIKES = frozenset("\u2212\u02d7\u2043")  # minus sign, modifier minus, hyphen bullet
 #: the 목표(%) row of 연차별계획, with or without its unit
@@ -93,12 +94,13 @@ def _odd_note(text: str) -> tuple[str, str]:
 # ── sheets as plain rows ──────────────────────────────────────────────────
 @dataclass
 class _Table:
-    """One sheet: its header (column index → name), the contract columns and the non-empty data rows."""
+    """One sheet: its header (column index → name), the contract columns and the non-empty data
+    rows, given once, each as it is read (a reader holds no more than the row it is at)."""
 
     name: str
     header: dict[int, object]
     columns: dict[str, int] = field(default_factory=dict)
-    rows: list[_Row] = field(default_factory=list)
+    rows: Iterator[_Row] = field(default_factory=lambda: iter(()))
 
 
 @dataclass(slots=True)
@@ -192,21 +194,57 @@ def _year_columns(header: dict[int, object]) -> list[tuple[int, int]]:
 
 
 # ── sheets as tables ──────────────────────────────────────────────────────
-def _table(name: str, sheet: Sheet | None, problems: Problems, notices: list[str]) -> _Table | None:
-    """Header-mapped table, or None (with problems) when the sheet or a column is missing."""
+class _MergedCells(Exception):
+    """A sheet read as it is used has merged cells over a column reportgen reads: they are known
+    only at the sheet's end, too late for the rows before (see :func:`read_workbook`)."""
+
+
+def _map_sheet(name: str, sheet: AnySheet | None, ctx: _Context, reader: _Reader | None) -> bool:
+    """Map one sheet with ``reader`` (None: only the sheet's own problems); False when the sheet or
+    a column is missing. The problems and notices come in the order of a sheet held whole: the
+    sheet's own (merges, cells), then the reader's."""
+    problems, notices = ctx.problems, ctx.notices
     if sheet is None:
         if name not in contract.OPTIONAL_SHEETS:
             _missing_sheet(name, problems)
-        return None
+        return False
     header = sheet.header
-    table = _Table(name, header, _column_map(name, header))
     read = _table_columns(name, header)
     merges = _reported_merges(name, sheet.merges, read, problems)
+    table = _Table(name, header, _column_map(name, header))
     missing = [col for col in contract.SHEET_COLUMNS[name] if col not in table.columns]
     if missing:
         _missing_columns(name, missing, sheet, problems)
-        return None
-    dropped: list[tuple[str, str]] = []
+        for _ in sheet.rows:  # read to its end: a damaged sheet is still reported
+            pass
+        _check_merges(name, sheet, read, merges)
+        return False
+    own, hidden, dropped = Problems(problems.file), [], []
+    table.rows = _table_rows(table, sheet, read, merges, (own, dropped, hidden))
+    ctx.problems, ctx.notices, ctx.unknown = Problems(problems.file), [], {}
+    try:
+        if reader is not None:
+            reader(table, ctx)
+        for _ in table.rows:  # a reader may stop early (연차별계획 with wrong year columns)
+            pass
+        _check_merges(name, sheet, read, merges)
+        problems.items += own.items + ctx.problems.items
+        _notice_hidden(name, hidden, notices)
+        notice_dropped(name, dropped, notices)
+        notices += ctx.notices
+    finally:
+        ctx.problems, ctx.notices = problems, notices
+    return True
+
+
+def _table_rows(
+    table: _Table, sheet: AnySheet, read: set[int], merges: list[tuple[int, int, int, int]],
+    found: tuple[Problems, list[tuple[str, str]], list[int]],
+) -> Iterator[_Row]:
+    """The sheet's non-empty data rows with only the columns read; the problems of their cells,
+    the cells that lost characters and the hidden rows go to ``found``."""
+    problems, dropped, hidden = found
+    name = table.name
     for number, values in sheet.rows:
         if number == 1:
             continue
@@ -217,10 +255,16 @@ def _table(name: str, sheet: Sheet | None, problems: Problems, notices: list[str
         if number in sheet.marked:
             report_cells(name, number, values, problems, dropped)
         if not all(is_blank(value) for value in values.values()):
-            table.rows.append(_Row(table, number, values))
-    _notice_hidden(name, [row.number for row in table.rows if row.number in sheet.hidden], notices)
-    notice_dropped(name, dropped, notices)
-    return table
+            if number in sheet.hidden:
+                hidden.append(number)
+            yield _Row(table, number, values)
+
+
+def _check_merges(name: str, sheet: AnySheet, read: set[int], merges: list[tuple[int, int, int, int]]) -> None:
+    """Raise :class:`_MergedCells` when a sheet read as it is used has more merges over read
+    columns, now that its rows are read, than were known (and reported) before its rows."""
+    if isinstance(sheet, StreamedSheet) and len(_reported_merges(name, sheet.merges, read, Problems(""))) > len(merges):
+        raise _MergedCells(name)
 
 
 def _reported_merges(
@@ -256,11 +300,11 @@ def _notice_hidden(sheet: str, numbers: list[int], notices: list[str]) -> None:
     notices.append(f"{sheet} 시트의 숨긴 행 {count}개({rows}행)도 읽었습니다 / {en}")
 
 
-def _missing_columns(name: str, missing: list[str], sheet: Sheet, problems: Problems) -> None:
+def _missing_columns(name: str, missing: list[str], sheet: AnySheet, problems: Problems) -> None:
     """One problem for all missing columns; it says so when the header row is further down."""
     listed = ", ".join(f"'{col}'" for col in missing)
     wanted = {header_key(col) for col in contract.SHEET_COLUMNS[name]}
-    lower = next((number for number, values in sheet.rows if 1 < number <= HEADER_SEARCH_ROWS
+    lower = next((number for number, values in sheet.head if 1 < number <= HEADER_SEARCH_ROWS
                   and wanted <= {header_key(value) for value in values.values()}), None)
     if lower is not None:
         problems.add(
@@ -327,7 +371,7 @@ def _bad_date(problems: Problems, where: str, value: object) -> None:
 _SETTING_KEYS = {header_key(key): key for key in contract.SETTING_KEYS}
 
 
-def _setting_values(sheet: Sheet, problems: Problems, notices: list[str]) -> dict[str, tuple[object, str]]:
+def _setting_values(sheet: AnySheet, problems: Problems, notices: list[str]) -> dict[str, tuple[object, str]]:
     """설정 key → (value, its cell): keys in column A anywhere, values in column B.
 
     Column A is read in every row; column B only beside a known key.
@@ -349,7 +393,7 @@ def _setting_values(sheet: Sheet, problems: Problems, notices: list[str]) -> dic
     return values
 
 
-def _read_settings(sheet: Sheet | None, problems: Problems, notices: list[str]) -> m.Settings:
+def _read_settings(sheet: AnySheet | None, problems: Problems, notices: list[str]) -> m.Settings:
     settings = m.Settings()
     if sheet is None:
         _missing_sheet(contract.SHEET_SETTINGS, problems)
@@ -1031,7 +1075,9 @@ def _finance_budgets(cards: list[m.Card], finance: list[m.FinanceRow]) -> None:
 
 
 # ── the reader ────────────────────────────────────────────────────────────
-_DETAIL_READERS = (
+_Reader = Callable[[_Table, _Context], None]
+
+_DETAIL_READERS: tuple[tuple[str, _Reader], ...] = (
     (contract.SHEET_COOPERATION, _read_cooperation),
     (contract.SHEET_BULLETS, _read_bullets),
     (contract.SHEET_PLAN, _read_plan),
@@ -1043,28 +1089,40 @@ _DETAIL_READERS = (
 
 
 def read_workbook(path: Path) -> m.Workbook:
-    """Read and validate a master workbook; raise InputError listing every problem."""
+    """Read and validate a master workbook; raise InputError listing every problem.
+
+    Each sheet is read as it is used, one row at a time: only the workbook being built is held.
+    Merged cells over a column reportgen reads (a problem: the book is refused) are found at the
+    end of a sheet; then the file is read again with every sheet held whole, so that the problems
+    are those the rows give with the merges known."""
     path = Path(path)
     problems = Problems(str(path))
     with collector_paused():  # nothing read is garbage yet: see reportgen.gcpause
+        try:
+            with open_xlsx(path, problems, contract.BOOK_SHEETS, read_columns) as book:
+                return _workbook(book.stream, problems)
+        except _MergedCells:
+            pass
+        problems = Problems(str(path))
         return workbook_from_sheets(read_sheets(path, problems, contract.BOOK_SHEETS, read_columns), problems)
 
 
-def workbook_from_sheets(sheets: Mapping[str, Sheet], problems: Problems) -> m.Workbook:
+def workbook_from_sheets(sheets: Mapping[str, AnySheet], problems: Problems) -> m.Workbook:
     """The workbook of the contract sheets given as rows of cell values (keyed by sheet name as
     in :data:`~reportgen.workbook_contract.BOOK_SHEETS`; 변경이력 and 재정계획 may be missing);
     raise InputError listing every problem (``problems`` may hold some already: they are
     reported together)."""
+    return _workbook(sheets.get, problems)
+
+
+def _workbook(sheet_of: Callable[[str], AnySheet | None], problems: Problems) -> m.Workbook:
+    """The workbook of the sheets ``sheet_of(name)`` gives, asked for in the contract's order."""
     notices: list[str] = []
-    settings = _read_settings(sheets.get(contract.SHEET_SETTINGS), problems, notices)
+    settings = _read_settings(sheet_of(contract.SHEET_SETTINGS), problems, notices)
     ctx = _Context(settings, problems, notices=notices)
-    cards_table = _table(contract.SHEET_CARDS, sheets.get(contract.SHEET_CARDS), problems, notices)
-    if cards_table is not None:
-        _read_cards(cards_table, ctx)
+    cards_read = _map_sheet(contract.SHEET_CARDS, sheet_of(contract.SHEET_CARDS), ctx, _read_cards)
     for name, reader in _DETAIL_READERS:
-        table = _table(name, sheets.get(name), problems, notices)
-        if table is not None and cards_table is not None:
-            reader(table, ctx)
+        _map_sheet(name, sheet_of(name), ctx, reader if cards_read else None)
     problems.raise_if_any()
     cards = list(ctx.cards.values())
     _finance_budgets(cards, ctx.finance)

@@ -14,11 +14,13 @@ or lxml escapes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from lxml import etree
@@ -35,6 +37,7 @@ from reportgen.readers.cells import (
     Percent,
     ReadColumns,
     Sheet,
+    StreamedSheet,
     clean_text,
     error_value,
     no_saved_value,
@@ -51,6 +54,8 @@ from reportgen.xmlsafe import MAX_XML_TAGS, DoctypeError, TooManyTags, parse_xml
 
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # refuse zip bombs
 MAX_ROWS, MAX_COLUMNS = 1048576, 16384  # Excel's sheet size
+#: distinct texts remembered while a file is read (:meth:`XlsxFile._kept`): some 6 MB at most
+KEPT_TEXTS = 1 << 16
 
 
 # ── the xlsx parts, parsed with lxml (openpyxl read-only is ~3-4x slower) ──
@@ -134,6 +139,7 @@ class XlsxFile:
         }
         self.sheet_names = [m.fold(sheet.get("name", "")) for sheet in workbook.iterfind(f"{ns}sheets/{ns}sheet")]
         self.last_row = 0  # the last row read completely, for a problem while reading a sheet
+        self.texts: dict[str, str] = {}  # see _kept
         by_kind = {kind.rsplit("/", 1)[-1]: target for kind, target in rels.values()}
         self.strings = self._shared_strings(by_kind.get(_REL_SHARED_STRINGS[1:]))
         self.styles = self._style_kinds(by_kind.get(_REL_STYLES[1:]))
@@ -157,7 +163,7 @@ class XlsxFile:
             source = _TagBudget(raw)
             for si in stream_xml(source):
                 if si.tag.endswith("}si"):
-                    strings.append(_plain_text(si, _ns(si)))
+                    strings.append(self._kept(_plain_text(si, _ns(si))))
                     _drop_read(si)
                     source.reset()
         return strings
@@ -185,8 +191,29 @@ class XlsxFile:
     def sheet(self, name: str, read_columns: ReadColumns) -> Sheet:
         """A sheet's rows; past row HEADER_SEARCH_ROWS only the cells of ``read_columns(header)``."""
         sheet = Sheet(whole_up_to=HEADER_SEARCH_ROWS)
+        sheet.rows.extend(self._rows(name, read_columns, sheet))
+        return sheet
+
+    def stream(self, name: str, read_columns: ReadColumns) -> StreamedSheet:
+        """A sheet whose rows are read as they are used: the first :data:`HEADER_SEARCH_ROWS`
+        now, the others once, as ``rows`` is iterated (``merges`` is complete after that)."""
+        sheet = StreamedSheet()
+        rows = self._rows(name, read_columns, sheet)
+        for row in rows:
+            if row[0] > HEADER_SEARCH_ROWS:
+                sheet.rows = itertools.chain(sheet.head, (row,), rows)
+                return sheet
+            sheet.head.append(row)
+        sheet.rows = iter(sheet.head)
+        return sheet
+
+    def _rows(self, name: str, read_columns: ReadColumns, sheet: Sheet | StreamedSheet
+              ) -> Iterator[tuple[int, dict[int, object]]]:
+        """The rows of a sheet that hold a value, as they are parsed; its merged ranges, hidden and
+        marked rows go to ``sheet`` (a row's flags before the row is given)."""
         row_tag, merge_tag = f"{self.ns}row", f"{self.ns}mergeCell"
         keep: set[int] | None = None
+        header: dict[int, object] = {}
         last = self.last_row = 0
         with self.archive.open(self.sheets[name]) as raw:
             source = _TagBudget(raw)
@@ -198,15 +225,21 @@ class XlsxFile:
                     if not last < number <= MAX_ROWS:
                         raise ValueError(f"row number {number}")
                     if keep is None and number > HEADER_SEARCH_ROWS:
-                        keep = read_columns(sheet.header)
-                    self._add_row(sheet, element, number, keep if number > HEADER_SEARCH_ROWS else None)
+                        keep = read_columns(header)
+                    values = self._row_values(sheet, element, number, keep if number > HEADER_SEARCH_ROWS else None)
                     last = self.last_row = number
                     source.reset()
+                    if values:
+                        header = values if number == 1 else header
+                        _drop_read(element)
+                        yield number, values
+                        continue
                 _drop_read(element)
-        return sheet
 
-    def _add_row(self, sheet: Sheet, row: etree._Element, number: int, keep: set[int] | None) -> None:
-        """Store a row's cells that have a value, of the columns in ``keep`` (None: all)."""
+    def _row_values(self, sheet: Sheet | StreamedSheet, row: etree._Element, number: int, keep: set[int] | None
+                    ) -> dict[int, object]:
+        """A row's cells that have a value, of the columns in ``keep`` (None: all); the row's
+        number goes to ``sheet.hidden`` and ``sheet.marked`` when it is hidden or holds a marked cell."""
         values: dict[int, object] = {}
         marked = False
         last = 0
@@ -226,11 +259,11 @@ class XlsxFile:
                 values[column - 1] = value
                 marked = marked or type(value) in MARKED
         if values:
-            sheet.rows.append((number, values))
             if row.get("hidden") in ("1", "true"):
                 sheet.hidden.add(number)
             if marked:
                 sheet.marked.add(number)
+        return values
 
     def _cell(self, cell: etree._Element) -> object:
         """A cell's value; a formula is read as the value Excel saved with it."""
@@ -246,7 +279,7 @@ class XlsxFile:
                 inline = child
         kind = cell.get("t", "n")
         if inline is not None:
-            value = _plain_text(inline, self.ns)
+            value = self._kept(_plain_text(inline, self.ns))
         elif raw is None or (not raw and kind != "str"):  # no value; a formula without its saved value
             return None if formula is None else no_saved_value(formula.text)
         elif kind == "e":
@@ -257,11 +290,25 @@ class XlsxFile:
             return too_long(len(value))
         return value
 
+    def _kept(self, text: str) -> str:
+        """The one object of an equal text read before (the last :data:`KEPT_TEXTS` texts are
+        remembered): a workbook repeats its 관리번호, dates, markers and labels on thousands of rows,
+        and inline strings (as reportgen writes them) would otherwise be one object per cell."""
+        if type(text) is not str:  # Dropped carries what was dropped
+            return text
+        known = self.texts.get(text)
+        if known is not None:
+            return known
+        if len(self.texts) >= KEPT_TEXTS:
+            self.texts.clear()
+        self.texts[text] = text
+        return text
+
     def _value(self, kind: str, raw: str, style: str | None) -> object:
         if kind == "s":
             return self.strings[int(raw)]
         if kind in ("str", "inlineStr"):
-            return clean_text(raw)
+            return self._kept(clean_text(raw))
         if kind == "b":
             return raw.strip() in ("1", "true")
         if kind == "d":
@@ -345,32 +392,109 @@ def read_sheets(
     """The ``wanted`` sheets in the file, keyed by their folded names; in each, past
     :data:`HEADER_SEARCH_ROWS`, only the cells of the columns ``read_columns(name)(header)``.
     Two sheets whose names fold alike are a problem in ``problems``."""
+    with open_xlsx(path, problems, wanted, read_columns) as book:
+        return {name: book.whole(name) for name in book.names()}  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def open_xlsx(
+    path: Path, problems: Problems, wanted: Collection[str], read_columns: Callable[[str], ReadColumns]
+) -> Iterator[XlsxBook]:
+    """The file opened for reading its ``wanted`` sheets one at a time (:class:`XlsxBook`); two
+    sheets whose names fold alike are a problem in ``problems``. A damaged or foreign file is one
+    :class:`~reportgen.errors.InputError`, raised here or when a sheet is read."""
     _check_container(path)
-    sheet = ""
+    archive = None
     try:
-        with zipfile.ZipFile(path) as archive:
-            xlsx = XlsxFile(archive)
-            _duplicate_sheets(xlsx.sheet_names, wanted, problems)
-            tables = {}
-            for sheet in [name for name in xlsx.sheets if name in wanted]:
-                tables[sheet] = xlsx.sheet(sheet, read_columns(sheet))
-            return tables
+        archive = zipfile.ZipFile(path)
+        xlsx = XlsxFile(archive)
+        _duplicate_sheets(xlsx.sheet_names, wanted, problems)
     except Exception as exc:  # noqa: BLE001 - any failure here means a damaged or foreign file
-        if sheet and isinstance(exc, etree.XMLSyntaxError) and re.search("huge|too long", str(exc), re.I):
-            raise _huge_cell(path, sheet, xlsx.last_row) from None
-        if isinstance(exc, TooManyTags):
-            raise _too_many_elements(path, sheet, xlsx.last_row if sheet else 0) from None
-        if isinstance(exc, DoctypeError):
-            raise _file_problem(
-                path,
-                "파일 안에 DTD(<!DOCTYPE>)가 있습니다: Excel 파일에는 없는 것으로, 다른 파일을 읽으려는 공격일 수 있습니다",
-                "the file holds a DTD (<!DOCTYPE>), which Excel files never do; it may be an attack (XXE)",
-            ) from None
-        raise _file_problem(
+        if archive is not None:
+            archive.close()
+        raise _failure(path, exc, "", 0) from None
+    with archive:
+        yield XlsxBook(path, xlsx, wanted, read_columns)
+
+
+class XlsxBook:
+    """The wanted sheets of an opened .xlsx, each read whole (:meth:`whole`) or as it is used
+    (:meth:`stream`); a failure while reading is one :class:`~reportgen.errors.InputError`.
+
+    Whatever order the sheets are read in, a damaged file is reported as when every wanted sheet
+    is read in the file's order: the first damaged sheet in that order is the one named."""
+
+    def __init__(self, path: Path, xlsx: XlsxFile, wanted: Collection[str],
+                 read_columns: Callable[[str], ReadColumns]):
+        self.path, self.xlsx, self.wanted, self.read_columns = path, xlsx, wanted, read_columns
+        self.opened: set[str] = set()
+
+    def names(self) -> list[str]:
+        """The wanted sheets the file holds, in the file's order."""
+        return [name for name in self.xlsx.sheets if name in self.wanted]
+
+    def whole(self, name: str) -> Sheet | None:
+        """A sheet held whole (None when the file has no such sheet)."""
+        if name not in self.xlsx.sheets:
+            return None
+        self.opened.add(name)
+        try:
+            return self.xlsx.sheet(name, self.read_columns(name))
+        except Exception as exc:  # noqa: BLE001 - any failure here means a damaged or foreign file
+            raise self._failure(exc, name) from None
+
+    def stream(self, name: str) -> StreamedSheet | None:
+        """A sheet read as it is used (None when the file has no such sheet)."""
+        if name not in self.xlsx.sheets:
+            return None
+        self.opened.add(name)
+        try:
+            sheet = self.xlsx.stream(name, self.read_columns(name))
+        except Exception as exc:  # noqa: BLE001 - any failure here means a damaged or foreign file
+            raise self._failure(exc, name) from None
+        sheet.rows = self._guarded(name, sheet.rows)
+        return sheet
+
+    def _guarded(self, name: str, rows: Iterator[tuple[int, dict[int, object]]]
+                 ) -> Iterator[tuple[int, dict[int, object]]]:
+        try:
+            yield from rows
+        except Exception as exc:  # noqa: BLE001 - any failure here means a damaged or foreign file
+            raise self._failure(exc, name) from None
+
+    def _failure(self, exc: Exception, name: str) -> InputError:
+        """The problem of a sheet that cannot be read, or of a sheet before it in the file that is
+        not read yet and cannot be read either (that one is named, as when all are read in order)."""
+        failure = _failure(self.path, exc, name, self.xlsx.last_row)
+        for earlier in self.names()[: self.names().index(name)]:
+            if earlier not in self.opened:
+                self.opened.add(earlier)
+                try:
+                    for _ in self.xlsx._rows(earlier, self.read_columns(earlier), Sheet()):
+                        pass
+                except Exception as exc_earlier:  # noqa: BLE001 - as above
+                    return _failure(self.path, exc_earlier, earlier, self.xlsx.last_row)
+        return failure
+
+
+def _failure(path: Path, exc: Exception, sheet: str, last_row: int) -> InputError:
+    """The one problem of a file that cannot be read: ``exc`` raised while reading ``sheet``
+    ("" outside the sheets) after its row ``last_row``."""
+    if sheet and isinstance(exc, etree.XMLSyntaxError) and re.search("huge|too long", str(exc), re.I):
+        return _huge_cell(path, sheet, last_row)
+    if isinstance(exc, TooManyTags):
+        return _too_many_elements(path, sheet, last_row if sheet else 0)
+    if isinstance(exc, DoctypeError):
+        return _file_problem(
             path,
-            f"xlsx 파일을 읽을 수 없습니다 (손상되었거나 Excel 통합 문서가 아닙니다: {type(exc).__name__})",
-            f"the xlsx file cannot be read (damaged or not an Excel workbook: {type(exc).__name__})",
-        ) from None
+            "파일 안에 DTD(<!DOCTYPE>)가 있습니다: Excel 파일에는 없는 것으로, 다른 파일을 읽으려는 공격일 수 있습니다",
+            "the file holds a DTD (<!DOCTYPE>), which Excel files never do; it may be an attack (XXE)",
+        )
+    return _file_problem(
+        path,
+        f"xlsx 파일을 읽을 수 없습니다 (손상되었거나 Excel 통합 문서가 아닙니다: {type(exc).__name__})",
+        f"the xlsx file cannot be read (damaged or not an Excel workbook: {type(exc).__name__})",
+    )
 
 
 def _huge_cell(path: Path, sheet: str, last_row: int) -> InputError:
