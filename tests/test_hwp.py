@@ -517,3 +517,130 @@ def test_fast_steps_give_python_hwpx_records_on_corpus_cards() -> None:
         root = etree.fromstring(document_parts(card_document(card)).sections[0])
         assert rec.serialize_records(hwp_writer._Records().section(root)) == rec.serialize_records(
             SectionRecords().section(root)), card.id
+
+
+# ── BodyText records straight from the HWPX writer's plan ────────────────
+def _xml_body(section: bytes) -> bytes:
+    """python-hwpx's own records of a section part (SectionRecords, no fast step of ours)."""
+    from hwpx.hwp5 import records as rec
+    from hwpx.hwp5.section_writer import SectionRecords
+    from lxml import etree
+
+    return rec.serialize_records(SectionRecords().section(etree.fromstring(section)))
+
+
+def _plan_documents() -> list[Any]:
+    """One-section documents of every block the plan covers: cards, corpus cards, hand-made tables
+    (spans, short rows, captions, notes, alignments, a landscape page, a page break first)."""
+    import sys
+
+    from reportgen import document as d
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from make_corpus import make_corpus
+
+    table = d.Table((
+        d.Row((d.cell("세부 & <항목>", label=True, rowspan=2), d.cell("임기 내", label=True, colspan=2))),
+        d.Row((d.cell("2023년", label=True),)),
+        d.Row((d.cell("설계\t탭"), d.cell(""), d.cell("아주 긴 값 " * 12))),
+    ), (300, 350, 350), header_rows=2, caption="표 <1>", notes=("※ 주", "※ 끝"), align="center", width=800)
+    blocks = (d.Title("문서 & 제목"), d.Heading("【가】", 1), d.Paragraph("첫째", "○", 1),
+              d.Paragraph("오른쪽", align="right"), d.PageBreak(), d.Box("상자", (d.Paragraph("안", "▪", 2),)),
+              table, d.DatedLine("2024. 05.", "착공", details=(d.Paragraph("세부", "▷", 3),)),
+              d.Paragraph("🚀 A&B \x07 끝", "-", 2))
+    return [
+        *(card_document(card) for card in SAME_BYTES_CARDS),
+        *(card_document(card) for card in make_corpus(8).cards),
+        d.Document("표들", blocks),
+        d.Document("첫 쪽 나눔", (d.PageBreak(), d.Paragraph("둘째 쪽"), table)),
+        d.Document("표로 시작", (table, d.Paragraph("끝"))),
+        d.Document("가로", (d.Section(blocks, "landscape", "가로"),)),
+        d.Document("빈 문서", ()),
+    ]
+
+
+@pytest.mark.parametrize("doc", _plan_documents(), ids=lambda doc: doc.title[:12])
+def test_records_from_the_plan_are_python_hwpxs_records(doc: Any) -> None:
+    """The plan gives, byte for byte, what python-hwpx writes from the section XML it describes."""
+    from reportgen.writers import hwp_records
+
+    parts = document_parts(doc)
+    assert len(parts.sections) == 1 and parts.plans[0].xml is parts.sections[0]
+    body = hwp_records.plan_records(parts.plans[0], hwp_records.template_records(load_template()))
+    assert body is not None
+    assert body == _xml_body(parts.sections[0])
+
+
+def test_a_plan_with_what_it_does_not_cover_goes_to_the_xml() -> None:
+    from reportgen import document as d
+    from reportgen.writers import hwp_records
+
+    constant = hwp_records.template_records(load_template())
+    contents = d.Document("목차", (d.TableOfContents("목차", entries=(d.ContentsEntry("가", 3),)), d.Paragraph("끝")))
+    parts = document_parts(contents)
+    assert parts.plans[0].items[1] is None  # the 목차 line with its page number
+    assert hwp_records.plan_records(parts.plans[0], constant) is None
+    assert hwp_writer.render_document(contents) == hwp_writer.hwp5_writer.write_hwp5(
+        hwp_writer.hwpx_parts(hwpx_writer.render_document(contents)))
+
+
+def test_a_cell_under_another_cells_span_goes_to_the_xml() -> None:
+    from reportgen.writers import hwp_records
+
+    parts = document_parts(card_document(read_text(CARDS[1])))
+    plan = parts.plans[0]
+    table = next(item for item in plan.items if isinstance(item, hwpx_writer.PlanTable))
+    assert not hwp_records.covered(table)
+    first = table.cells[0]
+    spanning = first._replace(cell=dataclasses.replace(first.cell, col_span=2))
+    overlapped = dataclasses.replace(table, cells=(spanning, *table.cells[1:]))
+    assert hwp_records.covered(overlapped)
+    items = tuple(overlapped if item is table else item for item in plan.items)
+    assert hwp_records.plan_records(dataclasses.replace(plan, items=items),
+                                    hwp_records.template_records(load_template())) is None
+
+
+def test_the_plan_of_another_section_is_not_used(card_2403: m.Card, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A section part that is not the one the plan was drawn with is read as XML (the plan is ignored)."""
+    from reportgen.writers import hwp_records
+
+    calls: list[object] = []
+    monkeypatch.setattr(hwp_writer, "plan_records", lambda *args: calls.append(args) or None)
+    render_hwp(card_2403)
+    assert len(calls) == 1
+    _parts_with(_section(card_2403), monkeypatch)
+    assert render_hwp(card_2403) == render_hwp_via_hwpx(card_2403)
+    assert len(calls) == 1
+    assert hwp_records.plan_records is not None
+
+
+@pytest.mark.parametrize("values", [(1, 0x200000, 4, 0, 0, 1, 1, 6412, 1782, 3),
+                                    (3, 0x280000, 0, 9, 70000, 2, 3, 4294967295, 2**33 + 5, 70001),
+                                    (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)])
+def test_cell_header_packs_as_python_hwpx_encodes(values: tuple[int, ...]) -> None:
+    from hwpx.hwp5 import controls as ct
+
+    from reportgen.writers.hwp_records import cell_header
+
+    paragraphs, props, flags, col, row, col_span, row_span, width, height, fill = values
+    theirs = ct.CellHeader(paragraphs, props, flags, col, row, col_span, row_span, width, height,
+                           (510, 510, 141, 141), fill, width, "", bytes(9)).encode()
+    assert cell_header(*values) == theirs
+
+
+@pytest.mark.parametrize("body", ["plain", "A &amp; B", "&lt;c&gt;", "&amp;lt; stays", "&amp;amp;"])
+def test_escaped_text_reads_back_as_an_xml_parser_reads_it(body: str) -> None:
+    from lxml import etree
+
+    from reportgen.writers.hwp_records import unescaped
+
+    assert unescaped(body) == etree.fromstring(f"<t>{body}</t>").text
+
+
+def test_both_formats_in_shared_parts_give_the_same_bytes(card_2403: m.Card) -> None:
+    doc = card_document(card_2403)
+    alone = (hwpx_writer.render_document(doc), hwp_writer.render_document(doc))
+    with hwpx_writer.shared_parts():
+        shared = (hwpx_writer.render_document(doc), hwp_writer.render_document(doc))
+    assert shared == alone
+    assert alone[1] == render_hwp_via_hwpx(card_2403)

@@ -374,3 +374,92 @@ def test_shared_parts_draws_one_document_once_while_it_lasts() -> None:
     assert hwpx.document_parts(doc) is not first and hwpx.document_parts(doc) == first  # the memo is gone
     with hwpx.shared_parts():
         assert hwpx.document_parts(doc) is not first  # a new block starts empty
+
+
+# ── the fast steps draw what the plain ones drew ──────────────────────────
+_ANY_TEXT = st.text(st.characters(), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_ANY_TEXT)
+def test_printed_text_is_one_line_escaped(text: str) -> None:
+    """The fast path (plain text only trimmed) prints what one_line-then-escape prints."""
+    from reportgen.writers.hwpx import line_text, printed
+    from reportgen.xmltext import escape, one_line
+
+    assert printed(text) == escape(text.replace("\t", " ").replace("\r", " ").replace("\n", " ")).strip()
+    assert line_text(text) == one_line(text)
+
+
+@pytest.mark.parametrize("text", ["", " 가 ", "a&b", "<x>", "\x1f끝", "\u2028 줄", "\ufffe", "탭\t", " \x1c "])
+def test_printed_text_by_hand(text: str) -> None:
+    from reportgen.writers.hwpx import printed
+
+    expected = {"": "", " 가 ": "가", "a&b": "a&amp;b", "<x>": "&lt;x&gt;", "\x1f끝": "끝", "\u2028 줄": "줄",
+                "\ufffe": "", "탭\t": "탭", " \x1c ": ""}
+    assert printed(text) == expected[text]
+
+
+def test_row_heights_from_drawn_paragraphs_are_the_same() -> None:
+    """Heights from the cells' paragraphs at hand equal those worked out from the cells; by hand: a
+    line of 1000-high text at 130 % needs 282+200+1300 (more than 1700), 3 wrapped lines 282+200+3×1300."""
+    from reportgen.writers.hwpx import Cell, cell_paragraphs, row_heights
+
+    cells = [Cell(["가"], 0, 0), Cell(["가나다라 " * 6], 0, 1), Cell(["다"], 1, 0, col_span=2)]
+    widths = [4000, 12000]
+    room = (12000 - 1020) / 1000  # 10.98 ems: six "가나다라" words of 4 ems, two to a line (4+0.3+4+0.3+4 > room)
+    assert room == 10.98
+    expected = [282 + 200 + 3 * 1300, 282 + 200 + 1300]
+    assert row_heights(cells, widths) == expected
+    assert row_heights(cells, widths, [cell_paragraphs(c) for c in cells]) == expected
+
+
+def test_plan_describes_the_section_xml() -> None:
+    """Each planned paragraph is the XML paragraph of its id, with its shapes, text and page break."""
+    from reportgen.documents import card_document
+    from reportgen.writers import hwpx
+    from reportgen.xmltext import escape
+
+    style = hwpx.load_template()
+    para = {v: k for k, v in style.para.items()}
+    char = {v: k for k, v in style.char.items()}
+    parts = hwpx.document_parts(card_document(_card(CARD_2412)))
+    root = etree.fromstring(parts.sections[0])
+    by_id = {p.get("id"): p for p in root.iter(f"{HP}p")}
+    planned = []
+    for item in parts.plans[0].items:
+        if isinstance(item, hwpx.PlanTable):
+            planned.append(item.anchor)
+            planned += [p for cell in item.cells for p in cell.paragraphs]
+            assert by_id[str(item.anchor[0])].find(f".//{HP}tbl").get("id") == str(item.table_id)
+        else:
+            planned.append(item)
+    assert len(planned) == len(by_id) > 100
+    for pid, para_name, char_name, body, page_break, setup in planned:
+        p = by_id[str(pid)]
+        assert para[p.get("paraPrIDRef")] == para_name
+        assert p.get("pageBreak") == str(int(page_break))
+        assert bool(setup) == (p.find(f".//{HP}secPr") is not None)
+        runs = [r for r in p.findall(f"{HP}run") if r.find(f"{HP}t") is not None]
+        assert char[runs[-1].get("charPrIDRef")] == char_name
+        assert escape(runs[-1].find(f"{HP}t").text or "") == body
+
+
+def test_hwpforge_peer_checks_that_it_holds_the_same_card() -> None:
+    """bench/peer_hwpforge.py times hwpforge only on JSON holding our card; a changed text is caught."""
+    pytest.importorskip("hwpforge")
+    import json
+    import sys
+
+    from reportgen.documents import card_document
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import peer_hwpforge
+
+    doc = card_document(_card(CARD_2412))
+    text = peer_hwpforge.forge_json(doc)
+    assert peer_hwpforge.same_content(doc, text)
+    data = json.loads(text)
+    runs = data["document"]["sections"][0]["paragraphs"][1]["runs"]
+    runs[0]["content"]["Text"] += "!"
+    assert not peer_hwpforge.same_content(doc, json.dumps(data, ensure_ascii=False))

@@ -19,7 +19,6 @@ The tests compare both ways on cards, corpus cards and hand-made documents.
 
 from __future__ import annotations
 
-import dataclasses
 import struct
 from collections.abc import Sequence
 
@@ -44,6 +43,8 @@ from reportgen.writers.hwpx import (
 )
 
 _PARA_HEADER, _SHAPE, _RECORD = struct.Struct("<IIHBBHHHIH"), struct.Struct("<II"), struct.Struct("<I")
+#: a cell's list header as ``CellHeader.encode`` writes it with no name: counts, place, size, margins, fill
+_CELL_HEADER = struct.Struct("<HIHHHHHIIhhhhHI9x")
 _PARA_BREAK = struct.pack("<H", bt.PARA_BREAK)
 _SETUP_CODES = 1 << 2  # the page setup and column controls: extended character 2
 _TABLE_CODE = 1 << 11  # a table: extended character 11
@@ -70,6 +71,15 @@ def unescaped(body: str) -> str:
     if "&" not in body:
         return body
     return body.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def cell_header(paragraphs: int, list_props: int, flags: int, col: int, row: int, col_span: int, row_span: int,
+                width: int, height: int, border_fill: int) -> bytes:
+    """``CellHeader(…, margins=_INNER, text_width=width, name="").encode()`` in one pack (same masks)."""
+    return _CELL_HEADER.pack(
+        paragraphs & 0xFFFF, list_props & 0xFFFFFFFF, flags & 0xFFFF, col & 0xFFFF, row & 0xFFFF,
+        col_span & 0xFFFF, row_span & 0xFFFF, width & 0xFFFFFFFF, height & 0xFFFFFFFF, *_INNER,
+        border_fill & 0xFFFF, width & 0xFFFFFFFF)
 
 
 class TemplateRecords:
@@ -159,9 +169,10 @@ class SectionWriter:
     def table(self, table: PlanTable, level: int) -> None:
         """The table control: object header, ``TABLE`` record, then each cell's list header and paragraphs."""
         constant, out = self.constant, self.out
-        common = dataclasses.replace(constant.common(table.align), horz_offset=table.offset,
-                                     width=sum(table.widths), height=table.height,
-                                     instance_id=table.table_id & 0xFFFFFFFF)
+        base = constant.common(table.align)
+        common = ct.ObjectCommon(base.ctrl, base.props, base.vert_offset, table.offset, sum(table.widths),
+                                 table.height, base.z_order, base.margins, table.table_id & 0xFFFFFFFF,
+                                 base.prevent_page_break, base.description, base.extra)
         record(out, rec.CTRL_HEADER, level, common.encode())
         row_sizes = [0] * table.rows
         for cell in table.cells:
@@ -173,11 +184,9 @@ class SectionWriter:
         record(out, rec.TABLE, level + 1, grid.encode())
         for planned in table.cells:
             cell = planned.cell
-            header = ct.CellHeader(
+            record(out, rec.LIST_HEADER, level + 1, cell_header(
                 len(planned.paragraphs), constant.list_props, int(planned.header) << 2, cell.col, cell.row,
-                cell.col_span, cell.row_span, planned.width, planned.height, _INNER,
-                constant.border[planned.fill], planned.width, "", bytes(9))
-            record(out, rec.LIST_HEADER, level + 1, header.encode())
+                cell.col_span, cell.row_span, planned.width, planned.height, constant.border[planned.fill]))
             last = len(planned.paragraphs) - 1
             for index, paragraph in enumerate(planned.paragraphs):
                 self.paragraph(paragraph, level + 1, index == last)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import count
 from pathlib import Path
+from typing import NamedTuple
 
 from reportgen import document as d
 from reportgen import model as m
@@ -165,7 +166,7 @@ def _load(package_path: Path, styles_path: Path) -> Template:
 
 
 # ── section XML ───────────────────────────────────────────────────────────
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One table cell as drawn: its lines (one paragraph each), place, spans and look."""
 
@@ -184,8 +185,7 @@ class Cell:
 PlanParagraph = tuple[int, str, str, str, bool, str]
 
 
-@dataclass(frozen=True)
-class PlanCell:
+class PlanCell(NamedTuple):
     """A drawn table cell as the HWP writer needs it: the cell, its size, fill, header flag and paragraphs."""
 
     cell: Cell
@@ -239,6 +239,13 @@ class _Tags:
             'textDirection="HORIZONTAL" lineWrap="BREAK" vertAlign="CENTER" linkListIDRef="0" '
             'linkListNextIDRef="0" textWidth="0" textHeight="0" hasTextRef="0" hasNumRef="0">')
             for name, ref in style.border.items()}
+        self.opening: dict[tuple[str, str], str] = {}
+
+    def open_plain(self, shape: tuple[str, str]) -> str:
+        """After ``<hp:p id="…"``: the rest of the opening of a paragraph of ``shape`` (paragraph, character
+        shape) with no page break, and its run's opening."""
+        tags = self.opening[shape] = f"{self.para[shape[0]]}0{_P_TAIL}{self.run[shape[1]]}"
+        return tags
 
 
 _P_TAIL = '" columnBreak="0" merged="0">'
@@ -362,7 +369,8 @@ class Section:
         ``keep_rows``: a row moves whole to the next page (Hangul's 셀 단위로 나눔,
         ``pageBreak="TABLE"``) instead of being cut; the first ``header_rows`` repeat.
         """
-        heights = row_heights(cells, widths)
+        drawn = [cell_paragraphs(cell) for cell in cells]
+        heights = row_heights(cells, widths, drawn)
         rows = len(heights)
         tid = next(self.ids)
         anchor_plan: list[PlanParagraph] = []
@@ -379,13 +387,14 @@ class Section:
             'heightRelTo="ABSOLUTE" protect="0"/>',
             _table_pos(align, offset),
         ]
-        by_row: list[list[Cell]] = [[] for _ in range(rows)]
-        for c in cells:
-            by_row[c.row].append(c)
+        by_row: list[list[int]] = [[] for _ in range(rows)]
+        for index, c in enumerate(cells):
+            by_row[c.row].append(index)
         planned: list[PlanCell] = []
         for row, row_cells in enumerate(by_row):
             xml.append("<hp:tr>")
-            xml.extend(self._cell(c, widths, heights, border, row < header_rows, planned) for c in row_cells)
+            xml.extend(self._cell(cells[i], drawn[i], widths, heights, border, row < header_rows, planned)
+                       for i in row_cells)
             xml.append("</hp:tr>")
         xml.append("</hp:tbl><hp:t/></hp:run></hp:p>")
         self.parts.append("".join(xml))
@@ -404,11 +413,11 @@ class Section:
         return (f'<hp:p id="{pid}"{self.tags.para[para]}{int(page_break)}{_P_TAIL}'
                 f'{self.tags.run["body"] + sec_pr(setup) + "</hp:run>" if setup else ""}')
 
-    def _cell(self, cell: Cell, widths: list[int], heights: list[int], border: str, header: bool,
-              planned: list[PlanCell]) -> str:
+    def _cell(self, cell: Cell, drawn: list[tuple[str, tuple[str, str]]], widths: list[int], heights: list[int],
+              border: str, header: bool, planned: list[PlanCell]) -> str:
         fill = "label" if cell.label else border
         plan: list[PlanParagraph] = []
-        paragraphs = "".join([self._paragraph(line, *shape, plan) for line, shape in cell_paragraphs(cell)])
+        paragraphs = self._cell_paragraphs(drawn, plan)
         width = sum(widths[cell.col: cell.col + cell.col_span])
         height = sum(heights[cell.row: cell.row + cell.row_span])
         planned.append(PlanCell(cell, width, height, fill, header, tuple(plan)))
@@ -418,6 +427,19 @@ class Section:
             f'<hp:cellSpan colSpan="{cell.col_span}" rowSpan="{cell.row_span}"/>'
             f'<hp:cellSz width="{width}" height="{height}"/>{_CELL_MARGIN}</hp:tc>'
         )
+
+    def _cell_paragraphs(self, drawn: list[tuple[str, tuple[str, str]]], plan: list[PlanParagraph]) -> str:
+        """A cell's paragraphs (as :meth:`_paragraph` draws them: inside a table no paragraph carries the
+        page setup or a page break, which its anchor paragraph took)."""
+        ids, opening, xml = self.ids, self.tags.opening, []
+        for line, shape in drawn:
+            pid = next(ids)
+            body = printed(line)
+            plan.append((pid, shape[0], shape[1], body, False, ""))
+            tags = opening.get(shape) or self.tags.open_plain(shape)
+            xml.append(f'<hp:p id="{pid}"{tags}<hp:t>{body}</hp:t></hp:run></hp:p>' if body
+                       else f'<hp:p id="{pid}"{tags}<hp:t/></hp:run></hp:p>')
+        return "".join(xml)
 
     def xml(self) -> bytes:
         """The whole section part (an empty section still carries its page setup)."""
@@ -488,23 +510,41 @@ def wrapped_lines(text: str, room: float) -> int:
     return max(lines, 1)
 
 
-def cell_height(cell: Cell, width: int) -> int:
-    """Height the cell's text needs (HWPUNIT), estimated; Hangul lays it out again anyway."""
+@cache
+def _metrics(para: str, char: str) -> tuple[int, int, int]:
+    """(font size, where the first line starts, line spacing %) of a cell paragraph's shapes."""
+    return _CHAR_SIZE.get(char, 1000), CELL_PADDING[0] + _PARA_LEFT.get(para, 0), _LINE_SPACING.get(para, 130)
+
+
+def cell_height(cell: Cell, width: int, paragraphs: list[tuple[str, tuple[str, str]]] | None = None) -> int:
+    """Height the cell's text needs (HWPUNIT), estimated; Hangul lays it out again anyway.
+
+    ``paragraphs``: the cell's :func:`cell_paragraphs`, when already at hand."""
     total = CELL_PADDING[1] + 200
-    for text, (para, char) in cell_paragraphs(cell):
-        size = _CHAR_SIZE.get(char, 1000)
-        room = max(1.0, (width - CELL_PADDING[0] - _PARA_LEFT.get(para, 0)) / size)
-        total += wrapped_lines(line_text(text), room) * size * _LINE_SPACING.get(para, 130) // 100
+    for text, shape in paragraphs or cell_paragraphs(cell):
+        size, left, spacing = _metrics(*shape)
+        room = max(1.0, (width - left) / size)
+        line = line_text(text)
+        lines = 1 if text_width(line) <= room else wrapped_lines(line, room)
+        total += lines * size * spacing // 100
     return total
 
 
-def row_heights(cells: list[Cell], widths: list[int]) -> list[int]:
-    """Row heights that fit every cell; a spanning cell's extra need goes to its last row."""
+def row_heights(cells: list[Cell], widths: list[int],
+                paragraphs: list[list[tuple[str, tuple[str, str]]]] | None = None) -> list[int]:
+    """Row heights that fit every cell; a spanning cell's extra need goes to its last row.
+
+    ``paragraphs``: each cell's :func:`cell_paragraphs`, when already at hand."""
     heights = [ROW_HEIGHT] * max(c.row + c.row_span for c in cells)
-    for cell in sorted(cells, key=lambda c: c.row_span):
-        need = cell_height(cell, sum(widths[cell.col: cell.col + cell.col_span]))
+    drawn = paragraphs or [cell_paragraphs(cell) for cell in cells]
+    for index in sorted(range(len(cells)), key=lambda i: cells[i].row_span):
+        cell = cells[index]
+        need = cell_height(cell, sum(widths[cell.col: cell.col + cell.col_span]), drawn[index])
         last = cell.row + cell.row_span - 1
-        heights[last] += max(0, need - sum(heights[cell.row: last + 1]))
+        if cell.row_span == 1:
+            heights[last] = max(heights[last], need)
+        else:
+            heights[last] += max(0, need - sum(heights[cell.row: last + 1]))
     return heights
 
 
