@@ -564,7 +564,7 @@ def test_records_from_the_plan_are_python_hwpxs_records(doc: Any) -> None:
     """The plan gives, byte for byte, what python-hwpx writes from the section XML it describes."""
     from reportgen.writers import hwp_records
 
-    parts = document_parts(doc)
+    parts = document_parts(doc, plan=True)
     assert len(parts.sections) == 1 and parts.plans[0].xml is parts.sections[0]
     body = hwp_records.plan_records(parts.plans[0], hwp_records.template_records(load_template()))
     assert body is not None
@@ -577,7 +577,7 @@ def test_a_plan_with_what_it_does_not_cover_goes_to_the_xml() -> None:
 
     constant = hwp_records.template_records(load_template())
     contents = d.Document("목차", (d.TableOfContents("목차", entries=(d.ContentsEntry("가", 3),)), d.Paragraph("끝")))
-    parts = document_parts(contents)
+    parts = document_parts(contents, plan=True)
     assert parts.plans[0].items[1] is None  # the 목차 line with its page number
     assert hwp_records.plan_records(parts.plans[0], constant) is None
     assert hwp_writer.render_document(contents) == hwp_writer.hwp5_writer.write_hwp5(
@@ -587,7 +587,7 @@ def test_a_plan_with_what_it_does_not_cover_goes_to_the_xml() -> None:
 def test_a_cell_under_another_cells_span_goes_to_the_xml() -> None:
     from reportgen.writers import hwp_records
 
-    parts = document_parts(card_document(read_text(CARDS[1])))
+    parts = document_parts(card_document(read_text(CARDS[1])), plan=True)
     plan = parts.plans[0]
     table = next(item for item in plan.items if isinstance(item, hwpx_writer.PlanTable))
     assert not hwp_records.covered(table)

@@ -371,7 +371,8 @@ def test_shared_parts_draws_one_document_once_while_it_lasts() -> None:
         first = hwpx.document_parts(doc)
         assert hwpx.document_parts(doc) is first  # the same object: drawn once
         assert hwpx.document_parts(other) is not first and hwpx.document_parts(other) == first
-    assert hwpx.document_parts(doc) is not first and hwpx.document_parts(doc) == first  # the memo is gone
+    alone = hwpx.document_parts(doc, plan=True)
+    assert alone is not first and alone == first  # the memo is gone
     with hwpx.shared_parts():
         assert hwpx.document_parts(doc) is not first  # a new block starts empty
 
@@ -423,7 +424,7 @@ def test_plan_describes_the_section_xml() -> None:
     style = hwpx.load_template()
     para = {v: k for k, v in style.para.items()}
     char = {v: k for k, v in style.char.items()}
-    parts = hwpx.document_parts(card_document(_card(CARD_2412)))
+    parts = hwpx.document_parts(card_document(_card(CARD_2412)), plan=True)
     root = etree.fromstring(parts.sections[0])
     by_id = {p.get("id"): p for p in root.iter(f"{HP}p")}
     planned = []
@@ -463,3 +464,16 @@ def test_hwpforge_peer_checks_that_it_holds_the_same_card() -> None:
     runs = data["document"]["sections"][0]["paragraphs"][1]["runs"]
     runs[0]["content"]["Text"] += "!"
     assert not peer_hwpforge.same_content(doc, json.dumps(data, ensure_ascii=False))
+
+
+def test_the_hwpx_alone_keeps_no_plan_and_draws_the_same_xml() -> None:
+    """Outside shared_parts the HWPX writer draws no plan (the HWP writer asks for one); same parts else."""
+    from reportgen.documents import card_document
+    from reportgen.writers import hwpx
+
+    doc = card_document(_card(CARD_2403))
+    alone, planned = hwpx.document_parts(doc), hwpx.document_parts(doc, plan=True)
+    assert alone.plans == () and len(planned.plans) == 1 and planned.plans[0].items
+    assert alone.sections == planned.sections and alone.preview == planned.preview
+    with hwpx.shared_parts():
+        assert hwpx.document_parts(doc).plans == planned.plans

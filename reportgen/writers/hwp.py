@@ -358,7 +358,7 @@ def hwp_from_parts(parts: DocumentParts, style: Template, name: str) -> bytes:
 def render_document(doc: d.Document, options: WriterOptions | None = None) -> bytes:
     """Any document as HWP 5.0 bytes; :class:`CardError` when HWP 5.0 cannot hold it."""
     style = load_template(options)
-    return hwp_from_parts(document_parts(doc, options, style), style, doc.title)
+    return hwp_from_parts(document_parts(doc, options, style, plan=True), style, doc.title)
 
 
 def _card_name(card: m.Card) -> str:
@@ -377,10 +377,10 @@ def render_hwp_via_hwpx(card: m.Card) -> bytes:
 def render_hwp(card: m.Card, options: WriterOptions | None = None) -> bytes:
     """The standard pledge card as HWP 5.0 bytes; :class:`CardError` when HWP 5.0 cannot hold it."""
     style = load_template(options)
-    parts = document_parts(card_document(card), options, style)  # may raise CardError
+    parts = document_parts(card_document(card), options, style, plan=True)  # may raise CardError
     return hwp_from_parts(parts, style, _card_name(card))
 
 
 def card_streams(card: m.Card, style: Template, constant: TemplateStreams) -> list[tuple[str, bytes]]:
     """The streams of the card's .hwp, in ``write_hwp5``'s order (a card is one section, no pictures)."""
-    return document_streams(document_parts(card_document(card), style=style), style, constant)
+    return document_streams(document_parts(card_document(card), style=style, plan=True), style, constant)

@@ -276,6 +276,7 @@ class Section:
     break_next: bool = False  # the next paragraph starts a new page
     orientation: str = "portrait"
     plan: list[PlanItem] = field(default_factory=list)
+    planning: bool = True  # keep the plan (the HWP writer's): off when only the HWPX is wanted
 
     def __post_init__(self) -> None:
         self.tags = _tags(self.style)
@@ -301,8 +302,8 @@ class Section:
         self.first = False
         return f'{self.tags.run["body"]}{sec_pr(self.orientation)}</hp:run>'
 
-    def _paragraph(self, text: str, para: str, char: str, plan: list[PlanParagraph]) -> str:
-        """One paragraph of one run, its plan added to ``plan``."""
+    def _paragraph(self, text: str, para: str, char: str, plan: list[PlanParagraph] | None) -> str:
+        """One paragraph of one run, its plan added to ``plan`` (if any)."""
         pid = next(self.ids)
         page_break, self.break_next = self.break_next, False
         setup = ""
@@ -310,17 +311,18 @@ class Section:
             self.first = False
             setup = self.orientation
         body = printed(text)
-        plan.append((pid, para, char, body, page_break, setup))
+        if plan is not None:
+            plan.append((pid, para, char, body, page_break, setup))
         return (f'<hp:p id="{pid}"{self.tags.para[para]}{int(page_break)}{_P_TAIL}'
                 f'{self.tags.run["body"] + sec_pr(setup) + "</hp:run>" if setup else ""}{self.tags.run[char]}'
                 f'{f"<hp:t>{body}</hp:t>" if body else "<hp:t/>"}</hp:run></hp:p>')
 
     def paragraph_xml(self, text: str, para: str, char: str) -> str:
         """One paragraph of one run (not in the plan)."""
-        return self._paragraph(text, para, char, [])
+        return self._paragraph(text, para, char, None)
 
     def paragraph(self, text: str, para: str, char: str = "body") -> None:
-        self.parts.append(self._paragraph(text, para, char, self.plan))  # type: ignore[arg-type]
+        self.parts.append(self._paragraph(text, para, char, self.plan if self.planning else None))  # type: ignore[arg-type]
 
     def contents_line(self, text: str, page: int | None) -> None:
         """A 목차 line: the text, then the page number behind the dot-leader right tab."""
@@ -390,7 +392,7 @@ class Section:
         by_row: list[list[int]] = [[] for _ in range(rows)]
         for index, c in enumerate(cells):
             by_row[c.row].append(index)
-        planned: list[PlanCell] = []
+        planned: list[PlanCell] | None = [] if self.planning else None
         for row, row_cells in enumerate(by_row):
             xml.append("<hp:tr>")
             xml.extend(self._cell(cells[i], drawn[i], widths, heights, border, row < header_rows, planned)
@@ -398,8 +400,9 @@ class Section:
             xml.append("</hp:tr>")
         xml.append("</hp:tbl><hp:t/></hp:run></hp:p>")
         self.parts.append("".join(xml))
-        self.plan.append(PlanTable(anchor_plan[0], tid, rows, tuple(widths), sum(heights), border, header_rows,
-                                   keep_rows, align, offset, tuple(planned)))
+        if planned is not None:
+            self.plan.append(PlanTable(anchor_plan[0], tid, rows, tuple(widths), sum(heights), border, header_rows,
+                                       keep_rows, align, offset, tuple(planned)))
 
     def _paragraph_open(self, para: str, plan: list[PlanParagraph]) -> str:
         """A paragraph's opening tag and page setup (when it is the first), its plan (no text) added to ``plan``."""
@@ -414,13 +417,14 @@ class Section:
                 f'{self.tags.run["body"] + sec_pr(setup) + "</hp:run>" if setup else ""}')
 
     def _cell(self, cell: Cell, drawn: list[tuple[str, tuple[str, str]]], widths: list[int], heights: list[int],
-              border: str, header: bool, planned: list[PlanCell]) -> str:
+              border: str, header: bool, planned: list[PlanCell] | None) -> str:
         fill = "label" if cell.label else border
-        plan: list[PlanParagraph] = []
+        plan: list[PlanParagraph] | None = [] if planned is not None else None
         paragraphs = self._cell_paragraphs(drawn, plan)
-        width = sum(widths[cell.col: cell.col + cell.col_span])
-        height = sum(heights[cell.row: cell.row + cell.row_span])
-        planned.append(PlanCell(cell, width, height, fill, header, tuple(plan)))
+        width = widths[cell.col] if cell.col_span == 1 else sum(widths[cell.col: cell.col + cell.col_span])
+        height = heights[cell.row] if cell.row_span == 1 else sum(heights[cell.row: cell.row + cell.row_span])
+        if planned is not None:
+            planned.append(PlanCell(cell, width, height, fill, header, tuple(plan or ())))
         return (
             f'<hp:tc name="" header="{int(header)}{self.tags.fill[fill]}{paragraphs}</hp:subList>'
             f'<hp:cellAddr colAddr="{cell.col}" rowAddr="{cell.row}"/>'
@@ -428,14 +432,15 @@ class Section:
             f'<hp:cellSz width="{width}" height="{height}"/>{_CELL_MARGIN}</hp:tc>'
         )
 
-    def _cell_paragraphs(self, drawn: list[tuple[str, tuple[str, str]]], plan: list[PlanParagraph]) -> str:
+    def _cell_paragraphs(self, drawn: list[tuple[str, tuple[str, str]]], plan: list[PlanParagraph] | None) -> str:
         """A cell's paragraphs (as :meth:`_paragraph` draws them: inside a table no paragraph carries the
         page setup or a page break, which its anchor paragraph took)."""
         ids, opening, xml = self.ids, self.tags.opening, []
         for line, shape in drawn:
             pid = next(ids)
             body = printed(line)
-            plan.append((pid, shape[0], shape[1], body, False, ""))
+            if plan is not None:
+                plan.append((pid, shape[0], shape[1], body, False, ""))
             tags = opening.get(shape) or self.tags.open_plain(shape)
             xml.append(f'<hp:p id="{pid}"{tags}<hp:t>{body}</hp:t></hp:run></hp:p>' if body
                        else f'<hp:p id="{pid}"{tags}<hp:t/></hp:run></hp:p>')
@@ -510,10 +515,14 @@ def wrapped_lines(text: str, room: float) -> int:
     return max(lines, 1)
 
 
-@cache
 def _metrics(para: str, char: str) -> tuple[int, int, int]:
-    """(font size, where the first line starts, line spacing %) of a cell paragraph's shapes."""
-    return _CHAR_SIZE.get(char, 1000), CELL_PADDING[0] + _PARA_LEFT.get(para, 0), _LINE_SPACING.get(para, 130)
+    """(font size, where the first line starts, line spacing %) of a cell paragraph's shapes (kept)."""
+    found = _METRICS[para, char] = (
+        _CHAR_SIZE.get(char, 1000), CELL_PADDING[0] + _PARA_LEFT.get(para, 0), _LINE_SPACING.get(para, 130))
+    return found
+
+
+_METRICS: dict[tuple[str, str], tuple[int, int, int]] = {}
 
 
 def cell_height(cell: Cell, width: int, paragraphs: list[tuple[str, tuple[str, str]]] | None = None) -> int:
@@ -522,13 +531,12 @@ def cell_height(cell: Cell, width: int, paragraphs: list[tuple[str, tuple[str, s
     ``paragraphs``: the cell's :func:`cell_paragraphs`, when already at hand."""
     total = CELL_PADDING[1] + 200
     for text, shape in paragraphs or cell_paragraphs(cell):
-        size, left, spacing = _metrics(*shape)
+        size, left, spacing = _METRICS.get(shape) or _metrics(*shape)
         room = max(1.0, (width - left) / size)
-        line = line_text(text)
+        line = text.strip() if _NOT_ONE_LINE.search(text) is None else one_line(text)
         lines = 1 if text_width(line) <= room else wrapped_lines(line, room)
         total += lines * size * spacing // 100
     return total
-
 
 def row_heights(cells: list[Cell], widths: list[int],
                 paragraphs: list[list[tuple[str, tuple[str, str]]]] | None = None) -> list[int]:
@@ -537,13 +545,18 @@ def row_heights(cells: list[Cell], widths: list[int],
     ``paragraphs``: each cell's :func:`cell_paragraphs`, when already at hand."""
     heights = [ROW_HEIGHT] * max(c.row + c.row_span for c in cells)
     drawn = paragraphs or [cell_paragraphs(cell) for cell in cells]
-    for index in sorted(range(len(cells)), key=lambda i: cells[i].row_span):
+    order: Iterable[int] = range(len(cells))
+    if any(cell.row_span != 1 for cell in cells):
+        order = sorted(order, key=lambda i: cells[i].row_span)
+    for index in order:
         cell = cells[index]
-        need = cell_height(cell, sum(widths[cell.col: cell.col + cell.col_span]), drawn[index])
-        last = cell.row + cell.row_span - 1
+        width = widths[cell.col] if cell.col_span == 1 else sum(widths[cell.col: cell.col + cell.col_span])
+        need = cell_height(cell, width, drawn[index])
         if cell.row_span == 1:
-            heights[last] = max(heights[last], need)
+            if need > heights[cell.row]:
+                heights[cell.row] = need
         else:
+            last = cell.row + cell.row_span - 1
             heights[last] += max(0, need - sum(heights[cell.row: last + 1]))
     return heights
 
@@ -721,13 +734,14 @@ def shared_parts() -> Iterator[None]:
         _SHARED.reset(token)
 
 
-def document_parts(doc: d.Document, options: WriterOptions | None = None, style: Template | None = None
-                   ) -> DocumentParts:
-    """The parts of ``doc`` (:func:`draw_parts`), drawn once per document inside :func:`shared_parts`."""
+def document_parts(doc: d.Document, options: WriterOptions | None = None, style: Template | None = None, *,
+                   plan: bool = False) -> DocumentParts:
+    """The parts of ``doc`` (:func:`draw_parts`), drawn once per document inside :func:`shared_parts`
+    (with the plans, for the HWP writer may follow); ``plan``: keep the plans outside it too."""
     style = style or load_template(options)
     memo = _SHARED.get()
     if memo is None:
-        return draw_parts(doc, style)
+        return draw_parts(doc, style, plan=plan)
     kept = memo.get((id(doc), id(style)))
     if kept is None:
         parts = draw_parts(doc, style)
@@ -736,21 +750,23 @@ def document_parts(doc: d.Document, options: WriterOptions | None = None, style:
     return kept[2]
 
 
-def draw_parts(doc: d.Document, style: Template) -> DocumentParts:
+def draw_parts(doc: d.Document, style: Template, *, plan: bool = True) -> DocumentParts:
     """Draw every block of ``doc``; each change of orientation starts a new section part, and
-    runs of the same orientation share a part, each from a new page."""
+    runs of the same orientation share a part, each from a new page. ``plan``: keep each section's
+    plan (:class:`SectionPlan`) for the HWP writer."""
     images: list[BinaryItem] = []
     sections: list[Section] = []
     for orientation, blocks in d.page_runs(doc.blocks, "portrait"):
         if sections and sections[-1].orientation == orientation:
             sections[-1].page_break()
         else:
-            sections.append(Section(style, orientation=orientation))
+            sections.append(Section(style, orientation=orientation, planning=plan))
         for block in blocks:
             _block(sections[-1], block, doc, images)
-    sections = sections or [Section(style)]
-    plans = tuple(section.section_plan(section.xml()) for section in sections)
-    return DocumentParts(tuple(plan.xml for plan in plans), tuple(images), doc.title, preview_text(doc), plans)
+    sections = sections or [Section(style, planning=plan)]
+    xml = tuple(section.xml() for section in sections)
+    plans = tuple(section.section_plan(part) for section, part in zip(sections, xml, strict=True)) if plan else ()
+    return DocumentParts(xml, tuple(images), doc.title, preview_text(doc), plans)
 
 
 def block_lines(block: d.Block) -> Iterator[str]:
