@@ -259,3 +259,36 @@ def test_libreoffice_opens_the_card(tmp_path: Path) -> None:
         text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
                               text=True).stdout
         assert "낙동강 테크노밸리" in text and m.H_ACHIEVEMENTS in text
+
+
+# ── row heights: line counts remembered per text and width ────────────────
+def test_line_counts_by_hand_cached_or_not() -> None:
+    """Width 10 leaves 8.5 units; Hangul counts 1.8, a digit or Latin letter 1."""
+    from reportgen.writers import xlsx
+
+    xlsx._cached_line_count.cache_clear()
+    cases = [("가나다라마", 10.0, 2),  # 5 × 1.8 = 9 > 8.5
+             ("가나다라", 10.0, 1),  # 7.2
+             ("12345678", 10.0, 1),  # 8
+             ("123456789", 10.0, 2),  # 9
+             ("abc\n\nde", 10.0, 3),  # an empty line is a line
+             ("가" * 20, 2.0, 36)]  # 36 units on a 1-unit line (at least 1)
+    for text, width, lines in cases:
+        assert xlsx._count_lines(text, width) == lines, text
+        assert xlsx._line_count(text, width) == lines, text
+        assert xlsx._line_count(text, width) == lines, text  # remembered
+    info = xlsx._cached_line_count.cache_info()
+    assert (info.hits, info.misses, info.currsize) == (6, 6, 6)
+
+
+def test_long_texts_are_counted_not_remembered_and_the_memory_is_bounded() -> None:
+    from reportgen.writers import xlsx
+
+    xlsx._cached_line_count.cache_clear()
+    long_text = "가" * (xlsx.CACHED_TEXT_CHARS + 1)  # 257 × 1.8 = 462.6 units on 98.5-unit lines
+    assert xlsx._line_count(long_text, 100.0) == 5
+    assert xlsx._cached_line_count.cache_info().currsize == 0
+    assert xlsx._cached_line_count.cache_info().maxsize == xlsx.LINE_COUNT_CACHE == 4096
+    for index in range(xlsx.LINE_COUNT_CACHE + 10):
+        xlsx._line_count(str(index), 10.0)
+    assert xlsx._cached_line_count.cache_info().currsize == xlsx.LINE_COUNT_CACHE

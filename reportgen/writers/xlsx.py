@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 from xml.sax.saxutils import quoteattr
 
@@ -245,10 +245,28 @@ def _display_width(text: str) -> float:
     return len(text) + 0.8 * (len(text) - len(text.translate(_NARROW)))
 
 
+#: texts up to this long have their line counts remembered (labels, dates and names recur from
+#: cell to cell and card to card); longer ones are counted each time
+CACHED_TEXT_CHARS = 256
+#: line counts remembered at most (the least recently used go first): ≤ 4096 × 256 characters
+LINE_COUNT_CACHE = 4096
+
+
 def _line_count(text: str, width: float) -> int:
-    """Lines a wrapped cell of ``width`` column units needs for ``text``."""
+    """Lines a wrapped cell of ``width`` column units needs for ``text`` (short texts remembered
+    per text and width, :func:`_cached_line_count`)."""
+    if len(text) <= CACHED_TEXT_CHARS:
+        return _cached_line_count(text, width)
+    return _count_lines(text, width)
+
+
+def _count_lines(text: str, width: float) -> int:
+    """Lines a wrapped cell of ``width`` column units needs for ``text``, counted."""
     usable = max(width - 1.5, 1.0)
     return sum(max(1, math.ceil(_display_width(part) / usable)) for part in text.split("\n"))
+
+
+_cached_line_count = lru_cache(maxsize=LINE_COUNT_CACHE)(_count_lines)
 
 
 @cache
