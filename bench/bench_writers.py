@@ -1,6 +1,8 @@
-"""Time every card writer on N cards, with docxtpl (and python-hwpx) as peer baselines.
+"""Time every card writer on N cards, with docxtpl, python-hwpx and hwpforge as peer baselines.
 
 Usage: python bench/bench_writers.py [--n 200] [--peer-n N]
+       python bench/bench_writers.py --against REV [--n 10] [--rounds 41]   (HWPX/HWP old and new, hwpforge)
+       python bench/bench_writers.py --same-as REV [--corpus 150] [--workbook W]  (.hwpx/.hwp bytes unchanged)
 
 The cards are the sample card (tests/fixtures/3-1_2024-12_from-hwp.txt read
 with the text reader) with varied 관리번호. Each format of ``--format all``
@@ -10,8 +12,18 @@ whose writer imports is timed on the card path a build takes
 cached, as in a batch build); the peer baselines render the same cards: docxtpl
 from an equivalent Word template (bench-only extra: ``pip install docxtpl``)
 and bench/peer_hwpx.py's ``build_card_generic(card)`` (python-hwpx call by
-call, checked to draw the same paragraphs and tables as the HWPX writer).
-For old against new, see bench/bench_before_after.py.
+call, checked to draw the same paragraphs and tables as the HWPX writer) and
+hwpforge's ``from_json`` encode (bench/peer_hwpforge.py: hwpforge's JSON of our
+card, checked to hold the same paragraphs and tables; timed against our HWPX
+writer with the document given, in interleaved rounds, medians).
+
+``--against REV`` times the HWPX and HWP writers as they were at REV (``git
+show``) and as they are, alone and both from one drawing (a build's
+``shared_parts``), with hwpforge, in interleaved rounds in this process: medians
+(min–max) and ratios. ``--same-as REV`` checks that the .hwpx and .hwp bytes
+are those REV's writers give, on the fixture cards, corpus cards
+(bench/make_corpus.py, or a workbook's) and the tests' every-block documents.
+For the other writers old against new, see bench/bench_before_after.py.
 """
 
 from __future__ import annotations
@@ -324,6 +336,34 @@ def against(rev: str, n: int, rounds: int) -> None:
                   f"(per round {min(ratios):.2f}–{max(ratios):.2f}×)")
 
 
+HWPX_GIVEN, HWPFORGE = "hwpx (document given)", "hwpforge from_json (peer)"
+
+
+def hwpforge_peer(cards: list[m.Card], results: dict[str, tuple[float, int, float, int]]) -> None:
+    """hwpforge's encode of each card (bench/peer_hwpforge.py: its JSON of our card, checked to hold the
+    same paragraphs and tables) and ours with the document given, in interleaved rounds (medians)."""
+    from reportgen.documents import card_document
+    from reportgen.writers import hwpx
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import peer_hwpforge as forge
+
+        docs = [card_document(card) for card in cards]
+        texts = [forge.forge_json(doc) for doc in docs]
+        same = forge.same_content(docs[0], texts[0])
+    except ImportError as exc:
+        print(f"  skip hwpforge: {exc} (pip install hwpforge, the bench extra)", file=sys.stderr)
+        return
+    if not same:
+        print("  skip hwpforge: its JSON does not hold the card as our HWPX does", file=sys.stderr)
+        return
+    times = forge.interleaved({HWPX_GIVEN: (hwpx.render_document, docs), HWPFORGE: (forge.encode, texts)}, 5)
+    results[HWPX_GIVEN] = (statistics.median(times[HWPX_GIVEN]), len(hwpx.render_document(docs[-1])),
+                           peak_rss_mb(), len(docs))
+    results[HWPFORGE] = (statistics.median(times[HWPFORGE]), len(forge.encode(texts[-1])), peak_rss_mb(), len(docs))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="cards per writer (default 200)")
@@ -355,11 +395,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         run("docxtpl (peer)", docxtpl_writer(Path(folder), len(cards[0].annual_plan.years)), peer_cards)
     run("python-hwpx generic (peer)", peer_hwpx_writer(cards[0]), peer_cards)
+    hwpforge_peer(peer_cards, results)
 
     print(f"{'writer':<28} {'cards':>6} {'ms/card':>9} {'cards/s':>9} {'KB/card':>8} {'peak RSS MB':>12}")
     for name, (ms, size, rss, count) in results.items():
         print(f"{name:<28} {count:>6} {ms:>9.2f} {1000 / ms:>9.0f} {size / 1024:>8.1f} {rss:>12.0f}")
-    for ours, peer in (("docx", "docxtpl (peer)"), ("hwpx", "python-hwpx generic (peer)")):
+    for ours, peer in (("docx", "docxtpl (peer)"), ("hwpx", "python-hwpx generic (peer)"),
+                       (HWPX_GIVEN, HWPFORGE)):
         if ours in results and peer in results:
             ratio = results[peer][0] / results[ours][0]
             print(f"{ours}: {results[ours][0]:.2f} ms/card vs {peer} {results[peer][0]:.2f} ms/card → {ratio:.1f}× faster")
