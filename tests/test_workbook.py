@@ -584,3 +584,19 @@ def test_plain_rows_past_the_header_search_keep_only_the_columns_read(tmp_path: 
         sheets[contract.SHEET_BULLETS].append([None, None, None, None, no_saved_value("A1*2")])
     plain = from_rows(tmp_path / "plain.xlsx", sheets)
     assert plain.cards[0].bullets[m.GOAL] == [m.BulletLine(m.MARK_L1, "스마트 산단"), m.BulletLine(m.MARK_NOTE, "임기 내 목표")]
+
+
+def test_a_read_workbook_pickles_copies_and_replaces_with_slotted_model_classes(tmp_path: Path) -> None:
+    """The model's dataclasses have slots (no __dict__ per object): the web and the batch workers
+    pickle cards, the writers copy and replace them; a field that is not declared is refused."""
+    import copy
+    import dataclasses
+    import pickle
+
+    wb = read_workbook(save(tmp_path, full_workbook()))
+    assert pickle.loads(pickle.dumps(wb)) == wb == copy.deepcopy(wb) == full_workbook()
+    card = wb.cards[0]
+    assert dataclasses.replace(card, header=dataclasses.replace(card.header, budget="")).header.budget == ""
+    assert not hasattr(card, "__dict__")
+    with pytest.raises(AttributeError):
+        card.note = "x"  # type: ignore[attr-defined]

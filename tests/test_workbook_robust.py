@@ -454,3 +454,52 @@ def test_a_notice_names_the_first_five_hidden_rows(tmp_path: Path) -> None:
 
 def test_no_hidden_rows_no_notice(tmp_path: Path) -> None:
     assert read_workbook(write(tmp_path, write_workbook(full_workbook()))).notices == []
+
+
+# ── class 7: each sheet read as it is used (reportgen.readers.workbook.read_workbook) ──
+def test_a_merge_found_at_the_end_of_a_long_sheet_is_one_problem_as_in_a_short_one(tmp_path: Path) -> None:
+    """Merged ranges stand after a sheet's rows: past the first 10 rows they are found only when
+    the rows are read. 사업명 B20:B22 merged leaves B21 and B22 empty; the merge is the one
+    problem, as in a sheet of 5 rows (read without the merge known, B21 and B22 would be two
+    '사업명이 비어 있습니다' more), in 공약목록 and in a detail sheet."""
+    data = changed_with_openpyxl(many_cards(30), lambda book: book[S.SHEET_CARDS].merge_cells("B20:B22"))
+    assert [p.where for p in problems(write(tmp_path, data))] == ["공약목록!B20:B22"]
+    wb = many_cards(30)
+    for card in wb.cards[1:]:
+        card.header.cooperation = [m.Contact("산업입지과", "박정화", "888-4932", "市")]
+    data = changed_with_openpyxl(wb, lambda book: book[S.SHEET_COOPERATION].merge_cells("B25:B27"))
+    assert [p.where for p in problems(write(tmp_path, data, "coop.xlsx"))] == ["협조부서!B25:B27"]
+
+
+def _too_many_tags(xml: bytes) -> bytes:
+    """A sheet part with a last row of more XML elements than any Excel file holds."""
+    return xml.replace(b"</sheetData>", b'<row r="99999">' + b"<x/>" * 1_100_000 + b"</row></sheetData>")
+
+
+@pytest.mark.parametrize("moved", [False, True])
+def test_of_two_damaged_sheets_the_first_in_the_file_is_named(tmp_path: Path, moved: bool) -> None:
+    """Sheets are read in the contract's order (공약목록 before 내용), a damaged file is reported
+    as in the file's order: with 내용 moved before 공약목록, 내용 is the sheet named."""
+    wb = many_cards(3)
+    data = changed_with_openpyxl(wb, lambda book: book.move_sheet(S.SHEET_BULLETS, -2) if moved else None)
+    for sheet in (S.SHEET_CARDS, S.SHEET_BULLETS):
+        data = rewrite_member(data, sheet_part(data, sheet), _too_many_tags)
+    with pytest.raises(InputError) as caught:
+        read_workbook(write(tmp_path, data))
+    [problem] = caught.value.problems
+    named = S.SHEET_BULLETS if moved else S.SHEET_CARDS
+    assert problem.where == named and f"'{named}' 시트의" in problem.ko, problem
+
+
+def test_equal_texts_of_many_rows_are_one_object(tmp_path: Path) -> None:
+    """Each inline-string cell is parsed to its own text: equal texts (dates, markers, labels,
+    repeated lines) are kept as one object, so that a book repeating them holds each once."""
+    wb = m.Workbook(settings(), [full_card(f"3-{i}") for i in range(1, 4)])
+    path = write(tmp_path, write_workbook(wb))
+    read = read_workbook(path)
+    assert read == wb
+    first, *others = read.cards
+    for card in others:
+        assert card.title is first.title and card.header.department.department is first.header.department.department
+        assert card.bullets[m.GOAL][0].text is first.bullets[m.GOAL][0].text
+        assert card.achievements[0].groups[0].items[0].date is first.achievements[0].groups[0].items[0].date

@@ -54,8 +54,8 @@ from reportgen.xmlsafe import MAX_XML_TAGS, DoctypeError, TooManyTags, parse_xml
 
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # refuse zip bombs
 MAX_ROWS, MAX_COLUMNS = 1048576, 16384  # Excel's sheet size
-#: distinct texts remembered while a file is read (:meth:`XlsxFile._kept`): some 6 MB at most
-KEPT_TEXTS = 1 << 16
+#: distinct texts remembered while a file is read (:meth:`XlsxFile._kept`): some 2 MB at most
+KEPT_TEXTS = 1 << 14
 
 
 # ── the xlsx parts, parsed with lxml (openpyxl read-only is ~3-4x slower) ──
