@@ -26,7 +26,7 @@ from hwpx.hwp5 import bodytext as bt
 from hwpx.hwp5 import controls as ct
 from hwpx.hwp5 import records as rec
 from hwpx.hwp5.owpml import index_of
-from hwpx.hwp5.section_writer import SectionRecords, _extended, _list_props, _object_common
+from hwpx.hwp5.section_writer import SectionRecords, _extended, _list_props, _number, _object_common
 from hwpx.hwp5.section_xml import TABLE_PAGE_BREAK
 from lxml import etree
 
@@ -87,9 +87,11 @@ class TemplateRecords:
     orientation, the table object properties by alignment, a cell's list properties, shape ids."""
 
     def __init__(self, style: Template) -> None:
-        self.para = {name: int(ref) for name, ref in style.para.items()}
-        self.char = {name: int(ref) for name, ref in style.char.items()}
-        self.border = {name: int(ref) for name, ref in style.border.items()}
+        # shape ids as python-hwpx reads the attributes (_int: paraPrIDRef and charPrIDRef default to 0,
+        # borderFillIDRef to 1)
+        self.para = {name: _number(ref) for name, ref in style.para.items()}
+        self.char = {name: _number(ref) for name, ref in style.char.items()}
+        self.border = {name: _number(ref, 1) for name, ref in style.border.items()}
         self._setup: dict[str, bytes] = {}
         self._common: dict[str, ct.ObjectCommon] = {}
         sub_list = etree.fromstring(
