@@ -263,9 +263,18 @@ def identity_documents(corpus: int, workbook: Path | None) -> list[tuple[str, An
     else:
         cards += make_corpus(corpus).cards
     docs = [(f"card {card.id}", card_document(card)) for card in cards]
+    docs += office_documents(make_corpus(min(corpus, 40)))
     whole = every_block()
     flat = d.Document(whole.title, tuple(b for b in whole.blocks if not isinstance(b, d.Image | d.Section)))
     return [*docs, ("every block", whole), ("every block, one section", flat)]
+
+
+def office_documents(book: Any) -> list[tuple[str, Any]]:
+    """The 총괄표 and the export list of a workbook (landscape sections, wide tables, charts), as documents."""
+    from reportgen.export import export_document, export_rows
+    from reportgen.summary import summarize, summary_document
+
+    return [("summary", summary_document(summarize(book))), ("export", export_document(export_rows(book, None)))]
 
 
 def same_as(rev: str, corpus: int, workbook: Path | None) -> int:

@@ -548,9 +548,13 @@ def _plan_documents() -> list[Any]:
               d.Paragraph("오른쪽", align="right"), d.PageBreak(), d.Box("상자", (d.Paragraph("안", "▪", 2),)),
               table, d.DatedLine("2024. 05.", "착공", details=(d.Paragraph("세부", "▷", 3),)),
               d.Paragraph("🚀 A&B \x07 끝", "-", 2))
+    from reportgen.export import export_document, export_rows
+
+    book = make_corpus(8)
     return [
         *(card_document(card) for card in SAME_BYTES_CARDS),
-        *(card_document(card) for card in make_corpus(8).cards),
+        *(card_document(card) for card in book.cards),
+        export_document(export_rows(book, None)),
         d.Document("표들", blocks),
         d.Document("첫 쪽 나눔", (d.PageBreak(), d.Paragraph("둘째 쪽"), table)),
         d.Document("표로 시작", (table, d.Paragraph("끝"))),
