@@ -477,3 +477,39 @@ def test_the_hwpx_alone_keeps_no_plan_and_draws_the_same_xml() -> None:
     assert alone.sections == planned.sections and alone.preview == planned.preview
     with hwpx.shared_parts():
         assert hwpx.document_parts(doc).plans == planned.plans
+
+
+def _wrapped_word_by_word(text: str, room: float) -> int:
+    """The wrapping rule with each word measured by text_width (the reference for the inlined widths)."""
+    from reportgen.writers.hwpx import text_width
+
+    if text_width(text) <= room:
+        return 1
+    lines, used = 0, -1.0
+    for word in text.split(" "):
+        width = text_width(word)
+        if used >= 0 and used + 0.3 + width <= room:
+            used += 0.3 + width
+            continue
+        full, rest = divmod(width, room)
+        lines += 1 + int(full) - (1 if full and not rest else 0)
+        used = rest if rest or not full else room
+    return max(lines, 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.text(st.sampled_from("aZ0 가é😀ß\ud800"), max_size=9), min_size=1, max_size=8),
+       room=st.sampled_from([1.0, 2.5, 5.4, 10.98, 33.0]))
+def test_wrapped_lines_measure_words_as_text_width_does(words: list[str], room: float) -> None:
+    from reportgen.writers.hwpx import wrapped_lines
+
+    text = " ".join(words)
+    assert wrapped_lines(text, room) == _wrapped_word_by_word(text, room)
+
+
+def test_wrapped_lines_by_hand() -> None:
+    from reportgen.writers.hwpx import wrapped_lines
+
+    assert wrapped_lines("가나다라 가나다라 가나다라", 10.98) == 2  # 4 + 0.3 + 4 fits, the third word not
+    assert wrapped_lines("abcdefgh", 2.0) == 2  # one word of 4 ems broken anywhere: two full lines
+    assert wrapped_lines("가나", 5.0) == 1

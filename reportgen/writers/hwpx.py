@@ -491,10 +491,10 @@ def text_width(text: str) -> float:
 
     Counted from the UTF-8 length (1, 2 or 3 bytes a character) instead of character by character.
     """
-    size, ascii_ = len(text), len(text.encode("ascii", "ignore"))
-    spaces = text.count(" ")
-    if size == ascii_:
+    size, spaces = len(text), text.count(" ")
+    if text.isascii():
         return 0.5 * size - (0.5 - _SPACE) * spaces
+    ascii_ = len(text.encode("ascii", "ignore"))
     wide = len(text.encode("utf-8", "surrogatepass")) - 2 * size + ascii_
     return 0.5 * ascii_ - (0.5 - _SPACE) * spaces + 0.6 * (size - ascii_ - wide) + wide
 
@@ -503,9 +503,21 @@ def wrapped_lines(text: str, room: float) -> int:
     """Lines *text* takes in *room* ems, wrapped at spaces (a word wider than a line breaks anywhere)."""
     if text_width(text) <= room:
         return 1
+    return _wrapped(text, room)
+
+
+def _wrapped(text: str, room: float) -> int:
+    """:func:`wrapped_lines` of a text wider than *room* (each word's :func:`text_width` worked out here:
+    a word holds no space)."""
     lines, used = 0, -1.0  # used < 0: no line started yet
     for word in text.split(" "):
-        width = text_width(word)
+        size = len(word)
+        if word.isascii():
+            width = 0.5 * size
+        else:
+            ascii_ = len(word.encode("ascii", "ignore"))
+            wide = len(word.encode("utf-8", "surrogatepass")) - 2 * size + ascii_
+            width = 0.5 * ascii_ + 0.6 * (size - ascii_ - wide) + wide
         if used >= 0 and used + _SPACE + width <= room:
             used += _SPACE + width
             continue
@@ -534,7 +546,7 @@ def cell_height(cell: Cell, width: int, paragraphs: list[tuple[str, tuple[str, s
         size, left, spacing = _METRICS.get(shape) or _metrics(*shape)
         room = max(1.0, (width - left) / size)
         line = text.strip() if _NOT_ONE_LINE.search(text) is None else one_line(text)
-        lines = 1 if text_width(line) <= room else wrapped_lines(line, room)
+        lines = 1 if text_width(line) <= room else _wrapped(line, room)
         total += lines * size * spacing // 100
     return total
 
@@ -608,7 +620,8 @@ def table_cells(table: d.Table) -> list[Cell]:
     table's edges; a place no cell covers gets an empty cell)."""
     columns, rows = len(table.shares), len(table.rows)
     if all(len(row.cells) == columns and all(c.rowspan == c.colspan == 1 for c in row.cells) for row in table.rows):
-        return [Cell(list(item.lines), r, col, 1, 1, item.label, _cell_look(table, item, col))
+        fields, figures = table.style == d.STYLE_FIELDS, table.style == d.STYLE_FIGURES
+        return [Cell(list(item.lines), r, col, 1, 1, item.label, not item.label and (fields or figures and col == 0))
                 for r, row in enumerate(table.rows) for col, item in enumerate(row.cells)]
     covered: set[tuple[int, int]] = set()
     cells: list[Cell] = []
