@@ -54,7 +54,7 @@ from reportgen.xmlsafe import MAX_XML_TAGS, DoctypeError, TooManyTags, parse_xml
 
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # refuse zip bombs
 MAX_ROWS, MAX_COLUMNS = 1048576, 16384  # Excel's sheet size
-#: distinct texts remembered while a file is read (:meth:`XlsxFile._kept`): some 2 MB at most
+#: distinct texts remembered while a file is read (:meth:`XlsxFile._cleaned`): some 2 MB at most
 KEPT_TEXTS = 1 << 14
 
 
@@ -110,10 +110,12 @@ def _column_number(ref: str) -> int:
 
 
 def _plain_text(element: etree._Element, ns: str) -> str:
-    """The text of a shared or inline string, without phonetic (rPh) runs."""
-    if len(element) == 1 and element[0].tag == f"{ns}t":  # the usual <is><t>text</t></is>
-        return clean_text(element[0].text or "")
-    return clean_text("".join(t.text or "" for t in element.iter(f"{ns}t") if t.getparent().tag != f"{ns}rPh"))
+    """The text of a shared or inline string, without phonetic (rPh) runs, as the file holds it."""
+    if len(element) == 1:
+        first = element[0]
+        if first.tag == f"{ns}t":  # the usual <is><t>text</t></is>
+            return first.text or ""
+    return "".join(t.text or "" for t in element.iter(f"{ns}t") if t.getparent().tag != f"{ns}rPh")
 
 
 class XlsxFile:
@@ -139,7 +141,7 @@ class XlsxFile:
         }
         self.sheet_names = [m.fold(sheet.get("name", "")) for sheet in workbook.iterfind(f"{ns}sheets/{ns}sheet")]
         self.last_row = 0  # the last row read completely, for a problem while reading a sheet
-        self.texts: dict[str, str] = {}  # see _kept
+        self.texts: dict[str, str] = {}  # see _cleaned
         by_kind = {kind.rsplit("/", 1)[-1]: target for kind, target in rels.values()}
         self.strings = self._shared_strings(by_kind.get(_REL_SHARED_STRINGS[1:]))
         self.styles = self._style_kinds(by_kind.get(_REL_STYLES[1:]))
@@ -163,7 +165,7 @@ class XlsxFile:
             source = _TagBudget(raw)
             for si in stream_xml(source):
                 if si.tag.endswith("}si"):
-                    strings.append(self._kept(_plain_text(si, _ns(si))))
+                    strings.append(self._cleaned(_plain_text(si, _ns(si))))
                     _drop_read(si)
                     source.reset()
         return strings
@@ -248,7 +250,7 @@ class XlsxFile:
             if cell.tag != cell_tag:
                 continue
             ref = cell.get("r")
-            column = _column_number(ref) if ref else last + 1
+            column = (_COLUMN_NUMBERS.get(ref.rstrip("0123456789")) or _column_number(ref)) if ref else last + 1
             if not last < column <= MAX_COLUMNS:
                 raise ValueError(f"cell {ref}")
             last = column
@@ -279,7 +281,7 @@ class XlsxFile:
                 inline = child
         kind = cell.get("t", "n")
         if inline is not None:
-            value = self._kept(_plain_text(inline, self.ns))
+            value = self._cleaned(_plain_text(inline, self.ns))
         elif raw is None or (not raw and kind != "str"):  # no value; a formula without its saved value
             return None if formula is None else no_saved_value(formula.text)
         elif kind == "e":
@@ -290,25 +292,23 @@ class XlsxFile:
             return too_long(len(value))
         return value
 
-    def _kept(self, text: str) -> str:
-        """The one object of an equal text read before (the last :data:`KEPT_TEXTS` texts are
-        remembered): a workbook repeats its 관리번호, dates, markers and labels on thousands of rows,
-        and inline strings (as reportgen writes them) would otherwise be one object per cell."""
-        if type(text) is not str:  # Dropped carries what was dropped
-            return text
-        known = self.texts.get(text)
-        if known is not None:
-            return known
-        if len(self.texts) >= KEPT_TEXTS:
-            self.texts.clear()
-        self.texts[text] = text
+    def _cleaned(self, raw: str) -> str:
+        """:func:`clean_text` of a cell's text, once for equal texts: the last :data:`KEPT_TEXTS`
+        distinct texts are remembered. A workbook repeats its 관리번호, dates, markers and labels on
+        thousands of rows: each is cleaned once and kept as one object (inline strings, as reportgen
+        writes them, are otherwise one object per cell)."""
+        text = self.texts.get(raw)
+        if text is None:
+            if len(self.texts) >= KEPT_TEXTS:
+                self.texts.clear()
+            text = self.texts[raw] = clean_text(raw)
         return text
 
     def _value(self, kind: str, raw: str, style: str | None) -> object:
         if kind == "s":
             return self.strings[int(raw)]
         if kind in ("str", "inlineStr"):
-            return self._kept(clean_text(raw))
+            return self._cleaned(raw)
         if kind == "b":
             return raw.strip() in ("1", "true")
         if kind == "d":
