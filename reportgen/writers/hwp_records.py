@@ -135,9 +135,27 @@ class SectionWriter:
         self.constant = constant
         self.out = bytearray()
 
+    def plain(self, item: PlanParagraph, level: int, last: bool) -> None:
+        """A paragraph of one run of text with no page setup (:meth:`paragraph`'s records, its fixed-size
+        header and character shape records packed directly)."""
+        pid, para, char, body, page_break, _setup = item
+        constant, out = self.constant, self.out
+        text = unescaped(body).encode("utf-16-le", errors="surrogatepass") if body else b""
+        count = len(text) // 2 + 1
+        out += _RECORD.pack(rec.PARA_HEADER | level << 10 | _PARA_HEADER.size << 20)
+        out += _PARA_HEADER.pack(count | (_LAST if last else 0), 0, constant.para[para], 0, 4 if page_break else 0,
+                                 1, 0, 0, pid & 0xFFFFFFFF, 0)
+        if count > 1:
+            record(out, rec.PARA_TEXT, level + 1, text + _PARA_BREAK)
+        out += _RECORD.pack(rec.PARA_CHAR_SHAPE | (level + 1) << 10 | _SHAPE.size << 20)
+        out += _SHAPE.pack(0, constant.char[char])
+
     def paragraph(self, item: PlanParagraph, level: int, last: bool, table: PlanTable | None = None) -> None:
         """A paragraph of one run of text, or a table's anchor paragraph; with the page setup when it carries it."""
         pid, para, char, body, page_break, setup = item
+        if not setup and table is None:
+            self.plain(item, level, last)
+            return
         constant, out = self.constant, self.out
         char_id, body_id = constant.char[char], constant.char["body"]
         units = bytearray()
@@ -191,7 +209,7 @@ class SectionWriter:
                 cell.col_span, cell.row_span, planned.width, planned.height, constant.border[planned.fill]))
             last = len(planned.paragraphs) - 1
             for index, paragraph in enumerate(planned.paragraphs):
-                self.paragraph(paragraph, level + 1, index == last)
+                self.plain(paragraph, level + 1, index == last)  # a cell's paragraphs carry no page setup
 
 
 def covered(table: PlanTable) -> bool:
