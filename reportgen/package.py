@@ -25,12 +25,20 @@ PDF aside: LibreOffice stamps its own dates).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Callable, Sequence
+import io
+import multiprocessing
+import os
+import signal
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import BinaryIO, NamedTuple, TypeVar
 
 from reportgen import model as m
 from reportgen import rates
@@ -38,12 +46,15 @@ from reportgen.batch import (
     MANIFEST,
     BuiltFile,
     Failure,
+    WorkerLost,
     as_of_view,
+    die_with_parent,
     failure_of,
     manifest_json,
     ordered_map,
     parse_as_of,
     render_one,
+    shared_document,
     stop_on_termination,
 )
 from reportgen.document import (
@@ -62,7 +73,15 @@ from reportgen.document import (
 )
 from reportgen.documents import card_document
 from reportgen.errors import CardError
-from reportgen.fileio import card_filename, safe_filename
+from reportgen.fileio import (
+    _PLAIN_MODE,
+    STOP_SIGNALS,
+    FolderInTheWay,
+    OutputError,
+    card_filename,
+    safe_filename,
+    stop_signals_held,
+)
 from reportgen.formats import WRITERS, available_writers
 from reportgen.periods import is_after
 from reportgen.resources import WriterOptions
@@ -86,7 +105,9 @@ from reportgen.workbook_contract import (
     SHEET_CHANGES,
 )
 from reportgen.writers import pdf
-from reportgen.writers.zippack import Member, zip_members
+from reportgen.writers.zippack import Member, ZipSpool, zip_members
+
+T = TypeVar("T")
 
 # ── labels of the package (not on the card, so they live here) ─────────────
 REPORT_TITLE = "공약사업 추진상황 보고"
@@ -113,6 +134,11 @@ RENUMBER_ROUNDS = 3
 PAGES_PER_PART = 4
 #: a part's first page is found by the text of at most this many of its first blocks
 MARKER_BLOCKS = 3
+#: parts laid out in one DOCX for the PDF: LibreOffice's time grows faster than the pages (one
+#: DOCX of 125 cards 5.1 s, 250 cards 13.5 s, 500 cards 36 s), so the body goes in pieces
+PARTS_PER_PDF = 40
+#: cards a worker renders at a time (fewer when there are few cards)
+CARDS_PER_TASK = 8
 
 L_FINANCE = "공약가계부"
 L_MISSED = "목표 미달 카드"
@@ -420,26 +446,72 @@ def _docx(blocks: tuple[Block, ...], title: str, options: WriterOptions | None) 
     return WRITERS["docx"].render_document(Document(title, blocks), options)
 
 
-def one_run_pdf(contents: PackageContents, timeout: float = PDF_TIMEOUT, options: WriterOptions | None = None
-                ) -> PackagePdf:
-    """The package as PDF from one layout of everything after the 목차 (raises PdfError, LayoutUnchecked).
+def chunked(items: Sequence[T], size: int) -> list[list[T]]:
+    """``items`` in consecutive lists of ``size`` (the last may be shorter)."""
+    return [list(items[start:start + size]) for start in range(0, len(items), max(1, size))]
 
-    One LibreOffice run converts the cover and 목차 (with stand-in numbers) and the rest (every
-    part from a new page); each part's first page is found in the rest's page texts
-    (:func:`find_starts`); the cover and 목차 are converted again with the numbers, which must
-    leave them as many pages as the stand-ins did; the PDF is those pages, then the rest's.
+
+def spread(items: Sequence[T], groups: int) -> list[list[T]]:
+    """``items`` in at most ``groups`` consecutive lists whose lengths differ by at most one (none empty)."""
+    count = max(1, min(groups, len(items)))
+    size, extra = divmod(len(items), count)
+    out, start = [], 0
+    for index in range(count):
+        end = start + size + (index < extra)
+        out.append(list(items[start:end]))
+        start = end
+    return out
+
+
+@contextlib.contextmanager
+def pdf_started(contents: PackageContents, timeout: float = PDF_TIMEOUT, options: WriterOptions | None = None,
+                runs: int = 1) -> Iterator[Callable[[], PackagePdf]]:
+    """The package's PDF started in ``runs`` LibreOffice processes at once; yields the function
+    that waits for them and returns the PDF (raises PdfError, LayoutUnchecked).
+
+    What follows the 목차 is laid out in pieces of PARTS_PER_PDF parts, each piece a DOCX of its
+    own (LibreOffice's time grows faster than the pages: one DOCX of 1,000 cards takes longer than
+    ten of 100); the pieces and the cover and 목차 (stand-in numbers) are spread over the runs,
+    each run with its own profile and temp folder. Every part starts on a new page and the pages
+    carry no running page numbers, so a piece's pages are those of the whole document
+    (:func:`spliced_pdf` checks where each part starts). Leaving the block ends every run.
     """
     title, sections = contents.cover.title, body_sections(contents)
-    front, rest = pdf.convert([_docx(front_blocks(contents, placeholder_pages(len(sections))), title, options),
-                               _docx(tuple(sections), title, options)], timeout)
-    front_count = pdf.page_count(front)
-    pages = [front_count + start for start in find_starts(pdf.page_texts(rest), sections)]
-    numbered = pdf.convert([_docx(front_blocks(contents, pages), title, options)], timeout)[0]
+    pieces = chunked(sections, PARTS_PER_PDF)
+    documents = [_docx(front_blocks(contents, placeholder_pages(len(sections))), title, options),
+                 *(_docx(tuple(piece), title, options) for piece in pieces)]
+    with contextlib.ExitStack() as stack:
+        waits = [stack.enter_context(pdf.converting(group, timeout)) for group in spread(documents, runs)]
+        yield lambda: spliced_pdf(contents, [made for wait in waits for made in wait()], pieces, timeout, options)
+
+
+def spliced_pdf(contents: PackageContents, converted: Sequence[bytes], pieces: Sequence[Sequence[Section]],
+                timeout: float = PDF_TIMEOUT, options: WriterOptions | None = None) -> PackagePdf:
+    """The PDF from the cover and 목차 with stand-in numbers (``converted[0]``) and the pieces of
+    what follows (the rest of ``converted``): each part's first page is found in its piece's page
+    texts (:func:`find_starts`), the cover and 목차 are converted again with the numbers, which
+    must leave them as many pages as the stand-ins did; the PDF is those pages, then the pieces'.
+    Raises PdfError, LayoutUnchecked."""
+    front_count = pdf.page_count(converted[0])
+    pages: list[int] = []
+    offset = front_count
+    for piece, made in zip(pieces, converted[1:], strict=True):
+        pages += [offset + start for start in find_starts(pdf.page_texts(made, timeout), piece)]
+        offset += pdf.page_count(made, timeout)
+    numbered = pdf.convert([_docx(front_blocks(contents, pages), contents.cover.title, options)], timeout)[0]
     count = pdf.page_count(numbered)
     if count != front_count:
         raise LayoutUnchecked(f"목차가 쪽 번호를 넣자 {front_count}쪽에서 {count}쪽이 되었습니다",
                               f"the cover and 목차 went from {front_count} to {count} pages with the numbers")
-    return PackagePdf(pdf.join([numbered, rest]), pages)
+    return PackagePdf(pdf.join([numbered, *converted[1:]]), pages)
+
+
+def one_run_pdf(contents: PackageContents, timeout: float = PDF_TIMEOUT, options: WriterOptions | None = None,
+                runs: int = 1) -> PackagePdf:
+    """The package as PDF from its pieces laid out in ``runs`` LibreOffice processes
+    (:func:`pdf_started`); raises PdfError, LayoutUnchecked."""
+    with pdf_started(contents, timeout, options, runs) as finish:
+        return finish()
 
 
 def parts_pdf(contents: PackageContents, timeout: float = PDF_TIMEOUT, options: WriterOptions | None = None
@@ -463,12 +535,11 @@ def parts_pdf(contents: PackageContents, timeout: float = PDF_TIMEOUT, options: 
     return PackagePdf(pdf.join([front, *pdfs[1:]]), pages)
 
 
-def pdf_and_pages(contents: PackageContents, timeout: float = PDF_TIMEOUT, options: WriterOptions | None = None
-                  ) -> PackagePdf:
-    """The package as PDF and the first page of each 목차 entry in it (raises PdfError): from one
-    layout (:func:`one_run_pdf`), or part by part when that could not be checked (with a note)."""
+def checked_or_parts(finish: Callable[[], PackagePdf], contents: PackageContents, timeout: float = PDF_TIMEOUT,
+                     options: WriterOptions | None = None) -> PackagePdf:
+    """``finish()``'s PDF, or the parts converted one by one (with a note) when it could not be checked."""
     try:
-        return one_run_pdf(contents, timeout, options)
+        return finish()
     except LayoutUnchecked as why:
         made = parts_pdf(contents, timeout, options)
         return made._replace(note=f"목차 쪽 번호: 한 번에 배치한 PDF를 확인하지 못해({why.ko}) 부분별로 따로 "
@@ -476,55 +547,61 @@ def pdf_and_pages(contents: PackageContents, timeout: float = PDF_TIMEOUT, optio
                                   f"could not be checked ({why.en}); the parts were converted one by one (slower)")
 
 
-def combined_files(contents: PackageContents, soffice: bool, pdf_timeout: float, notes_out: list[str],
-                   options: WriterOptions | None = None) -> list[tuple[str, str, str, bytes]]:
-    """The package document as DOCX, HWPX, XLSX and (with LibreOffice and poppler-utils) PDF."""
-    stem = file_stem(contents)
-    made: list[tuple[str, str, str, bytes]] = []
-    why, pages = (pdf.missing() if soffice else NOT_ASKED), None
-    if not why:
-        try:
-            data, pages, note = pdf_and_pages(contents, pdf_timeout, options)
-            made.append((f"{stem}.pdf", "", "pdf", data))
-            notes_out += [note] if note else []
-        except pdf.PdfError as exc:
-            why = str(exc)
-    notes_out += [why, NO_PAGE_NUMBERS] if why else [PAGES_FROM_LIBREOFFICE]
-    doc = package_document(contents, pages)
-    for name in COMBINED_FORMATS:
-        writer = WRITERS[name]
-        try:
-            made.append((f"{stem}{writer.suffix}", "", name, writer.render_document(doc, options)))
-        except CardError as exc:
-            contents.failures.append(Failure("", f"{PACKAGE_FORMAT}-{name}", str(exc)))
-    return made
+def pdf_and_pages(contents: PackageContents, timeout: float = PDF_TIMEOUT, options: WriterOptions | None = None,
+                  runs: int = 1) -> PackagePdf:
+    """The package as PDF and the first page of each 목차 entry in it (raises PdfError): from its
+    pieces (:func:`one_run_pdf`), or part by part when that could not be checked (with a note)."""
+    with pdf_started(contents, timeout, options, runs) as finish:
+        return checked_or_parts(finish, contents, timeout, options)
 
 
-# ── per-card files ────────────────────────────────────────────────────────
-def render_formats(card: m.Card, formats: list[str], options: WriterOptions | None = None
-                   ) -> list[tuple[str, bytes | Failure]]:
-    """The card in each format, or that format's failure (a worker's unit of work)."""
-    return [(name, render_one(card, name, options)) for name in formats]
+# ── what goes into the zip, as it is made ──────────────────────────────────
+#: a card file made in a worker: (format, its zip member without a name yet or its failure, sha256)
+PackedFile = tuple[str, Member | Failure, str]
 
 
-def card_files(cards: list[m.Card], failures: list[Failure], jobs: int = 1, options: WriterOptions | None = None
-               ) -> list[tuple[str, str, str, bytes]]:
-    """(member name, 관리번호, format, bytes) of every card in each of CARD_FORMATS this installation writes.
+def zip_member(name: str, data: bytes) -> Member:
+    """``data`` as the zip member ``name``: packages and PDF stored, the rest deflated."""
+    return Member.stored(name, data) if name.lower().endswith(STORED_SUFFIXES) else Member.deflated(name, data)
 
-    ``jobs`` > 1 renders the cards in that many worker processes (same bytes either way).
-    """
-    out = []
-    taken: set[str] = set()
-    formats = [name for name in available_writers() if name in CARD_FORMATS]
-    render = functools.partial(render_formats, formats=formats, options=options)
-    for card, results in zip(cards, ordered_map(render, cards, min(jobs, len(cards))), strict=True):
-        for name, data in results:
-            if isinstance(data, Failure):
-                failures.append(data)
-                continue
-            member = unique_member(f"{CARDS_FOLDER}/{card_filename(card.id, card.title, WRITERS[name].suffix)}", taken)
-            out.append((member, card.id, name, data))
+
+def pack_card(card: m.Card, formats: list[str], options: WriterOptions | None = None) -> list[PackedFile]:
+    """The card in each format (its document built once), compressed for the zip, or that format's failure."""
+    doc = shared_document(card)
+    out: list[PackedFile] = []
+    for name in formats:
+        data = render_one(card, name, options, doc)
+        if isinstance(data, Failure):
+            out.append((name, data, ""))
+        else:
+            out.append((name, zip_member(f"x{WRITERS[name].suffix}", data), hashlib.sha256(data).hexdigest()))
     return out
+
+
+def pack_cards(cards: list[m.Card], formats: list[str], options: WriterOptions | None = None) -> list[list[PackedFile]]:
+    """:func:`pack_card` of each card (a worker's unit of work)."""
+    return [pack_card(card, formats, options) for card in cards]
+
+
+@dataclass
+class Packing:
+    """The zip being made: its spool (members on disk), the files for manifest.json and the failures
+    (card files and combined files apart, so that they are listed in the same order however the
+    work interleaves)."""
+
+    spool: ZipSpool
+    folder: str  # where the spool is, for the message when it cannot be written
+    cards: list[BuiltFile] = field(default_factory=list)
+    combined: list[BuiltFile] = field(default_factory=list)
+    card_failures: list[Failure] = field(default_factory=list)
+    combined_failures: list[Failure] = field(default_factory=list)
+
+    def add(self, member: Member) -> None:
+        """Spool ``member`` (a file system error is the output folder's: OutputError)."""
+        try:
+            self.spool.add(member)
+        except OSError as exc:
+            raise OutputError.of(Path(self.folder), exc) from exc
 
 
 def unique_member(name: str, taken: set[str]) -> str:
@@ -538,11 +615,171 @@ def unique_member(name: str, taken: set[str]) -> str:
     return candidate
 
 
+def card_chunk(cards: int, jobs: int) -> int:
+    """Cards a worker renders at a time: CARDS_PER_TASK, fewer when there are few cards, so that
+    every worker gets some."""
+    return max(1, min(CARDS_PER_TASK, -(-cards // max(1, jobs * 4))))
+
+
+def pack_card_files(cards: list[m.Card], packing: Packing, jobs: int = 1, options: WriterOptions | None = None
+                    ) -> None:
+    """Every card in each of CARD_FORMATS this installation writes, into ``packing`` under ``cards/``
+    as the workers hand them back (``jobs`` > 1: that many worker processes; same bytes either way).
+    """
+    taken: set[str] = set()
+    formats = [name for name in available_writers() if name in CARD_FORMATS]
+    groups = chunked(cards, card_chunk(len(cards), jobs))
+    task = functools.partial(pack_cards, formats=formats, options=options)
+    for group, results in zip(groups, ordered_map(task, groups, min(jobs, len(groups))), strict=True):
+        for card, packed in zip(group, results, strict=True):
+            for fmt, made, digest in packed:
+                if isinstance(made, Failure):
+                    packing.card_failures.append(made)
+                    continue
+                name = unique_member(f"{CARDS_FOLDER}/{card_filename(card.id, card.title, WRITERS[fmt].suffix)}", taken)
+                packing.add(replace(made, name=name))
+                packing.cards.append(BuiltFile(name, card.id, fmt, made.size, digest))
+
+
+def pack_combined(contents: PackageContents, pages: Sequence[int] | None, packing: Packing,
+                  options: WriterOptions | None = None) -> None:
+    """The package document as DOCX, HWPX and XLSX into ``packing``."""
+    stem = file_stem(contents)
+    doc = package_document(contents, pages)
+    for name in COMBINED_FORMATS:
+        writer = WRITERS[name]
+        try:
+            data = writer.render_document(doc, options)
+        except CardError as exc:
+            packing.combined_failures.append(Failure("", f"{PACKAGE_FORMAT}-{name}", str(exc)))
+            continue
+        _add_file(packing, f"{stem}{writer.suffix}", name, data)
+
+
+def _add_file(packing: Packing, name: str, fmt: str, data: bytes) -> None:
+    """A combined file (no 관리번호) into ``packing``."""
+    packing.add(zip_member(name, data))
+    packing.combined.append(_built(name, "", fmt, data))
+
+
+@contextlib.contextmanager
+def combined_beside(contents: PackageContents, options: WriterOptions | None = None
+                    ) -> Iterator[Callable[[Packing], None]]:
+    """The combined documents (no 목차 page numbers) rendered in a process of their own, forked
+    from this one (it shares the package's contents, nothing is pickled to it) while the main
+    process hands the cards to the workers; yields the function that takes its files into a
+    :class:`Packing` (raises WorkerLost when the process was killed, or what it raised).
+
+    The process ignores Ctrl-C and hang-up (the main process stops the package), dies with the
+    main process (SIGTERM on its death, even by ``kill -9``), and writes no file; leaving the
+    block kills it if it still runs.
+    """
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(target=_combined_child, args=(writer, contents, options, os.getpid()),
+                              name="reportgen-package", daemon=True)
+    with stop_signals_held():  # forked with the stop signals held: none arrives before it ignores them
+        process.start()
+    writer.close()
+    try:
+        yield functools.partial(_take_combined, reader)
+    finally:
+        reader.close()
+        if process.is_alive():
+            process.kill()
+        process.join()
+
+
+def _take_combined(reader: Connection, packing: Packing) -> None:
+    """The combined process's files and failures into ``packing``, in the order they were made."""
+    while True:
+        try:
+            kind, name, value = reader.recv()
+        except EOFError:
+            raise WorkerLost from None
+        if kind == "done":
+            return
+        if kind == "error":
+            raise value
+        if kind == "failure":
+            packing.combined_failures.append(Failure("", f"{PACKAGE_FORMAT}-{name}", value))
+        else:
+            _add_file(packing, name, kind, value)
+
+
+def _combined_child(writer: Connection, contents: PackageContents, options: WriterOptions | None,
+                    main_pid: int) -> None:
+    """The combined process (:func:`combined_beside`): each format's file or failure sent as
+    (format, file name, bytes) or (``failure``, format, message), then (``done``, "", "")."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # held while forked (combined_beside)
+    if not die_with_parent(main_pid, signal.SIGTERM):
+        os._exit(128 + signal.SIGTERM)
+    try:
+        stem, doc = file_stem(contents), package_document(contents, None)
+        for name in COMBINED_FORMATS:
+            writer_of = WRITERS[name]
+            try:
+                writer.send((name, f"{stem}{writer_of.suffix}", writer_of.render_document(doc, options)))
+            except CardError as exc:
+                writer.send(("failure", name, str(exc)))
+        writer.send(("done", "", ""))
+    except BaseException as exc:  # noqa: BLE001 - handed to the main process, which raises it
+        with contextlib.suppress(BaseException):
+            writer.send(("error", "", exc))
+    finally:
+        writer.close()
+        os._exit(0)  # no clean-up of the main process's objects inherited by the fork
+
+
+def without_pdf(contents: PackageContents, packing: Packing, jobs: int, step: Callable[[str], None],
+                options: WriterOptions | None = None) -> None:
+    """Card files and the combined documents (no 목차 page numbers); with workers, the combined
+    documents are made in a process of their own while the workers render the cards."""
+    if jobs <= 1 or len(contents.book.cards) < 2:
+        step("카드 파일 / card files")
+        pack_card_files(contents.book.cards, packing, jobs, options)
+        step("통합 문서 / combined documents")
+        pack_combined(contents, None, packing, options)
+        return
+    with combined_beside(contents, options) as take_combined:
+        step("카드 파일 / card files")
+        pack_card_files(contents.book.cards, packing, jobs, options)
+        step("통합 문서 / combined documents")
+        take_combined(packing)
+
+
+def with_pdf(contents: PackageContents, packing: Packing, jobs: int, timeout: float, step: Callable[[str], None],
+             notes_out: list[str], options: WriterOptions | None = None) -> None:
+    """The PDF (LibreOffice runs while the workers render the cards), the card files, then the
+    combined documents with the 목차 page numbers (none when the PDF failed: the notes say why)."""
+    made: PackagePdf | None = None
+    why, cards_done = "", False
+    try:
+        with pdf_started(contents, timeout, options, max(1, jobs)) as finish:
+            step("카드 파일 / card files")
+            pack_card_files(contents.book.cards, packing, jobs, options)
+            cards_done = True
+            step("통합 문서 / combined documents")
+            made = checked_or_parts(finish, contents, timeout, options)
+    except pdf.PdfError as exc:
+        why = str(exc)
+    if not cards_done:
+        step("카드 파일 / card files")
+        pack_card_files(contents.book.cards, packing, jobs, options)
+    if made is not None:
+        _add_file(packing, f"{file_stem(contents)}.pdf", "pdf", made.data)
+        notes_out += [made.note] if made.note else []
+    notes_out += [why, NO_PAGE_NUMBERS] if why else [PAGES_FROM_LIBREOFFICE]
+    pack_combined(contents, made.pages if made is not None else None, packing, options)
+
+
 # ── the zip ───────────────────────────────────────────────────────────────
 def package_zip(members: dict[str, bytes]) -> bytes:
     """A zip of ``members`` sorted by name, dated 1980-01-01 (packages and PDF stored, the rest deflated)."""
-    return zip_members(Member.stored(name, data) if name.lower().endswith(STORED_SUFFIXES)
-                       else Member.deflated(name, data) for name, data in sorted(members.items()))
+    return zip_members(zip_member(name, data) for name, data in sorted(members.items()))
 
 
 def notes_text(notes: list[str]) -> bytes:
@@ -554,6 +791,28 @@ def _built(name: str, card_id: str, fmt: str, data: bytes) -> BuiltFile:
     return BuiltFile(name, card_id, fmt, len(data), hashlib.sha256(data).hexdigest())
 
 
+def packed(spool: ZipSpool, folder: str, book: m.Workbook, day: dt.date | None, soffice: bool, pdf_timeout: float,
+           jobs: int, step: Callable[[str], None], options: WriterOptions | None) -> PackageResult:
+    """Everything of the package into ``spool``, manifest.json and the notes last; the result
+    without ``data`` (the caller writes the zip out of the spool)."""
+    contents = package_contents(book, day)
+    packing, notes_out = Packing(spool, folder), []
+    with stop_on_termination():  # SIGTERM, SIGHUP: stop as on Ctrl-C, workers and LibreOffice ended
+        why = pdf.missing() if soffice else NOT_ASKED
+        if why:
+            without_pdf(contents, packing, jobs, step, options)
+            notes_out += [why, NO_PAGE_NUMBERS]
+        else:
+            with_pdf(contents, packing, jobs, pdf_timeout, step, notes_out, options)
+    files = packing.cards + packing.combined
+    failures = [*contents.failures, *packing.card_failures, *packing.combined_failures]
+    packing.add(Member.deflated(MANIFEST, manifest_json(files, day).encode("utf-8")))
+    notes_out += [f"카드 {f.card_id} [{f.format}] 제외 / card {f.card_id} left out of {f.format}: {f.message}"
+                  for f in failures]
+    packing.add(Member.deflated(NOTES_FILE, notes_text(notes_out)))
+    return PackageResult(b"", notes_out, files, failures, len(spool))
+
+
 def make_package(
     book: m.Workbook,
     as_of: dt.date | None = None,
@@ -563,27 +822,85 @@ def make_package(
     on_step: Callable[[str], None] | None = None,
     options: WriterOptions | None = None,
 ) -> PackageResult:
-    """The council package of ``book`` as zip bytes, with notes for the user.
+    """The council package of ``book`` as zip bytes (in ``data``), with notes for the user.
 
     ``as_of`` defaults to the workbook's 설정 기준일 (a bad one is an InputError);
     ``soffice=False`` skips the PDF (and the 목차 page numbers); ``jobs`` > 1 renders the
-    per-card files in that many processes; ``options`` go to every writer (``--templates``). Cards a format cannot express are left out of that
-    format and listed in ``failures`` and ``notes``; the rest is packed. SIGTERM and SIGHUP stop
-    it as Ctrl-C does (KeyboardInterrupt), with no worker, LibreOffice process or temp folder left.
+    per-card files in that many processes and runs that many LibreOffice processes; ``options`` go
+    to every writer (``--templates``). Cards a format cannot express are left out of that format
+    and listed in ``failures`` and ``notes``; the rest is packed. SIGTERM and SIGHUP stop it as
+    Ctrl-C does (KeyboardInterrupt), with no worker, LibreOffice process or temp file left.
+
+    The members wait on disk (a temp file in the system's temp folder) until the zip is laid
+    out; the zip itself is held in memory: :func:`write_package` writes it to a file instead,
+    with memory flat in the number of cards.
     """
     day = as_of or parse_as_of(book.settings.as_of, "설정!기준일")
-    contents = package_contents(book, day)
-    step = on_step or (lambda _text: None)
-    notes_out: list[str] = []
-    with stop_on_termination():  # SIGTERM, SIGHUP: stop as on Ctrl-C, workers and LibreOffice ended
-        step("카드 파일 / card files")
-        made = card_files(contents.book.cards, contents.failures, jobs, options)
-        step("통합 문서 / combined documents")
-        made += combined_files(contents, soffice, pdf_timeout, notes_out, options)
-    files = [_built(name, card_id, fmt, data) for name, card_id, fmt, data in made]
-    members = {name: data for name, _, _, data in made}
-    members[MANIFEST] = manifest_json(files, day).encode("utf-8")
-    notes_out += [f"카드 {f.card_id} [{f.format}] 제외 / card {f.card_id} left out of {f.format}: {f.message}"
-                  for f in contents.failures]
-    members[NOTES_FILE] = notes_text(notes_out)
-    return PackageResult(package_zip(members), notes_out, files, list(contents.failures), len(members))
+    with ZipSpool() as spool:
+        result = packed(spool, tempfile.gettempdir(), book, day, soffice, pdf_timeout, jobs,
+                        on_step or (lambda _text: None), options)
+        out = io.BytesIO()
+        spool.write_zip(out)
+    result.data = out.getvalue()
+    return result
+
+
+def write_package(
+    book: m.Workbook,
+    target: Path,
+    as_of: dt.date | None = None,
+    soffice: bool = True,
+    pdf_timeout: float = PDF_TIMEOUT,
+    jobs: int = 1,
+    on_step: Callable[[str], None] | None = None,
+    options: WriterOptions | None = None,
+) -> PackageResult:
+    """:func:`make_package` written to ``target`` (``data`` stays empty): every member goes to an
+    unnamed temp file in ``target``'s folder as it is made (nothing of it survives even a
+    ``kill -9``), then the zip is written beside ``target`` and renamed over it atomically
+    (:func:`atomic_output`). Memory holds no member beyond the one at hand. Nothing is written
+    when anything fails; a folder that cannot be written raises OutputError.
+    """
+    day = as_of or parse_as_of(book.settings.as_of, "설정!기준일")
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        spool = ZipSpool(str(folder))
+    except OSError as exc:
+        raise OutputError.of(folder, exc) from exc
+    with spool:
+        result = packed(spool, str(folder), book, day, soffice, pdf_timeout, jobs, on_step or (lambda _text: None),
+                        options)
+        with atomic_output(target) as out:
+            spool.write_zip(out)
+    return result
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[BinaryIO]:
+    """A file to write in place of ``path`` atomically, as :func:`reportgen.fileio.write_bytes_atomic`
+    does: a temp file beside it (stop signals held while it is made), fsync, renamed over ``path``
+    when the block ends; on any failure or stop the temp file is removed and ``path`` stays as it
+    was. A folder at ``path`` raises FolderInTheWay, a folder that cannot be written OutputError."""
+    tmp = ""
+    try:
+        with stop_signals_held():
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:50]}.", suffix=".tmp", dir=path.parent)
+            except OSError as exc:
+                raise OutputError.of(path.parent, exc) from exc
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(fd, _PLAIN_MODE)  # mkstemp makes 0600; give the mode a plain open() would
+            yield out
+            out.flush()
+            os.fsync(fd)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        if tmp:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(exc, IsADirectoryError):
+            raise FolderInTheWay(str(path), exc.errno, exc.strerror or "") from exc
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise OutputError.of(path.parent, exc) from exc
+        raise

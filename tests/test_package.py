@@ -6,10 +6,14 @@ import datetime as dt
 import hashlib
 import io
 import json
+import multiprocessing
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -569,3 +573,126 @@ def test_package_with_pdf_and_numbered_contents() -> None:
     assert numbers and 3 < int(numbers[1]) < int(numbers[2])
     assert "총괄표" in hwpx_text and "3" in hwpx_text
     assert result.members == 16
+
+
+# ── pieces, runs, the spool and the package written to a file ─────────────
+def test_chunked_and_spread_by_hand() -> None:
+    assert package.chunked([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]]
+    assert package.spread([1, 2, 3, 4, 5], 2) == [[1, 2, 3], [4, 5]]
+    assert package.spread([1, 2], 4) == [[1], [2]]  # never an empty group
+    assert package.spread([1, 2, 3], 1) == [[1, 2, 3]]
+    assert package.card_chunk(1000, 2) == package.CARDS_PER_TASK and package.card_chunk(6, 2) == 1
+
+
+def test_spool_lays_members_out_in_name_order_as_zip_members_does(tmp_path: Path) -> None:
+    """Members spooled in any order give the bytes of the in-memory zip of the sorted members."""
+    from reportgen.writers.zippack import Member, ZipSpool, zip_members
+
+    members = [Member.deflated("b.txt", "둘".encode() * 500), Member.stored("가.docx", b"PK" * 3),
+               Member.deflated("a/c.txt", b"c"), Member.stored("empty.pdf", b"")]
+    out = io.BytesIO()
+    with ZipSpool(str(tmp_path)) as spool:
+        for member in members:
+            spool.add(member)
+        assert spool.write_zip(out) == 4
+    assert out.getvalue() == zip_members(sorted(members, key=lambda member: member.name))
+    with zipfile.ZipFile(out) as archive:
+        assert archive.namelist() == ["a/c.txt", "b.txt", "empty.pdf", "가.docx"]
+        assert archive.read("b.txt") == "둘".encode() * 500
+    assert list(tmp_path.iterdir()) == []  # the spool has no name in the folder
+
+
+def test_write_package_writes_the_bytes_make_package_gives(tmp_path: Path) -> None:
+    book = make_corpus(6)
+    target = tmp_path / "out" / "의회제출.zip"
+    result = package.write_package(book, target, soffice=False, jobs=2)
+    assert target.read_bytes() == make_package(book, soffice=False).data
+    assert result.data == b"" and result.members == 6 * len(FORMATS) + 3 + 2
+    assert [path.name for path in target.parent.iterdir()] == ["의회제출.zip"]  # no temp file left
+
+
+def test_write_package_that_fails_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure while packing (here the notes file) leaves the old zip as it was and no temp file."""
+    target = tmp_path / "의회제출.zip"
+    target.write_bytes(b"old zip")
+
+    def broken(_notes: list[str]) -> bytes:
+        raise RuntimeError("broken")
+    monkeypatch.setattr(package, "notes_text", broken)
+    with pytest.raises(RuntimeError, match="broken"):
+        package.write_package(_book(), target, soffice=False)
+    assert target.read_bytes() == b"old zip"
+    assert [path.name for path in tmp_path.iterdir()] == ["의회제출.zip"]
+
+
+def test_combined_process_killed_is_a_lost_worker_and_nothing_is_left(monkeypatch: pytest.MonkeyPatch,
+                                                                      tmp_path: Path) -> None:
+    """The process that makes the combined documents (with -j 2) killed by the OS: WorkerLost (as
+    for a card worker), no zip, no temp file, and no process of the package left."""
+    main = os.getpid()
+    real = package.package_document
+
+    def killed_in_the_child(contents: package.PackageContents, pages: list[int] | None = None) -> Document:
+        if os.getpid() != main:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(contents, pages)
+    monkeypatch.setattr(package, "package_document", killed_in_the_child)
+    with pytest.raises(package.WorkerLost):
+        package.write_package(make_corpus(6), tmp_path / "p.zip", soffice=False, jobs=2)
+    assert list(tmp_path.iterdir()) == []
+    assert multiprocessing.active_children() == []
+
+
+def test_sigterm_leaves_no_process_and_no_file(tmp_path: Path) -> None:
+    """``write_package`` with -j 2 stopped by SIGTERM while it packs: it exits as on Ctrl-C, and
+    no worker, no combined process, no zip and no temp file are left."""
+    script = "\n".join((
+        "import sys", "sys.path.insert(0, 'bench')", "from pathlib import Path", "from make_corpus import make_corpus",
+        "from reportgen.package import write_package", "book = make_corpus(300)", "print('ready', flush=True)",
+        "try:", f"    write_package(book, Path({str(tmp_path / 'p.zip')!r}), soffice=False, jobs=2)",
+        "except KeyboardInterrupt:", "    sys.exit(130)"))
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).resolve().parent.parent,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+    deadline = time.monotonic() + 30
+    while len(_session(child.pid)) < 4 and time.monotonic() < deadline:  # main, combined, 2 workers
+        time.sleep(0.05)
+    assert len(_session(child.pid)) >= 4
+    child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130 and b"Traceback" not in err, err.decode()
+    time.sleep(0.5)
+    assert _session(child.pid) == set()
+    assert list(tmp_path.iterdir()) == []
+
+
+def _session(sid: int) -> set[int]:
+    """The pids of live processes in session ``sid`` (zombies not counted)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[0] != "Z" and int(fields[3]) == sid:
+                found.add(int(entry))
+    return found
+
+
+@needs_pdf_tools
+def test_pdf_in_pieces_over_two_runs_has_the_whole_documents_pages(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Six corpus cards in pieces of two parts over two LibreOffice runs: the joined PDF has the
+    pages and text of the whole DOCX laid out at once, and each 목차 number is the page where its
+    part starts (the pieces' page counts carried over)."""
+    monkeypatch.setattr(package, "PARTS_PER_PDF", 2)
+    contents = package_contents(make_corpus(6), DAY)
+    made = package.one_run_pdf(contents, runs=2)
+    texts = _pdf_pages(made.data, tmp_path)
+    whole = pdf.convert([package.WRITERS["docx"].render_document(package_document(contents, made.pages))])[0]
+    assert texts == _pdf_pages(whole, tmp_path)
+    assert len(made.pages) == 9 and made.pages == sorted(set(made.pages)) and made.pages[0] == 3
+    for card, page in zip(contents.book.cards, made.pages[3:], strict=True):
+        assert _squeezed(card.title) in texts[page - 1][:60] and card.id in texts[page - 1][:20], (card.id, page)
+        assert re.search(rf"{re.escape(_squeezed(card.title))}\.*{page}", texts[1])

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,40 @@ def test_timeout_is_a_clear_error_and_leaves_nothing(private_temp: Path) -> None
         pdf.convert([_word(["가"])], timeout=0.01)
     assert str(caught.value).startswith("PDF 없음") and "0.01" in str(caught.value)
     assert os.listdir(private_temp) == []
+
+
+def _processes_in(folder: Path) -> set[int]:
+    """The pids of processes whose command line names ``folder`` (LibreOffice runs in a folder there)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                line = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if str(folder).encode() in line:
+                found.add(int(entry))
+    return found
+
+
+@needs_tools
+def test_two_runs_at_once_each_its_own_folder(tmp_path: Path, private_temp: Path) -> None:
+    """Two LibreOffice runs started together (two processes, two profiles) both convert; each
+    gives its own PDFs in order, and nothing is left in the temp folder."""
+    with pdf.converting([_word(["하나"]), _word(["둘", "셋"])]) as first, pdf.converting([_word(["넷"])]) as second:
+        assert len(os.listdir(private_temp)) == 2  # two folders, each with its own profile
+        late, (one, two) = second(), first()
+    assert [_page_texts(data, tmp_path) for data in (one, two, late[0])] == [["하나"], ["둘", "셋"], ["넷"]]
+    assert os.listdir(private_temp) == []
+
+
+@needs_tools
+def test_a_run_left_unwaited_is_ended_and_removed(private_temp: Path) -> None:
+    """Leaving the block by an error before waiting ends LibreOffice and removes its folder."""
+    with pytest.raises(KeyboardInterrupt), pdf.converting([_word(["가"] * 50)]):
+        assert len(os.listdir(private_temp)) == 1
+        time.sleep(0.5)
+        assert _processes_in(private_temp)  # the guard and LibreOffice run
+        raise KeyboardInterrupt
+    assert os.listdir(private_temp) == []
+    assert _processes_in(private_temp) == set()

@@ -77,6 +77,19 @@ def missing() -> str:
 
 def convert(documents: Sequence[bytes], timeout: float = PDF_TIMEOUT) -> list[bytes]:
     """Each DOCX converted to PDF, all in one LibreOffice run (it starts once); raises PdfError."""
+    with converting(documents, timeout) as result:
+        return result()
+
+
+@contextlib.contextmanager
+def converting(documents: Sequence[bytes], timeout: float = PDF_TIMEOUT) -> Iterator[Callable[[], list[bytes]]]:
+    """One LibreOffice run on the DOCX ``documents`` started, not waited for: several runs convert
+    at once (each in its own temp folder, with its own profile) while the caller does other work.
+
+    Yields a function that waits for the run and returns the PDFs (raises PdfError). Leaving the
+    block, normally or not (Ctrl-C, SIGTERM, an error), ends the run if it still goes and removes
+    its folder, as :func:`convert` does.
+    """
     soffice = _program(SOFFICE, NO_SOFFICE)
     names = [f"part-{index:05d}.docx" for index in range(len(documents))]
 
@@ -84,7 +97,9 @@ def convert(documents: Sequence[bytes], timeout: float = PDF_TIMEOUT) -> list[by
         return [soffice, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
                 "--convert-to", "pdf", "--outdir", str(folder), *(str(folder / name) for name in names)]
     outputs = [name.removesuffix(".docx") + ".pdf" for name in names]
-    return _run_in_folder(dict(zip(names, documents, strict=True)), command, outputs, timeout, "LibreOffice")
+    with _started_in_folder(dict(zip(names, documents, strict=True)), command, outputs, timeout,
+                            "LibreOffice") as result:
+        yield result
 
 
 def join(pdfs: Sequence[bytes], timeout: float = POPPLER_TIMEOUT) -> bytes:
@@ -153,6 +168,15 @@ def _no_temp(exc: OSError) -> PdfError:
 def _run_in_folder(inputs: dict[str, bytes], command: Callable[[Path], list[str]], outputs: list[str],
                    timeout: float, program: str) -> list[bytes]:
     """Write ``inputs`` into a fresh temp folder, run ``command(folder)`` under the guard, read ``outputs``."""
+    with _started_in_folder(inputs, command, outputs, timeout, program) as result:
+        return result()
+
+
+@contextlib.contextmanager
+def _started_in_folder(inputs: dict[str, bytes], command: Callable[[Path], list[str]], outputs: list[str],
+                       timeout: float, program: str) -> Iterator[Callable[[], list[bytes]]]:
+    """:func:`_run_in_folder` started: yields the function that waits for the run and reads ``outputs``
+    (raises PdfError); on leaving, the guard ends the run and the folder is removed."""
     try:
         folder = Path(tempfile.mkdtemp(prefix="reportgen-pdf-"))
     except OSError as exc:
@@ -160,11 +184,17 @@ def _run_in_folder(inputs: dict[str, bytes], command: Callable[[Path], list[str]
     try:
         for name, data in inputs.items():
             (folder / name).write_bytes(data)
-        with _guarded(command(folder), folder, timeout) as (code, err):
-            if code == _TIMED_OUT:
-                raise _timed_out(program, timeout)
-            return [_output(folder / name, program, err or (f"exit {code}" if code else "no exit code"))
-                    for name in outputs]
+        with _guarded(command(folder), folder, timeout) as wait:
+            def result() -> list[bytes]:
+                try:
+                    code, err = wait()
+                    if code == _TIMED_OUT:
+                        raise _timed_out(program, timeout)
+                    return [_output(folder / name, program, err or (f"exit {code}" if code else "no exit code"))
+                            for name in outputs]
+                except OSError as exc:
+                    raise _no_temp(exc) from None
+            yield result
     except OSError as exc:
         raise _no_temp(exc) from None
     finally:
@@ -194,10 +224,11 @@ def _soffice_env(folder: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _guarded(command: list[str], folder: Path, timeout: float) -> Iterator[tuple[str, str]]:
-    """Run ``command`` under :func:`pdf_guard`; yield (its exit code or ``timeout`` or "" when the
-    guard failed, the tail of its error output) while the folder still holds its files. On leaving
-    (normally, on Ctrl-C, SIGTERM, or any error) the guard ends the program and removes the folder."""
+def _guarded(command: list[str], folder: Path, timeout: float) -> Iterator[Callable[[], tuple[str, str]]]:
+    """Start ``command`` under :func:`pdf_guard`; yield the function that waits for it and returns
+    (its exit code or ``timeout`` or "" when the guard failed, the tail of its error output) while
+    the folder still holds its files. On leaving (normally, on Ctrl-C, SIGTERM, or any error) the
+    guard ends the program and removes the folder."""
     env = _soffice_env(folder)
     try:
         with open(folder / "soffice.err", "wb") as errors:
@@ -205,12 +236,16 @@ def _guarded(command: list[str], folder: Path, timeout: float) -> Iterator[tuple
                                       repr(timeout), *command], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=errors, env=env, start_new_session=True)
     except OSError as exc:  # no process can be started (too many processes, no memory)
-        yield "", exc.strerror or type(exc).__name__
+        failed = exc.strerror or type(exc).__name__
+        yield lambda: ("", failed)
         return
-    try:
+
+    def wait() -> tuple[str, str]:
         assert guard.stdout is not None
         result = guard.stdout.readline().decode("ascii", "replace").strip()
-        yield result, _tail(folder / "soffice.err")
+        return result, _tail(folder / "soffice.err")
+    try:
+        yield wait
     finally:
         _end_guard(guard)
 

@@ -11,11 +11,15 @@ the same bytes.
 from __future__ import annotations
 
 import io
+import os
 import struct
+import tempfile
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import BinaryIO
 
 STORED, DEFLATED = 0, 8
 DOS_TIME, DOS_DATE = 0, (1 << 5) | 1  # 1980-01-01 00:00:00
@@ -63,16 +67,109 @@ def zip_members(members: Iterable[Member]) -> bytes:
     out, central = bytearray(), bytearray()
     count = 0
     for member in members:
-        name = member.name.encode("utf-8")
-        flags = 0 if name.isascii() else UTF8_NAMES
-        fields = struct.pack("<HHHHHIIIHH", 20, flags, member.method, DOS_TIME, DOS_DATE, member.crc,
-                             len(member.data), member.size, len(name), 0)
-        central += (struct.pack("<IH", 0x02014B50, MADE_BY_UNIX) + fields
-                    + struct.pack("<HHHII", 0, 0, 0, FILE_MODE, len(out)) + name)
-        out += struct.pack("<I", 0x04034B50) + fields + name + member.data
+        local, record = _headers(member.name, member.method, member.crc, len(member.data), member.size, len(out))
+        central += record
+        out += local + member.data
         count += 1
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), len(out), 0)
-    return bytes(out + central + end)
+    return bytes(out + central + _end_record(count, len(central), len(out)))
+
+
+def _headers(name: str, method: int, crc: int, length: int, size: int, offset: int) -> tuple[bytes, bytes]:
+    """A member's local header and its central directory record (``length``: its stored bytes,
+    ``size``: raw, ``offset``: where its local header starts)."""
+    encoded = name.encode("utf-8")
+    flags = 0 if encoded.isascii() else UTF8_NAMES
+    fields = struct.pack("<HHHHHIIIHH", 20, flags, method, DOS_TIME, DOS_DATE, crc, length, size, len(encoded), 0)
+    local = struct.pack("<I", 0x04034B50) + fields + encoded
+    record = (struct.pack("<IH", 0x02014B50, MADE_BY_UNIX) + fields
+              + struct.pack("<HHHII", 0, 0, 0, FILE_MODE, offset) + encoded)
+    return local, record
+
+
+def _end_record(count: int, central: int, offset: int) -> bytes:
+    """The end of central directory record: ``count`` members, a directory of ``central`` bytes at ``offset``."""
+    return struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, central, offset, 0)
+
+
+@dataclass(frozen=True)
+class Spooled:
+    """A member whose stored bytes wait in a :class:`ZipSpool`'s temp file: where, and its header fields."""
+
+    name: str
+    method: int
+    crc: int
+    size: int
+    length: int
+    offset: int
+
+
+COPY_CHUNK = 1 << 20  # bytes copied from the spool at a time
+
+
+class ZipSpool:
+    """Zip members written to disk as they come (any order, from any thread), then laid out by
+    :meth:`write_zip` in name order: the bytes :func:`zip_members` gives for the members sorted by
+    name, while memory holds only each member's name and header fields.
+
+    The spool is an unnamed temp file (``tempfile.TemporaryFile`` in ``folder``): nothing of it
+    is left after a crash, even a ``kill -9``. A zip over 4 GiB (no Zip64) raises ValueError.
+    """
+
+    def __init__(self, folder: str | None = None) -> None:
+        self._file = tempfile.TemporaryFile(dir=folder)
+        self._lock = threading.Lock()
+        self._spooled: list[Spooled] = []
+        self._end = 0
+
+    def __enter__(self) -> ZipSpool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the temp file (what was not written out yet is gone)."""
+        with self._lock:
+            self._file.close()
+
+    def add(self, member: Member) -> None:
+        """Append ``member``'s stored bytes to the spool."""
+        with self._lock:
+            self._file.write(member.data)
+            self._spooled.append(Spooled(member.name, member.method, member.crc, member.size, len(member.data),
+                                         self._end))
+            self._end += len(member.data)
+
+    def __len__(self) -> int:
+        return len(self._spooled)
+
+    def write_zip(self, out: BinaryIO) -> int:
+        """The zip of every member added, in name order, written to ``out``; the number of members."""
+        with self._lock:
+            self._file.flush()
+            fd, central, offset = self._file.fileno(), bytearray(), 0
+            members = sorted(self._spooled, key=lambda spooled: spooled.name)
+            for spooled in members:
+                local, record = _headers(spooled.name, spooled.method, spooled.crc, spooled.length, spooled.size,
+                                         offset)
+                central += record
+                out.write(local)
+                _copy(fd, spooled.offset, spooled.length, out)
+                offset += len(local) + spooled.length
+            if offset + len(central) >= 1 << 32:
+                raise ValueError("zip larger than 4 GiB")
+            out.write(central + _end_record(len(members), len(central), offset))
+            return len(members)
+
+
+def _copy(fd: int, offset: int, length: int, out: BinaryIO) -> None:
+    """``length`` bytes of ``fd`` from ``offset`` written to ``out``."""
+    while length:
+        chunk = os.pread(fd, min(length, COPY_CHUNK), offset)
+        if not chunk:
+            raise OSError(f"the zip spool ended early at {offset}")
+        out.write(chunk)
+        offset, length = offset + len(chunk), length - len(chunk)
 
 
 def _unchanged(_name: str, raw: bytes) -> bytes:
