@@ -20,6 +20,7 @@ import errno
 import fcntl
 import functools
 import hashlib
+import heapq
 import json
 import os
 import re
@@ -32,7 +33,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -47,8 +48,8 @@ from reportgen.fileio import (
     card_filename,
     inside,
     safe_filename,
+    write_chunks_atomic,
     write_files_atomic,
-    write_text_atomic,
 )
 from reportgen.formats import WRITERS
 from reportgen.model import Card, Workbook
@@ -61,7 +62,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a build of N cards holds N × formats of these
 class BuiltFile:
     """One written file, as listed in manifest.json."""
 
@@ -72,7 +73,7 @@ class BuiltFile:
     sha256: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Failure:
     """A card that could not be written in one format."""
 
@@ -204,6 +205,12 @@ FILES_PER_FLUSH = BATCH_OPEN_MAX
 
 #: one rendered file waiting for its flush: (index of its card in the chunk, format, target, bytes)
 _Ready = tuple[int, str, Path, bytes]
+#: what stays of a file once handed to a flush: (card index, format, target, size, sha256)
+_Done = tuple[int, str, Path, int, str]
+#: flushes per chunk: all but a chunk's last flush run while the next files render
+FLUSHES_PER_CHUNK = 4
+#: chunks in flight per worker: a stop (Ctrl-C) lets the chunks at hand finish, cancels the rest
+CHUNKS_AHEAD = 2
 
 
 def render_card(card: Card, formats: list[str], out_dir: Path, options: WriterOptions | None = None
@@ -214,26 +221,103 @@ def render_card(card: Card, formats: list[str], out_dir: Path, options: WriterOp
 
 def render_cards(cards: list[Card], formats: list[str], out_dir: Path, options: WriterOptions | None = None
                  ) -> tuple[list[BuiltFile], list[Failure]]:
-    """Render a chunk of cards in each format and write all their files in one flush (the unit of
-    work of a worker); return only what was written (name, size, sha256) and what failed, card by card.
+    """Render a chunk of cards in each format and write their files (the unit of work of a worker);
+    return only what was written (name, size, sha256) and what failed, card by card.
 
-    A folder where a card's file should go fails that file only; a folder that cannot be written at
-    all raises :class:`OutputError` and stops the build. The chunk's files are written together by
-    :func:`write_files_atomic`: each is whole or as it was, and no temp file is left.
+    The files go out in flushes of at most :data:`FILES_PER_FLUSH` (:func:`write_files_atomic`:
+    each file whole or as it was, no temp file left). A full flush is written by a
+    :class:`_Flusher` thread while the next cards render; the last one in this thread, after the
+    others are done, so that every file is on disk on return. A folder where a card's file should
+    go fails that file only; a folder that cannot be written at all raises :class:`OutputError`.
     """
     failures: list[list[Failure]] = [[] for _ in cards]
-    ready: list[_Ready] = []
-    for index, card in enumerate(cards):
-        failures[index] += _render_into(index, card, formats, out_dir, options, ready)
-    blocked = {skipped.folder for skipped in write_files_atomic((target, data) for _, _, target, data in ready)}
+    done: list[_Done] = []
+    group: list[_Ready] = []
+    blocked: set[str] = set()
+    with _Flusher() as flusher:
+        for index, card in enumerate(cards):
+            failures[index] += _render_into(index, card, formats, out_dir, options, group)
+            if len(group) + len(formats) > FILES_PER_FLUSH:  # the next card would not fit
+                blocked |= flusher.wait()
+                flusher.start(_hand_over(group, done))
+                group = []
+        blocked |= flusher.wait()
+        blocked |= _flush(_hand_over(group, done))
+    return _report(cards, done, blocked, failures)
+
+
+def _hand_over(group: list[_Ready], done: list[_Done]) -> list[tuple[Path, bytes]]:
+    """Record each file's size and sha256 in ``done``; the ``(target, bytes)`` to flush."""
+    done += [(index, name, target, len(data), hashlib.sha256(data).hexdigest()) for index, name, target, data in group]
+    return [(target, data) for _, _, target, data in group]
+
+
+def _flush(items: list[tuple[Path, bytes]]) -> set[str]:
+    """Write ``items`` atomically; the paths not written because a folder has their name."""
+    return {skipped.folder for skipped in write_files_atomic(items)} if items else set()
+
+
+def _report(cards: list[Card], done: list[_Done], blocked: set[str], failures: list[list[Failure]]
+            ) -> tuple[list[BuiltFile], list[Failure]]:
+    """The files written and the failures, card by card, formats in the order asked."""
     files: list[list[BuiltFile]] = [[] for _ in cards]
-    for index, name, target, data in ready:
+    for index, name, target, size, digest in done:
         card_id = cards[index].id
         if str(target) in blocked:
             failures[index].append(Failure(card_id, name, folder_in_the_way(target)))
         else:
-            files[index].append(BuiltFile(target.name, card_id, name, len(data), hashlib.sha256(data).hexdigest()))
+            files[index].append(BuiltFile(target.name, card_id, name, size, digest))
     return [f for each in files for f in each], [f for each in failures for f in each]
+
+
+class _Flusher:
+    """One flush at a time in a background thread, so that a worker renders while the disk writes
+    (``fdatasync`` lets go of the GIL). Leaving the ``with`` block waits for the flush at hand, on an
+    error or a stop too: a worker exits, and the main process sweeps temp files, only once no flush
+    is under way, so every file is whole or as it was and no temp file is left."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._blocked: set[str] = set()
+        self._error: BaseException | None = None
+
+    def __enter__(self) -> _Flusher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._join()
+
+    def start(self, items: list[tuple[Path, bytes]]) -> None:
+        """Write ``items`` (:func:`_flush`) in the background; call :meth:`wait` first."""
+        self._thread = threading.Thread(target=self._run, args=(items,), name="reportgen-flush", daemon=True)
+        self._thread.start()
+
+    def _run(self, items: list[tuple[Path, bytes]]) -> None:
+        try:
+            self._blocked = _flush(items)
+        except BaseException as exc:  # noqa: BLE001 - handed to wait(), in the thread that renders
+            self._error = exc
+
+    def wait(self) -> set[str]:
+        """Wait for the flush at hand; the paths it skipped (a folder in the way), or its error."""
+        self._join()
+        error, blocked = self._error, self._blocked
+        self._error, self._blocked = None, set()
+        if error is not None:
+            raise error
+        return blocked
+
+    def _join(self) -> None:
+        """Wait for the thread to end, even through a stop signal (raised again once it has)."""
+        stop: BaseException | None = None
+        while self._thread is not None and self._thread.is_alive():
+            try:
+                self._thread.join()
+            except BaseException as exc:  # noqa: BLE001 - a stop waits for the flush at hand, then goes on
+                stop = stop or exc
+        self._thread = None
+        if stop is not None:
+            raise stop
 
 
 def _render_into(index: int, card: Card, formats: list[str], out_dir: Path, options: WriterOptions | None,
@@ -253,11 +337,12 @@ def _render_into(index: int, card: Card, formats: list[str], out_dir: Path, opti
 
 
 def chunk_size(cards: int, formats: int, jobs: int) -> int:
-    """Cards per unit of work: about :data:`FILES_PER_FLUSH` files, but no more than an even share of
-    the cards per worker (a small build still keeps every worker busy); at least 1."""
-    per_flush = FILES_PER_FLUSH // max(1, formats)
-    share = -(-cards // max(1, jobs))  # ceil
-    return max(1, min(per_flush, share))
+    """Cards per unit of work: :data:`FLUSHES_PER_CHUNK` flushes of about :data:`FILES_PER_FLUSH`
+    files, but no more than a quarter of an even share of the cards per worker (a small build still
+    keeps every worker busy to the end); at least 1."""
+    per_flush = max(1, FILES_PER_FLUSH // max(1, formats))
+    share = -(-cards // (4 * jobs)) if jobs > 1 else cards  # ceil
+    return max(1, min(per_flush * FLUSHES_PER_CHUNK, share))
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -426,9 +511,10 @@ class _InWorker:
             _working = False
 
 
-def ordered_map(function: Callable[[T], R], items: Iterable[T], jobs: int) -> Iterator[R]:
-    """``map`` over worker processes, results in order; at most ``jobs × 4`` items are in flight,
-    so memory stays flat in the number of items. Ctrl-C or an error starts no more items.
+def ordered_map(function: Callable[[T], R], items: Iterable[T], jobs: int, ahead: int = 4) -> Iterator[R]:
+    """``map`` over worker processes, results in order; at most ``jobs × ahead`` items are in flight,
+    so memory stays flat in the number of items. Ctrl-C or an error starts no more items (those
+    not yet handed to a worker are cancelled).
 
     Workers die with the main process (even on ``kill -9``), leaving no temp file; a worker
     killed on its own raises :class:`WorkerLost`.
@@ -442,7 +528,7 @@ def ordered_map(function: Callable[[T], R], items: Iterable[T], jobs: int) -> It
         try:
             for item in items:
                 pending.append(pool.submit(task, item))
-                if len(pending) >= jobs * 4:
+                if len(pending) >= jobs * ahead:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
@@ -586,7 +672,7 @@ def _write_cards(cards: list[Card], out_dir: Path, formats: list[str], as_of: dt
     chunks = chunked(views, chunk_size(len(cards), len(formats), workers))
     try:
         render = functools.partial(_render_chunk, formats=formats, out_dir=out_dir, options=options)
-        for files, failures, done in ordered_map(render, chunks, workers):
+        for files, failures, done in ordered_map(render, chunks, workers, ahead=CHUNKS_AHEAD):
             report.files += files
             report.failures += failures
             if on_card:
@@ -751,15 +837,62 @@ def tidy_lines(report: BuildReport) -> list[str]:
 def manifest_json(files: list[BuiltFile], as_of: dt.date | None, carried: Iterable[dict[str, object]] = ()) -> str:
     """``manifest.json``: every file with 관리번호, format, size and sha256 (sorted, no timestamps);
     ``carried`` entries (files of earlier builds still in the folder) keep their own 기준일."""
-    entries = [dict(asdict(f), 기준일=as_of.isoformat() if as_of else "", reportgen=__version__) for f in files]
-    entries += carried
-    return json.dumps({"files": sorted(entries, key=lambda e: str(e["file"]))}, ensure_ascii=False, indent=1) + "\n"
+    return "".join(manifest_pieces(files, as_of, carried))
+
+
+def manifest_pieces(files: list[BuiltFile], as_of: dt.date | None, carried: Iterable[dict[str, object]] = ()
+                    ) -> Iterator[str]:
+    """:func:`manifest_json` piece by piece, one entry at a time (the same text as
+    ``json.dumps({"files": sorted entries}, ensure_ascii=False, indent=1)``): a build of many
+    cards never holds the whole manifest, only its list of files."""
+    day = as_of.isoformat() if as_of else ""
+    made = (_entry(f, day) for f in sorted(files, key=_file_name))
+    kept = sorted(carried, key=lambda e: str(e["file"]))
+    entries = heapq.merge(made, kept, key=lambda e: str(e["file"]))  # stable: as one sorted list
+    first = next(entries, None)
+    if first is None:
+        yield '{\n "files": []\n}\n'
+        return
+    yield '{\n "files": [\n' + _entry_json(first)
+    for entry in entries:
+        yield ",\n" + _entry_json(entry)
+    yield "\n ]\n}\n"
+
+
+def _file_name(built: BuiltFile) -> str:
+    return built.file
+
+
+def _entry(built: BuiltFile, day: str) -> dict[str, object]:
+    """A manifest entry of a file this build wrote."""
+    return {"file": built.file, "관리번호": built.관리번호, "format": built.format, "bytes": built.bytes,
+            "sha256": built.sha256, "기준일": day, "reportgen": __version__}
+
+
+def _entry_json(entry: dict[str, object]) -> str:
+    """One entry as ``json.dumps(..., indent=1)`` writes it inside the ``files`` list (two levels in)."""
+    return "\n".join("  " + line for line in json.dumps(entry, ensure_ascii=False, indent=1).split("\n"))
 
 
 def write_manifest(out_dir: Path, files: list[BuiltFile], as_of: dt.date | None,
                    carried: Iterable[dict[str, object]] = ()) -> None:
-    """Write ``manifest.json`` into the output folder."""
-    write_text_atomic(out_dir / MANIFEST, manifest_json(files, as_of, carried))
+    """Write ``manifest.json`` into the output folder, entry by entry (:func:`manifest_pieces`)."""
+    pieces = (piece.encode("utf-8") for piece in manifest_pieces(files, as_of, carried))
+    write_chunks_atomic(out_dir / MANIFEST, _joined(pieces, 1 << 16))
+
+
+def _joined(pieces: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """``pieces`` joined into blocks of at least ``size`` bytes (the last one shorter)."""
+    block: list[bytes] = []
+    held = 0
+    for piece in pieces:
+        block.append(piece)
+        held += len(piece)
+        if held >= size:
+            yield b"".join(block)
+            block, held = [], 0
+    if block:
+        yield b"".join(block)
 
 
 def default_jobs() -> int:

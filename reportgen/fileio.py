@@ -129,6 +129,12 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     One fsync (a journal commit) per file: to write many files, :func:`write_files_atomic` keeps
     the same promise at about half the cost (``bench/bench_writes.py``).
     """
+    write_chunks_atomic(path, (data,))
+
+
+def write_chunks_atomic(path: Path, chunks: Iterable[bytes]) -> None:
+    """:func:`write_bytes_atomic` of the bytes ``chunks`` make together, each written as it comes
+    (a large file made piece by piece, such as ``manifest.json``, is never held whole)."""
     tmp = ""
     try:
         with stop_signals_held():  # a stop between making the temp file and this try would leave it
@@ -139,7 +145,8 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
                 raise OutputError.of(path.parent, exc) from exc
         with os.fdopen(fd, "wb") as out:
             os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the mode a plain open() would
-            out.write(data)
+            for chunk in chunks:
+                out.write(chunk)
             out.flush()
             os.fsync(fd)
         os.replace(tmp, path)

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict, astuple
 from pathlib import Path
 
 import pytest
@@ -157,9 +158,9 @@ def test_hwpx_and_hwp_of_a_card_draw_its_hwpx_parts_once(tmp_path: Path, monkeyp
     drawn: list[object] = []
     draw = hwpx.draw_parts
 
-    def counting(doc: object, style: object) -> object:
+    def counting(doc: object, style: object, **keywords: object) -> object:
         drawn.append(doc)
-        return draw(doc, style)  # type: ignore[arg-type]
+        return draw(doc, style, **keywords)  # type: ignore[arg-type]
 
     monkeypatch.setattr(hwpx, "draw_parts", counting)
     cards = make_corpus(2).cards
@@ -188,12 +189,14 @@ def test_hwp_alone_draws_without_a_memo(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 # ── chunks: what goes to a worker, what comes back, one flush per chunk ───
-def test_chunk_size_is_about_one_flush_of_files_and_an_even_share_per_worker() -> None:
-    assert batch.FILES_PER_FLUSH == 64
-    assert batch.chunk_size(1000, 6, 2) == 10  # 60 files a flush
-    assert batch.chunk_size(1000, 1, 1) == 64
-    assert batch.chunk_size(15, 6, 2) == 8  # 15 cards, 2 workers: 8 + 7, not 10 + 5
-    assert batch.chunk_size(3, 100, 1) == 1  # more formats than a flush holds: one card at a time
+def test_chunk_size_is_a_few_flushes_and_at_most_a_quarter_share_per_worker() -> None:
+    assert (batch.FILES_PER_FLUSH, batch.FLUSHES_PER_CHUNK) == (64, 4)
+    assert batch.chunk_size(1000, 6, 2) == 40  # 4 flushes of 10 cards' 60 files
+    assert batch.chunk_size(1000, 1, 1) == 256
+    assert batch.chunk_size(30, 6, 1) == 30  # one worker: no share to keep
+    assert batch.chunk_size(100, 6, 2) == 13  # 2 workers: 8 chunks, 4 each
+    assert batch.chunk_size(15, 6, 2) == 2
+    assert batch.chunk_size(3, 100, 1) == 3  # more formats than a flush holds: a flush per card
     assert batch.chunk_size(0, 6, 0) == 1
 
 
@@ -204,9 +207,11 @@ def test_chunked_keeps_the_order_and_reads_lazily() -> None:
     assert next(endless) == [0, 0, 0]
 
 
-def test_a_chunk_of_cards_is_written_in_one_flush(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """25 cards × 3 formats, -j 1: chunks of 21 cards (63 files) and 4 cards (12 files), each one
-    write_files_atomic call; the files are the ones a card-by-card build writes."""
+def test_a_chunk_is_written_in_flushes_the_first_while_the_next_cards_render(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """25 cards × 3 formats, -j 1: one chunk; 21 cards' 63 files flushed by the background thread,
+    then the last 4 cards' 12 by the thread that renders; the files are the ones a card-by-card
+    build writes."""
     cards = make_corpus(25).cards
     for card in cards:  # card by card, one flush each
         batch.render_card(card, ["txt", "docx", "html"], tmp_path / "one-by-one")
@@ -215,12 +220,12 @@ def test_a_chunk_of_cards_is_written_in_one_flush(tmp_path: Path, monkeypatch: p
 
     def counting(items):  # type: ignore[no-untyped-def]
         items = list(items)
-        groups.append(len(items))
+        groups.append((len(items), batch.threading.current_thread().name))
         return real(items)
 
     monkeypatch.setattr(batch, "write_files_atomic", counting)
     report = batch.build(cards, tmp_path / "chunks", ["txt", "docx", "html"], jobs=1)
-    assert groups == [63, 12]
+    assert groups == [(63, "reportgen-flush"), (12, "MainThread")]
     assert len(report.files) == 75 and not report.failures
     assert [f.관리번호 for f in report.files[:3]] == [cards[0].id] * 3  # card by card, formats in order
     (tmp_path / "chunks" / batch.MANIFEST).unlink()
@@ -239,7 +244,7 @@ def test_a_worker_sends_back_names_and_hashes_not_the_files(tmp_path: Path) -> N
     written = sum(f.bytes for f in files)
     assert written > 12 * 5000
     assert len(pickle.dumps(result)) < 12 * 400
-    assert not any(isinstance(value, bytes) for f in files for value in vars(f).values())
+    assert not any(isinstance(value, bytes) for f in files for value in astuple(f))
 
 
 def test_progress_advances_once_per_card_in_chunks(tmp_path: Path) -> None:
@@ -267,3 +272,82 @@ def test_failures_are_listed_card_by_card_within_a_chunk(tmp_path: Path, monkeyp
     files, failures = batch.render_cards(cards, ["txt"], tmp_path)
     assert [(f.card_id, "폴더" in f.message) for f in failures] == [(cards[0].id, True), (broken, False)]
     assert [f.관리번호 for f in files] == [cards[2].id]
+
+
+def test_an_error_of_the_background_flush_stops_the_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk is full in the first (background) flush: render_cards raises that OutputError and
+    flushes nothing more; no file and no temp file is left."""
+    import errno
+
+    from reportgen import fileio
+
+    groups: list[str] = []
+    real = batch.write_files_atomic
+
+    def recording(items):  # type: ignore[no-untyped-def]
+        groups.append(batch.threading.current_thread().name)
+        return real(items)
+
+    def full(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(batch, "write_files_atomic", recording)
+    monkeypatch.setattr(fileio.os, "fdatasync", full)
+    with pytest.raises(batch.OutputError) as raised:
+        batch.render_cards(make_corpus(25).cards, ["txt", "docx", "html"], tmp_path / "out")
+    assert raised.value.code == errno.ENOSPC
+    assert groups == ["reportgen-flush"]
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_stop_waits_for_the_flush_at_hand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the background flush is under way: leaving the block waits for it (its file is
+    whole on disk), then the stop goes on."""
+    import threading
+
+    release = threading.Event()
+
+    def slow_flush(items):  # type: ignore[no-untyped-def]
+        release.wait(5)
+        for target, data in items:
+            target.write_bytes(data)
+        return set()
+
+    monkeypatch.setattr(batch, "_flush", slow_flush)
+    threading.Timer(0.3, release.set).start()
+    with pytest.raises(KeyboardInterrupt), batch._Flusher() as flusher:
+        flusher.start([(tmp_path / "a.txt", b"whole")])
+        raise KeyboardInterrupt
+    assert release.is_set() and (tmp_path / "a.txt").read_bytes() == b"whole"
+
+
+# ── manifest.json, entry by entry ─────────────────────────────────────────
+def _reference_manifest(files: list[batch.BuiltFile], day: str, carried: list[dict[str, object]]) -> str:
+    """The manifest as one json.dumps of every entry (how it was written before it was streamed)."""
+    entries = [dict(asdict(f), 기준일=day, reportgen=batch.__version__) for f in files] + carried
+    return json.dumps({"files": sorted(entries, key=lambda e: str(e["file"]))}, ensure_ascii=False, indent=1) + "\n"
+
+
+@pytest.mark.parametrize("count", [0, 1, 7])
+def test_the_manifest_written_entry_by_entry_is_the_one_json_dumps_writes(count: int) -> None:
+    files = [batch.BuiltFile(f"{n % 3}-{n}_사업 \"{n}\".txt", f"{n % 3}-{n}", "txt", n * 10, f"{n:064x}")
+             for n in range(count, 0, -1)]
+    carried: list[dict[str, object]] = [
+        {"file": "2-5_옛.docx", "관리번호": "2-5", "format": "docx", "bytes": 3, "sha256": "a" * 64, "기준일": "2024-01-31"},
+        {"file": "0-0_옛.hwp", "관리번호": "0-0", "format": "hwp", "bytes": 0, "sha256": "b" * 64},
+    ][: count // 3]
+    as_of = batch.parse_as_of("2024-06-30")
+    text = batch.manifest_json(files, as_of, carried)
+    assert text == _reference_manifest(files, "2024-06-30", carried)
+    names = [entry["file"] for entry in json.loads(text)["files"]]
+    assert names == sorted([f.file for f in files] + [str(c["file"]) for c in carried])
+    pieces = list(batch.manifest_pieces(files, None, carried))
+    assert len(pieces) == max(1, count + len(carried) + 1)  # a piece per entry, never the whole text at once
+    assert "".join(pieces) == _reference_manifest(files, "", carried)
+
+
+def test_a_build_writes_the_manifest_json_dumps_would(tmp_path: Path) -> None:
+    report = batch.build(make_corpus(5).cards, tmp_path, ["txt", "html"], as_of=batch.parse_as_of("2024-12-31"))
+    written = (tmp_path / batch.MANIFEST).read_text(encoding="utf-8")
+    assert written == _reference_manifest(report.files, "2024-12-31", [])
+    assert len(json.loads(written)["files"]) == 10

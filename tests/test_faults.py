@@ -225,3 +225,20 @@ def test_interrupted_build_cleans_up(jobs: str, whole_group: bool, corpora: Path
     assert "Traceback" not in stderr and "interrupted" in stderr, stderr
     assert _temp_files(out) == []
     _assert_whole(out)
+
+
+def test_a_file_written_in_chunks_is_whole_or_as_it_was(tmp_path: Path) -> None:
+    """write_chunks_atomic (manifest.json, entry by entry): chunks that stop with an error leave the
+    old file and no temp file; chunks that end give the file of all of them."""
+    target = tmp_path / "manifest.json"
+    target.write_bytes(b"old")
+
+    def broken() -> Iterator[bytes]:
+        yield b"{\n"
+        raise RuntimeError("cut off")
+
+    with pytest.raises(RuntimeError):
+        fileio.write_chunks_atomic(target, broken())
+    assert target.read_bytes() == b"old" and os.listdir(tmp_path) == ["manifest.json"]
+    fileio.write_chunks_atomic(target, iter([b"a", b"", b"bc"]))
+    assert target.read_bytes() == b"abc" and os.listdir(tmp_path) == ["manifest.json"]

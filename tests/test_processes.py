@@ -374,9 +374,10 @@ def test_parent_death_signal_reaches_a_grandchild_when_its_parent_is_killed(tmp_
 
 def test_sigterm_during_a_serial_build_unwinds_the_write_at_hand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """-j 1: SIGTERM arrives while the 5th file of the second flush is being flushed (40 cards × 2
-    formats: cards 1–32 are the first chunk, 64 files flushed together; cards 33–40 the second): the
-    second chunk's writes are unwound (their temp files removed), the build stops with a
-    KeyboardInterrupt, the 64 files of the first chunk are whole and the folder lock is released."""
+    formats, one chunk: cards 1–32 are the first flush, 64 files written by the background thread;
+    cards 33–40 the second, in the main thread): the second flush is unwound (its temp files
+    removed), the build stops with a KeyboardInterrupt, the 64 files of the first flush are whole
+    and the folder lock is released."""
     from reportgen import fileio
 
     flushes: list[int] = []
@@ -384,7 +385,7 @@ def test_sigterm_during_a_serial_build_unwinds_the_write_at_hand(tmp_path: Path,
 
     def fdatasync(fd: int) -> None:  # a chunk's files are flushed together, then renamed
         flushes.append(fd)
-        if len(flushes) == 64 + 5:  # the second chunk's 5th file
+        if len(flushes) == 64 + 5:  # the second flush's 5th file
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(5)  # the handler interrupts this
         real_fdatasync(fd)
