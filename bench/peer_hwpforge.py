@@ -121,17 +121,19 @@ def same_content(doc: d.Document, text: str) -> bool:
 
 
 # ── timing ─────────────────────────────────────────────────────────────────
-def interleaved(runs: dict[str, tuple[Callable[[Any], Any], list[Any]]], rounds: int) -> dict[str, list[float]]:
-    """ms per item of each run, round by round in turn (A B A B …), after one warm-up call each."""
+def interleaved(runs: dict[str, tuple[Callable[[Any], Any], list[Any]]], rounds: int,
+                clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
+    """ms per item of each run, round by round in turn (A B A B …), after one warm-up call each;
+    ``clock``: wall time, or ``time.process_time`` (this process's CPU time, less moved by other load)."""
     for write, items in runs.values():
         write(items[0])
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(rounds):
         for name, (write, items) in runs.items():
-            start = time.perf_counter()
+            start = clock()
             for item in items:
                 write(item)
-            times[name].append((time.perf_counter() - start) * 1000 / len(items))
+            times[name].append((clock() - start) * 1000 / len(items))
     return times
 
 
