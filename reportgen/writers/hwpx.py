@@ -313,9 +313,13 @@ class Section:
         body = printed(text)
         if plan is not None:
             plan.append((pid, para, char, body, page_break, setup))
-        return (f'<hp:p id="{pid}"{self.tags.para[para]}{int(page_break)}{_P_TAIL}'
-                f'{self.tags.run["body"] + sec_pr(setup) + "</hp:run>" if setup else ""}{self.tags.run[char]}'
-                f'{f"<hp:t>{body}</hp:t>" if body else "<hp:t/>"}</hp:run></hp:p>')
+        if page_break or setup:
+            opening = (f'{self.tags.para[para]}{int(page_break)}{_P_TAIL}'
+                       f'{self.tags.run["body"] + sec_pr(setup) + "</hp:run>" if setup else ""}{self.tags.run[char]}')
+        else:
+            opening = self.tags.opening.get((para, char)) or self.tags.open_plain((para, char))
+        return (f'<hp:p id="{pid}"{opening}<hp:t>{body}</hp:t></hp:run></hp:p>' if body
+                else f'<hp:p id="{pid}"{opening}<hp:t/></hp:run></hp:p>')
 
     def paragraph_xml(self, text: str, para: str, char: str) -> str:
         """One paragraph of one run (not in the plan)."""
