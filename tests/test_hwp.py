@@ -648,3 +648,19 @@ def test_both_formats_in_shared_parts_give_the_same_bytes(card_2403: m.Card) -> 
         shared = (hwpx_writer.render_document(doc), hwp_writer.render_document(doc))
     assert shared == alone
     assert alone[1] == render_hwp_via_hwpx(card_2403)
+
+
+def test_a_template_hwp_cannot_hold_refuses_on_the_plan_way_too(card_2403: m.Card,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the template holds that HWP 5.0 cannot (counted once per template) refuses the card even though
+    its section has a plan: the refusal write_hwp5 gives, naming the card."""
+    from collections import Counter
+
+    style = load_template()
+    constant = hwp_writer.template_streams(style)
+    assert constant is not None and not constant.unsupported
+    odd = dataclasses.replace(constant, unsupported=Counter({"header/forbiddenWordList": 1}))
+    monkeypatch.setattr(hwp_writer, "template_streams", lambda _style: odd)
+    with pytest.raises(CardError) as error:
+        render_hwp(card_2403)
+    assert "header/forbiddenWordList x1" in str(error.value) and card_2403.id in str(error.value)
