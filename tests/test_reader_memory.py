@@ -380,3 +380,26 @@ def test_the_workbook_reader_holds_the_workbook_being_built_and_one_row(tmp_path
     per_card = (held - before) / BOOK_CARDS
     assert per_card < 12 * 1024, f"{per_card / 1024:.1f} KB a card held"
     assert peak - held < 1 << 20, f"{(peak - held) / 2**20:.1f} MB at the peak beyond what is held"
+
+
+def test_validating_the_workbook_holds_the_cards_ids_and_headers(tmp_path: Path) -> None:
+    """validate_workbook of the same 150 cards, at its peak: each card's id, header and empty
+    lists (7 objects and 12 lists or dicts, some 1.5 KB) and one detail sheet's lines while it
+    is read (14 bullets of 72 B; the 추진실적 groups with their last entry), plus what any read
+    remembers (texts, folded labels): bound 6 KB a card. read_workbook peaks at some 9 KB."""
+    from reportgen.readers.workbook import validate_workbook
+    from reportgen.writers.workbook import write_workbook
+
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(write_workbook(_reference_book(BOOK_CARDS)))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        checked = validate_workbook(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert checked.cards == BOOK_CARDS
+    per_card = (peak - before) / BOOK_CARDS
+    assert per_card < 6 * 1024, f"{per_card / 1024:.1f} KB a card at the peak"

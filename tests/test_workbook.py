@@ -21,7 +21,13 @@ from reportgen import workbook_contract as contract
 from reportgen.errors import CardError, InputError, Problems
 from reportgen.readers.cells import Sheet, no_saved_value
 from reportgen.readers.text import read_text
-from reportgen.readers.workbook import header_key, read_workbook, workbook_from_sheets
+from reportgen.readers.workbook import (
+    Validated,
+    header_key,
+    read_workbook,
+    validate_workbook,
+    workbook_from_sheets,
+)
 from reportgen.writers.workbook import empty_workbook, write_workbook
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -600,3 +606,28 @@ def test_a_read_workbook_pickles_copies_and_replaces_with_slotted_model_classes(
     assert not hasattr(card, "__dict__")
     with pytest.raises(AttributeError):
         card.note = "x"  # type: ignore[attr-defined]
+
+
+def test_validate_workbook_finds_what_read_workbook_finds(tmp_path: Path) -> None:
+    """validate_workbook keeps no card contents (the last 추진실적 entry of a group at most) and
+    finds the same: settings, card count and notices of a valid book; the same problems, in the
+    same order, of a book with problems in every detail sheet."""
+    sheets = plain_sheets()
+    sheets[contract.SHEET_ACHIEVEMENTS] += [["3-1", "산단 조성", "공모", dt.datetime(2023, 5, 1), 1, "둘째 항목"],
+                                            ["3-1", "산단 조성", "공모", None, 2, "둘째의 세부"]]
+    path = as_xlsx(tmp_path, sheets)
+    book, checked = read_workbook(path), validate_workbook(path)
+    assert checked == Validated(book.settings, 1, book.notices) and book.cards[0].achievements[0].groups[0].items[1].details
+    sheets[contract.SHEET_ACHIEVEMENTS].append(["3-1", "산단 조성", "다른 소분류", None, 2, "항목 없는 세부"])
+    sheets[contract.SHEET_BULLETS].append(["9-9", "사업개요", 1, "없는 카드"])
+    sheets[contract.SHEET_COMMUNICATION].append(["3-1", 1, None, None, None, None])
+    sheets[contract.SHEET_PLAN].append(["3-1", "목표(%)", 140, None, None])
+    sheets[contract.SHEET_COOPERATION].append(["", "市", "과", "", ""])
+    path = as_xlsx(tmp_path, sheets)
+    with pytest.raises(InputError) as read:
+        read_workbook(path)
+    with pytest.raises(InputError) as validated:
+        validate_workbook(path)
+    assert validated.value.problems == read.value.problems
+    assert [problem.where for problem in read.value.problems] == [
+        "협조부서!A3", "내용!A4", "연차별계획!C4", "연차별계획!B4", "추진실적!E6", "구민소통!A3"]

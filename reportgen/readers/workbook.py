@@ -542,6 +542,8 @@ class _Context:
     notices: list[str] = field(default_factory=list)
     #: (sheet, unknown 관리번호) → (index of its problem, rows with it): one problem per sheet and id
     unknown: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    #: False when only checking (:func:`validate_workbook`): what no later row reads is not kept
+    keep: bool = True
 
     def card_of(self, row: _Row) -> m.Card | None:
         """The card a detail row names, or None (with a problem)."""
@@ -957,6 +959,8 @@ def _read_achievements(table: _Table, ctx: _Context) -> None:
                     "add a 수준 1 row above it, or set its 수준 to 1",
                 ),
             )
+        if not ctx.keep:  # a detail line further down needs only the last entry of its group
+            del group.items[:-1]
 
 
 # ── 재정계획 (공약가계부) ────────────────────────────────────────────────────
@@ -1088,6 +1092,37 @@ _DETAIL_READERS: tuple[tuple[str, _Reader], ...] = (
 )
 
 
+def _forget_details(name: str, ctx: _Context) -> None:
+    """Drop what the detail sheet ``name`` put in the cards (no later sheet reads it): checking a
+    workbook holds the cards' ids and headers, not their contents."""
+    for card in ctx.cards.values():
+        if name == contract.SHEET_COOPERATION:
+            card.header.cooperation.clear()
+        elif name == contract.SHEET_BULLETS:
+            for lines in card.bullets.values():
+                lines.clear()
+        elif name == contract.SHEET_PLAN:
+            card.annual_plan = _NO_PLAN
+        elif name == contract.SHEET_ACHIEVEMENTS:
+            card.achievements.clear()
+        elif name == contract.SHEET_CHANGES:
+            card.changes.clear()
+    ctx.finance.clear()
+
+
+#: the 연차별계획 of every card once checked (never changed: no later sheet touches it)
+_NO_PLAN = m.AnnualPlan()
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A master workbook that passed the check: its 설정, how many cards it has, the notices."""
+
+    settings: m.Settings
+    cards: int
+    notices: list[str]
+
+
 def read_workbook(path: Path) -> m.Workbook:
     """Read and validate a master workbook; raise InputError listing every problem.
 
@@ -1095,16 +1130,28 @@ def read_workbook(path: Path) -> m.Workbook:
     Merged cells over a column reportgen reads (a problem: the book is refused) are found at the
     end of a sheet; then the file is read again with every sheet held whole, so that the problems
     are those the rows give with the merges known."""
-    path = Path(path)
+    return _read(Path(path), keep=True)
+
+
+def validate_workbook(path: Path) -> Validated:
+    """Check a master workbook as :func:`read_workbook` does (the same problems in one
+    InputError, the same notices) without keeping what its cards hold: what it holds at the end
+    is each card's id and header, some 2 KB a card (a read workbook holds every line)."""
+    book = _read(Path(path), keep=False)
+    return Validated(book.settings, len(book.cards), book.notices)
+
+
+def _read(path: Path, keep: bool) -> m.Workbook:
+    """:func:`read_workbook`; with ``keep`` False, the cards without their detail sheets' contents."""
     problems = Problems(str(path))
     with collector_paused():  # nothing read is garbage yet: see reportgen.gcpause
         try:
             with open_xlsx(path, problems, contract.BOOK_SHEETS, read_columns) as book:
-                return _workbook(book.stream, problems)
+                return _workbook(book.stream, problems, keep)
         except _MergedCells:
             pass
         problems = Problems(str(path))
-        return workbook_from_sheets(read_sheets(path, problems, contract.BOOK_SHEETS, read_columns), problems)
+        return _workbook(read_sheets(path, problems, contract.BOOK_SHEETS, read_columns).get, problems, keep)
 
 
 def workbook_from_sheets(sheets: Mapping[str, AnySheet], problems: Problems) -> m.Workbook:
@@ -1115,14 +1162,17 @@ def workbook_from_sheets(sheets: Mapping[str, AnySheet], problems: Problems) -> 
     return _workbook(sheets.get, problems)
 
 
-def _workbook(sheet_of: Callable[[str], AnySheet | None], problems: Problems) -> m.Workbook:
-    """The workbook of the sheets ``sheet_of(name)`` gives, asked for in the contract's order."""
+def _workbook(sheet_of: Callable[[str], AnySheet | None], problems: Problems, keep: bool = True) -> m.Workbook:
+    """The workbook of the sheets ``sheet_of(name)`` gives, asked for in the contract's order;
+    with ``keep`` False, each detail sheet's contents are dropped once it is read."""
     notices: list[str] = []
     settings = _read_settings(sheet_of(contract.SHEET_SETTINGS), problems, notices)
-    ctx = _Context(settings, problems, notices=notices)
+    ctx = _Context(settings, problems, notices=notices, keep=keep)
     cards_read = _map_sheet(contract.SHEET_CARDS, sheet_of(contract.SHEET_CARDS), ctx, _read_cards)
     for name, reader in _DETAIL_READERS:
         _map_sheet(name, sheet_of(name), ctx, reader if cards_read else None)
+        if not keep:
+            _forget_details(name, ctx)
     problems.raise_if_any()
     cards = list(ctx.cards.values())
     _finance_budgets(cards, ctx.finance)
