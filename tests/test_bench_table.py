@@ -41,6 +41,11 @@ def test_writer_rows_are_read_by_name():
     with_forge = {**ms, "hwpforge from_json (peer)": 4.5}
     rows = {r.what: r.now for r in bench_table.writer_rows(with_forge, 40)}
     assert rows["HWPX writer vs hwpforge"] == "1.50 vs 4.50 ms, **3.0×**"
+    # hwpforge encodes a document it is given: our writer with the document given is its match
+    with_given = {**with_forge, "hwpx (document given)": 1.125}
+    rows = {r.what: r.now for r in bench_table.writer_rows(with_given, 40)}
+    assert rows["HWPX writer vs hwpforge"] == "1.12 vs 4.50 ms, **4.0×**"
+    assert rows["HWPX writer vs python-hwpx generic"] == "1.50 vs 3.00 ms, **2.0×**"
 
 
 def test_before_after_cell_takes_the_new_column_of_the_corpus_row():
