@@ -18,6 +18,12 @@ over-long text) is a problem only in a column it reads; cells elsewhere are igno
 whatever they hold. The sheet, column and 설정 key names are in
 :mod:`reportgen.workbook_contract`; names and 관리번호 are compared after
 :func:`~reportgen.model.fold`, statuses by :func:`~reportgen.model.label_key`.
+
+Memory: an .xlsx is mapped as it is read, one sheet after the other (설정, 공약목록, then the
+detail sheets) and in each one row at a time, so that what is held is the workbook being
+built (:func:`read_workbook`) or only the cards' ids and headers (:func:`validate_workbook`,
+for a check). Each sheet's problems are gathered apart and joined in the order of a sheet
+read whole, so the problems are the same whichever way the rows come.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ openpyxl still supplies the number-format and Excel-date rules.
 Memory follows the cells a sheet really holds: rows are sparse (column → value),
 past :data:`~reportgen.readers.cells.HEADER_SEARCH_ROWS` only the columns the caller
 reads are kept, and no number the file declares (row numbers, column letters,
-dimensions, counts) sizes anything. The container is checked first (what a file is
+dimensions, counts) sizes anything. A sheet is held whole (:meth:`XlsxBook.whole`) or
+given one row at a time as it is used (:meth:`XlsxBook.stream`); equal cell texts are
+one object. The container is checked first (what a file is
 when it is no xlsx: :mod:`reportgen.readers.file_kind`), every failure while reading
 is one :class:`~reportgen.errors.InputError` naming the file, and nothing from zipfile
 or lxml escapes.
