@@ -503,3 +503,16 @@ def test_equal_texts_of_many_rows_are_one_object(tmp_path: Path) -> None:
         assert card.title is first.title and card.header.department.department is first.header.department.department
         assert card.bullets[m.GOAL][0].text is first.bullets[m.GOAL][0].text
         assert card.achievements[0].groups[0].items[0].date is first.achievements[0].groups[0].items[0].date
+
+
+def test_long_texts_are_not_remembered(tmp_path: Path) -> None:
+    """Texts over KEPT_LENGTH characters are not remembered while a file is read (a file of many
+    long texts in rows that come to nothing would otherwise hold them all): equal long texts are
+    equal, not one object; the remembered ones are at most KEPT_TEXTS."""
+    from reportgen.readers import xlsx_stream
+
+    long = "가" * (xlsx_stream.KEPT_LENGTH + 1)
+    wb = m.Workbook(settings(), [m.Card(id=f"4-{i}", title=long) for i in range(1, 4)])
+    read = read_workbook(write(tmp_path, write_workbook(wb)))
+    assert read == wb and read.cards[0].title is not read.cards[1].title
+    assert xlsx_stream.KEPT_TEXTS * xlsx_stream.KEPT_LENGTH * 2 <= 8 << 20  # Hangul: 2 bytes a character

@@ -56,8 +56,9 @@ from reportgen.xmlsafe import MAX_XML_TAGS, DoctypeError, TooManyTags, parse_xml
 
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # refuse zip bombs
 MAX_ROWS, MAX_COLUMNS = 1048576, 16384  # Excel's sheet size
-#: distinct texts remembered while a file is read (:meth:`XlsxFile._cleaned`): some 2 MB at most
-KEPT_TEXTS = 1 << 14
+#: distinct texts remembered while a file is read (:meth:`XlsxFile._cleaned`), each of at most
+#: KEPT_LENGTH characters (labels, dates, names; longer text is seldom repeated): 8 MB of Hangul at most
+KEPT_TEXTS, KEPT_LENGTH = 1 << 14, 256
 
 
 # ── the xlsx parts, parsed with lxml (openpyxl read-only is ~3-4x slower) ──
@@ -296,9 +297,11 @@ class XlsxFile:
 
     def _cleaned(self, raw: str) -> str:
         """:func:`clean_text` of a cell's text, once for equal texts: the last :data:`KEPT_TEXTS`
-        distinct texts are remembered. A workbook repeats its 관리번호, dates, markers and labels on
-        thousands of rows: each is cleaned once and kept as one object (inline strings, as reportgen
-        writes them, are otherwise one object per cell)."""
+        distinct texts of up to :data:`KEPT_LENGTH` characters are remembered. A workbook repeats
+        its 관리번호, dates, markers and labels on thousands of rows: each is cleaned once and kept
+        as one object (inline strings, as reportgen writes them, are otherwise one per cell)."""
+        if len(raw) > KEPT_LENGTH:
+            return clean_text(raw)
         text = self.texts.get(raw)
         if text is None:
             if len(self.texts) >= KEPT_TEXTS:
