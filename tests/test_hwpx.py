@@ -513,3 +513,45 @@ def test_wrapped_lines_by_hand() -> None:
     assert wrapped_lines("가나다라 가나다라 가나다라", 10.98) == 2  # 4 + 0.3 + 4 fits, the third word not
     assert wrapped_lines("abcdefgh", 2.0) == 2  # one word of 4 ems broken anywhere: two full lines
     assert wrapped_lines("가나", 5.0) == 1
+
+
+def _drawn_heights(cells: list, widths: list[int]) -> list[int]:
+    """The heights (cellSz) of the cells as Section.table draws them, in row order."""
+    from reportgen.writers import hwpx
+
+    section = hwpx.Section(hwpx.load_template(), planning=False)
+    section.table(cells, widths)
+    tree = etree.fromstring(section.xml())
+    return [int(size.get("height")) for size in tree.iter(f"{HP}cellSz")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.text(st.sampled_from("a 가é😀\t&\x01"), max_size=14), min_size=4, max_size=4),
+       first=st.integers(600, 9000))
+def test_drawn_cells_are_as_high_as_row_heights_says(texts: list[str], first: int) -> None:
+    """Section.table measures each cell's lines in the drawing pass (a short line without measuring it):
+    the heights it draws are row_heights' (cell_height's measure), spans included."""
+    from reportgen.writers.hwpx import Cell, row_heights
+
+    cells = [Cell([texts[0], texts[1]], 0, 0), Cell([texts[2]], 0, 1, row_span=2), Cell([texts[3]], 1, 0, label=True)]
+    widths = [first, 4000]
+    heights = row_heights(cells, widths)
+    expected = [heights[0], heights[0] + heights[1], heights[1]]  # row 0: (0,0), (0,1) spanning both; row 1: (1,0)
+    assert _drawn_heights(cells, widths) == expected
+
+
+def test_widest_character_bound_by_hand() -> None:
+    """No character measures more than _WIDEST ems: a 4-byte one 1.4 (2 + 0.6 × -1), Hangul 1, ASCII 0.5."""
+    from reportgen.writers.hwpx import _WIDEST, text_width
+
+    assert text_width("😀") == pytest.approx(1.4) and text_width("가") == 1.0 and text_width("a") == 0.5
+    assert max(text_width(c) for c in "😀가éa \ud800") < _WIDEST
+    # 3 emoji = 4.2 ems: two lines in a room of 4 ems; the bound (4.5) does not skip the measure
+    assert _drawn_heights([hwpx_cell(["😀😀😀"])], [1020 + 4000]) == [282 + 200 + 2 * 1300]
+    assert _drawn_heights([hwpx_cell(["😀😀"])], [1020 + 4000]) == [282 + 200 + 1300]  # 2.8 ems: one line
+
+
+def hwpx_cell(lines: list[str]):  # noqa: ANN201
+    from reportgen.writers.hwpx import Cell
+
+    return Cell(lines, 0, 0)

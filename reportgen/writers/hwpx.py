@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import count
+from itertools import count, repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -374,13 +374,24 @@ class Section:
 
         ``keep_rows``: a row moves whole to the next page (Hangul's 셀 단위로 나눔,
         ``pageBreak="TABLE"``) instead of being cut; the first ``header_rows`` repeat.
+        Each cell's paragraphs and the height they need come from one pass over its lines
+        (:meth:`_cell_body`); the row heights from those needs (:func:`spread_heights`).
         """
-        drawn = [cell_paragraphs(cell) for cell in cells]
-        heights = row_heights(cells, widths, drawn)
-        rows = len(heights)
+        rows = max(c.row + c.row_span for c in cells)
+        by_row: list[list[int]] = [[] for _ in range(rows)]
+        for index, c in enumerate(cells):
+            by_row[c.row].append(index)
+        cell_widths = [widths[c.col] if c.col_span == 1 else sum(widths[c.col: c.col + c.col_span]) for c in cells]
         tid = next(self.ids)
         anchor_plan: list[PlanParagraph] = []
         opening = self._paragraph_open(anchor, anchor_plan)
+        bodies: list[str] = [""] * len(cells)
+        needs: list[int] = [0] * len(cells)
+        plans: list[tuple[PlanParagraph, ...]] = [()] * len(cells)
+        for row_cells in by_row:
+            for i in row_cells:
+                bodies[i], needs[i], plans[i] = self._cell_body(cells[i], cell_widths[i])
+        heights = spread_heights(cells, needs, rows)
         xml = [
             opening,
             f'{self.tags.run["body"]}'
@@ -393,20 +404,56 @@ class Section:
             'heightRelTo="ABSOLUTE" protect="0"/>',
             _table_pos(align, offset),
         ]
-        by_row: list[list[int]] = [[] for _ in range(rows)]
-        for index, c in enumerate(cells):
-            by_row[c.row].append(index)
         planned: list[PlanCell] | None = [] if self.planning else None
+        fills = self.tags.fill
         for row, row_cells in enumerate(by_row):
             xml.append("<hp:tr>")
-            xml.extend(self._cell(cells[i], drawn[i], widths, heights, border, row < header_rows, planned)
-                       for i in row_cells)
+            header = int(row < header_rows)
+            for i in row_cells:
+                cell = cells[i]
+                fill = "label" if cell.label else border
+                height = heights[cell.row] if cell.row_span == 1 else sum(heights[cell.row: cell.row + cell.row_span])
+                if planned is not None:
+                    planned.append(PlanCell(cell, cell_widths[i], height, fill, bool(header), plans[i]))
+                xml.append(
+                    f'<hp:tc name="" header="{header}{fills[fill]}{bodies[i]}</hp:subList>'
+                    f'<hp:cellAddr colAddr="{cell.col}" rowAddr="{cell.row}"/>'
+                    f'<hp:cellSpan colSpan="{cell.col_span}" rowSpan="{cell.row_span}"/>'
+                    f'<hp:cellSz width="{cell_widths[i]}" height="{height}"/>{_CELL_MARGIN}</hp:tc>')
             xml.append("</hp:tr>")
         xml.append("</hp:tbl><hp:t/></hp:run></hp:p>")
         self.parts.append("".join(xml))
         if planned is not None:
             self.plan.append(PlanTable(anchor_plan[0], tid, rows, tuple(widths), sum(heights), border, header_rows,
                                        keep_rows, align, offset, tuple(planned)))
+
+    def _cell_body(self, cell: Cell, width: int) -> tuple[str, int, tuple[PlanParagraph, ...]]:
+        """A cell's paragraphs (as :meth:`_paragraph` draws them: inside a table no paragraph carries the
+        page setup or a page break, which its anchor paragraph took), the height they need (as
+        :func:`cell_height` works it out) and their plan (empty when not planning)."""
+        ids, opening, planning = self.ids, self.tags.opening, self.planning
+        lines = cell.lines or _NO_LINES
+        if cell.shapes:
+            pairs: Iterable[tuple[str, tuple[str, str]]] = zip(lines, cell.shapes, strict=True)
+        else:
+            pairs = zip(lines, repeat(_CELL_SHAPES[(1 if cell.left else 0) + (2 if cell.label else 0)]))
+        total, xml, plan = CELL_PADDING[1] + 200, [], []
+        for text, shape in pairs:
+            if _NOT_PLAIN.search(text) is None:
+                body = line = text.strip()
+            else:
+                body, line = printed(text), line_text(text)
+            size, left, spacing = _METRICS.get(shape) or _metrics(*shape)
+            room = max(1.0, (width - left) / size)
+            lines_needed = 1 if len(line) * _WIDEST <= room or text_width(line) <= room else _wrapped(line, room)
+            total += lines_needed * size * spacing // 100
+            pid = next(ids)
+            if planning:
+                plan.append((pid, shape[0], shape[1], body, False, ""))
+            tags = opening.get(shape) or self.tags.open_plain(shape)
+            xml.append(f'<hp:p id="{pid}"{tags}<hp:t>{body}</hp:t></hp:run></hp:p>' if body
+                       else f'<hp:p id="{pid}"{tags}<hp:t/></hp:run></hp:p>')
+        return "".join(xml), total, tuple(plan)
 
     def _paragraph_open(self, para: str, plan: list[PlanParagraph]) -> str:
         """A paragraph's opening tag and page setup (when it is the first), its plan (no text) added to ``plan``."""
@@ -419,36 +466,6 @@ class Section:
         plan.append((pid, para, "body", "", page_break, setup))
         return (f'<hp:p id="{pid}"{self.tags.para[para]}{int(page_break)}{_P_TAIL}'
                 f'{self.tags.run["body"] + sec_pr(setup) + "</hp:run>" if setup else ""}')
-
-    def _cell(self, cell: Cell, drawn: list[tuple[str, tuple[str, str]]], widths: list[int], heights: list[int],
-              border: str, header: bool, planned: list[PlanCell] | None) -> str:
-        fill = "label" if cell.label else border
-        plan: list[PlanParagraph] | None = [] if planned is not None else None
-        paragraphs = self._cell_paragraphs(drawn, plan)
-        width = widths[cell.col] if cell.col_span == 1 else sum(widths[cell.col: cell.col + cell.col_span])
-        height = heights[cell.row] if cell.row_span == 1 else sum(heights[cell.row: cell.row + cell.row_span])
-        if planned is not None:
-            planned.append(PlanCell(cell, width, height, fill, header, tuple(plan or ())))
-        return (
-            f'<hp:tc name="" header="{int(header)}{self.tags.fill[fill]}{paragraphs}</hp:subList>'
-            f'<hp:cellAddr colAddr="{cell.col}" rowAddr="{cell.row}"/>'
-            f'<hp:cellSpan colSpan="{cell.col_span}" rowSpan="{cell.row_span}"/>'
-            f'<hp:cellSz width="{width}" height="{height}"/>{_CELL_MARGIN}</hp:tc>'
-        )
-
-    def _cell_paragraphs(self, drawn: list[tuple[str, tuple[str, str]]], plan: list[PlanParagraph] | None) -> str:
-        """A cell's paragraphs (as :meth:`_paragraph` draws them: inside a table no paragraph carries the
-        page setup or a page break, which its anchor paragraph took)."""
-        ids, opening, xml = self.ids, self.tags.opening, []
-        for line, shape in drawn:
-            pid = next(ids)
-            body = printed(line)
-            if plan is not None:
-                plan.append((pid, shape[0], shape[1], body, False, ""))
-            tags = opening.get(shape) or self.tags.open_plain(shape)
-            xml.append(f'<hp:p id="{pid}"{tags}<hp:t>{body}</hp:t></hp:run></hp:p>' if body
-                       else f'<hp:p id="{pid}"{tags}<hp:t/></hp:run></hp:p>')
-        return "".join(xml)
 
     def xml(self) -> bytes:
         """The whole section part (an empty section still carries its page setup)."""
@@ -479,6 +496,15 @@ def printed(text: str) -> str:
 def line_text(text: str) -> str:
     """:func:`reportgen.xmltext.one_line`, with plain text (most of it) only trimmed."""
     return text.strip() if _NOT_ONE_LINE.search(text) is None else one_line(text)
+
+
+#: a cell with no lines draws one empty paragraph
+_NO_LINES = ("",)
+#: a cell's (paragraph, character) shape when it names none, by ``left`` + 2 × ``label``
+_CELL_SHAPES = (("cell", "cell"), ("cell_left", "cell"), ("cell", "label"), ("cell_left", "label"))
+#: no character is wider than this (ems; :func:`text_width` gives at most 1.4, a 4-byte character):
+#: a line of ``n`` characters with ``n × _WIDEST`` ≤ room fits without measuring it
+_WIDEST = 1.5
 
 
 def cell_paragraphs(cell: Cell) -> list[tuple[str, tuple[str, str]]]:
@@ -556,18 +582,27 @@ def cell_height(cell: Cell, width: int, paragraphs: list[tuple[str, tuple[str, s
 
 def row_heights(cells: list[Cell], widths: list[int],
                 paragraphs: list[list[tuple[str, tuple[str, str]]]] | None = None) -> list[int]:
-    """Row heights that fit every cell; a spanning cell's extra need goes to its last row.
+    """Row heights that fit every cell (:func:`cell_height`, :func:`spread_heights`).
 
     ``paragraphs``: each cell's :func:`cell_paragraphs`, when already at hand."""
-    heights = [ROW_HEIGHT] * max(c.row + c.row_span for c in cells)
     drawn = paragraphs or [cell_paragraphs(cell) for cell in cells]
-    order: Iterable[int] = range(len(cells))
-    if any(cell.row_span != 1 for cell in cells):
-        order = sorted(order, key=lambda i: cells[i].row_span)
-    for index in order:
-        cell = cells[index]
-        width = widths[cell.col] if cell.col_span == 1 else sum(widths[cell.col: cell.col + cell.col_span])
-        need = cell_height(cell, width, drawn[index])
+    needs = [cell_height(cell, widths[cell.col] if cell.col_span == 1 else sum(widths[cell.col: cell.col + cell.col_span]),
+                         paragraphs) for cell, paragraphs in zip(cells, drawn, strict=True)]
+    return spread_heights(cells, needs, max(c.row + c.row_span for c in cells))
+
+
+def spread_heights(cells: list[Cell], needs: list[int], rows: int) -> list[int]:
+    """``rows`` row heights from each cell's need: a row is as high as its highest one-row cell (at
+    least :data:`ROW_HEIGHT`); a spanning cell's need beyond its rows (shortest spans first) goes to
+    its last row."""
+    heights = [ROW_HEIGHT] * rows
+    if all(cell.row_span == 1 for cell in cells):
+        for cell, need in zip(cells, needs, strict=True):
+            if need > heights[cell.row]:
+                heights[cell.row] = need
+        return heights
+    for index in sorted(range(len(cells)), key=lambda i: cells[i].row_span):
+        cell, need = cells[index], needs[index]
         if cell.row_span == 1:
             if need > heights[cell.row]:
                 heights[cell.row] = need
