@@ -35,6 +35,7 @@ import os
 import signal
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -135,8 +136,14 @@ PAGES_PER_PART = 4
 #: a part's first page is found by the text of at most this many of its first blocks
 MARKER_BLOCKS = 3
 #: parts laid out in one DOCX for the PDF: LibreOffice's time grows faster than the pages (one
-#: DOCX of 125 cards 5.1 s, 250 cards 13.5 s, 500 cards 36 s), so the body goes in pieces
-PARTS_PER_PDF = 40
+#: DOCX of 125 cards 5.1 s, 250 cards 13.5 s, 500 cards 36 s), so the body goes in pieces. Small
+#: pieces, because LibreOffice's layout of a card is not always independent of what follows it in
+#: its DOCX: the 1,000-card corpus in pieces of 10 gives every page's text as the one-run PDF did;
+#: in pieces of 20, 6 cards broke a page elsewhere (a heading left at a page's foot). The cost:
+#: each piece embeds its own font subsets (1,000 cards: 18.5 MB against 8.7 MB in one run)
+PARTS_PER_PDF = 10
+#: poppler processes (pdftotext, pdfinfo) reading the PDF's pieces at once
+POPPLER_THREADS = min(4, os.cpu_count() or 1)
 #: cards a worker renders at a time (fewer when there are few cards)
 CARDS_PER_TASK = 8
 
@@ -495,15 +502,23 @@ def spliced_pdf(contents: PackageContents, converted: Sequence[bytes], pieces: S
     front_count = pdf.page_count(converted[0])
     pages: list[int] = []
     offset = front_count
-    for piece, made in zip(pieces, converted[1:], strict=True):
-        pages += [offset + start for start in find_starts(pdf.page_texts(made, timeout), piece)]
-        offset += pdf.page_count(made, timeout)
+    for piece, (texts, count) in zip(pieces, read_pdfs(converted[1:]), strict=True):
+        pages += [offset + start for start in find_starts(texts, piece)]
+        offset += count
     numbered = pdf.convert([_docx(front_blocks(contents, pages), contents.cover.title, options)], timeout)[0]
     count = pdf.page_count(numbered)
     if count != front_count:
         raise LayoutUnchecked(f"목차가 쪽 번호를 넣자 {front_count}쪽에서 {count}쪽이 되었습니다",
                               f"the cover and 목차 went from {front_count} to {count} pages with the numbers")
     return PackagePdf(pdf.join([numbered, *converted[1:]]), pages)
+
+
+def read_pdfs(pdfs: Sequence[bytes]) -> list[tuple[list[str], int]]:
+    """Each PDF's page texts and page count, read by poppler in several processes at once (raises PdfError)."""
+    def read(data: bytes) -> tuple[list[str], int]:
+        return pdf.page_texts(data), pdf.page_count(data)
+    with ThreadPoolExecutor(max_workers=POPPLER_THREADS) as pool:
+        return list(pool.map(read, pdfs))
 
 
 def one_run_pdf(contents: PackageContents, timeout: float = PDF_TIMEOUT, options: WriterOptions | None = None,
@@ -641,19 +656,46 @@ def pack_card_files(cards: list[m.Card], packing: Packing, jobs: int = 1, option
                 packing.cards.append(BuiltFile(name, card.id, fmt, made.size, digest))
 
 
-def pack_combined(contents: PackageContents, pages: Sequence[int] | None, packing: Packing,
-                  options: WriterOptions | None = None) -> None:
-    """The package document as DOCX, HWPX and XLSX into ``packing``."""
+#: a combined file: its bytes, or None and why the writer could not make it
+Rendered = tuple[bytes | None, str]
+#: with the PDF and workers, the combined formats made in a process beside the main one (which
+#: makes the others at the same time): the slowest writer alone against the two others
+BESIDE_WITH_PDF = ("hwpx",)
+
+
+def render_combined(doc: Document, name: str, options: WriterOptions | None = None) -> Rendered:
+    """The package document in format ``name``, or why not."""
+    try:
+        return WRITERS[name].render_document(doc, options), ""
+    except CardError as exc:
+        return None, str(exc)
+
+
+def add_combined(contents: PackageContents, made: dict[str, Rendered], packing: Packing) -> None:
+    """The combined files (or their failures) into ``packing``, in the order of COMBINED_FORMATS."""
     stem = file_stem(contents)
-    doc = package_document(contents, pages)
     for name in COMBINED_FORMATS:
-        writer = WRITERS[name]
-        try:
-            data = writer.render_document(doc, options)
-        except CardError as exc:
-            packing.combined_failures.append(Failure("", f"{PACKAGE_FORMAT}-{name}", str(exc)))
-            continue
-        _add_file(packing, f"{stem}{writer.suffix}", name, data)
+        data, why = made[name]
+        if data is None:
+            packing.combined_failures.append(Failure("", f"{PACKAGE_FORMAT}-{name}", why))
+        else:
+            _add_file(packing, f"{stem}{WRITERS[name].suffix}", name, data)
+
+
+def pack_combined(contents: PackageContents, pages: Sequence[int] | None, packing: Packing,
+                  options: WriterOptions | None = None, beside: Sequence[str] = ()) -> None:
+    """The package document as DOCX, HWPX and XLSX into ``packing``; the formats ``beside`` are
+    made in a process of their own (:func:`combined_beside`) while this one makes the others."""
+    if not beside:
+        doc = package_document(contents, pages)
+        add_combined(contents, {name: render_combined(doc, name, options) for name in COMBINED_FORMATS}, packing)
+        return
+    with combined_beside(contents, pages, beside, options) as take:
+        doc = package_document(contents, pages)
+        made = {name: render_combined(doc, name, options) for name in COMBINED_FORMATS if name not in beside}
+        del doc
+        made |= take()
+    add_combined(contents, made, packing)
 
 
 def _add_file(packing: Packing, name: str, fmt: str, data: bytes) -> None:
@@ -663,12 +705,12 @@ def _add_file(packing: Packing, name: str, fmt: str, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def combined_beside(contents: PackageContents, options: WriterOptions | None = None
-                    ) -> Iterator[Callable[[Packing], None]]:
-    """The combined documents (no 목차 page numbers) rendered in a process of their own, forked
-    from this one (it shares the package's contents, nothing is pickled to it) while the main
-    process hands the cards to the workers; yields the function that takes its files into a
-    :class:`Packing` (raises WorkerLost when the process was killed, or what it raised).
+def combined_beside(contents: PackageContents, pages: Sequence[int] | None, formats: Sequence[str],
+                    options: WriterOptions | None = None) -> Iterator[Callable[[], dict[str, Rendered]]]:
+    """The combined ``formats`` rendered in a process of their own, forked from this one (it
+    shares the package's contents, nothing is pickled to it) while the main process does other
+    work (hands the cards to the workers, makes the other formats); yields the function that
+    waits for its files (raises WorkerLost when the process was killed, or what it raised).
 
     The process ignores Ctrl-C and hang-up (the main process stops the package), dies with the
     main process (SIGTERM on its death, even by ``kill -9``), and writes no file; leaving the
@@ -676,8 +718,8 @@ def combined_beside(contents: PackageContents, options: WriterOptions | None = N
     """
     context = multiprocessing.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
-    process = context.Process(target=_combined_child, args=(writer, contents, options, os.getpid()),
-                              name="reportgen-package", daemon=True)
+    process = context.Process(target=_combined_child, args=(writer, contents, pages, tuple(formats), options,
+                                                            os.getpid()), name="reportgen-package", daemon=True)
     with stop_signals_held():  # forked with the stop signals held: none arrives before it ignores them
         process.start()
     writer.close()
@@ -690,27 +732,25 @@ def combined_beside(contents: PackageContents, options: WriterOptions | None = N
         process.join()
 
 
-def _take_combined(reader: Connection, packing: Packing) -> None:
-    """The combined process's files and failures into ``packing``, in the order they were made."""
+def _take_combined(reader: Connection) -> dict[str, Rendered]:
+    """What the combined process made, by format."""
+    made: dict[str, Rendered] = {}
     while True:
         try:
             kind, name, value = reader.recv()
         except EOFError:
             raise WorkerLost from None
         if kind == "done":
-            return
+            return made
         if kind == "error":
             raise value
-        if kind == "failure":
-            packing.combined_failures.append(Failure("", f"{PACKAGE_FORMAT}-{name}", value))
-        else:
-            _add_file(packing, name, kind, value)
+        made[name] = value
 
 
-def _combined_child(writer: Connection, contents: PackageContents, options: WriterOptions | None,
-                    main_pid: int) -> None:
-    """The combined process (:func:`combined_beside`): each format's file or failure sent as
-    (format, file name, bytes) or (``failure``, format, message), then (``done``, "", "")."""
+def _combined_child(writer: Connection, contents: PackageContents, pages: Sequence[int] | None,
+                    formats: tuple[str, ...], options: WriterOptions | None, main_pid: int) -> None:
+    """The combined process (:func:`combined_beside`): sends (``made``, format, Rendered) for each
+    format, then (``done``, "", None); what it raises as (``error``, "", the exception)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -718,14 +758,10 @@ def _combined_child(writer: Connection, contents: PackageContents, options: Writ
     if not die_with_parent(main_pid, signal.SIGTERM):
         os._exit(128 + signal.SIGTERM)
     try:
-        stem, doc = file_stem(contents), package_document(contents, None)
-        for name in COMBINED_FORMATS:
-            writer_of = WRITERS[name]
-            try:
-                writer.send((name, f"{stem}{writer_of.suffix}", writer_of.render_document(doc, options)))
-            except CardError as exc:
-                writer.send(("failure", name, str(exc)))
-        writer.send(("done", "", ""))
+        doc = package_document(contents, pages)
+        for name in formats:
+            writer.send(("made", name, render_combined(doc, name, options)))
+        writer.send(("done", "", None))
     except BaseException as exc:  # noqa: BLE001 - handed to the main process, which raises it
         with contextlib.suppress(BaseException):
             writer.send(("error", "", exc))
@@ -744,11 +780,12 @@ def without_pdf(contents: PackageContents, packing: Packing, jobs: int, step: Ca
         step("통합 문서 / combined documents")
         pack_combined(contents, None, packing, options)
         return
-    with combined_beside(contents, options) as take_combined:
+    with combined_beside(contents, None, COMBINED_FORMATS, options) as take:
         step("카드 파일 / card files")
         pack_card_files(contents.book.cards, packing, jobs, options)
         step("통합 문서 / combined documents")
-        take_combined(packing)
+        made = take()
+    add_combined(contents, made, packing)
 
 
 def with_pdf(contents: PackageContents, packing: Packing, jobs: int, timeout: float, step: Callable[[str], None],
@@ -773,7 +810,8 @@ def with_pdf(contents: PackageContents, packing: Packing, jobs: int, timeout: fl
         _add_file(packing, f"{file_stem(contents)}.pdf", "pdf", made.data)
         notes_out += [made.note] if made.note else []
     notes_out += [why, NO_PAGE_NUMBERS] if why else [PAGES_FROM_LIBREOFFICE]
-    pack_combined(contents, made.pages if made is not None else None, packing, options)
+    pack_combined(contents, made.pages if made is not None else None, packing, options,
+                  BESIDE_WITH_PDF if jobs > 1 else ())
 
 
 # ── the zip ───────────────────────────────────────────────────────────────
