@@ -132,6 +132,7 @@ class XlsxFile:
         workbook = parse_xml(archive.read(workbook_part))
         ns = self.ns = _ns(workbook)
         self.tags = (f"{ns}c", f"{ns}v", f"{ns}f", f"{ns}is")
+        self.text_tag = f"{ns}t"
         folder = posixpath.dirname(workbook_part)
         rels = self._rels(posixpath.join(folder, "_rels", posixpath.basename(workbook_part) + ".rels"), folder)
         properties = workbook.find(f"{ns}workbookPr")
@@ -248,21 +249,22 @@ class XlsxFile:
         values: dict[int, object] = {}
         marked = False
         last = 0
-        cell_tag = self.tags[0]
+        cell_tag, numbers, cell_value = self.tags[0], _COLUMN_NUMBERS, self._cell
         for cell in row:
             if cell.tag != cell_tag:
                 continue
             ref = cell.get("r")
-            column = (_COLUMN_NUMBERS.get(ref.rstrip("0123456789")) or _column_number(ref)) if ref else last + 1
+            column = (numbers.get(ref.rstrip("0123456789")) or _column_number(ref)) if ref else last + 1
             if not last < column <= MAX_COLUMNS:
                 raise ValueError(f"cell {ref}")
             last = column
             if keep is not None and column - 1 not in keep:
                 continue  # a column reportgen does not read: ignored whatever it holds
-            value = self._cell(cell)
+            value = cell_value(cell)
             if value is not None:
                 values[column - 1] = value
-                marked = marked or type(value) in MARKED
+                if type(value) in MARKED:
+                    marked = True
         if values:
             if row.get("hidden") in ("1", "true"):
                 sheet.hidden.add(number)
@@ -278,22 +280,30 @@ class XlsxFile:
             tag = child.tag
             if tag == value_tag:
                 raw = child.text or ""
-            elif tag == formula_tag:
-                formula = child
             elif tag == inline_tag:
                 inline = child
+            elif tag == formula_tag:
+                formula = child
+        if inline is not None:  # an inline string, as reportgen writes text
+            value = self._inline_text(inline)
+            return too_long(len(value)) if len(value) > MAX_CELL_CHARS else value
         kind = cell.get("t", "n")
-        if inline is not None:
-            value = self._cleaned(_plain_text(inline, self.ns))
-        elif raw is None or (not raw and kind != "str"):  # no value; a formula without its saved value
+        if raw is None or (not raw and kind != "str"):  # no value; a formula without its saved value
             return None if formula is None else no_saved_value(formula.text)
-        elif kind == "e":
+        if kind == "e":
             return error_value(raw)
-        else:
-            value = self._value(kind, raw, cell.get("s"))
+        value = self._value(kind, raw, cell.get("s"))
         if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
             return too_long(len(value))
         return value
+
+    def _inline_text(self, inline: etree._Element) -> str:
+        """The cleaned text of an ``<is>``: the usual one ``<t>`` read directly."""
+        if len(inline) == 1:
+            first = inline[0]
+            if first.tag == self.text_tag:
+                return self._cleaned(first.text or "")
+        return self._cleaned(_plain_text(inline, self.ns))
 
     def _cleaned(self, raw: str) -> str:
         """:func:`clean_text` of a cell's text, once for equal texts: the last :data:`KEPT_TEXTS`
