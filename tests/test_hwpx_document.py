@@ -301,3 +301,42 @@ def test_damaged_picture_is_a_card_error_as_in_the_docx() -> None:
     broken = Image(b"\x89PNG\r\n\x1a\n" + b"\0" * 4, "image/png", "깨진 그림")
     with pytest.raises(CardError, match="깨진 그림"):
         render_document(Document("t", (broken,)))
+
+
+#: the fields of a block that hold printed text (a str, or a tuple of str)
+_TEXT_FIELDS = {"text", "title", "lines", "caption", "notes", "date"}
+
+
+def _accented(item: object) -> object:
+    """``item`` with "é" (U+00E9: one byte in Latin-1, two in UTF-8) before each of its printed texts."""
+    import dataclasses
+
+    if isinstance(item, tuple):
+        return tuple(_accented(x) for x in item)
+    if not dataclasses.is_dataclass(item) or isinstance(item, type):
+        return item
+    changes: dict[str, object] = {}
+    for found in dataclasses.fields(item):
+        value = getattr(item, found.name)
+        if found.name in _TEXT_FIELDS and isinstance(value, str):
+            changes[found.name] = "é" + value
+        elif found.name in _TEXT_FIELDS and isinstance(value, tuple):
+            changes[found.name] = tuple("é" + x if isinstance(x, str) else _accented(x) for x in value)
+        elif isinstance(value, tuple) or dataclasses.is_dataclass(value):
+            changes[found.name] = _accented(value)
+    return dataclasses.replace(item, **changes)  # type: ignore[type-var]
+
+
+def test_every_text_goes_to_the_xml_as_utf8() -> None:
+    """Every text of every kind of block (title, 목차 line, headings, paragraphs, dated lines, box, table
+    cells, caption, notes, landscape section) reaches its hp:t as UTF-8: a text that missed the
+    section's one-byte form would be written as Latin-1 (é as the byte E9, invalid UTF-8) or fail."""
+    doc = _accented(every_block())
+    assert isinstance(doc, d.Document)
+    parts = hwpx_writer.document_parts(doc)
+    texts = [t.text for xml in parts.sections for t in etree.fromstring(xml).iter(f"{HP}t") if t.text]
+    assert len(texts) > 40 and all("é" in text for text in texts), texts
+    assert any(text.startswith("é총괄표") for text in texts) and "é조례 제정" in texts and "○ é2023. 04. : é착공" in texts
+    for xml in parts.sections:
+        xml.decode("utf-8")
+        assert b"\xc3\xa9" in xml

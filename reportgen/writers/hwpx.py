@@ -318,7 +318,8 @@ class Section:
                        f'{self.tags.run["body"] + sec_pr(setup) + "</hp:run>" if setup else ""}{self.tags.run[char]}')
         else:
             opening = self.tags.opening.get((para, char)) or self.tags.open_plain((para, char))
-        return (f'<hp:p id="{pid}"{opening}<hp:t>{body}</hp:t></hp:run></hp:p>' if body
+        return (f'<hp:p id="{pid}"{opening}<hp:t>{body if body.isascii() else wire(body)}</hp:t></hp:run></hp:p>'
+                if body
                 else f'<hp:p id="{pid}"{opening}<hp:t/></hp:run></hp:p>')
 
     def paragraph_xml(self, text: str, para: str, char: str) -> str:
@@ -339,7 +340,7 @@ class Section:
         self.plan.append(None)
         self.parts.append(
             f'{self._open("toc")}{self._sec_pr()}<hp:run charPrIDRef="{self.style.char["body"]}">'
-            f'<hp:t>{printed(text)}{tab}{number}</hp:t></hp:run></hp:p>')
+            f'<hp:t>{wire(printed(text))}{tab}{number}</hp:t></hp:run></hp:p>')
 
     def picture(self, item: str, width: int, height: int, align: str) -> None:
         """An inline picture of the package's binary item ``item``, in a paragraph of its own."""
@@ -451,7 +452,8 @@ class Section:
             if planning:
                 plan.append((pid, shape[0], shape[1], body, False, ""))
             tags = opening.get(shape) or self.tags.open_plain(shape)
-            xml.append(f'<hp:p id="{pid}"{tags}<hp:t>{body}</hp:t></hp:run></hp:p>' if body
+            xml.append(f'<hp:p id="{pid}"{tags}<hp:t>{body if body.isascii() else wire(body)}</hp:t></hp:run></hp:p>'
+                       if body
                        else f'<hp:p id="{pid}"{tags}<hp:t/></hp:run></hp:p>')
         return "".join(xml), total, tuple(plan)
 
@@ -471,7 +473,7 @@ class Section:
         """The whole section part (an empty section still carries its page setup)."""
         if self.first:
             self.paragraph("", "free")
-        return _SECTION_HEAD + "".join(self.parts).encode() + b"</hs:sec>"
+        return _SECTION_HEAD + "".join(self.parts).encode("latin-1") + b"</hs:sec>"
 
     def section_plan(self, xml: bytes) -> SectionPlan:
         """The plan of the section part ``xml`` (made by :meth:`xml`)."""
@@ -483,6 +485,17 @@ class Section:
 _NOT_PLAIN = re.compile("[\x00-\x1f&<>\ud800-\udfff\ufffe\uffff]")
 #: what :func:`reportgen.xmltext.one_line` must change besides the surrounding spaces
 _NOT_ONE_LINE = re.compile("[\x00-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def wire(text: str) -> str:
+    """A non-ASCII ``text`` as it goes into a section's parts: its UTF-8 bytes, one character each.
+
+    The parts hold template tags (ASCII) and texts so; joined they are one byte a character, and
+    :meth:`Section.xml` takes their bytes as they are (``encode("latin-1")``: a copy) instead of
+    encoding some 50,000 characters to UTF-8 one by one. A text that missed this fails there
+    when it holds a character over U+00FF; one of U+0080–U+00FF would be written as Latin-1:
+    the tests draw every kind of block with such text (test_every_text_goes_to_the_xml_as_utf8)."""
+    return text.encode().decode("latin-1")
 
 
 def printed(text: str) -> str:
