@@ -73,14 +73,16 @@ def read_round(paths: Sequence[Path], memo: bool) -> float:
     from hwp5 import binmodel
 
     hwp_reader._remember_pyhwp_models()
-    original = binmodel.parse_model.original
+    original, install = binmodel.parse_model.original, hwp_reader._remember_pyhwp_models
     binmodel.parse_model = hwp_reader._memo_parse_model(original) if memo else original
+    hwp_reader._remember_pyhwp_models = lambda: None  # the reader would put the memo back
     try:
         start = time.perf_counter()
         for path in paths:
             hwp_reader.read_hwp(path)
         return (time.perf_counter() - start) / len(paths) * 1000
     finally:
+        hwp_reader._remember_pyhwp_models = install
         binmodel.parse_model = hwp_reader._memo_parse_model(original)
 
 
