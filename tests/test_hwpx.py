@@ -555,3 +555,22 @@ def hwpx_cell(lines: list[str]):  # noqa: ANN201
     from reportgen.writers.hwpx import Cell
 
     return Cell(lines, 0, 0)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(st.sampled_from("a 가é😀ß\ud800ǅ"), max_size=16), extra=st.sampled_from([-0.3, -1e-12, 0.0, 1e-12, 0.2]))
+def test_fits_is_text_width_within_room(text: str, extra: float) -> None:
+    """fits() decides as text_width(text) <= room does, rooms at and around the exact width too."""
+    from reportgen.writers.hwpx import fits, text_width
+
+    room = max(1.0, text_width(text) + extra)
+    assert fits(text, room) == (text_width(text) <= room)
+
+
+def test_fits_by_hand() -> None:
+    """Hangul 1 em a character, ASCII 0.5, a space 0.3: the bound (0.3 an extra UTF-8 byte) by hand."""
+    from reportgen.writers.hwpx import fits
+
+    assert fits("가나다 라마바", 6.3) and not fits("가나다 라마바", 6.29)  # 6 + 0.3: its bound 7.5 is not below
+    assert fits("ab cd", 2.3) and not fits("ab cd", 2.29)  # ASCII measured: 4 × 0.5 + 0.3
+    assert fits("가나", 3.0)  # 2 characters × 1.5 <= 3: short enough not to measure

@@ -25,14 +25,14 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import count, repeat
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from reportgen import document as d
 from reportgen import model as m
@@ -327,7 +327,19 @@ class Section:
         return self._paragraph(text, para, char, None)
 
     def paragraph(self, text: str, para: str, char: str = "body") -> None:
-        self.parts.append(self._paragraph(text, para, char, self.plan if self.planning else None))  # type: ignore[arg-type]
+        """One paragraph of one run (:meth:`_paragraph`; a paragraph with no page break or page setup,
+        most of them, drawn here with its shapes' cached opening tags)."""
+        if self.break_next or self.first:
+            self.parts.append(self._paragraph(text, para, char, self.plan if self.planning else None))
+            return
+        pid = next(self.ids)
+        body = text.strip() if _NOT_PLAIN.search(text) is None else printed(text)
+        if self.planning:
+            self.plan.append((pid, para, char, body, False, ""))
+        opening = self.tags.opening.get((para, char)) or self.tags.open_plain((para, char))
+        self.parts.append(
+            f'<hp:p id="{pid}"{opening}<hp:t>{body if body.isascii() else wire(body)}</hp:t></hp:run></hp:p>'
+            if body else f'<hp:p id="{pid}"{opening}<hp:t/></hp:run></hp:p>')
 
     def contents_line(self, text: str, page: int | None) -> None:
         """A 목차 line: the text, then the page number behind the dot-leader right tab."""
@@ -446,7 +458,7 @@ class Section:
                 body, line = printed(text), line_text(text)
             size, left, spacing = _METRICS.get(shape) or _metrics(*shape)
             room = max(1.0, (width - left) / size)
-            lines_needed = 1 if len(line) * _WIDEST <= room or text_width(line) <= room else _wrapped(line, room)
+            lines_needed = 1 if fits(line, room) else _wrapped(line, room)
             total += lines_needed * size * spacing // 100
             pid = next(ids)
             if planning:
@@ -540,6 +552,26 @@ def text_width(text: str) -> float:
     ascii_ = len(text.encode("ascii", "ignore"))
     wide = len(text.encode("utf-8", "surrogatepass")) - 2 * size + ascii_
     return 0.5 * ascii_ - (0.5 - _SPACE) * spaces + 0.6 * (size - ascii_ - wide) + wide
+
+
+def fits(text: str, room: float) -> bool:
+    """``text_width(text) <= room``, mostly told without the exact measure (its ASCII count costs most):
+    a short line (:data:`_WIDEST`), an ASCII line (measured as :func:`text_width` does), or a line whose
+    upper bound fits. With ``x`` UTF-8 bytes beyond one a character (1 for Latin, 2 for Hangul, 3 for a
+    4-byte one), the width is ``0.5 n − 0.2 spaces + 0.25 x + 0.15 (n4 − n2)`` ≤ ``… + 0.3 x``."""
+    size = len(text)
+    if size * _WIDEST <= room:
+        return True
+    spaces = text.count(" ")
+    if text.isascii():
+        return 0.5 * size - (0.5 - _SPACE) * spaces <= room
+    extra = len(text.encode("utf-8", "surrogatepass")) - size
+    if 0.5 * size - (0.5 - _SPACE) * spaces + 0.3 * extra < room - _SLACK:
+        return True
+    return text_width(text) <= room
+
+
+_SLACK = 1e-9  # an upper bound fits only this far inside the room: rounding never decides
 
 
 def wrapped_lines(text: str, room: float) -> int:
@@ -723,26 +755,34 @@ def _contents(section: Section, toc: d.TableOfContents, doc: d.Document) -> None
         section.contents_line(item.text, item.page)
 
 
+def _paragraph_block(section: Section, block: d.Paragraph, _doc: d.Document, _images: list[BinaryItem]) -> None:
+    section.paragraph(bullet_text(block.marker, block.text), *paragraph_shape(block))
+
+
+def _heading(section: Section, block: d.Heading, _doc: d.Document, _images: list[BinaryItem]) -> None:
+    section.paragraph(block.text, *_HEADING.get(block.level, _HEADING[3]))
+
+
+def _title(section: Section, block: d.Title, _doc: d.Document, _images: list[BinaryItem]) -> None:
+    section.paragraph(block.text, "title", "title")
+
+
+def _page_break(section: Section, _block: d.PageBreak, _doc: d.Document, _images: list[BinaryItem]) -> None:
+    section.page_break()
+
+
+#: how each kind of block is drawn (sections are split off before: :func:`reportgen.document.page_runs`)
+_DRAW: dict[type, Callable[[Section, Any, d.Document, list[BinaryItem]], None]] = {}
+
+
 def _block(section: Section, block: d.Block, doc: d.Document, images: list[BinaryItem]) -> None:
-    """Draw one block (sections are split off before: :func:`reportgen.document.page_runs`)."""
-    if isinstance(block, d.Paragraph):
-        section.paragraph(bullet_text(block.marker, block.text), *paragraph_shape(block))
-    elif isinstance(block, d.Table):
-        _table(section, block)
-    elif isinstance(block, d.Heading):
-        section.paragraph(block.text, *_HEADING.get(block.level, _HEADING[3]))
-    elif isinstance(block, d.DatedLine):
-        _dated(section, block)
-    elif isinstance(block, d.Title):
-        section.paragraph(block.text, "title", "title")
-    elif isinstance(block, d.Box):
-        _box(section, block)
-    elif isinstance(block, d.PageBreak):
-        section.page_break()
-    elif isinstance(block, d.TableOfContents):
-        _contents(section, block, doc)
-    elif isinstance(block, d.Image):
-        _image(section, block, images)
+    """Draw one block by its kind (a subclass of a kind is drawn as that kind)."""
+    draw = _DRAW.get(type(block))
+    if draw is None:
+        draw = next((found for kind, found in _DRAW.items() if isinstance(block, kind)), None)
+        if draw is None:
+            return
+    draw(section, block, doc, images)
 
 
 # ── pictures ──────────────────────────────────────────────────────────────
@@ -767,6 +807,15 @@ def _image(section: Section, image: d.Image, images: list[BinaryItem]) -> None:
     pixels_wide, pixels_high = d.pixel_size(image)
     height = width * pixels_high // pixels_wide
     section.picture(item.id, max(width, 1), max(height, 1), "center")
+
+
+_DRAW.update({
+    d.Paragraph: _paragraph_block, d.Table: lambda section, block, _doc, _images: _table(section, block),
+    d.Heading: _heading, d.DatedLine: lambda section, block, _doc, _images: _dated(section, block),
+    d.Title: _title, d.Box: lambda section, block, _doc, _images: _box(section, block), d.PageBreak: _page_break,
+    d.TableOfContents: lambda section, block, doc, _images: _contents(section, block, doc),
+    d.Image: lambda section, block, _doc, images: _image(section, block, images),
+})
 
 
 # ── the document's parts ──────────────────────────────────────────────────
