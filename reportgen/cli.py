@@ -21,7 +21,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -29,7 +29,14 @@ from reportgen import __version__, batch, collect, model
 from reportgen.document import Document
 from reportgen.errors import CardError, InputError, Problem
 from reportgen.fileio import OutputError, card_filename, write_bytes_atomic
-from reportgen.formats import REPORT_FORMATS, WRITERS, parse_formats, read_card, read_workbook
+from reportgen.formats import (
+    REPORT_FORMATS,
+    WRITERS,
+    parse_formats,
+    read_card,
+    read_workbook,
+    validate_workbook,
+)
 from reportgen.model import fold, label_key
 from reportgen.periods import period_end
 from reportgen.resources import WriterOptions
@@ -55,6 +62,10 @@ MAX_JOBS = max(8, 4 * (os.cpu_count() or 1))
 _NEW_NAME = ("-o 로 다른 파일 이름을 주세요", "give another file name with -o")
 _NEW_FOLDER = ("-o 로 다른 출력 폴더를 주세요", "give another output folder with -o")
 _NO_WORKBOOK = ("reportgen init 으로 만들거나 경로를 확인하세요", "create one with `reportgen init` or check the path")
+
+
+#: what a workbook read gives: the Workbook, or a validate_workbook result (both carry notices)
+Read = TypeVar("Read")
 
 
 def _say(text: str) -> None:
@@ -118,11 +129,13 @@ def _jobs(value: int) -> int:
     return value or batch.default_jobs()
 
 
-def _read_workbook(path: Path) -> model.Workbook:
-    """Read a master workbook; print what the reader noticed (``알림 / notice``)."""
+def _read_workbook(path: Path, read: Callable[[Path], Read] = read_workbook) -> Read:
+    """Read a master workbook with ``read`` (:func:`~reportgen.formats.read_workbook`, or
+    :func:`~reportgen.formats.validate_workbook` to check only); print what the reader noticed
+    (``알림 / notice``)."""
     input_file(path, _NO_WORKBOOK)
     try:
-        book = read_workbook(path)
+        book = read(path)
     except OSError as exc:
         raise read_error(path, exc) from None
     for notice in book.notices:
@@ -179,8 +192,8 @@ def init(
 def check(workbook: Annotated[str, typer.Argument(help="마스터 워크북 / master workbook")] = DEFAULT_WORKBOOK) -> None:
     """워크북을 검사만 합니다 / validate a workbook only."""
     with _guarded():
-        book = _read_workbook(_path(workbook, "WORKBOOK"))
-    typer.echo(f"OK: {len(book.cards)} cards")
+        checked = _read_workbook(_path(workbook, "WORKBOOK"), validate_workbook)  # cards' contents not kept
+    typer.echo(f"OK: {checked.cards} cards")
 
 
 def _latest_month_end(cards: list[model.Card]) -> str:
@@ -310,9 +323,9 @@ def _import_cards(target: Path, existing: bool, paths: list[Path],
     is gone before the merge's result is read back to be checked: never two whole workbooks at once.
     """
     files = _card_files(paths, jobs)
-    head = next(files, None)  # the workers start here, before the workbook is read
     try:
         book = _read_workbook(target) if existing else model.Workbook()  # only a valid workbook is edited
+        head = next(files, None)
         known = {fold(card.id): card for card in book.cards}
         del book
         read = _read_cards(itertools.chain([head] if head else [], files), *identity, known)

@@ -469,14 +469,16 @@ def test_every_command_reading_a_workbook_prints_its_notices(command: str, maste
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from reportgen.readers import workbook as reader
 
-    real = reader.read_workbook
+    def noticing(real: Callable[[Path], object]) -> Callable[[Path], object]:
+        def read(path: Path) -> object:
+            book = real(path)
+            book.notices.append(NOTICE)
+            return book
+        return read
 
-    def noticing(path: Path) -> model.Workbook:
-        book = real(path)
-        book.notices.append(NOTICE)
-        return book
-
-    monkeypatch.setattr(reader, "read_workbook", noticing)
+    # check only validates (its cards' contents are not kept); every other command reads
+    monkeypatch.setattr(reader, "read_workbook", noticing(reader.read_workbook))
+    monkeypatch.setattr(reader, "validate_workbook", noticing(reader.validate_workbook))
     args = {
         "check": ["check", master],
         "build": ["build", master, "-o", tmp_path / "out", "-j", "1"],
@@ -505,3 +507,16 @@ def test_a_hidden_row_is_noticed_not_refused(master: Path, tmp_path: Path) -> No
     assert result.output.rstrip().endswith("OK: 1 cards")
     result = run("build", master, "-o", tmp_path / "out", "-j", "1")
     assert result.exit_code == 0 and "알림 / notice: " in result.output
+
+
+def test_check_validates_without_reading_the_cards_contents(master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check goes through validate_workbook (~3 KB a card held), never the whole read_workbook."""
+    from reportgen.readers import workbook as reader
+
+    def refused(path: Path) -> model.Workbook:
+        raise AssertionError(f"read_workbook({path}) in check")
+
+    monkeypatch.setattr(reader, "read_workbook", refused)
+    result = run("check", master)
+    assert result.exit_code == 0, result.output
+    assert "OK: 1 cards" in result.output
