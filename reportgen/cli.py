@@ -323,9 +323,9 @@ def _import_cards(target: Path, existing: bool, paths: list[Path],
     is gone before the merge's result is read back to be checked: never two whole workbooks at once.
     """
     files = _card_files(paths, jobs)
+    head = next(files, None)  # the workers start here, before the workbook is read
     try:
         book = _read_workbook(target) if existing else model.Workbook()  # only a valid workbook is edited
-        head = next(files, None)
         known = {fold(card.id): card for card in book.cards}
         del book
         read = _read_cards(itertools.chain([head] if head else [], files), *identity, known)

@@ -212,3 +212,24 @@ def test_merge_with_the_replaced_cards_only_writes_what_it_wrote_with_all(tmp_pa
     assert [card.id for card in few] == ["3-3"]
     assert merge_cards(master, new, "m.xlsx", few).data == whole
     assert merge_cards(master, new, "m.xlsx", []).data != whole  # the cards given do matter
+
+
+def test_workers_are_forked_before_the_workbook_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker forked from a process holding the workbook would copy its pages as it runs."""
+    from reportgen import cli
+
+    paths = _card_files(_cards(8), tmp_path / "cards")
+    target = tmp_path / "m.xlsx"
+    target.write_bytes(write_workbook(m.Workbook(cards=_cards(2))))
+    seen = []
+    read = cli._read_workbook
+
+    def reading(path: Path) -> m.Workbook:
+        seen.append(len(multiprocessing.active_children()))
+        return read(path)
+
+    monkeypatch.setattr(cli, "_read_workbook", reading)
+    code, output = _import(*paths, "-o", target, "-j", "2")
+    assert code == 0, output
+    assert seen == [2]
+    assert multiprocessing.active_children() == []
