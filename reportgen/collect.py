@@ -28,12 +28,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_field
 from pathlib import Path
+from typing import TypeVar
 
 from reportgen import model
 from reportgen.diff import ChangeRow, change_rows, diff_cards
 from reportgen.errors import InputError, Problem
 from reportgen.fileio import inside, write_bytes_atomic
-from reportgen.formats import read_card
+from reportgen.formats import read_card, validate_workbook
 from reportgen.model import fold
 from reportgen.readers.workbook import read_workbook
 from reportgen.writers.workbook_edit import MergeResult, merge_cards
@@ -44,6 +45,8 @@ WORKBOOK_SUFFIX = ".xlsx"
 #: in ``history/``: what the last change replaced, so that it can be undone
 UNDO_RECORD = ".undo.json"
 LOCK_NAME = ".master.lock"
+#: what a check read gives (:func:`passes_check`)
+Read = TypeVar("Read")
 #: what `check` found missing or wrong in what a merge made: a reportgen bug, never the user's
 _MERGE_BUG = ("가져온 결과가 검사를 통과하지 못해 워크북을 바꾸지 않았습니다",
               "the workbook after the import would not pass `check`, so it was left as it was",
@@ -71,14 +74,15 @@ def fill_identity(card: model.Card, known: dict[str, model.Card], card_id: str |
     return [name for name, value in (("id", card.id), ("title", card.title)) if not value.strip()]
 
 
-def passes_check(data: bytes, target: str) -> model.Workbook:
+def passes_check(data: bytes, target: str, read: Callable[[Path], Read] = read_workbook) -> Read:
     """``data`` (a workbook about to be written as ``target``) read back by the rules of `check`:
-    the workbook it is; one `check` would reject raises InputError with its problems, naming ``target``."""
+    what ``read`` gives of it (the workbook; :func:`reportgen.formats.validate_workbook`: only its
+    settings and card count); one `check` would reject raises InputError with its problems, naming ``target``."""
     with tempfile.TemporaryDirectory(prefix="reportgen-check-") as folder:
         written = Path(folder) / (Path(target).name or "master.xlsx")
         written.write_bytes(data)
         try:
-            return read_workbook(written)
+            return read(written)
         except InputError as exc:
             raise InputError([replace_field(problem, file=target) for problem in exc.problems]
                              + [Problem(target, "", *_MERGE_BUG)]) from None
@@ -104,11 +108,12 @@ def checked_merge(source: bytes, cards: Sequence[tuple[str, model.Card]], target
 
 def merged(source: bytes, cards: Sequence[tuple[str, model.Card]], target: str,
            previous: Sequence[model.Card] = ()) -> MergeResult:
-    """:func:`checked_merge` for a caller that needs only the merge: the workbook read back to
-    check it is dropped as soon as it passed, so it never lives beside the next one."""
+    """:func:`checked_merge` for a caller that needs only the merge: the result is checked by
+    :func:`reportgen.formats.validate_workbook` (the same problems as `check`, the cards' contents
+    not kept), so no second whole workbook is ever built."""
     result = merge_cards(source, list(cards), target, previous)
     del source
-    passes_check(result.data, target)
+    passes_check(result.data, target, validate_workbook)
     return result
 
 

@@ -233,3 +233,21 @@ def test_workers_are_forked_before_the_workbook_is_read(tmp_path: Path, monkeypa
     assert code == 0, output
     assert seen == [2]
     assert multiprocessing.active_children() == []
+
+
+def test_merged_checks_the_result_without_building_a_workbook(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import's check of its result validates (`check`'s problems) but keeps no cards."""
+    from reportgen.writers.workbook_edit import MergeResult
+
+    def no_read(path: Path) -> m.Workbook:
+        raise AssertionError("read_workbook builds every card")
+
+    monkeypatch.setattr(collect, "read_workbook", no_read)
+    good = write_workbook(m.Workbook(cards=_cards(3)))
+    result = collect.merged(good, [("a.txt", _cards(4)[3])], "m.xlsx", [])
+    assert result.cards == 4 and result.added == [("3-4", "a.txt")]
+    monkeypatch.setattr(collect, "merge_cards", lambda *args: MergeResult(b"not a workbook"))
+    with pytest.raises(collect.InputError) as error:
+        collect.merged(good, [("a.txt", _cards(4)[3])], "m.xlsx", [])
+    assert all(problem.file == "m.xlsx" for problem in error.value.problems)
+    assert "the workbook after the import would not pass `check`" in str(error.value)
