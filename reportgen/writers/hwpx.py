@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -153,7 +153,15 @@ class Template:
 
 def load_template(options: WriterOptions | None = None) -> Template:
     """``card.hwpx`` and ``hwpx/styles.json`` (the office's copies when ``options`` names a folder), read once."""
+    if options is None or options.templates is None:
+        return _packaged()
     return _load(template_path("card.hwpx", options), template_path("hwpx/styles.json", options))
+
+
+@cache
+def _packaged() -> Template:
+    """The packaged template (no paths to make and hash per card)."""
+    return _load(template_path("card.hwpx"), template_path("hwpx/styles.json"))
 
 
 @cache
@@ -170,14 +178,14 @@ def _load(package_path: Path, styles_path: Path) -> Template:
 class Cell:
     """One table cell as drawn: its lines (one paragraph each), place, spans and look."""
 
-    lines: list[str]
+    lines: Sequence[str]
     row: int
     col: int
     row_span: int = 1
     col_span: int = 1
     label: bool = False
     left: bool = False
-    shapes: list[tuple[str, str]] = field(default_factory=list)  # (para, char) per line, if not the default
+    shapes: Sequence[tuple[str, str]] = ()  # (para, char) per line, if not the default
 
 
 #: What the HWP writer needs of a drawn paragraph: (id, paragraph shape, character shape, escaped text,
@@ -401,9 +409,10 @@ class Section:
         bodies: list[str] = [""] * len(cells)
         needs: list[int] = [0] * len(cells)
         plans: list[tuple[PlanParagraph, ...]] = [()] * len(cells)
+        body = self._cell_body
         for row_cells in by_row:
             for i in row_cells:
-                bodies[i], needs[i], plans[i] = self._cell_body(cells[i], cell_widths[i])
+                bodies[i], needs[i], plans[i] = body(cells[i], cell_widths[i])
         heights = spread_heights(cells, needs, rows)
         xml = [
             opening,
@@ -457,9 +466,9 @@ class Section:
             else:
                 body, line = printed(text), line_text(text)
             size, left, spacing = _METRICS.get(shape) or _metrics(*shape)
-            room = max(1.0, (width - left) / size)
-            lines_needed = 1 if fits(line, room) else _wrapped(line, room)
-            total += lines_needed * size * spacing // 100
+            room = (width - left) / size
+            total += (size * spacing // 100 if fits(line, room if room > 1.0 else 1.0)
+                      else _wrapped(line, max(1.0, room)) * size * spacing // 100)
             pid = next(ids)
             if planning:
                 plan.append((pid, shape[0], shape[1], body, False, ""))
@@ -467,7 +476,9 @@ class Section:
             xml.append(f'<hp:p id="{pid}"{tags}<hp:t>{body if body.isascii() else wire(body)}</hp:t></hp:run></hp:p>'
                        if body
                        else f'<hp:p id="{pid}"{tags}<hp:t/></hp:run></hp:p>')
-        return "".join(xml), total, tuple(plan)
+        if len(xml) == 1:
+            return xml[0], total, tuple(plan) if planning else ()
+        return "".join(xml), total, tuple(plan) if planning else ()
 
     def _paragraph_open(self, para: str, plan: list[PlanParagraph]) -> str:
         """A paragraph's opening tag and page setup (when it is the first), its plan (no text) added to ``plan``."""
@@ -699,13 +710,24 @@ def _cell_look(table: d.Table, cell: d.Cell, col: int) -> bool:
     return table.style == d.STYLE_FIELDS or (table.style == d.STYLE_FIGURES and col == 0)
 
 
+def _plain_grid(table: d.Table, columns: int) -> bool:
+    """Whether every row of ``table`` holds ``columns`` cells and no cell spans."""
+    for row in table.rows:
+        if len(row.cells) != columns:
+            return False
+        for item in row.cells:
+            if item.rowspan != 1 or item.colspan != 1:
+                return False
+    return True
+
+
 def table_cells(table: d.Table) -> list[Cell]:
     """The table's cells placed on its grid by :func:`reportgen.document.cell_places` (spans end at the
     table's edges; a place no cell covers gets an empty cell)."""
     columns, rows = len(table.shares), len(table.rows)
-    if all(len(row.cells) == columns and all(c.rowspan == c.colspan == 1 for c in row.cells) for row in table.rows):
+    if _plain_grid(table, columns):
         fields, figures = table.style == d.STYLE_FIELDS, table.style == d.STYLE_FIGURES
-        return [Cell(list(item.lines), r, col, 1, 1, item.label, not item.label and (fields or figures and col == 0))
+        return [Cell(item.lines, r, col, 1, 1, item.label, not item.label and (fields or figures and col == 0))
                 for r, row in enumerate(table.rows) for col, item in enumerate(row.cells)]
     covered: set[tuple[int, int]] = set()
     cells: list[Cell] = []
@@ -715,8 +737,8 @@ def table_cells(table: d.Table) -> list[Cell]:
                             f"{columns} columns: {' '.join(item.lines)}")
         span_c, span_r = min(item.colspan, columns - col), min(item.rowspan, rows - r)
         covered.update((r + i, col + j) for i in range(span_r) for j in range(span_c))
-        cells.append(Cell(list(item.lines), r, col, span_r, span_c, item.label, _cell_look(table, item, col)))
-    cells += [Cell([], r, c) for r in range(rows) for c in range(columns) if (r, c) not in covered]
+        cells.append(Cell(item.lines, r, col, span_r, span_c, item.label, _cell_look(table, item, col)))
+    cells += [Cell((), r, c) for r in range(rows) for c in range(columns) if (r, c) not in covered]
     cells.sort(key=lambda c: (c.row, c.col))
     return cells
 
