@@ -285,7 +285,7 @@ def test_table_cells_place_spans_clip_them_at_the_edges_and_fill_gaps() -> None:
     table = d.Table((d.Row((d.cell("a", rowspan=5), d.cell("b", colspan=3))),  # a runs past the last row
                      d.Row((d.cell("c"),)),  # c next to a; column 2 is left empty
                      d.Row((d.cell("e"), d.cell("f")))), (300, 300, 400))
-    cells = [(c.row, c.col, c.row_span, c.col_span, c.lines) for c in hwpx_writer.table_cells(table)]
+    cells = [(c.row, c.col, c.row_span, c.col_span, list(c.lines)) for c in hwpx_writer.table_cells(table)]
     assert cells == [(0, 0, 3, 1, ["a"]), (0, 1, 1, 2, ["b"]),  # b's third column is past the grid
                      (1, 1, 1, 1, ["c"]), (1, 2, 1, 1, []),
                      (2, 1, 1, 1, ["e"]), (2, 2, 1, 1, ["f"])]
