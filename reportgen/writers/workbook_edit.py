@@ -148,7 +148,9 @@ def merge_cards(xlsx: bytes, cards: Sequence[tuple[str, m.Card]], workbook: str 
     The workbook should be valid (``read_workbook``): this function checks only
     what it needs. Raises InputError (see the module docstring), never CardError.
 
-    ``previous``: the workbook's cards as read (``read_workbook(WORKBOOK).cards``). With
+    ``previous``: the workbook's cards as read (``read_workbook(WORKBOOK).cards``); only those
+    of the 관리번호 of ``cards`` are used (:func:`reportgen.collect.replaced_cards` keeps just
+    those, so that the caller need not hold the whole workbook). With
     them a replaced card's rows are matched line by line: lines that stay keep their
     rows — the office's cells, comments, heights — and only the lines that changed,
     came or went are edited. Without them the new rows take the old rows' places in order.
