@@ -574,3 +574,34 @@ def test_fits_by_hand() -> None:
     assert fits("가나다 라마바", 6.3) and not fits("가나다 라마바", 6.29)  # 6 + 0.3: its bound 7.5 is not below
     assert fits("ab cd", 2.3) and not fits("ab cd", 2.29)  # ASCII measured: 4 × 0.5 + 0.3
     assert fits("가나", 3.0)  # 2 characters × 1.5 <= 3: short enough not to measure
+
+
+@pytest.mark.parametrize("style", ["", "fields", "figures"])
+@pytest.mark.parametrize("planning", [True, False])
+def test_grid_table_draws_what_table_draws_of_its_cells(style: str, planning: bool) -> None:
+    """A table with no spans is drawn row by row from the document's cells (grid_table): the same XML
+    and plan as Section.table draws of table_cells (labels, left-aligned values, two-line cells, a
+    header row, a wrapped line that makes its row higher, a table that may split rows)."""
+    from reportgen import document as d
+    from reportgen.writers import hwpx
+
+    table = d.Table((d.Row((d.cell("구분", label=True), d.cell("값", label=True), d.cell("비고", label=True))),
+                     d.Row((d.cell("첫째"), d.Cell(("두 줄", "둘째 줄")), d.cell("가나다라 " * 12))),
+                     d.Row((d.cell("a&b"), d.cell(""), d.cell("1,234"))), d.Row((d.cell("x"), d.cell("y"), d.cell("z")),
+                                                                                    keep=False)),
+                    (200, 300, 500), header_rows=1, style=style, align="center")
+    assert hwpx._plain_grid(table, 3)
+    style_ = hwpx.load_template()
+    drawn = []
+    for grid in (True, False):
+        section = hwpx.Section(style_, planning=planning)
+        section.paragraph("앞", "free")
+        widths = hwpx.table_widths(table, section.text_width)
+        if grid:
+            section.grid_table(table, widths, "anchor", keep_rows=False)
+        else:
+            section.table(hwpx.table_cells(table), widths, "anchor", header_rows=1, keep_rows=False, align="center")
+        drawn.append((section.xml(), repr(section.plan).replace("lines=[", "lines=(")))
+    assert drawn[0] == drawn[1]
+    heights = [int(s.get("height")) for s in etree.fromstring(drawn[0][0]).iter(f"{HP}cellSz")]
+    assert heights[3] > 1782 and heights[3:6] == [heights[3]] * 3  # the wrapped line's row, every cell as high

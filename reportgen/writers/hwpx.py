@@ -396,7 +396,7 @@ class Section:
         ``keep_rows``: a row moves whole to the next page (Hangul's 셀 단위로 나눔,
         ``pageBreak="TABLE"``) instead of being cut; the first ``header_rows`` repeat.
         Each cell's paragraphs and the height they need come from one pass over its lines
-        (:meth:`_cell_body`); the row heights from those needs (:func:`spread_heights`).
+        (:meth:`_lines_body`); the row heights from those needs (:func:`spread_heights`).
         """
         rows = max(c.row + c.row_span for c in cells)
         by_row: list[list[int]] = [[] for _ in range(rows)]
@@ -409,23 +409,15 @@ class Section:
         bodies: list[str] = [""] * len(cells)
         needs: list[int] = [0] * len(cells)
         plans: list[tuple[PlanParagraph, ...]] = [()] * len(cells)
-        body = self._cell_body
+        body = self._lines_body
         for row_cells in by_row:
             for i in row_cells:
-                bodies[i], needs[i], plans[i] = body(cells[i], cell_widths[i])
+                cell = cells[i]
+                bodies[i], needs[i], plans[i] = body(
+                    cell.lines, cell.shapes, _CELL_SHAPES[(1 if cell.left else 0) + (2 if cell.label else 0)],
+                    cell_widths[i])
         heights = spread_heights(cells, needs, rows)
-        xml = [
-            opening,
-            f'{self.tags.run["body"]}'
-            f'<hp:tbl id="{tid}" zOrder="0" numberingType="TABLE" textWrap="TOP_AND_BOTTOM" '
-            'textFlow="BOTH_SIDES" lock="0" dropcapstyle="None" '
-            f'pageBreak="{"TABLE" if keep_rows else "CELL"}" repeatHeader="{1 if header_rows else 0}" '
-            f'rowCnt="{rows}" colCnt="{len(widths)}" cellSpacing="0" '
-            f'borderFillIDRef="{self.style.border[border]}" noAdjust="0">'
-            f'<hp:sz width="{sum(widths)}" widthRelTo="ABSOLUTE" height="{sum(heights)}" '
-            'heightRelTo="ABSOLUTE" protect="0"/>',
-            _table_pos(align, offset),
-        ]
+        xml = [opening, self._table_head(tid, widths, heights, border, header_rows, keep_rows, align, offset)]
         planned: list[PlanCell] | None = [] if self.planning else None
         fills = self.tags.fill
         for row, row_cells in enumerate(by_row):
@@ -449,16 +441,73 @@ class Section:
             self.plan.append(PlanTable(anchor_plan[0], tid, rows, tuple(widths), sum(heights), border, header_rows,
                                        keep_rows, align, offset, tuple(planned)))
 
-    def _cell_body(self, cell: Cell, width: int) -> tuple[str, int, tuple[PlanParagraph, ...]]:
-        """A cell's paragraphs (as :meth:`_paragraph` draws them: inside a table no paragraph carries the
-        page setup or a page break, which its anchor paragraph took), the height they need (as
-        :func:`cell_height` works it out) and their plan (empty when not planning)."""
+    def grid_table(self, table: d.Table, widths: list[int], anchor: str, *, keep_rows: bool) -> None:
+        """A table whose every row holds one cell a column and no cell spans (:func:`_plain_grid`), drawn
+        row by row from the document's cells: the XML and plan :meth:`table` draws of
+        :func:`table_cells` (a row is as high as its highest cell; no cell objects unless planning)."""
+        fields, figures = table.style == d.STYLE_FIELDS, table.style == d.STYLE_FIGURES
+        header_rows, fills, body = table.header_rows, self.tags.fill, self._lines_body
+        tid = next(self.ids)
+        anchor_plan: list[PlanParagraph] = []
+        opening = self._paragraph_open(anchor, anchor_plan)
+        planned: list[PlanCell] | None = [] if self.planning else None
+        rows_xml: list[str] = []
+        heights: list[int] = []
+        for r, row in enumerate(table.rows):
+            height, drawn = ROW_HEIGHT, []
+            for col, item in enumerate(row.cells):
+                left = not item.label and (fields or figures and col == 0)
+                xml, need, plan = body(item.lines, (), _CELL_SHAPES[(1 if left else 0) + (2 if item.label else 0)],
+                                       widths[col])
+                height = need if need > height else height
+                drawn.append((xml, plan, left))
+            heights.append(height)
+            header = int(r < header_rows)
+            parts = ["<hp:tr>"]
+            for col, (item, (xml, plan, left)) in enumerate(zip(row.cells, drawn, strict=True)):
+                fill = "label" if item.label else "cell"
+                if planned is not None:
+                    planned.append(PlanCell(Cell(item.lines, r, col, 1, 1, item.label, left), widths[col], height,
+                                            fill, bool(header), plan))
+                parts.append(
+                    f'<hp:tc name="" header="{header}{fills[fill]}{xml}</hp:subList>'
+                    f'<hp:cellAddr colAddr="{col}" rowAddr="{r}"/><hp:cellSpan colSpan="1" rowSpan="1"/>'
+                    f'<hp:cellSz width="{widths[col]}" height="{height}"/>{_CELL_MARGIN}</hp:tc>')
+            parts.append("</hp:tr>")
+            rows_xml.append("".join(parts))
+        head = self._table_head(tid, widths, heights, "cell", header_rows, keep_rows, table.align, 0)
+        self.parts.append(f'{opening}{head}{"".join(rows_xml)}</hp:tbl><hp:t/></hp:run></hp:p>')
+        if planned is not None:
+            self.plan.append(PlanTable(anchor_plan[0], tid, len(heights), tuple(widths), sum(heights), "cell",
+                                       header_rows, keep_rows, table.align, 0, tuple(planned)))
+
+    def _table_head(self, tid: int, widths: list[int], heights: list[int], border: str, header_rows: int,
+                    keep_rows: bool, align: str, offset: int) -> str:
+        """A table's run and ``hp:tbl`` opening, its size and place (before its rows)."""
+        return (
+            f'{self.tags.run["body"]}'
+            f'<hp:tbl id="{tid}" zOrder="0" numberingType="TABLE" textWrap="TOP_AND_BOTTOM" '
+            'textFlow="BOTH_SIDES" lock="0" dropcapstyle="None" '
+            f'pageBreak="{"TABLE" if keep_rows else "CELL"}" repeatHeader="{1 if header_rows else 0}" '
+            f'rowCnt="{len(heights)}" colCnt="{len(widths)}" cellSpacing="0" '
+            f'borderFillIDRef="{self.style.border[border]}" noAdjust="0">'
+            f'<hp:sz width="{sum(widths)}" widthRelTo="ABSOLUTE" height="{sum(heights)}" '
+            'heightRelTo="ABSOLUTE" protect="0"/>'
+            f'{_table_pos(align, offset)}'
+        )
+
+    def _lines_body(self, lines: Sequence[str], shapes: Sequence[tuple[str, str]], default: tuple[str, str],
+                    width: int) -> tuple[str, int, tuple[PlanParagraph, ...]]:
+        """A cell's paragraphs, one a line in its ``shapes`` (or all in ``default``), as :meth:`_paragraph`
+        draws them (inside a table no paragraph carries the page setup or a page break, which its anchor
+        paragraph took), the height they need in ``width`` (as :func:`cell_height` works it out) and
+        their plan (empty when not planning)."""
         ids, opening, planning = self.ids, self.tags.opening, self.planning
-        lines = cell.lines or _NO_LINES
-        if cell.shapes:
-            pairs: Iterable[tuple[str, tuple[str, str]]] = zip(lines, cell.shapes, strict=True)
+        lines = lines or _NO_LINES
+        if shapes:
+            pairs: Iterable[tuple[str, tuple[str, str]]] = zip(lines, shapes, strict=True)
         else:
-            pairs = zip(lines, repeat(_CELL_SHAPES[(1 if cell.left else 0) + (2 if cell.label else 0)]))
+            pairs = zip(lines, repeat(default))
         total, xml, plan = CELL_PADDING[1] + 200, [], []
         for text, shape in pairs:
             if _NOT_PLAIN.search(text) is None:
@@ -749,8 +798,12 @@ def _table(section: Section, table: d.Table) -> None:
     if table.caption:
         section.paragraph(table.caption, "caption", "group")
     anchor = "anchor_keep" if table.notes else "anchor"
-    section.table(table_cells(table), table_widths(table, section.text_width), anchor,
-                  header_rows=table.header_rows, keep_rows=all(row.keep for row in table.rows), align=table.align)
+    widths, keep_rows = table_widths(table, section.text_width), all(row.keep for row in table.rows)
+    if _plain_grid(table, len(table.shares)):
+        section.grid_table(table, widths, anchor, keep_rows=keep_rows)
+    else:
+        section.table(table_cells(table), widths, anchor, header_rows=table.header_rows, keep_rows=keep_rows,
+                      align=table.align)
     for index, note in enumerate(table.notes):
         section.paragraph(note, "note" if index < len(table.notes) - 1 else "note_end", "detail")
 
