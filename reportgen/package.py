@@ -236,8 +236,9 @@ def card_section(card: m.Card) -> tuple[Section, Failure | None]:
     return Section(blocks, name=card.id), None
 
 
-def package_contents(book: m.Workbook, as_of: dt.date | None) -> PackageContents:
-    """The cards as of the 기준일, the 총괄표, the cover and each card's pages."""
+def package_contents(book: m.Workbook, as_of: dt.date | None, pages: bool = True) -> PackageContents:
+    """The cards as of the 기준일, the 총괄표, the cover and (``pages``; else :func:`with_card_pages`
+    adds them when needed) each card's pages."""
     views = []
     for card in book.cards:
         view = as_of_view(card, as_of)
@@ -250,7 +251,16 @@ def package_contents(book: m.Workbook, as_of: dt.date | None) -> PackageContents
     cover = Cover(settings.agency, report_title(settings),
                   f"{L_AS_OF}: {date_text(as_of)}" if as_of else "", f"{L_CARD_COUNT} {len(views)}건")
     contents = PackageContents(shown, cover, summarize(shown), as_of)
-    for card in views:
+    return with_card_pages(contents) if pages else contents
+
+
+def with_card_pages(contents: PackageContents) -> PackageContents:
+    """``contents`` with each card's pages (and the failures of the cards that cannot be drawn),
+    once: the pages are most of what the package holds per card, and only the combined documents
+    and the PDF need them."""
+    if len(contents.cards) == len(contents.book.cards):
+        return contents
+    for card in contents.book.cards:
         section, failure = card_section(card)
         contents.cards.append(section)
         if failure is not None:
@@ -687,7 +697,7 @@ def pack_combined(contents: PackageContents, pages: Sequence[int] | None, packin
     """The package document as DOCX, HWPX and XLSX into ``packing``; the formats ``beside`` are
     made in a process of their own (:func:`combined_beside`) while this one makes the others."""
     if not beside:
-        doc = package_document(contents, pages)
+        doc = package_document(with_card_pages(contents), pages)
         add_combined(contents, {name: render_combined(doc, name, options) for name in COMBINED_FORMATS}, packing)
         return
     with combined_beside(contents, pages, beside, options) as take:
@@ -724,7 +734,7 @@ def combined_beside(contents: PackageContents, pages: Sequence[int] | None, form
         process.start()
     writer.close()
     try:
-        yield functools.partial(_take_combined, reader)
+        yield functools.partial(_take_combined, reader, contents)
     finally:
         reader.close()
         if process.is_alive():
@@ -732,8 +742,9 @@ def combined_beside(contents: PackageContents, pages: Sequence[int] | None, form
         process.join()
 
 
-def _take_combined(reader: Connection) -> dict[str, Rendered]:
-    """What the combined process made, by format."""
+def _take_combined(reader: Connection, contents: PackageContents) -> dict[str, Rendered]:
+    """What the combined process made, by format (the failures of the cards it could not draw
+    go into ``contents``, as :func:`with_card_pages` would have put them)."""
     made: dict[str, Rendered] = {}
     while True:
         try:
@@ -741,6 +752,7 @@ def _take_combined(reader: Connection) -> dict[str, Rendered]:
         except EOFError:
             raise WorkerLost from None
         if kind == "done":
+            contents.failures += value  # the cards that cannot be drawn, found there
             return made
         if kind == "error":
             raise value
@@ -749,8 +761,9 @@ def _take_combined(reader: Connection) -> dict[str, Rendered]:
 
 def _combined_child(writer: Connection, contents: PackageContents, pages: Sequence[int] | None,
                     formats: tuple[str, ...], options: WriterOptions | None, main_pid: int) -> None:
-    """The combined process (:func:`combined_beside`): sends (``made``, format, Rendered) for each
-    format, then (``done``, "", None); what it raises as (``error``, "", the exception)."""
+    """The combined process (:func:`combined_beside`): adds the card pages when they are not there
+    yet, sends (``made``, format, Rendered) for each format, then (``done``, "", the failures of
+    the cards it could not draw); what it raises as (``error``, "", the exception)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -758,10 +771,11 @@ def _combined_child(writer: Connection, contents: PackageContents, pages: Sequen
     if not die_with_parent(main_pid, signal.SIGTERM):
         os._exit(128 + signal.SIGTERM)
     try:
-        doc = package_document(contents, pages)
+        drawn = len(contents.failures)
+        doc = package_document(with_card_pages(contents), pages)
         for name in formats:
             writer.send(("made", name, render_combined(doc, name, options)))
-        writer.send(("done", "", None))
+        writer.send(("done", "", contents.failures[drawn:]))
     except BaseException as exc:  # noqa: BLE001 - handed to the main process, which raises it
         with contextlib.suppress(BaseException):
             writer.send(("error", "", exc))
@@ -833,10 +847,10 @@ def packed(spool: ZipSpool, folder: str, book: m.Workbook, day: dt.date | None, 
            jobs: int, step: Callable[[str], None], options: WriterOptions | None) -> PackageResult:
     """Everything of the package into ``spool``, manifest.json and the notes last; the result
     without ``data`` (the caller writes the zip out of the spool)."""
-    contents = package_contents(book, day)
+    why = pdf.missing() if soffice else NOT_ASKED
+    contents = package_contents(book, day, pages=not why or jobs <= 1)  # else the combined process draws them
     packing, notes_out = Packing(spool, folder), []
     with stop_on_termination():  # SIGTERM, SIGHUP: stop as on Ctrl-C, workers and LibreOffice ended
-        why = pdf.missing() if soffice else NOT_ASKED
         if why:
             without_pdf(contents, packing, jobs, step, options)
             notes_out += [why, NO_PAGE_NUMBERS]
