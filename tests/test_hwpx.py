@@ -605,3 +605,22 @@ def test_grid_table_draws_what_table_draws_of_its_cells(style: str, planning: bo
     assert drawn[0] == drawn[1]
     heights = [int(s.get("height")) for s in etree.fromstring(drawn[0][0]).iter(f"{HP}cellSz")]
     assert heights[3] > 1782 and heights[3:6] == [heights[3]] * 3  # the wrapped line's row, every cell as high
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(st.sampled_from("a 가&<>\t\x1f\x7f\u3000\u00a0\u200b\u2028\ufffe\uffff\ud800é😀"), max_size=8))
+def test_plain_is_the_escape_search_finding_nothing(text: str) -> None:
+    """plain() (isprintable and no & < >, else the search) = the search of what printed() must change
+    finding nothing; line_text's fast check likewise."""
+    from reportgen.writers.hwpx import _NOT_PLAIN, line_text, plain
+    from reportgen.xmltext import one_line
+
+    assert plain(text) == (_NOT_PLAIN.search(text) is None)
+    assert line_text(text) == one_line(text)
+
+
+def test_plain_by_hand() -> None:
+    from reportgen.writers.hwpx import plain
+
+    assert plain("가 나 (a)") and plain("\u3000가")  # an ideographic space is not printable, and plain
+    assert not plain("a&b") and not plain("탭\t") and not plain("\ufffe") and not plain("<")

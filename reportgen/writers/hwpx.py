@@ -341,7 +341,7 @@ class Section:
             self.parts.append(self._paragraph(text, para, char, self.plan if self.planning else None))
             return
         pid = next(self.ids)
-        body = text.strip() if _NOT_PLAIN.search(text) is None else printed(text)
+        body = text.strip() if plain(text) else printed(text)
         if self.planning:
             self.plan.append((pid, para, char, body, False, ""))
         opening = self.tags.opening.get((para, char)) or self.tags.open_plain((para, char))
@@ -510,7 +510,7 @@ class Section:
             pairs = zip(lines, repeat(default))
         total, xml, plan = CELL_PADDING[1] + 200, [], []
         for text, shape in pairs:
-            if _NOT_PLAIN.search(text) is None:
+            if plain(text):
                 body = line = text.strip()
             else:
                 body, line = printed(text), line_text(text)
@@ -570,17 +570,26 @@ def wire(text: str) -> str:
     return text.encode().decode("latin-1")
 
 
+def plain(text: str) -> bool:
+    """Whether :data:`_NOT_PLAIN` finds nothing in ``text``, told fast for most text: a printable text
+    (``str.isprintable``: no control character, surrogate or non-character) with no ``& < >``; the
+    rest (a tab, an ideographic space, …) is searched."""
+    if text.isprintable():
+        return "&" not in text and "<" not in text and ">" not in text
+    return _NOT_PLAIN.search(text) is None
+
+
 def printed(text: str) -> str:
     """A line of text for an ``hp:t``: :func:`reportgen.xmltext.one_line`, then escaped (in one pass over
     what XML cannot hold); plain text (most of it) is only trimmed."""
-    if _NOT_PLAIN.search(text) is None:
+    if plain(text):
         return text.strip()
     return escape(text.replace("\t", " ").replace("\r", " ").replace("\n", " ")).strip()
 
 
 def line_text(text: str) -> str:
     """:func:`reportgen.xmltext.one_line`, with plain text (most of it) only trimmed."""
-    return text.strip() if _NOT_ONE_LINE.search(text) is None else one_line(text)
+    return text.strip() if text.isprintable() or _NOT_ONE_LINE.search(text) is None else one_line(text)
 
 
 #: a cell with no lines draws one empty paragraph
