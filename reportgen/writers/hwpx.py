@@ -341,7 +341,8 @@ class Section:
             self.parts.append(self._paragraph(text, para, char, self.plan if self.planning else None))
             return
         pid = next(self.ids)
-        body = text.strip() if plain(text) else printed(text)
+        body = (text.strip() if text.isprintable() and "&" not in text and "<" not in text and ">" not in text
+                else printed(text))  # plain(text) inlined
         if self.planning:
             self.plan.append((pid, para, char, body, False, ""))
         opening = self.tags.opening.get((para, char)) or self.tags.open_plain((para, char))
@@ -510,7 +511,7 @@ class Section:
             pairs = zip(lines, repeat(default))
         total, xml, plan = CELL_PADDING[1] + 200, [], []
         for text, shape in pairs:
-            if plain(text):
+            if (text.isprintable() and "&" not in text and "<" not in text and ">" not in text) or plain(text):
                 body = line = text.strip()
             else:
                 body, line = printed(text), line_text(text)
@@ -664,6 +665,10 @@ def _wrapped(text: str, room: float) -> int:
             width = 0.5 * ascii_ + 0.6 * (size - ascii_ - wide) + wide
         if used >= 0 and used + _SPACE + width <= room:
             used += _SPACE + width
+            continue
+        if width < room:  # a new line it fits on (divmod would give 0 and the width)
+            lines += 1
+            used = width
             continue
         full, rest = divmod(width, room)
         lines += 1 + int(full) - (1 if full and not rest else 0)
