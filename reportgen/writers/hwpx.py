@@ -806,7 +806,8 @@ def table_cells(table: d.Table) -> list[Cell]:
     return cells
 
 
-def _table(section: Section, table: d.Table) -> None:
+def _table(section: Section, table: d.Table, _doc: d.Document | None = None,
+           _images: list[BinaryItem] | None = None) -> None:
     if not table.rows:
         return
     if table.caption:
@@ -822,14 +823,16 @@ def _table(section: Section, table: d.Table) -> None:
         section.paragraph(note, "note" if index < len(table.notes) - 1 else "note_end", "detail")
 
 
-def _box(section: Section, box: d.Box) -> None:
+def _box(section: Section, box: d.Box, _doc: d.Document | None = None,
+         _images: list[BinaryItem] | None = None) -> None:
     lines = [box.title] + [bullet_text(line.marker, line.text) for line in box.lines]
     shapes = [("box_title", "group")] + [("box_line", "body")] * len(box.lines)
     width = section.text_width - BOX_INDENT
     section.table([Cell(lines, 0, 0, shapes=shapes)], [width], "box_anchor", border="box", offset=BOX_INDENT)
 
 
-def _dated(section: Section, line: d.DatedLine) -> None:
+def _dated(section: Section, line: d.DatedLine, _doc: d.Document | None = None,
+           _images: list[BinaryItem] | None = None) -> None:
     section.paragraph(dated_text(line), "level1")
     for detail in line.details:
         section.paragraph(bullet_text(detail.marker, detail.text), *paragraph_shape(detail))
@@ -899,9 +902,8 @@ def _image(section: Section, image: d.Image, images: list[BinaryItem]) -> None:
 
 
 _DRAW.update({
-    d.Paragraph: _paragraph_block, d.Table: lambda section, block, _doc, _images: _table(section, block),
-    d.Heading: _heading, d.DatedLine: lambda section, block, _doc, _images: _dated(section, block),
-    d.Title: _title, d.Box: lambda section, block, _doc, _images: _box(section, block), d.PageBreak: _page_break,
+    d.Paragraph: _paragraph_block, d.Table: _table, d.Heading: _heading, d.DatedLine: _dated,
+    d.Title: _title, d.Box: _box, d.PageBreak: _page_break,
     d.TableOfContents: lambda section, block, doc, _images: _contents(section, block, doc),
     d.Image: lambda section, block, _doc, images: _image(section, block, images),
 })
@@ -985,7 +987,7 @@ def block_lines(block: d.Block) -> Iterator[str]:
         yield block.title
         yield from (bullet_text(p.marker, p.text) for p in block.lines)
     elif isinstance(block, d.Table):
-        yield from (" ".join(" ".join(c.lines) for c in row.cells) for row in block.rows)
+        yield from [" ".join([" ".join(c.lines) for c in row.cells]) for row in block.rows]
         yield from block.notes
     elif isinstance(block, d.TableOfContents):
         yield block.title
@@ -999,7 +1001,7 @@ def preview_text(doc: d.Document) -> bytes:
     lines, size = [], 0
     for block in d.walk(doc.blocks):
         for line in block_lines(block):
-            text = line_text(line)
+            text = line.strip() if line.isprintable() else line_text(line)
             if text:
                 lines.append(text)
                 size += len(text) + 2
