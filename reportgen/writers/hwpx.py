@@ -810,11 +810,18 @@ def table_cells(table: d.Table) -> list[Cell]:
             raise CardError(f"표의 칸이 열({columns}개)보다 많습니다 / a table row has more cells than its "
                             f"{columns} columns: {' '.join(item.lines)}")
         span_c, span_r = min(item.colspan, columns - col), min(item.rowspan, rows - r)
-        covered.update((r + i, col + j) for i in range(span_r) for j in range(span_c))
+        if span_c == span_r == 1:
+            covered.add((r, col))
+        else:
+            covered.update((r + i, col + j) for i in range(span_r) for j in range(span_c))
         cells.append(Cell(item.lines, r, col, span_r, span_c, item.label, _cell_look(table, item, col)))
     cells += [Cell((), r, c) for r in range(rows) for c in range(columns) if (r, c) not in covered]
-    cells.sort(key=lambda c: (c.row, c.col))
+    cells.sort(key=_place)
     return cells
+
+
+def _place(cell: Cell) -> tuple[int, int]:
+    return cell.row, cell.col
 
 
 def _table(section: Section, table: d.Table, _doc: d.Document | None = None,
