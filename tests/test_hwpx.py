@@ -574,6 +574,8 @@ def test_fits_by_hand() -> None:
     assert fits("가나다 라마바", 6.3) and not fits("가나다 라마바", 6.29)  # 6 + 0.3: its bound 7.5 is not below
     assert fits("ab cd", 2.3) and not fits("ab cd", 2.29)  # ASCII measured: 4 × 0.5 + 0.3
     assert fits("가나", 3.0)  # 2 characters × 1.5 <= 3: short enough not to measure
+    assert not fits("가나다라 " * 6, 10.98)  # 25.8 ems: its lower bound (0.5 × 30 − 0.2 × 6 + 0.1 × 48) is wider
+    assert fits("éé", 1.2) and not fits("éé", 1.19)  # Latin 0.6 each: the lower bound is the width
 
 
 @pytest.mark.parametrize("style", ["", "fields", "figures"])

@@ -639,7 +639,8 @@ def fits(text: str, room: float) -> bool:
     """``text_width(text) <= room``, mostly told without the exact measure (its ASCII count costs most):
     a short line (:data:`_WIDEST`), an ASCII line (measured as :func:`text_width` does), or a line whose
     upper bound fits. With ``x`` UTF-8 bytes beyond one a character (1 for Latin, 2 for Hangul, 3 for a
-    4-byte one), the width is ``0.5 n − 0.2 spaces + 0.25 x + 0.15 (n4 − n2)`` ≤ ``… + 0.3 x``."""
+    4-byte one), the width is ``0.5 n − 0.2 spaces + 0.25 x + 0.15 (n4 − n2)``: at most ``… + 0.3 x``,
+    at least ``… + 0.1 x`` (a line wider than that wraps without the measure either)."""
     size = len(text)
     if size * _WIDEST <= room:
         return True
@@ -647,8 +648,11 @@ def fits(text: str, room: float) -> bool:
     if text.isascii():
         return 0.5 * size - (0.5 - _SPACE) * spaces <= room
     extra = len(text.encode("utf-8", "surrogatepass")) - size
-    if 0.5 * size - (0.5 - _SPACE) * spaces + 0.3 * extra < room - _SLACK:
+    base = 0.5 * size - (0.5 - _SPACE) * spaces
+    if base + 0.3 * extra < room - _SLACK:
         return True
+    if base + 0.1 * extra > room + _SLACK:  # at least this wide (n2 <= x): it wraps
+        return False
     return text_width(text) <= room
 
 
