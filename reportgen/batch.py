@@ -48,6 +48,7 @@ from reportgen.fileio import (
     card_filename,
     inside,
     safe_filename,
+    stop_signals_held,
     write_chunks_atomic,
     write_files_atomic,
 )
@@ -277,7 +278,7 @@ class _Flusher:
     is under way, so every file is whole or as it was and no temp file is left."""
 
     def __init__(self) -> None:
-        self._thread: threading.Thread | None = None
+        self._done: threading.Event | None = None  # set once the flush at hand has ended
         self._blocked: set[str] = set()
         self._error: BaseException | None = None
 
@@ -289,14 +290,17 @@ class _Flusher:
 
     def start(self, items: list[tuple[Path, bytes]]) -> None:
         """Write ``items`` (:func:`_flush`) in the background; call :meth:`wait` first."""
-        self._thread = threading.Thread(target=self._run, args=(items,), name="reportgen-flush", daemon=True)
-        self._thread.start()
+        self._done = threading.Event()
+        thread = threading.Thread(target=self._run, args=(items, self._done), name="reportgen-flush", daemon=True)
+        start_without_stop_signals(thread)
 
-    def _run(self, items: list[tuple[Path, bytes]]) -> None:
+    def _run(self, items: list[tuple[Path, bytes]], done: threading.Event) -> None:
         try:
             self._blocked = _flush(items)
         except BaseException as exc:  # noqa: BLE001 - handed to wait(), in the thread that renders
             self._error = exc
+        finally:
+            done.set()
 
     def wait(self) -> set[str]:
         """Wait for the flush at hand; the paths it skipped (a folder in the way), or its error."""
@@ -308,14 +312,16 @@ class _Flusher:
         return blocked
 
     def _join(self) -> None:
-        """Wait for the thread to end, even through a stop signal (raised again once it has)."""
+        """Wait for the flush to end, even through a stop signal (raised again once it has). An
+        event, not ``Thread.join``: a join cut short by a signal may take the thread for ended
+        while it still writes (CPython bpo-45274)."""
         stop: BaseException | None = None
-        while self._thread is not None and self._thread.is_alive():
+        while self._done is not None and not self._done.is_set():
             try:
-                self._thread.join()
+                self._done.wait()
             except BaseException as exc:  # noqa: BLE001 - a stop waits for the flush at hand, then goes on
                 stop = stop or exc
-        self._thread = None
+        self._done = None
         if stop is not None:
             raise stop
 
@@ -447,7 +453,16 @@ def watch_parent(parent: int, signum: int) -> None:
             time.sleep(_PARENT_POLL)
         os.kill(os.getpid(), signum)
 
-    threading.Thread(target=watch, name="reportgen-parent-watch", daemon=True).start()
+    start_without_stop_signals(threading.Thread(target=watch, name="reportgen-parent-watch", daemon=True))
+
+
+def start_without_stop_signals(thread: threading.Thread) -> None:
+    """Start ``thread`` with the stop signals blocked in it (a thread inherits its maker's mask), so
+    that they always reach the main thread: a thread open to them would take one while the main
+    thread holds them (:func:`reportgen.fileio.stop_signals_held`), and Python would then run the
+    handler in the main thread at once, between a temp file made and its clean-up recorded."""
+    with stop_signals_held():
+        thread.start()
 
 
 def die_with_parent(main_pid: int, signum: int = signal.SIGTERM) -> bool:

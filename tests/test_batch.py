@@ -351,3 +351,38 @@ def test_a_build_writes_the_manifest_json_dumps_would(tmp_path: Path) -> None:
     written = (tmp_path / batch.MANIFEST).read_text(encoding="utf-8")
     assert written == _reference_manifest(report.files, "2024-12-31", [])
     assert len(json.loads(written)["files"]) == 10
+
+
+def test_a_stop_signal_during_the_wait_still_waits_for_the_flush(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stop signal's handler raises while the rendering thread waits for the background flush:
+    the wait goes on until the flush has ended (its file whole), then the stop goes on. (A join
+    cut short by a signal took the thread for ended while it still wrote: temp files were left.)"""
+    import threading
+
+    class Stop(BaseException):
+        pass
+
+    def raise_stop(_signum: int, _frame: object) -> None:
+        raise Stop
+
+    ended: list[float] = []
+
+    def slow_flush(items):  # type: ignore[no-untyped-def]
+        time.sleep(0.5)
+        for target, data in items:
+            target.write_bytes(data)
+        ended.append(time.monotonic())
+        return set()
+
+    monkeypatch.setattr(batch, "_flush", slow_flush)
+    before = signal.signal(signal.SIGUSR1, raise_stop)
+    try:
+        threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGUSR1)).start()
+        flusher = batch._Flusher()
+        flusher.start([(tmp_path / "a.txt", b"whole")])
+        with pytest.raises(Stop):
+            flusher.wait()
+        stopped = time.monotonic()
+    finally:
+        signal.signal(signal.SIGUSR1, before)
+    assert ended and ended[0] <= stopped and (tmp_path / "a.txt").read_bytes() == b"whole"
