@@ -69,6 +69,7 @@ from __future__ import annotations
 import difflib
 import posixpath
 import zipfile
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -243,22 +244,53 @@ def _read_book(package: Package) -> _Book:
     wanted = {value.index for scan in headers.values() for value in scan.header.values()
               if isinstance(value, SharedRef)}
     strings = read_shared_strings(package, wanted)
-    sheets = {}
+    sheets, keys = {}, {}
     for name, (exact, part) in located.items():
         header = {column: scanned_text(value, strings) for column, value in headers[name].header.items()}
         columns, years = _columns(name, header)
-        keys = _key_columns(name, columns)
-        read = frozenset(keys) | frozenset(columns.values()) | frozenset(column for _, column in years)
-        sheets[name] = _Sheet(exact, part, columns, scan_sheet(package, part, keys, strings, read), years)
-    keys_wanted = {value.index for sheet in sheets.values() for row in sheet.scan.rows for value in row.keys
-                   if isinstance(value, SharedRef)}
+        key_columns = _key_columns(name, columns)
+        read = frozenset(key_columns) | frozenset(columns.values()) | frozenset(column for _, column in years)
+        sheets[name] = _Sheet(exact, part, columns, scan_sheet(package, part, key_columns, strings, read), years)
+        if name != contract.SHEET_SETTINGS:
+            keys[name] = _KeyRows.of(sheets[name].scan, strings)  # the scan's rows let go, sheet by sheet
+    keys_wanted = {token for rows in keys.values() for column in rows.keys for token in column
+                   if isinstance(token, int)}
+    keys_wanted |= {value.index for row in sheets[contract.SHEET_SETTINGS].scan.rows for value in row.keys
+                    if isinstance(value, SharedRef)}
     strings.texts.update(read_shared_strings(package, keys_wanted).texts)
     book = _Book(package, sheets, {}, strings)
-    for name, sheet in sheets.items():
-        if name != contract.SHEET_SETTINGS:
-            _index_rows(book, sheet)
+    for name, rows in keys.items():
+        _index_rows(strings, sheets[name], rows)
     book.settings = _settings(book)
     return book
+
+
+@dataclass
+class _KeyRows:
+    """The non-blank data rows of a scanned sheet, compactly: their numbers, and per key column
+    each row's shared-string number (an int, its text read later) or its text (a str).
+
+    A scanned row costs some 250 bytes (row, tuple, shared-string reference); this some 50: at
+    5,000 cards the 300,000 rows of the contract sheets took 60 MiB while the others were scanned.
+    """
+
+    numbers: array = field(default_factory=lambda: array("q"))
+    keys: list[list[int | str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, scan: SheetScan, strings: SharedStrings) -> _KeyRows:
+        """The key rows of ``scan``, whose rows are let go."""
+        rows = cls()
+        for row in scan.rows:
+            if row.blank:
+                continue
+            if not rows.keys:
+                rows.keys = [[] for _ in row.keys]
+            rows.numbers.append(row.number)
+            for column, value in zip(rows.keys, row.keys, strict=True):
+                column.append(value.index if isinstance(value, SharedRef) else scanned_text(value, strings))
+        scan.rows = []
+        return rows
 
 
 def _key_columns(name: str, columns: dict[str, int]) -> tuple[int, ...]:
@@ -293,19 +325,19 @@ def _columns(name: str, header: dict[int, str]) -> tuple[dict[str, int], list[tu
     return columns, years
 
 
-def _index_rows(book: _Book, sheet: _Sheet) -> None:
-    """Rows by 관리번호, and the data rows (in 공약목록 also which have 소요예산 empty); the scanned
-    rows are let go."""
-    for row in sheet.scan.rows:
-        if row.blank:
-            continue
-        sheet.data_rows.append(row.number)
-        card_id = m.fold(book.text(row.keys[0]))
+def _index_rows(strings: SharedStrings, sheet: _Sheet, rows: _KeyRows) -> None:
+    """Rows by 관리번호, and the data rows (in 공약목록 also which have 소요예산 empty)."""
+    def text(token: int | str) -> str:
+        return strings.texts.get(token, "").strip() if isinstance(token, int) else token
+
+    budgets = rows.keys[1] if len(rows.keys) > 1 else None
+    for position, number in enumerate(rows.numbers):
+        sheet.data_rows.append(number)
+        card_id = m.fold(text(rows.keys[0][position]))
         if card_id:
-            sheet.ids.setdefault(card_id, []).append(row.number)
-            if len(row.keys) > 1 and not book.text(row.keys[1]).strip():
+            sheet.ids.setdefault(card_id, []).append(number)
+            if budgets is not None and not text(budgets[position]).strip():
                 sheet.no_budget.add(card_id)
-    sheet.scan.rows = []
 
 
 def _settings(book: _Book) -> dict[str, tuple[int, object]]:
