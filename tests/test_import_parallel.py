@@ -251,3 +251,20 @@ def test_merged_checks_the_result_without_building_a_workbook(monkeypatch: pytes
         collect.merged(good, [("a.txt", _cards(4)[3])], "m.xlsx", [])
     assert all(problem.file == "m.xlsx" for problem in error.value.problems)
     assert "the workbook after the import would not pass `check`" in str(error.value)
+
+
+def test_the_merge_indexes_rows_by_id_from_compact_key_rows() -> None:
+    """Rows by 관리번호 (hand-counted: 공약목록 has one row a card from row 2), 소요예산 left empty
+    known, every scanned row let go."""
+    from reportgen import workbook_contract as contract
+    from reportgen.writers import workbook_edit
+    from reportgen.writers.xlsx_package import Package
+
+    cards = _cards(3)
+    cards[1] = dataclasses.replace(cards[1], header=dataclasses.replace(cards[1].header, budget=""))
+    book = workbook_edit._read_book(Package(write_workbook(m.Workbook(cards=cards))))
+    sheet = book.sheets[contract.SHEET_CARDS]
+    assert sheet.ids == {"3-1": [2], "3-2": [3], "3-3": [4]}
+    assert sheet.data_rows == [2, 3, 4]
+    assert "3-2" in sheet.no_budget and "3-1" not in sheet.no_budget
+    assert all(not s.scan.rows for name, s in book.sheets.items() if name != contract.SHEET_SETTINGS)
