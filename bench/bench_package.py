@@ -98,10 +98,15 @@ def run(variant: str, corpus: Path, jobs: int, with_pdf: bool, out: Path, before
 
 
 def same_zip(first: Path, second: Path) -> bool:
-    """Whether two package zips hold the same members with the same bytes (the PDF aside)."""
-    def members(path: Path) -> dict[str, bytes]:
+    """Whether two package zips hold the same members with the same bytes (the PDF, and its size
+    and sha256 in manifest.json, aside: LibreOffice stamps its dates in it)."""
+    def members(path: Path) -> dict[str, object]:
         with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as archive:
-            return {name: archive.read(name) for name in archive.namelist() if not name.endswith(".pdf")}
+            found: dict[str, object] = {name: archive.read(name) for name in archive.namelist()
+                                        if not name.endswith(".pdf")}
+        found["manifest.json"] = [entry for entry in json.loads(found["manifest.json"])["files"]
+                                  if not entry["file"].endswith(".pdf")]
+        return found
     return members(first) == members(second)
 
 

@@ -10,14 +10,25 @@ The zip holds, for the cards as of the 기준일 (:func:`reportgen.batch.as_of_v
   없음`` when there are none), then every card from a new page;
 * every card in every format under ``cards/``, ``manifest.json`` and the notes (``참고.txt``).
 
-목차 page numbers are counted, not Word fields: one LibreOffice run converts the cover and 목차
-(stand-in numbers) and everything after it; each part's first page is found in the page texts
-(pdftotext), the cover and 목차 are converted again with the numbers, and the PDF is those pages
-joined to the rest (:func:`one_run_pdf`). When that cannot be checked (a part not found, a page
-that looks like a part's first, the 목차 changing its length), each part is converted alone and
-its pages counted instead (:func:`parts_pdf`, slower; the notes say so). The same numbers go into
-the DOCX and HWPX 목차: they are LibreOffice's layout of the DOCX (the notes say so). Without a
-PDF the 목차 has no numbers.
+목차 page numbers are counted, not Word fields. What follows the 목차 is converted in pieces of
+PARTS_PER_PDF parts, spread over ``-j`` LibreOffice processes at once (each with its own profile),
+together with the cover and 목차 (stand-in numbers) (:func:`pdf_started`); each part's first page
+is found in its piece's page texts (pdftotext), the cover and 목차 are converted again with the
+numbers, and the PDF is those pages joined to the pieces (pdfunite; :func:`spliced_pdf`). Every
+part starts on a new page and the pages carry no running page numbers, so the pieces' pages are
+those of the whole document (small pieces: see PARTS_PER_PDF). When that cannot be checked (a part not found, a page that looks
+like a part's first, the 목차 changing its length), each part is converted alone and its pages
+counted instead (:func:`parts_pdf`, slower; the notes say so). The same numbers go into the DOCX
+and HWPX 목차: they are LibreOffice's layout of the DOCX (the notes say so). Without a PDF the
+목차 has no numbers.
+
+Memory: every member goes, compressed, to an unnamed temp file as it is made
+(:class:`~reportgen.writers.zippack.ZipSpool`) and the zip is laid out from it at the end
+(:func:`write_package`: into a temp file beside the target, renamed over it). The card files are
+rendered and compressed in ``-j`` worker processes; with workers and no PDF, the combined
+documents are made meanwhile in a forked process (:func:`combined_beside`), which alone draws the
+cards' pages. What still grows with the cards: the combined documents (each writer holds the
+whole document) and the manifest's list.
 
 Members are sorted by name and dated 1980-01-01, so the same workbook gives the same bytes (the
 PDF aside: LibreOffice stamps its own dates).
@@ -30,6 +41,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import itertools
 import multiprocessing
 import os
 import signal
@@ -646,6 +658,17 @@ def card_chunk(cards: int, jobs: int) -> int:
     return max(1, min(CARDS_PER_TASK, -(-cards // max(1, jobs * 4))))
 
 
+def forked_quietly(results: Iterator[T]) -> Iterator[T]:
+    """``results`` of :func:`~reportgen.batch.ordered_map`, its first one taken with the stop signals
+    held: the worker processes are forked then, and a SIGTERM that lands in an after-fork handler
+    (logging's lock release) is swallowed there ("Exception ignored") and the stop lost. Held, it
+    arrives once the first cards are back (a fraction of a second later)."""
+    with stop_signals_held():
+        first = list(itertools.islice(results, 1))
+    yield from first
+    yield from results
+
+
 def pack_card_files(cards: list[m.Card], packing: Packing, jobs: int = 1, options: WriterOptions | None = None
                     ) -> None:
     """Every card in each of CARD_FORMATS this installation writes, into ``packing`` under ``cards/``
@@ -655,7 +678,7 @@ def pack_card_files(cards: list[m.Card], packing: Packing, jobs: int = 1, option
     formats = [name for name in available_writers() if name in CARD_FORMATS]
     groups = chunked(cards, card_chunk(len(cards), jobs))
     task = functools.partial(pack_cards, formats=formats, options=options)
-    for group, results in zip(groups, ordered_map(task, groups, min(jobs, len(groups))), strict=True):
+    for group, results in zip(groups, forked_quietly(ordered_map(task, groups, min(jobs, len(groups)))), strict=True):
         for card, packed in zip(group, results, strict=True):
             for fmt, made, digest in packed:
                 if isinstance(made, Failure):
@@ -671,6 +694,10 @@ Rendered = tuple[bytes | None, str]
 #: with the PDF and workers, the combined formats made in a process beside the main one (which
 #: makes the others at the same time): the slowest writer alone against the two others
 BESIDE_WITH_PDF = ("hwpx",)
+#: without the PDF and with workers, the combined formats are made in two processes beside the
+#: card workers, each drawing the card pages itself: HWPX alone, DOCX and XLSX together (about
+#: the same time), so that neither is left running long after the cards
+BESIDE_WITHOUT_PDF = (("hwpx",), ("docx", "xlsx"))
 
 
 def render_combined(doc: Document, name: str, options: WriterOptions | None = None) -> Rendered:
@@ -716,11 +743,14 @@ def _add_file(packing: Packing, name: str, fmt: str, data: bytes) -> None:
 
 @contextlib.contextmanager
 def combined_beside(contents: PackageContents, pages: Sequence[int] | None, formats: Sequence[str],
-                    options: WriterOptions | None = None) -> Iterator[Callable[[], dict[str, Rendered]]]:
+                    options: WriterOptions | None = None, first: bool = True
+                    ) -> Iterator[Callable[[], dict[str, Rendered]]]:
     """The combined ``formats`` rendered in a process of their own, forked from this one (it
     shares the package's contents, nothing is pickled to it) while the main process does other
     work (hands the cards to the workers, makes the other formats); yields the function that
-    waits for its files (raises WorkerLost when the process was killed, or what it raised).
+    waits for its files (raises WorkerLost when the process was killed, or what it raised). When
+    the card pages are drawn there, the failures of the cards that cannot be drawn go into
+    ``contents`` from the ``first`` of several such processes only.
 
     The process ignores Ctrl-C and hang-up (the main process stops the package), dies with the
     main process (SIGTERM on its death, even by ``kill -9``), and writes no file; leaving the
@@ -734,7 +764,7 @@ def combined_beside(contents: PackageContents, pages: Sequence[int] | None, form
         process.start()
     writer.close()
     try:
-        yield functools.partial(_take_combined, reader, contents)
+        yield functools.partial(_take_combined, reader, contents if first else None)
     finally:
         reader.close()
         if process.is_alive():
@@ -742,7 +772,7 @@ def combined_beside(contents: PackageContents, pages: Sequence[int] | None, form
         process.join()
 
 
-def _take_combined(reader: Connection, contents: PackageContents) -> dict[str, Rendered]:
+def _take_combined(reader: Connection, contents: PackageContents | None) -> dict[str, Rendered]:
     """What the combined process made, by format (the failures of the cards it could not draw
     go into ``contents``, as :func:`with_card_pages` would have put them)."""
     made: dict[str, Rendered] = {}
@@ -752,7 +782,8 @@ def _take_combined(reader: Connection, contents: PackageContents) -> dict[str, R
         except EOFError:
             raise WorkerLost from None
         if kind == "done":
-            contents.failures += value  # the cards that cannot be drawn, found there
+            if contents is not None:
+                contents.failures += value  # the cards that cannot be drawn, found there
             return made
         if kind == "error":
             raise value
@@ -794,11 +825,15 @@ def without_pdf(contents: PackageContents, packing: Packing, jobs: int, step: Ca
         step("통합 문서 / combined documents")
         pack_combined(contents, None, packing, options)
         return
-    with combined_beside(contents, None, COMBINED_FORMATS, options) as take:
+    with contextlib.ExitStack() as stack:
+        takes = [stack.enter_context(combined_beside(contents, None, group, options, first=index == 0))
+                 for index, group in enumerate(BESIDE_WITHOUT_PDF)]
         step("카드 파일 / card files")
         pack_card_files(contents.book.cards, packing, jobs, options)
         step("통합 문서 / combined documents")
-        made = take()
+        made: dict[str, Rendered] = {}
+        for take in takes:
+            made |= take()
     add_combined(contents, made, packing)
 
 
