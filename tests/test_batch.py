@@ -386,3 +386,14 @@ def test_a_stop_signal_during_the_wait_still_waits_for_the_flush(tmp_path: Path,
     finally:
         signal.signal(signal.SIGUSR1, before)
     assert ended and ended[0] <= stopped and (tmp_path / "a.txt").read_bytes() == b"whole"
+
+
+def test_objects_are_frozen_while_workers_run() -> None:
+    """-j 2: the main process's objects are out of the collector's reach while the workers run (a
+    worker's collection would copy the pages it shares with the main process), and back after."""
+    import gc
+
+    before = gc.get_freeze_count()
+    seen = [gc.get_freeze_count() for _ in batch.ordered_map(abs, range(3), 2)]
+    assert min(seen) > before and gc.get_freeze_count() == before
+    assert [gc.get_freeze_count() for _ in batch.ordered_map(abs, range(3), 1)] == [before] * 3
