@@ -74,10 +74,15 @@ def fill_identity(card: model.Card, known: dict[str, model.Card], card_id: str |
     return [name for name, value in (("id", card.id), ("title", card.title)) if not value.strip()]
 
 
-def passes_check(data: bytes, target: str, read: Callable[[Path], Read] = read_workbook) -> Read:
+def passes_check(data: bytes, target: str) -> model.Workbook:
     """``data`` (a workbook about to be written as ``target``) read back by the rules of `check`:
-    what ``read`` gives of it (the workbook; :func:`reportgen.formats.validate_workbook`: only its
-    settings and card count); one `check` would reject raises InputError with its problems, naming ``target``."""
+    the workbook it is; one `check` would reject raises InputError with its problems, naming ``target``."""
+    return _read_back(data, target, read_workbook)
+
+
+def _read_back(data: bytes, target: str, read: Callable[[Path], Read]) -> Read:
+    """:func:`passes_check` with the reader ``read`` (:func:`reportgen.formats.validate_workbook`:
+    the same problems, only the settings and the card count kept)."""
     with tempfile.TemporaryDirectory(prefix="reportgen-check-") as folder:
         written = Path(folder) / (Path(target).name or "master.xlsx")
         written.write_bytes(data)
@@ -113,7 +118,7 @@ def merged(source: bytes, cards: Sequence[tuple[str, model.Card]], target: str,
     not kept), so no second whole workbook is ever built."""
     result = merge_cards(source, list(cards), target, previous)
     del source
-    passes_check(result.data, target, validate_workbook)
+    _read_back(result.data, target, validate_workbook)
     return result
 
 
