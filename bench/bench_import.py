@@ -54,8 +54,8 @@ def archived(rev: str, folder: Path) -> Path:
 
 
 def command(code: Path, *args: str | Path) -> list[str]:
-    """``reportgen ARGS`` run from the code in ``code``."""
-    return ["env", f"PYTHONPATH={code}", sys.executable, "-c", _CLI, *map(str, args)]
+    """``reportgen ARGS`` run from the code in ``code`` (``-P``: not from the current folder)."""
+    return ["env", f"PYTHONPATH={code}", sys.executable, "-P", "-c", _CLI, *map(str, args)]
 
 
 def summary(values: Sequence[float], digits: int = 2) -> str:
