@@ -804,8 +804,11 @@ def _combined_child(writer: Connection, contents: PackageContents, pages: Sequen
     try:
         drawn = len(contents.failures)
         doc = package_document(with_card_pages(contents), pages)
-        for name in formats:
-            writer.send(("made", name, render_combined(doc, name, options)))
+        # every format made before any is sent: a send blocks until the main process reads it,
+        # which it does only once the cards are done
+        made = [(name, render_combined(doc, name, options)) for name in formats]
+        for name, rendered in made:
+            writer.send(("made", name, rendered))
         writer.send(("done", "", contents.failures[drawn:]))
     except BaseException as exc:  # noqa: BLE001 - handed to the main process, which raises it
         with contextlib.suppress(BaseException):
