@@ -49,6 +49,8 @@ from reportgen.fileio import (
     card_filename,
     inside,
     safe_filename,
+    signals_held,
+    stop_later,
     stop_signals_held,
     write_chunks_atomic,
     write_files_atomic,
@@ -417,6 +419,9 @@ def stop_on_termination() -> Iterator[None]:
 
     def stop(signum: int, _frame: object) -> None:
         nonlocal fired
+        if signals_held():  # inside a temp file's making: the signal comes again when it is recorded
+            stop_later(signum)
+            return
         if not fired:
             fired = True
             raise Terminated(signum)
@@ -503,6 +508,9 @@ def _stop_worker(signum: int, _frame: object) -> None:
     """SIGTERM in a worker: unwind the card at hand (once: a second signal must not cut the clean-up
     short), or exit at once when idle."""
     global _stopping
+    if signals_held():  # inside a temp file's making: the signal comes again when it is recorded
+        stop_later(signum)
+        return
     if not _working:
         os._exit(128 + signum)
     if not _stopping:

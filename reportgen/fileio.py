@@ -298,15 +298,36 @@ STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 @contextlib.contextmanager
 def stop_signals_held() -> Iterator[None]:
     """Hold the stop signals (they arrive, and their handlers run, when the block ends) in the main
-    thread, where Python runs signal handlers; elsewhere the block runs as it is."""
+    thread, where Python runs signal handlers; elsewhere the block runs as it is.
+
+    A handler Python was already asked to run when the hold began (the signal came just before,
+    or to another thread) still runs inside: reportgen's stop handlers ask :func:`signals_held`
+    and, while it is True, send their signal again (:func:`stop_later`) instead of raising."""
+    global _holds
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     before = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    _holds += 1
     try:
         yield
     finally:
+        _holds -= 1  # before the signals come: their handlers must see the hold ended
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+_holds = 0  # stop_signals_held blocks open in the main thread
+
+
+def signals_held() -> bool:
+    """Whether the main thread is inside :func:`stop_signals_held` (a stop handler must not raise)."""
+    return _holds > 0
+
+
+def stop_later(signum: int) -> None:
+    """Send ``signum`` to this process again: blocked while the hold lasts, it arrives (and its
+    handler runs) when the hold ends."""
+    os.kill(os.getpid(), signum)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

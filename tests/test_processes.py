@@ -407,3 +407,38 @@ def test_sigterm_during_a_serial_build_unwinds_the_write_at_hand(tmp_path: Path,
     assert len(os.listdir(tmp_path)) == 64 and not (tmp_path / batch.LOCK_FILE).exists()
     for path in tmp_path.iterdir():
         assert_complete(path)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_stop_handler_run_inside_a_hold_waits_for_its_end(signum: int) -> None:
+    """A stop whose handler Python runs inside stop_signals_held (it came just before the hold, or
+    to another thread) does not raise there, between a temp file made and recorded: it comes again
+    and raises once the hold ends."""
+    from reportgen import fileio
+
+    handler_ran_inside = False
+    with pytest.raises(batch.Terminated), batch.stop_on_termination():
+        with fileio.stop_signals_held():
+            assert fileio.signals_held()
+            signal.getsignal(signum)(signum, None)  # as Python runs a handler it was asked to run
+            handler_ran_inside = True
+        pytest.fail("the stop did not come after the hold")  # pragma: no cover
+    assert handler_ran_inside and not fileio.signals_held()
+
+
+def test_a_worker_stop_inside_a_hold_waits_for_its_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same in a worker: SIGTERM's handler inside a hold does not unwind the card there."""
+    from reportgen import fileio
+
+    monkeypatch.setattr(batch, "_working", True)
+    monkeypatch.setattr(batch, "_stopping", False)
+    reached = False
+    before = signal.signal(signal.SIGTERM, batch._stop_worker)
+    try:
+        with pytest.raises(batch.WorkerStopped):
+            with fileio.stop_signals_held():
+                batch._stop_worker(signal.SIGTERM, None)
+                reached = True
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert reached
