@@ -51,6 +51,8 @@ FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 _SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData(?=[\s/>])")
 _DECLARATION = re.compile(rb"^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)[\"']")
 _BATCH_BYTES = 1 << 20
+#: new rows of a block built and serialized together (a block of thousands of cards is not one tree)
+_BLOCK_ROWS = 500
 #: frame elements whose ``ref`` holds a range (True: it may grow over appended rows)
 _REF_TAGS = {"dimension": True, "autoFilter": True, "sortState": True, "sortCondition": True,
              "mergeCell": False, "hyperlink": False}
@@ -423,7 +425,7 @@ class SheetRewriter:
             number = span[0]
             while index < len(blocks) and blocks[index].start + blocks[index].old <= number:
                 yield from self._flush(batch, kind)
-                yield self._block(blocks[index], pending)
+                yield from self._block(blocks[index], pending)
                 index, pending = index + 1, []
             if index < len(blocks) and blocks[index].start <= number:
                 pending.append(span)
@@ -438,7 +440,7 @@ class SheetRewriter:
                 batch.append(span)
         yield from self._flush(batch, kind)
         for block in blocks[index:]:
-            yield self._block(block, pending)
+            yield from self._block(block, pending)
             pending = []
 
     def _kind(self, span: tuple[int, int, int]) -> str:
@@ -538,9 +540,27 @@ class SheetRewriter:
         return text if len(text) <= 60 else text[:59] + "…"
 
     # -- a block --
-    def _block(self, block: Block, spans: list[tuple[int, int, int]]) -> bytes:
-        ns, maps = self.ns, self.maps
-        assert maps is not None
+    def _block(self, block: Block, spans: list[tuple[int, int, int]]) -> Iterator[bytes]:
+        """The block's new rows, serialized ``_BLOCK_ROWS`` at a time (the whole block is never one tree)."""
+        assert self.maps is not None
+        old_rows = self._old_rows(block, spans)
+        first = self.maps.rows.placed(block.start)
+        neighbour = _Lazy(lambda: self._neighbour(block))
+        for slice_start in range(0, len(block.rows), _BLOCK_ROWS):
+            wrapper = self.wrapper.parse(b"")
+            for i in range(slice_start, min(slice_start + _BLOCK_ROWS, len(block.rows))):
+                base = old_rows[i] if i < block.edit.continued else None
+                row = etree.SubElement(wrapper, f"{self.ns}row")
+                self._row_attributes(row, block, base, old_rows)
+                row.set("r", str(first + i))
+                self._fill(row, block, block.rows[i], base, old_rows, neighbour)
+            yield _Wrapper.inner(wrapper)
+        for i in range(block.edit.continued, block.old):
+            self._removed_row(old_rows[i], block)
+
+    def _old_rows(self, block: Block, spans: list[tuple[int, int, int]]) -> list[etree._Element | None]:
+        """The rows the block replaces (None where the sheet has no row), their formulas moved, out of any tree."""
+        ns = self.ns
         wrapper = self.wrapper.parse(self.cut.data[spans[0][1]: spans[-1][2]] if spans else b"")
         olds = {int(row.get("r") or spans[i][0]): row for i, row in enumerate(wrapper)}
         for row in olds.values():
@@ -549,17 +569,7 @@ class SheetRewriter:
         old_rows = [olds.get(block.start + i) for i in range(block.old)]
         for row in list(wrapper):
             wrapper.remove(row)
-        first = maps.rows.placed(block.start)
-        neighbour = _Lazy(lambda: self._neighbour(block))
-        for i, new in enumerate(block.rows):
-            base = old_rows[i] if i < block.edit.continued else None
-            row = etree.SubElement(wrapper, f"{ns}row")
-            self._row_attributes(row, block, base, old_rows)
-            row.set("r", str(first + i))
-            self._fill(row, block, new, base, old_rows, neighbour)
-        for i in range(block.edit.continued, block.old):
-            self._removed_row(old_rows[i], block)
-        return _Wrapper.inner(wrapper)
+        return old_rows
 
     def _row_attributes(self, row: etree._Element, block: Block, base: etree._Element | None,
                         old_rows: list[etree._Element | None]) -> None:
