@@ -41,7 +41,6 @@ import datetime as dt
 import functools
 import hashlib
 import io
-import itertools
 import multiprocessing
 import os
 import signal
@@ -658,17 +657,6 @@ def card_chunk(cards: int, jobs: int) -> int:
     return max(1, min(CARDS_PER_TASK, -(-cards // max(1, jobs * 4))))
 
 
-def forked_quietly(results: Iterator[T]) -> Iterator[T]:
-    """``results`` of :func:`~reportgen.batch.ordered_map`, its first one taken with the stop signals
-    held: the worker processes are forked then, and a SIGTERM that lands in an after-fork handler
-    (logging's lock release) is swallowed there ("Exception ignored") and the stop lost. Held, it
-    arrives once the first cards are back (a fraction of a second later)."""
-    with stop_signals_held():
-        first = list(itertools.islice(results, 1))
-    yield from first
-    yield from results
-
-
 def pack_card_files(cards: list[m.Card], packing: Packing, jobs: int = 1, options: WriterOptions | None = None
                     ) -> None:
     """Every card in each of CARD_FORMATS this installation writes, into ``packing`` under ``cards/``
@@ -678,7 +666,7 @@ def pack_card_files(cards: list[m.Card], packing: Packing, jobs: int = 1, option
     formats = [name for name in available_writers() if name in CARD_FORMATS]
     groups = chunked(cards, card_chunk(len(cards), jobs))
     task = functools.partial(pack_cards, formats=formats, options=options)
-    for group, results in zip(groups, forked_quietly(ordered_map(task, groups, min(jobs, len(groups)))), strict=True):
+    for group, results in zip(groups, ordered_map(task, groups, min(jobs, len(groups))), strict=True):
         for card, packed in zip(group, results, strict=True):
             for fmt, made, digest in packed:
                 if isinstance(made, Failure):
