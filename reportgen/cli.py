@@ -552,7 +552,7 @@ def package(
     templates: Templates = None,
 ) -> None:
     """의회 제출 묶음(zip)을 만듭니다 / build the council submission package."""
-    from reportgen.package import make_package
+    from reportgen.package import write_package
 
     with _guarded():
         source = _path(workbook, "WORKBOOK")
@@ -563,8 +563,8 @@ def package(
         options = _writer_options(templates)
         book = _read_workbook(source)
         day = batch.parse_as_of(as_of)
-        result = make_package(book, day, soffice=pdf, jobs=workers, on_step=_say, options=options)
-        write_bytes_atomic(target, result.data)
+        # the members go to disk as they are made; the zip is renamed over target at the end
+        result = write_package(book, target, day, soffice=pdf, jobs=workers, on_step=_say, options=options)
     for note in result.notes:
         _say(f"  ※ {note}")
     _say(f"썼습니다 / written: {target} ({result.members}개 파일 / {result.members} files)")
