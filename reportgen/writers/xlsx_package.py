@@ -20,7 +20,7 @@ import re
 import struct
 import zipfile
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -387,6 +387,58 @@ class ScannedRow:
     blank: bool
 
 
+_NONE = -1  # ScannedRows' mark of an empty key cell; -2 - k: the k-th of its other values
+
+
+class ScannedRows:
+    """A sheet's scanned rows, compactly, read back as :class:`ScannedRow` one at a time.
+
+    A row is kept as its number, a blank flag and per key column one integer in an array: a
+    shared-string number, or the position of a text or number kept once however many rows hold
+    it (a card's 관리번호 is in each of its rows): some 20 bytes a row where a ScannedRow with its
+    tuple and values takes some 250 (203,000 rows in the 추진실적 sheet of 5,000 cards).
+    """
+
+    def __init__(self) -> None:
+        self.numbers, self.blank = array("q"), bytearray()
+        self.refs: list[array] = []  # per key column, per row: shared string number, _NONE or -2 - k
+        self.values: list[object] = []  # the other key values, each once
+        self._known: dict[tuple[type, object], int] = {}  # (type, value) → its position in values
+
+    def append(self, row: ScannedRow) -> None:
+        if not self.numbers:
+            self.refs = [array("q") for _ in row.keys]
+        self.numbers.append(row.number)
+        self.blank.append(row.blank)
+        for refs, value in zip(self.refs, row.keys, strict=True):
+            refs.append(self._ref(value))
+
+    def _ref(self, value: object) -> int:
+        if isinstance(value, SharedRef):
+            return value.index
+        if value is None:
+            return _NONE
+        key = (type(value), value)
+        position = self._known.get(key)
+        if position is None:
+            position = self._known[key] = len(self.values)
+            self.values.append(value)
+        return -2 - position
+
+    def _value(self, ref: int) -> object:
+        if ref >= 0:
+            return SharedRef(ref)
+        return None if ref == _NONE else self.values[-2 - ref]
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __iter__(self) -> Iterator[ScannedRow]:
+        for position, number in enumerate(self.numbers):
+            yield ScannedRow(number, tuple(self._value(refs[position]) for refs in self.refs),
+                             bool(self.blank[position]))
+
+
 @dataclass
 class SheetScan:
     """What the first pass learned of a sheet."""
@@ -394,7 +446,7 @@ class SheetScan:
     header: dict[int, object] = field(default_factory=dict)
     header_styles: dict[int, int] = field(default_factory=dict)
     numbers: array = field(default_factory=lambda: array("q"))  # every <row> in order, header included
-    rows: list[ScannedRow] = field(default_factory=list)
+    rows: ScannedRows | list[ScannedRow] = field(default_factory=ScannedRows)  # [] once let go
 
 
 _COLUMN_NUMBERS: dict[str, int] = {}
