@@ -42,6 +42,8 @@ from reportgen.writers.hwpx import (
     sec_pr,
 )
 
+#: the template-only fragments are parsed as every XML here: no entities, no network
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 _PARA_HEADER, _SHAPE, _RECORD = struct.Struct("<IIHBBHHHIH"), struct.Struct("<II"), struct.Struct("<I")
 #: a cell's list header as ``CellHeader.encode`` writes it with no name: counts, place, size, margins, fill
 _CELL_HEADER = struct.Struct("<HIHHHHHIIhhhhHI9x")
@@ -95,9 +97,9 @@ class TemplateRecords:
         self._setup: dict[str, bytes] = {}
         self._common: dict[str, ct.ObjectCommon] = {}
         sub_list = etree.fromstring(
-            f'<hp:subList {_NS} textDirection="HORIZONTAL" lineWrap="BREAK" vertAlign="CENTER"/>')
+            f'<hp:subList {_NS} textDirection="HORIZONTAL" lineWrap="BREAK" vertAlign="CENTER"/>', _PARSER)
         self.list_props = _list_props(sub_list)
-        margin = etree.fromstring(f'<hp:tc {_NS}>{_CELL_MARGIN}</hp:tc>')[0]
+        margin = etree.fromstring(f'<hp:tc {_NS}>{_CELL_MARGIN}</hp:tc>', _PARSER)[0]
         if tuple(int(margin.get(side, "0")) for side in ("left", "right", "top", "bottom")) != _INNER:
             raise ValueError("cell margins differ from the table's inner margins")
 
@@ -108,7 +110,7 @@ class TemplateRecords:
             body = self.char["body"]
             paragraph = etree.fromstring(
                 f'<hp:p {_NS} id="1" paraPrIDRef="0" styleIDRef="0" pageBreak="0" columnBreak="0" merged="0">'
-                f'<hp:run charPrIDRef="{body}">{sec_pr(orientation)}</hp:run></hp:p>')
+                f'<hp:run charPrIDRef="{body}">{sec_pr(orientation)}</hp:run></hp:p>', _PARSER)
             converter = SectionRecords()
             records = converter.paragraph(paragraph, 0, last=True)
             if converter.unsupported:
@@ -123,7 +125,7 @@ class TemplateRecords:
             table = etree.fromstring(
                 f'<hp:tbl {_NS} id="0" zOrder="0" numberingType="TABLE" textWrap="TOP_AND_BOTTOM" '
                 'textFlow="BOTH_SIDES" lock="0" dropcapstyle="None"><hp:sz width="0" widthRelTo="ABSOLUTE" '
-                f'height="0" heightRelTo="ABSOLUTE" protect="0"/>{_table_pos(align, 0)}</hp:tbl>')
+                f'height="0" heightRelTo="ABSOLUTE" protect="0"/>{_table_pos(align, 0)}</hp:tbl>', _PARSER)
             found = self._common[align] = _object_common("tbl ", table)
         return found
 
