@@ -3,19 +3,12 @@ and a sheet's scanned rows are kept compactly."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from lxml import etree
-from test_finance import ROWS as FINANCE_ROWS
-from test_finance import workbook_file as finance_workbook
 from test_workbook import full_card, settings
 
-from reportgen import model as m
-from reportgen.errors import InputError
-from reportgen.readers.workbook import read_workbook, read_workbook_cards
 from reportgen.writers import xlsx_rows
-from reportgen.writers.workbook import empty_workbook, write_workbook
+from reportgen.writers.workbook import empty_workbook
 from reportgen.writers.workbook_edit import merge_cards
 from reportgen.writers.xlsx_package import Formula, ScannedRow, ScannedRows, SharedRef
 
@@ -76,32 +69,3 @@ def test_a_repeated_key_text_is_kept_once() -> None:
         rows.append(ScannedRow(number, ("".join(["3-", "1"]),), False))  # 1,000 equal texts, distinct objects
     assert rows.values == ["3-1"]
     assert len({id(row.keys[0]) for row in rows}) == 1
-
-
-# ── the import's first read: only the replaced cards kept ─────────────────
-def test_read_workbook_cards_keeps_the_given_cards_as_read_workbook_does(tmp_path: Path) -> None:
-    path = finance_workbook(tmp_path, FINANCE_ROWS)
-    whole = read_workbook(path)
-    some = read_workbook_cards(path, ["3-1", "3-3", "9-9"])  # 9-9: not in the workbook
-    assert [card.id for card in some.cards] == ["3-1", "3-3"]
-    assert some.cards == [card for card in whole.cards if card.id in ("3-1", "3-3")]
-    assert some.cards[0].header.budget == whole.cards[0].header.budget != ""  # the 재정계획 total
-    assert {row.card_id for row in some.finance} == {"3-1", "3-3"}
-    assert some.settings == whole.settings and some.notices == whole.notices
-
-
-def test_read_workbook_cards_compares_ids_folded(tmp_path: Path) -> None:
-    path = tmp_path / "m.xlsx"
-    path.write_bytes(write_workbook(m.Workbook(settings(), [full_card("3-1"), full_card("3-2")])))
-    some = read_workbook_cards(path, ["３-２"])  # a full-width digit, as a card file may hold it
-    assert some.cards == [read_workbook(path).cards[1]]
-    assert some.cards[0].achievements and some.cards[0].annual_plan.rows
-
-
-def test_read_workbook_cards_refuses_what_read_workbook_refuses(tmp_path: Path) -> None:
-    path = finance_workbook(tmp_path, [["7-7", None, "국비", 100, None, None]])  # an unknown 관리번호
-    with pytest.raises(InputError) as whole:
-        read_workbook(path)
-    with pytest.raises(InputError) as some:
-        read_workbook_cards(path, ["3-1"])
-    assert some.value.problems == whole.value.problems

@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -550,12 +550,6 @@ class _Context:
     unknown: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     #: False when only checking (:func:`validate_workbook`): what no later row reads is not kept
     keep: bool = True
-    #: with ``keep`` False, the folded 관리번호 whose cards are kept whole all the same
-    only: frozenset[str] = frozenset()
-
-    def kept(self, card_id: str) -> bool:
-        """Whether the card ``card_id``'s contents are kept."""
-        return self.keep or m.fold(card_id) in self.only
 
     def card_of(self, row: _Row) -> m.Card | None:
         """The card a detail row names, or None (with a problem)."""
@@ -971,7 +965,7 @@ def _read_achievements(table: _Table, ctx: _Context) -> None:
                     "add a 수준 1 row above it, or set its 수준 to 1",
                 ),
             )
-        if not ctx.kept(card.id):  # a detail line further down needs only the last entry of its group
+        if not ctx.keep:  # a detail line further down needs only the last entry of its group
             del group.items[:-1]
 
 
@@ -1108,8 +1102,6 @@ def _forget_details(name: str, ctx: _Context) -> None:
     """Drop what the detail sheet ``name`` put in the cards (no later sheet reads it): checking a
     workbook holds the cards' ids and headers, not their contents."""
     for card in ctx.cards.values():
-        if ctx.kept(card.id):
-            continue
         if name == contract.SHEET_COOPERATION:
             card.header.cooperation.clear()
         elif name == contract.SHEET_BULLETS:
@@ -1121,7 +1113,7 @@ def _forget_details(name: str, ctx: _Context) -> None:
             card.achievements.clear()
         elif name == contract.SHEET_CHANGES:
             card.changes.clear()
-    ctx.finance[:] = [row for row in ctx.finance if ctx.kept(row.card_id)]
+    ctx.finance.clear()
 
 
 #: the 연차별계획 of every card once checked (never changed: no later sheet touches it)
@@ -1155,29 +1147,17 @@ def validate_workbook(path: Path) -> Validated:
     return Validated(book.settings, len(book.cards), book.notices)
 
 
-def read_workbook_cards(path: Path, ids: Iterable[str]) -> m.Workbook:
-    """Check a master workbook as :func:`read_workbook` does (the same problems, the same notices)
-    and keep only the cards of ``ids`` (compared folded, :func:`reportgen.model.fold`), each as
-    :func:`read_workbook` reads it, with their 재정계획 rows: what an import replaces, without
-    holding the whole workbook (about :func:`validate_workbook`'s memory and those cards)."""
-    only = frozenset(m.fold(card_id) for card_id in ids)
-    book = _read(Path(path), keep=False, only=only)
-    book.cards = [card for card in book.cards if m.fold(card.id) in only]
-    return book
-
-
-def _read(path: Path, keep: bool, only: frozenset[str] = frozenset()) -> m.Workbook:
-    """:func:`read_workbook`; with ``keep`` False, the cards without their detail sheets'
-    contents, but for the cards whose folded 관리번호 is in ``only``."""
+def _read(path: Path, keep: bool) -> m.Workbook:
+    """:func:`read_workbook`; with ``keep`` False, the cards without their detail sheets' contents."""
     problems = Problems(str(path))
     with collector_paused():  # nothing read is garbage yet: see reportgen.gcpause
         try:
             with open_xlsx(path, problems, contract.BOOK_SHEETS, read_columns) as book:
-                return _workbook(book.stream, problems, keep, only)
+                return _workbook(book.stream, problems, keep)
         except _MergedCells:
             pass
         problems = Problems(str(path))
-        return _workbook(read_sheets(path, problems, contract.BOOK_SHEETS, read_columns).get, problems, keep, only)
+        return _workbook(read_sheets(path, problems, contract.BOOK_SHEETS, read_columns).get, problems, keep)
 
 
 def workbook_from_sheets(sheets: Mapping[str, AnySheet], problems: Problems) -> m.Workbook:
@@ -1188,13 +1168,12 @@ def workbook_from_sheets(sheets: Mapping[str, AnySheet], problems: Problems) -> 
     return _workbook(sheets.get, problems)
 
 
-def _workbook(sheet_of: Callable[[str], AnySheet | None], problems: Problems, keep: bool = True,
-              only: frozenset[str] = frozenset()) -> m.Workbook:
+def _workbook(sheet_of: Callable[[str], AnySheet | None], problems: Problems, keep: bool = True) -> m.Workbook:
     """The workbook of the sheets ``sheet_of(name)`` gives, asked for in the contract's order;
     with ``keep`` False, each detail sheet's contents are dropped once it is read."""
     notices: list[str] = []
     settings = _read_settings(sheet_of(contract.SHEET_SETTINGS), problems, notices)
-    ctx = _Context(settings, problems, notices=notices, keep=keep, only=only)
+    ctx = _Context(settings, problems, notices=notices, keep=keep)
     cards_read = _map_sheet(contract.SHEET_CARDS, sheet_of(contract.SHEET_CARDS), ctx, _read_cards)
     for name, reader in _DETAIL_READERS:
         _map_sheet(name, sheet_of(name), ctx, reader if cards_read else None)
