@@ -357,7 +357,7 @@ def import_(
 
     An existing workbook keeps its cards; a card with the same 관리번호 is replaced.
     Two card files with the same 관리번호 in one import are refused. Card files are read by
-    -j worker processes (0: one per CPU); the workbook written is the same for any ``-j``.
+    -j worker processes (0: one per CPU); the workbook written is the same for any -j.
     """
     with _guarded():
         target = _workbook_path(output, "-o")
