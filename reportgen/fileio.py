@@ -12,6 +12,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 #: direction marks and overrides: "보고서\u202etxt.exe" would show as "보고서exe.txt"
@@ -135,6 +136,16 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 def write_chunks_atomic(path: Path, chunks: Iterable[bytes]) -> None:
     """:func:`write_bytes_atomic` of the bytes ``chunks`` make together, each written as it comes
     (a large file made piece by piece, such as ``manifest.json``, is never held whole)."""
+    with atomic_output(path) as out:
+        for chunk in chunks:
+            out.write(chunk)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[BinaryIO]:
+    """A file to write in place of ``path`` atomically, as :func:`write_bytes_atomic` does: a temp
+    file beside it (stop signals held while it is made), fsync, renamed over ``path`` when the
+    block ends; on any failure or stop the temp file is removed and ``path`` stays as it was."""
     tmp = ""
     try:
         with stop_signals_held():  # a stop between making the temp file and this try would leave it
@@ -144,9 +155,8 @@ def write_chunks_atomic(path: Path, chunks: Iterable[bytes]) -> None:
             except OSError as exc:
                 raise OutputError.of(path.parent, exc) from exc
         with os.fdopen(fd, "wb") as out:
-            os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the mode a plain open() would
-            for chunk in chunks:
-                out.write(chunk)
+            os.fchmod(fd, _PLAIN_MODE)  # mkstemp makes 0600; give the mode a plain open() would
+            yield out
             out.flush()
             os.fsync(fd)
         os.replace(tmp, path)

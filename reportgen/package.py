@@ -50,7 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 
 from reportgen import model as m
 from reportgen import rates
@@ -86,10 +86,9 @@ from reportgen.document import (
 from reportgen.documents import card_document
 from reportgen.errors import CardError
 from reportgen.fileio import (
-    _PLAIN_MODE,
     STOP_SIGNALS,
-    FolderInTheWay,
     OutputError,
+    atomic_output,
     card_filename,
     safe_filename,
     stop_signals_held,
@@ -936,7 +935,7 @@ def write_package(
     """:func:`make_package` written to ``target`` (``data`` stays empty): every member goes to an
     unnamed temp file in ``target``'s folder as it is made (nothing of it survives even a
     ``kill -9``), then the zip is written beside ``target`` and renamed over it atomically
-    (:func:`atomic_output`). Memory holds no member beyond the one at hand. Nothing is written
+    (:func:`reportgen.fileio.atomic_output`). Memory holds no member beyond the one at hand. Nothing is written
     when anything fails; a folder that cannot be written raises OutputError.
     """
     day = as_of or parse_as_of(book.settings.as_of, "설정!기준일")
@@ -954,31 +953,3 @@ def write_package(
     return result
 
 
-@contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[BinaryIO]:
-    """A file to write in place of ``path`` atomically, as :func:`reportgen.fileio.write_bytes_atomic`
-    does: a temp file beside it (stop signals held while it is made), fsync, renamed over ``path``
-    when the block ends; on any failure or stop the temp file is removed and ``path`` stays as it
-    was. A folder at ``path`` raises FolderInTheWay, a folder that cannot be written OutputError."""
-    tmp = ""
-    try:
-        with stop_signals_held():
-            try:
-                fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:50]}.", suffix=".tmp", dir=path.parent)
-            except OSError as exc:
-                raise OutputError.of(path.parent, exc) from exc
-        with os.fdopen(fd, "wb") as out:
-            os.fchmod(fd, _PLAIN_MODE)  # mkstemp makes 0600; give the mode a plain open() would
-            yield out
-            out.flush()
-            os.fsync(fd)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if tmp:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-        if isinstance(exc, IsADirectoryError):
-            raise FolderInTheWay(str(path), exc.errno, exc.strerror or "") from exc
-        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
-            raise OutputError.of(path.parent, exc) from exc
-        raise
