@@ -39,6 +39,7 @@ from reportgen.writers.hwpx import (
     SectionPlan,
     Template,
     _table_pos,
+    kept_for,
     sec_pr,
 )
 
@@ -245,12 +246,7 @@ def plan_records(plan: SectionPlan, constant: TemplateRecords) -> bytes | None:
 
 def template_records(style: Template) -> TemplateRecords:
     """The template's :class:`TemplateRecords`, built once per loaded template."""
-    kept = _KEPT.get(id(style))
-    if kept is None or kept[0] is not style:
-        if len(_KEPT) > 8:
-            _KEPT.clear()
-        kept = _KEPT[id(style)] = (style, TemplateRecords(style))
-    return kept[1]
+    return kept_for(_KEPT, style, TemplateRecords)
 
 
 _KEPT: dict[int, tuple[Template, TemplateRecords]] = {}

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import count, repeat
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from reportgen import document as d
 from reportgen import model as m
@@ -271,14 +271,24 @@ _P_TAIL = '" columnBreak="0" merged="0">'
 _TAGS: dict[int, tuple[Template, _Tags]] = {}
 
 
-def _tags(style: Template) -> _Tags:
-    """The opening tags of ``style`` (kept with it: ids are reused)."""
-    kept = _TAGS.get(id(style))
+#: what a per-template memo keeps
+Kept = TypeVar("Kept")
+
+
+def kept_for(cache: dict[int, tuple[Template, Kept]], style: Template, make: Callable[[Template], Kept]) -> Kept:
+    """``make(style)``, made once per loaded template and kept in ``cache`` with the template itself
+    (ids are reused once a template is gone); at most 9 templates are kept."""
+    kept = cache.get(id(style))
     if kept is None or kept[0] is not style:
-        if len(_TAGS) > 8:
-            _TAGS.clear()
-        kept = _TAGS[id(style)] = (style, _Tags(style))
+        if len(cache) > 8:
+            cache.clear()
+        kept = cache[id(style)] = (style, make(style))
     return kept[1]
+
+
+def _tags(style: Template) -> _Tags:
+    """The opening tags of ``style``."""
+    return kept_for(_TAGS, style, _Tags)
 
 
 @dataclass
@@ -321,14 +331,19 @@ class Section:
         self.first = False
         return f'{self.tags.run["body"]}{sec_pr(self.orientation)}</hp:run>'
 
-    def _paragraph(self, text: str, para: str, char: str, plan: list[PlanParagraph] | None) -> str:
-        """One paragraph of one run, its plan added to ``plan`` (if any)."""
+    def _next_paragraph(self) -> tuple[int, bool, str]:
+        """The next paragraph's id, whether a page break is due before it, and the orientation of its
+        page setup (the section's first paragraph carries it; "" for the others)."""
         pid = next(self.ids)
         page_break, self.break_next = self.break_next, False
-        setup = ""
-        if self.first:
-            self.first = False
-            setup = self.orientation
+        if not self.first:
+            return pid, page_break, ""
+        self.first = False
+        return pid, page_break, self.orientation
+
+    def _paragraph(self, text: str, para: str, char: str, plan: list[PlanParagraph] | None) -> str:
+        """One paragraph of one run, its plan added to ``plan`` (if any)."""
+        pid, page_break, setup = self._next_paragraph()
         body = printed(text)
         if plan is not None:
             plan.append((pid, para, char, body, page_break, setup))
@@ -543,12 +558,7 @@ class Section:
 
     def _paragraph_open(self, para: str, plan: list[PlanParagraph]) -> str:
         """A paragraph's opening tag and page setup (when it is the first), its plan (no text) added to ``plan``."""
-        pid = next(self.ids)
-        page_break, self.break_next = self.break_next, False
-        setup = ""
-        if self.first:
-            self.first = False
-            setup = self.orientation
+        pid, page_break, setup = self._next_paragraph()
         plan.append((pid, para, "body", "", page_break, setup))
         return (f'<hp:p id="{pid}"{self.tags.para[para]}{int(page_break)}{_P_TAIL}'
                 f'{self.tags.run["body"] + sec_pr(setup) + "</hp:run>" if setup else ""}')
