@@ -47,6 +47,7 @@ from reportgen.fileio import (
     FolderInTheWay,
     OutputError,
     card_filename,
+    end_inherited_hold,
     inside,
     safe_filename,
     signals_held,
@@ -500,6 +501,7 @@ def _worker_setup(main_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
+    end_inherited_hold()  # forked inside ordered_map's hold: the stop signals come from here on
     if not die_with_parent(main_pid, signal.SIGTERM):
         os._exit(128 + signal.SIGTERM)  # the main process died before the worker could watch it
 
@@ -563,8 +565,11 @@ def ordered_map(function: Callable[[T], R], items: Iterable[T], jobs: int, ahead
                                                initargs=(os.getpid(),)) as pool:
         pending: deque[Future[R]] = deque()
         try:
-            for item in items:
-                pending.append(pool.submit(task, item))
+            for number, item in enumerate(items):
+                # the first submit forks every worker: a stop signal landing in a fork is lost (an
+                # at-fork hook swallows the exception), so it waits until the forks are done
+                with stop_signals_held() if number == 0 else contextlib.nullcontext():
+                    pending.append(pool.submit(task, item))
                 if len(pending) >= jobs * ahead:
                     yield pending.popleft().result()
             while pending:

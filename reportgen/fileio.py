@@ -329,6 +329,14 @@ def stop_signals_held() -> Iterator[None]:
 _holds = 0  # stop_signals_held blocks open in the main thread
 
 
+def end_inherited_hold() -> None:
+    """In a process forked inside :func:`stop_signals_held`: end the hold it inherited (the blocked
+    stop signals and the count), after it has set its own handlers."""
+    global _holds
+    _holds = 0
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
 def signals_held() -> bool:
     """Whether the main thread is inside :func:`stop_signals_held` (a stop handler must not raise)."""
     return _holds > 0

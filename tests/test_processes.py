@@ -442,3 +442,36 @@ def test_a_worker_stop_inside_a_hold_waits_for_its_end(monkeypatch: pytest.Monke
     finally:
         signal.signal(signal.SIGTERM, before)
     assert reached
+
+
+# ── the workers' fork: no stop signal lost in it ──────────────────────────
+def _hold_in_worker(_item: int) -> tuple[bool, bool]:
+    """In a worker: whether it thinks a hold is open, and whether SIGTERM is blocked in it."""
+    from reportgen import fileio
+
+    blocked = signal.SIGTERM in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    return fileio.signals_held(), blocked
+
+
+def test_the_workers_are_forked_with_the_stop_signals_held_and_start_without_the_hold(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SIGTERM landing while ProcessPoolExecutor forks was swallowed by an at-fork hook and the
+    package ran to its end: the first submit (which forks every worker) holds the stop signals,
+    and each worker ends the hold it inherited before it works."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from reportgen import fileio
+
+    held: list[bool] = []
+    real = ProcessPoolExecutor.submit
+
+    def submit(self: ProcessPoolExecutor, *args: object) -> object:
+        held.append(fileio.signals_held())
+        return real(self, *args)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", submit)
+    results = list(batch.ordered_map(_hold_in_worker, range(6), 2))
+    assert held == [True, False, False, False, False, False]
+    assert results == [(False, False)] * 6
+    assert not fileio.signals_held()
+    assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
