@@ -355,6 +355,24 @@ def _reference_book(count: int) -> m.Workbook:
     return m.Workbook(m.Settings(term_start=2022, term_end=2026), cards)
 
 
+
+def _traced_read(read: Callable[[Path], object], tmp_path: Path) -> tuple[object, int, int, int]:
+    """``read`` of a workbook of BOOK_CARDS reference cards under tracemalloc: what it returned,
+    and the traced bytes before, after (held) and at the peak."""
+    from reportgen.writers.workbook import write_workbook
+
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(write_workbook(_reference_book(BOOK_CARDS)))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        result = read(path)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, before, held, peak
+
 def test_the_workbook_reader_holds_the_workbook_being_built_and_one_row(tmp_path: Path) -> None:
     """read_workbook of 150 cards, traced by tracemalloc (Python objects; lxml's own buffers are
     not traced). Held after the read: the workbook, 68 model objects and 51 lists per card: with
@@ -364,18 +382,8 @@ def test_the_workbook_reader_holds_the_workbook_being_built_and_one_row(tmp_path
     Before (every sheet held whole as dicts, one text object per cell, a __dict__ per model
     object): 21 KB a card held, 5 MB more at the peak (36 KB a card, growing with the cards)."""
     from reportgen.readers.workbook import read_workbook
-    from reportgen.writers.workbook import write_workbook
 
-    path = tmp_path / "book.xlsx"
-    path.write_bytes(write_workbook(_reference_book(BOOK_CARDS)))
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        book = read_workbook(path)
-        held, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    book, before, held, peak = _traced_read(read_workbook, tmp_path)
     assert len(book.cards) == BOOK_CARDS
     per_card = (held - before) / BOOK_CARDS
     assert per_card < 12 * 1024, f"{per_card / 1024:.1f} KB a card held"
@@ -388,18 +396,8 @@ def test_validating_the_workbook_holds_the_cards_ids_and_headers(tmp_path: Path)
     is read (14 bullets of 72 B; the 추진실적 groups with their last entry), plus what any read
     remembers (texts, folded labels): bound 6 KB a card. read_workbook peaks at some 9 KB."""
     from reportgen.readers.workbook import validate_workbook
-    from reportgen.writers.workbook import write_workbook
 
-    path = tmp_path / "book.xlsx"
-    path.write_bytes(write_workbook(_reference_book(BOOK_CARDS)))
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        checked = validate_workbook(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    checked, before, _, peak = _traced_read(validate_workbook, tmp_path)
     assert checked.cards == BOOK_CARDS
     per_card = (peak - before) / BOOK_CARDS
     assert per_card < 6 * 1024, f"{per_card / 1024:.1f} KB a card at the peak"
