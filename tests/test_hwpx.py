@@ -626,3 +626,28 @@ def test_plain_by_hand() -> None:
 
     assert plain("가 나 (a)") and plain("\u3000가")  # an ideographic space is not printable, and plain
     assert not plain("a&b") and not plain("탭\t") and not plain("\ufffe") and not plain("<")
+
+
+def test_a_long_sections_part_is_held_in_at_most_two_copies_while_it_is_made() -> None:
+    """A council package's section is tens of MB: its drawn pieces are let go as they are joined,
+    so the traced peak of drawing it is about two copies of the part (pieces and text, then text
+    and bytes), not four (pieces, text, bytes and the part with its head). Bound: 2.5 copies."""
+    import gc
+    import tracemalloc
+
+    from reportgen import document as d
+    from reportgen.writers import hwpx
+
+    line = "가나다라마바사 아자차카타파하 " * 8
+    doc = d.Document("긴 문서", tuple(d.Paragraph(f"{i} {line}") for i in range(4000)))
+    part_size = len(hwpx.document_parts(doc).sections[0])
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        parts = hwpx.document_parts(doc)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(parts.sections[0]) == part_size > 1_500_000
+    assert peak - base < 2.5 * part_size, f"{(peak - base) / part_size:.2f} copies of the part at the peak"

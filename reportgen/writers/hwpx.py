@@ -564,10 +564,16 @@ class Section:
                 f'{self.tags.run["body"] + sec_pr(setup) + "</hp:run>" if setup else ""}')
 
     def xml(self) -> bytes:
-        """The whole section part (an empty section still carries its page setup)."""
+        """The whole section part (an empty section still carries its page setup), once: the drawn
+        pieces are let go as they are joined, so that a package's section of tens of MB is held in
+        at most two copies at a time (pieces and text, text and bytes, bytes and part)."""
         if self.first:
             self.paragraph("", "free")
-        return _SECTION_HEAD + "".join(self.parts).encode("latin-1") + b"</hs:sec>"
+        text = "".join(self.parts)
+        self.parts = []
+        data = text.encode("latin-1")
+        del text
+        return b"".join((_SECTION_HEAD, data, b"</hs:sec>"))
 
     def section_plan(self, xml: bytes) -> SectionPlan:
         """The plan of the section part ``xml`` (made by :meth:`xml`)."""
