@@ -910,8 +910,9 @@ class _Body:
         self.layout = template.layouts[0]
         self.shapes = template.shapes(0, self.page.text_width)
 
-    def body(self) -> tuple[str, str]:
-        """(body XML, final section properties): the blocks, a section break after each page kind."""
+    def body(self) -> tuple[list[str], str]:
+        """(body XML in pieces, final section properties): the blocks, a section break after each page
+        kind. The pieces are not joined: a package's body is tens of MB, compressed piece by piece."""
         segments = list(page_runs(self.doc.blocks, ""))
         out = []
         final = self.t.pages[""].sect_pr
@@ -922,7 +923,7 @@ class _Body:
                 out.append(f"<w:p><w:pPr>{_HAIRLINE}{page.sect_pr}</w:pPr></w:p>")
             else:
                 final = page.sect_pr
-        return "".join(out) or "<w:p/>", final
+        return out or ["<w:p/>"], final
 
     def best_run(self, blocks: list[Block], page: Page) -> str:
         """A run of blocks drawn in the standard layout, or, when its last page would be nearly empty, in
@@ -1161,7 +1162,7 @@ def render_document(doc: Document, options: WriterOptions | None = None) -> byte
     template = load_template(None, options)
     body = _Body(template, doc)
     xml, final = body.body()
-    return _package(template, (template.head, xml, final, "</w:body></w:document>"), doc.title, body.images)
+    return _package(template, (template.head, *xml, final, "</w:body></w:document>"), doc.title, body.images)
 
 
 def render_docx(card: m.Card, options: WriterOptions | None = None) -> bytes:
