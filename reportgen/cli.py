@@ -148,6 +148,10 @@ def _as_of(text: str | None, book: model.Workbook, workbook: str) -> dt.date | N
     """The day of ``--as-of``, else the workbook's 설정 기준일 (None when it has neither)."""
     return batch.parse_as_of(text) or batch.parse_as_of(book.settings.as_of, f"{workbook} 설정!기준일")
 
+#: -j of build, import and package
+Jobs = Annotated[int, typer.Option("-j", "--jobs", help="동시 작업 수 / worker processes (0: CPU 수)")]
+#: --as-of of build, package and site
+AsOf = Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD")]
 #: the --templates option of every command that writes documents
 Templates = Annotated[str | None, typer.Option(
     "--templates", help="서식 폴더: 고친 templates 파일을 둔 폴더 / folder of the office's own template files")]
@@ -351,7 +355,7 @@ def import_(
     as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD (새 워크북)")] = None,
     agency: Annotated[str, typer.Option(help="기관명 (새 워크북)")] = "",
     term: Annotated[str, typer.Option(help="민선, e.g. 8기 (새 워크북)")] = "",
-    jobs: Annotated[int, typer.Option("-j", "--jobs", help="동시 작업 수 / worker processes (0: CPU 수)")] = 0,
+    jobs: Jobs = 0,
 ) -> None:
     """기존 카드를 마스터 워크북으로 가져옵니다 / import legacy cards into a workbook.
 
@@ -387,8 +391,8 @@ def build(
     output: Annotated[str, typer.Option("-o", "--output", help="출력 폴더 / output folder")] = DEFAULT_OUTPUT,
     formats: Annotated[str, typer.Option("--format", help=f"{','.join(WRITERS)} 또는 all")] = "txt",
     only: Annotated[str | None, typer.Option(help="관리번호만 / only these ids, e.g. 3-1,3-2")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD")] = None,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", help="동시 작업 수 / worker processes (0: CPU 수)")] = 0,
+    as_of: AsOf = None,
+    jobs: Jobs = 0,
     templates: Templates = None,
 ) -> None:
     """카드를 만듭니다 / build the cards of a workbook."""
@@ -546,9 +550,9 @@ def diff(
 def package(
     workbook: Annotated[str, typer.Argument(help="마스터 워크북")] = DEFAULT_WORKBOOK,
     output: Annotated[str, typer.Option("-o", "--output", help="제출 묶음 zip")] = "output/의회제출.zip",
-    as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD")] = None,
+    as_of: AsOf = None,
     pdf: Annotated[bool, typer.Option(help="LibreOffice로 PDF와 목차 쪽 번호도 만듦 / also the PDF and the 목차 page numbers (LibreOffice, poppler-utils)")] = True,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", help="동시 작업 수 / worker processes (0: CPU 수)")] = 0,
+    jobs: Jobs = 0,
     templates: Templates = None,
 ) -> None:
     """의회 제출 묶음(zip)을 만듭니다 / build the council submission package."""
@@ -600,7 +604,7 @@ def site(
     output: Annotated[str, typer.Option("-o", "--output", help="사이트 폴더 / site folder")] = "output/site",
     hide_contacts: Annotated[bool, typer.Option("--hide-contacts", help="담당자 이름·전화번호를 뺌 / leave out "
                                                 "officers' names and phone numbers")] = False,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="기준일 YYYY-MM-DD")] = None,
+    as_of: AsOf = None,
     templates: Templates = None,
 ) -> None:
     """누리집에 올릴 공약 이행 현황 페이지(정적 폴더)를 만듭니다 / the static public site."""
