@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import os
+import secrets
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, wraps
 from pathlib import Path
@@ -13,7 +15,13 @@ import anyio
 import jinja2
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
 
 from reportgen import collect, model
@@ -21,7 +29,7 @@ from reportgen.batch import render_one
 from reportgen.diff import ChangeRow
 from reportgen.document import Document
 from reportgen.errors import InputError, Problem
-from reportgen.fileio import card_filename, inside, write_bytes_atomic
+from reportgen.fileio import atomic_output, card_filename, inside, write_bytes_atomic
 from reportgen.formats import WRITERS
 from reportgen.resources import PACKAGED_TEMPLATES
 from reportgen.summary import (
@@ -132,13 +140,47 @@ def problem_response(request: Request, problems: list[Problem], status: int) -> 
     return HTMLResponse(html, status_code=status)
 
 
+def _disposition(filename: str, inline: bool = False) -> dict[str, str]:
+    """The header naming a download in Korean (RFC 6266 ``filename*``) with an ASCII fallback."""
+    fallback = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in filename)
+    return {"content-disposition":
+            f"{'inline' if inline else 'attachment'}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"}
+
+
+def _media(filename: str) -> str:
+    return MEDIA.get(Path(filename).suffix.lower(), "application/octet-stream")
+
+
 def download(data: bytes, filename: str, inline: bool = False) -> Response:
     """A file with its Korean name (RFC 6266 ``filename*``) and an ASCII fallback."""
-    suffix = Path(filename).suffix.lower()
-    fallback = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in filename)
-    disposition = f"{'inline' if inline else 'attachment'}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-    return Response(data, media_type=MEDIA.get(suffix, "application/octet-stream"),
-                    headers={"content-disposition": disposition})
+    return Response(data, media_type=_media(filename), headers=_disposition(filename, inline))
+
+
+#: bytes read at a time when a file on disk is sent
+SEND_CHUNK = 1 << 20
+
+
+def file_download(path: Path, filename: str, remove: bool = False) -> Response:
+    """The file at ``path`` sent in pieces (a package of thousands of cards is never held whole),
+    named ``filename``; ``remove``: the file is a temp file, unlinked as soon as it is open (the
+    open file stays readable; nothing is left on disk even if the client goes away)."""
+    try:
+        source = path.open("rb")
+    except FileNotFoundError:
+        raise NotFound(Problem(filename, "", "파일이 없습니다 (지워졌거나 다른 작업이 바꾸었습니다)",
+                               "the file is gone (deleted, or replaced by another job)", "다시 만드세요",
+                               "make it again")) from None
+    if remove:
+        path.unlink()
+    size = os.fstat(source.fileno()).st_size
+
+    def pieces() -> Iterator[bytes]:
+        with source:
+            while chunk := source.read(SEND_CHUNK):
+                yield chunk
+
+    return StreamingResponse(pieces(), media_type=_media(filename),
+                             headers={**_disposition(filename), "content-length": str(size)})
 
 
 # ── guards for state-changing requests ────────────────────────────────────
@@ -531,20 +573,23 @@ async def history_file(request: Request) -> Response:
 Step = Callable[[str], None]
 
 
-def cards_zip(book: model.Workbook, step: Step) -> Product:
-    """Every card in every format in one zip; cards a format cannot express are noted."""
-    members, notes = [], []
-    for number, card in enumerate(book.cards, 1):
-        step(f"카드 {number}/{len(book.cards)}: {card.id}")
-        for fmt in CARD_FORMATS:
-            data = render_one(card, fmt)
-            if isinstance(data, bytes):
-                name = card_filename(card.id, card.title, WRITERS[fmt].suffix)
-                members.append(zippack.Member.deflated(name, data))
-            else:
-                notes.append(f"{card.id} [{fmt}]: {data.message}")
-    members.sort(key=lambda member: member.name)
-    return Product(zippack.zip_members(members), "카드.zip", MEDIA[".zip"], tuple(notes))
+def cards_zip(book: model.Workbook, step: Step, target: Path) -> Product:
+    """Every card in every format in one zip written to ``target`` (atomically; each card's files
+    wait in an unnamed temp file beside it, never all in memory); cards a format cannot express
+    are noted."""
+    notes = []
+    with zippack.ZipSpool(str(target.parent)) as spool:
+        for number, card in enumerate(book.cards, 1):
+            step(f"카드 {number}/{len(book.cards)}: {card.id}")
+            for fmt in CARD_FORMATS:
+                data = render_one(card, fmt)
+                if isinstance(data, bytes):
+                    spool.add(zippack.Member.deflated(card_filename(card.id, card.title, WRITERS[fmt].suffix), data))
+                else:
+                    notes.append(f"{card.id} [{fmt}]: {data.message}")
+        with atomic_output(target) as out:
+            spool.write_zip(out)
+    return Product(b"", target.name, MEDIA[".zip"], tuple(notes), target)
 
 
 def _xlsx(doc: Document) -> bytes:
@@ -581,19 +626,26 @@ def changes_file(space: Workspace, version: str, book: model.Workbook, step: Ste
                    MEDIA[".xlsx"], (total_line(result),))
 
 
-def package_file(book: model.Workbook, pdf: bool, step: Step) -> Product:
-    from reportgen.package import make_package
+def package_file(book: model.Workbook, pdf: bool, step: Step, target: Path) -> Product:
+    """The council package written to ``target`` (:func:`reportgen.package.write_package`: atomic,
+    its members spooled on disk, never held whole)."""
+    from reportgen.package import write_package
 
-    result = make_package(book, soffice=pdf, on_step=step)
-    return Product(result.data, "의회제출.zip", MEDIA[".zip"], tuple(result.notes))
+    result = write_package(book, target, soffice=pdf, on_step=step)
+    return Product(b"", target.name, MEDIA[".zip"], tuple(result.notes), target)
+
+
+#: the files the 만들기 jobs write to output/ straight (large: never held in memory)
+CARDS_FILE, PACKAGE_FILE = "카드.zip", "의회제출.zip"
 
 
 def _saved(space: Workspace, work: Callable[[Step], Product]) -> Callable[[Step], Product]:
-    """The product also written to the workspace's output/ (atomically)."""
+    """The product in the workspace's output/: written there (atomically) when it was held."""
 
     def run(step: Step) -> Product:
         product = work(step)
-        write_bytes_atomic(inside(space.output, product.filename), product.data)
+        if product.path is None:
+            write_bytes_atomic(inside(space.output, product.filename), product.data)
         step(f"output/{product.filename} 에 저장")
         return product
 
@@ -612,11 +664,12 @@ async def make_start(request: Request) -> Response:
     form = request.state.form
     kind = request.path_params["kind"]
     works: dict[str, tuple[str, Callable[[Step], Product]]] = {
-        "cards": ("카드 전체 (zip)", lambda step: cards_zip(book, step)),
+        "cards": ("카드 전체 (zip)", lambda step: cards_zip(book, step, inside(space.output, CARDS_FILE))),
         "summary": ("총괄표", lambda step: summary_file(book, step)),
         "changes": ("변동사항", lambda step: changes_file(space, _text(form.get("version")) if form else "", book,
                                                          step)),
-        "package": ("의회 제출 묶음", lambda step: package_file(book, bool(form and form.get("pdf")), step)),
+        "package": ("의회 제출 묶음", lambda step: package_file(book, bool(form and form.get("pdf")), step,
+                                                               inside(space.output, PACKAGE_FILE))),
     }
     if kind not in works:
         raise NotFound(Problem(kind, "", "알 수 없는 작업입니다", "unknown work", "만들기 화면에서 고르세요",
@@ -655,15 +708,21 @@ async def job_file(request: Request) -> Response:
     if not job.done or job.problems:
         raise InputError(Problem("job", "", "아직 파일이 없습니다", "the file is not ready", "잠시 뒤 다시 하세요",
                                  "try again in a moment"))
-    return download(job.data, job.filename)
+    return file_download(job.path, job.filename) if job.path else download(job.data, job.filename)
 
 
 async def package_json(request: Request) -> Response:
     """``GET /api/package``: the council package zip (``?pdf=1`` adds the PDF through LibreOffice)."""
     book = await _book(request)
     pdf = request.query_params.get("pdf") == "1"
-    product = await blocking(package_file, book, pdf, lambda _text: None)
-    return download(product.data, product.filename)
+    space = _workspace(request)
+    target = inside(space.uploads, f"{secrets.token_hex(12)}.zip")  # sent, then gone
+    try:
+        await blocking(package_file, book, pdf, lambda _text: None, target)
+    except BaseException:
+        remove_quietly(target)
+        raise
+    return file_download(target, PACKAGE_FILE, remove=True)
 
 
 # ── login and health ──────────────────────────────────────────────────────

@@ -108,6 +108,7 @@ class Job:
     steps: list[str] = field(default_factory=list)
     done: bool = False
     data: bytes = b""
+    path: Path | None = None  # the file, when the product was written to disk instead of held
     filename: str = ""
     media_type: str = "application/octet-stream"
     problems: list[Problem] = field(default_factory=list)
@@ -117,12 +118,14 @@ class Job:
 
 @dataclass(frozen=True)
 class Product:
-    """What a job made: the file and notes for the user."""
+    """What a job made: the file and notes for the user. A small file is held (``data``); a large
+    one (the package, all cards) is written straight to its file (``path``) and never held whole."""
 
     data: bytes
     filename: str
     media_type: str
     notes: tuple[str, ...] = ()
+    path: Path | None = None
 
 
 class Workspace:
@@ -270,7 +273,8 @@ def _run(job: Job, work: Callable[[Callable[[str], None]], Product]) -> None:
     """A job's thread: its result, or its problems; an unforeseen error becomes a short message."""
     try:
         product = work(job.steps.append)
-        job.data, job.filename, job.media_type = product.data, product.filename, product.media_type
+        job.data, job.path, job.filename, job.media_type = (product.data, product.path, product.filename,
+                                                            product.media_type)
         job.notes = list(product.notes)
     except InputError as exc:
         job.problems = exc.problems
