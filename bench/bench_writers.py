@@ -223,25 +223,36 @@ def peer_hwpx_writer(card: m.Card) -> Writer | None:
 
 
 # ── old against new: byte-identical .hwpx and .hwp ───────────────────────
+#: the writer modules an old revision's HWPX and HWP writers may be made of, in import order
+OLD_WRITER_MODULES = ("hwpx", "hwp_records", "hwp")
+
+
 def old_writers(rev: str, folder: Path) -> tuple[Any, Any]:
-    """The HWPX and HWP writers as they were at ``rev`` (``git show``), loaded as modules of their own."""
+    """The HWPX and HWP writers as they were at ``rev`` (``git show``), loaded as modules of their own,
+    with the revision's ``hwp_records`` when it has one (each module's imports of the others point
+    at the old copies)."""
     import subprocess
 
-    def source(name: str) -> str:
-        return subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:reportgen/writers/{name}.py"],
-                              check=True, capture_output=True, text=True).stdout
+    def source(name: str) -> str | None:
+        shown = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:reportgen/writers/{name}.py"],
+                               capture_output=True, text=True)
+        return shown.stdout if shown.returncode == 0 else None
 
-    modules = []
-    for name in ("hwpx", "hwp"):
+    modules: dict[str, Any] = {}
+    for name in OLD_WRITER_MODULES:
+        text = source(name)
+        if text is None:
+            continue  # a revision from before hwp_records.py
+        for other in modules:
+            text = text.replace(f"from reportgen.writers.{other} import", f"from old_{other}_{rev} import")
         path = folder / f"old_{name}_{rev}.py"
-        path.write_text(source(name).replace("from reportgen.writers.hwpx import", f"from old_hwpx_{rev} import"),
-                        encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
         sys.modules[path.stem] = module
         spec.loader.exec_module(module)  # type: ignore[union-attr]
-        modules.append(module)
-    return modules[0], modules[1]
+        modules[name] = module
+    return modules["hwpx"], modules["hwp"]
 
 
 def identity_documents(corpus: int, workbook: Path | None) -> list[tuple[str, Any]]:
