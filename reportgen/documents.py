@@ -9,6 +9,8 @@ with the 연차별 추진계획 table, 【추진실적】, 【금후계획】, �
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from reportgen import model as m
 from reportgen.document import (
     STYLE_FIELDS,
@@ -36,6 +38,17 @@ PLAN_ITEM_SHARE, PLAN_AFTER_SHARE = 170, 140
 NAME_ID = m.L_ID
 NAME_HEADER = "사업 개요표"
 
+# What every card holds the same, made once: blocks are frozen, so cards share them (no card text in them).
+_ID_LABEL = cell(m.L_ID, label=True)
+_HEADER_LABELS = {label: cell(label, label=True) for row in m.HEADER_ROWS for label in row}
+_COMMUNICATION_HEAD = Row(tuple(cell(label, label=True) for label in m.COMMUNICATION_LABELS))
+_COMMUNICATION_NAME = m.H_COMMUNICATION.strip("【】")
+_PLAN = Heading(m.H_PLAN, 1)
+_PLAN_SUBHEADINGS = tuple((key, Heading(f"{m.MARK_SUBHEADING} {title}", 2)) for key, title in m.PLAN_SUBHEADINGS.items())
+_ANNUAL_PLAN = Heading(f"{m.MARK_SUBHEADING} {m.SUB_ANNUAL_PLAN}", 2)
+_ACHIEVEMENTS = Heading(m.H_ACHIEVEMENTS, 1)
+_FUTURE, _COMMUNICATION, _EFFECTS = Heading(m.H_FUTURE, 1), Heading(m.H_COMMUNICATION, 1), Heading(m.H_EFFECTS, 1)
+
 
 def contact_lines(text: str) -> tuple[str, ...]:
     """A contact as printed in its cell: the department, then ``(담당자 ☎…)`` on its own line."""
@@ -52,7 +65,7 @@ def bullet(line: m.BulletLine) -> Paragraph:
 
 def id_box(card: m.Card) -> Table:
     """The small ``관리번호 | 3-1`` table at the top left."""
-    row = Row((cell(m.L_ID, label=True), cell(card.id)))
+    row = Row((_ID_LABEL, cell(card.id)))
     return Table((row,), ID_BOX_SHARES, name=NAME_ID, width=ID_BOX_WIDTH, align="left", style=STYLE_ID)
 
 
@@ -70,7 +83,7 @@ def header_table(card: m.Card) -> Table:
     for left, right in m.HEADER_ROWS:
         cells = []
         for label in (left, right):
-            cells += [cell(label, label=True), Cell(tuple(v for v in values[label] if v))]
+            cells += [_HEADER_LABELS[label], Cell(tuple(v for v in values[label] if v))]
         rows.append(Row(tuple(cells)))
     return Table(tuple(rows), HEADER_SHARES, name=NAME_HEADER, style=STYLE_FIELDS)
 
@@ -94,15 +107,21 @@ def plan_table(card: m.Card) -> Table | None:
     shares = (PLAN_ITEM_SHARE, *[year_share] * n, 1000 - PLAN_ITEM_SHARE - year_share * n)
     targets = [*plan.targets, *[None] * (n - len(plan.targets))]
     rows = [
-        Row((cell(m.L_PLAN_ITEM, label=True, rowspan=3), cell(m.L_IN_TERM, label=True, colspan=n),
-             cell(m.L_AFTER_TERM, label=True, rowspan=2))),
-        Row(tuple(cell(f"{year}년", label=True) for year in plan.years)),
+        *_plan_head(tuple(plan.years)),
         Row((*[cell(m.percent_text(t)) for t in targets], cell(m.percent_text(plan.after_term_target)))),
     ]
     for row in plan.rows:
         cells = [*row.cells, *[""] * (n - len(row.cells))]
         rows.append(Row((cell(row.title), *[cell(c) for c in cells], cell(row.after_term))))
     return Table(tuple(rows), shares, header_rows=2, name=m.SUB_ANNUAL_PLAN)
+
+
+@lru_cache(maxsize=64)
+def _plan_head(years: tuple[int, ...]) -> tuple[Row, Row]:
+    """The plan table's two heading rows for the term ``years`` (the same on every card of a term: made once)."""
+    return (Row((cell(m.L_PLAN_ITEM, label=True, rowspan=3), cell(m.L_IN_TERM, label=True, colspan=len(years)),
+                 cell(m.L_AFTER_TERM, label=True, rowspan=2))),
+            Row(tuple(cell(f"{year}년", label=True) for year in years)))
 
 
 def entry(item: m.Achievement) -> Block:
@@ -115,7 +134,7 @@ def entry(item: m.Achievement) -> Block:
 
 def achievement_blocks(card: m.Card) -> list[Block]:
     """【추진실적】: □ sections, ``<groups>`` and their entries."""
-    out: list[Block] = [Heading(m.H_ACHIEVEMENTS, 1)]
+    out: list[Block] = [_ACHIEVEMENTS]
     for section in card.achievements:
         out.append(Heading(f"{m.MARK_SUBHEADING} {section.title}", 2))
         for group in section.groups:
@@ -127,27 +146,26 @@ def achievement_blocks(card: m.Card) -> list[Block]:
 
 def plan_blocks(card: m.Card) -> list[Block]:
     """【사업추진계획】: the □ bullet sections and the 연차별 추진계획 table."""
-    out: list[Block] = [Heading(m.H_PLAN, 1)]
-    for key, title in m.PLAN_SUBHEADINGS.items():
-        out.append(Heading(f"{m.MARK_SUBHEADING} {title}", 2))
+    out: list[Block] = [_PLAN]
+    for key, heading in _PLAN_SUBHEADINGS:
+        out.append(heading)
         out += [bullet(line) for line in card.bullets.get(key, [])]
-    out.append(Heading(f"{m.MARK_SUBHEADING} {m.SUB_ANNUAL_PLAN}", 2))
+    out.append(_ANNUAL_PLAN)
     table = plan_table(card)
     return out + ([table] if table else [])
 
 
-def bullet_section(heading: str, lines: list[m.BulletLine]) -> list[Block]:
+def bullet_section(heading: Heading, lines: list[m.BulletLine]) -> list[Block]:
     """A 【…】 heading and its bullet lines."""
-    return [Heading(heading, 1), *[bullet(line) for line in lines]]
+    return [heading, *[bullet(line) for line in lines]]
 
 
 def communication_table(card: m.Card) -> Table:
     """구민소통 실적: the five labels over their counts."""
     columns = len(m.COMMUNICATION_LABELS)
     counts = [*card.communication, *[None] * columns][:columns]
-    rows = (Row(tuple(cell(label, label=True) for label in m.COMMUNICATION_LABELS)),
-            Row(tuple(cell(m.count_text(count)) for count in counts)))
-    return Table(rows, (200,) * columns, header_rows=1, name=m.H_COMMUNICATION.strip("【】"))
+    rows = (_COMMUNICATION_HEAD, Row(tuple(cell(m.count_text(count)) for count in counts)))
+    return Table(rows, (200,) * columns, header_rows=1, name=_COMMUNICATION_NAME)
 
 
 def card_document(card: m.Card) -> Document:
@@ -160,8 +178,8 @@ def card_document(card: m.Card) -> Document:
     blocks.append(header_table(card))
     blocks += plan_blocks(card)
     blocks += achievement_blocks(card)
-    blocks += bullet_section(m.H_FUTURE, card.bullets.get(m.FUTURE_PLAN, []))
-    blocks += [Heading(m.H_COMMUNICATION, 1), communication_table(card)]
-    blocks += bullet_section(m.H_EFFECTS, card.bullets.get(m.EFFECTS, []))
+    blocks += bullet_section(_FUTURE, card.bullets.get(m.FUTURE_PLAN, []))
+    blocks += [_COMMUNICATION, communication_table(card)]
+    blocks += bullet_section(_EFFECTS, card.bullets.get(m.EFFECTS, []))
     title = " ".join(part for part in (card.id, card.title) if part) or m.L_ID
     return Document(title, tuple(blocks), name=card.id)

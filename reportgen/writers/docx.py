@@ -30,7 +30,7 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -707,6 +707,13 @@ class Shape(NamedTuple):
         look = self.look
         return Unit(look.before, look.height, lines, look.after, keep or look.keep)
 
+    def unit(self, lines: int) -> Unit:
+        """The unit of a paragraph of ``lines`` lines in this style (not kept unless the style keeps)."""
+        if lines == 1:
+            return self.one
+        look = self.look
+        return Unit(look.before, look.height, lines, look.after, look.keep)
+
 
 def _shape(sid: str, layout: Layout, width: int) -> Shape:
     look = layout.looks.get(sid, DEFAULT_LOOK)
@@ -903,6 +910,9 @@ class _Body:
         self.out: list[str] = []
         self.units: list[Unit] = []
         self.images: list[tuple[str, Image]] = []  # (relationship id, picture)
+        #: (XML after the opening, lines) of each bullet line of the standard run, and their replay (see line)
+        self.drawn: list[tuple[str, int]] = []
+        self.replay: Iterator[tuple[str, int]] | None = None
         self.chosen: list[int] = []  # the layout of each run drawn by body()
         self.tables: dict[tuple[int, int], tuple[str, list[Unit]]] = {}  # (id, text width) → drawn (see grid)
         self.page = template.pages[""]
@@ -929,19 +939,25 @@ class _Body:
         """A run of blocks drawn in the standard layout, or, when its last page would be nearly empty, in
         the mildest tighter layout that saves that page (drawn again: a few cards in a hundred)."""
         pictures = len(self.images)
+        self.drawn = []
         xml, pages = self.run(blocks, page, 0)
-        if nearly_empty(pages, page.text_height):
-            for number in range(1, len(self.t.layouts)):
-                del self.images[pictures:]  # the same pictures again, under the same numbers
-                tight, tight_pages = self.run(blocks, page, number)
-                if tight_pages.count < pages.count:
-                    self.chosen.append(number)
-                    return tight
+        try:
+            if nearly_empty(pages, page.text_height):
+                for number in range(1, len(self.t.layouts)):
+                    del self.images[pictures:]  # the same pictures again, under the same numbers
+                    self.replay = iter(self.drawn)
+                    tight, tight_pages = self.run(blocks, page, number)
+                    if tight_pages.count < pages.count:
+                        self.chosen.append(number)
+                        return tight
+        finally:
+            self.drawn, self.replay = [], None
         self.chosen.append(0)
         return xml
 
     def run(self, blocks: list[Block], page: Page, layout: int) -> tuple[str, Pages]:
-        """(XML, pages) of ``blocks`` drawn on ``page`` in layout number ``layout``."""
+        """(XML, pages) of ``blocks`` drawn on ``page`` in layout number ``layout`` (its bullet lines' text
+        taken from ``self.replay`` when it is set: see :meth:`line`)."""
         self.page, self.layout_number, self.layout = page, layout, self.t.layouts[layout]
         self.shapes = self.t.shapes(layout, page.text_width)
         self.out, self.units = [], []
@@ -974,12 +990,23 @@ class _Body:
 
     def line(self, marker: str, level: int, text: str, props: str = "") -> None:
         """A bullet line: its marker written before the text, in the style of its marker and depth (and
-        the run's layout); ``props`` follow the spacing."""
+        the run's layout); ``props`` follow the spacing.
+
+        What follows the style's opening and the count of lines it wraps to are the same in every layout
+        (a tighter one changes spacing only, never the font, the indents or the width): the standard
+        layout's run records them in ``self.drawn``, line by line, and a tighter run of the same blocks
+        takes them back in the same order from ``self.replay`` instead of escaping and measuring again."""
         shape = self.shapes.by_line.get((marker, level)) or self.shapes.line(marker, level)
-        body = f"{marker} {text}" if marker else text
-        self.out.append(f"{shape.opening}{props}</w:pPr>{run(body)}</w:p>")
-        # most lines are shorter than a line holds: one line without measuring (marker and space < 2 ems)
-        self.units.append(shape.one if len(text) + len(marker) < shape.free else shape.measure(body))
+        if self.replay is None:
+            body = f"{marker} {text}" if marker else text
+            rest = f"{props}</w:pPr>{run(body)}</w:p>"
+            # most lines are shorter than a line holds: one line without measuring (marker and space < 2 ems)
+            lines = 1 if len(text) + len(marker) < shape.free else wrapped_lines(body, shape.room, shape.first)
+            self.drawn.append((rest, lines))
+        else:
+            rest, lines = next(self.replay)
+        self.out.append(shape.opening + rest)
+        self.units.append(shape.one if lines == 1 else shape.unit(lines))
 
     def paragraph(self, block: Paragraph) -> None:
         self.line(block.marker, block.level, block.text, f'<w:jc w:val="{block.align}"/>' if block.align else "")
