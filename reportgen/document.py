@@ -219,21 +219,47 @@ class Section:
 Block = Title | Heading | Paragraph | DatedLine | Box | Table | PageBreak | Image | TableOfContents | Section
 
 
+class LazyBlocks:
+    """Blocks made as they are walked, never all held: ``head`` (held), then what ``tail``
+    gives each time it is iterated (e.g. the council package's card pages, each card's
+    :class:`Section` drawn when reached and let go after).
+
+    Every iteration makes the tail anew, so a writer walks it once (twice at most, saying why:
+    each walk draws it again); it has no length and no indexing."""
+
+    __slots__ = ("head", "tail")
+
+    def __init__(self, head: tuple[Block, ...], tail: Iterable[Block]) -> None:
+        self.head = head
+        self.tail = tail
+
+    def __iter__(self) -> Iterator[Block]:
+        yield from self.head
+        yield from self.tail
+
+
+#: a document's blocks: a tuple, or blocks made as they are walked (:class:`LazyBlocks`)
+Blocks = tuple[Block, ...] | LazyBlocks
+
+
 @dataclass(frozen=True)
 class Document:
     """A printable document: a title (the page and file title), its blocks, its language, a
     short ``name`` (e.g. the 관리번호) where a format wants one (an XLSX sheet name), and ``nav``:
     the lines leading to the other pages of a set of pages (a site's menu, the way back to its
-    index), shown before the content by a format with links (HTML) and left out by the others."""
+    index), shown before the content by a format with links (HTML) and left out by the others.
+
+    ``blocks`` is a tuple, or a :class:`LazyBlocks` (the council package) that a writer may only
+    iterate, once (twice at most, saying why)."""
 
     title: str
-    blocks: tuple[Block, ...] = field(default_factory=tuple)
+    blocks: Blocks = field(default_factory=tuple)
     lang: str = "ko"
     name: str = ""
     nav: tuple[Paragraph, ...] = ()
 
 
-def walk(blocks: tuple[Block, ...]) -> Iterator[Block]:
+def walk(blocks: Iterable[Block]) -> Iterator[Block]:
     """Every block in reading order, sections opened."""
     for block in blocks:
         yield block

@@ -26,9 +26,13 @@ Memory: every member goes, compressed, to an unnamed temp file as it is made
 (:class:`~reportgen.writers.zippack.ZipSpool`) and the zip is laid out from it at the end
 (:func:`write_package`: into a temp file beside the target, renamed over it). The card files are
 rendered and compressed in ``-j`` worker processes; with workers and no PDF, the combined
-documents are made meanwhile in a forked process (:func:`combined_beside`), which alone draws the
-cards' pages. What still grows with the cards: the combined documents (each writer holds the
-whole document) and the manifest's list.
+documents are made meanwhile in two forked processes (:func:`combined_beside`), which write them
+into an unnamed temp file that the main process copies into the spool a chunk at a time. The
+package document's card pages are drawn as a writer walks them and let go after
+(:class:`CardPages`, :class:`~reportgen.document.LazyBlocks`); HWPX and XLSX are written part by
+part (their ``write_document``). What still grows with the cards: the workbook, the 목차, 총괄표
+and 변경이력 tables, the manifest's list, and the DOCX writer, which holds its whole body until it
+is packed (reportgen/writers/docx.py).
 
 Members are sorted by name and dated 1980-01-01, so the same workbook gives the same bytes (the
 PDF aside: LibreOffice stamps its own dates).
@@ -45,12 +49,12 @@ import multiprocessing
 import os
 import signal
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import BinaryIO, NamedTuple, TypeVar
 
 from reportgen import model as m
 from reportgen import rates
@@ -74,6 +78,7 @@ from reportgen.document import (
     ContentsEntry,
     Document,
     Heading,
+    LazyBlocks,
     PageBreak,
     Paragraph,
     Row,
@@ -115,8 +120,8 @@ from reportgen.workbook_contract import (
     COL_TITLE,
     SHEET_CHANGES,
 )
-from reportgen.writers import pdf
-from reportgen.writers.zippack import Member, ZipSpool, zip_members
+from reportgen.writers import hwpx, pdf, xlsx
+from reportgen.writers.zippack import Member, MemberSink, ZipSpool, copy_into, zip_members
 
 T = TypeVar("T")
 
@@ -195,16 +200,53 @@ class PackageResult:
     members: int = 0  # members in the zip: the files, manifest.json and the notes
 
 
+class CardPages:
+    """Each card's pages (:func:`card_section`), drawn when iterated and let go after: a walk
+    holds one card's section at a time, never all (a card's section is ~27 KB of blocks, the
+    package's largest per-card cost). The failures of the cards that cannot be drawn are kept as
+    a walk finds them (the same each walk)."""
+
+    def __init__(self, cards: list[m.Card]) -> None:
+        self.cards = cards
+        self._failures: dict[int, Failure] = {}
+        self._complete = False
+
+    def __iter__(self) -> Iterator[Section]:
+        for index, card in enumerate(self.cards):
+            section, failure = card_section(card)
+            if failure is not None:
+                self._failures[index] = failure
+            yield section
+        self._complete = True
+
+    def failures(self) -> list[Failure]:
+        """The failures of the cards that cannot be drawn, in card order; when no walk reached
+        the last card yet, the cards are drawn once more for them (one at a time, not held)."""
+        if not self._complete:
+            for _section in self:
+                pass
+        return [self._failures[index] for index in sorted(self._failures)]
+
+    def found(self, failures: list[Failure]) -> None:
+        """The failures a walk in another process found (the combined process), in card order."""
+        self._failures, self._complete = dict(enumerate(failures)), True
+
+
 @dataclass
 class PackageContents:
-    """Everything the package document is built from."""
+    """Everything the package document is built from: compact per card (the cards, their 목차
+    lines), the cards' pages drawn only as they are walked (:class:`CardPages`)."""
 
     book: m.Workbook  # cards as of the 기준일
     cover: Cover
     summary: Summary
     as_of: dt.date | None
-    cards: list[Section] = field(default_factory=list)  # each card's pages
-    failures: list[Failure] = field(default_factory=list)
+    pages: CardPages
+
+    @property
+    def failures(self) -> list[Failure]:
+        """The cards that cannot be drawn (:meth:`CardPages.failures`)."""
+        return self.pages.failures()
 
 
 # ── what the package shows ────────────────────────────────────────────────
@@ -246,9 +288,9 @@ def card_section(card: m.Card) -> tuple[Section, Failure | None]:
     return Section(blocks, name=card.id), None
 
 
-def package_contents(book: m.Workbook, as_of: dt.date | None, pages: bool = True) -> PackageContents:
-    """The cards as of the 기준일, the 총괄표, the cover and (``pages``; else :func:`with_card_pages`
-    adds them when needed) each card's pages."""
+def package_contents(book: m.Workbook, as_of: dt.date | None) -> PackageContents:
+    """The cards as of the 기준일, the 총괄표, the cover and each card's pages (drawn as they are
+    walked: :class:`CardPages`)."""
     views = []
     for card in book.cards:
         view = as_of_view(card, as_of)
@@ -260,22 +302,7 @@ def package_contents(book: m.Workbook, as_of: dt.date | None, pages: bool = True
     shown = m.Workbook(settings, views, list(book.finance))
     cover = Cover(settings.agency, report_title(settings),
                   f"{L_AS_OF}: {date_text(as_of)}" if as_of else "", f"{L_CARD_COUNT} {len(views)}건")
-    contents = PackageContents(shown, cover, summarize(shown), as_of)
-    return with_card_pages(contents) if pages else contents
-
-
-def with_card_pages(contents: PackageContents) -> PackageContents:
-    """``contents`` with each card's pages (and the failures of the cards that cannot be drawn),
-    once: the pages are most of what the package holds per card, and only the combined documents
-    and the PDF need them."""
-    if len(contents.cards) == len(contents.book.cards):
-        return contents
-    for card in contents.book.cards:
-        section, failure = card_section(card)
-        contents.cards.append(section)
-        if failure is not None:
-            contents.failures.append(failure)
-    return contents
+    return PackageContents(shown, cover, summarize(shown), as_of, CardPages(views))
 
 
 def file_stem(contents: PackageContents) -> str:
@@ -301,7 +328,7 @@ def card_entry(card: m.Card) -> str:
 def contents_entries(contents: PackageContents, pages: Sequence[int] | None) -> tuple[ContentsEntry, ...]:
     """목차: 총괄표, 공약가계부 (with 재정계획 rows), 목표 미달 카드, 변경이력 and every card, each with
     its first page when ``pages`` are known."""
-    texts = [text for text, _ in parts(contents)]
+    texts = part_texts(contents)
     numbers: Sequence[int | None] = pages if pages is not None else [None] * len(texts)
     return tuple(ContentsEntry(text, page) for text, page in zip(texts, numbers, strict=True))
 
@@ -353,26 +380,34 @@ def changes_section(cards: list[m.Card]) -> Section:
     return Section((Heading(SHEET_CHANGES, 1), shown), "landscape", SHEET_CHANGES)
 
 
-def parts(contents: PackageContents) -> list[tuple[str, Section]]:
-    """What follows the 목차, each part from a new page, with its 목차 entry: 총괄표, 공약가계부
-    (with 재정계획 rows), 목표 미달 카드, 변경이력, every card."""
+def front_parts(contents: PackageContents) -> list[tuple[str, Section]]:
+    """The parts between the 목차 and the cards, each from a new page, with its 목차 entry: 총괄표,
+    공약가계부 (with 재정계획 rows), 목표 미달 카드, 변경이력."""
     finance = finance_section(contents.summary)
     return [(SUMMARY_TITLE, summary_section(contents.summary)),
             *([(L_FINANCE, finance)] if finance else []),
             (L_MISSED, missed_section(contents.book, contents.summary)),
-            (SHEET_CHANGES, changes_section(contents.book.cards)),
-            *((card_entry(card), section) for card, section in zip(contents.book.cards, contents.cards, strict=True))]
+            (SHEET_CHANGES, changes_section(contents.book.cards))]
 
 
-def body_sections(contents: PackageContents) -> list[Section]:
-    """What follows the 목차, each part from a new page (:func:`parts`)."""
-    return [section for _, section in parts(contents)]
+def part_texts(contents: PackageContents) -> list[str]:
+    """The 목차 entry of each part that follows the 목차 (:func:`front_parts`, then every card's)."""
+    return [*(text for text, _ in front_parts(contents)), *(card_entry(card) for card in contents.book.cards)]
+
+
+def body_sections(contents: PackageContents) -> LazyBlocks:
+    """What follows the 목차, each part from a new page: :func:`front_parts`, then every card's
+    pages, drawn as they are walked (:class:`CardPages`)."""
+    return LazyBlocks(tuple(section for _, section in front_parts(contents)), contents.pages)
 
 
 def package_document(contents: PackageContents, pages: Sequence[int] | None = None) -> Document:
-    """The whole package as one document; ``pages``: the first page of each 목차 entry, when known."""
-    blocks = (*front_blocks(contents, pages), *body_sections(contents))
-    return Document(contents.cover.title, blocks, name=L_CONTENTS)
+    """The whole package as one document; ``pages``: the first page of each 목차 entry, when known.
+    Its blocks are lazy (:class:`~reportgen.document.LazyBlocks`): the cards' pages are drawn as
+    a writer walks them, one card at a time."""
+    body = body_sections(contents)
+    return Document(contents.cover.title, LazyBlocks((*front_blocks(contents, pages), *body.head), body.tail),
+                    name=L_CONTENTS)
 
 
 # ── the PDF and the 목차 page numbers ─────────────────────────────────────
@@ -442,21 +477,35 @@ def _signature(text: str, length: int) -> str:
     return "".join(sorted(text[:length]))
 
 
-def find_starts(pages: Sequence[str], sections: Sequence[Section]) -> list[int]:
-    """The page (1 = the first of ``pages``) where each part starts, found by its marker in order:
-    the first part on the first page, each next one on the first page after that opens with its
-    marker. Raises LayoutUnchecked when a part is not found, or when a page that starts no part
-    opens with any part's marker (the markers could not tell the parts apart)."""
+class PartMark(NamedTuple):
+    """What finds a part's first page: its name (for the message) and its marker (:func:`part_marker`)."""
+
+    name: str
+    marker: str
+
+
+def part_mark(section: Section) -> PartMark:
+    """``section``'s name and marker: all a PDF piece keeps of its parts (:func:`pdf_started`)."""
+    return PartMark(section.name, part_marker(section))
+
+
+def find_starts(pages: Sequence[str], sections: Sequence[Section | PartMark]) -> list[int]:
+    """The page (1 = the first of ``pages``) where each part (a section or its mark) starts, found
+    by its marker in order: the first part on the first page, each next one on the first page
+    after that opens with its marker. Raises LayoutUnchecked when a part is not found, or when a
+    page that starts no part opens with any part's marker (the markers could not tell the parts
+    apart)."""
     texts = [squeezed(page) for page in pages]
-    markers = [part_marker(section) for section in sections]
+    marks = [item if isinstance(item, PartMark) else part_mark(item) for item in sections]
+    markers = [mark.marker for mark in marks]
     starts: list[int] = []
-    for section, marker in zip(sections, markers, strict=True):
+    for mark, marker in zip(marks, markers, strict=True):
         wanted = _signature(marker, len(marker))
         candidates = range(starts[-1], len(texts)) if starts else range(min(1, len(texts)))
         found = next((i for i in candidates if marker and _signature(texts[i], len(marker)) == wanted), None)
         if found is None:
-            raise LayoutUnchecked(f"{section.name}의 첫 쪽을 찾지 못했습니다",
-                                  f"the first page of {section.name} was not found")
+            raise LayoutUnchecked(f"{mark.name}의 첫 쪽을 찾지 못했습니다",
+                                  f"the first page of {mark.name} was not found")
         starts.append(found + 1)
     by_length: dict[int, set[str]] = {}
     for marker in markers:
@@ -501,18 +550,35 @@ def pdf_started(contents: PackageContents, timeout: float = PDF_TIMEOUT, options
     ten of 100); the pieces and the cover and 목차 (stand-in numbers) are spread over the runs,
     each run with its own profile and temp folder. Every part starts on a new page and the pages
     carry no running page numbers, so a piece's pages are those of the whole document
-    (:func:`spliced_pdf` checks where each part starts). Leaving the block ends every run.
+    (:func:`spliced_pdf` checks where each part starts). Leaving the block ends every run. The
+    cards' pages are drawn a piece at a time (:func:`pieces_of`): a piece keeps only its DOCX and
+    its parts' marks.
     """
-    title, sections = contents.cover.title, body_sections(contents)
-    pieces = chunked(sections, PARTS_PER_PDF)
-    documents = [_docx(front_blocks(contents, placeholder_pages(len(sections))), title, options),
-                 *(_docx(tuple(piece), title, options) for piece in pieces)]
+    title = contents.cover.title
+    documents = [_docx(front_blocks(contents, placeholder_pages(len(part_texts(contents)))), title, options)]
+    pieces: list[list[PartMark]] = []
+    for piece in pieces_of(body_sections(contents), PARTS_PER_PDF):
+        documents.append(_docx(tuple(piece), title, options))
+        pieces.append([part_mark(section) for section in piece])
+        del piece
     with contextlib.ExitStack() as stack:
         waits = [stack.enter_context(pdf.converting(group, timeout)) for group in spread(documents, runs)]
         yield lambda: spliced_pdf(contents, [made for wait in waits for made in wait()], pieces, timeout, options)
 
 
-def spliced_pdf(contents: PackageContents, converted: Sequence[bytes], pieces: Sequence[Sequence[Section]],
+def pieces_of(sections: Iterable[Section], size: int) -> Iterator[list[Section]]:
+    """``sections`` in consecutive lists of ``size`` (the last may be shorter), each made as it is reached."""
+    piece: list[Section] = []
+    for section in sections:
+        piece.append(section)
+        if len(piece) >= max(1, size):
+            yield piece
+            piece = []
+    if piece:
+        yield piece
+
+
+def spliced_pdf(contents: PackageContents, converted: Sequence[bytes], pieces: Sequence[Sequence[Section | PartMark]],
                 timeout: float = PDF_TIMEOUT, options: WriterOptions | None = None) -> PackagePdf:
     """The PDF from the cover and 목차 with stand-in numbers (``converted[0]``) and the pieces of
     what follows (the rest of ``converted``): each part's first page is found in its piece's page
@@ -555,8 +621,8 @@ def parts_pdf(contents: PackageContents, timeout: float = PDF_TIMEOUT, options: 
     text to be found. Every part starts on a new page and the pages have no running page
     numbers, so a part's pages are the same converted alone as in the whole document."""
     title = contents.cover.title
-    parts = [front_blocks(contents, None), *((section,) for section in body_sections(contents))]
-    pdfs = pdf.convert([_docx(blocks, title, options) for blocks in parts], timeout)
+    pdfs = pdf.convert([_docx(front_blocks(contents, None), title, options),  # the parts drawn one at a time
+                        *(_docx((section,), title, options) for section in body_sections(contents))], timeout)
     counts = [pdf.page_count(data) for data in pdfs]
     pages = page_starts(counts)
     front = pdfs[0]
@@ -633,10 +699,37 @@ class Packing:
 
     def add(self, member: Member) -> None:
         """Spool ``member`` (a file system error is the output folder's: OutputError)."""
-        try:
+        with self.folder_errors():
             self.spool.add(member)
+
+    @contextlib.contextmanager
+    def folder_errors(self) -> Iterator[None]:
+        """A file system error within is the output folder's: OutputError."""
+        try:
+            yield
         except OSError as exc:
             raise OutputError.of(Path(self.folder), exc) from exc
+
+    @contextlib.contextmanager
+    def storing(self, member: str) -> Iterator[MemberSink]:
+        """A stored member written piece by piece into the spool (:meth:`ZipSpool.storing`)."""
+        with self.folder_errors(), self.spool.storing(member) as sink:
+            yield sink
+
+    @contextlib.contextmanager
+    def scratch(self) -> Iterator[BinaryIO]:
+        """An unnamed temp file in the spool's folder (gone when the block ends, or on a crash)."""
+        with self.folder_errors():
+            file = tempfile.TemporaryFile(dir=self.folder)
+        with file:
+            yield file
+
+    def copied(self, scratch: BinaryIO, placed: Placed, member: str, fmt: str) -> BuiltFile:
+        """The file ``placed`` in ``scratch`` copied into the spool as the stored member ``member``,
+        a chunk at a time; its manifest entry."""
+        with self.storing(member) as sink:
+            copy_into(sink, scratch.fileno(), placed.offset, placed.length)
+        return BuiltFile(member, "", fmt, placed.length, placed.sha256)
 
 
 def unique_member(name: str, taken: set[str]) -> str:
@@ -676,8 +769,6 @@ def pack_card_files(cards: list[m.Card], packing: Packing, jobs: int = 1, option
                 packing.cards.append(BuiltFile(name, card.id, fmt, made.size, digest))
 
 
-#: a combined file: its bytes, or None and why the writer could not make it
-Rendered = tuple[bytes | None, str]
 #: with the PDF and workers, the combined formats made in a process beside the main one (which
 #: makes the others at the same time): the slowest writer alone against the two others
 BESIDE_WITH_PDF = ("hwpx",)
@@ -687,39 +778,114 @@ BESIDE_WITH_PDF = ("hwpx",)
 BESIDE_WITHOUT_PDF = (("hwpx",), ("docx", "xlsx"))
 
 
-def render_combined(doc: Document, name: str, options: WriterOptions | None = None) -> Rendered:
-    """The package document in format ``name``, or why not."""
+class Placed(NamedTuple):
+    """A combined file written by a combined process into its scratch file: where, and its sha256."""
+
+    offset: int
+    length: int
+    sha256: str
+
+
+#: a combined file made in a combined process: where it is, or None and why the writer could not make it
+Rendered = tuple[Placed | None, str]
+#: a combined file made: its manifest entry (the file already in the spool), or None and why not
+Made = tuple[BuiltFile | None, str]
+
+
+class Tally:
+    """A binary output that passes what is written on to ``out``, counting its length and sha256."""
+
+    def __init__(self, out: BinaryIO | MemberSink) -> None:
+        self._out = out
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        """``data`` written to ``out`` and counted."""
+        self._hash.update(data)
+        self.size += len(data)
+        self._out.write(data)
+        return len(data)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+def write_combined(doc: Document, name: str, out: Tally, options: WriterOptions | None, folder: str | None) -> None:
+    """The package document in format ``name`` written to ``out``: HWPX and XLSX part by part
+    (their ``write_document``, memory flat in the cards; their temp files in ``folder``), DOCX
+    as its bytes (raises CardError)."""
+    if name == "hwpx":
+        hwpx.write_document(doc, out, options, folder)  # type: ignore[arg-type]
+    elif name == "xlsx":
+        xlsx.write_document(doc, out, options, folder)  # type: ignore[arg-type]
+    else:
+        out.write(WRITERS[name].render_document(doc, options))
+
+
+def render_to(doc: Document, name: str, scratch: BinaryIO, options: WriterOptions | None = None,
+              folder: str | None = None) -> Rendered:
+    """The package document in format ``name`` appended to ``scratch`` (a combined process's
+    file), or why not (what was written of it cut off again)."""
+    start = scratch.seek(0, os.SEEK_END)
+    tally = Tally(scratch)
     try:
-        return WRITERS[name].render_document(doc, options), ""
+        write_combined(doc, name, tally, options, folder)
+    except CardError as exc:
+        scratch.seek(start)
+        scratch.truncate()
+        return None, str(exc)
+    return Placed(start, tally.size, tally.hexdigest()), ""
+
+
+def combined_name(contents: PackageContents, name: str) -> str:
+    """The member name of the combined file in format ``name``: ``공약사업_추진상황_보고_2024-12-31.docx``."""
+    return f"{file_stem(contents)}{WRITERS[name].suffix}"
+
+
+def pack_in_place(doc: Document, contents: PackageContents, name: str, packing: Packing,
+                  options: WriterOptions | None = None) -> Made:
+    """The package document in format ``name`` written straight into the spool (never held
+    whole when the writer writes part by part), or why not (nothing of it spooled)."""
+    member = combined_name(contents, name)
+    try:
+        with packing.storing(member) as sink:
+            tally = Tally(sink)
+            write_combined(doc, name, tally, options, packing.folder)
     except CardError as exc:
         return None, str(exc)
+    return BuiltFile(member, "", name, tally.size, tally.hexdigest()), ""
 
 
-def add_combined(contents: PackageContents, made: dict[str, Rendered], packing: Packing) -> None:
-    """The combined files (or their failures) into ``packing``, in the order of COMBINED_FORMATS."""
-    stem = file_stem(contents)
+def add_combined(made: dict[str, Made], packing: Packing) -> None:
+    """The combined files (already spooled) or their failures listed in ``packing``, in the order
+    of COMBINED_FORMATS."""
     for name in COMBINED_FORMATS:
-        data, why = made[name]
-        if data is None:
+        built, why = made[name]
+        if built is None:
             packing.combined_failures.append(Failure("", f"{PACKAGE_FORMAT}-{name}", why))
         else:
-            _add_file(packing, f"{stem}{WRITERS[name].suffix}", name, data)
+            packing.combined.append(built)
 
 
 def pack_combined(contents: PackageContents, pages: Sequence[int] | None, packing: Packing,
                   options: WriterOptions | None = None, beside: Sequence[str] = ()) -> None:
     """The package document as DOCX, HWPX and XLSX into ``packing``; the formats ``beside`` are
-    made in a process of their own (:func:`combined_beside`) while this one makes the others."""
+    made in a process of their own (:func:`combined_beside`) while this one makes the others.
+    Each writer walks the document's lazy blocks (:func:`package_document`): the cards' pages
+    are drawn again for each, one card at a time."""
     if not beside:
-        doc = package_document(with_card_pages(contents), pages)
-        add_combined(contents, {name: render_combined(doc, name, options) for name in COMBINED_FORMATS}, packing)
-        return
-    with combined_beside(contents, pages, beside, options) as take:
         doc = package_document(contents, pages)
-        made = {name: render_combined(doc, name, options) for name in COMBINED_FORMATS if name not in beside}
+        add_combined({name: pack_in_place(doc, contents, name, packing, options) for name in COMBINED_FORMATS},
+                     packing)
+        return
+    with combined_beside(contents, pages, beside, packing, options) as take:
+        doc = package_document(contents, pages)
+        made = {name: pack_in_place(doc, contents, name, packing, options)
+                for name in COMBINED_FORMATS if name not in beside}
         del doc
         made |= take()
-    add_combined(contents, made, packing)
+    add_combined(made, packing)
 
 
 def _add_file(packing: Packing, name: str, fmt: str, data: bytes) -> None:
@@ -730,39 +896,46 @@ def _add_file(packing: Packing, name: str, fmt: str, data: bytes) -> None:
 
 @contextlib.contextmanager
 def combined_beside(contents: PackageContents, pages: Sequence[int] | None, formats: Sequence[str],
-                    options: WriterOptions | None = None, first: bool = True
-                    ) -> Iterator[Callable[[], dict[str, Rendered]]]:
+                    packing: Packing, options: WriterOptions | None = None, first: bool = True
+                    ) -> Iterator[Callable[[], dict[str, Made]]]:
     """The combined ``formats`` rendered in a process of their own, forked from this one (it
     shares the package's contents, nothing is pickled to it) while the main process does other
     work (hands the cards to the workers, makes the other formats); yields the function that
-    waits for its files (raises WorkerLost when the process was killed, or what it raised). When
-    the card pages are drawn there, the failures of the cards that cannot be drawn go into
-    ``contents`` from the ``first`` of several such processes only.
+    waits for its files and copies them into ``packing``'s spool (raises WorkerLost when the
+    process was killed, or what it raised). The failures of the cards that cannot be drawn,
+    found there, go into ``contents`` from the ``first`` of several such processes only.
 
+    The files go through an unnamed temp file in the spool's folder, made before the fork (the
+    process writes them there, the pipe carries only where they are; nothing of it survives a
+    ``kill -9``), copied into the spool a chunk at a time: neither process holds a whole file.
     The process ignores Ctrl-C and hang-up (the main process stops the package), dies with the
-    main process (SIGTERM on its death, even by ``kill -9``), and writes no file; leaving the
-    block kills it if it still runs.
+    main process (SIGTERM on its death, even by ``kill -9``), and writes no other file; leaving
+    the block kills it if it still runs.
     """
     context = multiprocessing.get_context("fork")
-    reader, writer = context.Pipe(duplex=False)
-    process = context.Process(target=_combined_child, args=(writer, contents, pages, tuple(formats), options,
-                                                            os.getpid()), name="reportgen-package", daemon=True)
-    with stop_signals_held():  # forked with the stop signals held: none arrives before it ignores them
-        process.start()
-    writer.close()
-    try:
-        yield functools.partial(_take_combined, reader, contents if first else None)
-    finally:
-        reader.close()
-        if process.is_alive():
-            process.kill()
-        process.join()
+    with packing.scratch() as scratch:
+        reader, writer = context.Pipe(duplex=False)
+        process = context.Process(target=_combined_child, args=(writer, scratch, contents, pages, tuple(formats),
+                                                                options, packing.folder, os.getpid()),
+                                  name="reportgen-package", daemon=True)
+        with stop_signals_held():  # forked with the stop signals held: none arrives before it ignores them
+            process.start()
+        writer.close()
+        try:
+            yield functools.partial(_take_combined, reader, scratch, packing, file_stem(contents),
+                                    contents if first else None)
+        finally:
+            reader.close()
+            if process.is_alive():
+                process.kill()
+            process.join()
 
 
-def _take_combined(reader: Connection, contents: PackageContents | None) -> dict[str, Rendered]:
-    """What the combined process made, by format (the failures of the cards it could not draw
-    go into ``contents``, as :func:`with_card_pages` would have put them)."""
-    made: dict[str, Rendered] = {}
+def _take_combined(reader: Connection, scratch: BinaryIO, packing: Packing, stem: str,
+                   contents: PackageContents | None) -> dict[str, Made]:
+    """What the combined process made, by format, each file copied from ``scratch`` into the
+    spool as it is announced (the failures of the cards it could not draw go into ``contents``)."""
+    made: dict[str, Made] = {}
     while True:
         try:
             kind, name, value = reader.recv()
@@ -770,18 +943,20 @@ def _take_combined(reader: Connection, contents: PackageContents | None) -> dict
             raise WorkerLost from None
         if kind == "done":
             if contents is not None:
-                contents.failures += value  # the cards that cannot be drawn, found there
+                contents.pages.found(value)  # the cards that cannot be drawn, found there
             return made
         if kind == "error":
             raise value
-        made[name] = value
+        placed, why = value
+        made[name] = (None, why) if placed is None else (
+            packing.copied(scratch, placed, f"{stem}{WRITERS[name].suffix}", name), "")
 
 
-def _combined_child(writer: Connection, contents: PackageContents, pages: Sequence[int] | None,
-                    formats: tuple[str, ...], options: WriterOptions | None, main_pid: int) -> None:
-    """The combined process (:func:`combined_beside`): adds the card pages when they are not there
-    yet, sends (``made``, format, Rendered) for each format, then (``done``, "", the failures of
-    the cards it could not draw); what it raises as (``error``, "", the exception)."""
+def _combined_child(writer: Connection, scratch: BinaryIO, contents: PackageContents, pages: Sequence[int] | None,
+                    formats: tuple[str, ...], options: WriterOptions | None, folder: str, main_pid: int) -> None:
+    """The combined process (:func:`combined_beside`): writes each format into ``scratch``, then
+    sends (``made``, format, Rendered) for each, then (``done``, "", the failures of the cards
+    that cannot be drawn); what it raises as (``error``, "", the exception)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -789,14 +964,12 @@ def _combined_child(writer: Connection, contents: PackageContents, pages: Sequen
     if not die_with_parent(main_pid, signal.SIGTERM):
         os._exit(128 + signal.SIGTERM)
     try:
-        drawn = len(contents.failures)
-        doc = package_document(with_card_pages(contents), pages)
-        # every format made before any is sent: a send blocks until the main process reads it,
-        # which it does only once the cards are done
-        made = [(name, render_combined(doc, name, options)) for name in formats]
+        doc = package_document(contents, pages)
+        made = [(name, render_to(doc, name, scratch, options, folder)) for name in formats]
+        scratch.flush()  # the main process reads the file once told where
         for name, rendered in made:
             writer.send(("made", name, rendered))
-        writer.send(("done", "", contents.failures[drawn:]))
+        writer.send(("done", "", contents.failures))
     except BaseException as exc:  # noqa: BLE001 - handed to the main process, which raises it
         with contextlib.suppress(BaseException):
             writer.send(("error", "", exc))
@@ -816,15 +989,15 @@ def without_pdf(contents: PackageContents, packing: Packing, jobs: int, step: Ca
         pack_combined(contents, None, packing, options)
         return
     with contextlib.ExitStack() as stack:
-        takes = [stack.enter_context(combined_beside(contents, None, group, options, first=index == 0))
+        takes = [stack.enter_context(combined_beside(contents, None, group, packing, options, first=index == 0))
                  for index, group in enumerate(BESIDE_WITHOUT_PDF)]
         step("카드 파일 / card files")
         pack_card_files(contents.book.cards, packing, jobs, options)
         step("통합 문서 / combined documents")
-        made: dict[str, Rendered] = {}
+        made: dict[str, Made] = {}
         for take in takes:
             made |= take()
-    add_combined(contents, made, packing)
+    add_combined(made, packing)
 
 
 def with_pdf(contents: PackageContents, packing: Packing, jobs: int, timeout: float, step: Callable[[str], None],
@@ -873,7 +1046,7 @@ def packed(spool: ZipSpool, folder: str, book: m.Workbook, day: dt.date | None, 
     """Everything of the package into ``spool``, manifest.json and the notes last; the result
     without ``data`` (the caller writes the zip out of the spool)."""
     why = pdf.missing() if soffice else NOT_ASKED
-    contents = package_contents(book, day, pages=not why or jobs <= 1)  # else the combined process draws them
+    contents = package_contents(book, day)
     packing, notes_out = Packing(spool, folder), []
     with stop_on_termination():  # SIGTERM, SIGHUP: stop as on Ctrl-C, workers and LibreOffice ended
         if why:

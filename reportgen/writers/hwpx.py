@@ -33,6 +33,7 @@ lead once and copying the compressor, feeding the compressor while drawing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import zipfile
@@ -43,14 +44,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import count, repeat
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, BinaryIO, NamedTuple, TypeVar
 
 from reportgen import document as d
 from reportgen import model as m
 from reportgen.documents import card_document
 from reportgen.errors import CardError
 from reportgen.resources import WriterOptions, template_path
-from reportgen.writers.zippack import Member, zip_members
+from reportgen.writers.zippack import Member, MemberSink, Spooled, ZipSpool, zip_members
 from reportgen.xmltext import escape, escape_attribute, one_line
 
 SECTION_PART = "Contents/section0.xml"
@@ -567,13 +568,22 @@ class Section:
         """The whole section part (an empty section still carries its page setup), once: the drawn
         pieces are let go as they are joined, so that a package's section of tens of MB is held in
         at most two copies at a time (pieces and text, text and bytes, bytes and part)."""
+        self.close()
+        data = self.drained()
+        return b"".join((_SECTION_HEAD, data, b"</hs:sec>"))
+
+    def close(self) -> None:
+        """Nothing more to draw: an empty section still gets a paragraph, for its page setup."""
         if self.first:
             self.paragraph("", "free")
+
+    def drained(self) -> bytes:
+        """The pieces drawn since the last call, as bytes (:func:`wire`), let go: what a section
+        written piece by piece (:func:`spool_sections`) hands on. Drawing does not look back at
+        them (a page break asks ``first``, not the pieces)."""
         text = "".join(self.parts)
         self.parts = []
-        data = text.encode("latin-1")
-        del text
-        return b"".join((_SECTION_HEAD, data, b"</hs:sec>"))
+        return text.encode("latin-1")
 
     def section_plan(self, xml: bytes) -> SectionPlan:
         """The plan of the section part ``xml`` (made by :meth:`xml`)."""
@@ -1105,6 +1115,81 @@ def render_document(doc: d.Document, options: WriterOptions | None = None) -> by
     """Any document as HWPX bytes (the same document always gives the same bytes)."""
     style = load_template(options)
     return package(document_parts(doc, options, style), style)
+
+
+#: pieces a section written piece by piece gathers before they go to the compressor
+DRAIN_PIECES = 256
+
+
+def write_document(doc: d.Document, out: BinaryIO, options: WriterOptions | None = None,
+                   folder: str | None = None) -> None:
+    """:func:`render_document`'s bytes written to ``out``, with memory flat in the document's
+    length (the council package: thousands of cards in one section part).
+
+    One walk of ``doc.blocks`` (a lazy sequence is drawn block by block; the preview text reads
+    its first blocks again, :func:`preview_text`): each section part is deflated as it is drawn,
+    DRAIN_PIECES pieces at a time, into a :class:`~reportgen.writers.zippack.ZipSpool` (an
+    unnamed temp file in ``folder``), never joined whole; the zip is laid out from the spool once
+    the parts the section count changes (manifest, header) are known. No plans (HWP) are kept."""
+    style = load_template(options)
+    with ZipSpool(folder) as spool:
+        sections, images = spool_sections(doc, style, spool)
+        fresh = {PREVIEW_PART: preview_text(doc),
+                 MANIFEST_PART: manifest(style.raw[MANIFEST_PART], doc.title, len(sections), images)}
+        if len(sections) > 1:  # as fresh_parts has them
+            fresh[HEADER_PART] = _header(style.raw[HEADER_PART], len(sections))
+        fresh.update((item.name, item.data) for item in images)
+        placed: dict[str, Spooled] = {spooled.name: spooled for spooled in sections}
+        order = [placed.pop(p.name) if p.name in placed else spool.add(part_member(p.name, fresh.pop(p.name)))
+                 if p.name in fresh else spool.add(p) for p in style.members]
+        order += placed.values()
+        order += [spool.add(Member.stored(name, data) if name.startswith("BinData/") else part_member(name, data))
+                  for name, data in fresh.items()]
+        spool.write_zip(out, order)
+
+
+def spool_sections(doc: d.Document, style: Template, spool: ZipSpool) -> tuple[list[Spooled], list[BinaryItem]]:
+    """Each section part of ``doc`` deflated into ``spool`` as it is drawn (:func:`draw_parts`'
+    sections: a new part at each change of orientation, a page break between runs of the same
+    one); the parts' records, in order, and the pictures."""
+    images: list[BinaryItem] = []
+    spooled: list[Spooled] = []
+    with contextlib.ExitStack() as stack:
+        section: Section | None = None
+        sink = None
+        for orientation, blocks in d.page_runs(doc.blocks, "portrait"):
+            if section is not None and section.orientation == orientation:
+                section.page_break()
+            else:
+                if section is not None and sink is not None:
+                    spooled.append(_end_section(section, sink, stack))
+                section = Section(style, orientation=orientation, planning=False)
+                sink = _start_section(spool, len(spooled), stack)
+            for block in blocks:
+                _block(section, block, doc, images)
+                if len(section.parts) >= DRAIN_PIECES:
+                    sink.write(section.drained())
+        if section is None:
+            section, sink = Section(style, planning=False), _start_section(spool, 0, stack)
+        spooled.append(_end_section(section, sink, stack))
+    return spooled, images
+
+
+def _start_section(spool: ZipSpool, index: int, stack: contextlib.ExitStack) -> MemberSink:
+    """Section part ``index`` opened in ``spool`` (closed by :func:`_end_section`), its head written."""
+    sink = stack.enter_context(spool.deflating(section_name(index)))
+    sink.write(_SECTION_HEAD)
+    return sink
+
+
+def _end_section(section: Section, sink: MemberSink, stack: contextlib.ExitStack) -> Spooled:
+    """The rest of ``section`` and its end tag written, the part closed: its record."""
+    section.close()
+    sink.write(section.drained())
+    sink.write(b"</hs:sec>")
+    stack.close()
+    assert sink.spooled is not None
+    return sink.spooled
 
 
 def render_hwpx(card: m.Card, options: WriterOptions | None = None) -> bytes:

@@ -16,10 +16,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 from xml.sax.saxutils import quoteattr
 
 from reportgen.document import (
@@ -45,7 +45,7 @@ from reportgen.documents import card_document
 from reportgen.errors import CardError
 from reportgen.model import L_ID, MARKER_LEVEL, Card
 from reportgen.resources import WriterOptions
-from reportgen.writers.zippack import Member, zip_members
+from reportgen.writers.zippack import Member, Spooled, ZipSpool, zip_members
 from reportgen.xmltext import escape, excel_escape
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -606,12 +606,25 @@ def _section_name(section: Section, doc: Document) -> str:
     return first or doc.name or doc.title
 
 
-def _workbook_xml(sheets: list[tuple[str, _Sheet]]) -> str:
+class _Facts(NamedTuple):
+    """What the workbook part needs of a sheet: its last column, its row count and its print titles."""
+
+    last_col: int
+    rows: int
+    title_rows: int
+
+
+def _facts(sheet: _Sheet) -> _Facts:
+    return _Facts(sheet.last_col, len(sheet.rows), sheet.title_rows)
+
+
+def _workbook_xml(sheets: Sequence[tuple[str, _Sheet | _Facts]]) -> str:
     entries, names = [], []
-    for index, (name, sheet) in enumerate(sheets):
+    for index, (name, drawn) in enumerate(sheets):
+        sheet = drawn if isinstance(drawn, _Facts) else _facts(drawn)
         entries.append(f'<sheet name={quoteattr(name)} sheetId="{index + 1}" r:id="rId{index + 1}"/>')
         quoted = "'" + name.replace("'", "''") + "'"
-        area = f"{quoted}!$A$1:${_column_name(sheet.last_col)}${max(len(sheet.rows), 1)}"
+        area = f"{quoted}!$A$1:${_column_name(sheet.last_col)}${max(sheet.rows, 1)}"
         names.append((0, index, f'<definedName name="_xlnm.Print_Area" localSheetId="{index}">{escape(area)}'
                       "</definedName>"))
         if sheet.title_rows:
@@ -638,6 +651,14 @@ def _core_xml(title: str) -> str:
 
 def _book(sheets: list[tuple[str, _Sheet]], title: str) -> bytes:
     """An .xlsx of the (unique name, sheet) pairs in order; same sheets in, same bytes out."""
+    members = _head_members(sheets, title)
+    members += [Member.deflated(f"xl/worksheets/sheet{i}.xml", _sheet_xml(sheet).encode())
+                for i, (_name, sheet) in enumerate(sheets, 1)]
+    return zip_members(members)
+
+
+def _head_members(sheets: Sequence[tuple[str, _Sheet | _Facts]], title: str) -> list[Member]:
+    """The members before the sheets: content types, relationships, properties, workbook, styles."""
     count = len(sheets)
     types = _CONTENT_TYPES.format(sheets="".join(
         f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_SHEET_TYPE}"/>'
@@ -645,7 +666,7 @@ def _book(sheets: list[tuple[str, _Sheet]], title: str) -> bytes:
     rels = "".join(f'<Relationship Id="rId{i}" Type="{_NS_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
                    for i in range(1, count + 1))
     rels += f'<Relationship Id="rId{count + 1}" Type="{_NS_REL}/styles" Target="styles.xml"/>'
-    members = [
+    return [
         Member.deflated("[Content_Types].xml", types.encode()),
         _STATIC["_rels/.rels"],
         _STATIC["docProps/app.xml"],
@@ -655,9 +676,6 @@ def _book(sheets: list[tuple[str, _Sheet]], title: str) -> bytes:
                         (_XML_DECL + f'<Relationships xmlns="{_NS_PKG_REL}">{rels}</Relationships>').encode()),
         _STATIC["xl/styles.xml"],
     ]
-    members += [Member.deflated(f"xl/worksheets/sheet{i}.xml", _sheet_xml(sheet).encode())
-                for i, (_name, sheet) in enumerate(sheets, 1)]
-    return zip_members(members)
 
 
 def render_document(doc: Document, options: WriterOptions | None = None) -> bytes:
@@ -674,6 +692,42 @@ def render_document(doc: Document, options: WriterOptions | None = None) -> byte
         name = unique_sheet_name(_section_name(section, doc), taken)
         sheets.append((name, layout(section.blocks, section.orientation, doc.blocks)))
     return _book(sheets, doc.title)
+
+
+def write_document(doc: Document, out: BinaryIO, options: WriterOptions | None = None,
+                   folder: str | None = None) -> None:
+    """:func:`render_document`'s bytes written to ``out``, with memory flat in the number of
+    sections (the council package: a sheet per card).
+
+    One walk of ``doc.blocks`` (a lazy sequence is drawn block by block; a 목차 without entries
+    walks it again for its headings): each section's sheet is laid out, serialized and deflated
+    into a :class:`~reportgen.writers.zippack.ZipSpool` (an unnamed temp file in ``folder``) as it
+    comes, keeping only its wanted name and :class:`_Facts`; the blocks outside sections are kept
+    and laid out last, on the first sheet. The names are made unique once all are known (in the
+    order :func:`render_document` takes them) and the zip is laid out from the spool."""
+    del options
+    with ZipSpool(folder) as spool:
+        loose: list[Block] = []
+        drawn: list[tuple[str, _Facts, Spooled]] = []
+        for block in doc.blocks:
+            if not isinstance(block, Section):
+                loose.append(block)
+                continue
+            sheet = layout(block.blocks, block.orientation, doc.blocks)
+            spooled = spool.add(Member.deflated(f"{len(drawn)}", _sheet_xml(sheet).encode()))
+            drawn.append((_section_name(block, doc), _facts(sheet), spooled))
+            del sheet
+        taken: set[str] = set()
+        sheets: list[tuple[str, _Facts, Spooled]] = []
+        if loose or not drawn:
+            sheet = layout(tuple(loose), doc_blocks=doc.blocks)
+            first = spool.add(Member.deflated("", _sheet_xml(sheet).encode()))
+            sheets.append((unique_sheet_name(doc.name or doc.title, taken), _facts(sheet), first))
+        sheets += [(unique_sheet_name(wanted, taken), facts, spooled) for wanted, facts, spooled in drawn]
+        head = [spool.add(member) for member in _head_members([(name, facts) for name, facts, _ in sheets], doc.title)]
+        order = head + [replace(spooled, name=f"xl/worksheets/sheet{i}.xml")
+                        for i, (_name, _facts_, spooled) in enumerate(sheets, 1)]
+        spool.write_zip(out, order)
 
 
 def render_xlsx(card: Card, options: WriterOptions | None = None) -> bytes:

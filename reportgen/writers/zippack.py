@@ -10,6 +10,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import struct
@@ -17,7 +18,7 @@ import tempfile
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -108,8 +109,11 @@ COPY_CHUNK = 1 << 20  # bytes copied from the spool at a time
 
 class ZipSpool:
     """Zip members written to disk as they come (any order, from any thread), then laid out by
-    :meth:`write_zip` in name order: the bytes :func:`zip_members` gives for the members sorted by
-    name, while memory holds only each member's name and header fields.
+    :meth:`write_zip` in name order (or an order given): the bytes :func:`zip_members` gives for
+    the members so ordered, while memory holds only each member's name and header fields.
+
+    A member goes in whole (:meth:`add`) or written piece by piece (:meth:`deflating`,
+    :meth:`storing`: a part of tens of MB, compressed as it is drawn, never held whole).
 
     The spool is an unnamed temp file (``tempfile.TemporaryFile`` in ``folder``): nothing of it
     is left after a crash, even a ``kill -9``. A zip over 4 GiB (no Zip64) raises ValueError.
@@ -132,23 +136,63 @@ class ZipSpool:
         with self._lock:
             self._file.close()
 
-    def add(self, member: Member) -> None:
-        """Append ``member``'s stored bytes to the spool."""
+    def add(self, member: Member) -> Spooled:
+        """Append ``member``'s stored bytes to the spool; where they went."""
         with self._lock:
             self._file.write(member.data)
-            self._spooled.append(Spooled(member.name, member.method, member.crc, member.size, len(member.data),
-                                         self._end))
-            self._end += len(member.data)
+            return self._register(member.name, member.method, member.crc, member.size, len(member.data))
+
+    def _register(self, name: str, method: int, crc: int, size: int, length: int) -> Spooled:
+        """The member of ``length`` stored bytes just written at the spool's end, recorded."""
+        spooled = Spooled(name, method, crc, size, length, self._end)
+        self._spooled.append(spooled)
+        self._end += length
+        return spooled
+
+    @contextlib.contextmanager
+    def deflating(self, name: str, level: int = 6) -> Iterator[MemberSink]:
+        """A deflated member written piece by piece: the block's sink takes its raw bytes
+        (``sink.write``), compressed as they come (the bytes :meth:`Member.deflated` gives for
+        them joined); recorded when the block ends, dropped when it raises. The spool takes no
+        other member meanwhile."""
+        with self._lock, self._writing() as start:
+            sink = MemberSink(self._file, zlib.compressobj(level, zlib.DEFLATED, -15))
+            yield sink
+            self._file.write(sink.packer.flush() if sink.packer else b"")
+            sink.spooled = self._register(name, DEFLATED, sink.crc, sink.size, self._file.tell() - start)
+
+    @contextlib.contextmanager
+    def storing(self, name: str) -> Iterator[MemberSink]:
+        """A stored member (a zip package, a PDF) written piece by piece into the spool, as
+        :meth:`deflating` but not compressed."""
+        with self._lock, self._writing() as start:
+            sink = MemberSink(self._file, None)
+            yield sink
+            sink.spooled = self._register(name, STORED, sink.crc, sink.size, self._file.tell() - start)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[int]:
+        """The spool's end, where a member is written; cut back to it when the writing raises."""
+        start = self._end
+        self._file.seek(start)
+        try:
+            yield start
+        except BaseException:
+            self._file.seek(start)
+            self._file.truncate()
+            raise
 
     def __len__(self) -> int:
         return len(self._spooled)
 
-    def write_zip(self, out: BinaryIO) -> int:
-        """The zip of every member added, in name order, written to ``out``; the number of members."""
+    def write_zip(self, out: BinaryIO, order: Sequence[Spooled] | None = None) -> int:
+        """The zip of every member added, in name order, written to ``out``; the number of members.
+        ``order``: the members to lay out instead, in that order (records :meth:`add` and the
+        sinks gave, renamed with ``dataclasses.replace`` where a name is known only at the end)."""
         with self._lock:
             self._file.flush()
             fd, central, offset = self._file.fileno(), bytearray(), 0
-            members = sorted(self._spooled, key=lambda spooled: spooled.name)
+            members = sorted(self._spooled, key=lambda spooled: spooled.name) if order is None else order
             for spooled in members:
                 local, record = _headers(spooled.name, spooled.method, spooled.crc, spooled.length, spooled.size,
                                          offset)
@@ -162,7 +206,29 @@ class ZipSpool:
             return len(members)
 
 
-def _copy(fd: int, offset: int, length: int, out: BinaryIO) -> None:
+class MemberSink:
+    """What a member written piece by piece takes (:meth:`ZipSpool.deflating`, :meth:`ZipSpool.storing`):
+    ``write(raw)``; its CRC-32 and raw size kept as it goes, ``spooled`` its record once done."""
+
+    def __init__(self, file: BinaryIO, packer: zlib._Compress | None) -> None:
+        self._file = file
+        self.packer = packer
+        self.crc = self.size = 0
+        self.spooled: Spooled | None = None
+
+    def write(self, raw: bytes) -> int:
+        """Add ``raw`` to the member (compressed when it is deflated); its length."""
+        self.crc, self.size = zlib.crc32(raw, self.crc), self.size + len(raw)
+        self._file.write(self.packer.compress(raw) if self.packer else raw)
+        return len(raw)
+
+
+def copy_into(sink: MemberSink | BinaryIO, fd: int, offset: int, length: int) -> None:
+    """``length`` bytes of the file ``fd`` from ``offset`` written to ``sink``, COPY_CHUNK at a time."""
+    _copy(fd, offset, length, sink)
+
+
+def _copy(fd: int, offset: int, length: int, out: BinaryIO | MemberSink) -> None:
     """``length`` bytes of ``fd`` from ``offset`` written to ``out``."""
     while length:
         chunk = os.pread(fd, min(length, COPY_CHUNK), offset)
