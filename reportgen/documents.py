@@ -58,14 +58,53 @@ def contact_lines(text: str) -> tuple[str, ...]:
     return name, "(" + rest
 
 
+# ── a card's paragraphs and value cells, made without their constructors' checks ─────────────────────
+# The checks of Paragraph (a known alignment, a relative link) and Cell (spans of at least 1, a relative
+# link) read only fields a card never sets: its paragraphs and value cells have no alignment, no link and no
+# spans, so the checks could never fire on them. Made field by field as the frozen dataclass's __init__
+# makes them (the same objects: equal, hashable, frozen), without the __init__ and __post_init__ calls: a
+# third of card_document's time (~60 of them a card). Tests (tests/test_docx_speed.py) hold the field lists
+# and that the constructors still refuse bad values.
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _paragraph(text: str, marker: str, level: int) -> Paragraph:
+    """``Paragraph(text, marker, level)``: no alignment, no link."""
+    made = _new(Paragraph)
+    _set(made, "text", text)
+    _set(made, "marker", marker)
+    _set(made, "level", level)
+    _set(made, "align", "")
+    _set(made, "link", "")
+    return made
+
+
+def _value(lines: tuple[str, ...]) -> Cell:
+    """``Cell(lines)``: a value cell of one row and one column, no link."""
+    made = _new(Cell)
+    _set(made, "lines", lines)
+    _set(made, "rowspan", 1)
+    _set(made, "colspan", 1)
+    _set(made, "label", False)
+    _set(made, "link", "")
+    _set(made, "verbatim", False)
+    return made
+
+
+def _text(text: str) -> Cell:
+    """``cell(text)``: a value cell of one line (none when ``text`` is empty)."""
+    return _value((text,) if text else ())
+
+
 def bullet(line: m.BulletLine) -> Paragraph:
     """A bullet line with its marker and the marker's depth."""
-    return Paragraph(line.text.strip(), line.marker, line.level)
+    return _paragraph(line.text.strip(), line.marker, line.level)
 
 
 def id_box(card: m.Card) -> Table:
     """The small ``관리번호 | 3-1`` table at the top left."""
-    row = Row((_ID_LABEL, cell(card.id)))
+    row = Row((_ID_LABEL, _text(card.id)))
     return Table((row,), ID_BOX_SHARES, name=NAME_ID, width=ID_BOX_WIDTH, align="left", style=STYLE_ID)
 
 
@@ -83,7 +122,7 @@ def header_table(card: m.Card) -> Table:
     for left, right in m.HEADER_ROWS:
         cells = []
         for label in (left, right):
-            cells += [_HEADER_LABELS[label], Cell(tuple(v for v in values[label] if v))]
+            cells += [_HEADER_LABELS[label], _value(tuple([v for v in values[label] if v]))]
         rows.append(Row(tuple(cells)))
     return Table(tuple(rows), HEADER_SHARES, name=NAME_HEADER, style=STYLE_FIELDS)
 
@@ -108,11 +147,11 @@ def plan_table(card: m.Card) -> Table | None:
     targets = [*plan.targets, *[None] * (n - len(plan.targets))]
     rows = [
         *_plan_head(tuple(plan.years)),
-        Row((*[cell(m.percent_text(t)) for t in targets], cell(m.percent_text(plan.after_term_target)))),
+        Row((*[_text(m.percent_text(t)) for t in targets], _text(m.percent_text(plan.after_term_target)))),
     ]
     for row in plan.rows:
         cells = [*row.cells, *[""] * (n - len(row.cells))]
-        rows.append(Row((cell(row.title), *[cell(c) for c in cells], cell(row.after_term))))
+        rows.append(Row((_text(row.title), *[_text(c) for c in cells], _text(row.after_term))))
     return Table(tuple(rows), shares, header_rows=2, name=m.SUB_ANNUAL_PLAN)
 
 
@@ -126,9 +165,9 @@ def _plan_head(years: tuple[int, ...]) -> tuple[Row, Row]:
 
 def entry(item: m.Achievement) -> Block:
     """A 추진실적 entry: a dated line, a free line, or the box of an undated line with details."""
-    details = tuple(bullet(detail) for detail in item.details)
+    details = tuple([bullet(detail) for detail in item.details]) if item.details else ()
     if not item.date and item.marker == m.MARK_PLAIN:
-        return Box(item.text.strip(), details) if details else Paragraph(item.text.strip())
+        return Box(item.text.strip(), details) if details else _paragraph(item.text.strip(), "", 0)
     return DatedLine(item.date, item.text.strip(), item.marker or m.MARK_L1, details)
 
 
@@ -164,7 +203,7 @@ def communication_table(card: m.Card) -> Table:
     """구민소통 실적: the five labels over their counts."""
     columns = len(m.COMMUNICATION_LABELS)
     counts = [*card.communication, *[None] * columns][:columns]
-    rows = (_COMMUNICATION_HEAD, Row(tuple(cell(m.count_text(count)) for count in counts)))
+    rows = (_COMMUNICATION_HEAD, Row(tuple([_text(m.count_text(count)) for count in counts])))
     return Table(rows, (200,) * columns, header_rows=1, name=_COMMUNICATION_NAME)
 
 

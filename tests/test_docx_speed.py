@@ -1,16 +1,20 @@
 """What the card path's speed-ups must keep: a run drawn again in a tighter layout takes its bullet lines'
 text and line counts from the standard run (:meth:`_Body.line`), and :func:`card_document` shares the
-blocks every card holds the same (frozen, so sharing them is safe) without one card's text in another's."""
+blocks every card holds the same (frozen, so sharing them is safe) without one card's text in another's, and
+makes a card's paragraphs and value cells without their constructors' checks (which read no field a card
+sets), the same objects the constructors make."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from reportgen import model as m
-from reportgen.document import Box, DatedLine, Document, Heading, Paragraph, Row, Table, cell
-from reportgen.documents import card_document
+from reportgen.document import Box, Cell, DatedLine, Document, Heading, Paragraph, Row, Table, cell
+from reportgen.documents import _paragraph, _text, _value, card_document
 from reportgen.readers.text import read_text
 from reportgen.writers.docx import _Body, load_template
 
@@ -123,3 +127,59 @@ def test_the_shared_blocks_are_the_blocks_built_afresh() -> None:
     plan = next(block for block in doc.blocks if isinstance(block, Table) and block.name == m.SUB_ANNUAL_PLAN)
     assert plan.rows[0].cells == (cell("세부추진내용", label=True, rowspan=3), cell("임기 내", label=True, colspan=2),
                                   cell("임기 후", label=True, rowspan=2))
+
+
+# ── paragraphs and value cells made without the constructors' checks ──────────────────────────────────
+def test_made_blocks_are_the_blocks_the_constructors_make() -> None:
+    made, built = _paragraph("가 <&>", "○", 1), Paragraph("가 <&>", "○", 1)
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert _value(("가", "나")) == Cell(("가", "나")) and hash(_value(("가",))) == hash(Cell(("가",)))
+    assert _text("3-1") == cell("3-1") and _text("") == cell("") == Cell(())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.text = "나"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        _value(()).rowspan = 2  # type: ignore[misc]
+
+
+def test_the_makers_know_every_field() -> None:
+    # a field added to Paragraph or Cell must be set by _paragraph and _value too: this list fails first
+    assert [f.name for f in dataclasses.fields(Paragraph)] == ["text", "marker", "level", "align", "link"]
+    assert [f.name for f in dataclasses.fields(Cell)] == ["lines", "rowspan", "colspan", "label", "link", "verbatim"]
+
+
+def test_the_constructors_still_refuse_bad_values() -> None:
+    with pytest.raises(ValueError, match="align"):
+        Paragraph("가", align="left")
+    with pytest.raises(ValueError, match="relative"):
+        Paragraph("가", link="https://example.com/")
+    with pytest.raises(ValueError, match="spans"):
+        Cell(("가",), rowspan=0)
+    with pytest.raises(ValueError, match="relative"):
+        Cell(("가",), link="//host/page")
+
+
+def test_no_check_reads_a_field_the_makers_take_from_a_card() -> None:
+    # text, marker and depth of a paragraph, the lines of a cell: any value passes the constructors (a check
+    # on one of them added to document.py must be made in _paragraph / _value as well, and this fails first)
+    for text, marker, level in (("", "", 0), (" <&> ", "?", -1), ("가" * 500, "※", 99)):
+        Paragraph(text, marker, level)
+    for lines in ((), ("",), (" ", "<&>", "가" * 500)):
+        Cell(lines)
+
+
+def blocks_of(doc: Document) -> Iterator[object]:
+    """Every paragraph and cell of a card document (in tables, dated lines and boxes too)."""
+    for block in doc.blocks:
+        if isinstance(block, Table):
+            yield from (item for row in block.rows for item in row.cells)
+        elif isinstance(block, (DatedLine, Box)):
+            yield from (block.details if isinstance(block, DatedLine) else block.lines)
+        if isinstance(block, Paragraph):
+            yield block
+
+
+def test_every_made_block_of_the_sample_card_passes_the_checks() -> None:
+    made = list(blocks_of(card_document(read_text(FIXTURE))))
+    assert sum(isinstance(item, Paragraph) for item in made) == 24 and sum(isinstance(item, Cell) for item in made) == 47
+    for item in made:  # built again by the constructor, checks and all: the same block
+        assert type(item)(**{f.name: getattr(item, f.name) for f in dataclasses.fields(item)}) == item
