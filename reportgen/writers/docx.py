@@ -18,8 +18,9 @@ A page model (:func:`paginate`, calibrated against LibreOffice) stacks the
 units of what is drawn — paragraph lines from text widths, table rows from
 their cells — as it is drawn: one walk gives each run of blocks its XML and
 its pages. A run whose last page would be nearly empty is drawn again in the
-mildest tighter layout that saves that page (a few cards in a hundred). What
-every card shares (paragraph shapes per style, table columns, label cells,
+mildest tighter layout that saves that page (a few cards in a hundred), its
+bullet lines' escaped text and line counts taken from the first drawing (a
+tighter layout changes spacing only). What every card shares (paragraph shapes per style, table columns, label cells,
 headings) is made once per reference document and remembered.
 """
 
@@ -939,7 +940,6 @@ class _Body:
         """A run of blocks drawn in the standard layout, or, when its last page would be nearly empty, in
         the mildest tighter layout that saves that page (drawn again: a few cards in a hundred)."""
         pictures = len(self.images)
-        self.drawn = []
         xml, pages = self.run(blocks, page, 0)
         try:
             if nearly_empty(pages, page.text_height):
@@ -961,6 +961,8 @@ class _Body:
         self.page, self.layout_number, self.layout = page, layout, self.t.layouts[layout]
         self.shapes = self.t.shapes(layout, page.text_width)
         self.out, self.units = [], []
+        if self.replay is None:
+            self.drawn = []  # this run's bullet lines, for a tighter redraw of the same blocks
         draw = _DRAW
         for block in blocks:
             draw[type(block)](self, block)
@@ -1007,7 +1009,7 @@ class _Body:
             self.drawn.append((rest, lines))
         else:
             rest, lines = next(self.replay)
-        self.out.append(shape.opening + rest)
+        self.out += (shape.opening, rest)  # two pieces: ``rest`` is held once, by both lists
         self.units.append(shape.one if lines == 1 else shape.unit(lines))
 
     def paragraph(self, block: Paragraph) -> None:
