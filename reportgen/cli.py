@@ -19,7 +19,8 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -37,7 +38,7 @@ from reportgen.formats import (
     read_workbook,
     validate_workbook,
 )
-from reportgen.model import fold, label_key
+from reportgen.model import label_key
 from reportgen.periods import period_end
 from reportgen.resources import WriterOptions
 from reportgen.safeguard import (
@@ -200,33 +201,51 @@ def check(workbook: Annotated[str, typer.Argument(help="마스터 워크북 / ma
     typer.echo(f"OK: {checked.cards} cards")
 
 
-def _latest_month_end(cards: list[model.Card]) -> str:
-    """기준일 default for imported cards: the end of the month of the newest 추진실적 line."""
-    ends = [period_end(item.date) for card in cards for section in card.achievements
-            for group in section.groups for item in group.items if item.date]
-    if not ends:
+def _month_end(last: dt.date | None) -> str:
+    """기준일 default for imported cards: the end of the month of ``last``, the newest 추진실적 line."""
+    if last is None:
         return ""
-    last = max(ends)
     next_month = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return (next_month - dt.timedelta(days=1)).isoformat()
 
 
-def _settings_for(read: list[tuple[Path, model.Card]], as_of: str | None, agency: str, term: str
-                  ) -> model.Settings:
-    """설정 of a new workbook made from the imported cards: term, 기준일 and every status they use."""
-    cards = [card for _, card in read]
-    settings = model.Settings(agency=agency, term=term)
-    years = next((card.annual_plan.years for card in cards if card.annual_plan.years), [])
-    if years:
-        settings.term_start, settings.term_end = years[0], years[-1]
-    settings.as_of = as_of or _latest_month_end(cards)
-    known = {label_key(s) for s in settings.statuses}
-    for path, card in read:
+@dataclass
+class _NewBookFacts:
+    """What the 설정 of a new workbook takes from the imported cards, gathered as they are read
+    (the cards are not kept): the plan years of the first card that has them, the newest
+    추진실적 month (only when ``dates``: no --as-of), and each status not in the default list with
+    the first file that has it."""
+
+    dates: bool = True
+    years: list[int] = field(default_factory=list)
+    newest: dt.date | None = None
+    statuses: list[tuple[Path, str]] = field(default_factory=list)
+    known: set[str] = field(default_factory=lambda: {label_key(s) for s in model.Settings().statuses})
+
+    def see(self, path: Path, card: model.Card) -> None:
+        """What ``card`` (read from ``path``) adds."""
+        if not self.years and card.annual_plan.years:
+            self.years = list(card.annual_plan.years)
+        if self.dates:
+            ends = [period_end(item.date) for section in card.achievements for group in section.groups
+                    for item in group.items if item.date]
+            if ends:
+                self.newest = max([*ends, self.newest] if self.newest else ends)
         status = card.header.status
-        if status and label_key(status) not in known:
-            _listable_status(path, status)
-            settings.statuses.append(status)
-            known.add(label_key(status))
+        if status and label_key(status) not in self.known:
+            self.statuses.append((path, status))
+            self.known.add(label_key(status))
+
+
+def _settings_for(facts: _NewBookFacts, as_of: str | None, agency: str, term: str) -> model.Settings:
+    """설정 of a new workbook made from the imported cards: term, 기준일 and every status they use."""
+    settings = model.Settings(agency=agency, term=term)
+    if facts.years:
+        settings.term_start, settings.term_end = facts.years[0], facts.years[-1]
+    settings.as_of = as_of or _month_end(facts.newest)
+    for path, status in facts.statuses:
+        _listable_status(path, status)
+        settings.statuses.append(status)
     return settings
 
 
@@ -262,7 +281,7 @@ def _one_card_for_identity(paths: list[Path], card_id: str | None, title: str | 
 
 
 def _fill_identity(card: model.Card, path: Path, card_id: str | None, title: str | None, area: str | None,
-                   known: dict[str, model.Card]) -> None:
+                   known: Mapping[str, model.Card]) -> None:
     """관리번호, 사업명 and 분야 from the options, else the card, else the workbook's card
     (:func:`reportgen.collect.fill_identity`); a card still without them is an input error."""
     missing = collect.fill_identity(card, known, card_id, title, area)
@@ -292,50 +311,48 @@ def _card_files(paths: list[Path], jobs: int) -> Iterator[tuple[Path, model.Card
     yield from zip(paths, batch.ordered_map(_read_file, paths, min(jobs, len(paths))), strict=True)
 
 
-def _read_cards(files: Iterator[tuple[Path, model.Card | list[Problem]]], card_id: str | None, title: str | None,
-                area: str | None, known: dict[str, model.Card]) -> list[tuple[Path, model.Card]]:
-    """The cards of ``files`` (read by :func:`_card_files`) with their identity filled in; the first
-    file in input order that cannot be read stops the import with its problems; two files with one
-    관리번호 are refused, naming both."""
-    read: list[tuple[Path, model.Card]] = []
+def _read_cards(files: Iterator[tuple[Path, model.Card | list[Problem]]], identity: tuple[str | None, ...],
+                spool: collect.CardSpool, facts: _NewBookFacts | None) -> None:
+    """The cards of ``files`` (read by :func:`_card_files`) with their identity filled in (from the
+    workbook's cards in ``spool``), added to ``spool`` one by one and seen by ``facts`` (a new
+    workbook's); the first file in input order that cannot be read stops the import with its
+    problems; two files with one 관리번호 are refused, naming both."""
     first: dict[str, Path] = {}
     problems = []
     for path, card in files:
         if isinstance(card, list):
             raise InputError(card)
-        _fill_identity(card, path, card_id, title, area, known)
+        _fill_identity(card, path, *identity, spool)
         other = first.setdefault(card.id, path)
         if other is not path:
             problems.append(Problem(
                 str(path), "", f"관리번호 {card.id}가 {other} 의 카드와 같습니다: 어느 카드를 남길지 알 수 없습니다",
                 f"has the same 관리번호 {card.id} as {other}; which one to keep is unclear",
                 "둘 중 하나만 가져오거나 관리번호를 고치세요", "import only one of them, or correct a 관리번호"))
-        read.append((path, card))
+        if facts is not None:
+            facts.see(path, card)
+        spool.add(str(path), card)
     if problems:
         raise InputError(problems)
-    return read
 
 
-def _import_cards(target: Path, existing: bool, paths: list[Path],
-                  identity: tuple[str | None, str | None, str | None], jobs: int
-                  ) -> tuple[list[tuple[Path, model.Card]], list[model.Card]]:
-    """The imported cards, and the cards of the target workbook (when ``existing``) they replace.
+def _import_cards(target: Path, existing: bool, paths: list[Path], identity: tuple[str | None, ...], jobs: int,
+                  spool: collect.CardSpool, facts: _NewBookFacts | None) -> None:
+    """The imported cards into ``spool``, after the cards of the target workbook (when ``existing``).
 
     The card files are read by worker processes while this one reads the workbook, which must be
-    valid to be edited (its problems come first, as without workers). Only the cards the merge
-    needs (:func:`reportgen.collect.replaced_cards`) are kept of it, so that the workbook read here
-    is gone before the merge's result is read back to be checked: never two whole workbooks at once.
+    valid to be edited (its problems come first, as without workers). The workbook's cards go to
+    the spool and the workbook read here is let go before the first card comes: what is held is
+    where each card is, never the cards.
     """
     files = _card_files(paths, jobs)
     head = next(files, None)  # the workers start here, before the workbook is read
     try:
-        book = _read_workbook(target) if existing else model.Workbook()  # only a valid workbook is edited
-        known = {fold(card.id): card for card in book.cards}
-        del book
-        read = _read_cards(itertools.chain([head] if head else [], files), *identity, known)
+        if existing:
+            spool.add_previous(_read_workbook(target).cards)  # only a valid workbook is edited
+        _read_cards(itertools.chain([head] if head else [], files), identity, spool, facts)
     finally:
         files.close()
-    return read, collect.replaced_cards(known.values(), [card for _, card in read])
 
 
 def _merge_source(target: Path, existing: bool, settings: Callable[[], model.Settings]) -> bytes:
@@ -374,15 +391,20 @@ def import_(
         guard_outputs([target], paths, workbook_output=target, fix=_NEW_NAME)
         batch.parse_as_of(as_of)
         existing = exists(target)
-        read, previous = _import_cards(target, existing, paths, (card_id, title, area), workers)
-        result = collect.merged(_merge_source(target, existing, lambda: _settings_for(read, as_of, agency, term)),
-                                [(str(path), card) for path, card in read], str(target), previous)
+        facts = None if existing else _NewBookFacts(dates=as_of is None)
+        with collect.CardSpool() as spool:
+            _import_cards(target, existing, paths, (card_id, title, area), workers, spool, facts)
+            source = _merge_source(target, existing, lambda: _settings_for(facts or _NewBookFacts(), as_of, agency,
+                                                                           term))
+            result = collect.merged_spool(source, spool, str(target))
+            del source
         for replaced_id, path in result.replaced:
             _say(f"관리번호 {replaced_id}: {path} 의 카드로 바꿉니다 / replaced by the card from {path}")
         for notice in result.notices:
             _say(f"알림 / notice: {notice}")
         write_bytes_atomic(target, result.data)
-    _say(f"{len(read)}장을 가져왔습니다 / imported {len(read)} card(s) → {target} ({result.cards} cards)")
+    count = len(result.replaced) + len(result.added)
+    _say(f"{count}장을 가져왔습니다 / imported {count} card(s) → {target} ({result.cards} cards)")
 
 
 @app.command()

@@ -23,8 +23,9 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
+import pickle
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_field
 from pathlib import Path
@@ -37,7 +38,7 @@ from reportgen.fileio import inside, write_bytes_atomic
 from reportgen.formats import read_card, validate_workbook
 from reportgen.model import fold
 from reportgen.readers.workbook import read_workbook
-from reportgen.writers.workbook_edit import MergeResult, merge_cards
+from reportgen.writers.workbook_edit import CardInfo, MergeResult, merge_cards, merge_source
 
 #: the suffixes a card file may have (the card readers) and the master workbook's
 CARD_SUFFIXES = (".txt", ".docx", ".hwpx", ".hwp")
@@ -56,7 +57,7 @@ _MERGE_BUG = ("가져온 결과가 검사를 통과하지 못해 워크북을 �
 # ── identity and checks (shared with `reportgen import`) ──────────────────
 
 
-def fill_identity(card: model.Card, known: dict[str, model.Card], card_id: str | None = None,
+def fill_identity(card: model.Card, known: Mapping[str, model.Card], card_id: str | None = None,
                   title: str | None = None, area: str | None = None) -> list[str]:
     """관리번호, 사업명 and 분야 from the arguments, else the card, else the master's card of that 관리번호.
 
@@ -120,6 +121,91 @@ def merged(source: bytes, cards: Sequence[tuple[str, model.Card]], target: str,
     del source
     _read_back(result.data, target, validate_workbook)
     return result
+
+
+def merged_spool(source: bytes, cards: CardSpool, target: str) -> MergeResult:
+    """:func:`merged` of the cards of a :class:`CardSpool` (loaded one at a time by the merge,
+    :func:`reportgen.writers.workbook_edit.merge_source`): the same workbook, checked the same way."""
+    result = merge_source(source, cards, target)
+    del source
+    _read_back(result.data, target, validate_workbook)
+    return result
+
+
+# ── many cards at once: held on disk, not in memory ───────────────────────
+
+
+class CardSpool(Mapping[str, model.Card]):
+    """Cards pickled to a temporary file as they come (``reportgen import`` of thousands of card
+    files): what is held per card is where it is and its :class:`~reportgen.writers.workbook_edit.CardInfo`.
+
+    A :class:`~reportgen.writers.workbook_edit.CardSource` of the cards :meth:`add` ed, in order,
+    and a mapping (folded 관리번호 → card, loaded when asked) of the workbook's own cards
+    :meth:`add_previous` ed, for :func:`fill_identity` and the merge. The file is a private
+    temporary file, gone when the spool is closed (``with``) or the process ends.
+    """
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile(prefix="reportgen-cards-")
+        self.end = 0
+        self.places: list[tuple[int, int]] = []
+        self.added: list[CardInfo] = []
+        self.old: dict[str, tuple[int, int]] = {}
+
+    def __enter__(self) -> CardSpool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.file.close()
+
+    def _put(self, card: model.Card) -> tuple[int, int]:
+        data = pickle.dumps(card, protocol=pickle.HIGHEST_PROTOCOL)
+        self.file.seek(self.end)
+        self.file.write(data)
+        place = (self.end, len(data))
+        self.end += len(data)
+        return place
+
+    def _get(self, offset: int, length: int) -> model.Card:
+        self.file.seek(offset)
+        card = pickle.loads(self.file.read(length))
+        assert isinstance(card, model.Card)
+        return card
+
+    def add_previous(self, cards: Iterable[model.Card]) -> None:
+        """The workbook's cards, by folded 관리번호 (a later card of one 관리번호 wins)."""
+        for card in cards:
+            self.old[fold(card.id)] = self._put(card)
+
+    def add(self, source: str, card: model.Card) -> None:
+        """An imported card read from ``source``, after those added before."""
+        self.places.append(self._put(card))
+        self.added.append(CardInfo.of(source, card))
+
+    def __len__(self) -> int:
+        return len(self.old)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.old)
+
+    def __getitem__(self, card_id: str) -> model.Card:
+        return self._get(*self.old[card_id])
+
+    # the CardSource of the merge
+    def infos(self) -> list[CardInfo]:
+        """The added cards' infos, in the order they were added."""
+        return self.added
+
+    def card(self, index: int) -> model.Card:
+        """The card added ``index``-th."""
+        return self._get(*self.places[index])
+
+    def previous(self, card_id: str) -> model.Card | None:
+        """The workbook's card of the folded 관리번호 ``card_id`` (None: not in the workbook)."""
+        return self.get(card_id)
 
 
 # ── one uploaded file ─────────────────────────────────────────────────────

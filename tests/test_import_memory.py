@@ -1,17 +1,34 @@
 """Import memory (issue 13): the workbook editor never holds a whole block of new rows as one tree,
-and a sheet's scanned rows are kept compactly."""
+a sheet's scanned rows are kept compactly, and an import of thousands of card files holds one card
+at a time (the cards and their rows wait on disk, in a spool)."""
 
 from __future__ import annotations
+
+import copy
+import dataclasses
+import tempfile
+import tracemalloc
+import weakref
+from pathlib import Path
 
 import pytest
 from lxml import etree
 from test_workbook import full_card, settings
+from typer.testing import CliRunner
 
-from reportgen.writers import xlsx_rows
-from reportgen.writers.workbook import empty_workbook
+from reportgen import collect
+from reportgen import model as m
+from reportgen.cli import app
+from reportgen.readers.text import read_text
+from reportgen.readers.workbook import read_workbook
+from reportgen.writers import workbook_edit, xlsx_rows
+from reportgen.writers.text import render_text
+from reportgen.writers.workbook import empty_workbook, write_workbook
 from reportgen.writers.workbook_edit import merge_cards
 from reportgen.writers.xlsx_package import Formula, ScannedRow, ScannedRows, SharedRef
 
+CARD = Path(__file__).parent / "fixtures" / "3-1_2024-12_from-hwp.txt"
+N = 20  # cards of the smaller import in the peak test (and 4N)
 CARDS = 3  # full_card has 10 추진실적 lines: one appended block of 30 rows in that sheet
 
 
@@ -69,3 +86,130 @@ def test_a_repeated_key_text_is_kept_once() -> None:
         rows.append(ScannedRow(number, ("".join(["3-", "1"]),), False))  # 1,000 equal texts, distinct objects
     assert rows.values == ["3-1"]
     assert len({id(row.keys[0]) for row in rows}) == 1
+
+
+# ── thousands of cards: the merge holds one card at a time (issue 13's import row) ──────────
+
+
+def test_spooled_rows_read_back_by_index_and_slice() -> None:
+    with tempfile.TemporaryFile() as file:
+        spool = workbook_edit._RowSpool(file)
+        first = spool.put([["a", 1], ["b", 2], ["c", 3]])
+        second = spool.put([["d", 4]])
+        rows = workbook_edit._SpooledRows(spool, [5, 2], [(*first, 1, 3), (0, 0, 0, 0), (*second, 0, 1)])
+        assert len(rows) == 3 and bool(rows)
+        assert [row.values for row in rows] == [{5: "b", 2: 2}, {5: "c", 2: 3}, {5: "d", 2: 4}]
+        assert rows[-1].values == {5: "d", 2: 4}
+        assert [row.values for row in rows[1:3]] == [{5: "c", 2: 3}, {5: "d", 2: 4}]
+        assert [row.values for row in rows[2:]] == [{5: "d", 2: 4}]
+        assert len(rows[3:]) == 0 and not rows[1:1]
+        with pytest.raises(IndexError):
+            rows[3]
+
+
+class _Tracked(m.Card):
+    """A card that can be weakly referenced (a Card has slots)."""
+
+
+class _Counted:
+    """A CardSource that makes each card when asked and counts how many are alive at once."""
+
+    def __init__(self, cards: list[tuple[str, m.Card]], previous: list[m.Card]):
+        self.cards, self.old = cards, {m.fold(card.id): card for card in previous}
+        self.made: list[weakref.ref[m.Card]] = []
+        self.most = 0
+
+    def infos(self) -> list[workbook_edit.CardInfo]:
+        return [workbook_edit.CardInfo.of(source, card) for source, card in self.cards]
+
+    def card(self, index: int) -> m.Card:
+        given = self.cards[index][1]
+        card = _Tracked(**{f.name: copy.deepcopy(getattr(given, f.name)) for f in dataclasses.fields(given)})
+        self.made.append(weakref.ref(card))
+        self.most = max(self.most, sum(made() is not None for made in self.made))
+        return card
+
+    def previous(self, card_id: str) -> m.Card | None:
+        old = self.old.get(card_id)
+        return copy.deepcopy(old) if old is not None else None
+
+
+def _edited(card: m.Card) -> m.Card:
+    card = copy.deepcopy(card)
+    card.header.progress = 90
+    card.bullets[m.GOAL].append(m.BulletLine(m.MARK_L1, "추가 목표"))
+    return card
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_the_merge_takes_one_card_at_a_time_and_writes_what_the_list_merge_writes(in_place: bool) -> None:
+    book = [full_card(f"3-{i}") for i in range(1, 7)]
+    source = write_workbook(m.Workbook(settings(), book)) if in_place else empty_workbook(settings())
+    cards = [(f"{card.id}.txt", _edited(card)) for card in book]
+    previous = book if in_place else []
+    counted = _Counted(cards, previous)
+    spooled = workbook_edit.merge_source(source, counted, "master.xlsx")
+    assert counted.most == 1  # six cards, never two alive at once
+    listed = merge_cards(source, cards, "master.xlsx", previous)
+    assert spooled.data == listed.data
+    assert (spooled.replaced, spooled.added) == (listed.replaced, listed.added)
+    assert len(spooled.replaced if in_place else spooled.added) == 6
+
+
+def test_the_card_spool_gives_back_the_cards_it_took() -> None:
+    old, new = full_card("3-1"), _edited(full_card("3-1"))
+    with collect.CardSpool() as spool:
+        spool.add_previous([old])
+        spool.add("a.txt", new)
+        assert spool.card(0) == new and spool.card(0) is not new
+        assert spool.previous("3-1") == old and spool.previous("3-9") is None
+        assert dict(spool) == {"3-1": old}
+        assert spool.infos() == [workbook_edit.CardInfo("a.txt", "3-1", "추진 중", (2022, 2023, 2024, 2025, 2026))]
+
+
+def _traced_peak(count: int, folder: Path) -> int:
+    """tracemalloc's peak while ``reportgen import`` writes a new workbook of ``count`` card files (-j 1)."""
+    base = read_text(CARD)
+    paths = []
+    for i in range(count):
+        path = folder / f"{count}-{i}.txt"
+        path.write_text(render_text(dataclasses.replace(base, id=f"3-{i + 1}", title=f"{base.title} {i + 1}")),
+                        encoding="utf-8")
+        paths.append(str(path))
+    tracemalloc.start()
+    try:
+        done = CliRunner().invoke(app, ["import", *paths, "-o", str(folder / f"new-{count}.xlsx"), "-j", "1"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert done.exit_code == 0, done.output
+    return peak
+
+
+def test_importing_four_times_the_cards_peaks_a_few_kb_per_added_card(tmp_path: Path) -> None:
+    _traced_peak(3, tmp_path)  # first-use costs (imports, caches) out of the measure
+    few, many = _traced_peak(N, tmp_path), _traced_peak(4 * N, tmp_path)
+    per_card = (many - few) / (3 * N)
+    # the cards held while merged cost ~21 KB each (a card ~23 KB, its rows); now the spool's places,
+    # the cards' infos and the written workbook's bytes: < 1 KB each
+    assert per_card < 6 * 1024, f"{per_card / 1024:.1f} KB per added card"
+
+
+def test_import_into_a_workbook_writes_what_the_merge_of_listed_cards_writes(tmp_path: Path) -> None:
+    master = tmp_path / "master.xlsx"
+    master.write_bytes(write_workbook(m.Workbook(settings(), [full_card(f"3-{i}") for i in range(1, 5)])))
+    source = master.read_bytes()
+    book = read_workbook(master).cards
+    paths = []
+    for card in book:
+        paths.append(tmp_path / f"{card.id}.txt")
+        paths[-1].write_text(render_text(_edited(card)), encoding="utf-8")
+    known = {m.fold(card.id): card for card in book}
+    cards = [(str(path), read_text(path)) for path in paths]
+    for _, card in cards:
+        collect.fill_identity(card, known)
+    expected = merge_cards(source, cards, str(master), book).data
+    done = CliRunner().invoke(app, ["import", *map(str, paths), "-o", str(master), "-j", "1"])
+    assert done.exit_code == 0, done.output
+    assert master.read_bytes() == expected != source
+    assert "imported 4 card(s)" in done.output

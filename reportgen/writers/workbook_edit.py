@@ -66,12 +66,16 @@ cannot take apart is an InputError naming the workbook. Nothing is returned then
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import pickle
 import posixpath
+import tempfile
 import zipfile
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import BinaryIO, Protocol, overload
 
 from lxml import etree
 
@@ -157,16 +161,28 @@ def merge_cards(xlsx: bytes, cards: Sequence[tuple[str, m.Card]], workbook: str 
     came or went are edited. Without them the new rows take the old rows' places in order.
     They also tell which 소요예산 is the master's 재정계획 total (a card's whose cell is empty), which
     an imported card holding it does not type into the cell.
+
+    Thousands of cards: :func:`merge_source` takes them from a :class:`CardSource` one at a time.
     """
-    chosen: dict[str, tuple[str, m.Card]] = {}
-    for source, card in cards:
-        chosen[m.fold(card.id)] = (source, card)
+    return merge_source(xlsx, ListedCards(cards, previous), workbook)
+
+
+def merge_source(xlsx: bytes, cards: CardSource, workbook: str = "workbook.xlsx") -> MergeResult:
+    """:func:`merge_cards` of the cards of ``cards``, loaded one at a time: each card's rows go to a
+    temporary file as the plan is made and come back as the sheets are written, so that what is
+    held per card is its :class:`CardInfo` and where its rows are (the same bytes as
+    :func:`merge_cards` of the same cards)."""
+    infos = cards.infos()
+    chosen: dict[str, int] = {}
+    for index, info in enumerate(infos):
+        chosen[m.fold(info.id)] = index
     package: Package | None = None
     try:
-        package = Package(xlsx)
-        book = _read_book(package)
-        plan = _Plan(book, list(chosen.values()), {m.fold(card.id): card for card in previous})
-        data = _apply(package, book, plan)
+        with tempfile.TemporaryFile(prefix="reportgen-rows-") as file:
+            package = Package(xlsx)
+            book = _read_book(package)
+            plan = _Plan(book, cards, list(chosen.values()), _RowSpool(file))
+            data = _apply(package, book, plan)
     except PackageProblem as exc:
         where = _sheet_named(package, exc.where)
         raise InputError(Problem(workbook, where, exc.ko, exc.en, exc.fix_ko, exc.fix_en)) from None
@@ -176,11 +192,140 @@ def merge_cards(xlsx: bytes, cards: Sequence[tuple[str, m.Card]], workbook: str 
     existing = set(book.sheets[contract.SHEET_CARDS].ids)
     result = MergeResult(data, notices=plan.notices, cards=len(existing | set(chosen)))
     seen = set(existing)
-    for source, card in cards:
-        known = m.fold(card.id) in seen
-        (result.replaced if known else result.added).append((card.id, source))
-        seen.add(m.fold(card.id))
+    for info in infos:
+        known = m.fold(info.id) in seen
+        (result.replaced if known else result.added).append((info.id, info.source))
+        seen.add(m.fold(info.id))
     return result
+
+
+# ── the cards, from a list or one at a time ───────────────────────────────
+@dataclass(frozen=True)
+class CardInfo:
+    """What the merge plan needs of an imported card before its rows: where it came from, its
+    관리번호, its 추진상황 and its plan years (None when it has no plan)."""
+
+    source: str  # the card file
+    id: str
+    status: str
+    years: tuple[int, ...] | None
+
+    @classmethod
+    def of(cls, source: str, card: m.Card) -> CardInfo:
+        """The info of ``card`` read from ``source``."""
+        years = tuple(card.annual_plan.years) if _has_plan(card) else None
+        return cls(source, card.id, card.header.status, years)
+
+
+class CardSource(Protocol):
+    """The cards a merge takes, in input order, and the workbook's own cards they replace."""
+
+    def infos(self) -> Sequence[CardInfo]:
+        """Every card's info, in input order."""
+        ...
+
+    def card(self, index: int) -> m.Card:
+        """The card of ``infos()[index]`` (loaded when asked; the merge asks once per card)."""
+        ...
+
+    def previous(self, card_id: str) -> m.Card | None:
+        """The workbook's card of the folded 관리번호 ``card_id`` as read (None: unknown)."""
+        ...
+
+
+class ListedCards:
+    """A :class:`CardSource` of cards held in lists (:func:`merge_cards`)."""
+
+    def __init__(self, cards: Sequence[tuple[str, m.Card]], previous: Sequence[m.Card] = ()):
+        self.cards = list(cards)
+        self.old = {m.fold(card.id): card for card in previous}
+
+    def infos(self) -> list[CardInfo]:
+        return [CardInfo.of(source, card) for source, card in self.cards]
+
+    def card(self, index: int) -> m.Card:
+        return self.cards[index][1]
+
+    def previous(self, card_id: str) -> m.Card | None:
+        return self.old.get(card_id)
+
+
+class _RowSpool:
+    """Values pickled to a temporary file and read back by place; the last one read is kept
+    (a sheet's rows are read in order, many from one card's list)."""
+
+    def __init__(self, file: BinaryIO):
+        self.file = file
+        self.end = 0
+        self.last: tuple[int, object] = (-1, None)
+
+    def put(self, value: object) -> tuple[int, int]:
+        """``value`` written; its (offset, length)."""
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self.file.seek(self.end)
+        self.file.write(data)
+        place = (self.end, len(data))
+        self.end += len(data)
+        return place
+
+    def get(self, offset: int, length: int) -> object:
+        """The value written at ``offset``."""
+        if self.last[0] != offset:
+            self.file.seek(offset)
+            self.last = (offset, pickle.loads(self.file.read(length)))
+        return self.last[1]
+
+
+#: a run of spooled rows: (offset, length) of a card's list of rows in one sheet, and the slice of it
+_Piece = tuple[int, int, int, int]
+
+
+class _SpooledRows(Sequence[NewRow]):
+    """A block's new rows, read back from the spool as they are written (``Block.rows``): runs of
+    card rows (:data:`_Piece`), each row made a :class:`NewRow` with the sheet's ``positions``."""
+
+    __slots__ = ("positions", "pieces", "spool", "starts", "total")
+
+    def __init__(self, spool: _RowSpool, positions: list[int], pieces: Sequence[_Piece]):
+        self.spool, self.positions = spool, positions
+        self.pieces = tuple(piece for piece in pieces if piece[3] > piece[2])
+        starts, total = [], 0
+        for piece in self.pieces:
+            starts.append(total)
+            total += piece[3] - piece[2]
+        self.starts, self.total = tuple(starts), total
+
+    def __len__(self) -> int:
+        return self.total
+
+    @overload
+    def __getitem__(self, index: int) -> NewRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> _SpooledRows: ...
+
+    def __getitem__(self, index: int | slice) -> NewRow | _SpooledRows:
+        if isinstance(index, slice):
+            return self._slice(*index.indices(self.total))
+        if index < 0:
+            index += self.total
+        if not 0 <= index < self.total:
+            raise IndexError(index)
+        k = bisect.bisect_right(self.starts, index) - 1
+        offset, length, first, _ = self.pieces[k]
+        rows = self.spool.get(offset, length)
+        assert isinstance(rows, list)
+        return NewRow(dict(zip(self.positions, rows[first + index - self.starts[k]], strict=True)))
+
+    def _slice(self, start: int, stop: int, step: int) -> _SpooledRows:
+        if step != 1:
+            raise ValueError("step")
+        pieces = []
+        for begin, (offset, length, first, end) in zip(self.starts, self.pieces, strict=True):
+            low, high = max(start - begin, 0), min(stop - begin, end - first)
+            if low < high:
+                pieces.append((offset, length, first + low, first + high))
+        return _SpooledRows(self.spool, self.positions, pieces)
 
 
 def _sheet_named(package: Package | None, part: str) -> str:
@@ -364,8 +509,10 @@ def _year_value(text: str) -> int | None:
 class _Plan:
     """Every edit of the merge, worked out (and every problem found) before anything is written."""
 
-    def __init__(self, book: _Book, cards: list[tuple[str, m.Card]], previous: dict[str, m.Card]):
-        self.book, self.cards, self.previous = book, cards, previous
+    def __init__(self, book: _Book, source: CardSource, chosen: list[int], spool: _RowSpool):
+        infos = source.infos()
+        self.book, self.source, self.spool = book, source, spool
+        self.cards = [(index, infos[index]) for index in chosen]
         self.notices: list[str] = []
         self.problems: list[Problem] = []
         self.adopted: list[int] | None = None
@@ -374,15 +521,12 @@ class _Plan:
         self.column_edits: list[refs.Edit] = []
         self.years = self._years()
         self.statuses = self._statuses()
-        self.totals = _finance_totals(book, previous)
         rows = self._card_rows()
         if self.problems:
             raise InputError(self.problems)
         self._year_edits()
         self._status_edits()
-        for name in book.sheets:
-            if name != contract.SHEET_SETTINGS:
-                self._sheet_blocks(name, rows)
+        self._card_blocks(rows)
 
     # -- plan years --
     def _workbook_years(self) -> list[int]:
@@ -396,7 +540,7 @@ class _Plan:
     def _years(self) -> list[int]:
         """The plan years the cards are written with (the workbook's, or the cards' when adopted)."""
         current = self._workbook_years()
-        wanted = [(source, card.annual_plan.years) for source, card in self.cards if _has_plan(card)]
+        wanted = [(info.source, list(info.years)) for _, info in self.cards if info.years is not None]
         differing = [(source, years) for source, years in wanted if years != current]
         if not differing:
             return current
@@ -462,12 +606,12 @@ class _Plan:
         self.listed = listed or list(m.DEFAULT_STATUSES)
         known = {m.label_key(status) for status in self.listed}
         added = []
-        for source, card in self.cards:
-            status = m.fold(card.header.status)
+        for _, info in self.cards:
+            status = m.fold(info.status)
             if not status or m.label_key(status) in known:
                 continue
             if contract.LIST_SEPARATOR in status or "\n" in status:
-                self.problems.append(_status_problem(source, status))
+                self.problems.append(_status_problem(info.source, status))
                 continue
             known.add(m.label_key(status))
             added.append(status)
@@ -483,30 +627,64 @@ class _Plan:
         self.notices.append(f"설정의 상태 목록에 '{listed}'을(를) 더했습니다 / added '{listed}' to 설정 상태 목록")
 
     # -- the cards' rows --
-    def _card_rows(self) -> list[tuple[str, str, dict[str, list[list[object]]]]]:
-        """(card file, folded 관리번호, rows by sheet) of every card; problems collected."""
+    def _card_rows(self) -> list[_CardRows]:
+        """Where the rows of every card went in the spool, one card loaded at a time; problems collected."""
         found = []
-        for source, card in self.cards:
-            if source in self.refused:
-                continue
-            try:
-                rows = card_rows(self._as_written(card), self.years)
-            except CardError as exc:
-                ko, _, en = str(exc).partition(" / ")
-                self.problems.append(Problem(
-                    source, "", f"{_REFUSED_KO}: {ko}", f"{_REFUSED_EN}: {en or ko}",
-                    "카드 파일에서 그 부분을 고친 뒤 다시 가져오세요", "correct that part of the card file and import again"))
-                continue
-            rows = {name: [[_cell_value(value) for value in row] for row in sheet_rows]
-                    for name, sheet_rows in rows.items()}
-            if self._text_ok(source, rows):
-                found.append((source, m.fold(card.id), rows))
+        for index, info in self.cards:
+            if info.source not in self.refused:
+                spooled = self._card_rows_of(index, info.source)
+                if spooled is not None:
+                    found.append(spooled)
         return found
 
-    def _as_written(self, card: m.Card) -> m.Card:
+    def _card_rows_of(self, index: int, source: str) -> _CardRows | None:
+        """One card loaded, its rows (and its old card's) written to the spool; None with its problem."""
+        card = self.source.card(index)
+        card_id = m.fold(card.id)
+        old = self.source.previous(card_id)
+        total = self._total(card_id, old)
+        try:
+            rows = _written_rows(self._as_written(card, total), self.years)
+        except CardError as exc:
+            ko, _, en = str(exc).partition(" / ")
+            self.problems.append(Problem(
+                source, "", f"{_REFUSED_KO}: {ko}", f"{_REFUSED_EN}: {en or ko}",
+                "카드 파일에서 그 부분을 고친 뒤 다시 가져오세요", "correct that part of the card file and import again"))
+            return None
+        if not self._text_ok(source, rows):
+            return None
+        return _CardRows(source, card_id, self._spooled(rows), self._old_lines(old, total))
+
+    def _spooled(self, rows: dict[str, list[list[object]]]) -> dict[str, _Piece]:
+        """Each sheet's rows of a card written to the spool: sheet → the piece of all of them."""
+        pieces = {}
+        for name, sheet_rows in rows.items():
+            offset, length = self.spool.put(sheet_rows) if sheet_rows else (0, 0)
+            pieces[name] = (offset, length, 0, len(sheet_rows))
+        return pieces
+
+    def _old_lines(self, old: m.Card | None, total: str) -> tuple[int, int] | None:
+        """Where in the spool the rows the workbook's own card has in each sheet went, as the writer
+        would write them (None when unknown or not writable under the new years)."""
+        if old is None:
+            return None
+        try:
+            return self.spool.put(_written_rows(self._as_written(old, total), self.years))
+        except CardError:
+            return None
+
+    def _total(self, card_id: str, old: m.Card | None) -> str:
+        """The 소요예산 the master's 재정계획 gives the card: the reader fills an empty 소요예산 cell with
+        the 재정계획 total (``총 12,345백만원``), so the master's card (``old``, as read) whose cell is
+        empty and whose 소요예산 is not holds that total ("" for none)."""
+        if old is None or card_id not in self.book.sheets[contract.SHEET_CARDS].no_budget:
+            return ""
+        return old.header.budget
+
+    @staticmethod
+    def _as_written(card: m.Card, total: str) -> m.Card:
         """The card as its rows go into the master: a 소요예산 that reads as the master's 재정계획
         total for the card (compared without spaces) is left empty, so that it keeps following 재정계획."""
-        total = self.totals.get(m.fold(card.id))
         if total and m.label_key(card.header.budget) == m.label_key(total):
             return replace(card, header=replace(card.header, budget=""))
         return card
@@ -546,40 +724,44 @@ class _Plan:
         fixed = [columns.point(sheet.columns[col]) or 0 for col in contract.SHEET_COLUMNS[name]]
         return [*fixed[:-1], *self._year_columns(), fixed[-1]]
 
-    def _sheet_blocks(self, name: str, cards: list[tuple[str, str, dict[str, list[list[object]]]]]) -> None:
-        sheet = self.book.sheets[name]
-        positions = self._positions(name)
-        columns = frozenset(positions)
-        appended: list[NewRow] = []
-        for source, card_id, rows in cards:
-            new_rows = [NewRow(dict(zip(positions, values, strict=True))) for values in rows.get(name, [])]
-            runs = _runs(sheet.ids.get(card_id, []))
-            if not runs:
-                appended += new_rows
-                continue
-            label = f"{card_id} ({source})"
-            old_lines = self._old_lines(name, card_id)
-            if len(runs) == 1 and old_lines is not None and len(old_lines) == runs[0][1]:
-                self.blocks[name] += _aligned_blocks(runs[0][0], old_lines, rows.get(name, []), new_rows, columns,
-                                                     label)
-                continue
-            self.blocks[name].append(Block(runs[0][0], runs[0][1], new_rows, columns, label=label))
-            self.blocks[name] += [Block(start, count, [], columns, label=label) for start, count in runs[1:]]
-        if appended:
-            last = sheet.data_rows[-1] if sheet.data_rows else 1
-            self.blocks[name].append(Block(last + 1, 0, appended, columns, append=True))
+    def _card_blocks(self, cards: list[_CardRows]) -> None:
+        """The blocks of every card in every contract sheet, in card order; the rows of cards new to
+        a sheet go in one block below its last data row."""
+        names = [name for name in self.book.sheets if name != contract.SHEET_SETTINGS]
+        positions = {name: self._positions(name) for name in names}
+        appended: dict[str, list[_Piece]] = {name: [] for name in names}
+        for card in cards:
+            olds = None
+            for name in names:
+                piece = card.pieces.get(name, (0, 0, 0, 0))
+                runs = _runs(self.book.sheets[name].ids.get(card.id, []))
+                if not runs:
+                    appended[name].append(piece)
+                    continue
+                if olds is None and card.old is not None:
+                    olds = self.spool.get(*card.old)
+                old_lines = olds.get(name, []) if isinstance(olds, dict) else None
+                self._sheet_blocks(name, card, runs, old_lines, _SpooledRows(self.spool, positions[name], [piece]))
+        for name in names:
+            if appended[name]:
+                sheet = self.book.sheets[name]
+                last = sheet.data_rows[-1] if sheet.data_rows else 1
+                rows = _SpooledRows(self.spool, positions[name], appended[name])
+                self.blocks[name].append(Block(last + 1, 0, rows, frozenset(positions[name]), append=True))
 
-    def _old_lines(self, name: str, card_id: str) -> list[list[object]] | None:
-        """The rows the workbook's own card of ``card_id`` has in sheet ``name``, as the writer
-        would write them (None when unknown or not writable under the new years)."""
-        old = self.previous.get(card_id)
-        if old is None:
-            return None
-        try:
-            rows = card_rows(self._as_written(old), self.years).get(name, [])
-        except CardError:
-            return None
-        return [[_cell_value(value) for value in row] for row in rows]
+    def _sheet_blocks(self, name: str, card: _CardRows, runs: list[tuple[int, int]],
+                      old_lines: list[list[object]] | None, rows: _SpooledRows) -> None:
+        """The blocks of a card already in sheet ``name`` (its rows in ``runs``): line by line when its
+        old lines are known and are those rows, else its new rows in place of its first run."""
+        columns = frozenset(rows.positions)
+        label = f"{card.id} ({card.source})"
+        if len(runs) == 1 and old_lines is not None and len(old_lines) == runs[0][1]:
+            new = self.spool.get(*card.pieces[name][:2]) if len(rows) else []
+            assert isinstance(new, list)
+            self.blocks[name] += _aligned_blocks(runs[0][0], old_lines, new, rows, columns, label)
+            return
+        self.blocks[name].append(Block(runs[0][0], runs[0][1], rows, columns, label=label))
+        self.blocks[name] += [Block(start, count, [], columns, label=label) for start, count in runs[1:]]
 
     def job(self, name: str) -> SheetJob | None:
         """The job of a contract sheet (None when it does not change)."""
@@ -594,16 +776,24 @@ class _Plan:
         return SheetJob(blocks, maps, sheet.data_rows, sheet.scan.numbers, status_column, self.statuses)
 
 
-def _finance_totals(book: _Book, previous: dict[str, m.Card]) -> dict[str, str]:
-    """Folded 관리번호 → the 소요예산 the master's 재정계획 gives the card: the reader fills an empty
-    소요예산 cell with the 재정계획 total (``총 12,345백만원``), so a card of ``previous`` (the master as
-    read) whose cell is empty and whose 소요예산 is not holds that total."""
-    empty = book.sheets[contract.SHEET_CARDS].no_budget
-    return {card_id: card.header.budget for card_id, card in previous.items()
-            if card_id in empty and card.header.budget}
+@dataclass(frozen=True)
+class _CardRows:
+    """A card of the plan without the card: its file, folded 관리번호, where its rows of each sheet
+    went in the spool, and where the workbook's own card's rows went (None: not in the workbook)."""
+
+    source: str
+    id: str
+    pieces: dict[str, _Piece]
+    old: tuple[int, int] | None
 
 
-def _aligned_blocks(start: int, old: list[list[object]], new: list[list[object]], rows: list[NewRow],
+def _written_rows(card: m.Card, years: list[int]) -> dict[str, list[list[object]]]:
+    """:func:`reportgen.writers.workbook.card_rows` with each text as a cell holds it."""
+    return {name: [[_cell_value(value) for value in row] for row in sheet_rows]
+            for name, sheet_rows in card_rows(card, years).items()}
+
+
+def _aligned_blocks(start: int, old: list[list[object]], new: list[list[object]], rows: Sequence[NewRow],
                     columns: frozenset[int], label: str) -> list[Block]:
     """The edits that turn a card's ``old`` lines (sheet rows from ``start``) into its ``new``
     ones, line by line: lines that stay are not edited (their rows only move), the others
