@@ -1,7 +1,8 @@
 """Import bench (issue 13): the .hwp reader, ``import -j`` of many .hwp cards, import's peak RSS.
 
 Usage: .venv/bin/python bench/bench_import.py [--cards 1000] [--sizes 1000 5000] [--rounds 3]
-       [--jobs 1 2] [--against REV] [--workdir FOLDER] [--parts read import-hwp import-rss]
+       [--jobs 1 2] [--against REV] [--workdir FOLDER]
+       [--parts read import-hwp import-rss import-new import-changed]
 
 Parts (each prints one table: medians over the rounds with min–max, and the ratio of medians):
 
@@ -11,7 +12,12 @@ Parts (each prints one table: medians over the rounds with min–max, and the ra
 - ``import-hwp``: ``reportgen import *.hwp -o new.xlsx -j J`` of the ``--cards`` cards for each
   ``--jobs`` value: wall s and the peak RSS of the largest process;
 - ``import-rss``: ``reportgen import card.txt -o copy-of-corpus-N.xlsx`` (one card that replaces
-  the corpus's first card) for each ``--sizes`` N: wall s and peak RSS.
+  the corpus's first card) for each ``--sizes`` N: wall s and peak RSS;
+- ``import-new``: ``reportgen import *.txt -o new.xlsx -j J`` of the N cards of corpus-N as .txt
+  files (a new workbook), for each ``--sizes`` N and the last ``--jobs`` J: wall s and peak RSS;
+- ``import-changed``: ``reportgen import *.txt -o copy-of-corpus-N.xlsx -j J`` of N changed cards
+  (every card of the corpus: its 추진율, its first 추진실적 line edited and a line added after it),
+  so that every card of the workbook is replaced: wall s and peak RSS.
 
 With ``--against REV`` the code of git revision REV (``git archive``, run through PYTHONPATH) is
 measured too, interleaved with this tree's, and each workbook it writes is compared byte for byte
@@ -35,7 +41,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scale import corpus, hwp_cards, import_card, meter  # noqa: E402
+from make_corpus import make_corpus  # noqa: E402
 
+from reportgen import model as m  # noqa: E402
+from reportgen.formats import WRITERS  # noqa: E402
 from reportgen.readers import hwp as hwp_reader  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,6 +178,53 @@ def bench_import_rss(sizes: Sequence[int], variants: dict[str, Path], rounds: in
     return rows
 
 
+def txt_cards(n: int, folder: Path, changed: bool) -> list[Path]:
+    """The cards of corpus-N as .txt files in ``folder/txt-N`` (``changed``: ``folder/changed-N``,
+    each card edited as :func:`changed_card` does), written once."""
+    out = folder / f"{'changed' if changed else 'txt'}-{n}"
+    if not out.exists():
+        making = out.with_name(out.name + ".part")
+        shutil.rmtree(making, ignore_errors=True)
+        making.mkdir(parents=True)
+        for i, card in enumerate(make_corpus(n).cards):
+            (making / f"{i:05d}.txt").write_bytes(WRITERS["txt"].render(changed_card(card) if changed else card))
+        making.rename(out)
+    return sorted(out.glob("*.txt"))
+
+
+def changed_card(card: m.Card) -> m.Card:
+    """``card`` as a department would send it back: another 추진율, its first 추진실적 line edited and
+    a line added after it."""
+    card.header.progress = 90 if card.header.progress == 100 else 100
+    group = card.achievements[0].groups[0]
+    group.items[0].text += " (보완)"
+    group.items.insert(1, m.Achievement("2024. 12.", "추가 실적 보고", group.items[0].marker))
+    return card
+
+
+def bench_import_many(sizes: Sequence[int], jobs: int, variants: dict[str, Path], rounds: int, folder: Path,
+                      changed: bool) -> list[str]:
+    """N card files at once into a new workbook, or (``changed``) into a copy of corpus-N."""
+    rows = []
+    for n in sizes:
+        paths = txt_cards(n, folder, changed)
+        workbook = corpus(n, folder) if changed else None
+        outputs = {name: folder / f"import-{'changed' if changed else 'new'}-{name}-{n}.xlsx" for name in variants}
+
+        def run(name: str, code: Path, paths: list[Path] = paths, workbook: Path | None = workbook,
+                outputs: dict[str, Path] = outputs) -> tuple[float, int]:
+            outputs[name].unlink(missing_ok=True)
+            if workbook is not None:
+                shutil.copyfile(workbook, outputs[name])
+            wall, peak, _, _ = meter(command(code, "import", *paths, "-o", outputs[name], "-j", str(jobs)))
+            return wall, peak
+
+        what = f"{n:,} changed cards into {n:,}" if changed else f"{n:,} .txt cards into a new workbook"
+        rows += rows_of(f"import {what} -j {jobs}", interleaved(variants, rounds, run))
+        rows[-1] += f" {same_bytes(outputs) if len(variants) > 1 else ''}"
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cards", type=int, default=1000, help=".hwp cards for read and import-hwp")
@@ -178,7 +234,7 @@ def main() -> None:
     parser.add_argument("--against", help="a git revision to measure too (e.g. the commit before issue 13)")
     parser.add_argument("--workdir", type=Path, help="keep corpora and card files here (reused)")
     parser.add_argument("--parts", nargs="+", default=["read", "import-hwp", "import-rss"],
-                        choices=["read", "import-hwp", "import-rss"])
+                        choices=["read", "import-hwp", "import-rss", "import-new", "import-changed"])
     args = parser.parse_args()
     folder = args.workdir or Path(tempfile.mkdtemp(prefix="reportgen-bench-import-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -195,6 +251,9 @@ def main() -> None:
         rows += bench_import_hwp(paths, args.jobs, variants, args.rounds, folder)
     if "import-rss" in args.parts:
         rows += bench_import_rss(args.sizes, variants, args.rounds, folder)
+    for part, changed in (("import-new", False), ("import-changed", True)):
+        if part in args.parts:
+            rows += bench_import_many(args.sizes, args.jobs[-1], variants, args.rounds, folder, changed)
     if rows:
         lines += [*header, *rows]
     print(f"{args.rounds} rounds, medians (min–max); {folder}")

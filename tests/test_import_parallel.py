@@ -264,7 +264,16 @@ def test_the_merge_indexes_rows_by_id_from_compact_key_rows() -> None:
     cards[1] = dataclasses.replace(cards[1], header=dataclasses.replace(cards[1].header, budget=""))
     book = workbook_edit._read_book(Package(write_workbook(m.Workbook(cards=cards))))
     sheet = book.sheets[contract.SHEET_CARDS]
-    assert sheet.ids == {"3-1": [2], "3-2": [3], "3-3": [4]}
-    assert sheet.data_rows == [2, 3, 4]
+    assert sheet.ids == {"3-1": [(2, 1)], "3-2": [(3, 1)], "3-3": [(4, 1)]}  # (first row, rows) runs
+    assert list(sheet.data_rows) == [2, 3, 4]
     assert "3-2" in sheet.no_budget and "3-1" not in sheet.no_budget
     assert all(not s.scan.rows for name, s in book.sheets.items() if name != contract.SHEET_SETTINGS)
+
+
+def test_a_cards_rows_are_kept_as_runs_of_consecutive_rows() -> None:
+    from reportgen.writers import workbook_edit
+
+    runs: list[tuple[int, int]] = []
+    for number in (2, 3, 4, 7, 9, 10):
+        workbook_edit._add_row(runs, number)
+    assert runs == [(2, 3), (7, 1), (9, 2)]

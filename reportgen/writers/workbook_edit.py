@@ -344,8 +344,8 @@ class _Sheet:
     columns: dict[str, int]  # contract column → column number (1-based)
     scan: SheetScan
     years: list[tuple[int, int]] = field(default_factory=list)  # 연차별계획: (year, column)
-    ids: dict[str, list[int]] = field(default_factory=dict)  # folded 관리번호 → its rows
-    data_rows: list[int] = field(default_factory=list)  # non-blank rows below the header
+    ids: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # folded 관리번호 → its rows' runs
+    data_rows: Sequence[int] = field(default_factory=list)  # non-blank rows below the header (an array)
     no_budget: set[str] = field(default_factory=set)  # 공약목록: folded 관리번호 whose 소요예산 cell is empty
 
 
@@ -476,13 +476,21 @@ def _index_rows(strings: SharedStrings, sheet: _Sheet, rows: _KeyRows) -> None:
         return strings.texts.get(token, "").strip() if isinstance(token, int) else token
 
     budgets = rows.keys[1] if len(rows.keys) > 1 else None
+    sheet.data_rows = rows.numbers
     for position, number in enumerate(rows.numbers):
-        sheet.data_rows.append(number)
         card_id = m.fold(text(rows.keys[0][position]))
         if card_id:
-            sheet.ids.setdefault(card_id, []).append(number)
+            _add_row(sheet.ids.setdefault(card_id, []), number)
             if budgets is not None and not text(budgets[position]).strip():
                 sheet.no_budget.add(card_id)
+
+
+def _add_row(runs: list[tuple[int, int]], number: int) -> None:
+    """Row ``number`` (after those of ``runs``) added to the (first, count) runs of consecutive rows."""
+    if runs and runs[-1][0] + runs[-1][1] == number:
+        runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+    else:
+        runs.append((number, 1))
 
 
 def _settings(book: _Book) -> dict[str, tuple[int, object]]:
@@ -518,6 +526,7 @@ class _Plan:
         self.adopted: list[int] | None = None
         self.refused: set[str] = set()  # card files already reported
         self.blocks: dict[str, list[Block]] = {name: [] for name in book.sheets}
+        self.columns: dict[str, frozenset[int]] = {}  # contract sheet → the columns a card row writes
         self.column_edits: list[refs.Edit] = []
         self.years = self._years()
         self.statuses = self._statuses()
@@ -729,12 +738,13 @@ class _Plan:
         a sheet go in one block below its last data row."""
         names = [name for name in self.book.sheets if name != contract.SHEET_SETTINGS]
         positions = {name: self._positions(name) for name in names}
+        self.columns = {name: frozenset(positions[name]) for name in names}
         appended: dict[str, list[_Piece]] = {name: [] for name in names}
         for card in cards:
             olds = None
             for name in names:
                 piece = card.pieces.get(name, (0, 0, 0, 0))
-                runs = _runs(self.book.sheets[name].ids.get(card.id, []))
+                runs = self.book.sheets[name].ids.get(card.id, [])
                 if not runs:
                     appended[name].append(piece)
                     continue
@@ -747,13 +757,13 @@ class _Plan:
                 sheet = self.book.sheets[name]
                 last = sheet.data_rows[-1] if sheet.data_rows else 1
                 rows = _SpooledRows(self.spool, positions[name], appended[name])
-                self.blocks[name].append(Block(last + 1, 0, rows, frozenset(positions[name]), append=True))
+                self.blocks[name].append(Block(last + 1, 0, rows, self.columns[name], append=True))
 
     def _sheet_blocks(self, name: str, card: _CardRows, runs: list[tuple[int, int]],
                       old_lines: list[list[object]] | None, rows: _SpooledRows) -> None:
         """The blocks of a card already in sheet ``name`` (its rows in ``runs``): line by line when its
         old lines are known and are those rows, else its new rows in place of its first run."""
-        columns = frozenset(rows.positions)
+        columns = self.columns[name]
         label = f"{card.id} ({card.source})"
         if len(runs) == 1 and old_lines is not None and len(old_lines) == runs[0][1]:
             new = self.spool.get(*card.pieces[name][:2]) if len(rows) else []
@@ -834,17 +844,6 @@ def _has_plan(card: m.Card) -> bool:
 
 def _cell_value(value: object) -> object:
     return cell_text(value) if isinstance(value, str) else value
-
-
-def _runs(numbers: list[int]) -> list[tuple[int, int]]:
-    """Consecutive row numbers as (first, count) runs."""
-    runs: list[tuple[int, int]] = []
-    for number in numbers:
-        if runs and runs[-1][0] + runs[-1][1] == number:
-            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
-        else:
-            runs.append((number, 1))
-    return runs
 
 
 def _span(years: list[int]) -> str:
