@@ -66,7 +66,7 @@ from reportgen.batch import (
     as_of_view,
     die_with_parent,
     failure_of,
-    manifest_json,
+    manifest_pieces,
     ordered_map,
     parse_as_of,
     render_one,
@@ -710,6 +710,13 @@ class Packing:
         except OSError as exc:
             raise OutputError.of(Path(self.folder), exc) from exc
 
+    def add_pieces(self, member: str, pieces: Iterable[bytes]) -> None:
+        """A deflated member of ``pieces``, compressed into the spool as they come (manifest.json:
+        an entry a piece, never held whole)."""
+        with self.folder_errors(), self.spool.deflating(member) as sink:
+            for piece in pieces:
+                sink.write(piece)
+
     @contextlib.contextmanager
     def storing(self, member: str) -> Iterator[MemberSink]:
         """A stored member written piece by piece into the spool (:meth:`ZipSpool.storing`)."""
@@ -1056,7 +1063,7 @@ def packed(spool: ZipSpool, folder: str, book: m.Workbook, day: dt.date | None, 
             with_pdf(contents, packing, jobs, pdf_timeout, step, notes_out, options)
     files = packing.cards + packing.combined
     failures = [*contents.failures, *packing.card_failures, *packing.combined_failures]
-    packing.add(Member.deflated(MANIFEST, manifest_json(files, day).encode("utf-8")))
+    packing.add_pieces(MANIFEST, (piece.encode("utf-8") for piece in manifest_pieces(files, day)))
     notes_out += [f"카드 {f.card_id} [{f.format}] 제외 / card {f.card_id} left out of {f.format}: {f.message}"
                   for f in failures]
     packing.add(Member.deflated(NOTES_FILE, notes_text(notes_out)))
