@@ -5,7 +5,8 @@ Usage: .venv/bin/python bench/bench_table.py [--full] [--writer-n 40] [--jobs 2]
 Runs, with small sizes so that the whole takes a few minutes on 2 cores:
 
 - ``bench_writers.py --n N``: ms/card of every writer and of its peers (docxtpl,
-  python-hwpx generic, hwpforge when a peer of that name is in its output);
+  python-hwpx generic) in one pass, and against docxtpl and hwpforge in
+  interleaved rounds of CPU time (its ``PEER`` lines: medians, ratio of medians);
 - ``bench_before_after.py`` with a small corpus and few rounds: the new HWP writer
   alone ("hwp, document given", median and min–max of CPU time per card);
 - ``bench_scale.py`` (in this process: its steps are separate ``reportgen``
@@ -89,25 +90,41 @@ def before_after_cell(output: str, path: str, cards: str) -> str | None:
     return None
 
 
-def writer_rows(ms: dict[str, float], n: int) -> list[Row]:
-    """The DOCX, HWPX and HWP rows from bench_writers.py."""
+def peer_lines(output: str) -> dict[str, tuple[str, str, str]]:
+    """peer name → (ours ms, peer ms, ratio) of bench_writers.py's ``PEER`` lines (interleaved CPU rounds)."""
+    found = {}
+    for line in output.splitlines():
+        if line.startswith("PEER "):
+            cells = [cell.strip() for cell in line[len("PEER "):].split("|")]
+            if len(cells) == 5:
+                found[cells[1]] = (cells[2], cells[3], cells[4])
+    return found
+
+
+def writer_rows(ms: dict[str, float], n: int, peers: dict[str, tuple[str, str, str]] | None = None) -> list[Row]:
+    """The DOCX, HWPX and HWP rows from bench_writers.py: against docxtpl and hwpforge from its
+    interleaved rounds (``peers``) when it printed them, else from its one pass."""
     source = f"bench_writers.py --n {n} (one pass, ms/card)"
+    rounds_source = f"bench_writers.py --n {n} (interleaved CPU rounds, median (min–max); ratio of medians (per round))"
+    peers = peers or {}
     rows = []
-    docxtpl = peer_ms(ms, "docxtpl")
-    if "docx" in ms and docxtpl:
-        rows.append(Row("DOCX writer vs docxtpl", f"{ms['docx']:.2f} vs {docxtpl[1]:.2f} ms, "
-                        f"{docxtpl[1] / ms['docx']:.0f}×", "keep ≥ 50× with docxtpl on our own template", source))
-    else:
-        rows.append(Row("DOCX writer vs docxtpl", "not measured (docxtpl missing?)", "keep ≥ 50×", source))
-    for word, label in (("hwpforge", "HWPX writer vs hwpforge"), ("python-hwpx", "HWPX writer vs python-hwpx generic")):
+    for word, label, goal, ours_name in (("docxtpl", "DOCX writer vs docxtpl", "keep ≥ 50× with docxtpl on our own template",
+                                          "docx"),
+                                         ("hwpforge", "HWPX writer vs hwpforge", "**≥ 4×**", HWPX_GIVEN)):
         peer = peer_ms(ms, word)
+        in_rounds = next((value for name, value in peers.items() if word in name.lower()), None)
         # hwpforge encodes a document it was given: against our writer with the document given too
-        ours = ms.get(HWPX_GIVEN, ms.get("hwpx")) if word == "hwpforge" else ms.get("hwpx")
-        if ours and peer:
-            rows.append(Row(label, f"{ours:.2f} vs {peer[1]:.2f} ms, **{peer[1] / ours:.1f}×**",
-                            "**≥ 4×**" if word == "hwpforge" else "—", source))
-        elif word == "hwpforge":
-            rows.append(Row(label, "not measured: no hwpforge peer in bench_writers.py yet", "**≥ 4×**", source))
+        ours = ms.get(ours_name, ms.get("hwpx")) if word == "hwpforge" else ms.get(ours_name)
+        if in_rounds:
+            rows.append(Row(label, f"{in_rounds[0]} vs {in_rounds[1]} ms, **{in_rounds[2]}**", goal, rounds_source))
+        elif ours and peer:
+            rows.append(Row(label, f"{ours:.2f} vs {peer[1]:.2f} ms, **{peer[1] / ours:.1f}×**", goal, source))
+        else:
+            rows.append(Row(label, f"not measured: no {word} peer in bench_writers.py's output", goal, source))
+    peer = peer_ms(ms, "python-hwpx")
+    if "hwpx" in ms and peer:
+        rows.append(Row("HWPX writer vs python-hwpx generic", f"{ms['hwpx']:.2f} vs {peer[1]:.2f} ms, "
+                        f"**{peer[1] / ms['hwpx']:.1f}×**", "—", source))
     if "hwp" in ms:
         rows.append(Row("HWP writer (card path)", f"{ms['hwp']:.2f} ms", "≤ 3 ms", source))
     return rows
@@ -200,7 +217,8 @@ def main() -> None:
     sizes = [100, 1000, 5000] if args.full else [100, 1000]
     start = bench_scale.header()
     print("bench_writers.py …", file=sys.stderr)
-    ms = writer_ms(run_bench("bench_writers.py", "--n", str(args.writer_n)))
+    writers_out = run_bench("bench_writers.py", "--n", str(args.writer_n))
+    ms, peers = writer_ms(writers_out), peer_lines(writers_out)
     print("bench_before_after.py …", file=sys.stderr)
     ba = run_bench("bench_before_after.py", "--cards", "20", "--rounds", "5", "--fixture-passes", "3")
     print("bench_scale.py …", file=sys.stderr)
@@ -210,7 +228,7 @@ def main() -> None:
         extras = bench_scale.run([1000], extra, args.jobs, Path(tmp))
     print("bench_writes.py …", file=sys.stderr)
     writes = run_bench("bench_writes.py", "--rounds", "3")
-    rows = writer_rows(ms, args.writer_n)
+    rows = writer_rows(ms, args.writer_n, peers)
     hwp = before_after_cell(ba, "hwp, document given", "corpus")
     if hwp:
         rows.append(Row("HWP writer alone (document given)", f"{hwp} ms", "≤ 3 ms",

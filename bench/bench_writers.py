@@ -14,8 +14,11 @@ from an equivalent Word template (bench-only extra: ``pip install docxtpl``)
 and bench/peer_hwpx.py's ``build_card_generic(card)`` (python-hwpx call by
 call, checked to draw the same paragraphs and tables as the HWPX writer) and
 hwpforge's ``from_json`` encode (bench/peer_hwpforge.py: hwpforge's JSON of our
-card, checked to hold the same paragraphs and tables; timed against our HWPX
-writer with the document given, in interleaved rounds, medians).
+card, checked to hold the same paragraphs and tables). The writers' table is one
+pass each (wall time); the ratios to docxtpl (DOCX card path) and to hwpforge
+(our HWPX writer with the document given) come from ``--peer-rounds``
+interleaved rounds of CPU time in this process: medians (min–max) and the ratio
+of medians (per round min–max), one ``PEER`` line each.
 
 ``--against REV`` times the HWPX and HWP writers as they were at REV (``git
 show``) and as they are, alone and both from one drawing (a build's
@@ -359,35 +362,71 @@ def against(rev: str, n: int, rounds: int, cpu: bool = False) -> None:
 HWPX_GIVEN, HWPFORGE = "hwpx (document given)", "hwpforge from_json (peer)"
 
 
-def hwpforge_peer(cards: list[m.Card], results: dict[str, tuple[float, int, float, int]]) -> None:
-    """hwpforge's encode of each card (bench/peer_hwpforge.py: its JSON of our card, checked to hold the
-    same paragraphs and tables) and ours with the document given, in interleaved rounds (medians)."""
-    from reportgen.documents import card_document
-    from reportgen.writers import hwpx
-
+def forge_texts(docs: list[Any]) -> list[str] | None:
+    """hwpforge's JSON of each document (bench/peer_hwpforge.py: its JSON of our card, checked to hold
+    the same paragraphs and tables), or None (said why) when hwpforge is missing or does not hold it."""
     sys.path.insert(0, str(ROOT / "bench"))
     try:
         import peer_hwpforge as forge
 
-        docs = [card_document(card) for card in cards]
         texts = [forge.forge_json(doc) for doc in docs]
         same = forge.same_content(docs[0], texts[0])
     except ImportError as exc:
         print(f"  skip hwpforge: {exc} (pip install hwpforge, the bench extra)", file=sys.stderr)
-        return
+        return None
     if not same:
         print("  skip hwpforge: its JSON does not hold the card as our HWPX does", file=sys.stderr)
-        return
-    times = forge.interleaved({HWPX_GIVEN: (hwpx.render_document, docs), HWPFORGE: (forge.encode, texts)}, 5)
-    results[HWPX_GIVEN] = (statistics.median(times[HWPX_GIVEN]), len(hwpx.render_document(docs[-1])),
-                           peak_rss_mb(), len(docs))
-    results[HWPFORGE] = (statistics.median(times[HWPFORGE]), len(forge.encode(texts[-1])), peak_rss_mb(), len(docs))
+        return None
+    return texts
+
+
+#: a peer line of the output: ``PEER ours | peer | ours ms | peer ms | ratio`` (bench_table.py reads it)
+PEER_LINE = "PEER {ours} | {peer} | {ours_ms} | {peer_ms} | {ratio}"
+
+
+def peer_rounds(cards: list[m.Card], rounds: int, folder: Path) -> dict[tuple[str, str], tuple[list[float], list[float]]]:
+    """Ours against each peer on the same cards, in interleaved rounds (A B A B …) of this process's CPU
+    time, ms per card: the DOCX card path against docxtpl, the HWPX writer with the document given
+    against hwpforge's encode of it."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import peer_hwpforge as forge
+
+    from reportgen.documents import card_document
+    from reportgen.writers import hwpx
+
+    runs: dict[str, tuple[Callable[[Any], Any], list[Any]]] = {}
+    pairs = []
+    docxtpl = docxtpl_writer(folder, len(cards[0].annual_plan.years))
+    if docxtpl is not None:
+        runs |= {"docx": (WRITERS["docx"].render, cards), "docxtpl (peer)": (docxtpl, cards)}
+        pairs.append(("docx", "docxtpl (peer)"))
+    docs = [card_document(card) for card in cards]
+    texts = forge_texts(docs)
+    if texts is not None:
+        runs |= {HWPX_GIVEN: (hwpx.render_document, docs), HWPFORGE: (forge.encode, texts)}
+        pairs.append((HWPX_GIVEN, HWPFORGE))
+    times = forge.interleaved(runs, rounds, time.process_time) if runs else {}
+    return {(ours, peer): (times[ours], times[peer]) for ours, peer in pairs}
+
+
+def print_peer_rounds(measured: dict[tuple[str, str], tuple[list[float], list[float]]], rounds: int) -> None:
+    """Each pair's medians (min–max) and the ratio of medians (per round min–max), one PEER line each."""
+    import peer_hwpforge as forge
+
+    print(f"peers, {rounds} interleaved rounds, CPU ms/card median (min–max), ratio of medians (per round):")
+    for (ours, peer), (mine, theirs) in measured.items():
+        ratios = [t / o for o, t in zip(mine, theirs, strict=True)]
+        ratio = f"{statistics.median(theirs) / statistics.median(mine):.1f}× ({min(ratios):.1f}–{max(ratios):.1f})"
+        print(PEER_LINE.format(ours=ours, peer=peer, ours_ms=forge.spread(mine), peer_ms=forge.spread(theirs),
+                               ratio=ratio))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="cards per writer (default 200)")
     parser.add_argument("--peer-n", type=int, default=None, help="cards for the peer baselines (default --n)")
+    parser.add_argument("--peer-rounds", type=int, default=7,
+                        help="interleaved CPU rounds against docxtpl and hwpforge (default 7)")
     parser.add_argument("--same-as", metavar="REV", help="only check .hwpx/.hwp bytes against the writers at REV")
     parser.add_argument("--corpus", type=int, default=150, help="corpus cards for --same-as (default 150)")
     parser.add_argument("--workbook", type=Path, help="take --same-as's cards from this workbook instead")
@@ -415,18 +454,18 @@ def main() -> None:
             run(name, load(name), cards)
     with tempfile.TemporaryDirectory() as folder:
         run("docxtpl (peer)", docxtpl_writer(Path(folder), len(cards[0].annual_plan.years)), peer_cards)
-    run("python-hwpx generic (peer)", peer_hwpx_writer(cards[0]), peer_cards)
-    hwpforge_peer(peer_cards, results)
+        run("python-hwpx generic (peer)", peer_hwpx_writer(cards[0]), peer_cards)
+        measured = peer_rounds(peer_cards, max(args.peer_rounds, 1), Path(folder))
 
     print(f"{'writer':<28} {'cards':>6} {'ms/card':>9} {'cards/s':>9} {'KB/card':>8} {'peak RSS MB':>12}")
     for name, (ms, size, rss, count) in results.items():
         print(f"{name:<28} {count:>6} {ms:>9.2f} {1000 / ms:>9.0f} {size / 1024:>8.1f} {rss:>12.0f}")
-    for ours, peer in (("docx", "docxtpl (peer)"), ("hwpx", "python-hwpx generic (peer)"),
-                       (HWPX_GIVEN, HWPFORGE)):
+    for ours, peer in (("docx", "docxtpl (peer)"), ("hwpx", "python-hwpx generic (peer)")):
         if ours in results and peer in results:
             ratio = results[peer][0] / results[ours][0]
             print(f"{ours}: {results[ours][0]:.2f} ms/card vs {peer} {results[peer][0]:.2f} ms/card → {ratio:.1f}× faster")
-    print("(peak RSS is the process peak so far, after each writer)")
+    print("(one pass each, wall time; peak RSS is the process peak so far, after each writer)\n")
+    print_peer_rounds(measured, max(args.peer_rounds, 1))
 
 
 if __name__ == "__main__":
