@@ -225,7 +225,9 @@ class LazyBlocks:
     :class:`Section` drawn when reached and let go after).
 
     Every iteration makes the tail anew, so a writer walks it once (twice at most, saying why:
-    each walk draws it again); it has no length and no indexing."""
+    each walk draws it again); it has no length and no indexing. Blocks let go are freed and their
+    ``id()`` reused: a writer that keys blocks by ``id()`` keeps such keys for blocks it still holds
+    only (the HTML writer's anchors do not: it takes tuples)."""
 
     __slots__ = ("head", "tail")
 
