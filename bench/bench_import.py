@@ -30,6 +30,7 @@ and card files are made once in ``--workdir`` (``bench/make_corpus.py``; .hwp fi
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -136,20 +137,28 @@ def same_bytes(outputs: dict[str, Path]) -> str:
     return "same bytes" if len(set(written.values())) == 1 and len(written) == len(outputs) else "BYTES DIFFER"
 
 
+def takes_jobs(code: Path) -> bool:
+    """Whether ``reportgen import`` of the code in ``code`` takes ``-j`` (it did not before issue 13)."""
+    done = subprocess.run(command(code, "import", "--help"), capture_output=True, text=True, check=False,
+                          env={**os.environ, "COLUMNS": "200"})
+    return "--jobs" in done.stdout
+
+
 def bench_import_hwp(paths: Sequence[Path], jobs: Sequence[int], variants: dict[str, Path], rounds: int,
                      folder: Path) -> list[str]:
     rows: list[str] = []
     reference = None  # the old import (no -j: one process) is what every -j is compared with
+    has_jobs = {name: takes_jobs(code) for name, code in variants.items()}
     for j in jobs:
         outputs = {name: folder / f"import-hwp-{name}-j{j}.xlsx" for name in variants}
 
         def run(name: str, code: Path, j: int = j, outputs: dict[str, Path] = outputs) -> tuple[float, int]:
             outputs[name].unlink(missing_ok=True)
-            jobs_option = ["-j", str(j)] if name == "after" or j != 1 else []  # before issue 13: no -j
+            jobs_option = ["-j", str(j)] if has_jobs[name] else []  # before issue 13: no -j
             wall, peak, _, _ = meter(command(code, "import", *paths, "-o", outputs[name], *jobs_option))
             return wall, peak
 
-        if "before" in variants and j != 1:
+        if not all(has_jobs.values()) and j != 1:
             run_variants = {"after": variants["after"]}  # the old import had no -j: its -j 1 row is the reference
         else:
             run_variants = variants

@@ -37,6 +37,7 @@ from reportgen.formats import WRITERS, read_card
 from reportgen.readers.text import read_text
 from reportgen.readers.workbook import header_key as reader_header_key
 from reportgen.readers.workbook import read_workbook
+from reportgen.writers import workbook_edit
 from reportgen.writers.workbook import empty_workbook, write_workbook
 from reportgen.writers.workbook_edit import merge_cards
 from reportgen.writers.xlsx_refs import (
@@ -47,6 +48,7 @@ from reportgen.writers.xlsx_refs import (
     shift_formula,
     shift_sqref,
 )
+from reportgen.writers.xlsx_rows import NewRow
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CARD_2403 = FIXTURES / "3-1_2024-03_from-docx.txt"
@@ -879,3 +881,34 @@ def test_cli_import_of_a_printed_card_keeps_the_total_following_finance(tmp_path
     assert outcome.exit_code == 0, outcome.output
     assert _budget_cells(path.read_bytes())["3-1"] is None
     assert read_workbook(path).cards[0].header.progress == 40
+
+
+def _dated(*texts: str) -> list[m.AchievementSection]:
+    return [m.AchievementSection("실적", [m.AchievementGroup("", [
+        m.Achievement(f"2023. {i + 1:02d}.", text) for i, text in enumerate(texts)])])]
+
+
+def test_lines_added_before_and_after_a_cards_last_line_are_one_block() -> None:
+    rows = [NewRow({1: text}) for text in "axby"]
+    blocks = workbook_edit._aligned_blocks(10, [["a"], ["b"]], [["a"], ["x"], ["b"], ["y"]], rows,
+                                           frozenset({1}), "3-1")
+    assert [(b.start, b.old, [r.values[1] for r in b.rows], b.kept) for b in blocks] == [(11, 1, ["x", "b", "y"], 0)]
+
+
+def test_a_card_with_lines_added_around_its_last_line_merges_into_a_valid_workbook(tmp_path: Path) -> None:
+    """Before: an insert before the last line and the last line's block both started at its row, and the
+    workbook got two rows of one number (refused by `check`: nothing was written)."""
+    old = full_card("3-1")
+    old.achievements = _dated("첫 줄", "끝 줄")
+    source = tmp_path / "master.xlsx"
+    source.write_bytes(write_workbook(m.Workbook(settings(), [old, full_card("3-2")])))
+    previous = read_workbook(source).cards
+    new = full_card("3-1")
+    new.achievements = _dated("첫 줄", "끼운 줄", "끝 줄", "덧붙인 줄")
+    new.achievements[0].groups[0].items[2].date = "2023. 02."  # the old last line, as it was
+    result = merge_cards(source.read_bytes(), [("3-1.txt", new)], "master.xlsx", previous)
+    merged = tmp_path / "merged.xlsx"
+    merged.write_bytes(result.data)
+    cards = {card.id: card for card in read_workbook(merged).cards}
+    assert [item.text for item in cards["3-1"].achievements[0].groups[0].items] == ["첫 줄", "끼운 줄", "끝 줄", "덧붙인 줄"]
+    assert cards["3-2"] == previous[1]

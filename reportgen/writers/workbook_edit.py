@@ -6,7 +6,12 @@ extra columns and their contents, comments, fills, widths, hidden rows, data
 validations (x14 ones too), defined names, print settings, charts, pictures.
 Every zip member that does not need to change is copied byte for byte (as it is
 stored). No openpyxl book is built; memory follows the file (each sheet is held
-as bytes while it is rewritten, its rows parsed a batch at a time).
+as bytes while it is rewritten, its rows parsed a batch at a time), not the
+number of imported cards: :func:`merge_source` loads the cards one at a time
+from a :class:`CardSource` (``reportgen import`` keeps thousands of them on disk,
+:class:`reportgen.collect.CardSpool`), writes each card's rows to a temporary file
+as the plan is made and reads them back as the sheets are written; what is held
+per card is its :class:`CardInfo` and where its rows are.
 
 What changes:
 
@@ -813,19 +818,26 @@ def _aligned_blocks(start: int, old: list[list[object]], new: list[list[object]]
     office's cells beside it) only while the two read alike (:func:`_same_line`); the
     other old lines go, with a notice for each office cell lost. A line added after the
     card's last line is written with that last line (one block from its row), so that no
-    block starts on the first row of the next card.
+    block starts on the first row of the next card; when lines were also added just before
+    that last line, the two are one block (two blocks from one row would put two rows at
+    one place: a workbook `check` refuses).
     """
     opcodes = difflib.SequenceMatcher(None, [tuple(r) for r in old], [tuple(r) for r in new],
                                       autojunk=False).get_opcodes()
-    blocks = []
+    blocks: list[Block] = []
+    firsts: list[int] = []  # each block's first new line
     for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
             continue
         if tag == "insert" and i1 == len(old) and i1 > 0:
             i1, j1 = i1 - 1, j1 - 1
+            if blocks and blocks[-1].start == start + i1:  # lines inserted just before the last line
+                blocks.pop()
+                j1 = firsts.pop()
         kept = next((k for k, (a, b) in enumerate(zip(old[i1:i2], new[j1:j2], strict=False))
                      if not _same_line(a, b)), min(i2 - i1, j2 - j1))
         blocks.append(Block(start + i1, i2 - i1, rows[j1:j2], columns, label=label, kept=kept))
+        firsts.append(j1)
     return blocks
 
 
