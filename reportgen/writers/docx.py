@@ -29,13 +29,14 @@ from __future__ import annotations
 import copy
 import os
 import re
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from lxml import etree
 
@@ -63,7 +64,7 @@ from reportgen.document import (
 from reportgen.documents import card_document
 from reportgen.errors import CardError, InputError, Problem
 from reportgen.resources import WriterOptions, template_path
-from reportgen.writers.zippack import Member, zip_members
+from reportgen.writers.zippack import Member, Spooled, ZipSpool, copy_into, zip_members
 from reportgen.xmlsafe import parse_xml
 from reportgen.xmltext import escape, escape_attribute, one_line
 
@@ -911,10 +912,12 @@ class _Body:
         self.out: list[str] = []
         self.units: list[Unit] = []
         self.images: list[tuple[str, Image]] = []  # (relationship id, picture)
+        self.pictures = 0  # pictures drawn before self.images (set aside by write_document)
         #: (XML after the opening, lines) of each bullet line of the standard run, and their replay (see line)
         self.drawn: list[tuple[str, int]] = []
         self.replay: Iterator[tuple[str, int]] | None = None
         self.chosen: list[int] = []  # the layout of each run drawn by body()
+        self.final = ""  # the last run's section properties (see pieces)
         self.tables: dict[tuple[int, int], tuple[str, list[Unit]]] = {}  # (id, text width) → drawn (see grid)
         self.page = template.pages[""]
         self.layout_number = 0
@@ -924,17 +927,20 @@ class _Body:
     def body(self) -> tuple[list[str], str]:
         """(body XML in pieces, final section properties): the blocks, a section break after each page
         kind. The pieces are not joined: a package's body is tens of MB, compressed piece by piece."""
-        segments = list(page_runs(self.doc.blocks, ""))
-        out = []
-        final = self.t.pages[""].sect_pr
-        for index, (orientation, blocks) in enumerate(segments):
+        out = list(self.pieces())
+        return out or ["<w:p/>"], self.final
+
+    def pieces(self) -> Iterator[str]:
+        """The body XML, a run of blocks at a time (each run's XML, then the section break that ends
+        its page kind when another run follows), drawn as ``doc.blocks`` is walked: one run's blocks
+        and XML held at a time. ``self.final`` is the last run's section properties once done."""
+        page = None
+        for orientation, blocks in page_runs(self.doc.blocks, ""):
+            if page is not None:
+                yield f"<w:p><w:pPr>{_HAIRLINE}{page.sect_pr}</w:pPr></w:p>"
             page = self.t.pages[orientation]
-            out.append(self.best_run(blocks, page))
-            if index < len(segments) - 1:
-                out.append(f"<w:p><w:pPr>{_HAIRLINE}{page.sect_pr}</w:pPr></w:p>")
-            else:
-                final = page.sect_pr
-        return out or ["<w:p/>"], final
+            yield self.best_run(blocks, page)
+        self.final = (page or self.t.pages[""]).sect_pr
 
     def best_run(self, blocks: list[Block], page: Page) -> str:
         """A run of blocks drawn in the standard layout, or, when its last page would be nearly empty, in
@@ -961,8 +967,9 @@ class _Body:
         self.page, self.layout_number, self.layout = page, layout, self.t.layouts[layout]
         self.shapes = self.t.shapes(layout, page.text_width)
         self.out, self.units = [], []
-        if self.replay is None:
+        if self.replay is None:  # new blocks: what is kept for a tighter redraw is theirs only
             self.drawn = []  # this run's bullet lines, for a tighter redraw of the same blocks
+            self.tables.clear()  # keyed by id(): a walk of lazy blocks frees the last run's, ids reused
         draw = _DRAW
         for block in blocks:
             draw[type(block)](self, block)
@@ -1099,7 +1106,7 @@ class _Body:
     # pictures and contents
     def image(self, block: Image) -> None:
         """An inline picture, centred, ``width`` per mille of the text width, its alt text as ``descr``."""
-        number = len(self.images) + 1
+        number = self.pictures + len(self.images) + 1
         rel = f"rIdReportgenImage{number}"
         self.images.append((rel, block))
         width, height = picture_size(block, self.page)
@@ -1148,26 +1155,45 @@ _DRAW: dict[type, Callable[[_Body, Any], None]] = {
 
 
 # ── the package ──────────────────────────────────────────────────────────
+def _image_target(number: int, mime: str) -> str:
+    """Where picture number ``number`` goes, from ``word/``."""
+    return f"media/reportgen-image{number}.{IMAGE_SUFFIX[mime]}"
+
+
 def _with_images(template: Template, images: list[tuple[str, Image]]) -> dict[str, Member]:
     """The parts a document's pictures add or change: media, relationships, content types."""
     if not images:
         return {}
     out = {}
+    for number, (_rel, image) in enumerate(images, 1):
+        name = f"word/{_image_target(number, image.mime)}"
+        out[name] = Member.stored(name, image.data)
+    out.update(_image_links(template, [(rel, image.mime) for rel, image in images]))
+    return out
+
+
+def _image_links(template: Template, links: list[tuple[str, str]]) -> dict[str, Member]:
+    """The relationships and content types of pictures numbered from 1, each (relationship id, type)."""
     relations, types = "", ""
-    for number, (rel, image) in enumerate(images, 1):
-        suffix = IMAGE_SUFFIX[image.mime]
-        target = f"media/reportgen-image{number}.{suffix}"
-        out[f"word/{target}"] = Member.stored(f"word/{target}", image.data)
-        relations += f'<Relationship Id="{rel}" Type="{IMAGE_REL}" Target="{target}"/>'
+    for number, (rel, mime) in enumerate(links, 1):
+        suffix = IMAGE_SUFFIX[mime]
+        relations += f'<Relationship Id="{rel}" Type="{IMAGE_REL}" Target="{_image_target(number, mime)}"/>'
         if suffix not in template.image_types and f'Extension="{suffix}"' not in types:
-            types += f'<Default Extension="{suffix}" ContentType="{image.mime}"/>'
+            types += f'<Default Extension="{suffix}" ContentType="{mime}"/>'
     rels = template.document_rels or (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                                       f'<Relationships xmlns="{REL_NS}"></Relationships>')
-    out[DOCUMENT_RELS] = Member.deflated(DOCUMENT_RELS, rels.replace("</Relationships>", relations + "</Relationships>")
-                                         .encode("utf-8"))
     content_types = template.content_types.replace("</Types>", types + "</Types>")
-    out[CONTENT_TYPES] = Member.deflated(CONTENT_TYPES, content_types.encode("utf-8"))
-    return out
+    return {DOCUMENT_RELS: Member.deflated(DOCUMENT_RELS, rels.replace("</Relationships>", relations + "</Relationships>")
+                                           .encode("utf-8")),
+            CONTENT_TYPES: Member.deflated(CONTENT_TYPES, content_types.encode("utf-8"))}
+
+
+def _core_member(template: Template, title: str | None) -> Member | None:
+    """The core properties with ``title`` (None: no title given, or the reference has none)."""
+    if title is None or not template.core_part:
+        return None
+    before, after = template.core
+    return Member.stored(template.core_part, f"{before}{escape(one_line(title))}{after}".encode())
 
 
 def _package(template: Template, chunks: Iterable[str], title: str | None = None,
@@ -1177,12 +1203,91 @@ def _package(template: Template, chunks: Iterable[str], title: str | None = None
     replaced = _with_images(template, images or [])
     replaced[DOCUMENT_PART] = Member.streamed(DOCUMENT_PART, (text.encode("utf-8") for text in chunks),
                                               DOCUMENT_LEVEL)
-    if title is not None and template.core_part:
-        before, after = template.core
-        replaced[template.core_part] = Member.stored(template.core_part,
-                                                     f"{before}{escape(one_line(title))}{after}".encode())
+    core = _core_member(template, title)
+    if core is not None:
+        replaced[core.name] = core
     members = [replaced.pop(member.name, member) for member in template.members]
     return zip_members([*members, *replaced.values()])
+
+
+class _PictureFile:
+    """The pictures of a document written part by part, set aside as each run of blocks is drawn:
+    their bytes in an unnamed temp file (in ``folder``), their (relationship id, type, offset,
+    length) in memory; copied into the zip spool once ``word/document.xml`` is done."""
+
+    def __init__(self, folder: str | None) -> None:
+        self.file = tempfile.TemporaryFile(dir=folder)
+        self.kept: list[tuple[str, str, int, int]] = []
+
+    def __enter__(self) -> _PictureFile:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.file.close()
+
+    def take(self, body: _Body) -> None:
+        """The pictures ``body`` drew (in runs done: none is drawn again) moved here, their numbers kept."""
+        for rel, image in body.images:
+            self.kept.append((rel, image.mime, self.file.tell(), len(image.data)))
+            self.file.write(image.data)
+        body.pictures += len(body.images)
+        body.images.clear()
+
+    def spool(self, spool: ZipSpool, template: Template) -> dict[str, Spooled]:
+        """The media parts copied into ``spool`` in picture order, and their relationships and content
+        types added when there are pictures (the parts :func:`_with_images` gives), by name."""
+        self.file.flush()
+        placed = {}
+        for number, (_rel, mime, offset, length) in enumerate(self.kept, 1):
+            name = f"word/{_image_target(number, mime)}"
+            with spool.storing(name) as sink:
+                copy_into(sink, self.file.fileno(), offset, length)
+            placed[name] = sink.spooled
+        if self.kept:
+            links = _image_links(template, [(rel, mime) for rel, mime, _offset, _length in self.kept])
+            placed.update((name, spool.add(member)) for name, member in links.items())
+        return placed
+
+
+def _document_xml(template: Template, body: _Body, pictures: _PictureFile) -> Iterator[str]:
+    """``word/document.xml`` in pieces (those :func:`render_document` compresses), drawn a run of
+    blocks at a time, each run's pictures set aside in ``pictures`` once it is drawn."""
+    yield template.head
+    empty = True
+    for piece in body.pieces():
+        empty = False
+        pictures.take(body)
+        yield piece
+    if empty:
+        yield "<w:p/>"
+    yield body.final
+    yield "</w:body></w:document>"
+
+
+def write_document(doc: Document, out: BinaryIO, options: WriterOptions | None = None,
+                   folder: str | None = None) -> None:
+    """:func:`render_document`'s bytes written to ``out``, with memory flat in the document's length
+    (the council package: thousands of card sections).
+
+    One walk of ``doc.blocks`` (a lazy sequence is drawn block by block, a run of blocks held at a
+    time, as the tighter redraw needs it): ``word/document.xml`` is deflated run by run as it is
+    drawn into a :class:`~reportgen.writers.zippack.ZipSpool` (an unnamed temp file in
+    ``folder``), never joined whole; the pictures wait in another unnamed temp file; the other parts
+    are added once known and the zip is laid out from the spool. A CardError from a block leaves
+    nothing written to ``out`` and no file behind."""
+    template = load_template(None, options)
+    body = _Body(template, doc)
+    with ZipSpool(folder) as spool, _PictureFile(folder) as pictures:
+        with spool.deflating(DOCUMENT_PART, DOCUMENT_LEVEL) as sink:
+            for text in _document_xml(template, body, pictures):
+                sink.write(text.encode("utf-8"))
+        fresh = pictures.spool(spool, template)
+        fresh[DOCUMENT_PART] = sink.spooled
+        core = _core_member(template, doc.title)
+        if core is not None:
+            fresh[core.name] = spool.add(core)
+        order = [fresh.pop(member.name) if member.name in fresh else spool.add(member) for member in template.members]
+        spool.write_zip(out, [*order, *fresh.values()])
 
 
 def render_document(doc: Document, options: WriterOptions | None = None) -> bytes:
