@@ -121,7 +121,7 @@ from reportgen.workbook_contract import (
     SHEET_CHANGES,
 )
 from reportgen.writers import hwpx, pdf, xlsx
-from reportgen.writers.zippack import Member, MemberSink, ZipSpool, copy_into, zip_members
+from reportgen.writers.zippack import Member, MemberSink, Writable, ZipSpool, copy_into, zip_members
 
 T = TypeVar("T")
 
@@ -802,7 +802,7 @@ Made = tuple[BuiltFile | None, str]
 class Tally:
     """A binary output that passes what is written on to ``out``, counting its length and sha256."""
 
-    def __init__(self, out: BinaryIO | MemberSink) -> None:
+    def __init__(self, out: Writable) -> None:
         self._out = out
         self._hash = hashlib.sha256()
         self.size = 0
@@ -823,9 +823,9 @@ def write_combined(doc: Document, name: str, out: Tally, options: WriterOptions 
     (their ``write_document``, memory flat in the cards; their temp files in ``folder``), DOCX
     as its bytes (raises CardError)."""
     if name == "hwpx":
-        hwpx.write_document(doc, out, options, folder)  # type: ignore[arg-type]
+        hwpx.write_document(doc, out, options, folder)
     elif name == "xlsx":
-        xlsx.write_document(doc, out, options, folder)  # type: ignore[arg-type]
+        xlsx.write_document(doc, out, options, folder)
     else:
         out.write(WRITERS[name].render_document(doc, options))
 
@@ -1025,12 +1025,13 @@ def with_pdf(contents: PackageContents, packing: Packing, jobs: int, timeout: fl
     if not cards_done:
         step("카드 파일 / card files")
         pack_card_files(contents.book.cards, packing, jobs, options)
+    pages = None
     if made is not None:
         _add_file(packing, f"{file_stem(contents)}.pdf", "pdf", made.data)
         notes_out += [made.note] if made.note else []
+        pages, made = made.pages, None  # the PDF's bytes (~18 KB a card) let go before the combined files
     notes_out += [why, NO_PAGE_NUMBERS] if why else [PAGES_FROM_LIBREOFFICE]
-    pack_combined(contents, made.pages if made is not None else None, packing, options,
-                  BESIDE_WITH_PDF if jobs > 1 else ())
+    pack_combined(contents, pages, packing, options, BESIDE_WITH_PDF if jobs > 1 else ())
 
 
 # ── the zip ───────────────────────────────────────────────────────────────

@@ -44,14 +44,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import count, repeat
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from reportgen import document as d
 from reportgen import model as m
 from reportgen.documents import card_document
 from reportgen.errors import CardError
 from reportgen.resources import WriterOptions, template_path
-from reportgen.writers.zippack import Member, MemberSink, Spooled, ZipSpool, zip_members
+from reportgen.writers.zippack import Member, MemberSink, Spooled, Writable, ZipSpool, zip_members
 from reportgen.xmltext import escape, escape_attribute, one_line
 
 SECTION_PART = "Contents/section0.xml"
@@ -1121,7 +1121,7 @@ def render_document(doc: d.Document, options: WriterOptions | None = None) -> by
 DRAIN_PIECES = 256
 
 
-def write_document(doc: d.Document, out: BinaryIO, options: WriterOptions | None = None,
+def write_document(doc: d.Document, out: Writable, options: WriterOptions | None = None,
                    folder: str | None = None) -> None:
     """:func:`render_document`'s bytes written to ``out``, with memory flat in the document's
     length (the council package: thousands of cards in one section part).

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
-from typing import BinaryIO, NamedTuple
+from typing import NamedTuple
 from xml.sax.saxutils import quoteattr
 
 from reportgen.document import (
@@ -45,7 +45,7 @@ from reportgen.documents import card_document
 from reportgen.errors import CardError
 from reportgen.model import L_ID, MARKER_LEVEL, Card
 from reportgen.resources import WriterOptions
-from reportgen.writers.zippack import Member, Spooled, ZipSpool, zip_members
+from reportgen.writers.zippack import Member, Spooled, Writable, ZipSpool, zip_members
 from reportgen.xmltext import escape, excel_escape
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -694,7 +694,7 @@ def render_document(doc: Document, options: WriterOptions | None = None) -> byte
     return _book(sheets, doc.title)
 
 
-def write_document(doc: Document, out: BinaryIO, options: WriterOptions | None = None,
+def write_document(doc: Document, out: Writable, options: WriterOptions | None = None,
                    folder: str | None = None) -> None:
     """:func:`render_document`'s bytes written to ``out``, with memory flat in the number of
     sections (the council package: a sheet per card).

@@ -20,9 +20,16 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 STORED, DEFLATED = 0, 8
+
+
+class Writable(Protocol):
+    """Where bytes are written (a binary file, a :class:`MemberSink`, a counting wrapper)."""
+
+    def write(self, data: bytes, /) -> int: ...
+
 DOS_TIME, DOS_DATE = 0, (1 << 5) | 1  # 1980-01-01 00:00:00
 UTF8_NAMES = 0x800  # general purpose flag bit 11: the name is UTF-8
 
@@ -185,7 +192,7 @@ class ZipSpool:
     def __len__(self) -> int:
         return len(self._spooled)
 
-    def write_zip(self, out: BinaryIO, order: Sequence[Spooled] | None = None) -> int:
+    def write_zip(self, out: Writable, order: Sequence[Spooled] | None = None) -> int:
         """The zip of every member added, in name order, written to ``out``; the number of members.
         ``order``: the members to lay out instead, in that order (records :meth:`add` and the
         sinks gave, renamed with ``dataclasses.replace`` where a name is known only at the end)."""
@@ -223,12 +230,12 @@ class MemberSink:
         return len(raw)
 
 
-def copy_into(sink: MemberSink | BinaryIO, fd: int, offset: int, length: int) -> None:
+def copy_into(sink: Writable, fd: int, offset: int, length: int) -> None:
     """``length`` bytes of the file ``fd`` from ``offset`` written to ``sink``, COPY_CHUNK at a time."""
     _copy(fd, offset, length, sink)
 
 
-def _copy(fd: int, offset: int, length: int, out: BinaryIO | MemberSink) -> None:
+def _copy(fd: int, offset: int, length: int, out: Writable) -> None:
     """``length`` bytes of ``fd`` from ``offset`` written to ``out``."""
     while length:
         chunk = os.pread(fd, min(length, COPY_CHUNK), offset)
