@@ -4,6 +4,7 @@ handed over through a temp file, zip members written piece by piece."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import multiprocessing.connection
 import pickle
@@ -12,7 +13,7 @@ import tracemalloc
 import weakref
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -253,3 +254,33 @@ def test_combined_processes_send_where_their_files_are_not_the_files(monkeypatch
     package.write_package(book, tmp_path / "p.zip", soffice=False, jobs=2)
     assert (tmp_path / "p.zip").read_bytes() == package.make_package(book, soffice=False).data
     assert [path.name for path in tmp_path.iterdir()] == ["p.zip"]  # no temp file left
+
+
+def test_pdf_pieces_keep_their_marks_not_their_sections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Laying the 25-card package out in PDF pieces of 10 parts (LibreOffice stood in for), at most
+    a piece's sections and one more are alive at once, and each piece keeps its parts' marks."""
+    alive: weakref.WeakSet[Section] = weakref.WeakSet()
+    most = [0]
+    real = package.card_section
+
+    def counted(card):  # noqa: ANN001, ANN202 - the wrapped card_section
+        section, failure = real(card)
+        alive.add(section)
+        most[0] = max(most[0], len(alive))
+        return section, failure
+
+    @contextlib.contextmanager
+    def converting(documents: list[bytes], _timeout: float) -> Iterator[Callable[[], list[bytes]]]:
+        converted.append(len(documents))
+        yield lambda: []
+    converted: list[int] = []
+    monkeypatch.setattr(package, "card_section", counted)
+    monkeypatch.setattr(package.pdf, "converting", converting)
+    monkeypatch.setattr(package, "spliced_pdf", lambda contents, made, pieces, *_: pieces)
+    contents = package.package_contents(make_corpus(25), None)
+    with package.pdf_started(contents, runs=1) as finish:
+        pieces = finish()
+    assert converted == [1 + 3] and [len(piece) for piece in pieces] == [10, 10, 8]  # 총괄표, 미달, 변경이력 + 25 cards
+    assert all(isinstance(mark, package.PartMark) for piece in pieces for mark in piece)
+    assert pieces[2][-1] == package.part_mark(real(contents.book.cards[-1])[0])
+    assert most[0] <= package.PARTS_PER_PDF + 1
