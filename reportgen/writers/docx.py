@@ -6,7 +6,9 @@ pandoc's ``reference.docx``: an office restyles its documents by editing that
 file in Word, or names its own with ``WriterOptions.reference``. The
 reference package is read once and cached; each document only builds
 ``word/document.xml`` (and its title, and the parts of its pictures) and
-zips it with the cached parts.
+zips it with the cached parts: in memory (:func:`render_document`), or run by
+run into a zip spool on disk (:func:`write_document`: the council package's
+thousands of cards with memory flat in their number, the same bytes).
 
 Every block is drawn: headings keep with what follows; table rows that must
 not split carry ``cantSplit``, header rows repeat (``tblHeader``), notes
@@ -36,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -64,7 +66,7 @@ from reportgen.document import (
 from reportgen.documents import card_document
 from reportgen.errors import CardError, InputError, Problem
 from reportgen.resources import WriterOptions, template_path
-from reportgen.writers.zippack import Member, Spooled, ZipSpool, copy_into, zip_members
+from reportgen.writers.zippack import Member, Spooled, Writable, ZipSpool, copy_into, zip_members
 from reportgen.xmlsafe import parse_xml
 from reportgen.xmltext import escape, escape_attribute, one_line
 
@@ -1264,7 +1266,7 @@ def _document_xml(template: Template, body: _Body, pictures: _PictureFile) -> It
     yield "</w:body></w:document>"
 
 
-def write_document(doc: Document, out: BinaryIO, options: WriterOptions | None = None,
+def write_document(doc: Document, out: Writable, options: WriterOptions | None = None,
                    folder: str | None = None) -> None:
     """:func:`render_document`'s bytes written to ``out``, with memory flat in the document's length
     (the council package: thousands of card sections).
