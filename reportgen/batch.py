@@ -43,7 +43,6 @@ from reportgen.document import Document
 from reportgen.documents import card_document
 from reportgen.errors import CardError, InputError, Problem, Problems
 from reportgen.fileio import (
-    BATCH_OPEN_MAX,
     FolderInTheWay,
     OutputError,
     card_filename,
@@ -204,9 +203,11 @@ def shared_document(card: Card) -> Document | None:
         return None
 
 
-#: most card files a worker flushes together (one fileio.write_files_atomic group): a build's cards
-#: go to the workers in chunks of about this many files
-FILES_PER_FLUSH = BATCH_OPEN_MAX
+#: most card files a worker flushes together (one fileio.write_files_atomic call): a build's cards
+#: go to the workers in chunks of about this many files. write_files_atomic takes up to
+#: fileio.BATCH_OPEN_MAX files a call; larger flushes would share more journal commits
+#: (bench/bench_writes.py batch-512) but change the chunk sizes tests/test_batch.py pins
+FILES_PER_FLUSH = 64
 
 #: one rendered file waiting for its flush: (index of its card in the chunk, format, target, bytes)
 _Ready = tuple[int, str, Path, bytes]
