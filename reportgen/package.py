@@ -29,10 +29,10 @@ rendered and compressed in ``-j`` worker processes; with workers and no PDF, the
 documents are made meanwhile in two forked processes (:func:`combined_beside`), which write them
 into an unnamed temp file that the main process copies into the spool a chunk at a time. The
 package document's card pages are drawn as a writer walks them and let go after
-(:class:`CardPages`, :class:`~reportgen.document.LazyBlocks`); HWPX and XLSX are written part by
-part (their ``write_document``). What still grows with the cards: the workbook, the 목차, 총괄표
-and 변경이력 tables, the manifest's list, and the DOCX writer, which holds its whole body until it
-is packed (reportgen/writers/docx.py).
+(:class:`CardPages`, :class:`~reportgen.document.LazyBlocks`); DOCX, HWPX and XLSX are written
+part by part (their ``write_document``, :data:`PART_BY_PART`). What still grows with the cards:
+the workbook, the 목차, 총괄표 and 변경이력 tables, the manifest's list and, with the PDF, the
+PDF's pieces and the joined PDF (bytes in the main process).
 
 Members are sorted by name and dated 1980-01-01, so the same workbook gives the same bytes (the
 PDF aside: LibreOffice stamps its own dates).
@@ -120,7 +120,7 @@ from reportgen.workbook_contract import (
     COL_TITLE,
     SHEET_CHANGES,
 )
-from reportgen.writers import hwpx, pdf, xlsx
+from reportgen.writers import docx, hwpx, pdf, xlsx
 from reportgen.writers.zippack import Member, MemberSink, Writable, ZipSpool, copy_into, zip_members
 
 T = TypeVar("T")
@@ -818,16 +818,20 @@ class Tally:
         return self._hash.hexdigest()
 
 
+#: the combined formats' writers that write part by part (memory flat in the cards)
+PART_BY_PART: dict[str, Callable[[Document, Tally, WriterOptions | None, str | None], None]] = {
+    "docx": docx.write_document, "hwpx": hwpx.write_document, "xlsx": xlsx.write_document}
+
+
 def write_combined(doc: Document, name: str, out: Tally, options: WriterOptions | None, folder: str | None) -> None:
-    """The package document in format ``name`` written to ``out``: HWPX and XLSX part by part
-    (their ``write_document``, memory flat in the cards; their temp files in ``folder``), DOCX
-    as its bytes (raises CardError)."""
-    if name == "hwpx":
-        hwpx.write_document(doc, out, options, folder)
-    elif name == "xlsx":
-        xlsx.write_document(doc, out, options, folder)
-    else:
+    """The package document in format ``name`` written to ``out``: part by part where the writer
+    can (PART_BY_PART: its ``write_document``, its temp files in ``folder``), else as its bytes
+    (raises CardError)."""
+    write = PART_BY_PART.get(name)
+    if write is None:
         out.write(WRITERS[name].render_document(doc, options))
+    else:
+        write(doc, out, options, folder)
 
 
 def render_to(doc: Document, name: str, scratch: BinaryIO, options: WriterOptions | None = None,
