@@ -16,6 +16,7 @@ import pytest
 
 from reportgen import package
 from reportgen.document import (
+    ContentsEntry,
     Document,
     Heading,
     Image,
@@ -24,6 +25,7 @@ from reportgen.document import (
     Row,
     Section,
     Table,
+    TableOfContents,
     Title,
     cell,
 )
@@ -139,9 +141,8 @@ def test_tables_of_blocks_let_go_are_not_taken_for_new_ones() -> None:
 
 
 # ── part by part ───────────────────────────────────────────────────────────
-def test_document_part_goes_to_the_spool_run_by_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """word/document.xml of 12 card sections is deflated as drawn: a write per run and section
-    break, the largest under a quarter of the part."""
+def _counted_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of each write into a deflated member of the spool, as they come."""
     writes: list[int] = []
     real = docx.ZipSpool.deflating
 
@@ -156,10 +157,31 @@ def test_document_part_goes_to_the_spool_run_by_run(monkeypatch: pytest.MonkeyPa
         sink.write = write  # type: ignore[method-assign]
         return _Entered(context, sink)
     monkeypatch.setattr(docx.ZipSpool, "deflating", counted)
-    data = _written(_card_sections(12))
+    return writes
+
+
+def _document_size(data: bytes) -> int:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        whole = archive.getinfo(docx.DOCUMENT_PART).file_size
+        return archive.getinfo(docx.DOCUMENT_PART).file_size
+
+
+def test_document_part_goes_to_the_spool_run_by_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """word/document.xml of 12 card sections is deflated as drawn: a write (or more) per run and
+    section break, the largest under a quarter of the part."""
+    writes = _counted_writes(monkeypatch)
+    whole = _document_size(_written(_card_sections(12)))
     assert sum(writes) == whole and len(writes) >= 2 * 12 and max(writes) < whole / 4
+
+
+def test_a_long_run_goes_to_the_spool_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One run of 3,000 목차 lines (a package's 목차 is one run, held whole for the tighter redraw)
+    is not joined whole: written DRAIN_PIECES pieces at a time, each under a tenth of the part."""
+    writes = _counted_writes(monkeypatch)
+    doc = Document("긴 목차", (TableOfContents("목차", entries=tuple(ContentsEntry(f"항목 {n}", n) for n in range(3000))),))
+    data = _written(doc)
+    assert data == docx.render_document(doc)
+    whole = _document_size(data)
+    assert sum(writes) == whole and len(writes) > 10 and max(writes) < whole / 10
 
 
 class _Entered:

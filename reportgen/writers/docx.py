@@ -128,6 +128,8 @@ LEVEL_STYLES = {0: "free", 1: m.MARK_L1, 2: m.MARK_PLAIN, 3: m.MARK_L3}
 DEFAULT_FILL = "D9D9D9"
 #: rows above a table's notes kept on the notes' page
 ROWS_KEPT_WITH_NOTES = 2
+#: pieces of a run's XML joined at a time when written part by part (:func:`write_document`)
+DRAIN_PIECES = 256
 _HAIRLINE = '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
 
 
@@ -929,24 +931,25 @@ class _Body:
     def body(self) -> tuple[list[str], str]:
         """(body XML in pieces, final section properties): the blocks, a section break after each page
         kind. The pieces are not joined: a package's body is tens of MB, compressed piece by piece."""
-        out = list(self.pieces())
+        out = ["".join(pieces) for pieces in self.runs()]
         return out or ["<w:p/>"], self.final
 
-    def pieces(self) -> Iterator[str]:
-        """The body XML, a run of blocks at a time (each run's XML, then the section break that ends
-        its page kind when another run follows), drawn as ``doc.blocks`` is walked: one run's blocks
-        and XML held at a time. ``self.final`` is the last run's section properties once done."""
+    def runs(self) -> Iterator[list[str]]:
+        """The body XML a run of blocks at a time, in pieces (each run's, then the section break that
+        ends its page kind when another run follows), drawn as ``doc.blocks`` is walked: one run's
+        blocks and XML held at a time. ``self.final`` is the last run's section properties once done."""
         page = None
         for orientation, blocks in page_runs(self.doc.blocks, ""):
             if page is not None:
-                yield f"<w:p><w:pPr>{_HAIRLINE}{page.sect_pr}</w:pPr></w:p>"
+                yield [f"<w:p><w:pPr>{_HAIRLINE}{page.sect_pr}</w:pPr></w:p>"]
             page = self.t.pages[orientation]
             yield self.best_run(blocks, page)
         self.final = (page or self.t.pages[""]).sect_pr
 
-    def best_run(self, blocks: list[Block], page: Page) -> str:
-        """A run of blocks drawn in the standard layout, or, when its last page would be nearly empty, in
-        the mildest tighter layout that saves that page (drawn again: a few cards in a hundred)."""
+    def best_run(self, blocks: list[Block], page: Page) -> list[str]:
+        """The XML pieces of a run of blocks drawn in the standard layout, or, when its last page would be
+        nearly empty, in the mildest tighter layout that saves that page (drawn again: a few cards in a
+        hundred)."""
         pictures = len(self.images)
         xml, pages = self.run(blocks, page, 0)
         try:
@@ -963,9 +966,9 @@ class _Body:
         self.chosen.append(0)
         return xml
 
-    def run(self, blocks: list[Block], page: Page, layout: int) -> tuple[str, Pages]:
-        """(XML, pages) of ``blocks`` drawn on ``page`` in layout number ``layout`` (its bullet lines' text
-        taken from ``self.replay`` when it is set: see :meth:`line`)."""
+    def run(self, blocks: list[Block], page: Page, layout: int) -> tuple[list[str], Pages]:
+        """(XML pieces, pages) of ``blocks`` drawn on ``page`` in layout number ``layout`` (its bullet lines'
+        text taken from ``self.replay`` when it is set: see :meth:`line`)."""
         self.page, self.layout_number, self.layout = page, layout, self.t.layouts[layout]
         self.shapes = self.t.shapes(layout, page.text_width)
         self.out, self.units = [], []
@@ -975,7 +978,7 @@ class _Body:
         draw = _DRAW
         for block in blocks:
             draw[type(block)](self, block)
-        return "".join(self.out), paginate(self.units, page.text_height)
+        return self.out, paginate(self.units, page.text_height)
 
     # paragraphs
     def para(self, style: str, text: str, keep: bool = False) -> None:
@@ -1252,14 +1255,16 @@ class _PictureFile:
 
 
 def _document_xml(template: Template, body: _Body, pictures: _PictureFile) -> Iterator[str]:
-    """``word/document.xml`` in pieces (those :func:`render_document` compresses), drawn a run of
-    blocks at a time, each run's pictures set aside in ``pictures`` once it is drawn."""
+    """``word/document.xml`` in pieces, drawn a run of blocks at a time (each run's pieces joined
+    DRAIN_PIECES at a time, never whole: a package's 목차 is one run), each run's pictures set aside
+    in ``pictures`` once it is drawn."""
     yield template.head
     empty = True
-    for piece in body.pieces():
+    for pieces in body.runs():
         empty = False
         pictures.take(body)
-        yield piece
+        for start in range(0, len(pieces), DRAIN_PIECES):
+            yield "".join(pieces[start:start + DRAIN_PIECES])
     if empty:
         yield "<w:p/>"
     yield body.final
