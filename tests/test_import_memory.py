@@ -213,3 +213,26 @@ def test_import_into_a_workbook_writes_what_the_merge_of_listed_cards_writes(tmp
     assert done.exit_code == 0, done.output
     assert master.read_bytes() == expected != source
     assert "imported 4 card(s)" in done.output
+
+
+def test_an_unchanged_card_without_rows_in_a_sheet_rewrites_no_sheet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A card with no 변경이력 rows once added an empty block there, and every sheet of the workbook was
+    rewritten (one card into a 5,000-card workbook: 284 MiB instead of 100)."""
+    card = full_card("3-1")
+    card.changes = []
+    source = write_workbook(m.Workbook(settings(), [card, full_card("3-2")]))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "master.xlsx"
+        path.write_bytes(source)
+        previous = read_workbook(path).cards
+    rewritten: list[str] = []
+    real = workbook_edit.SheetRewriter
+
+    def counting(data: bytes, part: str, *args: object) -> xlsx_rows.SheetRewriter:
+        rewritten.append(part)
+        return real(data, part, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workbook_edit, "SheetRewriter", counting)
+    result = merge_cards(source, [("3-1.txt", copy.deepcopy(previous[0]))], "master.xlsx", previous)
+    assert rewritten == []
+    assert result.data == source and result.replaced == [("3-1", "3-1.txt")]

@@ -751,7 +751,8 @@ class _Plan:
                 piece = card.pieces.get(name, (0, 0, 0, 0))
                 runs = self.book.sheets[name].ids.get(card.id, [])
                 if not runs:
-                    appended[name].append(piece)
+                    if piece[3]:  # a card with no rows in a sheet adds no block there
+                        appended[name].append(piece)
                     continue
                 if olds is None and card.old is not None:
                     olds = self.spool.get(*card.old)
