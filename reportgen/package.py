@@ -552,7 +552,8 @@ def pdf_started(contents: PackageContents, timeout: float = PDF_TIMEOUT, options
     carry no running page numbers, so a piece's pages are those of the whole document
     (:func:`spliced_pdf` checks where each part starts). Leaving the block ends every run. The
     cards' pages are drawn a piece at a time (:func:`pieces_of`): a piece keeps only its DOCX and
-    its parts' marks.
+    its parts' marks; the pieces' PDFs stay in the runs' folders (read and joined from there, never
+    loaded) until the block ends.
     """
     title = contents.cover.title
     documents = [_docx(front_blocks(contents, placeholder_pages(len(part_texts(contents)))), title, options)]
@@ -562,7 +563,7 @@ def pdf_started(contents: PackageContents, timeout: float = PDF_TIMEOUT, options
         pieces.append([part_mark(section) for section in piece])
         del piece
     with contextlib.ExitStack() as stack:
-        waits = [stack.enter_context(pdf.converting(group, timeout)) for group in spread(documents, runs)]
+        waits = [stack.enter_context(pdf.converting(group, timeout, files=True)) for group in spread(documents, runs)]
         yield lambda: spliced_pdf(contents, [made for wait in waits for made in wait()], pieces, timeout, options)
 
 
@@ -578,7 +579,7 @@ def pieces_of(sections: Iterable[Section], size: int) -> Iterator[list[Section]]
         yield piece
 
 
-def spliced_pdf(contents: PackageContents, converted: Sequence[bytes], pieces: Sequence[Sequence[Section | PartMark]],
+def spliced_pdf(contents: PackageContents, converted: Sequence[pdf.PdfData], pieces: Sequence[Sequence[Section | PartMark]],
                 timeout: float = PDF_TIMEOUT, options: WriterOptions | None = None) -> PackagePdf:
     """The PDF from the cover and 목차 with stand-in numbers (``converted[0]``) and the pieces of
     what follows (the rest of ``converted``): each part's first page is found in its piece's page
@@ -599,9 +600,9 @@ def spliced_pdf(contents: PackageContents, converted: Sequence[bytes], pieces: S
     return PackagePdf(pdf.join([numbered, *converted[1:]]), pages)
 
 
-def read_pdfs(pdfs: Sequence[bytes]) -> list[tuple[list[str], int]]:
+def read_pdfs(pdfs: Sequence[pdf.PdfData]) -> list[tuple[list[str], int]]:
     """Each PDF's page texts and page count, read by poppler in several processes at once (raises PdfError)."""
-    def read(data: bytes) -> tuple[list[str], int]:
+    def read(data: pdf.PdfData) -> tuple[list[str], int]:
         return pdf.page_texts(data), pdf.page_count(data)
     with ThreadPoolExecutor(max_workers=POPPLER_THREADS) as pool:
         return list(pool.map(read, pdfs))

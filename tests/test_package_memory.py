@@ -9,6 +9,7 @@ import io
 import multiprocessing.connection
 import pickle
 import sys
+import tempfile
 import tracemalloc
 import weakref
 import zipfile
@@ -270,7 +271,8 @@ def test_pdf_pieces_keep_their_marks_not_their_sections(monkeypatch: pytest.Monk
         return section, failure
 
     @contextlib.contextmanager
-    def converting(documents: list[bytes], _timeout: float) -> Iterator[Callable[[], list[bytes]]]:
+    def converting(documents: list[bytes], _timeout: float, *, files: bool) -> Iterator[Callable[[], list[bytes]]]:
+        assert files  # the pieces' PDFs are left in the run's folder
         converted.append(len(documents))
         yield lambda: []
     converted: list[int] = []
@@ -284,3 +286,25 @@ def test_pdf_pieces_keep_their_marks_not_their_sections(monkeypatch: pytest.Monk
     assert all(isinstance(mark, package.PartMark) for piece in pieces for mark in piece)
     assert pieces[2][-1] == package.part_mark(real(contents.book.cards[-1])[0])
     assert most[0] <= package.PARTS_PER_PDF + 1
+
+
+# ── the PDF's pieces left on disk ──────────────────────────────────────────
+@pytest.mark.skipif(package.pdf.missing() != "", reason="LibreOffice or poppler-utils is not installed")
+def test_pdf_pieces_as_files_are_read_and_joined_where_they_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    """A run converting with ``files`` gives its PDFs' paths (in its folder, gone after the block);
+    poppler counts, reads and joins them where they are, as it does their bytes."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    doc = package.package_document(package.package_contents(make_corpus(2), None))
+    word = package.WRITERS["docx"].render_document(doc)
+    with package.pdf.converting([word, word], files=True) as wait:
+        paths = wait()
+        assert all(isinstance(path, Path) and path.is_file() for path in paths)
+        data = paths[0].read_bytes()
+        assert package.pdf.page_count(paths[0]) == package.pdf.page_count(data) > 3
+        assert package.pdf.page_texts(paths[1]) == package.pdf.page_texts(data)
+        joined = package.pdf.join([data, paths[1]])
+        assert package.pdf.page_count(joined) == 2 * package.pdf.page_count(data)
+        assert package.pdf.page_texts(joined) == 2 * package.pdf.page_texts(data)
+        assert package.pdf.join([paths[0]]) == data
+    assert not any(path.exists() for path in paths) and list(tmp_path.iterdir()) == []

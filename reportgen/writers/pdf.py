@@ -81,14 +81,21 @@ def convert(documents: Sequence[bytes], timeout: float = PDF_TIMEOUT) -> list[by
         return result()
 
 
+#: a PDF: its bytes, or the file that holds it (read by poppler where it is, never loaded)
+PdfData = bytes | Path
+
+
 @contextlib.contextmanager
-def converting(documents: Sequence[bytes], timeout: float = PDF_TIMEOUT) -> Iterator[Callable[[], list[bytes]]]:
+def converting(documents: Sequence[bytes], timeout: float = PDF_TIMEOUT, *, files: bool = False
+               ) -> Iterator[Callable[[], list[PdfData]]]:
     """One LibreOffice run on the DOCX ``documents`` started, not waited for: several runs convert
     at once (each in its own temp folder, with its own profile) while the caller does other work.
 
-    Yields a function that waits for the run and returns the PDFs (raises PdfError). Leaving the
-    block, normally or not (Ctrl-C, SIGTERM, an error), ends the run if it still goes and removes
-    its folder, as :func:`convert` does.
+    Yields a function that waits for the run and returns the PDFs (raises PdfError): their bytes,
+    or with ``files`` their files in the run's folder (valid until the block ends: a package's
+    pieces are read by poppler and joined from there, never held). Leaving the block, normally or
+    not (Ctrl-C, SIGTERM, an error), ends the run if it still goes and removes its folder, as
+    :func:`convert` does.
     """
     soffice = _program(SOFFICE, NO_SOFFICE)
     names = [f"part-{index:05d}.docx" for index in range(len(documents))]
@@ -98,23 +105,32 @@ def converting(documents: Sequence[bytes], timeout: float = PDF_TIMEOUT) -> Iter
                 "--convert-to", "pdf", "--outdir", str(folder), *(str(folder / name) for name in names)]
     outputs = [name.removesuffix(".docx") + ".pdf" for name in names]
     with _started_in_folder(dict(zip(names, documents, strict=True)), command, outputs, timeout,
-                            "LibreOffice") as result:
+                            "LibreOffice", files=files) as result:
         yield result
 
 
-def join(pdfs: Sequence[bytes], timeout: float = POPPLER_TIMEOUT) -> bytes:
-    """The PDFs one after another as one PDF (``pdfunite``); raises PdfError."""
+def join(pdfs: Sequence[PdfData], timeout: float = POPPLER_TIMEOUT) -> bytes:
+    """The PDFs (bytes, or files taken where they are) one after another as one PDF
+    (``pdfunite``); raises PdfError."""
     if len(pdfs) == 1:
-        return pdfs[0]
+        return _loaded(pdfs[0])
     pdfunite = _program(PDFUNITE, NO_POPPLER)
     names = [f"part-{index:05d}.pdf" for index in range(len(pdfs))]
 
     def command(folder: Path) -> list[str]:
-        return [pdfunite, *(str(folder / name) for name in names), str(folder / "joined.pdf")]
-    return _run_in_folder(dict(zip(names, pdfs, strict=True)), command, ["joined.pdf"], timeout, "pdfunite")[0]
+        return [pdfunite, *(str(pdf if isinstance(pdf, Path) else folder / name) for name, pdf in zip(names, pdfs,
+                                                                                                  strict=True)),
+                str(folder / "joined.pdf")]
+    inputs = {name: pdf for name, pdf in zip(names, pdfs, strict=True) if not isinstance(pdf, Path)}
+    return _run_in_folder(inputs, command, ["joined.pdf"], timeout, "pdfunite")[0]
 
 
-def page_count(pdf: bytes, timeout: float = POPPLER_TIMEOUT) -> int:
+def _loaded(pdf: PdfData) -> bytes:
+    """A PDF's bytes (read from its file when it is one)."""
+    return pdf.read_bytes() if isinstance(pdf, Path) else pdf
+
+
+def page_count(pdf: PdfData, timeout: float = POPPLER_TIMEOUT) -> int:
     """How many pages ``pdf`` has (``pdfinfo``); raises PdfError."""
     found = _PAGES.search(_poppler(PDFINFO, [], pdf, timeout))
     if found is None:
@@ -122,17 +138,19 @@ def page_count(pdf: bytes, timeout: float = POPPLER_TIMEOUT) -> int:
     return int(found.group(1))
 
 
-def page_texts(pdf: bytes, timeout: float = POPPLER_TIMEOUT) -> list[str]:
+def page_texts(pdf: PdfData, timeout: float = POPPLER_TIMEOUT) -> list[str]:
     """The text of each page of ``pdf`` in reading order (``pdftotext``); raises PdfError."""
     text = _poppler(PDFTOTEXT, ["-enc", "UTF-8"], pdf, timeout, "-").decode("utf-8", "replace")
     return text.split("\f")[:-1]  # pdftotext ends every page with a form feed
 
 
-def _poppler(name: str, options: list[str], pdf: bytes, timeout: float, *output: str) -> bytes:
-    """What poppler's ``name`` prints for ``pdf`` (given on its stdin); raises PdfError."""
+def _poppler(name: str, options: list[str], pdf: PdfData, timeout: float, *output: str) -> bytes:
+    """What poppler's ``name`` prints for ``pdf`` (bytes given on its stdin, a file by its path);
+    raises PdfError."""
     program = _program(name, NO_POPPLER)
+    source, given = (str(pdf), None) if isinstance(pdf, Path) else ("fd://0", pdf)
     try:
-        done = subprocess.run([program, *options, "fd://0", *output], input=pdf, capture_output=True,
+        done = subprocess.run([program, *options, source, *output], input=given, capture_output=True,
                               timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise _timed_out(name, timeout) from None
@@ -174,9 +192,10 @@ def _run_in_folder(inputs: dict[str, bytes], command: Callable[[Path], list[str]
 
 @contextlib.contextmanager
 def _started_in_folder(inputs: dict[str, bytes], command: Callable[[Path], list[str]], outputs: list[str],
-                       timeout: float, program: str) -> Iterator[Callable[[], list[bytes]]]:
+                       timeout: float, program: str, *, files: bool = False) -> Iterator[Callable[[], list[PdfData]]]:
     """:func:`_run_in_folder` started: yields the function that waits for the run and reads ``outputs``
-    (raises PdfError); on leaving, the guard ends the run and the folder is removed."""
+    (``files``: gives their paths instead, checked; raises PdfError); on leaving, the guard ends the
+    run and the folder is removed."""
     try:
         folder = Path(tempfile.mkdtemp(prefix="reportgen-pdf-"))
     except OSError as exc:
@@ -185,13 +204,13 @@ def _started_in_folder(inputs: dict[str, bytes], command: Callable[[Path], list[
         for name, data in inputs.items():
             (folder / name).write_bytes(data)
         with _guarded(command(folder), folder, timeout) as wait:
-            def result() -> list[bytes]:
+            def result() -> list[PdfData]:
                 try:
                     code, err = wait()
                     if code == _TIMED_OUT:
                         raise _timed_out(program, timeout)
-                    return [_output(folder / name, program, err or (f"exit {code}" if code else "no exit code"))
-                            for name in outputs]
+                    return [_output(folder / name, program, err or (f"exit {code}" if code else "no exit code"),
+                                    files) for name in outputs]
                 except OSError as exc:
                     raise _no_temp(exc) from None
             yield result
@@ -201,10 +220,11 @@ def _started_in_folder(inputs: dict[str, bytes], command: Callable[[Path], list[
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _output(path: Path, program: str, detail: str) -> bytes:
+def _output(path: Path, program: str, detail: str, files: bool = False) -> PdfData:
+    """The output ``path`` (its bytes, or with ``files`` the path itself); PdfError when it is missing or empty."""
     if not path.is_file() or path.stat().st_size == 0:
         raise _failed(program, detail)
-    return path.read_bytes()
+    return path if files else path.read_bytes()
 
 
 def _soffice_env(folder: Path) -> dict[str, str]:
