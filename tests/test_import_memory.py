@@ -236,3 +236,26 @@ def test_an_unchanged_card_without_rows_in_a_sheet_rewrites_no_sheet(monkeypatch
     result = merge_cards(source, [("3-1.txt", copy.deepcopy(previous[0]))], "master.xlsx", previous)
     assert rewritten == []
     assert result.data == source and result.replaced == [("3-1", "3-1.txt")]
+
+
+def test_no_sheet_rewriter_is_alive_when_the_workbook_is_packed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rewriter holds its whole sheet: the last one was kept by a name through the packing (in place,
+    5,000 cards: 추진실적's 93 MB, 264 MiB peak instead of 213)."""
+    made: list[weakref.ref[xlsx_rows.SheetRewriter]] = []
+    alive: list[str] = []
+
+    class Recorded(xlsx_rows.SheetRewriter):
+        def __init__(self, data: bytes, part: str, *args: object) -> None:
+            super().__init__(data, part, *args)  # type: ignore[arg-type]
+            made.append(weakref.ref(self))
+
+    real = workbook_edit.write_package
+
+    def packing(package: object, changed: dict[str, object]) -> bytes:
+        alive.extend(rewriter.part for ref in made if (rewriter := ref()) is not None)
+        return real(package, changed)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workbook_edit, "SheetRewriter", Recorded)
+    monkeypatch.setattr(workbook_edit, "write_package", packing)
+    merge_cards(empty_workbook(settings()), [(f"{i}.txt", full_card(f"3-{i}")) for i in range(1, 4)], "new.xlsx")
+    assert made and alive == []
