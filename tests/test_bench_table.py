@@ -97,19 +97,22 @@ def test_meter_sees_the_peak_of_a_child_process():
 
 
 WRITES_OUT = """\
-5000 files × 8192 B, 3 interleaved rounds
-way         median s     min–max s  vs atomic  per round
-plain          0.605  0.561–0.738       0.22×      0.22×
-atomic         2.800  2.250–2.994       1.00×      1.00×
-batch-7        2.071  1.524–2.146       0.74×      0.75×
-batch-64       1.765  1.353–1.867       0.63×      0.64×
+5000 files × 8192 B, 5 interleaved rounds
+way         median s     min–max s  vs atomic   per round: median (min–max)
+plain          0.605  0.561–0.738       0.22×             0.22× (0.20–0.25)
+atomic         2.838  2.382–3.281       1.00×             1.00× (1.00–1.00)
+batch-64       1.520  1.455–1.753       0.54×             0.53× (0.52–0.61)
+batch-512      1.391  1.285–1.411       0.49×             0.50× (0.43–0.58)
 """
 
 
 def test_writes_row_compares_grouped_with_one_fsync_per_file():
     row = bench_table.writes_row(WRITES_OUT)
-    assert row.now == "1.76 s grouped by 64 vs 2.80 s one fsync per file (0.63×; plain 0.60 s)"
+    assert row.now == ("1.52 s in calls of 64 (0.53× (0.52–0.61)); 1.39 s in calls of 512 (0.50× (0.43–0.58)) "
+                       "vs 2.84 s one fsync per file (plain 0.60 s)")
     assert bench_table.writes_row("").now == "not measured"
+    only_64 = "\n".join(line for line in WRITES_OUT.splitlines() if not line.startswith("batch-512"))
+    assert bench_table.writes_row(only_64).now.startswith("1.52 s in calls of 64 (0.53× (0.52–0.61)) vs 2.84 s")
 
 
 def test_extra_rows_say_what_was_not_measured():
@@ -120,3 +123,8 @@ def test_extra_rows_say_what_was_not_measured():
     pdf = bench_scale.Measure("package-pdf", 1000, 47.04, 300 * 1024, 0, False)
     rows = {r.what: r.now for r in bench_table.extra_rows([pdf], 2)}
     assert rows["import 1,000 .hwp cards"] == "—" and rows["package with PDF, 1,000 cards"] == "failed"
+    big = bench_scale.Measure("import-hwp", 5000, 70.0, 121 * 1024, 0, True)
+    rows = {r.what: r.now for r in bench_table.extra_rows([hwp, big], 2)}
+    assert rows["`import` every card at once into a new workbook (.hwp, `-j 2`), 1,000 / 5,000 cards, largest process"] \
+        == "150 MiB / 121 MiB"
+    assert rows["import 1,000 .hwp cards"] == "18.2 s (`-j 2`, 150 MiB)"
