@@ -39,19 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from make_corpus import make_corpus  # noqa: E402
 from test_hwpx_document import _png, every_block  # noqa: E402
+from test_package_memory import _Sink  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-class _Sink:
-    """A binary output that keeps nothing (what a writer writes is counted, not held)."""
-
-    def __init__(self) -> None:
-        self.size = 0
-
-    def write(self, data: bytes) -> int:
-        self.size += len(data)
-        return len(data)
 
 
 class _Tail:

@@ -51,6 +51,23 @@ class _Sink:
         self.size += len(data)
         return len(data)
 
+def _count_card_sections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Wrap ``package.card_section`` so that the returned list's one number is the most card
+    sections alive at once (weak references: a section let go leaves the count)."""
+    alive: weakref.WeakSet[Section] = weakref.WeakSet()
+    most = [0]
+    real = package.card_section
+
+    def counted(card):  # noqa: ANN001, ANN202 - the wrapped card_section
+        section, failure = real(card)
+        alive.add(section)
+        most[0] = max(most[0], len(alive))
+        return section, failure
+
+    monkeypatch.setattr(package, "card_section", counted)
+    return most
+
+
 
 def _write(name: str, doc: Document) -> bytes:
     out = io.BytesIO()
@@ -78,16 +95,7 @@ def test_lazy_blocks_give_head_then_tail_anew_each_walk() -> None:
 def test_card_pages_are_drawn_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """Writing the 12-card package as DOCX, HWPX and XLSX, at most 2 card sections are alive at once
     (the one drawn and the one let go as the next is drawn), not 12 (a document holding them all)."""
-    alive: weakref.WeakSet[Section] = weakref.WeakSet()
-    most = [0]
-    real = package.card_section
-
-    def counted(card):  # noqa: ANN001, ANN202 - the wrapped card_section
-        section, failure = real(card)
-        alive.add(section)
-        most[0] = max(most[0], len(alive))
-        return section, failure
-    monkeypatch.setattr(package, "card_section", counted)
+    most = _count_card_sections(monkeypatch)
     contents = package.package_contents(make_corpus(12), None)
     for name in ("docx", "hwpx", "xlsx"):
         _write(name, package.package_document(contents))
@@ -260,15 +268,8 @@ def test_combined_processes_send_where_their_files_are_not_the_files(monkeypatch
 def test_pdf_pieces_keep_their_marks_not_their_sections(monkeypatch: pytest.MonkeyPatch) -> None:
     """Laying the 25-card package out in PDF pieces of 10 parts (LibreOffice stood in for), at most
     a piece's sections and one more are alive at once, and each piece keeps its parts' marks."""
-    alive: weakref.WeakSet[Section] = weakref.WeakSet()
-    most = [0]
     real = package.card_section
-
-    def counted(card):  # noqa: ANN001, ANN202 - the wrapped card_section
-        section, failure = real(card)
-        alive.add(section)
-        most[0] = max(most[0], len(alive))
-        return section, failure
+    most = _count_card_sections(monkeypatch)
 
     @contextlib.contextmanager
     def converting(documents: list[bytes], _timeout: float, *, files: bool) -> Iterator[Callable[[], list[bytes]]]:
@@ -276,7 +277,6 @@ def test_pdf_pieces_keep_their_marks_not_their_sections(monkeypatch: pytest.Monk
         converted.append(len(documents))
         yield lambda: []
     converted: list[int] = []
-    monkeypatch.setattr(package, "card_section", counted)
     monkeypatch.setattr(package.pdf, "converting", converting)
     monkeypatch.setattr(package, "spliced_pdf", lambda contents, made, pieces, *_: pieces)
     contents = package.package_contents(make_corpus(25), None)
