@@ -4,10 +4,8 @@ time as a lazy document is walked, memory flat in the document's length."""
 
 from __future__ import annotations
 
-import gc
 import io
 import sys
-import tracemalloc
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -39,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from make_corpus import make_corpus  # noqa: E402
 from test_hwpx_document import _png, every_block  # noqa: E402
-from test_package_memory import _Sink  # noqa: E402
+from test_package_memory import _peak, _Sink  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -213,18 +211,6 @@ def test_failure_midway_leaves_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 
 # ── memory flat in the length ──────────────────────────────────────────────
-def _peak(write: Callable[[], None]) -> int:
-    """The traced peak (bytes) of ``write()`` above what was traced before it."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        write()
-        return tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
-
-
 def test_written_peak_flat_in_the_card_sections() -> None:
     """Writing 120 card sections (lazy) peaks within 1.3× of 20: one run drawn, deflated and let go
     at a time. Rendering them grows with the cards (the body's XML and its deflate held until the

@@ -5,6 +5,7 @@ handed over through a temp file, zip members written piece by piece."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import multiprocessing.connection
 import pickle
@@ -161,7 +162,8 @@ def test_hwpx_section_part_goes_to_the_spool_in_pieces(monkeypatch: pytest.Monke
 
 # ── memory flat in the cards ───────────────────────────────────────────────
 def _peak(write: Callable[[], None]) -> int:
-    """The traced peak (bytes) of ``write()`` above what was traced before it."""
+    """The traced peak (bytes) of ``write()`` above what was traced before it (garbage collected first)."""
+    gc.collect()
     tracemalloc.start()
     try:
         base = tracemalloc.get_traced_memory()[0]
