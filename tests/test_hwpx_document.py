@@ -103,7 +103,7 @@ def test_python_hwpx_opens_and_validates_it(package: bytes, tmp_path: Path) -> N
     assert validate_document(path).ok
     doc = HwpxDocument.open(path)
     assert len(doc.sections) == 3  # portrait, landscape, portrait again
-    assert "끝 줄" in doc.export_text()
+    assert "끝 줄" in doc.text.plain()
 
 
 def test_sections_are_parts_with_their_own_page(package: bytes) -> None:
