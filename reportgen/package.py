@@ -73,6 +73,9 @@ from reportgen.batch import (
     shared_document,
     stop_on_termination,
 )
+from reportgen.batch import (
+    chunked as lazy_chunks,
+)
 from reportgen.document import (
     Block,
     ContentsEntry,
@@ -551,32 +554,20 @@ def pdf_started(contents: PackageContents, timeout: float = PDF_TIMEOUT, options
     each run with its own profile and temp folder. Every part starts on a new page and the pages
     carry no running page numbers, so a piece's pages are those of the whole document
     (:func:`spliced_pdf` checks where each part starts). Leaving the block ends every run. The
-    cards' pages are drawn a piece at a time (:func:`pieces_of`): a piece keeps only its DOCX and
+    cards' pages are drawn a piece at a time (``batch.chunked``, lazy): a piece keeps only its DOCX and
     its parts' marks; the pieces' PDFs stay in the runs' folders (read and joined from there, never
     loaded) until the block ends.
     """
     title = contents.cover.title
     documents = [_docx(front_blocks(contents, placeholder_pages(len(part_texts(contents)))), title, options)]
     pieces: list[list[PartMark]] = []
-    for piece in pieces_of(body_sections(contents), PARTS_PER_PDF):
+    for piece in lazy_chunks(body_sections(contents), PARTS_PER_PDF):
         documents.append(_docx(tuple(piece), title, options))
         pieces.append([part_mark(section) for section in piece])
         del piece
     with contextlib.ExitStack() as stack:
         waits = [stack.enter_context(pdf.converting(group, timeout, files=True)) for group in spread(documents, runs)]
         yield lambda: spliced_pdf(contents, [made for wait in waits for made in wait()], pieces, timeout, options)
-
-
-def pieces_of(sections: Iterable[Section], size: int) -> Iterator[list[Section]]:
-    """``sections`` in consecutive lists of ``size`` (the last may be shorter), each made as it is reached."""
-    piece: list[Section] = []
-    for section in sections:
-        piece.append(section)
-        if len(piece) >= max(1, size):
-            yield piece
-            piece = []
-    if piece:
-        yield piece
 
 
 def spliced_pdf(contents: PackageContents, converted: Sequence[pdf.PdfData], pieces: Sequence[Sequence[Section | PartMark]],

@@ -1092,13 +1092,19 @@ def part_member(name: str, data: bytes) -> Member:
 
 def fresh_parts(parts: DocumentParts, style: Template) -> dict[str, bytes]:
     """The parts the document replaces or adds, by name (uncompressed: what the HWP writer's long way takes)."""
-    count_ = len(parts.sections)
     fresh = {section_name(i): xml for i, xml in enumerate(parts.sections)}
-    fresh[PREVIEW_PART] = parts.preview
-    fresh[MANIFEST_PART] = manifest(style.raw[MANIFEST_PART], parts.title, count_, parts.images)
-    if count_ > 1:
-        fresh[HEADER_PART] = _header(style.raw[HEADER_PART], count_)
-    fresh.update((item.name, item.data) for item in parts.images)
+    fresh.update(added_parts(style, parts.title, len(parts.sections), parts.images, parts.preview))
+    return fresh
+
+
+def added_parts(style: Template, title: str, sections: int, images: Sequence[BinaryItem], preview: bytes
+                ) -> dict[str, bytes]:
+    """The parts besides the sections that a document of ``sections`` section parts replaces or
+    adds, by name: the preview text, the manifest, the header (more than one section), the pictures."""
+    fresh = {PREVIEW_PART: preview, MANIFEST_PART: manifest(style.raw[MANIFEST_PART], title, sections, images)}
+    if sections > 1:
+        fresh[HEADER_PART] = _header(style.raw[HEADER_PART], sections)
+    fresh.update((item.name, item.data) for item in images)
     return fresh
 
 
@@ -1134,14 +1140,16 @@ def write_document(doc: d.Document, out: Writable, options: WriterOptions | None
     style = load_template(options)
     with ZipSpool(folder) as spool:
         sections, images = spool_sections(doc, style, spool)
-        fresh = {PREVIEW_PART: preview_text(doc),
-                 MANIFEST_PART: manifest(style.raw[MANIFEST_PART], doc.title, len(sections), images)}
-        if len(sections) > 1:  # as fresh_parts has them
-            fresh[HEADER_PART] = _header(style.raw[HEADER_PART], len(sections))
-        fresh.update((item.name, item.data) for item in images)
+        fresh = added_parts(style, doc.title, len(sections), images, preview_text(doc))
         placed: dict[str, Spooled] = {spooled.name: spooled for spooled in sections}
-        order = [placed.pop(p.name) if p.name in placed else spool.add(part_member(p.name, fresh.pop(p.name)))
-                 if p.name in fresh else spool.add(p) for p in style.members]
+        order: list[Spooled] = []
+        for part in style.members:  # the template's order, as package() lays it out
+            if part.name in placed:
+                order.append(placed.pop(part.name))
+            elif part.name in fresh:
+                order.append(spool.add(part_member(part.name, fresh.pop(part.name))))
+            else:
+                order.append(spool.add(part))
         order += placed.values()
         order += [spool.add(Member.stored(name, data) if name.startswith("BinData/") else part_member(name, data))
                   for name, data in fresh.items()]

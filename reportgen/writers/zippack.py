@@ -23,15 +23,14 @@ from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
 STORED, DEFLATED = 0, 8
+DOS_TIME, DOS_DATE = 0, (1 << 5) | 1  # 1980-01-01 00:00:00
+UTF8_NAMES = 0x800  # general purpose flag bit 11: the name is UTF-8
 
 
 class Writable(Protocol):
     """Where bytes are written (a binary file, a :class:`MemberSink`, a counting wrapper)."""
 
     def write(self, data: bytes, /) -> int: ...
-
-DOS_TIME, DOS_DATE = 0, (1 << 5) | 1  # 1980-01-01 00:00:00
-UTF8_NAMES = 0x800  # general purpose flag bit 11: the name is UTF-8
 
 
 @dataclass(frozen=True)
@@ -205,7 +204,7 @@ class ZipSpool:
                                          offset)
                 central += record
                 out.write(local)
-                _copy(fd, spooled.offset, spooled.length, out)
+                copy_into(out, fd, spooled.offset, spooled.length)
                 offset += len(local) + spooled.length
             if offset + len(central) >= 1 << 32:
                 raise ValueError("zip larger than 4 GiB")
@@ -232,16 +231,11 @@ class MemberSink:
 
 def copy_into(sink: Writable, fd: int, offset: int, length: int) -> None:
     """``length`` bytes of the file ``fd`` from ``offset`` written to ``sink``, COPY_CHUNK at a time."""
-    _copy(fd, offset, length, sink)
-
-
-def _copy(fd: int, offset: int, length: int, out: Writable) -> None:
-    """``length`` bytes of ``fd`` from ``offset`` written to ``out``."""
     while length:
         chunk = os.pread(fd, min(length, COPY_CHUNK), offset)
         if not chunk:
             raise OSError(f"the zip spool ended early at {offset}")
-        out.write(chunk)
+        sink.write(chunk)
         offset, length = offset + len(chunk), length - len(chunk)
 
 
