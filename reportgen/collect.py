@@ -23,7 +23,6 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
-import pickle
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +37,13 @@ from reportgen.fileio import inside, write_bytes_atomic
 from reportgen.formats import read_card, validate_workbook
 from reportgen.model import fold
 from reportgen.readers.workbook import read_workbook
-from reportgen.writers.workbook_edit import CardInfo, MergeResult, merge_cards, merge_source
+from reportgen.writers.workbook_edit import (
+    CardInfo,
+    MergeResult,
+    PickleSpool,
+    merge_cards,
+    merge_source,
+)
 
 #: the suffixes a card file may have (the card readers) and the master workbook's
 CARD_SUFFIXES = (".txt", ".docx", ".hwpx", ".hwp")
@@ -146,8 +151,7 @@ class CardSpool(Mapping[str, model.Card]):
     """
 
     def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile(prefix="reportgen-cards-")
-        self.end = 0
+        self.store = PickleSpool(tempfile.TemporaryFile(prefix="reportgen-cards-"))
         self.places: list[tuple[int, int]] = []
         self.added: list[CardInfo] = []
         self.old: dict[str, tuple[int, int]] = {}
@@ -159,19 +163,13 @@ class CardSpool(Mapping[str, model.Card]):
         self.close()
 
     def close(self) -> None:
-        self.file.close()
+        self.store.file.close()
 
     def _put(self, card: model.Card) -> tuple[int, int]:
-        data = pickle.dumps(card, protocol=pickle.HIGHEST_PROTOCOL)
-        self.file.seek(self.end)
-        self.file.write(data)
-        place = (self.end, len(data))
-        self.end += len(data)
-        return place
+        return self.store.put(card)
 
     def _get(self, offset: int, length: int) -> model.Card:
-        self.file.seek(offset)
-        card = pickle.loads(self.file.read(length))
+        card = self.store.load(offset, length)
         assert isinstance(card, model.Card)
         return card
 

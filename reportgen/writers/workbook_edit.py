@@ -255,14 +255,13 @@ class ListedCards:
         return self.old.get(card_id)
 
 
-class _RowSpool:
-    """Values pickled to a temporary file and read back by place; the last one read is kept
-    (a sheet's rows are read in order, many from one card's list)."""
+class PickleSpool:
+    """Values pickled to a file one after another and read back by place (offset, length): what
+    a merge of thousands of cards keeps on disk instead of in memory."""
 
     def __init__(self, file: BinaryIO):
         self.file = file
         self.end = 0
-        self.last: tuple[int, object] = (-1, None)
 
     def put(self, value: object) -> tuple[int, int]:
         """``value`` written; its (offset, length)."""
@@ -273,11 +272,24 @@ class _RowSpool:
         self.end += len(data)
         return place
 
+    def load(self, offset: int, length: int) -> object:
+        """The value written at ``offset``, read anew."""
+        self.file.seek(offset)
+        return pickle.loads(self.file.read(length))
+
+
+class _RowSpool(PickleSpool):
+    """A :class:`PickleSpool` of card rows; the last value read is kept (a sheet's rows are read
+    in order, many from one card's list)."""
+
+    def __init__(self, file: BinaryIO):
+        super().__init__(file)
+        self.last: tuple[int, object] = (-1, None)
+
     def get(self, offset: int, length: int) -> object:
         """The value written at ``offset``."""
         if self.last[0] != offset:
-            self.file.seek(offset)
-            self.last = (offset, pickle.loads(self.file.read(length)))
+            self.last = (offset, self.load(offset, length))
         return self.last[1]
 
 

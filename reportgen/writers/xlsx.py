@@ -618,10 +618,9 @@ def _facts(sheet: _Sheet) -> _Facts:
     return _Facts(sheet.last_col, len(sheet.rows), sheet.title_rows)
 
 
-def _workbook_xml(sheets: Sequence[tuple[str, _Sheet | _Facts]]) -> str:
+def _workbook_xml(sheets: Sequence[tuple[str, _Facts]]) -> str:
     entries, names = [], []
-    for index, (name, drawn) in enumerate(sheets):
-        sheet = drawn if isinstance(drawn, _Facts) else _facts(drawn)
+    for index, (name, sheet) in enumerate(sheets):
         entries.append(f'<sheet name={quoteattr(name)} sheetId="{index + 1}" r:id="rId{index + 1}"/>')
         quoted = "'" + name.replace("'", "''") + "'"
         area = f"{quoted}!$A$1:${_column_name(sheet.last_col)}${max(sheet.rows, 1)}"
@@ -651,13 +650,13 @@ def _core_xml(title: str) -> str:
 
 def _book(sheets: list[tuple[str, _Sheet]], title: str) -> bytes:
     """An .xlsx of the (unique name, sheet) pairs in order; same sheets in, same bytes out."""
-    members = _head_members(sheets, title)
+    members = _head_members([(name, _facts(sheet)) for name, sheet in sheets], title)
     members += [Member.deflated(f"xl/worksheets/sheet{i}.xml", _sheet_xml(sheet).encode())
                 for i, (_name, sheet) in enumerate(sheets, 1)]
     return zip_members(members)
 
 
-def _head_members(sheets: Sequence[tuple[str, _Sheet | _Facts]], title: str) -> list[Member]:
+def _head_members(sheets: Sequence[tuple[str, _Facts]], title: str) -> list[Member]:
     """The members before the sheets: content types, relationships, properties, workbook, styles."""
     count = len(sheets)
     types = _CONTENT_TYPES.format(sheets="".join(
